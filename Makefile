@@ -1,0 +1,129 @@
+# ntlab — build, test, install. See README.md.
+CC      ?= cc
+CLANG   ?= clang
+PREFIX  ?= /usr/local
+BUILD   := build
+CSTD    := -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+WARN    := -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -I. -I$(BUILD)/gen -MMD -MP
+SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDLIBS  :=
+
+LIB_SRCS := $(sort $(wildcard src/lib/*.c emulator/*.c src/pop3/*.c src/exchange/*.c \
+                             src/net/*.c src/scenario/*.c src/cli/*.c))
+EMBED_FILES := $(sort $(wildcard src/pop3/personas/*.persona policies/*.inf policies/presets/*))
+GEN_SRCS := $(BUILD)/gen/embedded.c
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+BENCH_SRCS := $(sort $(wildcard tests/bench/*.c))
+
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embedded.o
+SAN_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/san/%.o) $(BUILD)/san/gen/embedded.o
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/tests/unit/main.o
+UNIT_SAN_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/san/%.o) $(BUILD)/san/tests/unit/main.o
+
+.PHONY: all test unit unit-san cli-test scenario-test e2e-test run install clean bench deps-build deps-test deps-run
+all: $(BUILD)/ntlab $(BUILD)/libntlab.a
+
+deps-build:
+	@.ci/deps build
+deps-test:
+	@.ci/deps test
+deps-run:
+	@.ci/deps run
+
+$(BUILD)/gen/embedded.c: $(EMBED_FILES) src/gen-embed.sh
+	@mkdir -p $(@D)
+	src/gen-embed.sh $@ $(EMBED_FILES)
+
+# The unit runner calls one register function per test file: tests/unit/test_foo.c
+# defines `void suite_foo(void)`.
+$(BUILD)/gen/unit_suites.h: $(UNIT_SRCS) Makefile
+	@mkdir -p $(@D)
+	@for f in $(UNIT_SRCS); do n=$$(basename $$f .c); n=$${n#test_}; \
+	  echo "SUITE($$n)"; done > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+$(BUILD)/san/%.o: %.c
+	@mkdir -p $(@D)
+	$(CLANG) $(CSTD) $(WARN) $(SANFLAGS) -I. -I$(BUILD)/gen -MMD -MP -c $< -o $@
+$(BUILD)/san/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(@D)
+	$(CLANG) $(CSTD) $(WARN) $(SANFLAGS) -I. -I$(BUILD)/gen -c $< -o $@
+
+$(BUILD)/obj/tests/unit/main.o $(BUILD)/san/tests/unit/main.o: $(BUILD)/gen/unit_suites.h
+
+$(BUILD)/libntlab.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+$(BUILD)/libntlab-san.a: $(SAN_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/ntlab: $(BUILD)/obj/src/ntlab.o $(BUILD)/libntlab.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/ntlab-san: $(BUILD)/san/src/ntlab.o $(BUILD)/libntlab-san.a
+	$(CLANG) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/unit: $(UNIT_OBJS) $(BUILD)/libntlab.a
+	$(CC) $(CFLAGS) -o $@ $^ -lcunit $(LDLIBS)
+$(BUILD)/unit-san: $(UNIT_SAN_OBJS) $(BUILD)/libntlab-san.a
+	$(CLANG) $(SANFLAGS) -o $@ $^ -lcunit $(LDLIBS)
+
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libntlab.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -O2 -o $@ $< $(BUILD)/libntlab.a $(LDLIBS)
+
+# The test command of the README. Units, command-line tests, scenarios and
+# the wire tests run on the normal build; then units and scenarios again on
+# the clang ASan+UBSan build (which also proves clang builds warning-free).
+test: deps-test
+	$(MAKE) all $(BUILD)/unit
+	$(BUILD)/unit
+	$(MAKE) cli-test scenario-test e2e-test
+	$(MAKE) $(BUILD)/unit-san $(BUILD)/ntlab-san
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/unit-san
+	$(MAKE) scenario-test NTLAB=$(BUILD)/ntlab-san
+	@echo "make test: all suites passed"
+
+unit: $(BUILD)/unit
+	$(BUILD)/unit
+unit-san: $(BUILD)/unit-san
+	$(BUILD)/unit-san
+
+NTLAB ?= $(BUILD)/ntlab
+cli-test: $(BUILD)/ntlab
+	@tests/cli/run.sh $(abspath $(NTLAB))
+scenario-test: $(NTLAB)
+	@if [ -n "$$(ls tests/scenarios/*.scn 2>/dev/null)" ]; then \
+	  $(NTLAB) run tests/scenarios; else echo "scenarios: none yet"; fi
+e2e-test: $(BUILD)/ntlab
+	@tests/e2e/run.sh $(abspath $(BUILD)/ntlab)
+
+bench: all $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
+	@for b in $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%); do echo "== $$b"; $$b || exit 1; done
+
+run: deps-run all
+	@[ -d lab ] || $(BUILD)/ntlab init lab --preset q189732
+	$(BUILD)/ntlab -C lab up --foreground
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/ntlab \
+	  $(DESTDIR)$(PREFIX)/share/ntlab/policies
+	install -m 755 $(BUILD)/ntlab $(DESTDIR)$(PREFIX)/bin/ntlab
+	install -m 644 $(BUILD)/libntlab.a $(DESTDIR)$(PREFIX)/lib/libntlab.a
+	for d in src/lib emulator src/pop3 src/exchange src/net src/scenario; do \
+	  install -d $(DESTDIR)$(PREFIX)/include/ntlab/$$d; \
+	  for h in $$d/*.h; do [ -f "$$h" ] && install -m 644 $$h $(DESTDIR)$(PREFIX)/include/ntlab/$$d/; done; \
+	done; true
+	install -m 644 policies/*.inf $(DESTDIR)$(PREFIX)/share/ntlab/policies/
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,57 @@
+/* The NT event log of one machine: System, Application and Security logs,
+ * each an append-only text file written durably (one record per line,
+ * fsynced), readable as text. Record numbers start at 1 per log. */
+#ifndef NTLAB_EMULATOR_EVTLOG_H
+#define NTLAB_EMULATOR_EVTLOG_H
+#include "emulator/nterr.h"
+#include <stddef.h>
+#include <stdint.h>
+
+enum evtlog_which { EVTLOG_SYSTEM, EVTLOG_APPLICATION, EVTLOG_SECURITY, EVTLOG_COUNT };
+
+enum evtlog_type {
+    EVT_ERROR = 1,
+    EVT_WARNING = 2,
+    EVT_INFORMATION = 4,
+    EVT_AUDIT_SUCCESS = 8,
+    EVT_AUDIT_FAILURE = 16,
+};
+
+#define EVTLOG_TEXT_MAX 1024
+
+struct evtlog_record {
+    uint32_t record;          /* record number within its log */
+    int64_t time;             /* virtual-clock seconds */
+    char source[64];          /* "Service Control Manager", "Security", "MSExchangePOP3" */
+    uint32_t event_id;        /* 7000, 529, ... */
+    enum evtlog_type type;
+    uint16_t category;        /* 0 = None; Security: 2 = Logon/Logoff */
+    char user[80];            /* "CORP\alice", "N/A" */
+    char computer[16];
+    char description[EVTLOG_TEXT_MAX];
+};
+
+struct evtlog; /* opaque */
+
+/* Opens the logs kept in directory dir (created if absent); dir NULL keeps
+ * them in memory only. Existing records are loaded (record numbers go on). */
+ntstatus evtlog_open(const char *dir, const char *computer, struct evtlog **out);
+void evtlog_free(struct evtlog *l);
+/* Appends a record (record number assigned) and fsyncs. The description is
+ * truncated to EVTLOG_TEXT_MAX-1 bytes; CR/LF/TAB in fields become spaces. */
+ntstatus evtlog_write(struct evtlog *l, enum evtlog_which which, int64_t time,
+                      const char *source, uint32_t event_id, enum evtlog_type type,
+                      uint16_t category, const char *user, const char *description);
+size_t evtlog_count(const struct evtlog *l, enum evtlog_which which);
+/* The i-th record (0-based, oldest first) or NULL. */
+const struct evtlog_record *evtlog_at(const struct evtlog *l, enum evtlog_which which, size_t i);
+/* "System", "Application", "Security"; parse is case-insensitive. */
+const char *evtlog_name(enum evtlog_which which);
+int evtlog_parse_name(const char *s, enum evtlog_which *out);
+/* "Error", "Warning", "Information", "Success Audit", "Failure Audit". */
+const char *evtlog_type_name(enum evtlog_type t);
+/* One record as a line of text: "REC TIME TYPE SOURCE ID CATEGORY USER COMPUTER: DESCRIPTION"
+ * with the time as "1998-07-01 09:00:00". */
+void evtlog_format(const struct evtlog_record *r, char *out, size_t n);
+
+#endif

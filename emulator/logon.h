@@ -1,0 +1,38 @@
+/* LogonUser, with NT 4.0 / Windows 2000 / XP rules (reference/nt-facts.md
+ * §2): the caller's SeTcbPrivilege (NT4/W2K only) first, then authentication
+ * against the SAM (lockout reported even with a wrong password), account
+ * restrictions, the logon right for the type with deny rights overriding
+ * (W2K+), and the token. Writes the Security-log audit events (528-539, 644)
+ * and updates bad-password counts and lockout durably. */
+#ifndef NTLAB_EMULATOR_LOGON_H
+#define NTLAB_EMULATOR_LOGON_H
+#include "emulator/nterr.h"
+#include "emulator/token.h"
+
+struct machine;
+
+/* Logs user on at machine m. domain NULL or "" or "." or m's own name means
+ * the machine's local SAM; a domain name resolves through the domain's DC
+ * (pass-through; STATUS_NO_LOGON_SERVERS when no DC of it runs). The
+ * caller's token is what the calling process runs with (a service's token).
+ * On success fills *out and returns STATUS_SUCCESS; otherwise returns the
+ * NTSTATUS whose nterr_to_win32 is what LogonUser's caller sees:
+ *   STATUS_PRIVILEGE_NOT_HELD (1314), STATUS_INVALID_LOGON_TYPE (1367),
+ *   STATUS_LOGON_FAILURE (1326), STATUS_ACCOUNT_LOCKED_OUT (1909),
+ *   STATUS_ACCOUNT_DISABLED (1331), STATUS_ACCOUNT_EXPIRED (1793),
+ *   STATUS_INVALID_LOGON_HOURS (1328), STATUS_INVALID_WORKSTATION (1329),
+ *   STATUS_PASSWORD_EXPIRED (1330), STATUS_PASSWORD_MUST_CHANGE (1907),
+ *   STATUS_LOGON_TYPE_NOT_GRANTED (1385), STATUS_NO_LOGON_SERVERS (1311).
+ * workstation: the client's computer name for the workstation check (NULL =
+ * no restriction checked). process: the logon process name for the audit
+ * ("MSExchangeIS", "Advapi", "ntlab"). */
+ntstatus logon_user(struct machine *m, const struct token *caller, const char *domain,
+                    const char *user, const char *password, enum logon_type type,
+                    const char *workstation, const char *process, struct token *out);
+
+/* "Interactive", "Network", "Batch", "Service"; parse accepts those
+ * (case-insensitive) and the numbers 2-5. */
+const char *logon_type_name(enum logon_type t);
+bool logon_type_parse(const char *s, enum logon_type *out);
+
+#endif

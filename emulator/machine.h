@@ -1,0 +1,98 @@
+/* One emulated NT machine: a value created from its state directory. It
+ * holds its identity, clock, SAM, LSA policy, event log and (scm.h) its
+ * services. Two machines in one process share nothing, except that the
+ * domain controllers of one domain share that domain's SAM and policy
+ * (lab.h), as NT replicates them.
+ *
+ * State directory of a machine (all text, see README "Lab directory"):
+ *   machine.conf   identity: name, os, role, domain, machine SID, persona
+ *   policy.inf     local LSA policy (member/standalone; DCs use the domain's)
+ *   sam.txt        local SAM (member/standalone; DCs use the domain's)
+ *   services.conf  services (scm.h)
+ *   eventlog/      System.evt, Application.evt, Security.evt
+ *   mailboxes.conf, mail/ALIAS/{tmp,new,cur}  (Exchange store, src/exchange)
+ */
+#ifndef NTLAB_EMULATOR_MACHINE_H
+#define NTLAB_EMULATOR_MACHINE_H
+#include "emulator/clock.h"
+#include "emulator/evtlog.h"
+#include "emulator/lsa.h"
+#include "emulator/nterr.h"
+#include "emulator/osver.h"
+#include "emulator/sam.h"
+#include "emulator/sid.h"
+#include <limits.h>
+#include <stdbool.h>
+
+#define MACHINE_NAME_MAX 15 /* NetBIOS computer names */
+#define MACHINE_PERSONA_MAX 64
+
+enum machine_role {
+    ROLE_STANDALONE, /* workgroup server: own SAM and policy, no domain */
+    ROLE_MEMBER,     /* member server: own SAM and policy, domain logons via the DC */
+    ROLE_PDC,        /* primary domain controller: the domain's SAM and policy */
+    ROLE_BDC,        /* backup domain controller: shares them with the PDC */
+};
+
+struct lab;
+struct scm;
+
+struct machine {
+    char name[MACHINE_NAME_MAX + 1];      /* "EXCHSRV" (upper case) */
+    enum osver os;
+    enum machine_role role;
+    char domain[SAM_DOMAIN_NAME_MAX + 1]; /* "CORP"; "" for standalone */
+    char persona[MACHINE_PERSONA_MAX];    /* POP3 persona of its Exchange store */
+    struct sid sid;                       /* machine SID S-1-5-21-a-b-c */
+    char dir[PATH_MAX];                   /* state directory; "" = in memory only */
+
+    struct clock clock;
+    struct sam *sam;          /* local SAM; on a DC the domain's (not owned) */
+    struct lsa *lsa;          /* local policy; on a DC the domain's (not owned) */
+    bool owns_db;             /* false on DCs: sam/lsa belong to the lab's domain */
+    struct evtlog *evtlog;
+    struct scm *scm;          /* services; NULL until scm_attach */
+    struct lab *lab;          /* the lab it lives in, NULL for a lone machine */
+    bool running;             /* booted and not shut down */
+    uint64_t next_logon_id;
+};
+
+/* Creates a lone in-memory machine (no state directory) with a fresh SAM
+ * (Administrator password admin_password) and the default policy of its OS
+ * and role (policies/), on a virtual clock at CLOCK_DEFAULT_START.
+ * Returns STATUS_SUCCESS, STATUS_INVALID_PARAMETER (bad name), STATUS_NO_MEMORY. */
+ntstatus machine_create(const char *name, enum osver os, enum machine_role role,
+                        const char *domain, const char *admin_password, struct machine **out);
+/* Frees the machine and everything it owns. */
+void machine_free(struct machine *m);
+
+/* Creates the state directory dir for a new machine (fails with
+ * STATUS_OBJECT_NAME_COLLISION if machine.conf exists there) and writes it. */
+ntstatus machine_init_dir(const char *dir, const char *name, enum osver os,
+                          enum machine_role role, const char *domain,
+                          const char *admin_password, struct machine **out);
+/* Loads a machine from its state directory. DCs need their lab to supply
+ * the domain database (lab.h does this); a lone DC loads the domain files
+ * named in machine.conf. err receives "FILE:LINE: problem" on a malformed file. */
+ntstatus machine_load(const char *dir, struct machine **out, char *err, size_t errlen);
+/* Writes machine.conf (identity and the virtual clock) durably. */
+ntstatus machine_save_conf(const struct machine *m);
+
+const char *machine_role_name(enum machine_role r); /* "standalone", "member", "pdc", "bdc" */
+bool machine_role_parse(const char *s, enum machine_role *out);
+bool machine_is_dc(const struct machine *m);
+
+/* Name resolution used by the LSA and the CLI: "name", ".\name",
+ * "MACHINE\name", "DOMAIN\name" (through the domain DC), well-known names
+ * ("Everyone", "BUILTIN\Administrators", "NT AUTHORITY\SYSTEM"), or
+ * "*S-1-..." / "S-1-...". Returns STATUS_SUCCESS or STATUS_NONE_MAPPED. */
+ntstatus machine_resolve(struct machine *m, const char *name, struct sid *out);
+/* "CORP\alice", "EXCHSRV\EXCHSVC", "BUILTIN\Administrators", or the SID
+ * string when unknown. */
+void machine_sid_name(struct machine *m, const struct sid *sid, char *out, size_t n);
+
+/* Writes the Security-log audit event for a logon outcome (logon.c calls it). */
+void machine_audit(struct machine *m, uint32_t event_id, bool success, const char *user,
+                   const char *description);
+
+#endif

@@ -1,0 +1,120 @@
+/* NTSTATUS and Win32 error codes of the NT model, the NTSTATUS-to-Win32
+ * mapping (LsaNtStatusToWinError) and the English FormatMessage texts of
+ * the NT 4.0 / Windows 2000 SDK (reference/nt-facts.md §2.3). */
+#ifndef NTLAB_EMULATOR_NTERR_H
+#define NTLAB_EMULATOR_NTERR_H
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef uint32_t ntstatus;
+
+#define STATUS_SUCCESS 0x00000000u
+#define STATUS_NOT_ALL_ASSIGNED 0x00000106u
+#define STATUS_SOME_NOT_MAPPED 0x00000107u
+#define STATUS_NO_MORE_ENTRIES 0x8000001Au
+#define STATUS_UNSUCCESSFUL 0xC0000001u
+#define STATUS_INVALID_HANDLE 0xC0000008u
+#define STATUS_INVALID_PARAMETER 0xC000000Du
+#define STATUS_NO_MEMORY 0xC0000017u
+#define STATUS_ACCESS_DENIED 0xC0000022u
+#define STATUS_OBJECT_NAME_INVALID 0xC0000033u
+#define STATUS_OBJECT_NAME_NOT_FOUND 0xC0000034u
+#define STATUS_OBJECT_NAME_COLLISION 0xC0000035u
+#define STATUS_NO_LOGON_SERVERS 0xC000005Eu
+#define STATUS_NO_SUCH_PRIVILEGE 0xC0000060u
+#define STATUS_PRIVILEGE_NOT_HELD 0xC0000061u
+#define STATUS_USER_EXISTS 0xC0000063u
+#define STATUS_NO_SUCH_USER 0xC0000064u
+#define STATUS_GROUP_EXISTS 0xC0000065u
+#define STATUS_NO_SUCH_GROUP 0xC0000066u
+#define STATUS_MEMBER_IN_GROUP 0xC0000067u
+#define STATUS_MEMBER_NOT_IN_GROUP 0xC0000068u
+#define STATUS_WRONG_PASSWORD 0xC000006Au
+#define STATUS_LOGON_FAILURE 0xC000006Du
+#define STATUS_ACCOUNT_RESTRICTION 0xC000006Eu
+#define STATUS_INVALID_LOGON_HOURS 0xC000006Fu
+#define STATUS_INVALID_WORKSTATION 0xC0000070u
+#define STATUS_PASSWORD_EXPIRED 0xC0000071u
+#define STATUS_ACCOUNT_DISABLED 0xC0000072u
+#define STATUS_NONE_MAPPED 0xC0000073u
+#define STATUS_INVALID_SID 0xC0000078u
+#define STATUS_INTERNAL_DB_CORRUPTION 0xC00000E4u
+#define STATUS_LOGON_NOT_GRANTED 0xC0000155u
+#define STATUS_INVALID_LOGON_TYPE 0xC000010Bu
+#define STATUS_LOGON_TYPE_NOT_GRANTED 0xC000015Bu
+#define STATUS_ACCOUNT_EXPIRED 0xC0000193u
+#define STATUS_PASSWORD_MUST_CHANGE 0xC0000224u
+#define STATUS_ACCOUNT_LOCKED_OUT 0xC0000234u
+#define STATUS_SHARING_VIOLATION 0xC0000043u
+#define STATUS_DISK_FULL 0xC000007Fu
+#define STATUS_IO_DEVICE_ERROR 0xC0000185u
+
+#define NT_SUCCESS(s) ((int32_t)(s) >= 0)
+
+/* Win32 codes used by the model (winerror.h). */
+#define ERROR_SUCCESS 0u
+#define ERROR_FILE_NOT_FOUND 2u
+#define ERROR_ACCESS_DENIED 5u
+#define ERROR_INVALID_HANDLE 6u
+#define ERROR_NOT_ENOUGH_MEMORY 8u
+#define ERROR_INVALID_PASSWORD 86u
+#define ERROR_INVALID_PARAMETER 87u
+#define ERROR_NO_MORE_ITEMS 259u
+#define ERROR_SERVICE_REQUEST_TIMEOUT 1053u
+#define ERROR_SERVICE_ALREADY_RUNNING 1056u
+#define ERROR_SERVICE_DISABLED 1058u
+#define ERROR_SERVICE_DOES_NOT_EXIST 1060u
+#define ERROR_SERVICE_NOT_ACTIVE 1062u
+#define ERROR_SERVICE_DEPENDENCY_FAIL 1068u
+#define ERROR_SERVICE_LOGON_FAILED 1069u
+#define ERROR_SERVICE_EXISTS 1073u
+#define ERROR_NOT_ALL_ASSIGNED 1300u
+#define ERROR_SOME_NOT_MAPPED 1301u
+#define ERROR_NO_LOGON_SERVERS 1311u
+#define ERROR_NO_SUCH_PRIVILEGE 1313u
+#define ERROR_PRIVILEGE_NOT_HELD 1314u
+#define ERROR_USER_EXISTS 1316u
+#define ERROR_NO_SUCH_USER 1317u
+#define ERROR_GROUP_EXISTS 1318u
+#define ERROR_NO_SUCH_GROUP 1319u
+#define ERROR_MEMBER_IN_GROUP 1320u
+#define ERROR_MEMBER_NOT_IN_GROUP 1321u
+#define ERROR_LOGON_FAILURE 1326u
+#define ERROR_ACCOUNT_RESTRICTION 1327u
+#define ERROR_INVALID_LOGON_HOURS 1328u
+#define ERROR_INVALID_WORKSTATION 1329u
+#define ERROR_PASSWORD_EXPIRED 1330u
+#define ERROR_ACCOUNT_DISABLED 1331u
+#define ERROR_NONE_MAPPED 1332u
+#define ERROR_INVALID_SID 1337u
+#define ERROR_INTERNAL_DB_CORRUPTION 1358u
+#define ERROR_INVALID_LOGON_TYPE 1367u
+#define ERROR_LOGON_NOT_GRANTED 1380u
+#define ERROR_LOGON_TYPE_NOT_GRANTED 1385u
+#define ERROR_ACCOUNT_EXPIRED 1793u
+#define ERROR_PASSWORD_MUST_CHANGE 1907u
+#define ERROR_ACCOUNT_LOCKED_OUT 1909u
+#define ERROR_SHARING_VIOLATION 32u
+#define ERROR_DISK_FULL 112u
+#define ERROR_IO_DEVICE 1117u
+
+/* LsaNtStatusToWinError: the Win32 code for an NTSTATUS (ERROR_SUCCESS for
+ * success codes other than the mapped informational ones; unknown failures
+ * map to ERROR_MR_MID_NOT_FOUND 317 as on NT). */
+uint32_t nterr_to_win32(ntstatus st);
+/* "STATUS_ACCESS_DENIED", or NULL when unknown. */
+const char *nterr_status_symbol(ntstatus st);
+/* "ERROR_PRIVILEGE_NOT_HELD", or NULL when unknown. */
+const char *nterr_win32_symbol(uint32_t code);
+/* FormatMessage text in English without the trailing CRLF, e.g.
+ * "A required privilege is not held by the client.", or NULL when unknown. */
+const char *nterr_win32_text(uint32_t code);
+/* Looks up a Win32 code by its symbol ("ERROR_ACCESS_DENIED"), by its number
+ * in decimal, or by an NTSTATUS in hex ("0xC0000061", mapped). Returns true
+ * and sets *code when found. */
+bool nterr_parse(const char *s, uint32_t *code);
+/* Writes "1314 ERROR_PRIVILEGE_NOT_HELD: A required privilege is not held by
+ * the client." into out (always NUL-terminated). */
+void nterr_describe(uint32_t code, char *out, unsigned long n);
+
+#endif

@@ -1,0 +1,130 @@
+/* The Security Accounts Manager database of one machine (or of a domain,
+ * on its domain controllers): users, local and global groups, the BUILTIN
+ * aliases, NT password hashes and account restrictions. The plain-text
+ * password is never stored. Persisted as text (sam.txt, see the README). */
+#ifndef NTLAB_EMULATOR_SAM_H
+#define NTLAB_EMULATOR_SAM_H
+#include "emulator/nterr.h"
+#include "emulator/sid.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SAM_NAME_MAX 20        /* NT user names: at most 20 characters */
+#define SAM_GROUP_NAME_MAX 256
+#define SAM_DOMAIN_NAME_MAX 15 /* NetBIOS names */
+#define SAM_TEXT_MAX 256       /* full name, comment */
+#define SAM_PASSWORD_MAX 256   /* UTF-8 bytes of a password */
+#define SAM_WORKSTATIONS_MAX 8 /* User Manager allows up to 8 */
+
+/* Account flags (User Manager check boxes). */
+#define SAM_DISABLED 0x0001u          /* Account Disabled */
+#define SAM_LOCKED 0x0002u            /* Account Locked Out (set by lockout, cleared by admin or time) */
+#define SAM_PWD_NEVER_EXPIRES 0x0004u /* Password Never Expires */
+#define SAM_MUST_CHANGE 0x0008u       /* User Must Change Password at Next Logon */
+#define SAM_CANT_CHANGE 0x0010u       /* User Cannot Change Password */
+
+struct sam_user {
+    char name[SAM_NAME_MAX + 1];
+    char fullname[SAM_TEXT_MAX];
+    char comment[SAM_TEXT_MAX];
+    uint32_t rid;
+    uint8_t nthash[16];
+    uint32_t flags;
+    int64_t pwd_last_set;  /* seconds since epoch */
+    int64_t expires;       /* account expiry; 0 = never */
+    uint8_t logon_hours[21]; /* 168 bits, bit (day*24+hour) with day 0 = Sunday,
+                                UTC, LSB first as in SAM; all ones = always */
+    char workstations[SAM_WORKSTATIONS_MAX][16]; /* empty strings = any */
+    uint32_t bad_count;    /* bad passwords since last good logon / reset */
+    int64_t last_bad;      /* time of the last bad password */
+    int64_t locked_at;     /* when SAM_LOCKED was set by lockout */
+    int64_t last_logon;
+};
+
+enum sam_group_kind {
+    SAM_GROUP_ALIAS,  /* local group (BUILTIN aliases and local groups) */
+    SAM_GROUP_GLOBAL, /* domain global group (Domain Admins, Domain Users, ...) */
+};
+
+struct sam_group {
+    char name[SAM_GROUP_NAME_MAX];
+    char comment[SAM_TEXT_MAX];
+    struct sid sid;
+    enum sam_group_kind kind;
+    bool builtin;   /* cannot be deleted */
+    size_t nmembers;
+    struct sid *members; /* user or group SIDs, possibly of another domain */
+};
+
+struct sam; /* opaque */
+
+/* Creates a new SAM for account domain `name` (the machine name, or the
+ * domain name on a DC) with SID domain_sid, holding Administrator (500,
+ * password admin_password, member of Administrators), Guest (501, disabled,
+ * no password) and the BUILTIN aliases (Administrators, Users, Guests,
+ * Power Users, Backup Operators, Replicator; on a DC also Account, Server
+ * and Print Operators, and the global groups Domain Admins/Users/Guests).
+ * Returns STATUS_SUCCESS or STATUS_NO_MEMORY / STATUS_INVALID_PARAMETER. */
+ntstatus sam_create(const char *name, const struct sid *domain_sid, bool domain_controller,
+                    const char *admin_password, int64_t now, struct sam **out);
+void sam_free(struct sam *s);
+
+/* Loads sam.txt. On a malformed file returns STATUS_INTERNAL_DB_CORRUPTION
+ * and writes "PATH:LINE: problem" into err (errlen bytes). A missing file is
+ * STATUS_OBJECT_NAME_NOT_FOUND. */
+ntstatus sam_load(const char *path, struct sam **out, char *err, size_t errlen);
+/* Writes the SAM durably (temp, fsync, rename, fsync dir). */
+ntstatus sam_save(const struct sam *s, const char *path);
+
+const char *sam_domain_name(const struct sam *s);
+const struct sid *sam_domain_sid(const struct sam *s);
+
+/* NT OWF: MD4 of the UTF-16LE password (UTF-8 input). */
+void sam_nthash(const char *password, uint8_t out[16]);
+
+/* Users. Names are case-insensitive and unique among users and groups.
+ * add: STATUS_USER_EXISTS, STATUS_GROUP_EXISTS (name taken by a group),
+ * STATUS_INVALID_PARAMETER (empty, too long, or characters NT forbids:
+ * " / \ [ ] : ; | = , + * ? < >). New users get the next RID >= 1000,
+ * join Users (and Domain Users on a DC), and pwd_last_set = now. */
+ntstatus sam_user_add(struct sam *s, const char *name, const char *password, int64_t now,
+                      uint32_t *rid);
+ntstatus sam_user_del(struct sam *s, const char *name); /* STATUS_NO_SUCH_USER; also drops memberships */
+/* Returns the user or NULL. The pointer is valid until the next add/del. */
+struct sam_user *sam_user_find(const struct sam *s, const char *name);
+struct sam_user *sam_user_by_rid(const struct sam *s, uint32_t rid);
+size_t sam_user_count(const struct sam *s);
+struct sam_user *sam_user_at(const struct sam *s, size_t i);
+ntstatus sam_set_password(struct sam *s, const char *name, const char *password, int64_t now);
+bool sam_password_ok(const struct sam_user *u, const char *password);
+/* The user's SID (domain SID + RID). */
+void sam_user_sid(const struct sam *s, const struct sam_user *u, struct sid *out);
+
+/* Groups (aliases and global groups). add: STATUS_GROUP_EXISTS,
+ * STATUS_USER_EXISTS, STATUS_INVALID_PARAMETER. del: STATUS_NO_SUCH_GROUP,
+ * STATUS_ACCESS_DENIED for a builtin group. Membership: STATUS_MEMBER_IN_GROUP,
+ * STATUS_MEMBER_NOT_IN_GROUP, STATUS_NO_SUCH_GROUP. */
+ntstatus sam_group_add(struct sam *s, const char *name, enum sam_group_kind kind,
+                       const char *comment);
+ntstatus sam_group_del(struct sam *s, const char *name);
+struct sam_group *sam_group_find(const struct sam *s, const char *name);
+struct sam_group *sam_group_by_sid(const struct sam *s, const struct sid *sid);
+size_t sam_group_count(const struct sam *s);
+struct sam_group *sam_group_at(const struct sam *s, size_t i);
+ntstatus sam_group_add_member(struct sam *s, const char *group, const struct sid *member);
+ntstatus sam_group_remove_member(struct sam *s, const char *group, const struct sid *member);
+
+/* Appends to out (capacity max) the SIDs of every group in this SAM that
+ * contains any SID of in[0..nin) directly, or through a global group that
+ * does (one level, as NT aliases may hold global groups). Sets *n to the
+ * number appended; STATUS_BUFFER_OVERFLOW-like truncation returns
+ * STATUS_NO_MEMORY. */
+ntstatus sam_memberships(const struct sam *s, const struct sid *in, size_t nin, struct sid *out,
+                         size_t max, size_t *n);
+
+/* Looks up a name (user or group) to its SID, or a SID to its name. */
+bool sam_lookup_name(const struct sam *s, const char *name, struct sid *out, bool *is_group);
+bool sam_lookup_sid(const struct sam *s, const struct sid *sid, const char **name, bool *is_group);
+
+#endif

@@ -1,0 +1,25 @@
+/* Whole-file reads and crash-safe whole-file writes.
+ * A write goes to a temp file in the same directory, is fsynced, renamed over
+ * the target, and the directory is fsynced: after a crash the file holds
+ * either the old or the new contents, never a mix. */
+#ifndef NTLAB_LIB_AFILE_H
+#define NTLAB_LIB_AFILE_H
+#include <stddef.h>
+
+/* Writes data atomically to path with the given mode (e.g. 0644).
+ * Returns 0 or an errno value; on failure the old file is untouched and no
+ * temp file is left behind. */
+int afile_write(const char *path, const void *data, size_t len, unsigned mode);
+
+/* Reads the whole file into a malloc'd, NUL-terminated buffer (*out, owned by
+ * the caller) of *len bytes. Fails with EFBIG when the file exceeds max bytes,
+ * ENOENT when absent, or another errno value. */
+int afile_read(const char *path, size_t max, char **out, size_t *len);
+
+/* fsyncs the directory that holds path (after a rename or unlink in it). */
+int afile_sync_dir(const char *path);
+
+/* mkdir -p with the given mode. Returns 0 or an errno value. */
+int afile_mkdirs(const char *path, unsigned mode);
+
+#endif

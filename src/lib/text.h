@@ -1,0 +1,23 @@
+/* Text files as NT tools write them: UTF-16LE with BOM, UTF-8 with or
+ * without BOM, or ASCII; CRLF or LF line ends. */
+#ifndef NTLAB_LIB_TEXT_H
+#define NTLAB_LIB_TEXT_H
+#include <stddef.h>
+
+/* Decodes data into a malloc'd NUL-terminated UTF-8 string (*out, owned by
+ * the caller). UTF-16LE needs its BOM; a UTF-8 BOM is dropped. Fails with
+ * EILSEQ on a broken surrogate pair, odd UTF-16 length, an embedded NUL, or
+ * invalid UTF-8; ENOMEM otherwise. */
+int text_decode(const char *data, size_t len, char **out, size_t *outlen);
+
+/* Line iterator over a NUL-terminated text: each call yields the next line
+ * without its LF or CRLF (the text is modified in place) and its 1-based
+ * number. Returns NULL at the end. */
+struct text_lines {
+    char *next;
+    unsigned lineno;
+};
+void text_lines_init(struct text_lines *it, char *text);
+char *text_lines_next(struct text_lines *it, unsigned *lineno);
+
+#endif
