@@ -34,17 +34,44 @@ struct evtlog_record {
 struct evtlog; /* opaque */
 
 /* Opens the logs kept in directory dir (created if absent); dir NULL keeps
- * them in memory only. Existing records are loaded (record numbers go on). */
+ * them in memory only. Existing records are loaded (record numbers go on).
+ * File format, one record a line, fields separated by TAB:
+ *   RECORD TIME TYPE CATEGORY EVENTID SOURCE USER COMPUTER DESCRIPTION
+ * with TIME in seconds since the epoch and TYPE the evtlog_type_name text.
+ * Errors: STATUS_INVALID_PARAMETER, STATUS_NO_MEMORY, STATUS_ACCESS_DENIED or
+ * STATUS_IO_DEVICE_ERROR when the directory or a file cannot be opened. */
 ntstatus evtlog_open(const char *dir, const char *computer, struct evtlog **out);
 void evtlog_free(struct evtlog *l);
 /* Appends a record (record number assigned) and fsyncs. The description is
- * truncated to EVTLOG_TEXT_MAX-1 bytes; CR/LF/TAB in fields become spaces. */
+ * truncated to EVTLOG_TEXT_MAX-1 bytes (other fields to their size) at a
+ * UTF-8 character boundary; control characters (CR/LF/TAB) become spaces.
+ * Records appended to the file by another process since the last look are
+ * read first, so record numbers stay unique. Errors: STATUS_DISK_FULL,
+ * STATUS_IO_DEVICE_ERROR (nothing is recorded, the file is cut back),
+ * STATUS_NO_MEMORY, STATUS_INVALID_PARAMETER. */
 ntstatus evtlog_write(struct evtlog *l, enum evtlog_which which, int64_t time,
                       const char *source, uint32_t event_id, enum evtlog_type type,
                       uint16_t category, const char *user, const char *description);
+/* Number of records the log holds (on disk, all of them). */
 size_t evtlog_count(const struct evtlog *l, enum evtlog_which which);
-/* The i-th record (0-based, oldest first) or NULL. */
+/* The i-th record (0-based, oldest first) or NULL. Memory keeps only the
+ * newest records (evtlog_set_capacity), so an old index whose record is only
+ * on disk also gives NULL: iterate from evtlog_first. */
 const struct evtlog_record *evtlog_at(const struct evtlog *l, enum evtlog_which which, size_t i);
+/* Index of the oldest record still held in memory (== count when empty). */
+size_t evtlog_first(const struct evtlog *l, enum evtlog_which which);
+
+/* How many records of each log are kept in memory (default
+ * EVTLOG_DEFAULT_KEEP, minimum 1); older ones are dropped from memory, never
+ * from disk. Returns 0 or EINVAL. */
+#define EVTLOG_DEFAULT_KEEP 10000u
+int evtlog_set_capacity(struct evtlog *l, size_t keep);
+/* Lines of the log file that could not be read at open (malformed or torn
+ * by a crash; they are skipped, and a torn last line is cut off so appends
+ * stay line-aligned), and the first problem as "PATH:LINE: problem"
+ * (NULL when none). */
+size_t evtlog_bad_lines(const struct evtlog *l, enum evtlog_which which);
+const char *evtlog_problem(const struct evtlog *l, enum evtlog_which which);
 /* "System", "Application", "Security"; parse is case-insensitive. */
 const char *evtlog_name(enum evtlog_which which);
 int evtlog_parse_name(const char *s, enum evtlog_which *out);

@@ -1,0 +1,254 @@
+#include "emulator/evtlog.h"
+#include "src/lib/afile.h"
+#include "tests/unit/unit.h"
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void append_raw(const char *dir, const char *file, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0600);
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+    close(fd);
+}
+
+static char *read_all(const char *dir, const char *file)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    char *data = NULL;
+    size_t len = 0;
+    CU_ASSERT_FATAL(afile_read(path, 1 << 20, &data, &len) == 0);
+    return data;
+}
+
+static void test_memory_only(void)
+{
+    struct evtlog *l;
+    CU_ASSERT_FATAL(evtlog_open(NULL, "EXCHSRV", &l) == STATUS_SUCCESS);
+    CU_ASSERT(evtlog_count(l, EVTLOG_SYSTEM) == 0);
+    CU_ASSERT(evtlog_at(l, EVTLOG_SYSTEM, 0) == NULL);
+    CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 899283600, "EventLog", 6005, EVT_INFORMATION, 0,
+                           NULL, "The Event log service was started.") == STATUS_SUCCESS);
+    CU_ASSERT(evtlog_write(l, EVTLOG_SECURITY, 899283601, "Security", 529, EVT_AUDIT_FAILURE, 2,
+                           "EXCHSRV\\bob", "Logon Failure") == STATUS_SUCCESS);
+    CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 899283602, "EventLog", 6009, EVT_INFORMATION, 0,
+                           "", "boot") == STATUS_SUCCESS);
+    CU_ASSERT(evtlog_count(l, EVTLOG_SYSTEM) == 2);
+    CU_ASSERT(evtlog_count(l, EVTLOG_SECURITY) == 1);
+    CU_ASSERT(evtlog_count(l, EVTLOG_APPLICATION) == 0);
+    const struct evtlog_record *r = evtlog_at(l, EVTLOG_SYSTEM, 1);
+    CU_ASSERT_FATAL(r != NULL);
+    CU_ASSERT(r->record == 2);
+    CU_ASSERT(r->event_id == 6009);
+    CU_ASSERT_STRING_EQUAL(r->user, "N/A");
+    CU_ASSERT_STRING_EQUAL(r->computer, "EXCHSRV");
+    r = evtlog_at(l, EVTLOG_SECURITY, 0);
+    CU_ASSERT_FATAL(r != NULL);
+    CU_ASSERT(r->record == 1);
+    char line[2048];
+    evtlog_format(r, line, sizeof line);
+    CU_ASSERT_STRING_EQUAL(line, "1 1998-07-01 09:00:01 Failure Audit Security 529 2 "
+                                 "EXCHSRV\\bob EXCHSRV: Logon Failure");
+    evtlog_format(evtlog_at(l, EVTLOG_SYSTEM, 0), line, sizeof line);
+    CU_ASSERT_STRING_EQUAL(line, "1 1998-07-01 09:00:00 Information EventLog 6005 None N/A "
+                                 "EXCHSRV: The Event log service was started.");
+    evtlog_free(l);
+}
+
+static void test_bad_arguments(void)
+{
+    struct evtlog *l;
+    CU_ASSERT(evtlog_open("", "X", &l) == STATUS_INVALID_PARAMETER);
+    CU_ASSERT_FATAL(evtlog_open(NULL, "X", &l) == STATUS_SUCCESS);
+    CU_ASSERT(evtlog_write(l, EVTLOG_COUNT, 0, "s", 1, EVT_ERROR, 0, NULL, "") ==
+              STATUS_INVALID_PARAMETER);
+    CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 0, "", 1, EVT_ERROR, 0, NULL, "") ==
+              STATUS_INVALID_PARAMETER);
+    CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 0, "s", 1, (enum evtlog_type)3, 0, NULL, "") ==
+              STATUS_INVALID_PARAMETER);
+    CU_ASSERT(evtlog_count(l, EVTLOG_SYSTEM) == 0);
+    CU_ASSERT(evtlog_set_capacity(l, 0) != 0);
+    evtlog_free(l);
+
+    enum evtlog_which w;
+    CU_ASSERT(evtlog_parse_name("security", &w) == 0 && w == EVTLOG_SECURITY);
+    CU_ASSERT(evtlog_parse_name("SYSTEM", &w) == 0 && w == EVTLOG_SYSTEM);
+    CU_ASSERT(evtlog_parse_name("Application", &w) == 0 && w == EVTLOG_APPLICATION);
+    CU_ASSERT(evtlog_parse_name("dns", &w) != 0);
+    CU_ASSERT_STRING_EQUAL(evtlog_name(EVTLOG_APPLICATION), "Application");
+    CU_ASSERT_STRING_EQUAL(evtlog_type_name(EVT_AUDIT_SUCCESS), "Success Audit");
+    CU_ASSERT_STRING_EQUAL(evtlog_type_name(EVT_WARNING), "Warning");
+}
+
+static void test_sanitize_and_truncate(void)
+{
+    struct evtlog *l;
+    CU_ASSERT_FATAL(evtlog_open(NULL, "M", &l) == STATUS_SUCCESS);
+    CU_ASSERT(evtlog_write(l, EVTLOG_APPLICATION, 0, "So\turce", 1, EVT_WARNING, 0, "a\nb",
+                           "line1\r\nline2\tend") == STATUS_SUCCESS);
+    const struct evtlog_record *r = evtlog_at(l, EVTLOG_APPLICATION, 0);
+    CU_ASSERT_STRING_EQUAL(r->source, "So urce");
+    CU_ASSERT_STRING_EQUAL(r->user, "a b");
+    CU_ASSERT_STRING_EQUAL(r->description, "line1  line2 end");
+    /* 1022 ASCII bytes then a 3-byte character: the character does not fit
+     * in 1023 bytes and must be dropped whole. */
+    char big[1100];
+    memset(big, 'x', 1022);
+    strcpy(big + 1022, "\xE2\x82\xAC tail");
+    CU_ASSERT(evtlog_write(l, EVTLOG_APPLICATION, 0, "S", 2, EVT_ERROR, 0, NULL, big) ==
+              STATUS_SUCCESS);
+    r = evtlog_at(l, EVTLOG_APPLICATION, 1);
+    CU_ASSERT(strlen(r->description) == 1022);
+    evtlog_free(l);
+}
+
+static void test_durable_reload(void)
+{
+    const char *dir = unit_tmpdir();
+    char evdir[300];
+    snprintf(evdir, sizeof evdir, "%s/eventlog", dir);
+    struct evtlog *l;
+    CU_ASSERT_FATAL(evtlog_open(evdir, "PDC", &l) == STATUS_SUCCESS);
+    for (int i = 0; i < 5; i++)
+        CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 1000 + i, "Service Control Manager", 7000 + i,
+                               EVT_ERROR, 0, NULL, "text") == STATUS_SUCCESS);
+    CU_ASSERT(evtlog_write(l, EVTLOG_SECURITY, 5, "Security", 528, EVT_AUDIT_SUCCESS, 2,
+                           "CORP\\alice", "Successful Logon") == STATUS_SUCCESS);
+    evtlog_free(l);
+
+    char *text = read_all(evdir, "Security.evt");
+    CU_ASSERT_STRING_EQUAL(text, "1\t5\tSuccess Audit\t2\t528\tSecurity\tCORP\\alice\tPDC\t"
+                                 "Successful Logon\n");
+    free(text);
+
+    CU_ASSERT_FATAL(evtlog_open(evdir, "PDC", &l) == STATUS_SUCCESS);
+    CU_ASSERT(evtlog_count(l, EVTLOG_SYSTEM) == 5);
+    CU_ASSERT(evtlog_bad_lines(l, EVTLOG_SYSTEM) == 0);
+    CU_ASSERT(evtlog_problem(l, EVTLOG_SYSTEM) == NULL);
+    const struct evtlog_record *r = evtlog_at(l, EVTLOG_SYSTEM, 4);
+    CU_ASSERT_FATAL(r != NULL);
+    CU_ASSERT(r->record == 5 && r->event_id == 7004 && r->time == 1004);
+    CU_ASSERT_STRING_EQUAL(r->source, "Service Control Manager");
+    CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 2000, "EventLog", 6005, EVT_INFORMATION, 0, NULL,
+                           "The Event log service was started.") == STATUS_SUCCESS);
+    CU_ASSERT(evtlog_at(l, EVTLOG_SYSTEM, 5)->record == 6);
+    r = evtlog_at(l, EVTLOG_SECURITY, 0);
+    CU_ASSERT(r && r->type == EVT_AUDIT_SUCCESS && r->category == 2);
+    CU_ASSERT_STRING_EQUAL(r->user, "CORP\\alice");
+    evtlog_free(l);
+    unit_rmtree(dir);
+}
+
+static void test_malformed_and_torn(void)
+{
+    const char *dir = unit_tmpdir();
+    struct evtlog *l;
+    CU_ASSERT_FATAL(evtlog_open(dir, "M", &l) == STATUS_SUCCESS);
+    CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 1, "EventLog", 6005, EVT_INFORMATION, 0, NULL,
+                           "ok") == STATUS_SUCCESS);
+    evtlog_free(l);
+    /* garbage of several kinds, then a record, then a torn line (crash) */
+    char longline[5000];
+    memset(longline, 'z', sizeof longline - 2);
+    longline[sizeof longline - 2] = '\n';
+    longline[sizeof longline - 1] = 0;
+    append_raw(dir, "System.evt", "not a record\n");
+    append_raw(dir, "System.evt", "x\t1\tInformation\t0\t1\tS\tu\tM\td\n");
+    append_raw(dir, "System.evt", "2\t1\tNosuch\t0\t1\tS\tu\tM\td\n");
+    append_raw(dir, "System.evt", "3\t1\tError\t99999\t1\tS\tu\tM\td\n");
+    append_raw(dir, "System.evt", "\n");
+    append_raw(dir, "System.evt", longline);
+    append_raw(dir, "System.evt", "7\t2\tWarning\t0\t42\tSrc\tN/A\tM\tkept\r\n");
+    append_raw(dir, "System.evt", "8\t3\tError\t0\t43\tSrc\tN/A\tM\tha");
+
+    CU_ASSERT_FATAL(evtlog_open(dir, "M", &l) == STATUS_SUCCESS);
+    CU_ASSERT(evtlog_count(l, EVTLOG_SYSTEM) == 2);
+    CU_ASSERT(evtlog_bad_lines(l, EVTLOG_SYSTEM) == 7);
+    const char *p = evtlog_problem(l, EVTLOG_SYSTEM);
+    CU_ASSERT_FATAL(p != NULL);
+    CU_ASSERT(strstr(p, "System.evt:2: too few fields") != NULL);
+    const struct evtlog_record *r = evtlog_at(l, EVTLOG_SYSTEM, 1);
+    CU_ASSERT(r && r->record == 7 && r->event_id == 42);
+    CU_ASSERT_STRING_EQUAL(r->description, "kept");
+    /* numbering goes on after the highest good record, on a fresh line */
+    CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 9, "EventLog", 6009, EVT_INFORMATION, 0, NULL,
+                           "after") == STATUS_SUCCESS);
+    CU_ASSERT(evtlog_at(l, EVTLOG_SYSTEM, 2)->record == 8);
+    evtlog_free(l);
+
+    CU_ASSERT_FATAL(evtlog_open(dir, "M", &l) == STATUS_SUCCESS);
+    CU_ASSERT(evtlog_count(l, EVTLOG_SYSTEM) == 3);
+    CU_ASSERT(evtlog_bad_lines(l, EVTLOG_SYSTEM) == 6); /* the torn line is gone */
+    CU_ASSERT_STRING_EQUAL(evtlog_at(l, EVTLOG_SYSTEM, 2)->description, "after");
+    evtlog_free(l);
+    unit_rmtree(dir);
+}
+
+static void test_bounded_memory(void)
+{
+    const char *dir = unit_tmpdir();
+    struct evtlog *l;
+    CU_ASSERT_FATAL(evtlog_open(dir, "M", &l) == STATUS_SUCCESS);
+    for (int i = 0; i < 5; i++)
+        CU_ASSERT(evtlog_write(l, EVTLOG_APPLICATION, i, "A", (uint32_t)i, EVT_INFORMATION, 0,
+                               NULL, "") == STATUS_SUCCESS);
+    CU_ASSERT(evtlog_set_capacity(l, 3) == 0);
+    CU_ASSERT(evtlog_count(l, EVTLOG_APPLICATION) == 5);
+    CU_ASSERT(evtlog_first(l, EVTLOG_APPLICATION) == 2);
+    CU_ASSERT(evtlog_at(l, EVTLOG_APPLICATION, 1) == NULL);
+    for (int i = 5; i < 10; i++)
+        CU_ASSERT(evtlog_write(l, EVTLOG_APPLICATION, i, "A", (uint32_t)i, EVT_INFORMATION, 0,
+                               NULL, "") == STATUS_SUCCESS);
+    CU_ASSERT(evtlog_count(l, EVTLOG_APPLICATION) == 10);
+    CU_ASSERT(evtlog_first(l, EVTLOG_APPLICATION) == 7);
+    CU_ASSERT(evtlog_at(l, EVTLOG_APPLICATION, 6) == NULL);
+    CU_ASSERT(evtlog_at(l, EVTLOG_APPLICATION, 7)->record == 8);
+    CU_ASSERT(evtlog_at(l, EVTLOG_APPLICATION, 9)->record == 10);
+    CU_ASSERT(evtlog_at(l, EVTLOG_APPLICATION, 10) == NULL);
+    CU_ASSERT(evtlog_set_capacity(l, 100) == 0);
+    CU_ASSERT(evtlog_write(l, EVTLOG_APPLICATION, 10, "A", 10, EVT_INFORMATION, 0, NULL, "") ==
+              STATUS_SUCCESS);
+    CU_ASSERT(evtlog_first(l, EVTLOG_APPLICATION) == 7);
+    CU_ASSERT(evtlog_at(l, EVTLOG_APPLICATION, 10)->record == 11);
+    evtlog_free(l);
+    /* the disk kept them all */
+    CU_ASSERT_FATAL(evtlog_open(dir, "M", &l) == STATUS_SUCCESS);
+    CU_ASSERT(evtlog_count(l, EVTLOG_APPLICATION) == 11);
+    CU_ASSERT(evtlog_at(l, EVTLOG_APPLICATION, 0)->record == 1);
+    evtlog_free(l);
+    unit_rmtree(dir);
+}
+
+static void test_two_writers(void)
+{
+    /* Two handles on one directory, as the daemon and the offline CLI: each
+     * sees the other's appends before writing, so numbers stay unique. */
+    const char *dir = unit_tmpdir();
+    struct evtlog *a, *b;
+    CU_ASSERT_FATAL(evtlog_open(dir, "M", &a) == STATUS_SUCCESS);
+    CU_ASSERT_FATAL(evtlog_open(dir, "M", &b) == STATUS_SUCCESS);
+    CU_ASSERT(evtlog_write(a, EVTLOG_SYSTEM, 1, "A", 1, EVT_ERROR, 0, NULL, "a1") == 0);
+    CU_ASSERT(evtlog_write(b, EVTLOG_SYSTEM, 2, "B", 2, EVT_ERROR, 0, NULL, "b1") == 0);
+    CU_ASSERT(evtlog_write(a, EVTLOG_SYSTEM, 3, "A", 3, EVT_ERROR, 0, NULL, "a2") == 0);
+    CU_ASSERT(evtlog_count(a, EVTLOG_SYSTEM) == 3);
+    CU_ASSERT(evtlog_at(a, EVTLOG_SYSTEM, 1)->record == 2);
+    CU_ASSERT_STRING_EQUAL(evtlog_at(a, EVTLOG_SYSTEM, 1)->description, "b1");
+    CU_ASSERT(evtlog_at(a, EVTLOG_SYSTEM, 2)->record == 3);
+    evtlog_free(a);
+    evtlog_free(b);
+    unit_rmtree(dir);
+}
+
+void suite_evtlog(void)
+{
+    UNIT_SUITE("evtlog", UNIT_TEST(test_memory_only), UNIT_TEST(test_bad_arguments),
+               UNIT_TEST(test_sanitize_and_truncate), UNIT_TEST(test_durable_reload),
+               UNIT_TEST(test_malformed_and_torn), UNIT_TEST(test_bounded_memory),
+               UNIT_TEST(test_two_writers));
+}
