@@ -25,6 +25,8 @@ struct rights_info {
     const char *display;     /* NT 4.0 User Manager name; for rights new in
                                 W2K/XP, their Local Security Policy name */
     const char *display_w2k; /* Windows 2000+ name where it differs, else NULL */
+    const char *display_xp;  /* Windows XP name where it differs from the
+                                Windows 2000 one, else NULL */
     bool advanced;           /* shown only with "Show Advanced User Rights" */
     enum osver since;        /* first OS version that knows it */
 };

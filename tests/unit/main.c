@@ -1,6 +1,7 @@
 /* The CUnit runner: registers every suite (generated list), runs them with
  * the basic interface, prints CUnit's Run Summary, and exits non-zero when
  * any assertion or test failed (CU_basic_run_tests alone returns success). */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "tests/unit/unit.h"
 #include <CUnit/Basic.h>
 #include <ftw.h>
