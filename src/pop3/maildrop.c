@@ -1,0 +1,482 @@
+#include "src/pop3/maildrop.h"
+#include "src/lib/afile.h"
+#include "src/lib/buf.h"
+#include "src/lib/filelock.h"
+#include "src/lib/md5.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAILDROP_LOCK ".ntlab-pop3.lock"
+
+static const char *const md_sub[2] = {"new", "cur"};
+
+struct md_msg {
+    const char *name; /* in the pool: file name, NUL, uid, NUL */
+    const char *uid;
+    uint64_t size;
+    int64_t t; /* leading delivery time, for ordering */
+    unsigned sub;
+};
+
+struct maildrop {
+    char *dir;
+    struct filelock lock;
+    struct md_msg *msg;
+    size_t n;
+    uint64_t total;
+    char *pool;
+    int fd; /* open message for chunked reads */
+    size_t fd_i;
+};
+
+static int md_path(char *out, size_t n, const char *dir, const char *sub, const char *name)
+{
+    int w = name ? snprintf(out, n, "%s/%s/%s", dir, sub, name) : snprintf(out, n, "%s/%s", dir, sub);
+    return w < 0 || (size_t)w >= n ? ENAMETOOLONG : 0;
+}
+
+int maildrop_create(const char *dir)
+{
+    char p[PATH_MAX];
+    static const char *const subs[] = {"tmp", "new", "cur"};
+    for (unsigned i = 0; i < 3; i++) {
+        int rc = md_path(p, sizeof p, dir, subs[i], NULL);
+        if (!rc)
+            rc = afile_mkdirs(p, 0700);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* --- sizes as sent -------------------------------------------------------- */
+
+void maildrop_size_init(struct maildrop_sizer *z)
+{
+    z->octets = 0;
+    z->last = -1;
+}
+
+void maildrop_size_add(struct maildrop_sizer *z, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    z->octets += n;
+    for (size_t i = 0; i < n; i++) {
+        /* a bare LF is sent as CRLF */
+        if (p[i] == '\n' && z->last != '\r')
+            z->octets++;
+        z->last = p[i];
+    }
+}
+
+uint64_t maildrop_size_end(const struct maildrop_sizer *z)
+{
+    /* a last line without LF is sent with a CRLF added */
+    return z->octets + (z->last >= 0 && z->last != '\n' ? 2 : 0);
+}
+
+uint64_t maildrop_sent_size(const void *data, size_t len)
+{
+    struct maildrop_sizer z;
+    maildrop_size_init(&z);
+    maildrop_size_add(&z, data, len);
+    return maildrop_size_end(&z);
+}
+
+/* --- scan ----------------------------------------------------------------- */
+
+/* Courier's ",W=<n>" field of a base name; false when absent or malformed. */
+static bool md_name_wsize(const char *base, size_t blen, uint64_t *out)
+{
+    for (size_t i = 0; i + 3 <= blen; i++) {
+        if (base[i] != ',' || base[i + 1] != 'W' || base[i + 2] != '=')
+            continue;
+        size_t j = i + 3;
+        uint64_t v = 0;
+        if (j >= blen || base[j] < '0' || base[j] > '9')
+            return false;
+        for (; j < blen && base[j] >= '0' && base[j] <= '9'; j++) {
+            if (v > (UINT64_MAX - 9) / 10)
+                return false;
+            v = v * 10 + (uint64_t)(base[j] - '0');
+        }
+        if (j < blen && base[j] != ',')
+            return false;
+        *out = v;
+        return true;
+    }
+    return false;
+}
+
+static int md_file_size(const char *path, uint64_t *out)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return errno;
+    struct maildrop_sizer z;
+    maildrop_size_init(&z);
+    char chunk[8192];
+    int rc = 0;
+    for (;;) {
+        ssize_t r = read(fd, chunk, sizeof chunk);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = errno;
+            break;
+        }
+        if (r == 0)
+            break;
+        maildrop_size_add(&z, chunk, (size_t)r);
+    }
+    close(fd);
+    *out = maildrop_size_end(&z);
+    return rc;
+}
+
+static bool md_uid_ok(const char *s, size_t n)
+{
+    if (n < 1 || n > MAILDROP_UID_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+            return false;
+    return true;
+}
+
+/* Pool entries are recorded as offsets while the pool grows, and turned
+ * into pointers once the scan is complete. */
+struct md_scan {
+    struct buf pool;
+    struct md_msg *msg;
+    size_t n, cap;
+};
+
+static int md_scan_sub(struct maildrop *md, struct md_scan *sc, unsigned sub)
+{
+    char p[PATH_MAX];
+    int rc = md_path(p, sizeof p, md->dir, md_sub[sub], NULL);
+    if (rc)
+        return rc;
+    DIR *d = opendir(p);
+    if (!d)
+        return errno;
+    int dfd = dirfd(d);
+    struct dirent *e;
+    for (;;) {
+        errno = 0;
+        e = readdir(d);
+        if (!e)
+            break;
+        const char *name = e->d_name;
+        if (name[0] == '.')
+            continue; /* ".", "..", and hidden files by Maildir convention */
+        if (e->d_type != DT_REG) {
+            struct stat st;
+            if (e->d_type != DT_UNKNOWN || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) ||
+                !S_ISREG(st.st_mode))
+                continue;
+        }
+        if (sc->n >= MAILDROP_MAX_MESSAGES) {
+            rc = EFBIG;
+            break;
+        }
+        if (sc->n == sc->cap) {
+            size_t nc = sc->cap ? sc->cap * 2 : 64;
+            struct md_msg *m = realloc(sc->msg, nc * sizeof *m);
+            if (!m) {
+                rc = ENOMEM;
+                break;
+            }
+            sc->msg = m;
+            sc->cap = nc;
+        }
+        size_t nlen = strlen(name);
+        const char *colon = memchr(name, ':', nlen);
+        size_t blen = colon ? (size_t)(colon - name) : nlen;
+        struct md_msg *m = &sc->msg[sc->n];
+        m->sub = sub;
+        m->t = 0;
+        for (size_t i = 0; i < blen && name[i] >= '0' && name[i] <= '9' && m->t < INT64_MAX / 100; i++)
+            m->t = m->t * 10 + (name[i] - '0');
+        if (!md_name_wsize(name, blen, &m->size)) {
+            rc = md_path(p, sizeof p, md->dir, md_sub[sub], name);
+            if (!rc)
+                rc = md_file_size(p, &m->size);
+            if (rc == ENOENT) { /* vanished between readdir and open */
+                rc = 0;
+                continue;
+            }
+            if (rc)
+                break;
+        }
+        size_t off = sc->pool.len;
+        if (buf_append(&sc->pool, name, nlen + 1)) {
+            rc = ENOMEM;
+            break;
+        }
+        if (md_uid_ok(name, blen)) {
+            rc = buf_append(&sc->pool, name, blen);
+        } else {
+            char hex[33];
+            md5_hex(name, blen, hex);
+            rc = buf_append(&sc->pool, hex, 32);
+        }
+        if (rc || buf_putc(&sc->pool, 0)) {
+            rc = ENOMEM;
+            break;
+        }
+        m->name = (const char *)(uintptr_t)off; /* offset until the pool is final */
+        sc->n++;
+    }
+    if (!rc && !e && errno)
+        rc = errno;
+    closedir(d);
+    return rc;
+}
+
+static int md_cmp(const void *a, const void *b)
+{
+    const struct md_msg *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->sub > y->sub) - (x->sub < y->sub);
+}
+
+int maildrop_open(const char *dir, struct maildrop **out)
+{
+    *out = NULL;
+    struct maildrop *md = calloc(1, sizeof *md);
+    if (!md)
+        return ENOMEM;
+    md->fd = -1;
+    md->lock.fd = -1;
+    md->dir = strdup(dir);
+    if (!md->dir) {
+        free(md);
+        return ENOMEM;
+    }
+    char p[PATH_MAX];
+    struct stat st;
+    int rc = 0;
+    for (unsigned s = 0; s < 2 && !rc; s++) {
+        rc = md_path(p, sizeof p, dir, md_sub[s], NULL);
+        if (!rc && stat(p, &st))
+            rc = errno;
+        else if (!rc && !S_ISDIR(st.st_mode))
+            rc = ENOENT;
+    }
+    if (!rc)
+        rc = md_path(p, sizeof p, dir, MAILDROP_LOCK, NULL);
+    if (!rc) {
+        rc = filelock_acquire(&md->lock, p, false);
+        if (rc == EWOULDBLOCK || rc == EAGAIN)
+            rc = EBUSY;
+    }
+    struct md_scan sc = {BUF_INIT, NULL, 0, 0};
+    for (unsigned s = 0; s < 2 && !rc; s++)
+        rc = md_scan_sub(md, &sc, s);
+    if (rc) {
+        buf_free(&sc.pool);
+        free(sc.msg);
+        maildrop_close(md);
+        return rc;
+    }
+    md->pool = buf_steal(&sc.pool);
+    md->msg = sc.msg;
+    md->n = sc.n;
+    for (size_t i = 0; i < md->n; i++) {
+        md->msg[i].name = md->pool + (uintptr_t)md->msg[i].name;
+        md->msg[i].uid = md->msg[i].name + strlen(md->msg[i].name) + 1;
+        md->total += md->msg[i].size;
+    }
+    if (md->n > 1)
+        qsort(md->msg, md->n, sizeof *md->msg, md_cmp);
+    *out = md;
+    return 0;
+}
+
+void maildrop_close(struct maildrop *md)
+{
+    if (!md)
+        return;
+    if (md->fd >= 0)
+        close(md->fd);
+    filelock_release(&md->lock);
+    free(md->msg);
+    free(md->pool);
+    free(md->dir);
+    free(md);
+}
+
+size_t maildrop_count(const struct maildrop *md)
+{
+    return md->n;
+}
+
+uint64_t maildrop_total(const struct maildrop *md)
+{
+    return md->total;
+}
+
+uint64_t maildrop_size(const struct maildrop *md, size_t i)
+{
+    return md->msg[i].size;
+}
+
+const char *maildrop_uid(const struct maildrop *md, size_t i)
+{
+    return md->msg[i].uid;
+}
+
+const char *maildrop_name(const struct maildrop *md, size_t i)
+{
+    return md->msg[i].name;
+}
+
+int maildrop_read(struct maildrop *md, size_t i, uint64_t off, void *buf, size_t cap, size_t *got)
+{
+    *got = 0;
+    if (i >= md->n)
+        return EINVAL;
+    if (md->fd < 0 || md->fd_i != i) {
+        if (md->fd >= 0)
+            close(md->fd);
+        md->fd = -1;
+        char p[PATH_MAX];
+        int rc = md_path(p, sizeof p, md->dir, md_sub[md->msg[i].sub], md->msg[i].name);
+        if (rc)
+            return rc;
+        md->fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (md->fd < 0)
+            return errno;
+        md->fd_i = i;
+    }
+    if (off > (uint64_t)INT64_MAX)
+        return EINVAL;
+    for (;;) {
+        ssize_t r = pread(md->fd, buf, cap, (off_t)off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return errno;
+        *got = (size_t)r;
+        return 0;
+    }
+}
+
+int maildrop_remove(struct maildrop *md, size_t i)
+{
+    if (i >= md->n)
+        return EINVAL;
+    if (md->fd >= 0 && md->fd_i == i) {
+        close(md->fd);
+        md->fd = -1;
+    }
+    char p[PATH_MAX];
+    int rc = md_path(p, sizeof p, md->dir, md_sub[md->msg[i].sub], md->msg[i].name);
+    if (rc)
+        return rc;
+    if (unlink(p) && errno != ENOENT)
+        return errno;
+    return 0;
+}
+
+int maildrop_sync(struct maildrop *md)
+{
+    char p[PATH_MAX];
+    for (unsigned s = 0; s < 2; s++) {
+        /* afile_sync_dir syncs the directory holding the path it is given */
+        int rc = md_path(p, sizeof p, md->dir, md_sub[s], "x");
+        if (!rc)
+            rc = afile_sync_dir(p);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* --- delivery ------------------------------------------------------------- */
+
+static int md_write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int maildrop_deliver(const char *dir, const void *data, size_t len, int64_t now, char *name_out,
+                     size_t name_cap)
+{
+    if (name_out && name_cap)
+        name_out[0] = 0;
+    if (now < 0)
+        return EINVAL;
+    uint8_t rnd[4];
+    if (getentropy(rnd, sizeof rnd))
+        return errno;
+    /* Only a tie-breaker inside one second of the machine's clock (which may
+     * be virtual and stand still): the real clock keeps such deliveries in
+     * the order they happened. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    char name[160];
+    int w = snprintf(name, sizeof name, "%lld.N%016llxR%02x%02x%02x%02x.ntlab,S=%llu,W=%llu",
+                     (long long)now, (unsigned long long)ns, rnd[0], rnd[1], rnd[2], rnd[3],
+                     (unsigned long long)len, (unsigned long long)maildrop_sent_size(data, len));
+    if (w < 0 || (size_t)w >= sizeof name)
+        return ENAMETOOLONG;
+    char tmp[PATH_MAX], dst[PATH_MAX];
+    struct stat st;
+    int rc = md_path(dst, sizeof dst, dir, "new", NULL);
+    if (rc)
+        return rc;
+    if (stat(dst, &st) || !S_ISDIR(st.st_mode))
+        return ENOENT; /* not a Maildir: do not create one by accident */
+    rc = md_path(tmp, sizeof tmp, dir, "tmp", name);
+    if (!rc)
+        rc = md_path(dst, sizeof dst, dir, "new", name);
+    if (rc)
+        return rc;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return errno;
+    rc = md_write_all(fd, data, len);
+    if (!rc && fsync(fd))
+        rc = errno;
+    if (close(fd) && !rc)
+        rc = errno;
+    if (!rc && rename(tmp, dst))
+        rc = errno;
+    if (rc) {
+        unlink(tmp);
+        return rc;
+    }
+    rc = afile_sync_dir(dst);
+    if (rc) {
+        unlink(dst);
+        return rc;
+    }
+    if (name_out && name_cap && strlen(name) < name_cap)
+        memcpy(name_out, name, strlen(name) + 1);
+    return 0;
+}
