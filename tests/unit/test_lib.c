@@ -1,0 +1,161 @@
+/* src/lib basics and the emulator clock. */
+#include "emulator/clock.h"
+#include "src/lib/afile.h"
+#include "src/lib/buf.h"
+#include "src/lib/filelock.h"
+#include "src/lib/str.h"
+#include "src/lib/text.h"
+#include "tests/unit/unit.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void test_buf(void)
+{
+    struct buf b = BUF_INIT;
+    CU_ASSERT_EQUAL(buf_puts(&b, "abc"), 0);
+    CU_ASSERT_EQUAL(buf_printf(&b, "-%d-", 42), 0);
+    CU_ASSERT_STRING_EQUAL(b.p, "abc-42-");
+    buf_consume(&b, 2);
+    CU_ASSERT_STRING_EQUAL(b.p, "c-42-");
+    for (int i = 0; i < 1000; i++)
+        buf_putc(&b, 'x');
+    CU_ASSERT_EQUAL(b.len, 1005u);
+    char *s = buf_steal(&b);
+    CU_ASSERT_EQUAL(b.len, 0u);
+    CU_ASSERT_PTR_NULL(b.p);
+    free(s);
+    buf_free(&b);
+}
+
+static void test_str(void)
+{
+    char d[4];
+    CU_ASSERT_EQUAL(str_copy(d, sizeof d, "abc"), 0);
+    CU_ASSERT_EQUAL(str_copy(d, sizeof d, "abcd"), E2BIG);
+    CU_ASSERT_STRING_EQUAL(d, "abc");
+    CU_ASSERT_TRUE(str_ieq("SeTcb", "setcb"));
+    CU_ASSERT_FALSE(str_ieq("SeTcb", "setc"));
+    int64_t v;
+    CU_ASSERT_EQUAL(str_to_i64("-12", -100, 100, &v), 0);
+    CU_ASSERT_EQUAL(v, -12);
+    CU_ASSERT_EQUAL(str_to_i64("101", -100, 100, &v), ERANGE);
+    CU_ASSERT_EQUAL(str_to_i64("1x", 0, 100, &v), EINVAL);
+    CU_ASSERT_EQUAL(str_to_i64("", 0, 100, &v), EINVAL);
+    CU_ASSERT_EQUAL(str_to_i64("99999999999999999999999", 0, INT64_MAX, &v), ERANGE);
+    CU_ASSERT_EQUAL(str_to_duration("30m", &v), 0);
+    CU_ASSERT_EQUAL(v, 1800);
+    CU_ASSERT_EQUAL(str_to_duration("2d", &v), 0);
+    CU_ASSERT_EQUAL(v, 172800);
+    CU_ASSERT_EQUAL(str_to_duration("m", &v), EINVAL);
+    CU_ASSERT_EQUAL(str_to_duration("-5s", &v), ERANGE);
+    uint8_t raw[3] = {0x00, 0xab, 0xff}, back[3];
+    char hex[7];
+    str_hex(raw, 3, hex);
+    CU_ASSERT_STRING_EQUAL(hex, "00abff");
+    CU_ASSERT_EQUAL(str_unhex("00ABff", back, 3), 0);
+    CU_ASSERT_EQUAL(memcmp(raw, back, 3), 0);
+    CU_ASSERT_EQUAL(str_unhex("00abf", back, 3), EINVAL);
+    CU_ASSERT_EQUAL(str_unhex("00abgg", back, 3), EINVAL);
+}
+
+static void test_text_decode(void)
+{
+    /* UTF-16LE with BOM, as secedit writes templates: "[A]\r\né" */
+    const char u16[] = "\xff\xfe[\0A\0]\0\r\0\n\0\xe9\0";
+    char *out;
+    size_t n;
+    CU_ASSERT_EQUAL(text_decode(u16, sizeof u16 - 1, &out, &n), 0);
+    CU_ASSERT_STRING_EQUAL(out, "[A]\r\n\xc3\xa9");
+    free(out);
+    /* odd length, lone surrogate, embedded NUL */
+    CU_ASSERT_EQUAL(text_decode("\xff\xfe[\0A", 5, &out, &n), EILSEQ);
+    CU_ASSERT_EQUAL(text_decode("\xff\xfe\x00\xd8\x41\x00", 6, &out, &n), EILSEQ);
+    CU_ASSERT_EQUAL(text_decode("\xff\xfe\x41\x00\x00\x00", 6, &out, &n), EILSEQ);
+    /* UTF-8 BOM dropped; invalid UTF-8 and overlong forms refused */
+    CU_ASSERT_EQUAL(text_decode("\xef\xbb\xbfok", 5, &out, &n), 0);
+    CU_ASSERT_STRING_EQUAL(out, "ok");
+    free(out);
+    CU_ASSERT_EQUAL(text_decode("a\xc3", 2, &out, &n), EILSEQ);
+    CU_ASSERT_EQUAL(text_decode("\xc0\xaf", 2, &out, &n), EILSEQ);
+    CU_ASSERT_EQUAL(text_decode("a\0b", 3, &out, &n), EILSEQ);
+}
+
+static void test_text_lines(void)
+{
+    char t[] = "one\r\ntwo\nthree";
+    struct text_lines it;
+    unsigned ln;
+    text_lines_init(&it, t);
+    CU_ASSERT_STRING_EQUAL(text_lines_next(&it, &ln), "one");
+    CU_ASSERT_EQUAL(ln, 1u);
+    CU_ASSERT_STRING_EQUAL(text_lines_next(&it, &ln), "two");
+    CU_ASSERT_STRING_EQUAL(text_lines_next(&it, &ln), "three");
+    CU_ASSERT_EQUAL(ln, 3u);
+    CU_ASSERT_PTR_NULL(text_lines_next(&it, &ln));
+}
+
+static void test_afile(void)
+{
+    const char *dir = unit_tmpdir();
+    char path[512], sub[512];
+    snprintf(path, sizeof path, "%s/f.txt", dir);
+    CU_ASSERT_EQUAL(afile_write(path, "hello", 5, 0644), 0);
+    char *data;
+    size_t n;
+    CU_ASSERT_EQUAL(afile_read(path, 100, &data, &n), 0);
+    CU_ASSERT_EQUAL(n, 5u);
+    CU_ASSERT_STRING_EQUAL(data, "hello");
+    free(data);
+    CU_ASSERT_EQUAL(afile_read(path, 4, &data, &n), EFBIG);
+    snprintf(sub, sizeof sub, "%s/nope/f.txt", dir);
+    CU_ASSERT_EQUAL(afile_read(sub, 100, &data, &n), ENOENT);
+    /* a write into a missing directory fails and leaves nothing behind */
+    CU_ASSERT_EQUAL(afile_write(sub, "x", 1, 0644), ENOENT);
+    snprintf(sub, sizeof sub, "%s/a/b/c", dir);
+    CU_ASSERT_EQUAL(afile_mkdirs(sub, 0755), 0);
+    struct stat st;
+    CU_ASSERT_EQUAL(stat(sub, &st), 0);
+    CU_ASSERT_EQUAL(afile_read(sub, 100, &data, &n), EISDIR);
+    unit_rmtree(dir);
+}
+
+static void test_filelock(void)
+{
+    const char *dir = unit_tmpdir();
+    char path[512];
+    snprintf(path, sizeof path, "%s/x.lock", dir);
+    struct filelock a, b;
+    CU_ASSERT_EQUAL(filelock_acquire(&a, path, false), 0);
+    /* a second writer (another open file description) is refused at once */
+    CU_ASSERT_EQUAL(filelock_acquire(&b, path, false), EWOULDBLOCK);
+    filelock_release(&a);
+    CU_ASSERT_EQUAL(filelock_acquire(&b, path, false), 0);
+    filelock_release(&b);
+    unit_rmtree(dir);
+}
+
+static void test_clock(void)
+{
+    struct clock c;
+    clock_init_virtual(&c, CLOCK_DEFAULT_START);
+    CU_ASSERT_EQUAL(clock_now(&c), CLOCK_DEFAULT_START);
+    CU_ASSERT_EQUAL(clock_advance(&c, 1800), 0);
+    CU_ASSERT_EQUAL(clock_now(&c), CLOCK_DEFAULT_START + 1800);
+    CU_ASSERT_EQUAL(clock_advance(&c, -1), EINVAL);
+    CU_ASSERT_EQUAL(clock_advance(&c, INT64_MAX), EINVAL);
+    CU_ASSERT_EQUAL(clock_set(&c, 5), 0);
+    CU_ASSERT_EQUAL(clock_now(&c), 5);
+    clock_init_wall(&c);
+    CU_ASSERT_TRUE(clock_now(&c) > CLOCK_DEFAULT_START);
+    CU_ASSERT_EQUAL(clock_advance(&c, 1), EINVAL);
+}
+
+void suite_lib(void)
+{
+    UNIT_SUITE("lib", UNIT_TEST(test_buf), UNIT_TEST(test_str), UNIT_TEST(test_text_decode),
+               UNIT_TEST(test_text_lines), UNIT_TEST(test_afile), UNIT_TEST(test_filelock),
+               UNIT_TEST(test_clock));
+}
