@@ -1,0 +1,52 @@
+/* The ntlab command line. Every subcommand is a function over an opened lab
+ * that writes to ctx->out / ctx->err, so the same code serves the offline
+ * CLI and, through the control socket, the live daemon. */
+#ifndef NTLAB_CLI_H
+#define NTLAB_CLI_H
+#include <stdbool.h>
+#include <stdio.h>
+
+struct lab;
+struct machine;
+
+struct cli_ctx {
+    const char *labdir;  /* -C DIR (default ".") */
+    const char *machine; /* --machine NAME, or NULL = the lab's only/first */
+    struct lab *lab;     /* opened lazily by cli_lab() */
+    bool live;           /* running inside the daemon (lab is live) */
+    FILE *out;
+    FILE *err;
+};
+
+/* Exit codes. */
+#define CLI_OK 0
+#define CLI_FAIL 1  /* the operation failed (e.g. logon refused) */
+#define CLI_USAGE 2 /* bad command line */
+
+/* Runs `ntlab ARGS...` (argv[0] is the program). */
+int cli_main(int argc, char **argv);
+/* Runs one subcommand (argv[0] is its name) against ctx; used by cli_main
+ * and by the control socket. Returns an exit code. */
+int cli_dispatch(struct cli_ctx *ctx, int argc, char **argv);
+
+/* Opens the lab of ctx if not yet open (printing the error and returning
+ * NULL on failure), and finds the target machine (ctx->machine or the
+ * first). */
+struct lab *cli_lab(struct cli_ctx *ctx);
+struct machine *cli_machine(struct cli_ctx *ctx);
+/* Closes the lab if cli_lab opened it (offline); state is already on disk. */
+void cli_close(struct cli_ctx *ctx);
+/* Writes "ntlab: " + message to ctx->err; returns code. */
+int cli_error(struct cli_ctx *ctx, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Subcommands (src/cli/cmd_*.c). */
+int cmd_errmsg(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_init(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_rights(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_ntrights(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_user(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_group(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_logon(struct cli_ctx *ctx, int argc, char **argv);
+
+#endif

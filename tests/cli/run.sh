@@ -1,0 +1,25 @@
+#!/bin/sh
+# Runs every tests/cli/*.t shell test against the ntlab binary given as $1.
+# Each test gets NTLAB (the binary) and T (a fresh temp dir) in its
+# environment and fails by exiting non-zero. Prints "N passed, N failed".
+set -u
+NTLAB=${1:?usage: run.sh /path/to/ntlab}
+export NTLAB
+here=$(cd "$(dirname "$0")" && pwd)
+pass=0 fail=0
+for t in "$here"/*.t; do
+    [ -e "$t" ] || continue
+    T=$(mktemp -d "${TMPDIR:-/tmp}/ntlab-cli-XXXXXX")
+    export T
+    if out=$(cd "$T" && sh -eu "$t" 2>&1); then
+        pass=$((pass + 1))
+        echo "ok   $(basename "$t")"
+    else
+        fail=$((fail + 1))
+        echo "FAIL $(basename "$t")"
+        printf '%s\n' "$out" | sed 's/^/     | /' | tail -40
+    fi
+    rm -rf "$T"
+done
+echo "cli: $pass passed, $fail failed"
+[ "$fail" = 0 ]
