@@ -3,18 +3,108 @@
  * live in the domain's database (LAB/domains/NAME/{sam.txt,policy.inf}),
  * which all DCs of the domain share; member and standalone servers keep
  * their own. Layout:
- *   LAB/lab.conf               machine list (name = subdirectory)
+ *   LAB/lab.conf               the lab: clock, domains, machines (below)
  *   LAB/NAME/                  one machine's state directory (machine.h)
  *   LAB/domains/DOMAIN/        a domain's SAM and policy
- * (Full API owned by the machine/SCM engineer; this is the part logon.c
- * relies on.) */
+ *
+ * lab.conf is text, one setting a line, '#' starts a comment:
+ *   clock = 899283600          virtual clock, seconds since the epoch (UTC)
+ *   clock = wall               or wall time
+ *   domain = CORP nt4          a domain and the OS of its DCs (policy rules)
+ *   machine = PDC              a machine, by subdirectory name, in add order
+ *
+ * A lab is a value: two labs in one process share nothing. Its machines are
+ * loaded, not booted, when the lab is opened (lab_boot_all boots them).
+ * The lab's clock is the one clock of all its machines: opening a lab sets
+ * every machine's clock to it, and the clock operations below move them
+ * all and persist the setting in lab.conf. */
 #ifndef NTLAB_EMULATOR_LAB_H
 #define NTLAB_EMULATOR_LAB_H
 #include "emulator/machine.h"
+
+#define LAB_MAX_MACHINES 64
+#define LAB_MAX_DOMAINS 16
+
+/* Opens the lab in dir. create: make dir and an empty lab.conf when there is
+ * none (clock virtual at CLOCK_DEFAULT_START). Loads the domains' databases
+ * and every machine (machine_load), points each DC at its domain's SAM and
+ * policy (owns_db = false). Errors: STATUS_OBJECT_NAME_NOT_FOUND (no
+ * lab.conf and !create), STATUS_INTERNAL_DB_CORRUPTION with "FILE:LINE:
+ * problem" in err (a malformed lab.conf, a machine whose directory or
+ * machine.conf disagrees with it, a DC of an unknown domain), the errors of
+ * sam_load / lsa_load / machine_load, STATUS_NO_MEMORY. */
+ntstatus lab_open(const char *dir, bool create, struct lab **out, char *err, size_t errlen);
+/* Stops every running service (no events: the lab is switched off, not
+ * shut down) and frees the machines and domains. */
+void lab_free(struct lab *lab);
+const char *lab_dir(const struct lab *lab);
+
+/* Adds a machine: creates LAB/NAME (machine_init_dir) and lists it in
+ * lab.conf. name: 1-15 letters, digits, '-' or '_' (stored upper case).
+ *   pdc: creates domain `domain` (its SAM, with Administrator's password
+ *        admin_password, and its DC policy); the domain must not exist yet;
+ *        the domain SID is the PDC's machine SID.
+ *   bdc: joins the existing domain's database.
+ *   member: needs an existing domain; keeps its own SAM and policy.
+ *   standalone: domain must be NULL or "".
+ * The machine is not booted. Errors: STATUS_INVALID_PARAMETER (bad name,
+ * bad role/domain combination), STATUS_OBJECT_NAME_COLLISION (machine name
+ * or domain taken, or LAB/NAME already exists), STATUS_OBJECT_NAME_NOT_FOUND
+ * (no such domain), STATUS_NO_MEMORY (LAB_MAX_MACHINES/DOMAINS reached or
+ * out of memory), machine_init_dir's and the write errors. */
+ntstatus lab_machine_add(struct lab *lab, const char *name, enum machine_role role, enum osver os,
+                         const char *domain, const char *admin_password, struct machine **out);
+size_t lab_machine_count(const struct lab *lab);
+struct machine *lab_machine_at(struct lab *lab, size_t i);
+struct machine *lab_machine_find(struct lab *lab, const char *name); /* case-insensitive */
+
+/* Boots every machine that is down, domain controllers first (PDCs, then
+ * BDCs), then the others; stops at the first failure (its message in err).
+ * Shutdown goes the other way: members and standalone servers first. */
+ntstatus lab_boot_all(struct lab *lab, char *err, size_t errlen);
+void lab_shutdown_all(struct lab *lab);
 
 /* A running (booted) domain controller of `domain` in m's lab, preferring
  * the PDC, or NULL when m has no lab or no DC of that domain is running.
  * This is how a member server passes a DOMAIN\user logon through. */
 struct machine *lab_domain_controller(struct lab *lab, const char *domain);
+
+/* The domains. count/at enumerate their names; the database accessors
+ * return NULL for an unknown domain. The pointers change when a boot
+ * re-reads a changed file: do not keep them across boots. */
+size_t lab_domain_count(const struct lab *lab);
+const char *lab_domain_name(const struct lab *lab, size_t i);
+struct sam *lab_domain_sam(struct lab *lab, const char *domain);
+struct lsa *lab_domain_lsa(struct lab *lab, const char *domain);
+/* What a DC's boot does (boot.c): re-reads the domain's sam.txt when it
+ * changed on disk since last read or written (re-pointing every DC of the
+ * domain at the new SAM) and refreshes its policy (lsa_refresh).
+ * STATUS_OBJECT_NAME_NOT_FOUND for an unknown domain; load errors as
+ * lab_open, with the previous state kept. */
+ntstatus lab_domain_reload_if_changed(struct lab *lab, const char *domain, char *err,
+                                      size_t errlen);
+/* The domain's sam.txt now holds the in-memory SAM (after sam_save). */
+void lab_domain_note_sam_saved(struct lab *lab, const char *domain);
+
+/* Policy focus, as User Manager for Domains' Select Domain: "CORP" is the
+ * domain's policy (applies to its DCs only); "\\EXCHSRV" is that machine's
+ * own policy. Errors: STATUS_OBJECT_NAME_INVALID (empty or malformed),
+ * STATUS_OBJECT_NAME_NOT_FOUND (no such domain or machine),
+ * STATUS_INVALID_PARAMETER ("\\NAME" of a DC: its focus is its domain). */
+ntstatus lab_policy_for_focus(struct lab *lab, const char *focus, struct lsa **out);
+/* The machine whose name resolution serves that focus (the domain's PDC,
+ * else a BDC; or the named machine), or NULL; same focus syntax. */
+struct machine *lab_focus_machine(struct lab *lab, const char *focus);
+
+/* The lab clock. set makes it virtual at t (t >= 0); advance needs a
+ * virtual clock and a step >= 0 (else STATUS_INVALID_PARAMETER). Both move
+ * every machine's clock and write lab.conf durably (its write errors are
+ * returned, memory then unchanged). lab_clock_use_wall switches the lab and its machines to
+ * wall time for this process only (the daemon), without writing. */
+int64_t lab_clock_now(const struct lab *lab);
+bool lab_clock_is_virtual(const struct lab *lab);
+ntstatus lab_clock_set(struct lab *lab, int64_t t);
+ntstatus lab_clock_advance(struct lab *lab, int64_t seconds);
+void lab_clock_use_wall(struct lab *lab);
 
 #endif

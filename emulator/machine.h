@@ -21,6 +21,7 @@
 #include "emulator/osver.h"
 #include "emulator/sam.h"
 #include "emulator/sid.h"
+#include "src/lib/filesig.h"
 #include <limits.h>
 #include <stdbool.h>
 
@@ -55,6 +56,12 @@ struct machine {
     struct lab *lab;          /* the lab it lives in, NULL for a lone machine */
     bool running;             /* booted and not shut down */
     uint64_t next_logon_id;
+
+    /* boot.c: sam.txt as last read or written, so that boot re-reads the
+     * SAM only when another writer changed it (in-memory state is written
+     * through on every change). Zero until the first boot takes it. */
+    struct filesig sam_sig;
+    bool sam_sig_valid;
 };
 
 /* Creates a lone in-memory machine (no state directory) with a fresh SAM
@@ -90,6 +97,28 @@ ntstatus machine_resolve(struct machine *m, const char *name, struct sid *out);
 /* "CORP\alice", "EXCHSRV\EXCHSVC", "BUILTIN\Administrators", or the SID
  * string when unknown. */
 void machine_sid_name(struct machine *m, const struct sid *sid, char *out, size_t n);
+
+/* --- Boot, shutdown, reboot (boot.c) ------------------------------------
+ * Boot: re-reads from disk what another writer changed since it was last
+ * read or written (the SAM and policy.inf of a member or standalone server;
+ * on a DC in a lab, the domain's database; services.conf), checking with one
+ * stat per file; attaches the SCM if needed; writes System-log events 6005
+ * "The Event log service was started." and 6009 (the OS version banner)
+ * from source EventLog; marks the machine running; and starts the auto-start
+ * services in dependency order (failures are logged by the SCM, see scm.h,
+ * and do not fail the boot). A running machine is left as is.
+ * Errors: STATUS_INTERNAL_DB_CORRUPTION with "FILE:LINE: problem" in err when
+ * a changed file is malformed (the machine stays down, the previous state is
+ * kept), STATUS_NO_MEMORY.
+ * Shutdown: stops every running service, newest first, writes 6006 "The
+ * Event log service was stopped." and marks the machine down. A machine that
+ * is down is left as is. Reboot = shutdown + boot. */
+ntstatus machine_boot(struct machine *m, char *err, size_t errlen);
+ntstatus machine_shutdown(struct machine *m);
+ntstatus machine_reboot(struct machine *m, char *err, size_t errlen);
+/* Tells boot that m's SAM file now holds exactly the in-memory SAM (call
+ * after sam_save of m->sam), so the next boot need not re-read it. */
+void machine_note_sam_saved(struct machine *m);
 
 /* Writes the Security-log audit event for a logon outcome (logon.c calls it). */
 void machine_audit(struct machine *m, uint32_t event_id, bool success, const char *user,

@@ -1,0 +1,139 @@
+/* Boot, shutdown and reboot of one machine. Everything the machine holds is
+ * written through to disk on each change, so a boot only has to re-read the
+ * files someone else changed: one stat per file decides. That keeps a
+ * reboot cheap enough for scenario suites with thousands of them. */
+#include "emulator/lab.h"
+#include "emulator/machine.h"
+#include "emulator/scm.h"
+#include "src/lib/filesig.h"
+#include <stdio.h>
+#include <string.h>
+
+#define EVENTLOG_SOURCE "EventLog"
+
+/* The 6009 banner NT writes at boot (build numbers of the RTM releases). */
+static const char *boot_banner(enum osver os)
+{
+    switch (os) {
+    case OSVER_NT4:
+        return "Microsoft (R) Windows NT (R) 4.0 1381 Uniprocessor Free.";
+    case OSVER_W2K:
+        return "Microsoft (R) Windows 2000 (R) 5.0 2195 Uniprocessor Free.";
+    case OSVER_XP:
+        return "Microsoft (R) Windows (R) 5.01. 2600 Uniprocessor Free.";
+    }
+    return "Microsoft (R) Windows NT (R)";
+}
+
+static void system_event(struct machine *m, uint32_t id, const char *text)
+{
+    if (m->evtlog)
+        (void)evtlog_write(m->evtlog, EVTLOG_SYSTEM, clock_now(&m->clock), EVENTLOG_SOURCE, id,
+                           EVT_INFORMATION, 0, NULL, text);
+}
+
+static void set_err(char *err, size_t errlen, const char *path, const char *what)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "%s%s%s", path, *what ? ": " : "", what);
+}
+
+static int sam_path(const struct machine *m, char *out, size_t n)
+{
+    int k = snprintf(out, n, "%s/sam.txt", m->dir);
+    return k < 0 || (size_t)k >= n ? -1 : 0;
+}
+
+/* A member or standalone server's own SAM and policy. */
+static ntstatus reload_own_db(struct machine *m, char *err, size_t errlen)
+{
+    if (!m->dir[0])
+        return STATUS_SUCCESS;
+    char path[PATH_MAX];
+    if (sam_path(m, path, sizeof path))
+        return STATUS_OBJECT_NAME_INVALID;
+    struct filesig now;
+    if (filesig_take(&now, path)) {
+        set_err(err, errlen, path, "cannot stat");
+        return STATUS_IO_DEVICE_ERROR;
+    }
+    if (!m->sam_sig_valid) {
+        /* first boot after machine_load: memory is what the file holds */
+        m->sam_sig = now;
+        m->sam_sig_valid = true;
+    } else if (!filesig_equal(&now, &m->sam_sig)) {
+        if (!now.exists) {
+            set_err(err, errlen, path, "the SAM file is missing");
+            return STATUS_INTERNAL_DB_CORRUPTION;
+        }
+        struct sam *fresh;
+        ntstatus st = sam_load(path, &fresh, err, errlen);
+        if (st)
+            return st;
+        sam_free(m->sam);
+        m->sam = fresh;
+        m->sam_sig = now;
+    }
+    if (m->lsa) {
+        ntstatus st = lsa_refresh(m->lsa);
+        if (st) {
+            set_err(err, errlen, lsa_last_error(m->lsa), "");
+            return st;
+        }
+    }
+    return STATUS_SUCCESS;
+}
+
+void machine_note_sam_saved(struct machine *m)
+{
+    if (!m->owns_db) {
+        if (m->lab)
+            lab_domain_note_sam_saved(m->lab, m->domain);
+        return;
+    }
+    char path[PATH_MAX];
+    if (!m->dir[0] || sam_path(m, path, sizeof path))
+        return;
+    m->sam_sig_valid = filesig_take(&m->sam_sig, path) == 0;
+}
+
+ntstatus machine_boot(struct machine *m, char *err, size_t errlen)
+{
+    if (err && errlen)
+        err[0] = 0;
+    if (m->running)
+        return STATUS_SUCCESS;
+    ntstatus st;
+    if (m->owns_db)
+        st = reload_own_db(m, err, errlen);
+    else if (m->lab)
+        st = lab_domain_reload_if_changed(m->lab, m->domain, err, errlen);
+    else
+        st = STATUS_SUCCESS; /* a lone DC without its lab: nothing shared to re-read */
+    if (st)
+        return st;
+    st = m->scm ? scm_reload_if_changed(m, err, errlen) : scm_attach(m, err, errlen);
+    if (st)
+        return st;
+    m->running = true;
+    system_event(m, 6009, boot_banner(m->os));
+    system_event(m, 6005, "The Event log service was started.");
+    scm_start_auto(m);
+    return STATUS_SUCCESS;
+}
+
+ntstatus machine_shutdown(struct machine *m)
+{
+    if (!m->running)
+        return STATUS_SUCCESS;
+    scm_stop_all(m);
+    system_event(m, 6006, "The Event log service was stopped.");
+    m->running = false;
+    return STATUS_SUCCESS;
+}
+
+ntstatus machine_reboot(struct machine *m, char *err, size_t errlen)
+{
+    ntstatus st = machine_shutdown(m);
+    return st ? st : machine_boot(m, err, errlen);
+}
