@@ -120,6 +120,12 @@ ntstatus machine_reboot(struct machine *m, char *err, size_t errlen);
  * after sam_save of m->sam), so the next boot need not re-read it. */
 void machine_note_sam_saved(struct machine *m);
 
+/* Saves m's SAM durably where it lives: m->dir/sam.txt, or on a DC in a lab
+ * the domain's LAB/domains/DOMAIN/sam.txt; then tells boot it is current
+ * (machine_note_sam_saved / lab_domain_note_sam_saved). In-memory machines
+ * (no dir) succeed without writing. Returns sam_save's status. */
+ntstatus machine_save_sam(struct machine *m);
+
 /* Writes the Security-log audit event for a logon outcome (logon.c calls it). */
 void machine_audit(struct machine *m, uint32_t event_id, bool success, const char *user,
                    const char *description);
