@@ -1,0 +1,188 @@
+/* The POP3 engine: one session is a value, bytes in and bytes out, with no
+ * sockets and no clock of its own. RFC 1939 states (AUTHORIZATION,
+ * TRANSACTION, UPDATE), RFC 2449 CAPA, RFC 5034 AUTH PLAIN, APOP; every
+ * line the client sees comes from the session's persona (persona.h).
+ *
+ * The engine never logs anyone on and never opens a mailbox by itself: it
+ * parses the USER argument the persona's way and hands the credentials to
+ * the backend (the service it runs in, e.g. src/exchange), which returns an
+ * outcome and, on success, an opened and locked maildrop (maildrop.h).
+ *
+ * Driving a session (the transport's loop):
+ *   s = pop3_session_new(...)             the banner is queued
+ *   on readable:  n = pop3_session_input(s, data, len, now)
+ *                 (bytes past n were not taken: keep them, stop reading
+ *                 while !pop3_session_want_input(s), offer them again later)
+ *   on writable:  p = pop3_session_output(s, &len); write; then
+ *                 pop3_session_consume(s, written, now)
+ *   timers:       pop3_session_tick(s, now) at pop3_session_deadline(s)
+ *   pop3_session_closed(s) && no output left  -> close the connection,
+ *                 then pop3_session_drop(s)
+ *   connection lost at any time               -> pop3_session_drop(s)
+ *
+ * Memory: the session value is a few hundred bytes; input and output
+ * buffers are allocated when bytes arrive or a reply is queued, and freed
+ * again when empty. A RETR, TOP, LIST or UIDL reply is produced in pieces of
+ * about POP3_OUT_CHUNK bytes as the transport drains the output, so a large
+ * message or a 100,000-message listing never sits in memory. Input is held
+ * to POP3_IN_MAX bytes while a reply is pending (pipelining). */
+#ifndef NTLAB_POP3_POP3_H
+#define NTLAB_POP3_POP3_H
+#include "src/pop3/maildrop.h"
+#include "src/pop3/persona.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define POP3_OUT_CHUNK 16384u /* output produced ahead of the transport */
+#define POP3_IN_MAX 16384u    /* input buffered while replies are pending */
+#define POP3_TEXT_MAX 256u    /* a Win32 error text from the backend */
+
+enum pop3_state { POP3_AUTHORIZATION, POP3_TRANSACTION, POP3_UPDATE, POP3_CLOSED };
+
+struct pop3_config {
+    /* Host name for %h and the APOP timestamp ("localhost" when NULL). The
+     * string must outlive the sessions. */
+    const char *host;
+    /* Autologout after this many seconds without a command (RFC 1939 §3:
+     * at least 10 minutes; shorter values are accepted for tests). */
+    int64_t idle_timeout;
+    /* Bad commands (unknown, wrong state, bad arguments, over-long line,
+     * NUL byte) before the session says too-many-bad and closes; 0 = never. */
+    unsigned max_bad_commands;
+    /* Longest command line in octets, CRLF included (RFC 2449 §4: 255). */
+    size_t max_line;
+    /* Longest AUTH continuation line (RFC 5034 lets it exceed max_line). */
+    size_t max_auth_line;
+};
+
+/* idle_timeout 600, max_bad_commands 20, max_line 255, max_auth_line 8192. */
+void pop3_config_default(struct pop3_config *c);
+
+/* --- the backend contract -------------------------------------------------- */
+
+/* What the client offered. Strings are NUL-terminated, owned by the
+ * session, valid for the duration of the call. */
+struct pop3_credentials {
+    const char *mechanism; /* "USER" (USER/PASS), "APOP" or "PLAIN" (AUTH PLAIN) */
+    const char *user;      /* the user argument as sent (USER, APOP name, PLAIN authcid) */
+    /* The user argument parsed by the persona's user-syntax. exchange:
+     * "account", "domain\account", "domain\account\mailbox" or
+     * "domain\account/mailbox"; plain: the whole argument is the account. */
+    const char *domain;  /* "" when the client named none: the server's domain */
+    const char *account; /* never empty */
+    const char *mailbox; /* the alias; equals account when the client named none */
+    const char *password;       /* USER/PASS and PLAIN; NULL for APOP and in events */
+    const char *authzid;        /* PLAIN: "" or equal to the authcid (checked) */
+    const char *apop_timestamp; /* APOP: the banner's <...>, else NULL */
+    const char *apop_digest;    /* APOP: 32 lowercase hex digits, else NULL */
+};
+
+enum pop3_outcome {
+    POP3_LOGIN_OK,            /* maildrop is open and locked */
+    POP3_LOGIN_WIN32,         /* the logon failed: win32 and text say how */
+    POP3_LOGIN_IN_USE,        /* the maildrop is locked by another session */
+    POP3_LOGIN_NO_MAILBOX,    /* no such mailbox (alias) on this server */
+    POP3_LOGIN_ACCESS_DENIED, /* logged on, but the account may not open it */
+    POP3_LOGIN_SYSTEM_ERROR,  /* the store failed (disk, not running, ...) */
+};
+
+struct pop3_login_result {
+    enum pop3_outcome outcome;
+    uint32_t win32;            /* the Win32 error for POP3_LOGIN_WIN32 (also
+                                  logged for the others when non-zero) */
+    char text[POP3_TEXT_MAX];  /* its FormatMessage text, as the backend's
+                                  OS words it (with its period; the persona
+                                  decides whether to keep it) */
+    struct maildrop *maildrop; /* POP3_LOGIN_OK: handed to the session, which
+                                  closes it */
+};
+
+enum pop3_event_type {
+    POP3_EV_LOGON, /* a logon attempt finished: cred (no password) + result */
+    POP3_EV_CLOSE, /* the session ended: reason, removed, not_removed */
+};
+
+enum pop3_close_reason {
+    POP3_CLOSE_QUIT,         /* QUIT (UPDATE ran when in TRANSACTION) */
+    POP3_CLOSE_AUTOLOGOUT,   /* idle timer */
+    POP3_CLOSE_BAD_COMMANDS, /* too many bad commands */
+    POP3_CLOSE_DROPPED,      /* pop3_session_drop before the session ended */
+    POP3_CLOSE_ERROR,        /* reading a message failed mid-reply, or no memory */
+};
+
+struct pop3_event {
+    enum pop3_event_type type;
+    const struct pop3_credentials *cred;     /* LOGON */
+    const struct pop3_login_result *result;  /* LOGON (maildrop already taken) */
+    enum pop3_close_reason reason;           /* CLOSE */
+    enum pop3_state state;                   /* CLOSE: the state it ended in */
+    size_t removed, not_removed;             /* CLOSE after UPDATE */
+};
+
+struct pop3_backend {
+    /* USER/PASS and AUTH PLAIN. Must fill *res (zeroed by the caller). */
+    void (*login)(void *arg, const struct pop3_credentials *cred, struct pop3_login_result *res);
+    /* APOP: the backend looks up the shared secret, checks the digest with
+     * pop3_apop_check, and opens the maildrop. NULL: APOP answers
+     * system-error even where the persona offers it. */
+    void (*login_apop)(void *arg, const struct pop3_credentials *cred,
+                       struct pop3_login_result *res);
+    /* Optional: session events for the server's log; never a password. */
+    void (*event)(void *arg, const struct pop3_event *ev);
+};
+
+/* RFC 1939 §7: digest == MD5(timestamp + secret) as lowercase hex, compared
+ * in constant time. */
+bool pop3_apop_check(const char *timestamp, const char *secret, const char *digest);
+
+/* --- sessions ---------------------------------------------------------------- */
+
+struct pop3_session;
+
+/* A new session in AUTHORIZATION with the banner queued. persona, backend
+ * and config must outlive it; backend_arg is passed to the backend. now is
+ * the machine's clock (seconds); nonce makes the APOP timestamp
+ * <nonce.now@host> unique (e.g. a connection counter). NULL on ENOMEM. */
+struct pop3_session *pop3_session_new(const struct persona *persona,
+                                      const struct pop3_backend *backend, void *backend_arg,
+                                      const struct pop3_config *config, int64_t now,
+                                      uint64_t nonce);
+
+/* Feeds bytes the client sent; commands run in order as their lines
+ * complete (CRLF or bare LF). Returns how many bytes were taken: fewer than
+ * len only while replies are pending and POP3_IN_MAX bytes are already
+ * buffered. Bytes after the session closed are taken and ignored. */
+size_t pop3_session_input(struct pop3_session *s, const void *data, size_t len, int64_t now);
+/* Whether the transport should read more now. */
+bool pop3_session_want_input(const struct pop3_session *s);
+
+/* Bytes waiting to be sent (produces the next piece of a long reply when
+ * the buffer runs low); *len = 0 when there is nothing. The pointer is
+ * valid until the next call on s. */
+const char *pop3_session_output(struct pop3_session *s, size_t *len);
+/* The transport sent n bytes of what pop3_session_output returned. Counts
+ * as client activity and lets pipelined commands proceed. */
+void pop3_session_consume(struct pop3_session *s, size_t n, int64_t now);
+
+/* Autologout: closes the session (no UPDATE; the persona's autologout line
+ * is queued) once now - last activity >= idle_timeout. */
+void pop3_session_tick(struct pop3_session *s, int64_t now);
+/* When tick should next be called (INT64_MAX once closed). */
+int64_t pop3_session_deadline(const struct pop3_session *s);
+
+/* True once the session wants the connection closed (after QUIT, autologout,
+ * too many bad commands, or an error); send the remaining output first. */
+bool pop3_session_closed(const struct pop3_session *s);
+enum pop3_state pop3_session_state(const struct pop3_session *s);
+
+/* Ends and frees the session. If it had not closed (connection lost), it
+ * runs no UPDATE: nothing is deleted and the maildrop lock is released.
+ * NULL is fine. */
+void pop3_session_drop(struct pop3_session *s);
+
+/* Heap bytes the session holds now, maildrop excluded (for the per-session
+ * memory budget). */
+size_t pop3_session_memory(const struct pop3_session *s);
+
+#endif
