@@ -70,6 +70,22 @@ ntstatus lsa_create(enum osver os, struct lsa **out);
  * STATUS_NO_SUCH_PRIVILEGE with the same message for a right this OS lacks. */
 ntstatus lsa_load(const char *path, enum osver os, const struct lsa_names *names,
                   struct lsa **out, char *err, size_t errlen);
+/* Same as lsa_load for a template held in memory (e.g. an embedded default
+ * from embed_find("policies/nt4-member.inf")); name_for_errors names it in
+ * messages. The result is not bound to a file (see lsa_save_as). */
+ntstatus lsa_load_mem(const char *name_for_errors, const char *data, size_t len, enum osver os,
+                      const struct lsa_names *names, struct lsa **out, char *err, size_t errlen);
+/* Re-reads the bound file if another writer changed it since we last read or
+ * wrote it (one stat when unchanged). STATUS_INTERNAL_DB_CORRUPTION (memory
+ * unchanged, message in lsa_last_error) when the file on disk is malformed;
+ * STATUS_SUCCESS when unbound or unchanged. The ntsecapi-shaped read calls
+ * below do this themselves; call it before lsa_effective_rights when another
+ * process or machine value may write the same file. */
+ntstatus lsa_refresh(struct lsa *l);
+/* "PATH:LINE: problem" of the last failed load/refresh/write, or "". */
+const char *lsa_last_error(const struct lsa *l);
+/* The bound file, or NULL. */
+const char *lsa_path(const struct lsa *l);
 /* Binds the policy to a file (subsequent changes are written there) and
  * writes it now. */
 ntstatus lsa_save_as(struct lsa *l, const char *path);
@@ -78,6 +94,9 @@ void lsa_set_names(struct lsa *l, const struct lsa_names *names);
 enum osver lsa_os(const struct lsa *l);
 
 const struct lsa_sysaccess *lsa_sysaccess(const struct lsa *l);
+/* Changes the account policy (written durably like the rights below).
+ * Each field is -1 or within the range the template allows (inf.c);
+ * otherwise STATUS_INVALID_PARAMETER and nothing changes. */
 ntstatus lsa_set_sysaccess(struct lsa *l, const struct lsa_sysaccess *sa);
 
 /* Rights held by one SID directly (0 when it has no account object). */
@@ -111,18 +130,21 @@ void lsa_close(struct lsa_handle *h);
  * I/O status (STATUS_SHARING_VIOLATION when another writer holds the lock). */
 ntstatus lsa_add_account_rights(struct lsa_handle *h, const struct sid *sid,
                                 const char *const *rights, size_t n);
-/* LsaRemoveAccountRights: all=true removes every right and deletes the
+/* LsaRemoveAccountRights (needs POLICY_LOOKUP_NAMES, and POLICY_CREATE_ACCOUNT
+ * standing in for the account object's admin-only DACL): all=true removes every right and deletes the
  * account object (rights ignored). Rights not held are ignored. Unknown
  * right: STATUS_NO_SUCH_PRIVILEGE; no account object:
  * STATUS_OBJECT_NAME_NOT_FOUND; all=false with n=0: STATUS_INVALID_PARAMETER.
  * Removing the last right deletes the account object. */
 ntstatus lsa_remove_account_rights(struct lsa_handle *h, const struct sid *sid, bool all,
                                    const char *const *rights, size_t n);
-/* LsaEnumerateAccountRights: the account's own rights (no groups);
+/* LsaEnumerateAccountRights (needs POLICY_LOOKUP_NAMES): the account's own
+ * rights (no groups);
  * STATUS_OBJECT_NAME_NOT_FOUND when it has none. */
 ntstatus lsa_enumerate_account_rights(struct lsa_handle *h, const struct sid *sid,
                                       rights_mask *out);
-/* LsaEnumerateAccountsWithUserRight: right NULL = any right. Returns a
+/* LsaEnumerateAccountsWithUserRight (needs POLICY_LOOKUP_NAMES and
+ * POLICY_VIEW_LOCAL_INFORMATION): right NULL = any right. Returns a
  * malloc'd array (*out, caller frees) sorted by SID; STATUS_NO_MORE_ENTRIES
  * when none; STATUS_NO_SUCH_PRIVILEGE for an unknown right. */
 ntstatus lsa_enumerate_accounts_with_right(struct lsa_handle *h, const char *right,
@@ -134,7 +156,8 @@ enum lsa_sid_use { LSA_SID_USER = 1, LSA_SID_GROUP, LSA_SID_DOMAIN, LSA_SID_ALIA
  * not). STATUS_SUCCESS, STATUS_SOME_NOT_MAPPED, or STATUS_NONE_MAPPED. */
 ntstatus lsa_lookup_names(struct lsa_handle *h, const char *const *names, size_t n,
                           struct sid *sids, bool *mapped);
-/* LsaLookupSids: names[i] (each n_each bytes) set where mapped. */
+/* LsaLookupSids: names[i] (each n_each bytes) set where mapped; where not
+ * mapped names[i] holds the SID string (as LsaLookupSids returns it). */
 ntstatus lsa_lookup_sids(struct lsa_handle *h, const struct sid *sids, size_t n, char *names,
                          size_t n_each, bool *mapped);
 
