@@ -252,6 +252,12 @@ void lab_domain_note_sam_saved(struct lab *lab, const char *domain)
         filesig_take(&d->sam_sig, d->sam_path);
 }
 
+const char *lab_domain_sam_path(const struct lab *lab, const char *domain)
+{
+    const struct lab_domain *d = domain_find(lab, domain);
+    return d ? d->sam_path : NULL;
+}
+
 size_t lab_domain_count(const struct lab *lab)
 {
     return lab ? lab->ndomains : 0;
