@@ -48,5 +48,24 @@ int cmd_ntrights(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_user(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_group(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_logon(struct cli_ctx *ctx, int argc, char **argv);
+/* The machine, its services, clock and event log (src/cli/cmd_machine.c). */
+int cmd_machine(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_boot(struct cli_ctx *ctx, int argc, char **argv); /* boot|shutdown|reboot */
+int cmd_service(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_clock(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_eventlog(struct cli_ctx *ctx, int argc, char **argv);
+/* The Exchange store and the daemon (src/cli/cmd_mail.c, src/cli/cmd_daemon.c). */
+int cmd_mailbox(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_mail(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_up(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_down(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_status(struct cli_ctx *ctx, int argc, char **argv);
+/* Scenarios (src/cli/cmd_run.c). */
+int cmd_run(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_record(struct cli_ctx *ctx, int argc, char **argv);
+
+/* Whether a command reads or changes lab state and so, when a daemon serves
+ * the lab, must run inside it (through the control socket). */
+bool cli_command_is_forwarded(const char *name);
 
 #endif

@@ -1,5 +1,6 @@
 /* ntlab's entry point: global options, the subcommand table, help. */
 #include "src/cli/cli.h"
+#include "src/net/control.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,25 +10,60 @@ struct cli_command {
     const char *name;
     int (*fn)(struct cli_ctx *, int, char **);
     const char *usage;
+    bool forwarded; /* runs inside a live daemon when one serves the lab */
 };
 
 static const struct cli_command commands[] = {
     {"init", cmd_init,
      "init LABDIR [--name NAME] [--os nt4|w2k|xp] [--role member|pdc|standalone] [--domain D]\n"
-     "           [--preset q189732]    create a lab holding one machine"},
+     "           [--admin-password P] [--preset q189732]    create a lab",
+     false},
+    {"machine", cmd_machine,
+     "machine add NAME --role pdc|bdc|member|standalone --os nt4|w2k|xp [--domain D] | list", true},
     {"rights", cmd_rights,
      "rights grant ACCOUNT RIGHT... | revoke ACCOUNT (RIGHT...|--all) | list [ACCOUNT] [--display]\n"
-     "           | who RIGHT   [--focus DOMAIN|\\\\COMPUTER]"},
+     "           | who RIGHT   [--focus DOMAIN|\\\\COMPUTER]",
+     true},
     {"ntrights", cmd_ntrights,
-     "ntrights (+r|-r) RIGHT -u ACCOUNT [-m \\\\COMPUTER] [-e ENTRY]   (Resource Kit syntax)"},
+     "ntrights (+r|-r) RIGHT -u ACCOUNT [-m \\\\COMPUTER] [-e ENTRY]   (Resource Kit syntax)", true},
     {"user", cmd_user,
      "user add NAME --password P [--group G]... | del NAME | passwd NAME P | disable NAME\n"
-     "           | enable NAME | unlock NAME | show NAME | list | set NAME OPTION..."},
-    {"group", cmd_group, "group add NAME [--comment C] | del NAME | add-member GROUP ACCOUNT\n"
-                         "           | remove-member GROUP ACCOUNT | list [GROUP]"},
+     "           | enable NAME | unlock NAME | show NAME | list | set NAME [--expires WHEN]\n"
+     "           [--hours SPEC] [--workstations A,B] [--must-change on|off]\n"
+     "           [--password-never-expires on|off] [--password-last-set WHEN] [--disabled on|off]",
+     true},
+    {"group", cmd_group,
+     "group add NAME [--comment C] [--global] | del NAME | add-member GROUP ACCOUNT\n"
+     "           | remove-member GROUP ACCOUNT | list [GROUP]",
+     true},
     {"logon", cmd_logon,
-     "logon [--caller ACCOUNT|SYSTEM] [--type interactive|network|batch|service] [DOMAIN\\]USER PASSWORD"},
-    {"errmsg", cmd_errmsg, "errmsg CODE   (Win32 number, ERROR_ symbol, or NTSTATUS 0x...)"},
+     "logon [--caller ACCOUNT|SYSTEM] [--type interactive|network|batch|service]\n"
+     "           [--workstation NAME] [DOMAIN\\]USER PASSWORD",
+     true},
+    {"boot", cmd_boot, "boot [--machine M]   (all machines when no --machine)", true},
+    {"shutdown", cmd_boot, "shutdown [--machine M]", true},
+    {"reboot", cmd_boot, "reboot [--machine M]", true},
+    {"service", cmd_service,
+     "service list | start|stop|restart NAME | config NAME [OPTIONS] | delete NAME\n"
+     "           | add NAME --image IMAGE --account ACCOUNT --password P --start auto|demand|disabled\n"
+     "           [--depends S]... [--display TEXT]",
+     true},
+    {"clock", cmd_clock, "clock show | set YYYY-MM-DD[ HH:MM[:SS]] | advance DURATION (30m, 2h, 1d)",
+     true},
+    {"eventlog", cmd_eventlog, "eventlog [--log system|application|security] [--since N]", true},
+    {"mailbox", cmd_mailbox, "mailbox add ALIAS --owner DOMAIN\\ACCOUNT | list", true},
+    {"mail", cmd_mail, "mail deliver ALIAS FILE...   (an RFC 5322 message per file, - for stdin)",
+     true},
+    {"up", cmd_up, "up [--listen ADDR:PORT] [--foreground]   serve the lab (POP3 + control socket)",
+     false},
+    {"down", cmd_down, "down   stop the daemon serving the lab", false},
+    {"status", cmd_status, "status   machines, services, tokens' privileges, listeners", false},
+    {"run", cmd_run,
+     "run FILE|DIR... [--tag T] [-j N] [--junit FILE] [--tap] [-v] [--target HOST:PORT]\n"
+     "           [--transcript]",
+     false},
+    {"record", cmd_record, "record HOST:PORT [--listen ADDR:PORT] -o FILE", false},
+    {"errmsg", cmd_errmsg, "errmsg CODE   (Win32 number, ERROR_ symbol, or NTSTATUS 0x...)", false},
 };
 
 static void usage(FILE *f)
@@ -55,6 +91,12 @@ static const struct cli_command *find_command(const char *name)
         if (strcmp(commands[i].name, name) == 0)
             return &commands[i];
     return NULL;
+}
+
+bool cli_command_is_forwarded(const char *name)
+{
+    const struct cli_command *c = find_command(name);
+    return c && c->forwarded;
 }
 
 int cli_dispatch(struct cli_ctx *ctx, int argc, char **argv)
@@ -127,6 +169,9 @@ int cli_main(int argc, char **argv)
     if (n == 0) {
         usage(stderr);
         rc = CLI_USAGE;
+    } else if (cli_command_is_forwarded(rest[0]) &&
+               control_forward(ctx.labdir, ctx.machine, n, rest, stdout, stderr, &rc)) {
+        /* a running daemon served it against the live lab */
     } else {
         rc = cli_dispatch(&ctx, n, rest);
     }

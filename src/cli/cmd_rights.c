@@ -1,0 +1,324 @@
+/* ntlab rights ... and ntlab ntrights ...: User Manager's User Rights
+ * Policy and the Resource Kit's ntrights, over the LSA API (lsa.h). */
+#include "emulator/lab.h"
+#include "emulator/lsa.h"
+#include "emulator/rights.h"
+#include "src/cli/args.h"
+#include "src/cli/cli.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* The policy a command writes and the machine that resolves names for it. */
+struct focus {
+    struct lsa *lsa;
+    struct machine *m;
+    const char *label; /* "CORP" or "\\EXCHSRV" for messages */
+    char labelbuf[64];
+};
+
+static int get_focus(struct cli_ctx *ctx, const char *focus, struct focus *f)
+{
+    if (!focus) {
+        f->m = cli_machine(ctx);
+        if (!f->m)
+            return CLI_FAIL;
+        f->lsa = f->m->lsa;
+        if (machine_is_dc(f->m))
+            snprintf(f->labelbuf, sizeof f->labelbuf, "%s", f->m->domain);
+        else
+            snprintf(f->labelbuf, sizeof f->labelbuf, "\\\\%s", f->m->name);
+        f->label = f->labelbuf;
+        return CLI_OK;
+    }
+    struct lab *lab = cli_lab(ctx);
+    if (!lab)
+        return CLI_FAIL;
+    ntstatus st = lab_policy_for_focus(lab, focus, &f->lsa);
+    if (st != STATUS_SUCCESS) {
+        if (st == STATUS_INVALID_PARAMETER)
+            return cli_error(ctx, CLI_FAIL,
+                             "focus '%s' is a domain controller: set the focus to its domain", focus);
+        return cli_error(ctx, CLI_FAIL, "no domain or computer '%s' in this lab", focus);
+    }
+    f->m = lab_focus_machine(lab, focus);
+    if (!f->m)
+        return cli_error(ctx, CLI_FAIL, "no machine serves focus '%s'", focus);
+    f->label = focus;
+    return CLI_OK;
+}
+
+/* The lab administrator's identity: the CLI acts as BUILTIN\Administrators. */
+static ntstatus open_policy(struct focus *f, unsigned access, struct lsa_handle *h)
+{
+    const struct sid *admins = sid_wellknown(SID_WK_ADMINISTRATORS);
+    return lsa_open_policy(f->lsa, admins, 1, access, h);
+}
+
+static void status_text(ntstatus st, char *out, size_t n)
+{
+    nterr_describe(nterr_to_win32(st), out, n);
+}
+
+static int resolve(struct cli_ctx *ctx, struct focus *f, const char *account, struct sid *sid)
+{
+    if (machine_resolve(f->m, account, sid) != STATUS_SUCCESS)
+        return cli_error(ctx, CLI_FAIL, "no account '%s' (1332 ERROR_NONE_MAPPED: No mapping "
+                                        "between account names and security IDs was done.)",
+                         account);
+    return CLI_OK;
+}
+
+static int change(struct cli_ctx *ctx, struct focus *f, const char *account, bool grant, bool all,
+                  const char *const *rights, size_t n, const char *verb_prefix)
+{
+    struct sid sid;
+    if (resolve(ctx, f, account, &sid))
+        return CLI_FAIL;
+    struct lsa_handle h;
+    ntstatus st = open_policy(f, POLICY_CREATE_ACCOUNT | POLICY_LOOKUP_NAMES, &h);
+    if (st == STATUS_SUCCESS) {
+        st = grant ? lsa_add_account_rights(&h, &sid, rights, n)
+                   : lsa_remove_account_rights(&h, &sid, all, rights, n);
+        lsa_close(&h);
+    }
+    char who[256];
+    machine_sid_name(f->m, &sid, who, sizeof who);
+    if (st != STATUS_SUCCESS) {
+        char text[512];
+        status_text(st, text, sizeof text);
+        if (st == STATUS_NO_SUCH_PRIVILEGE) {
+            /* Name the offending right. */
+            for (size_t i = 0; i < n; i++) {
+                unsigned idx;
+                if (rights_lookup(rights[i], lsa_os(f->lsa), &idx) != STATUS_SUCCESS)
+                    return cli_error(ctx, CLI_FAIL, "unknown right '%s' on %s (%s)", rights[i],
+                                     osver_display(lsa_os(f->lsa)), text);
+            }
+        }
+        if (st == STATUS_OBJECT_NAME_NOT_FOUND)
+            return cli_error(ctx, CLI_FAIL, "%s holds no rights in %s (%s)", who, f->label, text);
+        return cli_error(ctx, CLI_FAIL, "%s for %s in %s failed: %s", grant ? "grant" : "revoke",
+                         who, f->label, text);
+    }
+    if (all) {
+        fprintf(ctx->out, "%sRevoking all rights from %s in %s ... successful\n", verb_prefix, who,
+                f->label);
+        return CLI_OK;
+    }
+    for (size_t i = 0; i < n; i++)
+        fprintf(ctx->out, "%s%s %s %s %s in %s ... successful\n", verb_prefix,
+                grant ? "Granting" : "Revoking", rights[i], grant ? "to" : "from", who, f->label);
+    return CLI_OK;
+}
+
+static void print_mask(struct cli_ctx *ctx, rights_mask mask, enum osver os, bool display,
+                       const char *indent, const char *suffix)
+{
+    for (unsigned i = 0; i < RI_COUNT; i++) {
+        if (!(mask & RIGHTS_BIT(i)))
+            continue;
+        const struct rights_info *ri = rights_at(i);
+        if (display)
+            fprintf(ctx->out, "%s%s%s\n", indent, rights_display(i, os), suffix);
+        else
+            fprintf(ctx->out, "%s%s%s\n", indent, ri->name, suffix);
+    }
+}
+
+static int list_account(struct cli_ctx *ctx, struct focus *f, const char *account, bool display)
+{
+    struct sid sid;
+    if (resolve(ctx, f, account, &sid))
+        return CLI_FAIL;
+    struct lsa_handle h;
+    ntstatus st = open_policy(f, POLICY_VIEW_LOCAL_INFORMATION | POLICY_LOOKUP_NAMES, &h);
+    if (st != STATUS_SUCCESS)
+        return cli_error(ctx, CLI_FAIL, "cannot open the policy of %s", f->label);
+    rights_mask own = 0;
+    st = lsa_enumerate_account_rights(&h, &sid, &own);
+    lsa_close(&h);
+    enum osver os = lsa_os(f->lsa);
+    char who[256];
+    machine_sid_name(f->m, &sid, who, sizeof who);
+    char sidbuf[SID_STR_MAX];
+    fprintf(ctx->out, "%s (%s) in %s:\n", who, sid_str(&sid, sidbuf), f->label);
+    if (st == STATUS_OBJECT_NAME_NOT_FOUND)
+        fprintf(ctx->out, "  no rights of its own\n");
+    else if (st == STATUS_SUCCESS)
+        print_mask(ctx, own, os, display, "  ", "");
+    else
+        return cli_error(ctx, CLI_FAIL, "cannot enumerate rights of %s", who);
+    return CLI_OK;
+}
+
+static int list_all(struct cli_ctx *ctx, struct focus *f, bool display)
+{
+    struct lsa_handle h;
+    ntstatus st = open_policy(f, POLICY_VIEW_LOCAL_INFORMATION | POLICY_LOOKUP_NAMES, &h);
+    if (st != STATUS_SUCCESS)
+        return cli_error(ctx, CLI_FAIL, "cannot open the policy of %s", f->label);
+    enum osver os = lsa_os(f->lsa);
+    fprintf(ctx->out, "User rights in %s (%s):\n", f->label, osver_display(os));
+    for (unsigned i = 0; i < RI_COUNT; i++) {
+        const struct rights_info *ri = rights_at(i);
+        if (!(rights_known(os) & RIGHTS_BIT(i)))
+            continue;
+        struct sid *sids = NULL;
+        size_t n = 0;
+        st = lsa_enumerate_accounts_with_right(&h, ri->name, &sids, &n);
+        fprintf(ctx->out, "%s%s =", display ? rights_display(i, os) : ri->name,
+                ri->advanced ? " (advanced)" : "");
+        for (size_t j = 0; st == STATUS_SUCCESS && j < n; j++) {
+            char who[256];
+            machine_sid_name(f->m, &sids[j], who, sizeof who);
+            fprintf(ctx->out, "%s %s", j ? "," : "", who);
+        }
+        fputc('\n', ctx->out);
+        free(sids);
+    }
+    lsa_close(&h);
+    return CLI_OK;
+}
+
+static int who_holds(struct cli_ctx *ctx, struct focus *f, const char *right)
+{
+    struct lsa_handle h;
+    ntstatus st = open_policy(f, POLICY_VIEW_LOCAL_INFORMATION | POLICY_LOOKUP_NAMES, &h);
+    if (st != STATUS_SUCCESS)
+        return cli_error(ctx, CLI_FAIL, "cannot open the policy of %s", f->label);
+    struct sid *sids = NULL;
+    size_t n = 0;
+    st = lsa_enumerate_accounts_with_right(&h, right, &sids, &n);
+    lsa_close(&h);
+    if (st == STATUS_NO_SUCH_PRIVILEGE)
+        return cli_error(ctx, CLI_FAIL, "unknown right '%s' on %s", right,
+                         osver_display(lsa_os(f->lsa)));
+    if (st == STATUS_NO_MORE_ENTRIES) {
+        fprintf(ctx->out, "nobody holds %s in %s\n", right, f->label);
+        return CLI_OK;
+    }
+    if (st != STATUS_SUCCESS)
+        return cli_error(ctx, CLI_FAIL, "cannot enumerate holders of %s", right);
+    for (size_t i = 0; i < n; i++) {
+        char who[256], sidbuf[SID_STR_MAX];
+        machine_sid_name(f->m, &sids[i], who, sizeof who);
+        fprintf(ctx->out, "%s (%s)\n", who, sid_str(&sids[i], sidbuf));
+    }
+    free(sids);
+    return CLI_OK;
+}
+
+int cmd_rights(struct cli_ctx *ctx, int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_error(ctx, CLI_USAGE, "usage: ntlab rights grant|revoke|list|who ...");
+    const char *sub = argv[1];
+    const char *focus = NULL;
+    bool display = false, all = false;
+    const char *pos[64];
+    size_t npos = 0;
+    struct args a;
+    args_init(&a, argc, argv, 2);
+    int k;
+    while ((k = args_next(&a))) {
+        if (k == 2) {
+            if (npos == sizeof pos / sizeof pos[0])
+                return cli_error(ctx, CLI_USAGE, "rights: too many arguments");
+            pos[npos++] = a.val;
+        } else if (strcmp(a.opt, "--focus") == 0) {
+            if (!args_value(&a))
+                return cli_error(ctx, CLI_USAGE, "rights: --focus needs DOMAIN or \\\\COMPUTER");
+            focus = a.val;
+        } else if (strcmp(a.opt, "--display") == 0) {
+            display = true;
+        } else if (strcmp(a.opt, "--all") == 0) {
+            all = true;
+        } else {
+            return cli_error(ctx, CLI_USAGE, "rights: unknown option '%s'", a.opt);
+        }
+    }
+    struct focus f;
+    if (strcmp(sub, "grant") == 0 || strcmp(sub, "revoke") == 0) {
+        bool grant = sub[0] == 'g';
+        if (npos < 1 || (npos < 2 && !(all && !grant)) || (all && grant) || (all && npos > 1))
+            return cli_error(ctx, CLI_USAGE, "usage: ntlab rights %s ACCOUNT %s", sub,
+                             grant ? "RIGHT..." : "(RIGHT...|--all)");
+        if (get_focus(ctx, focus, &f))
+            return CLI_FAIL;
+        return change(ctx, &f, pos[0], grant, all, pos + 1, npos - 1, "");
+    }
+    if (strcmp(sub, "list") == 0) {
+        if (npos > 1)
+            return cli_error(ctx, CLI_USAGE, "usage: ntlab rights list [ACCOUNT] [--display]");
+        if (get_focus(ctx, focus, &f))
+            return CLI_FAIL;
+        return npos ? list_account(ctx, &f, pos[0], display) : list_all(ctx, &f, display);
+    }
+    if (strcmp(sub, "who") == 0) {
+        if (npos != 1)
+            return cli_error(ctx, CLI_USAGE, "usage: ntlab rights who RIGHT");
+        if (get_focus(ctx, focus, &f))
+            return CLI_FAIL;
+        return who_holds(ctx, &f, pos[0]);
+    }
+    return cli_error(ctx, CLI_USAGE, "rights: unknown subcommand '%s' (grant, revoke, list, who)",
+                     sub);
+}
+
+/* ntrights +r RIGHT -u ACCOUNT [-m \\COMPUTER] [-e ENTRY]: one right per
+ * call, case-sensitive names, the local computer unless -m. */
+int cmd_ntrights(struct cli_ctx *ctx, int argc, char **argv)
+{
+    const char *right = NULL, *account = NULL, *computer = NULL, *entry = NULL;
+    int op = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        if ((strcmp(o, "+r") == 0 || strcmp(o, "-r") == 0) && i + 1 < argc) {
+            if (op)
+                return cli_error(ctx, CLI_USAGE, "ntrights: give one of +r or -r, once");
+            op = o[0] == '+' ? 1 : -1;
+            right = argv[++i];
+        } else if (strcmp(o, "-u") == 0 && i + 1 < argc) {
+            account = argv[++i];
+        } else if (strcmp(o, "-m") == 0 && i + 1 < argc) {
+            computer = argv[++i];
+        } else if (strcmp(o, "-e") == 0 && i + 1 < argc) {
+            entry = argv[++i];
+        } else {
+            return cli_error(ctx, CLI_USAGE, "ntrights: unexpected argument '%s'", o);
+        }
+    }
+    if (!op || !account)
+        return cli_error(ctx, CLI_USAGE,
+                         "usage: ntlab ntrights (+r|-r) RIGHT -u ACCOUNT [-m \\\\COMPUTER] [-e ENTRY]");
+    struct focus f;
+    if (computer) {
+        if (strncmp(computer, "\\\\", 2) != 0)
+            return cli_error(ctx, CLI_USAGE, "ntrights: -m takes \\\\COMPUTER, not '%s'", computer);
+        struct lab *lab = cli_lab(ctx);
+        if (!lab)
+            return CLI_FAIL;
+        struct machine *target = lab_machine_find(lab, computer + 2);
+        if (!target)
+            return cli_error(ctx, CLI_FAIL, "ntrights: no computer '%s' in this lab", computer);
+        /* On a DC, the computer's policy is its domain's. */
+        if (machine_is_dc(target)) {
+            f.m = target;
+            f.lsa = target->lsa;
+            snprintf(f.labelbuf, sizeof f.labelbuf, "%s", target->domain);
+            f.label = f.labelbuf;
+        } else if (get_focus(ctx, computer, &f)) {
+            return CLI_FAIL;
+        }
+    } else if (get_focus(ctx, NULL, &f)) {
+        return CLI_FAIL;
+    }
+    const char *rights[1] = {right};
+    int rc = change(ctx, &f, account, op > 0, false, rights, 1, "");
+    if (rc == CLI_OK && entry && f.m->evtlog) {
+        /* ntrights -e: the entry goes to the target computer's log. */
+        evtlog_write(f.m->evtlog, EVTLOG_APPLICATION, clock_now(&f.m->clock), "NTRIGHTS", 1,
+                     EVT_INFORMATION, 0, "N/A", entry);
+    }
+    return rc;
+}

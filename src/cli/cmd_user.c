@@ -1,0 +1,442 @@
+#define _GNU_SOURCE /* strptime, timegm */
+/* ntlab user ... and ntlab group ...: "net user" / "net localgroup" over the
+ * SAM of the target machine (on a DC, the domain's). */
+#include "emulator/lab.h"
+#include "emulator/sam.h"
+#include "src/cli/args.h"
+#include "src/cli/cli.h"
+#include "src/lib/str.h"
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static int sam_fail(struct cli_ctx *ctx, const char *what, const char *name, ntstatus st)
+{
+    char text[512];
+    nterr_describe(nterr_to_win32(st), text, sizeof text);
+    return cli_error(ctx, CLI_FAIL, "%s '%s': %s", what, name, text);
+}
+
+static int save(struct cli_ctx *ctx, struct machine *m)
+{
+    ntstatus st = machine_save_sam(m);
+    if (st != STATUS_SUCCESS)
+        return sam_fail(ctx, "cannot save the SAM of", m->name, st);
+    return CLI_OK;
+}
+
+static void fmt_time(int64_t t, char *out, size_t n)
+{
+    if (t == 0) {
+        snprintf(out, n, "Never");
+        return;
+    }
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, n, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/* "YYYY-MM-DD", "YYYY-MM-DD HH:MM" (UTC), "never", or "+30d" from now. */
+static bool parse_when(const char *s, int64_t now, int64_t *out)
+{
+    if (str_ieq(s, "never")) {
+        *out = 0;
+        return true;
+    }
+    if (s[0] == '+' || s[0] == '-') {
+        int64_t d;
+        if (str_to_duration(s + 1, &d))
+            return false;
+        *out = s[0] == '+' ? now + d : now - d;
+        return true;
+    }
+    struct tm tm = {0};
+    const char *end = strptime(s, "%Y-%m-%d", &tm);
+    if (!end)
+        return false;
+    if (*end == ' ' || *end == 'T')
+        end = strptime(end + 1, "%H:%M", &tm);
+    if (!end || *end)
+        return false;
+    *out = (int64_t)timegm(&tm);
+    return true;
+}
+
+static const char *const days[7] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+
+static int day_index(const char *s, size_t n)
+{
+    for (int i = 0; i < 7; i++)
+        if (n == 3 && strncasecmp(s, days[i], 3) == 0)
+            return i;
+    return -1;
+}
+
+/* Logon hours: "all", "none", or a comma list of "DAY[-DAY] H-H" ranges in
+ * UTC, e.g. "Mon-Fri 8-18" (hours 8..17 allowed). */
+static bool parse_hours(const char *s, uint8_t hours[21])
+{
+    if (str_ieq(s, "all")) {
+        memset(hours, 0xff, 21);
+        return true;
+    }
+    memset(hours, 0, 21);
+    if (str_ieq(s, "none"))
+        return true;
+    char buf[256];
+    if (str_copy(buf, sizeof buf, s))
+        return false;
+    char *save = NULL;
+    for (char *part = strtok_r(buf, ",", &save); part; part = strtok_r(NULL, ",", &save)) {
+        part = str_trim(part);
+        char *sp = strchr(part, ' ');
+        if (!sp)
+            return false;
+        *sp = 0;
+        char *dash = strchr(part, '-');
+        int d0 = day_index(part, dash ? (size_t)(dash - part) : strlen(part));
+        int d1 = dash ? day_index(dash + 1, strlen(dash + 1)) : d0;
+        char *hr = str_trim(sp + 1);
+        char *hdash = strchr(hr, '-');
+        if (d0 < 0 || d1 < 0 || !hdash)
+            return false;
+        *hdash = 0;
+        int64_t h0, h1;
+        if (str_to_i64(hr, 0, 24, &h0) || str_to_i64(hdash + 1, 0, 24, &h1) || h1 <= h0)
+            return false;
+        for (int d = d0;; d = (d + 1) % 7) {
+            for (int64_t h = h0; h < h1; h++) {
+                unsigned bit = (unsigned)(d * 24 + h);
+                hours[bit / 8] |= (uint8_t)(1u << (bit % 8));
+            }
+            if (d == d1)
+                break;
+        }
+    }
+    return true;
+}
+
+static bool parse_onoff(const char *s, bool *out)
+{
+    if (str_ieq(s, "yes") || str_ieq(s, "on") || str_ieq(s, "true")) {
+        *out = true;
+        return true;
+    }
+    if (str_ieq(s, "no") || str_ieq(s, "off") || str_ieq(s, "false")) {
+        *out = false;
+        return true;
+    }
+    return false;
+}
+
+static void set_flag(struct sam_user *u, uint32_t flag, bool on)
+{
+    if (on)
+        u->flags |= flag;
+    else
+        u->flags &= ~flag;
+}
+
+static int user_show(struct cli_ctx *ctx, struct machine *m, struct sam_user *u)
+{
+    struct sid sid;
+    char sidbuf[SID_STR_MAX], t[64];
+    sam_user_sid(m->sam, u, &sid);
+    FILE *o = ctx->out;
+    fprintf(o, "User name                    %s\n", u->name);
+    fprintf(o, "Full Name                    %s\n", u->fullname);
+    fprintf(o, "Comment                      %s\n", u->comment);
+    fprintf(o, "SID                          %s\n", sid_str(&sid, sidbuf));
+    fprintf(o, "Account active               %s\n", u->flags & SAM_DISABLED ? "No" : "Yes");
+    fprintf(o, "Account locked out           %s\n", u->flags & SAM_LOCKED ? "Yes" : "No");
+    fmt_time(u->expires, t, sizeof t);
+    fprintf(o, "Account expires              %s\n", t);
+    fmt_time(u->pwd_last_set, t, sizeof t);
+    fprintf(o, "Password last set            %s\n", t);
+    fprintf(o, "Password never expires       %s\n", u->flags & SAM_PWD_NEVER_EXPIRES ? "Yes" : "No");
+    fprintf(o, "Must change password         %s\n", u->flags & SAM_MUST_CHANGE ? "Yes" : "No");
+    fprintf(o, "User may change password     %s\n", u->flags & SAM_CANT_CHANGE ? "No" : "Yes");
+    fprintf(o, "Workstations allowed         ");
+    bool any = false;
+    for (int i = 0; i < SAM_WORKSTATIONS_MAX; i++)
+        if (u->workstations[i][0]) {
+            fprintf(o, "%s%s", any ? "," : "", u->workstations[i]);
+            any = true;
+        }
+    fprintf(o, "%s\n", any ? "" : "All");
+    bool all = true, none = true;
+    for (int i = 0; i < 21; i++) {
+        all = all && u->logon_hours[i] == 0xff;
+        none = none && u->logon_hours[i] == 0;
+    }
+    fprintf(o, "Logon hours allowed          %s\n", all ? "All" : none ? "None" : "Restricted");
+    fprintf(o, "Bad password count           %u\n", u->bad_count);
+    fmt_time(u->last_logon, t, sizeof t);
+    fprintf(o, "Last logon                   %s\n", t);
+    fprintf(o, "Group memberships           ");
+    struct sid groups[64];
+    size_t n = 0;
+    sam_memberships(m->sam, &sid, 1, groups, 64, &n);
+    for (size_t i = 0; i < n; i++) {
+        const char *gname;
+        bool is_group;
+        if (sam_lookup_sid(m->sam, &groups[i], &gname, &is_group))
+            fprintf(o, " *%s", gname);
+    }
+    fprintf(o, "\n");
+    return CLI_OK;
+}
+
+int cmd_user(struct cli_ctx *ctx, int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_error(ctx, CLI_USAGE, "usage: ntlab user add|del|passwd|disable|enable|unlock|"
+                                         "show|list|set ...");
+    const char *sub = argv[1];
+    const char *pos[4];
+    size_t npos = 0;
+    const char *password = NULL;
+    const char *groups[16];
+    size_t ngroups = 0;
+    struct args a;
+    args_init(&a, argc, argv, 2);
+    int k;
+    /* `user set` takes its options itself; the others are parsed here. */
+    if (strcmp(sub, "set") != 0) {
+        while ((k = args_next(&a))) {
+            if (k == 2) {
+                if (npos == sizeof pos / sizeof pos[0])
+                    return cli_error(ctx, CLI_USAGE, "user: too many arguments");
+                pos[npos++] = a.val;
+            } else if (strcmp(a.opt, "--password") == 0 && args_value(&a)) {
+                password = a.val;
+            } else if (strcmp(a.opt, "--group") == 0 && args_value(&a)) {
+                if (ngroups == sizeof groups / sizeof groups[0])
+                    return cli_error(ctx, CLI_USAGE, "user: too many --group");
+                groups[ngroups++] = a.val;
+            } else {
+                return cli_error(ctx, CLI_USAGE, "user: unknown or incomplete option '%s'", a.opt);
+            }
+        }
+    }
+    struct machine *m = cli_machine(ctx);
+    if (!m)
+        return CLI_FAIL;
+    int64_t now = clock_now(&m->clock);
+
+    if (strcmp(sub, "list") == 0) {
+        for (size_t i = 0; i < sam_user_count(m->sam); i++) {
+            struct sam_user *u = sam_user_at(m->sam, i);
+            fprintf(ctx->out, "%-20s %s%s\n", u->name, u->flags & SAM_DISABLED ? "disabled" : "active",
+                    u->flags & SAM_LOCKED ? ", locked out" : "");
+        }
+        return CLI_OK;
+    }
+    if (strcmp(sub, "add") == 0) {
+        if (npos != 1 || !password)
+            return cli_error(ctx, CLI_USAGE, "usage: ntlab user add NAME --password P [--group G]...");
+        for (size_t i = 0; i < ngroups; i++)
+            if (!sam_group_find(m->sam, groups[i]))
+                return cli_error(ctx, CLI_FAIL, "user add: no group '%s' on %s", groups[i], m->name);
+        uint32_t rid;
+        ntstatus st = sam_user_add(m->sam, pos[0], password, now, &rid);
+        if (st != STATUS_SUCCESS)
+            return sam_fail(ctx, "cannot add user", pos[0], st);
+        struct sid sid;
+        sam_user_sid(m->sam, sam_user_by_rid(m->sam, rid), &sid);
+        for (size_t i = 0; i < ngroups; i++) {
+            st = sam_group_add_member(m->sam, groups[i], &sid);
+            if (st != STATUS_SUCCESS && st != STATUS_MEMBER_IN_GROUP) {
+                sam_user_del(m->sam, pos[0]);
+                return sam_fail(ctx, "cannot add the user to group", groups[i], st);
+            }
+        }
+        if (save(ctx, m)) {
+            return CLI_FAIL;
+        }
+        char sidbuf[SID_STR_MAX];
+        fprintf(ctx->out, "user %s\\%s added (%s)\n", sam_domain_name(m->sam), pos[0],
+                sid_str(&sid, sidbuf));
+        return CLI_OK;
+    }
+    if (strcmp(sub, "set") == 0) {
+        if (argc < 3)
+            return cli_error(ctx, CLI_USAGE, "usage: ntlab user set NAME OPTION...");
+        struct sam_user *u = sam_user_find(m->sam, argv[2]);
+        if (!u)
+            return sam_fail(ctx, "no user", argv[2], STATUS_NO_SUCH_USER);
+        struct sam_user copy = *u;
+        args_init(&a, argc, argv, 3);
+        while ((k = args_next(&a))) {
+            bool on;
+            if (k == 2 || !args_value(&a))
+                return cli_error(ctx, CLI_USAGE, "user set: options take a value (got '%s')",
+                                 k == 2 ? a.val : a.opt);
+            if (strcmp(a.opt, "--fullname") == 0) {
+                if (str_copy(copy.fullname, sizeof copy.fullname, a.val))
+                    return cli_error(ctx, CLI_USAGE, "user set: --fullname too long");
+            } else if (strcmp(a.opt, "--comment") == 0) {
+                if (str_copy(copy.comment, sizeof copy.comment, a.val))
+                    return cli_error(ctx, CLI_USAGE, "user set: --comment too long");
+            } else if (strcmp(a.opt, "--expires") == 0) {
+                if (!parse_when(a.val, now, &copy.expires))
+                    return cli_error(ctx, CLI_USAGE, "user set: bad --expires '%s' (YYYY-MM-DD[ HH:MM], +30d, never)", a.val);
+            } else if (strcmp(a.opt, "--password-last-set") == 0) {
+                if (!parse_when(a.val, now, &copy.pwd_last_set) || copy.pwd_last_set == 0)
+                    return cli_error(ctx, CLI_USAGE, "user set: bad --password-last-set '%s' (YYYY-MM-DD[ HH:MM] or -50d)", a.val);
+            } else if (strcmp(a.opt, "--hours") == 0) {
+                if (!parse_hours(a.val, copy.logon_hours))
+                    return cli_error(ctx, CLI_USAGE, "user set: bad --hours '%s' (all, none, or e.g. \"Mon-Fri 8-18\", UTC)", a.val);
+            } else if (strcmp(a.opt, "--workstations") == 0) {
+                memset(copy.workstations, 0, sizeof copy.workstations);
+                char buf[256];
+                if (str_copy(buf, sizeof buf, a.val))
+                    return cli_error(ctx, CLI_USAGE, "user set: --workstations too long");
+                int n = 0;
+                char *save_ptr = NULL;
+                for (char *w = strtok_r(buf, ",", &save_ptr); w; w = strtok_r(NULL, ",", &save_ptr)) {
+                    if (n == SAM_WORKSTATIONS_MAX ||
+                        str_copy(copy.workstations[n++], sizeof copy.workstations[0], str_trim(w)))
+                        return cli_error(ctx, CLI_USAGE, "user set: at most %d workstations of 15 characters", SAM_WORKSTATIONS_MAX);
+                }
+            } else if (strcmp(a.opt, "--must-change") == 0 && parse_onoff(a.val, &on)) {
+                set_flag(&copy, SAM_MUST_CHANGE, on);
+            } else if (strcmp(a.opt, "--password-never-expires") == 0 && parse_onoff(a.val, &on)) {
+                set_flag(&copy, SAM_PWD_NEVER_EXPIRES, on);
+            } else if (strcmp(a.opt, "--cant-change") == 0 && parse_onoff(a.val, &on)) {
+                set_flag(&copy, SAM_CANT_CHANGE, on);
+            } else if (strcmp(a.opt, "--disabled") == 0 && parse_onoff(a.val, &on)) {
+                set_flag(&copy, SAM_DISABLED, on);
+            } else {
+                return cli_error(ctx, CLI_USAGE, "user set: unknown option or value '%s %s'", a.opt, a.val);
+            }
+        }
+        struct sam_user old = *u;
+        *u = copy;
+        if (save(ctx, m)) {
+            *u = old;
+            return CLI_FAIL;
+        }
+        fprintf(ctx->out, "user %s updated\n", u->name);
+        return CLI_OK;
+    }
+    if (npos < 1)
+        return cli_error(ctx, CLI_USAGE, "usage: ntlab user %s NAME", sub);
+    struct sam_user *u = sam_user_find(m->sam, pos[0]);
+    if (!u)
+        return sam_fail(ctx, "no user", pos[0], STATUS_NO_SUCH_USER);
+    if (strcmp(sub, "show") == 0)
+        return user_show(ctx, m, u);
+    if (strcmp(sub, "del") == 0) {
+        ntstatus st = sam_user_del(m->sam, pos[0]);
+        if (st != STATUS_SUCCESS)
+            return sam_fail(ctx, "cannot delete user", pos[0], st);
+        if (save(ctx, m))
+            return CLI_FAIL;
+        fprintf(ctx->out, "user %s deleted\n", pos[0]);
+        return CLI_OK;
+    }
+    if (strcmp(sub, "passwd") == 0) {
+        const char *pw = npos > 1 ? pos[1] : password;
+        if (!pw)
+            return cli_error(ctx, CLI_USAGE, "usage: ntlab user passwd NAME PASSWORD");
+        ntstatus st = sam_set_password(m->sam, pos[0], pw, now);
+        if (st != STATUS_SUCCESS)
+            return sam_fail(ctx, "cannot set the password of", pos[0], st);
+        if (save(ctx, m))
+            return CLI_FAIL;
+        fprintf(ctx->out, "password of %s changed\n", pos[0]);
+        return CLI_OK;
+    }
+    struct sam_user old = *u;
+    if (strcmp(sub, "disable") == 0) {
+        u->flags |= SAM_DISABLED;
+    } else if (strcmp(sub, "enable") == 0) {
+        u->flags &= ~SAM_DISABLED;
+    } else if (strcmp(sub, "unlock") == 0) {
+        u->flags &= ~SAM_LOCKED;
+        u->bad_count = 0;
+        u->locked_at = 0;
+    } else {
+        return cli_error(ctx, CLI_USAGE, "user: unknown subcommand '%s'", sub);
+    }
+    if (save(ctx, m)) {
+        *u = old;
+        return CLI_FAIL;
+    }
+    fprintf(ctx->out, "user %s %sd\n", u->name, sub[strlen(sub) - 1] == 'e' ? sub : sub);
+    return CLI_OK;
+}
+
+int cmd_group(struct cli_ctx *ctx, int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_error(ctx, CLI_USAGE, "usage: ntlab group add|del|add-member|remove-member|list ...");
+    const char *sub = argv[1];
+    const char *pos[4];
+    size_t npos = 0;
+    const char *comment = "";
+    bool global = false;
+    struct args a;
+    args_init(&a, argc, argv, 2);
+    int k;
+    while ((k = args_next(&a))) {
+        if (k == 2) {
+            if (npos == sizeof pos / sizeof pos[0])
+                return cli_error(ctx, CLI_USAGE, "group: too many arguments");
+            pos[npos++] = a.val;
+        } else if (strcmp(a.opt, "--comment") == 0 && args_value(&a)) {
+            comment = a.val;
+        } else if (strcmp(a.opt, "--global") == 0) {
+            global = true;
+        } else {
+            return cli_error(ctx, CLI_USAGE, "group: unknown or incomplete option '%s'", a.opt);
+        }
+    }
+    struct machine *m = cli_machine(ctx);
+    if (!m)
+        return CLI_FAIL;
+    if (strcmp(sub, "list") == 0) {
+        if (npos == 0) {
+            for (size_t i = 0; i < sam_group_count(m->sam); i++) {
+                struct sam_group *g = sam_group_at(m->sam, i);
+                fprintf(ctx->out, "%-24s %s %s\n", g->name,
+                        g->kind == SAM_GROUP_GLOBAL ? "global" : "local ", g->comment);
+            }
+            return CLI_OK;
+        }
+        struct sam_group *g = sam_group_find(m->sam, pos[0]);
+        if (!g)
+            return sam_fail(ctx, "no group", pos[0], STATUS_NO_SUCH_GROUP);
+        for (size_t i = 0; i < g->nmembers; i++) {
+            char who[256];
+            machine_sid_name(m, &g->members[i], who, sizeof who);
+            fprintf(ctx->out, "%s\n", who);
+        }
+        return CLI_OK;
+    }
+    ntstatus st;
+    if (strcmp(sub, "add") == 0 && npos == 1) {
+        st = sam_group_add(m->sam, pos[0], global ? SAM_GROUP_GLOBAL : SAM_GROUP_ALIAS, comment);
+    } else if (strcmp(sub, "del") == 0 && npos == 1) {
+        st = sam_group_del(m->sam, pos[0]);
+    } else if ((strcmp(sub, "add-member") == 0 || strcmp(sub, "remove-member") == 0) && npos == 2) {
+        struct sid sid;
+        if (machine_resolve(m, pos[1], &sid) != STATUS_SUCCESS)
+            return cli_error(ctx, CLI_FAIL, "no account '%s' (1332 ERROR_NONE_MAPPED: No mapping "
+                                            "between account names and security IDs was done.)",
+                             pos[1]);
+        st = sub[0] == 'a' ? sam_group_add_member(m->sam, pos[0], &sid)
+                           : sam_group_remove_member(m->sam, pos[0], &sid);
+    } else {
+        return cli_error(ctx, CLI_USAGE, "usage: ntlab group add NAME [--comment C] [--global] | del NAME"
+                                         " | add-member GROUP ACCOUNT | remove-member GROUP ACCOUNT | list [GROUP]");
+    }
+    if (st != STATUS_SUCCESS)
+        return sam_fail(ctx, sub, pos[0], st);
+    if (save(ctx, m))
+        return CLI_FAIL;
+    fprintf(ctx->out, "group %s: %s%s%s done\n", pos[0], sub, npos > 1 ? " " : "", npos > 1 ? pos[1] : "");
+    return CLI_OK;
+}

@@ -1,0 +1,53 @@
+/* Opening the lab for a command, and finding its target machine. */
+#include "emulator/lab.h"
+#include "src/cli/cli.h"
+
+struct lab *cli_lab(struct cli_ctx *ctx)
+{
+    if (ctx->lab)
+        return ctx->lab;
+    char err[512] = "";
+    ntstatus st = lab_open(ctx->labdir, false, &ctx->lab, err, sizeof err);
+    if (st == STATUS_OBJECT_NAME_NOT_FOUND) {
+        cli_error(ctx, CLI_FAIL, "%s is not a lab (no lab.conf); create one with 'ntlab init %s'",
+                  ctx->labdir, ctx->labdir);
+        return NULL;
+    }
+    if (st != STATUS_SUCCESS) {
+        cli_error(ctx, CLI_FAIL, "cannot open lab %s: %s", ctx->labdir,
+                  err[0] ? err : nterr_status_symbol(st) ? nterr_status_symbol(st) : "error");
+        ctx->lab = NULL;
+        return NULL;
+    }
+    return ctx->lab;
+}
+
+struct machine *cli_machine(struct cli_ctx *ctx)
+{
+    struct lab *lab = cli_lab(ctx);
+    if (!lab)
+        return NULL;
+    if (ctx->machine) {
+        const char *name = ctx->machine;
+        if (name[0] == '\\' && name[1] == '\\')
+            name += 2;
+        struct machine *m = lab_machine_find(lab, name);
+        if (!m)
+            cli_error(ctx, CLI_FAIL, "no machine '%s' in lab %s", ctx->machine, ctx->labdir);
+        return m;
+    }
+    if (lab_machine_count(lab) == 0) {
+        cli_error(ctx, CLI_FAIL, "lab %s has no machine; add one with 'ntlab machine add'",
+                  ctx->labdir);
+        return NULL;
+    }
+    return lab_machine_at(lab, 0);
+}
+
+void cli_close(struct cli_ctx *ctx)
+{
+    if (ctx->lab && !ctx->live) {
+        lab_free(ctx->lab);
+        ctx->lab = NULL;
+    }
+}
