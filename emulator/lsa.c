@@ -21,9 +21,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-struct slot {
+/* Account objects live densely in ents[0..count); idx is an open-addressing
+ * index over them. An index slot holds (hash >> 32) << 32 | (entry + 1), 0 =
+ * empty, so probing compares tags without touching the entries and the home
+ * of a slot is known from the slot alone (tag & mask). */
+struct entry {
     uint64_t hash;
-    rights_mask mask; /* 0 = empty slot */
+    rights_mask mask; /* never 0 */
     struct sid sid;
 };
 
@@ -44,9 +48,10 @@ struct lsa {
     enum osver os;
     struct lsa_names names;
     bool have_names;
-    struct slot *slots;
-    size_t cap; /* power of two, or 0 */
-    size_t count;
+    struct entry *ents;
+    size_t count, ents_cap;
+    uint64_t *idx;
+    size_t cap; /* index slots: a power of two, or 0 */
     struct pending *pending;
     size_t npending;
     struct inf doc; /* [System Access] and verbatim parts; grants always empty */
@@ -59,65 +64,115 @@ struct lsa {
 
 /* --- hash table ----------------------------------------------------------- */
 
-static size_t probe(const struct lsa *l, const struct sid *s, uint64_t h)
+#define SLOT_EMPTY 0u
+#define SLOT_ENT(v) ((size_t)((v)&0xFFFFFFFFu) - 1)
+#define SLOT_TAG(v) ((v) >> 32)
+
+static inline bool sid_same(const struct sid *a, const struct sid *b)
+{
+    if (a->count != b->count || a->authority != b->authority)
+        return false;
+    for (unsigned i = 0; i < a->count; i++)
+        if (a->sub[i] != b->sub[i])
+            return false;
+    return true;
+}
+
+/* The slot holding s, or the empty slot where it would go. */
+static inline size_t probe(const struct lsa *l, const struct sid *s, uint64_t h)
 {
     size_t m = l->cap - 1;
-    size_t i = (size_t)h & m;
-    while (l->slots[i].mask) {
-        if (l->slots[i].hash == h && sid_equal(&l->slots[i].sid, s))
+    uint64_t tag = h >> 32;
+    size_t i = (size_t)tag & m;
+    for (;;) {
+        uint64_t v = l->idx[i];
+        if (v == SLOT_EMPTY)
             return i;
+        if (SLOT_TAG(v) == tag) {
+            const struct entry *e = &l->ents[SLOT_ENT(v)];
+            if (e->hash == h && sid_same(&e->sid, s))
+                return i;
+        }
         i = (i + 1) & m;
     }
-    return i;
+}
+
+static inline struct entry *table_find(const struct lsa *l, const struct sid *s)
+{
+    if (!l->count)
+        return NULL;
+    uint64_t v = l->idx[probe(l, s, sid_hash(s))];
+    return v == SLOT_EMPTY ? NULL : &l->ents[SLOT_ENT(v)];
 }
 
 static rights_mask table_get(const struct lsa *l, const struct sid *s)
 {
-    if (!l->count)
-        return 0;
-    return l->slots[probe(l, s, sid_hash(s))].mask;
+    const struct entry *e = table_find(l, s);
+    return e ? e->mask : 0;
 }
 
-static int table_grow(struct lsa *l)
+/* Makes room for n entries (index at most half full). */
+static int table_reserve(struct lsa *l, size_t n)
 {
-    size_t ncap = l->cap ? l->cap * 2 : 16;
-    struct slot *ns = calloc(ncap, sizeof *ns);
-    if (!ns)
+    if (n > UINT32_MAX - 1)
         return ENOMEM;
-    struct slot *old = l->slots;
-    size_t ocap = l->cap;
-    l->slots = ns;
-    l->cap = ncap;
-    for (size_t i = 0; i < ocap; i++) {
-        if (!old[i].mask)
-            continue;
-        size_t j = (size_t)old[i].hash & (ncap - 1);
-        while (ns[j].mask)
-            j = (j + 1) & (ncap - 1);
-        ns[j] = old[i];
+    if (n > l->ents_cap) {
+        size_t c = l->ents_cap ? l->ents_cap : 16;
+        while (c < n)
+            c *= 2;
+        struct entry *e = realloc(l->ents, c * sizeof *e);
+        if (!e)
+            return ENOMEM;
+        l->ents = e;
+        l->ents_cap = c;
     }
-    free(old);
+    if (n * 2 > l->cap) {
+        size_t c = l->cap ? l->cap : 16;
+        while (n * 2 > c)
+            c *= 2;
+        uint64_t *ni = calloc(c, sizeof *ni);
+        if (!ni)
+            return ENOMEM;
+        for (size_t j = 0; j < l->count; j++) {
+            size_t i = (size_t)(l->ents[j].hash >> 32) & (c - 1);
+            while (ni[i] != SLOT_EMPTY)
+                i = (i + 1) & (c - 1);
+            ni[i] = (l->ents[j].hash >> 32) << 32 | (uint64_t)(j + 1);
+        }
+        free(l->idx);
+        l->idx = ni;
+        l->cap = c;
+    }
     return 0;
 }
 
-/* Removes slot i, shifting later members of its probe run back. */
+/* Removes the entry in slot i: backward-shift the probe run in the index,
+ * then move the last entry into the hole of the dense array. */
 static void table_delete_at(struct lsa *l, size_t i)
 {
     size_t m = l->cap - 1;
+    size_t hole = SLOT_ENT(l->idx[i]);
     size_t j = i;
     for (;;) {
         j = (j + 1) & m;
-        if (!l->slots[j].mask)
+        if (l->idx[j] == SLOT_EMPTY)
             break;
-        size_t k = (size_t)l->slots[j].hash & m;
-        /* Move j into the hole at i unless its home k lies cyclically in (i, j]. */
+        size_t k = (size_t)SLOT_TAG(l->idx[j]) & m;
+        /* Move j into the gap at i unless its home k lies cyclically in (i, j]. */
         bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
         if (!stays) {
-            l->slots[i] = l->slots[j];
+            l->idx[i] = l->idx[j];
             i = j;
         }
     }
-    l->slots[i].mask = 0;
+    l->idx[i] = SLOT_EMPTY;
+    size_t last = l->count - 1;
+    if (hole != last) {
+        const struct entry *e = &l->ents[last];
+        size_t s = probe(l, &e->sid, e->hash);
+        l->idx[s] = (e->hash >> 32) << 32 | (uint64_t)(hole + 1);
+        l->ents[hole] = *e;
+    }
     l->count--;
 }
 
@@ -125,11 +180,11 @@ static void table_delete_at(struct lsa *l, size_t i)
 static int table_set(struct lsa *l, const struct sid *s, rights_mask mask)
 {
     uint64_t h = sid_hash(s);
-    if (l->cap) {
+    if (l->count) {
         size_t i = probe(l, s, h);
-        if (l->slots[i].mask) {
+        if (l->idx[i] != SLOT_EMPTY) {
             if (mask)
-                l->slots[i].mask = mask;
+                l->ents[SLOT_ENT(l->idx[i])].mask = mask;
             else
                 table_delete_at(l, i);
             return 0;
@@ -137,10 +192,11 @@ static int table_set(struct lsa *l, const struct sid *s, rights_mask mask)
     }
     if (!mask)
         return 0;
-    if ((l->count + 1) * 2 > l->cap && table_grow(l))
+    if (table_reserve(l, l->count + 1))
         return ENOMEM;
     size_t i = probe(l, s, h);
-    l->slots[i] = (struct slot){h, mask, *s};
+    l->ents[l->count] = (struct entry){h, mask, *s};
+    l->idx[i] = (h >> 32) << 32 | (uint64_t)(l->count + 1);
     l->count++;
     return 0;
 }
@@ -171,13 +227,15 @@ static struct lsa *lsa_new(enum osver os)
 
 static void lsa_clear_state(struct lsa *l)
 {
-    free(l->slots);
+    free(l->ents);
+    free(l->idx);
     for (size_t i = 0; i < l->npending; i++)
         free(l->pending[i].name);
     free(l->pending);
     inf_free(&l->doc);
-    l->slots = NULL;
-    l->cap = l->count = 0;
+    l->ents = NULL;
+    l->idx = NULL;
+    l->cap = l->count = l->ents_cap = 0;
     l->pending = NULL;
     l->npending = 0;
 }
@@ -242,16 +300,9 @@ static ntstatus build_from_doc(struct lsa *l, struct inf *doc)
         if (!l->pending)
             return STATUS_NO_MEMORY;
     }
-    /* Size the table once: at most one slot per SID grant. */
-    size_t want = 16;
-    while (want < (doc->ngrants - npend) * 2)
-        want *= 2;
-    if (doc->ngrants - npend > 0) {
-        l->slots = calloc(want, sizeof *l->slots);
-        if (!l->slots)
-            return STATUS_NO_MEMORY;
-        l->cap = want;
-    }
+    /* Size the table once: at most one account per SID grant. */
+    if (doc->ngrants > npend && table_reserve(l, doc->ngrants - npend))
+        return STATUS_NO_MEMORY;
     for (size_t i = 0; i < doc->ngrants; i++) {
         struct inf_grant *g = &doc->grants[i];
         struct sid sid;
@@ -445,12 +496,12 @@ static int serialize(struct lsa *l, struct buf *out)
     tmp.grants = NULL;
     tmp.ngrants = tmp.cap_grants = 0;
     int rc = 0;
-    for (size_t i = 0; i < l->cap && !rc; i++) {
-        rights_mask m = l->slots[i].mask;
+    for (size_t i = 0; i < l->count && !rc; i++) {
+        rights_mask m = l->ents[i].mask;
         while (m && !rc) {
             unsigned bit = (unsigned)__builtin_ctzll(m);
             m &= m - 1;
-            rc = inf_add_grant(&tmp, bit, &l->slots[i].sid, NULL);
+            rc = inf_add_grant(&tmp, bit, &l->ents[i].sid, NULL);
         }
     }
     for (size_t i = 0; i < l->npending && !rc; i++) {
@@ -542,7 +593,9 @@ static ntstatus refresh(struct lsa *l)
         return st == STATUS_OBJECT_NAME_NOT_FOUND ? STATUS_SUCCESS : st;
     }
     lsa_clear_state(l);
-    l->slots = fresh->slots;
+    l->ents = fresh->ents;
+    l->ents_cap = fresh->ents_cap;
+    l->idx = fresh->idx;
     l->cap = fresh->cap;
     l->count = fresh->count;
     l->pending = fresh->pending;
@@ -731,8 +784,11 @@ rights_mask lsa_effective_rights(const struct lsa *l, const struct sid *sids, si
     rights_mask m = 0;
     if (!l->count)
         return 0;
-    for (size_t i = 0; i < n; i++)
-        m |= l->slots[probe(l, &sids[i], sid_hash(&sids[i]))].mask;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t v = l->idx[probe(l, &sids[i], sid_hash(&sids[i]))];
+        if (v != SLOT_EMPTY)
+            m |= l->ents[SLOT_ENT(v)].mask;
+    }
     return m;
 }
 
@@ -870,8 +926,8 @@ ntstatus lsa_enumerate_accounts_with_right(struct lsa_handle *h, const char *rig
     if (st != STATUS_SUCCESS)
         return st;
     size_t k = 0;
-    for (size_t i = 0; i < l->cap; i++)
-        if (l->slots[i].mask & want)
+    for (size_t i = 0; i < l->count; i++)
+        if (l->ents[i].mask & want)
             k++;
     if (!k)
         return STATUS_NO_MORE_ENTRIES;
@@ -879,9 +935,9 @@ ntstatus lsa_enumerate_accounts_with_right(struct lsa_handle *h, const char *rig
     if (!v)
         return STATUS_NO_MEMORY;
     k = 0;
-    for (size_t i = 0; i < l->cap; i++)
-        if (l->slots[i].mask & want)
-            v[k++] = l->slots[i].sid;
+    for (size_t i = 0; i < l->count; i++)
+        if (l->ents[i].mask & want)
+            v[k++] = l->ents[i].sid;
     qsort(v, k, sizeof *v, sid_qcmp);
     *out = v;
     *n = k;
