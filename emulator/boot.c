@@ -97,30 +97,6 @@ void machine_note_sam_saved(struct machine *m)
     m->sam_sig_valid = filesig_take(&m->sam_sig, path) == 0;
 }
 
-ntstatus machine_sam_save(struct machine *m)
-{
-    if (!m->sam)
-        return STATUS_INVALID_PARAMETER;
-    if (!m->owns_db) {
-        const char *path = m->lab ? lab_domain_sam_path(m->lab, m->domain) : NULL;
-        if (!path)
-            return STATUS_SUCCESS;
-        ntstatus st = sam_save(m->sam, path);
-        if (!st)
-            lab_domain_note_sam_saved(m->lab, m->domain);
-        return st;
-    }
-    char path[PATH_MAX];
-    if (!m->dir[0])
-        return STATUS_SUCCESS;
-    if (sam_path(m, path, sizeof path))
-        return STATUS_OBJECT_NAME_INVALID;
-    ntstatus st = sam_save(m->sam, path);
-    if (!st)
-        m->sam_sig_valid = filesig_take(&m->sam_sig, path) == 0;
-    return st;
-}
-
 ntstatus machine_boot(struct machine *m, char *err, size_t errlen)
 {
     if (err && errlen)

@@ -116,13 +116,6 @@ void machine_sid_name(struct machine *m, const struct sid *sid, char *out, size_
 ntstatus machine_boot(struct machine *m, char *err, size_t errlen);
 ntstatus machine_shutdown(struct machine *m);
 ntstatus machine_reboot(struct machine *m, char *err, size_t errlen);
-/* Writes m->sam durably where it lives: m->dir/sam.txt on a member or
- * standalone server, LAB/domains/D/sam.txt on a DC in a lab (nothing for
- * an in-memory machine or a lone DC without a state directory), and notes
- * it so the next boot need not re-read it. Use this rather than sam_save
- * for a machine's SAM (logon.c: bad-password counts, lockout). Returns
- * sam_save's status. */
-ntstatus machine_sam_save(struct machine *m);
 /* Tells boot that m's SAM file now holds exactly the in-memory SAM (after
  * a sam_save of m->sam done some other way). */
 void machine_note_sam_saved(struct machine *m);
