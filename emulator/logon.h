@@ -30,6 +30,15 @@ ntstatus logon_user(struct machine *m, const struct token *caller, const char *d
                     const char *user, const char *password, enum logon_type type,
                     const char *workstation, const char *process, struct token *out);
 
+/* The token LogonUser would build for an existing account at this instant
+ * (groups and privileges from the current policy), without a password and
+ * without the logon-right and restriction checks: what the service control
+ * manager's service logon yields for a service account, and what
+ * `ntlab logon --caller` runs with. domain as in logon_user. Errors:
+ * STATUS_NO_SUCH_USER, STATUS_NO_LOGON_SERVERS, STATUS_NO_MEMORY. */
+ntstatus logon_token_for(struct machine *m, const char *domain, const char *user,
+                         enum logon_type type, struct token *out);
+
 /* "Interactive", "Network", "Batch", "Service"; parse accepts those
  * (case-insensitive) and the numbers 2-5. */
 const char *logon_type_name(enum logon_type t);

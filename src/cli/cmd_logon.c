@@ -1,0 +1,120 @@
+/* ntlab logon: LogonUser from the command line, with a caller token built
+ * as the service control manager builds one for a service account. */
+#include "emulator/lab.h"
+#include "emulator/logon.h"
+#include "src/cli/args.h"
+#include "src/cli/cli.h"
+#include "src/lib/str.h"
+#include <string.h>
+
+static void print_token(struct cli_ctx *ctx, struct machine *m, const struct token *t)
+{
+    char sidbuf[SID_STR_MAX], name[256];
+    fprintf(ctx->out, "User:       %s\\%s  %s\n", t->domain_name, t->user_name,
+            sid_str(&t->user, sidbuf));
+    fprintf(ctx->out, "Logon type: %d (%s)\n", (int)t->type, logon_type_name(t->type));
+    fprintf(ctx->out, "Groups:\n");
+    for (size_t i = 0; i < t->ngroups; i++) {
+        machine_sid_name(m, &t->groups[i], name, sizeof name);
+        fprintf(ctx->out, "  %-40s %s\n", name, sid_str(&t->groups[i], sidbuf));
+    }
+    fprintf(ctx->out, "Privileges:\n");
+    for (unsigned i = 0; i < RI_COUNT; i++) {
+        if (!token_has_privilege(t, i))
+            continue;
+        unsigned attr = token_privilege_attributes(t, i);
+        fprintf(ctx->out, "  %-32s %s\n", rights_at(i)->name,
+                attr & SE_PRIVILEGE_ENABLED
+                    ? (attr & SE_PRIVILEGE_ENABLED_BY_DEFAULT ? "Enabled by default" : "Enabled")
+                    : "Disabled");
+    }
+}
+
+/* "DOMAIN\user" -> domain, user; "user" -> NULL, user. */
+static bool split_account(const char *in, char *dom, size_t nd, char *user, size_t nu)
+{
+    const char *bs = strchr(in, '\\');
+    if (!bs) {
+        dom[0] = 0;
+        return str_copy(user, nu, in) == 0 && *user;
+    }
+    return str_copyn(dom, nd, in, (size_t)(bs - in)) == 0 && str_copy(user, nu, bs + 1) == 0 &&
+           *user && !strchr(user, '\\');
+}
+
+int cmd_logon(struct cli_ctx *ctx, int argc, char **argv)
+{
+    const char *caller = NULL, *workstation = NULL;
+    enum logon_type type = LOGON_NETWORK;
+    const char *pos[2];
+    size_t npos = 0;
+    struct args a;
+    args_init(&a, argc, argv, 1);
+    int k;
+    while ((k = args_next(&a))) {
+        if (k == 2) {
+            if (npos == 2)
+                return cli_error(ctx, CLI_USAGE, "logon: unexpected argument '%s'", a.val);
+            pos[npos++] = a.val;
+            continue;
+        }
+        if (!args_value(&a))
+            return cli_error(ctx, CLI_USAGE, "logon: %s needs a value", a.opt);
+        if (strcmp(a.opt, "--caller") == 0) {
+            caller = a.val;
+        } else if (strcmp(a.opt, "--type") == 0) {
+            if (!logon_type_parse(a.val, &type))
+                return cli_error(ctx, CLI_USAGE,
+                                 "logon: unknown --type '%s' (interactive, network, batch, service)",
+                                 a.val);
+        } else if (strcmp(a.opt, "--workstation") == 0) {
+            workstation = a.val;
+        } else {
+            return cli_error(ctx, CLI_USAGE, "logon: unknown option '%s'", a.opt);
+        }
+    }
+    if (npos != 2)
+        return cli_error(ctx, CLI_USAGE, "usage: ntlab logon [--caller ACCOUNT|SYSTEM] "
+                                         "[--type TYPE] [DOMAIN\\]USER PASSWORD");
+    char udom[64], user[64];
+    if (!split_account(pos[0], udom, sizeof udom, user, sizeof user))
+        return cli_error(ctx, CLI_USAGE, "logon: bad account '%s' (USER or DOMAIN\\USER)", pos[0]);
+    struct machine *m = cli_machine(ctx);
+    if (!m)
+        return CLI_FAIL;
+    /* Offline the lab is powered off: power it on for this logon, so a
+     * member server can pass a domain logon through to its DC. */
+    if (!ctx->live) {
+        char err[512] = "";
+        ntstatus st = lab_boot_all(m->lab, err, sizeof err);
+        if (st != STATUS_SUCCESS)
+            return cli_error(ctx, CLI_FAIL, "logon: cannot boot the lab: %s",
+                             err[0] ? err : nterr_status_symbol(st));
+    }
+    struct token ctok;
+    if (!caller || str_ieq(caller, "SYSTEM") || str_ieq(caller, "LocalSystem")) {
+        token_system(&ctok, m->os, clock_now(&m->clock));
+    } else {
+        char cdom[64], cuser[64];
+        if (!split_account(caller, cdom, sizeof cdom, cuser, sizeof cuser))
+            return cli_error(ctx, CLI_USAGE, "logon: bad --caller '%s'", caller);
+        ntstatus st = logon_token_for(m, cdom, cuser, LOGON_SERVICE, &ctok);
+        if (st != STATUS_SUCCESS) {
+            char text[512];
+            nterr_describe(nterr_to_win32(st), text, sizeof text);
+            return cli_error(ctx, CLI_FAIL, "logon: no caller account '%s': %s", caller, text);
+        }
+    }
+    struct token out;
+    ntstatus st = logon_user(m, &ctok, udom[0] ? udom : NULL, user, pos[1], type, workstation,
+                             "ntlab", &out);
+    if (st != STATUS_SUCCESS) {
+        char text[512];
+        nterr_describe(nterr_to_win32(st), text, sizeof text);
+        fprintf(ctx->out, "%s\n", text);
+        return CLI_FAIL;
+    }
+    fprintf(ctx->out, "The operation completed successfully.\n");
+    print_token(ctx, m, &out);
+    return CLI_OK;
+}

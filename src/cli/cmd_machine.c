@@ -1,0 +1,386 @@
+#define _GNU_SOURCE /* strptime, timegm */
+/* ntlab machine / boot / shutdown / reboot / service / clock / eventlog:
+ * the emulated machines, their service control managers, the lab clock and
+ * the event logs. */
+#include "emulator/lab.h"
+#include "emulator/scm.h"
+#include "src/cli/args.h"
+#include "src/cli/cli.h"
+#include "src/lib/str.h"
+#include <string.h>
+#include <time.h>
+
+static int win32_fail(struct cli_ctx *ctx, const char *what, const char *name, uint32_t code)
+{
+    char text[512];
+    nterr_describe(code, text, sizeof text);
+    return cli_error(ctx, CLI_FAIL, "%s %s: %s", what, name, text);
+}
+
+static int status_fail(struct cli_ctx *ctx, const char *what, const char *name, ntstatus st,
+                       const char *detail)
+{
+    if (detail && *detail)
+        return cli_error(ctx, CLI_FAIL, "%s %s: %s", what, name, detail);
+    return win32_fail(ctx, what, name, nterr_to_win32(st));
+}
+
+/* --- machine ---------------------------------------------------------------- */
+
+static void machine_line(struct cli_ctx *ctx, struct machine *m)
+{
+    fprintf(ctx->out, "%-15s %-10s %-14s %-15s %s\n", m->name, machine_role_name(m->role),
+            osver_display(m->os), m->domain[0] ? m->domain : "-", m->running ? "running" : "down");
+}
+
+int cmd_machine(struct cli_ctx *ctx, int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_error(ctx, CLI_USAGE, "usage: ntlab machine add|list ...");
+    struct lab *lab = cli_lab(ctx);
+    if (!lab)
+        return CLI_FAIL;
+    if (strcmp(argv[1], "list") == 0) {
+        if (argc != 2)
+            return cli_error(ctx, CLI_USAGE, "usage: ntlab machine list");
+        fprintf(ctx->out, "%-15s %-10s %-14s %-15s %s\n", "NAME", "ROLE", "OS", "DOMAIN", "STATE");
+        for (size_t i = 0; i < lab_machine_count(lab); i++)
+            machine_line(ctx, lab_machine_at(lab, i));
+        return CLI_OK;
+    }
+    if (strcmp(argv[1], "add") != 0)
+        return cli_error(ctx, CLI_USAGE, "machine: unknown subcommand '%s' (add, list)", argv[1]);
+    const char *name = NULL, *domain = NULL, *adminpw = "Admin1";
+    enum osver os = OSVER_NT4;
+    enum machine_role role = ROLE_STANDALONE;
+    bool have_role = false;
+    struct args a;
+    args_init(&a, argc, argv, 2);
+    int k;
+    while ((k = args_next(&a))) {
+        if (k == 2) {
+            if (name)
+                return cli_error(ctx, CLI_USAGE, "machine add: unexpected argument '%s'", a.val);
+            name = a.val;
+            continue;
+        }
+        if (!args_value(&a))
+            return cli_error(ctx, CLI_USAGE, "machine add: %s needs a value", a.opt);
+        if (strcmp(a.opt, "--role") == 0) {
+            if (!machine_role_parse(a.val, &role))
+                return cli_error(ctx, CLI_USAGE,
+                                 "machine add: unknown --role '%s' (pdc, bdc, member, standalone)",
+                                 a.val);
+            have_role = true;
+        } else if (strcmp(a.opt, "--os") == 0) {
+            if (!osver_parse(a.val, &os))
+                return cli_error(ctx, CLI_USAGE, "machine add: unknown --os '%s' (nt4, w2k, xp)",
+                                 a.val);
+        } else if (strcmp(a.opt, "--domain") == 0) {
+            domain = a.val;
+        } else if (strcmp(a.opt, "--admin-password") == 0) {
+            adminpw = a.val;
+        } else {
+            return cli_error(ctx, CLI_USAGE, "machine add: unknown option '%s'", a.opt);
+        }
+    }
+    if (!name || !have_role)
+        return cli_error(ctx, CLI_USAGE, "usage: ntlab machine add NAME --role pdc|bdc|member|"
+                                         "standalone --os nt4|w2k|xp [--domain D]");
+    if (os == OSVER_XP && (role == ROLE_PDC || role == ROLE_BDC))
+        return cli_error(ctx, CLI_USAGE, "machine add: Windows XP cannot be a domain controller");
+    struct machine *m;
+    ntstatus st = lab_machine_add(lab, name, role, os, domain, adminpw, &m);
+    if (st == STATUS_OBJECT_NAME_COLLISION)
+        return cli_error(ctx, CLI_FAIL, "machine add: '%s'%s%s already exists", name,
+                         role == ROLE_PDC ? " or domain " : "", role == ROLE_PDC ? domain : "");
+    if (st == STATUS_OBJECT_NAME_NOT_FOUND)
+        return cli_error(ctx, CLI_FAIL, "machine add: no domain '%s' in this lab (add its PDC first)",
+                         domain ? domain : "");
+    if (st == STATUS_INVALID_PARAMETER)
+        return cli_error(ctx, CLI_USAGE,
+                         "machine add: bad name '%s' or role/domain combination (a standalone "
+                         "server has no domain; pdc, bdc and member need --domain)",
+                         name);
+    if (st != STATUS_SUCCESS)
+        return status_fail(ctx, "machine add", name, st, NULL);
+    fprintf(ctx->out, "created ");
+    machine_line(ctx, m);
+    return CLI_OK;
+}
+
+/* --- boot / shutdown / reboot -------------------------------------------- */
+
+static void services_summary(struct cli_ctx *ctx, struct machine *m)
+{
+    if (!m->scm)
+        return;
+    for (size_t i = 0; i < scm_count(m->scm); i++) {
+        struct scm_service *s = scm_at(m->scm, i);
+        if (s->start != SCM_AUTO && s->state != SCM_RUNNING)
+            continue;
+        fprintf(ctx->out, "  %-20s %s", s->name, scm_state_name(s->state));
+        if (s->state != SCM_RUNNING && s->last_error) {
+            char text[512];
+            nterr_describe(s->last_error, text, sizeof text);
+            fprintf(ctx->out, " (%s)", text);
+        }
+        fputc('\n', ctx->out);
+    }
+}
+
+int cmd_boot(struct cli_ctx *ctx, int argc, char **argv)
+{
+    const char *verb = argv[0];
+    if (argc != 1)
+        return cli_error(ctx, CLI_USAGE, "usage: ntlab %s [--machine M]", verb);
+    struct lab *lab = cli_lab(ctx);
+    if (!lab)
+        return CLI_FAIL;
+    char err[512] = "";
+    if (!ctx->machine) {
+        if (strcmp(verb, "shutdown") == 0) {
+            lab_shutdown_all(lab);
+        } else {
+            if (strcmp(verb, "reboot") == 0)
+                lab_shutdown_all(lab);
+            ntstatus st = lab_boot_all(lab, err, sizeof err);
+            if (st != STATUS_SUCCESS)
+                return status_fail(ctx, verb, "the lab", st, err);
+        }
+        for (size_t i = 0; i < lab_machine_count(lab); i++) {
+            struct machine *m = lab_machine_at(lab, i);
+            fprintf(ctx->out, "%s: %s\n", m->name, m->running ? "running" : "down");
+            services_summary(ctx, m);
+        }
+        return CLI_OK;
+    }
+    struct machine *m = cli_machine(ctx);
+    if (!m)
+        return CLI_FAIL;
+    ntstatus st;
+    if (strcmp(verb, "boot") == 0)
+        st = machine_boot(m, err, sizeof err);
+    else if (strcmp(verb, "shutdown") == 0)
+        st = machine_shutdown(m);
+    else
+        st = machine_reboot(m, err, sizeof err);
+    if (st != STATUS_SUCCESS)
+        return status_fail(ctx, verb, m->name, st, err);
+    fprintf(ctx->out, "%s: %s\n", m->name, m->running ? "running" : "down");
+    services_summary(ctx, m);
+    return CLI_OK;
+}
+
+/* --- service ------------------------------------------------------------------ */
+
+static void print_privileges(struct cli_ctx *ctx, const struct token *t, enum osver os,
+                             const char *indent)
+{
+    for (unsigned i = 0; i < RI_COUNT; i++) {
+        if (!token_has_privilege(t, i))
+            continue;
+        unsigned attr = token_privilege_attributes(t, i);
+        fprintf(ctx->out, "%s%-32s %-45s %s\n", indent, rights_at(i)->name, rights_display(i, os),
+                attr & SE_PRIVILEGE_ENABLED
+                    ? (attr & SE_PRIVILEGE_ENABLED_BY_DEFAULT ? "Enabled by default" : "Enabled")
+                    : "Disabled");
+    }
+}
+
+static int service_list(struct cli_ctx *ctx, struct machine *m, bool tokens)
+{
+    fprintf(ctx->out, "%-20s %-8s %-8s %-14s %s\n", "SERVICE", "STATE", "START", "IMAGE", "ACCOUNT");
+    for (size_t i = 0; m->scm && i < scm_count(m->scm); i++) {
+        struct scm_service *s = scm_at(m->scm, i);
+        fprintf(ctx->out, "%-20s %-8s %-8s %-14s %s\n", s->name, scm_state_name(s->state),
+                scm_start_type_name(s->start), s->image, s->account);
+        if (tokens && s->state == SCM_RUNNING) {
+            fprintf(ctx->out, "  token of %s\\%s:\n", s->token.domain_name, s->token.user_name);
+            print_privileges(ctx, &s->token, m->os, "    ");
+        }
+    }
+    return CLI_OK;
+}
+
+int cmd_service(struct cli_ctx *ctx, int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_error(ctx, CLI_USAGE, "usage: ntlab service list|start|stop|restart|add|config|delete ...");
+    struct machine *m = cli_machine(ctx);
+    if (!m)
+        return CLI_FAIL;
+    char err[512] = "";
+    if (!m->scm) {
+        ntstatus st = scm_attach(m, err, sizeof err);
+        if (st != STATUS_SUCCESS)
+            return status_fail(ctx, "services of", m->name, st, err);
+    }
+    const char *sub = argv[1];
+    if (strcmp(sub, "list") == 0) {
+        bool tokens = argc > 2 && strcmp(argv[2], "--tokens") == 0;
+        if (argc > 2 + (tokens ? 1 : 0))
+            return cli_error(ctx, CLI_USAGE, "usage: ntlab service list [--tokens]");
+        return service_list(ctx, m, tokens);
+    }
+    if (argc < 3)
+        return cli_error(ctx, CLI_USAGE, "usage: ntlab service %s NAME", sub);
+    const char *name = argv[2];
+    uint32_t rc;
+    if (strcmp(sub, "start") == 0 || strcmp(sub, "stop") == 0 || strcmp(sub, "restart") == 0 ||
+        strcmp(sub, "delete") == 0) {
+        if (argc != 3)
+            return cli_error(ctx, CLI_USAGE, "usage: ntlab service %s NAME", sub);
+        if (sub[0] == 'd')
+            rc = scm_delete(m, name);
+        else if (strcmp(sub, "start") == 0)
+            rc = scm_start(m, name);
+        else if (strcmp(sub, "stop") == 0)
+            rc = scm_stop(m, name);
+        else
+            rc = scm_restart(m, name);
+        if (rc != ERROR_SUCCESS)
+            return win32_fail(ctx, sub, name, rc);
+        struct scm_service *s = sub[0] == 'd' ? NULL : scm_find(m->scm, name);
+        fprintf(ctx->out, "%s: %s\n", name, s ? scm_state_name(s->state) : "deleted");
+        return CLI_OK;
+    }
+    if (strcmp(sub, "add") != 0 && strcmp(sub, "config") != 0)
+        return cli_error(ctx, CLI_USAGE, "service: unknown subcommand '%s'", sub);
+    struct scm_config cfg = {.name = name};
+    const char *deps[SCM_MAX_DEPS];
+    struct args a;
+    args_init(&a, argc, argv, 3);
+    int k;
+    while ((k = args_next(&a))) {
+        if (k == 2 || !args_value(&a))
+            return cli_error(ctx, CLI_USAGE, "service %s: unexpected '%s'", sub, k == 2 ? a.val : a.opt);
+        if (strcmp(a.opt, "--image") == 0) {
+            cfg.image = a.val;
+        } else if (strcmp(a.opt, "--account") == 0) {
+            cfg.account = a.val;
+        } else if (strcmp(a.opt, "--password") == 0) {
+            cfg.password = a.val;
+        } else if (strcmp(a.opt, "--display") == 0) {
+            cfg.display = a.val;
+        } else if (strcmp(a.opt, "--start") == 0) {
+            if (!scm_start_type_parse(a.val, &cfg.start))
+                return cli_error(ctx, CLI_USAGE, "service %s: bad --start '%s' (auto, demand, disabled)", sub, a.val);
+        } else if (strcmp(a.opt, "--depends") == 0) {
+            if (cfg.ndeps == SCM_MAX_DEPS)
+                return cli_error(ctx, CLI_USAGE, "service %s: at most %d dependencies", sub, SCM_MAX_DEPS);
+            cfg.set_deps = true;
+            deps[cfg.ndeps++] = a.val;
+        } else {
+            return cli_error(ctx, CLI_USAGE, "service %s: unknown option '%s'", sub, a.opt);
+        }
+    }
+    cfg.deps = deps;
+    rc = sub[0] == 'a' ? scm_add(m, &cfg) : scm_change_config(m, name, &cfg);
+    if (rc != ERROR_SUCCESS)
+        return win32_fail(ctx, sub[0] == 'a' ? "cannot add service" : "cannot configure service",
+                          name, rc);
+    fprintf(ctx->out, "service %s %s\n", name, sub[0] == 'a' ? "added" : "configured");
+    return CLI_OK;
+}
+
+/* --- clock ----------------------------------------------------------------------- */
+
+static void print_time(struct cli_ctx *ctx, int64_t t, bool virt)
+{
+    char buf[64];
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(buf, sizeof buf, "%a %Y-%m-%d %H:%M:%S UTC", &tm);
+    fprintf(ctx->out, "%s (%s clock, %lld)\n", buf, virt ? "virtual" : "wall", (long long)t);
+}
+
+int cmd_clock(struct cli_ctx *ctx, int argc, char **argv)
+{
+    struct lab *lab = cli_lab(ctx);
+    if (!lab)
+        return CLI_FAIL;
+    const char *sub = argc > 1 ? argv[1] : "show";
+    ntstatus st;
+    if (strcmp(sub, "show") == 0 && argc <= 2) {
+        print_time(ctx, lab_clock_now(lab), lab_clock_is_virtual(lab));
+        return CLI_OK;
+    }
+    if (strcmp(sub, "advance") == 0 && argc == 3) {
+        int64_t d;
+        if (str_to_duration(argv[2], &d))
+            return cli_error(ctx, CLI_USAGE, "clock advance: bad duration '%s' (e.g. 90s, 30m, 2h, 7d)", argv[2]);
+        if (!lab_clock_is_virtual(lab))
+            return cli_error(ctx, CLI_FAIL, "clock advance: this lab runs on wall time");
+        st = lab_clock_advance(lab, d);
+    } else if (strcmp(sub, "set") == 0 && (argc == 3 || argc == 4)) {
+        char when[64];
+        snprintf(when, sizeof when, "%s%s%s", argv[2], argc == 4 ? " " : "", argc == 4 ? argv[3] : "");
+        struct tm tm = {0};
+        const char *end = strptime(when, "%Y-%m-%d", &tm);
+        if (end && (*end == ' ' || *end == 'T')) {
+            const char *e2 = strptime(end + 1, "%H:%M:%S", &tm);
+            end = e2 ? e2 : strptime(end + 1, "%H:%M", &tm);
+        }
+        int64_t t;
+        if (!end || *end) {
+            if (str_to_i64(when, 0, INT64_MAX / 2, &t))
+                return cli_error(ctx, CLI_USAGE, "clock set: bad time '%s' (YYYY-MM-DD[ HH:MM[:SS]] UTC, or seconds)", when);
+        } else {
+            t = (int64_t)timegm(&tm);
+        }
+        st = lab_clock_set(lab, t);
+    } else {
+        return cli_error(ctx, CLI_USAGE, "usage: ntlab clock show | set YYYY-MM-DD[ HH:MM[:SS]] | advance DURATION");
+    }
+    if (st != STATUS_SUCCESS)
+        return status_fail(ctx, "clock", sub, st, NULL);
+    print_time(ctx, lab_clock_now(lab), lab_clock_is_virtual(lab));
+    return CLI_OK;
+}
+
+/* --- eventlog ---------------------------------------------------------------------- */
+
+int cmd_eventlog(struct cli_ctx *ctx, int argc, char **argv)
+{
+    enum evtlog_which which = EVTLOG_SYSTEM;
+    bool all = true;
+    int64_t since = 0;
+    struct args a;
+    args_init(&a, argc, argv, 1);
+    int k;
+    while ((k = args_next(&a))) {
+        if (k == 2 || !args_value(&a))
+            return cli_error(ctx, CLI_USAGE, "usage: ntlab eventlog [--log system|application|security] [--since N]");
+        if (strcmp(a.opt, "--log") == 0) {
+            if (evtlog_parse_name(a.val, &which))
+                return cli_error(ctx, CLI_USAGE, "eventlog: unknown log '%s' (system, application, security)", a.val);
+            all = false;
+        } else if (strcmp(a.opt, "--since") == 0) {
+            if (str_to_i64(a.val, 0, UINT32_MAX, &since))
+                return cli_error(ctx, CLI_USAGE, "eventlog: bad --since '%s' (a record number)", a.val);
+        } else {
+            return cli_error(ctx, CLI_USAGE, "eventlog: unknown option '%s'", a.opt);
+        }
+    }
+    struct machine *m = cli_machine(ctx);
+    if (!m)
+        return CLI_FAIL;
+    if (!m->evtlog)
+        return cli_error(ctx, CLI_FAIL, "eventlog: %s has no event log open", m->name);
+    for (int w = 0; w < EVTLOG_COUNT; w++) {
+        if (!all && (enum evtlog_which)w != which)
+            continue;
+        size_t n = evtlog_count(m->evtlog, (enum evtlog_which)w);
+        for (size_t i = 0; i < n; i++) {
+            const struct evtlog_record *r = evtlog_at(m->evtlog, (enum evtlog_which)w, i);
+            if (!r || r->record <= since)
+                continue;
+            char line[EVTLOG_TEXT_MAX + 512];
+            evtlog_format(r, line, sizeof line);
+            fprintf(ctx->out, "%s%s%s\n", all ? evtlog_name((enum evtlog_which)w) : "", all ? " " : "", line);
+        }
+    }
+    return CLI_OK;
+}
