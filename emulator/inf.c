@@ -87,12 +87,22 @@ int inf_add_grant(struct inf *doc, unsigned right, const struct sid *sid, const 
     return 0;
 }
 
+/* Arrays that grow by doubling without a stored capacity: the capacity is
+ * the next power of two >= n, so grow when n is 0 or a power of two. */
+static void *grow(void *p, size_t n, size_t size)
+{
+    if (n && (n & (n - 1)))
+        return p;
+    size_t c = n ? n * 2 : 1;
+    return realloc(p, c * size);
+}
+
 static int push_line(char ***lines, size_t *n, const char *line)
 {
     char *copy = strdup(line);
     if (!copy)
         return ENOMEM;
-    char **l = realloc(*lines, (*n + 1) * sizeof *l);
+    char **l = grow(*lines, *n, sizeof *l);
     if (!l) {
         free(copy);
         return ENOMEM;
@@ -182,7 +192,7 @@ static ntstatus parse_lines(struct parser *p, char *text, enum osver os,
     unsigned version_line = 0;
     uint64_t seen_rights = 0;
     bool seen_sa[INF_SA_COUNT] = {false};
-    size_t entries = 0;
+    size_t entries = 0, verbatim = 0; /* verbatim: other sections' headers and lines */
     char *line;
     unsigned lineno;
     while ((line = text_lines_next(&it, &lineno)) != NULL) {
@@ -214,8 +224,10 @@ static ntstatus parse_lines(struct parser *p, char *text, enum osver os,
                 cur = SEC_PRIV;
             } else {
                 cur = SEC_OTHER;
+                if (++verbatim > lim->max_entries)
+                    return perr(p, CORRUPT, "more than %zu lines kept verbatim", lim->max_entries);
                 struct inf_section *s =
-                    realloc(doc->sections, (doc->nsections + 1) * sizeof *doc->sections);
+                    grow(doc->sections, doc->nsections, sizeof *doc->sections);
                 if (!s)
                     return STATUS_NO_MEMORY;
                 doc->sections = s;
@@ -229,6 +241,8 @@ static ntstatus parse_lines(struct parser *p, char *text, enum osver os,
         }
         if (cur == SEC_OTHER) {
             /* Kept verbatim, comments included (trailing blanks dropped). */
+            if (++verbatim > lim->max_entries)
+                return perr(p, CORRUPT, "more than %zu lines kept verbatim", lim->max_entries);
             if (push_line(&other->lines, &other->nlines, line))
                 return STATUS_NO_MEMORY;
             continue;

@@ -44,7 +44,8 @@
 struct inf_limits {
     size_t max_file;    /* bytes of the file as stored */
     size_t max_line;    /* bytes of one decoded line */
-    size_t max_entries; /* account entries over all of [Privilege Rights] */
+    size_t max_entries; /* account entries over all of [Privilege Rights];
+                           also the bound on lines kept verbatim */
 };
 #define INF_MAX_FILE ((size_t)16 << 20)
 #define INF_MAX_LINE ((size_t)8 << 20)

@@ -169,6 +169,9 @@ static void test_limits(void)
     const char *many = HDR "[Privilege Rights]\nSeTcbPrivilege = a,b\nSeDebugPrivilege = c,d\n";
     CU_ASSERT_EQUAL(inf_parse("t.inf", many, strlen(many), OSVER_NT4, &lim, &doc, err, sizeof err), C);
     CU_ASSERT_STRING_EQUAL(err, "t.inf:8: more than 3 account entries");
+    const char *verb = HDR "[Event Audit]\nA=1\nB=2\n[Registry Values]\n";
+    CU_ASSERT_EQUAL(inf_parse("t.inf", verb, strlen(verb), OSVER_NT4, &lim, &doc, err, sizeof err), C);
+    CU_ASSERT_STRING_EQUAL(err, "t.inf:9: more than 3 lines kept verbatim");
     lim.max_file = 10;
     CU_ASSERT_EQUAL(inf_parse("t.inf", many, strlen(many), OSVER_NT4, &lim, &doc, err, sizeof err), C);
     CU_ASSERT_STRING_EQUAL(err, "t.inf: file larger than 10 bytes");
