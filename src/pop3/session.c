@@ -1,0 +1,1002 @@
+/* The POP3 session state machine (pop3.h). Replies are rendered by the
+ * persona; multi-line replies are produced in pieces by pump() as the
+ * transport drains the output. */
+#include "src/lib/base64.h"
+#include "src/lib/md5.h"
+#include "src/lib/str.h"
+#include "src/pop3/pop3.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define OUT_LOW 4096u   /* run further pipelined commands while below this */
+#define RAW_CHUNK 4096u /* stored bytes read per step of a RETR/TOP */
+#define FIELD_MAX 256u  /* domain, account, mailbox, password (NUL included) */
+
+enum { ST_NONE, ST_MSG, ST_LIST, ST_UIDL };
+
+struct pop3_stream {
+    unsigned char kind;
+    bool top;        /* TOP: stop after the header and lines_left body lines */
+    bool line_start; /* next stored byte starts a line (dot-stuffing) */
+    bool in_body;
+    unsigned char ln; /* bytes in the current line, capped at 2 */
+    bool ln_cr;       /* the current line's first byte is CR */
+    int last;         /* last stored byte, -1 at the start */
+    size_t idx;       /* message (ST_MSG) or listing cursor */
+    uint64_t off;
+    uint64_t lines_left;
+};
+
+struct pop3_session {
+    const struct persona *p;
+    const struct pop3_backend *be;
+    void *arg;
+    const struct pop3_config *cfg;
+    enum pop3_state state;
+    bool skipping;     /* discarding the rest of an over-long line */
+    bool auth_pending; /* AUTH PLAIN sent "+ " and waits for the response */
+    unsigned bad;
+    int64_t start, last;
+    uint64_t nonce;
+    char *user; /* USER argument waiting for PASS */
+    struct buf in, out;
+    struct maildrop *md;
+    unsigned char *marks; /* DELE bitmap */
+    size_t ndel;
+    uint64_t deloct;
+    struct pop3_stream st;
+};
+
+void pop3_config_default(struct pop3_config *c)
+{
+    c->host = NULL;
+    c->idle_timeout = 600;
+    c->max_bad_commands = 20;
+    c->max_line = 255;
+    c->max_auth_line = 8192;
+}
+
+bool pop3_apop_check(const char *timestamp, const char *secret, const char *digest)
+{
+    struct md5_ctx c;
+    uint8_t d[16];
+    char hex[33];
+    md5_init(&c);
+    md5_update(&c, timestamp, strlen(timestamp));
+    md5_update(&c, secret, strlen(secret));
+    md5_final(&c, d);
+    str_hex(d, 16, hex);
+    if (strlen(digest) != 32)
+        return false;
+    unsigned diff = 0;
+    for (unsigned i = 0; i < 32; i++)
+        diff |= (unsigned)(hex[i] ^ digest[i]);
+    return diff == 0;
+}
+
+static const char *host_of(const struct pop3_session *s)
+{
+    return s->cfg->host && *s->cfg->host ? s->cfg->host : "localhost";
+}
+
+static void apop_timestamp(const struct pop3_session *s, char *out, size_t n)
+{
+    snprintf(out, n, "<%llu.%lld@%.100s>", (unsigned long long)s->nonce, (long long)s->start,
+             host_of(s));
+}
+
+static size_t in_cap(const struct pop3_session *s)
+{
+    size_t c = POP3_IN_MAX;
+    if (s->cfg->max_auth_line + 1 > c)
+        c = s->cfg->max_auth_line + 1;
+    if (s->cfg->max_line + 1 > c)
+        c = s->cfg->max_line + 1;
+    return c;
+}
+
+/* --- replies and closing ------------------------------------------------------ */
+
+static void session_close(struct pop3_session *s, enum pop3_close_reason why, size_t removed,
+                          size_t not_removed);
+
+static void reply(struct pop3_session *s, enum persona_reply r, const struct persona_vars *vars)
+{
+    struct persona_vars v = vars ? *vars : (struct persona_vars){0};
+    v.host = host_of(s);
+    if (persona_render(s->p, r, &v, &s->out))
+        session_close(s, POP3_CLOSE_ERROR, 0, 0);
+}
+
+static void put(struct pop3_session *s, const char *text)
+{
+    if (buf_puts(&s->out, text))
+        session_close(s, POP3_CLOSE_ERROR, 0, 0);
+}
+
+static void emit(struct pop3_session *s, const struct pop3_event *ev)
+{
+    if (s->be->event)
+        s->be->event(s->arg, ev);
+}
+
+static void wipe_free(char *p)
+{
+    if (p) {
+        explicit_bzero(p, strlen(p));
+        free(p);
+    }
+}
+
+static void session_close(struct pop3_session *s, enum pop3_close_reason why, size_t removed,
+                          size_t not_removed)
+{
+    if (s->state == POP3_CLOSED)
+        return;
+    struct pop3_event ev = {.type = POP3_EV_CLOSE,
+                            .reason = why,
+                            .state = s->state,
+                            .removed = removed,
+                            .not_removed = not_removed};
+    maildrop_close(s->md); /* no UPDATE here: nothing is removed */
+    s->md = NULL;
+    free(s->marks);
+    s->marks = NULL;
+    wipe_free(s->user);
+    s->user = NULL;
+    if (s->in.p)
+        explicit_bzero(s->in.p, s->in.cap);
+    buf_free(&s->in);
+    s->st.kind = ST_NONE;
+    s->auth_pending = false;
+    s->state = POP3_CLOSED;
+    emit(s, &ev);
+}
+
+/* A protocol error: counts towards max_bad_commands. */
+static void bad(struct pop3_session *s, enum persona_reply r)
+{
+    s->bad++;
+    if (s->cfg->max_bad_commands && s->bad >= s->cfg->max_bad_commands) {
+        reply(s, PERSONA_TOO_MANY_BAD, NULL);
+        session_close(s, POP3_CLOSE_BAD_COMMANDS, 0, 0);
+        return;
+    }
+    reply(s, r, NULL);
+}
+
+/* --- logon ---------------------------------------------------------------------- */
+
+struct user_parts {
+    char domain[FIELD_MAX], account[FIELD_MAX], mailbox[FIELD_MAX];
+};
+
+static bool has_ctl(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return true;
+    return false;
+}
+
+/* Splits a user argument by the persona's syntax; false when unusable. */
+static bool parse_user(const struct persona *p, const char *arg, struct user_parts *u)
+{
+    size_t n = strlen(arg);
+    if (n == 0 || n >= FIELD_MAX || has_ctl(arg, n))
+        return false;
+    u->domain[0] = 0;
+    const char *bs = p->user_syntax == PERSONA_USER_EXCHANGE ? strchr(arg, '\\') : NULL;
+    if (!bs) {
+        memcpy(u->account, arg, n + 1);
+        memcpy(u->mailbox, arg, n + 1);
+        return true;
+    }
+    /* domain\account, domain\account\mailbox, domain\account/mailbox */
+    size_t dl = (size_t)(bs - arg);
+    const char *rest = bs + 1;
+    size_t al = strcspn(rest, "\\/");
+    if (dl == 0 || al == 0)
+        return false;
+    memcpy(u->domain, arg, dl);
+    u->domain[dl] = 0;
+    memcpy(u->account, rest, al);
+    u->account[al] = 0;
+    if (!rest[al]) {
+        memcpy(u->mailbox, u->account, al + 1);
+        return true;
+    }
+    const char *mb = rest + al + 1;
+    if (!*mb || strpbrk(mb, "\\/"))
+        return false;
+    memcpy(u->mailbox, mb, strlen(mb) + 1);
+    return true;
+}
+
+static void finish_login(struct pop3_session *s, struct pop3_credentials *cred, bool apop)
+{
+    struct pop3_login_result res;
+    memset(&res, 0, sizeof res);
+    if (apop && !s->be->login_apop) {
+        res.outcome = POP3_LOGIN_SYSTEM_ERROR;
+    } else if (apop) {
+        s->be->login_apop(s->arg, cred, &res);
+    } else {
+        s->be->login(s->arg, cred, &res);
+    }
+    res.text[sizeof res.text - 1] = 0;
+    struct maildrop *md = res.maildrop;
+    res.maildrop = NULL;
+    if (res.outcome == POP3_LOGIN_OK && !md)
+        res.outcome = POP3_LOGIN_SYSTEM_ERROR;
+    unsigned char *marks = NULL;
+    if (res.outcome == POP3_LOGIN_OK) {
+        size_t n = maildrop_count(md);
+        marks = calloc(n / 8 + 1, 1);
+        if (!marks)
+            res.outcome = POP3_LOGIN_SYSTEM_ERROR;
+    }
+    if (res.outcome != POP3_LOGIN_OK) {
+        maildrop_close(md); /* a backend that handed one over anyway */
+        md = NULL;
+    }
+    struct pop3_credentials logged = *cred;
+    logged.password = NULL;
+    struct pop3_event ev = {.type = POP3_EV_LOGON, .cred = &logged, .result = &res};
+    emit(s, &ev);
+    struct persona_vars v = {0};
+    switch (res.outcome) {
+    case POP3_LOGIN_OK:
+        s->md = md;
+        s->marks = marks;
+        s->ndel = 0;
+        s->deloct = 0;
+        s->state = POP3_TRANSACTION;
+        v.count = maildrop_count(md);
+        v.octets = maildrop_total(md);
+        reply(s, PERSONA_LOGON_OK, &v);
+        return;
+    case POP3_LOGIN_WIN32:
+        v.code = res.win32;
+        v.text = res.text;
+        reply(s, PERSONA_WIN32, &v);
+        return;
+    case POP3_LOGIN_IN_USE:
+        reply(s, PERSONA_IN_USE, NULL);
+        return;
+    case POP3_LOGIN_NO_MAILBOX:
+        reply(s, PERSONA_NO_MAILBOX, NULL);
+        return;
+    case POP3_LOGIN_ACCESS_DENIED:
+        reply(s, PERSONA_ACCESS_DENIED, NULL);
+        return;
+    default:
+        reply(s, PERSONA_SYSTEM_ERROR, NULL);
+        return;
+    }
+}
+
+static void cmd_user(struct pop3_session *s, char *arg)
+{
+    struct user_parts u;
+    wipe_free(s->user);
+    s->user = NULL;
+    if (!arg || !*arg) {
+        bad(s, PERSONA_SYNTAX);
+        return;
+    }
+    if (!parse_user(s->p, arg, &u)) {
+        reply(s, PERSONA_USER_BAD, NULL);
+        return;
+    }
+    s->user = strdup(arg);
+    if (!s->user) {
+        reply(s, PERSONA_SYSTEM_ERROR, NULL);
+        return;
+    }
+    reply(s, PERSONA_USER_OK, NULL);
+}
+
+static void cmd_pass(struct pop3_session *s, char *arg)
+{
+    if (!s->user) {
+        reply(s, PERSONA_PASS_NO_USER, NULL);
+        return;
+    }
+    char *user = s->user;
+    s->user = NULL; /* RFC 1939: a failed PASS starts over with USER */
+    struct user_parts u;
+    if (!arg || strlen(arg) >= FIELD_MAX || !parse_user(s->p, user, &u)) {
+        wipe_free(user);
+        bad(s, PERSONA_SYNTAX);
+        return;
+    }
+    struct pop3_credentials c = {.mechanism = "USER",
+                                 .user = user,
+                                 .domain = u.domain,
+                                 .account = u.account,
+                                 .mailbox = u.mailbox,
+                                 .password = arg,
+                                 .authzid = ""};
+    finish_login(s, &c, false);
+    wipe_free(user);
+}
+
+static void cmd_apop(struct pop3_session *s, char *name, char *digest)
+{
+    struct user_parts u;
+    if (!name || !digest || strlen(digest) != 32) {
+        bad(s, PERSONA_SYNTAX);
+        return;
+    }
+    for (char *d = digest; *d; d++) {
+        if (*d >= 'A' && *d <= 'F')
+            *d = (char)(*d - 'A' + 'a');
+        if (!((*d >= '0' && *d <= '9') || (*d >= 'a' && *d <= 'f'))) {
+            bad(s, PERSONA_SYNTAX);
+            return;
+        }
+    }
+    if (!parse_user(s->p, name, &u)) {
+        reply(s, PERSONA_USER_BAD, NULL);
+        return;
+    }
+    char ts[160];
+    apop_timestamp(s, ts, sizeof ts);
+    struct pop3_credentials c = {.mechanism = "APOP",
+                                 .user = name,
+                                 .domain = u.domain,
+                                 .account = u.account,
+                                 .mailbox = u.mailbox,
+                                 .authzid = "",
+                                 .apop_timestamp = ts,
+                                 .apop_digest = digest};
+    finish_login(s, &c, true);
+}
+
+/* RFC 4616 PLAIN: authzid NUL authcid NUL passwd, in base64. */
+static void auth_plain(struct pop3_session *s, const char *b64)
+{
+    if (strcmp(b64, "*") == 0) {
+        reply(s, PERSONA_AUTH_CANCELLED, NULL);
+        return;
+    }
+    size_t len = strlen(b64), cap = len / 4 * 3 + 3;
+    uint8_t *d = malloc(cap);
+    if (!d) {
+        reply(s, PERSONA_SYSTEM_ERROR, NULL);
+        return;
+    }
+    size_t n = 0;
+    /* "=" is the empty response (RFC 5034 §4) */
+    int rc = strcmp(b64, "=") == 0 ? 0 : base64_decode(b64, len, d, cap, &n);
+    const char *f[3] = {NULL, NULL, NULL};
+    size_t nf = 0, startf = 0;
+    for (size_t i = 0; !rc && i <= n; i++) {
+        if (i < n && d[i] != 0)
+            continue;
+        if (nf == 3) {
+            rc = EINVAL; /* a third NUL */
+            break;
+        }
+        if (i < n)
+            d[i] = 0;
+        f[nf++] = (const char *)d + startf;
+        startf = i + 1;
+    }
+    if (!rc && nf == 3 && n < cap)
+        d[n] = 0;
+    struct user_parts u;
+    bool ok = !rc && nf == 3 && *f[1] && strlen(f[1]) < FIELD_MAX && strlen(f[2]) < FIELD_MAX &&
+              !strpbrk(f[0], "\r\n") && !strpbrk(f[1], "\r\n") && !strpbrk(f[2], "\r\n") &&
+              (!*f[0] || strcmp(f[0], f[1]) == 0) && parse_user(s->p, f[1], &u);
+    if (!ok) {
+        reply(s, PERSONA_AUTH_BAD, NULL);
+    } else {
+        struct pop3_credentials c = {.mechanism = "PLAIN",
+                                     .user = f[1],
+                                     .domain = u.domain,
+                                     .account = u.account,
+                                     .mailbox = u.mailbox,
+                                     .password = f[2],
+                                     .authzid = f[0]};
+        finish_login(s, &c, false);
+    }
+    explicit_bzero(d, cap);
+    free(d);
+}
+
+static void cmd_auth(struct pop3_session *s, char *mech, char *ir)
+{
+    if (!mech) {
+        reply(s, PERSONA_AUTH_LIST, NULL);
+        if (s->p->sasl & PERSONA_SASL_PLAIN)
+            put(s, "PLAIN\r\n");
+        put(s, ".\r\n");
+        return;
+    }
+    if (!str_ieq(mech, "PLAIN") || !(s->p->sasl & PERSONA_SASL_PLAIN)) {
+        reply(s, PERSONA_AUTH_MECHANISM, NULL);
+        return;
+    }
+    if (ir) {
+        auth_plain(s, ir);
+        return;
+    }
+    put(s, "+ \r\n");
+    s->auth_pending = true;
+}
+
+/* --- transaction ---------------------------------------------------------------- */
+
+static bool marked(const struct pop3_session *s, size_t i)
+{
+    return s->marks[i / 8] & (1u << (i % 8));
+}
+
+/* Parses a message number; replies and returns false when unusable. */
+static bool msg_arg(struct pop3_session *s, const char *arg, size_t *idx)
+{
+    if (!arg || !*arg || strlen(arg) > 19 || strspn(arg, "0123456789") != strlen(arg)) {
+        bad(s, PERSONA_SYNTAX);
+        return false;
+    }
+    uint64_t n = strtoull(arg, NULL, 10);
+    struct persona_vars v = {0};
+    v.n = n;
+    if (n == 0 || n > maildrop_count(s->md)) {
+        reply(s, PERSONA_NO_MESSAGE, &v);
+        return false;
+    }
+    if (marked(s, (size_t)(n - 1))) {
+        reply(s, PERSONA_DELETED, &v);
+        return false;
+    }
+    *idx = (size_t)(n - 1);
+    return true;
+}
+
+static void start_msg(struct pop3_session *s, size_t i, bool top, uint64_t lines)
+{
+    memset(&s->st, 0, sizeof s->st);
+    s->st.kind = ST_MSG;
+    s->st.idx = i;
+    s->st.top = top;
+    s->st.lines_left = lines;
+    s->st.line_start = true;
+    s->st.last = -1;
+}
+
+static void cmd_retr_top(struct pop3_session *s, bool top, char *a1, char *a2)
+{
+    size_t i;
+    uint64_t lines = 0;
+    if (top && (!a2 || !*a2 || strlen(a2) > 19 || strspn(a2, "0123456789") != strlen(a2))) {
+        bad(s, PERSONA_SYNTAX);
+        return;
+    }
+    if (!msg_arg(s, a1, &i))
+        return;
+    if (top)
+        lines = strtoull(a2, NULL, 10);
+    /* open it now so that a vanished file is an -ERR, not a broken +OK */
+    char probe[1];
+    size_t got;
+    if (maildrop_read(s->md, i, 0, probe, sizeof probe, &got)) {
+        reply(s, PERSONA_SYSTEM_ERROR, NULL);
+        return;
+    }
+    struct persona_vars v = {0};
+    v.octets = maildrop_size(s->md, i);
+    reply(s, top ? PERSONA_TOP_OK : PERSONA_RETR_OK, &v);
+    start_msg(s, i, top, lines);
+}
+
+static void cmd_list_uidl(struct pop3_session *s, bool uidl, char *arg)
+{
+    struct persona_vars v = {0};
+    if (arg) {
+        size_t i;
+        if (!msg_arg(s, arg, &i))
+            return;
+        v.n = i + 1;
+        v.octets = maildrop_size(s->md, i);
+        v.uid = maildrop_uid(s->md, i);
+        reply(s, uidl ? PERSONA_UIDL_ONE : PERSONA_LIST_ONE, &v);
+        return;
+    }
+    v.count = maildrop_count(s->md) - s->ndel;
+    v.octets = maildrop_total(s->md) - s->deloct;
+    reply(s, uidl ? PERSONA_UIDL_ALL : PERSONA_LIST_ALL, &v);
+    memset(&s->st, 0, sizeof s->st);
+    s->st.kind = uidl ? ST_UIDL : ST_LIST;
+}
+
+static void cmd_dele(struct pop3_session *s, char *arg)
+{
+    size_t i;
+    if (!msg_arg(s, arg, &i))
+        return;
+    s->marks[i / 8] |= (unsigned char)(1u << (i % 8));
+    s->ndel++;
+    s->deloct += maildrop_size(s->md, i);
+    struct persona_vars v = {0};
+    v.n = i + 1;
+    reply(s, PERSONA_DELE_OK, &v);
+}
+
+static void cmd_rset(struct pop3_session *s)
+{
+    memset(s->marks, 0, maildrop_count(s->md) / 8 + 1);
+    s->ndel = 0;
+    s->deloct = 0;
+    struct persona_vars v = {0};
+    v.count = maildrop_count(s->md);
+    v.octets = maildrop_total(s->md);
+    reply(s, PERSONA_RSET_OK, &v);
+}
+
+static void cmd_quit(struct pop3_session *s)
+{
+    if (s->state != POP3_TRANSACTION) {
+        reply(s, PERSONA_SIGNOFF, NULL);
+        session_close(s, POP3_CLOSE_QUIT, 0, 0);
+        return;
+    }
+    /* UPDATE (RFC 1939 §6): remove the marked messages, durably */
+    s->state = POP3_UPDATE;
+    size_t removed = 0, failed = 0, n = maildrop_count(s->md);
+    for (size_t i = 0; i < n; i++) {
+        if (!marked(s, i))
+            continue;
+        if (maildrop_remove(s->md, i))
+            failed++;
+        else
+            removed++;
+    }
+    if (removed && maildrop_sync(s->md)) {
+        failed += removed; /* not durable: say so */
+        removed = 0;
+    }
+    reply(s, failed ? PERSONA_UPDATE_FAILED : PERSONA_SIGNOFF, NULL);
+    session_close(s, POP3_CLOSE_QUIT, removed, failed);
+}
+
+static void cmd_capa(struct pop3_session *s)
+{
+    unsigned want = s->state == POP3_TRANSACTION ? PERSONA_CAPA_TRANS : PERSONA_CAPA_AUTH;
+    reply(s, PERSONA_CAPA_OK, NULL);
+    for (size_t i = 0; i < s->p->ncapa; i++) {
+        if (!(s->p->capa[i].states & want))
+            continue;
+        put(s, s->p->capa[i].line);
+        put(s, "\r\n");
+    }
+    put(s, ".\r\n");
+}
+
+/* --- command dispatch ---------------------------------------------------------- */
+
+enum cmd_id { C_USER, C_PASS, C_APOP, C_AUTH, C_QUIT, C_CAPA, C_STAT, C_LIST, C_RETR, C_DELE,
+              C_NOOP, C_RSET, C_TOP, C_UIDL };
+
+#define IN_AUTH 1u
+#define IN_TRANS 2u
+static const struct {
+    const char *kw;
+    enum cmd_id id;
+    unsigned states;
+    unsigned offer; /* 0: always offered */
+    unsigned char min, max; /* arguments */
+} cmds[] = {
+    {"USER", C_USER, IN_AUTH, 0, 0, 0},
+    {"PASS", C_PASS, IN_AUTH, 0, 0, 0},
+    {"APOP", C_APOP, IN_AUTH, PERSONA_OFFER_APOP, 2, 2},
+    {"AUTH", C_AUTH, IN_AUTH, PERSONA_OFFER_AUTH, 0, 2},
+    {"QUIT", C_QUIT, IN_AUTH | IN_TRANS, 0, 0, 0},
+    {"CAPA", C_CAPA, IN_AUTH | IN_TRANS, PERSONA_OFFER_CAPA, 0, 0},
+    {"STAT", C_STAT, IN_TRANS, 0, 0, 0},
+    {"LIST", C_LIST, IN_TRANS, 0, 0, 1},
+    {"RETR", C_RETR, IN_TRANS, 0, 1, 1},
+    {"DELE", C_DELE, IN_TRANS, 0, 1, 1},
+    {"NOOP", C_NOOP, IN_TRANS, 0, 0, 0},
+    {"RSET", C_RSET, IN_TRANS, 0, 0, 0},
+    {"TOP", C_TOP, IN_TRANS, PERSONA_OFFER_TOP, 2, 2},
+    {"UIDL", C_UIDL, IN_TRANS, PERSONA_OFFER_UIDL, 0, 1},
+};
+
+static void command(struct pop3_session *s, char *line)
+{
+    char *rest = strchr(line, ' ');
+    size_t kl = rest ? (size_t)(rest - line) : strlen(line);
+    if (rest)
+        rest++;
+    size_t c = 0, nc = sizeof cmds / sizeof cmds[0];
+    for (; c < nc; c++)
+        if (kl == strlen(cmds[c].kw) && strncasecmp(line, cmds[c].kw, kl) == 0)
+            break;
+    if (c == nc || (cmds[c].offer && !(s->p->offers & cmds[c].offer))) {
+        bad(s, PERSONA_UNKNOWN_COMMAND);
+        return;
+    }
+    unsigned st = s->state == POP3_TRANSACTION ? IN_TRANS : IN_AUTH;
+    if (!(cmds[c].states & st)) {
+        bad(s, PERSONA_WRONG_STATE);
+        return;
+    }
+    /* USER and PASS take the rest of the line: NT names and passwords may
+     * hold spaces. USER drops trailing blanks a telnet user typed. */
+    if (cmds[c].id == C_USER) {
+        if (rest) {
+            size_t n = strlen(rest);
+            while (n && (rest[n - 1] == ' ' || rest[n - 1] == '\t'))
+                rest[--n] = 0;
+        }
+        cmd_user(s, rest);
+        return;
+    }
+    if (cmds[c].id == C_PASS) {
+        cmd_pass(s, rest);
+        return;
+    }
+    char *a[3] = {NULL, NULL, NULL};
+    size_t na = 0;
+    bool extra = false;
+    char *save = NULL;
+    for (char *w = rest ? strtok_r(rest, " \t", &save) : NULL; w; w = strtok_r(NULL, " \t", &save)) {
+        if (na < 2)
+            a[na++] = w;
+        else
+            extra = true;
+    }
+    if (extra || na < cmds[c].min || na > cmds[c].max) {
+        bad(s, PERSONA_SYNTAX);
+        return;
+    }
+    switch (cmds[c].id) {
+    case C_APOP:
+        cmd_apop(s, a[0], a[1]);
+        break;
+    case C_AUTH:
+        cmd_auth(s, a[0], a[1]);
+        break;
+    case C_QUIT:
+        cmd_quit(s);
+        break;
+    case C_CAPA:
+        cmd_capa(s);
+        break;
+    case C_STAT: {
+        struct persona_vars v = {0};
+        v.count = maildrop_count(s->md) - s->ndel;
+        v.octets = maildrop_total(s->md) - s->deloct;
+        reply(s, PERSONA_STAT, &v);
+        break;
+    }
+    case C_LIST:
+        cmd_list_uidl(s, false, a[0]);
+        break;
+    case C_UIDL:
+        cmd_list_uidl(s, true, a[0]);
+        break;
+    case C_RETR:
+        cmd_retr_top(s, false, a[0], NULL);
+        break;
+    case C_TOP:
+        cmd_retr_top(s, true, a[0], a[1]);
+        break;
+    case C_DELE:
+        cmd_dele(s, a[0]);
+        break;
+    case C_NOOP:
+        reply(s, PERSONA_NOOP_OK, NULL);
+        break;
+    case C_RSET:
+        cmd_rset(s);
+        break;
+    default:
+        break; /* USER and PASS returned above */
+    }
+}
+
+static bool blocked(const struct pop3_session *s)
+{
+    return s->state == POP3_CLOSED || s->st.kind != ST_NONE || s->out.len >= OUT_LOW;
+}
+
+/* Runs the complete lines waiting in the input buffer, in order. */
+static void run(struct pop3_session *s)
+{
+    while (!blocked(s) && s->in.len) {
+        size_t limit = s->auth_pending ? s->cfg->max_auth_line : s->cfg->max_line;
+        char *lf = memchr(s->in.p, '\n', s->in.len);
+        if (!lf) {
+            if (s->in.len >= limit) {
+                /* discard it and the rest of it still to come */
+                explicit_bzero(s->in.p, s->in.len);
+                buf_reset(&s->in);
+                s->skipping = true;
+                s->auth_pending = false;
+                bad(s, PERSONA_LINE_TOO_LONG);
+            }
+            break;
+        }
+        size_t used = (size_t)(lf - s->in.p) + 1;
+        size_t n = used - 1;
+        if (n && s->in.p[n - 1] == '\r')
+            n--;
+        char *line = s->in.p;
+        line[n] = 0;
+        if (n + 2 > limit) {
+            s->auth_pending = false;
+            bad(s, PERSONA_LINE_TOO_LONG);
+        } else if (memchr(line, 0, n)) {
+            s->auth_pending = false;
+            bad(s, PERSONA_NUL_BYTE);
+        } else if (s->auth_pending) {
+            s->auth_pending = false;
+            auth_plain(s, line);
+        } else {
+            command(s, line);
+        }
+        if (s->state == POP3_CLOSED)
+            break; /* the input buffer is gone */
+        explicit_bzero(s->in.p, used); /* it may have held a password */
+        buf_consume(&s->in, used);
+    }
+    if (s->in.len == 0)
+        buf_free(&s->in);
+}
+
+/* --- multi-line output ---------------------------------------------------------- */
+
+/* Stored bytes to wire form: CRLF line ends, dot-stuffing, TOP's cut.
+ * Returns true when TOP has sent all it should. */
+static bool xform(struct pop3_session *s, const unsigned char *p, size_t n)
+{
+    struct pop3_stream *st = &s->st;
+    char *o = s->out.p + s->out.len;
+    bool done = false;
+    for (size_t i = 0; i < n && !done; i++) {
+        unsigned char c = p[i];
+        if (st->line_start && c == '.')
+            *o++ = '.';
+        if (c == '\n') {
+            if (st->last != '\r')
+                *o++ = '\r';
+            *o++ = '\n';
+            st->line_start = true;
+            if (st->top) {
+                bool empty = st->ln == 0 || (st->ln == 1 && st->ln_cr);
+                if (!st->in_body) {
+                    if (empty) {
+                        st->in_body = true;
+                        done = st->lines_left == 0;
+                    }
+                } else {
+                    done = --st->lines_left == 0;
+                }
+            }
+            st->ln = 0;
+        } else {
+            *o++ = (char)c;
+            st->line_start = false;
+            if (st->ln == 0)
+                st->ln_cr = c == '\r';
+            if (st->ln < 2)
+                st->ln++;
+        }
+        st->last = c;
+    }
+    s->out.len = (size_t)(o - s->out.p);
+    s->out.p[s->out.len] = 0;
+    return done;
+}
+
+static void pump_msg(struct pop3_session *s)
+{
+    unsigned char raw[RAW_CHUNK];
+    while (s->st.kind == ST_MSG && s->out.len < POP3_OUT_CHUNK) {
+        size_t room = (POP3_OUT_CHUNK - s->out.len) / 2 + 1;
+        size_t want = room < sizeof raw ? room : sizeof raw;
+        size_t got;
+        if (maildrop_read(s->md, s->st.idx, s->st.off, raw, want, &got)) {
+            /* the +OK is out: the only honest end is to close */
+            session_close(s, POP3_CLOSE_ERROR, 0, 0);
+            return;
+        }
+        if (buf_reserve(&s->out, 2 * got + 8)) {
+            session_close(s, POP3_CLOSE_ERROR, 0, 0);
+            return;
+        }
+        bool done = got == 0;
+        if (got) {
+            s->st.off += got;
+            done = xform(s, raw, got);
+        }
+        if (done) {
+            if (!s->st.line_start)
+                buf_append(&s->out, "\r\n", 2); /* reserved above */
+            buf_append(&s->out, ".\r\n", 3);
+            s->st.kind = ST_NONE;
+        }
+    }
+}
+
+static void pump_list(struct pop3_session *s)
+{
+    size_t n = maildrop_count(s->md);
+    while (s->st.kind != ST_NONE && s->out.len < POP3_OUT_CHUNK) {
+        size_t i = s->st.idx;
+        if (i >= n) {
+            put(s, ".\r\n");
+            s->st.kind = ST_NONE;
+            return;
+        }
+        s->st.idx++;
+        if (marked(s, i))
+            continue;
+        int rc = s->st.kind == ST_LIST ? buf_printf(&s->out, "%zu %llu\r\n", i + 1,
+                                                    (unsigned long long)maildrop_size(s->md, i))
+                                       : buf_printf(&s->out, "%zu %s\r\n", i + 1, maildrop_uid(s->md, i));
+        if (rc) {
+            session_close(s, POP3_CLOSE_ERROR, 0, 0);
+            return;
+        }
+    }
+}
+
+/* Produces output until POP3_OUT_CHUNK is buffered or nothing is pending,
+ * running pipelined commands as each multi-line reply completes. */
+static void pump(struct pop3_session *s)
+{
+    for (;;) {
+        if (s->st.kind == ST_MSG)
+            pump_msg(s);
+        else if (s->st.kind != ST_NONE)
+            pump_list(s);
+        if (s->st.kind != ST_NONE || s->out.len >= POP3_OUT_CHUNK || s->state == POP3_CLOSED)
+            return;
+        size_t before = s->in.len;
+        run(s);
+        if (s->st.kind == ST_NONE && s->in.len == before)
+            return;
+    }
+}
+
+/* --- public API ------------------------------------------------------------------ */
+
+struct pop3_session *pop3_session_new(const struct persona *persona,
+                                      const struct pop3_backend *backend, void *backend_arg,
+                                      const struct pop3_config *config, int64_t now,
+                                      uint64_t nonce)
+{
+    struct pop3_session *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->p = persona;
+    s->be = backend;
+    s->arg = backend_arg;
+    s->cfg = config;
+    s->state = POP3_AUTHORIZATION;
+    s->start = s->last = now;
+    s->nonce = nonce;
+    char ts[160];
+    apop_timestamp(s, ts, sizeof ts);
+    struct persona_vars v = {0};
+    v.timestamp = ts;
+    v.host = host_of(s);
+    if (persona_render(persona, PERSONA_BANNER, &v, &s->out)) {
+        buf_free(&s->out);
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+size_t pop3_session_input(struct pop3_session *s, const void *data, size_t len, int64_t now)
+{
+    const char *p = data;
+    size_t taken = 0;
+    if (s->state == POP3_CLOSED)
+        return len;
+    s->last = now;
+    size_t cap = in_cap(s);
+    while (taken < len && s->state != POP3_CLOSED) {
+        if (s->skipping) {
+            const char *lf = memchr(p + taken, '\n', len - taken);
+            if (!lf)
+                return len;
+            taken = (size_t)(lf - p) + 1;
+            s->skipping = false;
+            continue;
+        }
+        size_t room = cap - s->in.len;
+        if (room == 0)
+            break;
+        size_t n = len - taken < room ? len - taken : room;
+        if (buf_append(&s->in, p + taken, n)) {
+            session_close(s, POP3_CLOSE_ERROR, 0, 0);
+            return len;
+        }
+        taken += n;
+        run(s);
+        if (blocked(s) && s->in.len >= cap)
+            break;
+    }
+    return s->state == POP3_CLOSED ? len : taken;
+}
+
+bool pop3_session_want_input(const struct pop3_session *s)
+{
+    return s->state != POP3_CLOSED && s->in.len < in_cap(s);
+}
+
+const char *pop3_session_output(struct pop3_session *s, size_t *len)
+{
+    pump(s);
+    *len = s->out.len;
+    return s->out.len ? s->out.p : "";
+}
+
+void pop3_session_consume(struct pop3_session *s, size_t n, int64_t now)
+{
+    if (n > s->out.len)
+        n = s->out.len;
+    buf_consume(&s->out, n);
+    if (s->out.len == 0)
+        buf_free(&s->out); /* idle sessions hold no buffers */
+    if (n && s->state != POP3_CLOSED)
+        s->last = now;
+    if (!blocked(s))
+        run(s);
+}
+
+void pop3_session_tick(struct pop3_session *s, int64_t now)
+{
+    if (s->state == POP3_CLOSED || now - s->last < s->cfg->idle_timeout)
+        return;
+    reply(s, PERSONA_AUTOLOGOUT, NULL);
+    session_close(s, POP3_CLOSE_AUTOLOGOUT, 0, 0);
+}
+
+int64_t pop3_session_deadline(const struct pop3_session *s)
+{
+    if (s->state == POP3_CLOSED)
+        return INT64_MAX;
+    if (s->last > INT64_MAX - s->cfg->idle_timeout)
+        return INT64_MAX;
+    return s->last + s->cfg->idle_timeout;
+}
+
+bool pop3_session_closed(const struct pop3_session *s)
+{
+    return s->state == POP3_CLOSED;
+}
+
+enum pop3_state pop3_session_state(const struct pop3_session *s)
+{
+    return s->state;
+}
+
+void pop3_session_drop(struct pop3_session *s)
+{
+    if (!s)
+        return;
+    session_close(s, POP3_CLOSE_DROPPED, 0, 0);
+    buf_free(&s->out);
+    free(s);
+}
+
+size_t pop3_session_memory(const struct pop3_session *s)
+{
+    size_t m = sizeof *s + s->in.cap + s->out.cap;
+    if (s->marks)
+        m += maildrop_count(s->md) / 8 + 1;
+    if (s->user)
+        m += strlen(s->user) + 1;
+    return m;
+}
