@@ -1,0 +1,323 @@
+/* The Exchange mailbox directory: mailboxes.conf read and written as text
+ * (format in exchange.h). Hostile input: every line and value is bounded,
+ * every parse checked, errors name PATH:LINE. */
+#include "src/exchange/exchange.h"
+#include "src/lib/afile.h"
+#include "src/lib/buf.h"
+#include "src/lib/str.h"
+#include "src/lib/text.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DIR_FILE_MAX (64u * 1024u * 1024u)
+
+struct exchange_directory {
+    struct exchange_mailbox *v;
+    size_t n, cap;
+};
+
+bool exchange_alias_valid(const char *alias)
+{
+    if (!alias || !*alias || *alias == '.')
+        return false;
+    size_t n = 0;
+    for (const char *p = alias; *p; p++, n++) {
+        char c = *p;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '_' || c == '-';
+        if (!ok || n >= EXCHANGE_ALIAS_MAX)
+            return false;
+    }
+    return true;
+}
+
+/* Printable text without control characters (owners and secrets). */
+static bool valid_value(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > max)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return false;
+    return true;
+}
+
+struct exchange_directory *exchange_directory_new(void)
+{
+    return calloc(1, sizeof(struct exchange_directory));
+}
+
+void exchange_directory_free(struct exchange_directory *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->n; i++)
+        explicit_bzero(d->v[i].apop_secret, sizeof d->v[i].apop_secret);
+    free(d->v);
+    free(d);
+}
+
+size_t exchange_directory_count(const struct exchange_directory *d)
+{
+    return d ? d->n : 0;
+}
+
+const struct exchange_mailbox *exchange_directory_at(const struct exchange_directory *d, size_t i)
+{
+    return d && i < d->n ? &d->v[i] : NULL;
+}
+
+const struct exchange_mailbox *exchange_directory_find(const struct exchange_directory *d,
+                                                       const char *alias)
+{
+    if (!d || !alias)
+        return NULL;
+    for (size_t i = 0; i < d->n; i++)
+        if (str_ieq(d->v[i].alias, alias))
+            return &d->v[i];
+    return NULL;
+}
+
+int exchange_directory_add(struct exchange_directory *d, const struct exchange_mailbox *mb)
+{
+    if (!d || !mb || !exchange_alias_valid(mb->alias) ||
+        !valid_value(mb->owner, EXCHANGE_OWNER_MAX) ||
+        (mb->has_secret && !valid_value(mb->apop_secret, EXCHANGE_SECRET_MAX)))
+        return EINVAL;
+    if (exchange_directory_find(d, mb->alias))
+        return EEXIST;
+    if (d->n >= EXCHANGE_MAX_MAILBOXES)
+        return EFBIG;
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 8;
+        struct exchange_mailbox *v = realloc(d->v, cap * sizeof *v);
+        if (!v)
+            return ENOMEM;
+        d->v = v;
+        d->cap = cap;
+    }
+    d->v[d->n++] = *mb;
+    return 0;
+}
+
+/* --- reading ------------------------------------------------------------------ */
+
+struct parse {
+    const char *path;
+    char *err;
+    size_t errlen;
+};
+
+static int perr(const struct parse *p, unsigned line, const char *what)
+{
+    if (p->err && p->errlen)
+        snprintf(p->err, p->errlen, "%s:%u: %s", p->path, line, what);
+    return EINVAL;
+}
+
+/* A value: trimmed, or "quoted" with \" and \\ escapes (in place). */
+static bool unquote(char *v, char **out)
+{
+    v = str_trim(v);
+    if (*v != '"') {
+        *out = v;
+        return true;
+    }
+    char *r = v + 1, *w = v;
+    for (;;) {
+        if (!*r)
+            return false;
+        if (*r == '"') {
+            r++;
+            break;
+        }
+        if (*r == '\\') {
+            r++;
+            if (*r != '"' && *r != '\\')
+                return false;
+        }
+        *w++ = *r++;
+    }
+    if (*str_trim(r))
+        return false;
+    *w = 0;
+    *out = v;
+    return true;
+}
+
+/* Checks the section just read and appends it. */
+static int finish(struct exchange_directory *d, struct exchange_mailbox *mb, bool have_owner,
+                  bool have_sid, unsigned line, const struct parse *p)
+{
+    if (!have_owner)
+        return perr(p, line, "mailbox has no Owner");
+    if (!have_sid)
+        return perr(p, line, "mailbox has no OwnerSid");
+    int e = exchange_directory_add(d, mb);
+    if (e == EEXIST)
+        return perr(p, line, "duplicate mailbox alias");
+    if (e == EFBIG) {
+        perr(p, line, "too many mailboxes");
+        return EFBIG;
+    }
+    if (e)
+        return e == EINVAL ? perr(p, line, "invalid mailbox") : e;
+    return 0;
+}
+
+static int parse_text(struct exchange_directory *d, char *text, const struct parse *p)
+{
+    struct text_lines it;
+    text_lines_init(&it, text);
+    char *raw;
+    unsigned ln;
+    bool in = false, have_owner = false, have_sid = false;
+    unsigned start = 0;
+    struct exchange_mailbox mb;
+    memset(&mb, 0, sizeof mb);
+    while ((raw = text_lines_next(&it, &ln)) != NULL) {
+        char *s = str_trim(raw);
+        if (!*s || *s == '#' || *s == ';')
+            continue;
+        if (*s == '[') {
+            if (in) {
+                int e = finish(d, &mb, have_owner, have_sid, start, p);
+                if (e)
+                    return e;
+            }
+            size_t n = strlen(s);
+            if (n < 3 || s[n - 1] != ']')
+                return perr(p, ln, "section header must be [ALIAS]");
+            s[n - 1] = 0;
+            if (!exchange_alias_valid(s + 1))
+                return perr(p, ln, "invalid mailbox alias (letters, digits, '.', '_', '-'; "
+                                   "at most 64; not starting with '.')");
+            memset(&mb, 0, sizeof mb);
+            str_copy(mb.alias, sizeof mb.alias, s + 1);
+            in = true;
+            have_owner = have_sid = false;
+            start = ln;
+            continue;
+        }
+        char *eq = strchr(s, '=');
+        if (!eq)
+            return perr(p, ln, "expected KEY = VALUE");
+        if (!in)
+            return perr(p, ln, "setting outside a [ALIAS] section");
+        *eq = 0;
+        char *key = str_trim(s), *val;
+        if (!unquote(eq + 1, &val))
+            return perr(p, ln, "broken quoted value");
+        if (str_ieq(key, "Owner")) {
+            if (have_owner)
+                return perr(p, ln, "duplicate Owner");
+            if (!valid_value(val, EXCHANGE_OWNER_MAX))
+                return perr(p, ln, "Owner must be 1-160 printable characters");
+            str_copy(mb.owner, sizeof mb.owner, val);
+            have_owner = true;
+        } else if (str_ieq(key, "OwnerSid")) {
+            if (have_sid)
+                return perr(p, ln, "duplicate OwnerSid");
+            const char *why = NULL;
+            if (sid_parse(val, &mb.owner_sid, &why)) {
+                char msg[160];
+                snprintf(msg, sizeof msg, "bad OwnerSid: %s", why ? why : "not a SID");
+                return perr(p, ln, msg);
+            }
+            have_sid = true;
+        } else if (str_ieq(key, "ApopSecret")) {
+            if (mb.has_secret)
+                return perr(p, ln, "duplicate ApopSecret");
+            if (!valid_value(val, EXCHANGE_SECRET_MAX))
+                return perr(p, ln, "ApopSecret must be 1-128 printable characters");
+            str_copy(mb.apop_secret, sizeof mb.apop_secret, val);
+            mb.has_secret = true;
+        } else {
+            return perr(p, ln, "unknown key (Owner, OwnerSid, ApopSecret)");
+        }
+    }
+    if (in)
+        return finish(d, &mb, have_owner, have_sid, start, p);
+    return 0;
+}
+
+int exchange_directory_load(const char *path, struct exchange_directory **out, char *err,
+                            size_t errlen)
+{
+    if (err && errlen)
+        err[0] = 0;
+    struct exchange_directory *d = exchange_directory_new();
+    if (!d)
+        return ENOMEM;
+    char *raw = NULL, *text = NULL;
+    size_t len = 0, tlen = 0;
+    int e = afile_read(path, DIR_FILE_MAX, &raw, &len);
+    if (e == ENOENT) {
+        *out = d;
+        return 0;
+    }
+    if (e) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: %s", path, strerror(e));
+        exchange_directory_free(d);
+        return e;
+    }
+    e = text_decode(raw, len, &text, &tlen);
+    free(raw);
+    if (e) {
+        const struct parse p = {path, err, errlen};
+        exchange_directory_free(d);
+        return e == EILSEQ ? perr(&p, 1, "not valid text (UTF-8 or UTF-16 with BOM)") : e;
+    }
+    const struct parse p = {path, err, errlen};
+    e = parse_text(d, text, &p);
+    explicit_bzero(text, tlen);
+    free(text);
+    if (e) {
+        exchange_directory_free(d);
+        return e;
+    }
+    *out = d;
+    return 0;
+}
+
+/* --- writing ------------------------------------------------------------------ */
+
+static int put_quoted(struct buf *b, const char *key, const char *val)
+{
+    int e = buf_printf(b, "%s = \"", key);
+    for (const char *p = val; !e && *p; p++) {
+        if (*p == '"' || *p == '\\')
+            e = buf_putc(b, '\\');
+        if (!e)
+            e = buf_putc(b, *p);
+    }
+    return e ? e : buf_puts(b, "\"\n");
+}
+
+int exchange_directory_save(const struct exchange_directory *d, const char *path)
+{
+    struct buf b = {0};
+    int e = buf_puts(&b, "# ntlab Exchange mailbox directory (see README). One [ALIAS] a mailbox;\n"
+                         "# OwnerSid is the owning account's SID, resolved when it was added.\n");
+    for (size_t i = 0; !e && i < d->n; i++) {
+        const struct exchange_mailbox *mb = &d->v[i];
+        char sid[SID_STR_MAX];
+        e = buf_printf(&b, "\n[%s]\n", mb->alias);
+        if (!e)
+            e = put_quoted(&b, "Owner", mb->owner);
+        if (!e)
+            e = buf_printf(&b, "OwnerSid = %s\n", sid_str(&mb->owner_sid, sid));
+        if (!e && mb->has_secret)
+            e = put_quoted(&b, "ApopSecret", mb->apop_secret);
+    }
+    if (!e)
+        e = afile_write(path, b.p, b.len, 0600); /* APOP secrets: owner only */
+    if (b.p)
+        explicit_bzero(b.p, b.len);
+    buf_free(&b);
+    return e;
+}

@@ -1,0 +1,442 @@
+/* The msexchangeis service image and the POP3 logon path (exchange.h).
+ * The store's state hangs off its service (svc->context) and is reference
+ * counted so that sessions outlive a stop or restart without dangling. */
+#include "emulator/lab.h"
+#include "emulator/logon.h"
+#include "emulator/scm.h"
+#include "src/exchange/exchange.h"
+#include "src/lib/afile.h"
+#include "src/lib/str.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Application-log events of the store itself (ntlab's own numbers: the
+ * store refusing to start names the file and line that stopped it). */
+#define EXCHANGE_IS_SOURCE "MSExchangeIS"
+#define EVENT_PERSONA_FAILED 1000u
+#define EVENT_DIRECTORY_FAILED 1001u
+
+struct exchange_store {
+    unsigned refs;   /* the service (while running) + one per session */
+    bool running;    /* false once the service stopped */
+    struct machine *m;
+    struct token token; /* the service's logon token at start: the snapshot */
+    struct persona *persona;
+    struct exchange_directory *dir;
+};
+
+struct exchange_session {
+    struct pop3_session *pop3;
+    struct exchange_store *store;
+    struct exchange_hooks hooks;
+    struct pop3_config cfg; /* the caller's, with host defaulted */
+};
+
+static void store_unref(struct exchange_store *st)
+{
+    if (!st || --st->refs)
+        return;
+    persona_free(st->persona);
+    exchange_directory_free(st->dir);
+    explicit_bzero(&st->token, sizeof st->token);
+    free(st);
+}
+
+static void app_event(struct machine *m, const char *source, uint32_t id, enum evtlog_type type,
+                      const char *user, const char *text)
+{
+    if (m->evtlog)
+        (void)evtlog_write(m->evtlog, EVTLOG_APPLICATION, clock_now(&m->clock), source, id, type,
+                           0, user ? user : "N/A", text);
+}
+
+static int dir_path(const struct machine *m, char *out, size_t n)
+{
+    if (!m->dir[0])
+        return EINVAL;
+    int k = snprintf(out, n, "%s/%s", m->dir, EXCHANGE_DIR_FILE);
+    return k < 0 || (size_t)k >= n ? ENAMETOOLONG : 0;
+}
+
+/* Where a lab's own personas live: LAB/personas, or beside a lone
+ * machine's state directory; NULL for an in-memory machine. */
+static const char *persona_dir(const struct machine *m, char *buf, size_t n)
+{
+    int k;
+    if (m->lab)
+        k = snprintf(buf, n, "%s/personas", lab_dir(m->lab));
+    else if (m->dir[0])
+        k = snprintf(buf, n, "%s/personas", m->dir);
+    else
+        return NULL;
+    return k < 0 || (size_t)k >= n ? NULL : buf;
+}
+
+/* --- the service image -------------------------------------------------------- */
+
+static ntstatus store_start(void *arg, struct machine *m, struct scm_service *svc)
+{
+    (void)arg;
+    struct exchange_store *st = calloc(1, sizeof *st);
+    if (!st)
+        return STATUS_NO_MEMORY;
+    st->m = m;
+    st->token = svc->token;
+    char err[512] = "", pdir[PATH_MAX];
+    const char *name = m->persona[0] ? m->persona : EXCHANGE_DEFAULT_PERSONA;
+    int e = persona_find(name, persona_dir(m, pdir, sizeof pdir), &st->persona, err, sizeof err);
+    if (e) {
+        char msg[700];
+        snprintf(msg, sizeof msg, "The information store cannot load POP3 persona '%s': %s",
+                 name, err[0] ? err : strerror(e));
+        app_event(m, EXCHANGE_IS_SOURCE, EVENT_PERSONA_FAILED, EVT_ERROR, NULL, msg);
+        free(st);
+        return e == ENOENT ? STATUS_OBJECT_NAME_NOT_FOUND
+               : e == ENOMEM ? STATUS_NO_MEMORY
+                             : STATUS_INTERNAL_DB_CORRUPTION;
+    }
+    char path[PATH_MAX];
+    if (dir_path(m, path, sizeof path) == 0) {
+        e = exchange_directory_load(path, &st->dir, err, sizeof err);
+    } else {
+        st->dir = exchange_directory_new(); /* in-memory machine: no mailboxes yet */
+        e = st->dir ? 0 : ENOMEM;
+    }
+    if (e) {
+        char msg[700];
+        snprintf(msg, sizeof msg, "The information store cannot read its mailbox directory: %s",
+                 err[0] ? err : strerror(e));
+        app_event(m, EXCHANGE_IS_SOURCE, EVENT_DIRECTORY_FAILED, EVT_ERROR, NULL, msg);
+        persona_free(st->persona);
+        free(st);
+        return e == ENOMEM ? STATUS_NO_MEMORY : STATUS_INTERNAL_DB_CORRUPTION;
+    }
+    st->refs = 1;
+    st->running = true;
+    svc->context = st;
+    return STATUS_SUCCESS;
+}
+
+static void store_stop(void *arg, struct machine *m, struct scm_service *svc)
+{
+    (void)arg;
+    (void)m;
+    struct exchange_store *st = svc->context;
+    if (!st)
+        return;
+    st->running = false; /* sessions still holding it get system-error at PASS */
+    svc->context = NULL;
+    store_unref(st);
+}
+
+int exchange_register(struct machine *m)
+{
+    if (!m)
+        return EINVAL;
+    if (!m->scm) {
+        char err[256];
+        if (scm_attach(m, err, sizeof err) != STATUS_SUCCESS)
+            return EIO;
+    }
+    const struct scm_image img = {EXCHANGE_IMAGE, store_start, store_stop, NULL};
+    int e = scm_register_image(m->scm, &img);
+    return e == EEXIST ? 0 : e;
+}
+
+struct scm_service *exchange_service(struct machine *m)
+{
+    if (!m || !m->scm)
+        return NULL;
+    for (size_t i = 0; i < scm_count(m->scm); i++) {
+        struct scm_service *s = scm_at(m->scm, i);
+        if (s->state == SCM_RUNNING && s->context && str_ieq(s->image, EXCHANGE_IMAGE))
+            return s;
+    }
+    return NULL;
+}
+
+static struct exchange_store *running_store(struct machine *m)
+{
+    struct scm_service *s = exchange_service(m);
+    return s ? s->context : NULL;
+}
+
+bool exchange_running(struct machine *m)
+{
+    return running_store(m) != NULL;
+}
+
+/* --- mailboxes ----------------------------------------------------------------- */
+
+int exchange_mailbox_path(const struct machine *m, const char *alias, char *out, size_t n)
+{
+    if (!m || !m->dir[0] || !exchange_alias_valid(alias))
+        return EINVAL;
+    int k = snprintf(out, n, "%s/mail/%s", m->dir, alias);
+    return k < 0 || (size_t)k >= n ? ENAMETOOLONG : 0;
+}
+
+int exchange_mailbox_list(struct machine *m, struct exchange_directory **out, char *err,
+                          size_t errlen)
+{
+    char path[PATH_MAX];
+    int e = dir_path(m, path, sizeof path);
+    if (e) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s has no state directory", m->name);
+        return EINVAL;
+    }
+    return exchange_directory_load(path, out, err, errlen);
+}
+
+int exchange_mailbox_add(struct machine *m, const char *alias, const char *owner,
+                         const char *apop_secret, char *err, size_t errlen)
+{
+    char path[PATH_MAX], mdir[PATH_MAX];
+    if (err && errlen)
+        err[0] = 0;
+#define FAIL(code, ...)                                                                            \
+    do {                                                                                           \
+        if (err && errlen)                                                                         \
+            snprintf(err, errlen, __VA_ARGS__);                                                    \
+        return code;                                                                               \
+    } while (0)
+    if (!m || !m->dir[0] || dir_path(m, path, sizeof path))
+        FAIL(EINVAL, "machine has no state directory");
+    if (!exchange_alias_valid(alias))
+        FAIL(EINVAL, "invalid alias '%s' (1-64 letters, digits, '.', '_' or '-'; not starting "
+                     "with '.')", alias ? alias : "");
+    struct exchange_mailbox mb;
+    memset(&mb, 0, sizeof mb);
+    str_copy(mb.alias, sizeof mb.alias, alias);
+    if (apop_secret) {
+        size_t n = strlen(apop_secret);
+        bool ok = n > 0 && n <= EXCHANGE_SECRET_MAX;
+        for (size_t i = 0; ok && i < n; i++)
+            ok = (unsigned char)apop_secret[i] >= 0x20 && apop_secret[i] != 0x7f;
+        if (!ok)
+            FAIL(EINVAL, "APOP secret must be 1-128 printable characters");
+        str_copy(mb.apop_secret, sizeof mb.apop_secret, apop_secret);
+        mb.has_secret = true;
+    }
+    if (!owner || !*owner || machine_resolve(m, owner, &mb.owner_sid) != STATUS_SUCCESS)
+        FAIL(ESRCH, "owner '%s' is not an account known to %s", owner ? owner : "", m->name);
+    /* The canonical name ("CORP\alice"), as Exchange Administrator shows the
+     * primary Windows NT account. */
+    machine_sid_name(m, &mb.owner_sid, mb.owner, sizeof mb.owner);
+    if (!mb.owner[0])
+        str_copy(mb.owner, sizeof mb.owner, owner);
+
+    struct exchange_directory *d;
+    char lerr[512] = "";
+    int e = exchange_directory_load(path, &d, lerr, sizeof lerr);
+    if (e)
+        FAIL(e, "%s", lerr[0] ? lerr : strerror(e));
+    if (exchange_directory_find(d, alias)) {
+        exchange_directory_free(d);
+        FAIL(EEXIST, "mailbox '%s' already exists on %s", alias, m->name);
+    }
+    e = exchange_directory_add(d, &mb);
+    if (!e)
+        e = exchange_mailbox_path(m, alias, mdir, sizeof mdir);
+    /* The Maildir first: a directory entry never names a missing store. */
+    if (!e)
+        e = maildrop_create(mdir);
+    if (!e)
+        e = exchange_directory_save(d, path);
+    exchange_directory_free(d);
+    if (e)
+        FAIL(e, "cannot add mailbox '%s': %s", alias, strerror(e));
+    /* Exchange sees new mailboxes without a restart. */
+    struct exchange_store *st = running_store(m);
+    if (st && !exchange_directory_find(st->dir, alias))
+        (void)exchange_directory_add(st->dir, &mb);
+    explicit_bzero(&mb, sizeof mb);
+    return 0;
+#undef FAIL
+}
+
+int exchange_deliver(struct machine *m, const char *alias, const void *data, size_t len,
+                     char *name_out, size_t name_cap)
+{
+    char path[PATH_MAX], mdir[PATH_MAX];
+    if (!m || !alias || (!data && len) || dir_path(m, path, sizeof path))
+        return EINVAL;
+    struct exchange_directory *d;
+    int e = exchange_directory_load(path, &d, NULL, 0);
+    if (e)
+        return e;
+    const struct exchange_mailbox *mb = exchange_directory_find(d, alias);
+    e = mb ? exchange_mailbox_path(m, mb->alias, mdir, sizeof mdir) : ENOENT;
+    exchange_directory_free(d);
+    if (e)
+        return e;
+    e = maildrop_create(mdir); /* a Maildir removed by hand comes back empty */
+    if (e)
+        return e;
+    return maildrop_deliver(mdir, data, len, clock_now(&m->clock), name_out, name_cap);
+}
+
+/* --- the POP3 backend ------------------------------------------------------------ */
+
+static void set_win32(struct pop3_login_result *res, enum pop3_outcome o, uint32_t code)
+{
+    res->outcome = o;
+    res->win32 = code;
+    const char *t = nterr_win32_text(code);
+    str_copy(res->text, sizeof res->text, t ? t : "");
+}
+
+static void audit_failure(struct exchange_store *st, const struct pop3_credentials *cred,
+                          const char *domain, const char *what)
+{
+    char user[SAM_DOMAIN_NAME_MAX + SAM_NAME_MAX + 64], msg[EVTLOG_TEXT_MAX];
+    snprintf(user, sizeof user, "%s%s%s", domain, domain[0] ? "\\" : "", cred->account);
+    snprintf(msg, sizeof msg, "POP3 logon failure. Mechanism: %s. Account: %s. Mailbox: %s. %s",
+             cred->mechanism ? cred->mechanism : "USER", user, cred->mailbox, what);
+    app_event(st->m, EXCHANGE_POP3_SOURCE, EXCHANGE_EVENT_LOGON_FAILED, EVT_AUDIT_FAILURE, user,
+              msg);
+}
+
+/* Opens the mailbox's Maildir for a logged-on session. */
+static void open_maildrop(struct exchange_store *st, const struct exchange_mailbox *mb,
+                          struct pop3_login_result *res)
+{
+    char mdir[PATH_MAX];
+    if (exchange_mailbox_path(st->m, mb->alias, mdir, sizeof mdir)) {
+        set_win32(res, POP3_LOGIN_SYSTEM_ERROR, ERROR_INVALID_NAME);
+        return;
+    }
+    int e = maildrop_open(mdir, &res->maildrop);
+    if (e == ENOENT && maildrop_create(mdir) == 0) /* first logon creates the store */
+        e = maildrop_open(mdir, &res->maildrop);
+    if (e == 0) {
+        res->outcome = POP3_LOGIN_OK;
+        return;
+    }
+    res->maildrop = NULL;
+    if (e == EBUSY)
+        set_win32(res, POP3_LOGIN_IN_USE, ERROR_SHARING_VIOLATION);
+    else
+        set_win32(res, POP3_LOGIN_SYSTEM_ERROR, e == ENOMEM ? ERROR_NOT_ENOUGH_MEMORY
+                                                            : ERROR_IO_DEVICE);
+}
+
+static void be_login(void *arg, const struct pop3_credentials *cred, struct pop3_login_result *res)
+{
+    struct exchange_session *es = arg;
+    struct exchange_store *st = es->store;
+    if (!st->running) {
+        set_win32(res, POP3_LOGIN_SYSTEM_ERROR, ERROR_SERVICE_NOT_ACTIVE);
+        return;
+    }
+    struct machine *m = st->m;
+    const char *domain = cred->domain && cred->domain[0] ? cred->domain : m->domain;
+    struct token tok;
+    ntstatus s = logon_user(m, &st->token, domain, cred->account,
+                            cred->password ? cred->password : "", LOGON_NETWORK, NULL,
+                            EXCHANGE_PROCESS, &tok);
+    if (s != STATUS_SUCCESS) {
+        uint32_t code = nterr_to_win32(s);
+        set_win32(res, POP3_LOGIN_WIN32, code);
+        char what[POP3_TEXT_MAX + 32];
+        snprintf(what, sizeof what, "Error %u: %s", (unsigned)code, res->text);
+        audit_failure(st, cred, domain, what);
+        return;
+    }
+    /* An alias is resolved on this server only. */
+    const struct exchange_mailbox *mb = exchange_directory_find(st->dir, cred->mailbox);
+    if (!mb) {
+        res->outcome = POP3_LOGIN_NO_MAILBOX;
+        audit_failure(st, cred, domain, "The mailbox does not exist on this server.");
+        return;
+    }
+    if (!sid_equal(&tok.user, &mb->owner_sid)) {
+        set_win32(res, POP3_LOGIN_ACCESS_DENIED, ERROR_ACCESS_DENIED);
+        audit_failure(st, cred, domain, "The account does not own the mailbox.");
+        return;
+    }
+    explicit_bzero(&tok, sizeof tok);
+    open_maildrop(st, mb, res);
+}
+
+/* APOP: only for a mailbox with an ApopSecret (exchange.h). */
+static void be_login_apop(void *arg, const struct pop3_credentials *cred,
+                          struct pop3_login_result *res)
+{
+    struct exchange_session *es = arg;
+    struct exchange_store *st = es->store;
+    if (!st->running) {
+        set_win32(res, POP3_LOGIN_SYSTEM_ERROR, ERROR_SERVICE_NOT_ACTIVE);
+        return;
+    }
+    const struct exchange_mailbox *mb = exchange_directory_find(st->dir, cred->mailbox);
+    if (!mb || !mb->has_secret || !cred->apop_timestamp || !cred->apop_digest ||
+        !pop3_apop_check(cred->apop_timestamp, mb->apop_secret, cred->apop_digest)) {
+        set_win32(res, POP3_LOGIN_WIN32, ERROR_LOGON_FAILURE);
+        char what[POP3_TEXT_MAX + 32];
+        snprintf(what, sizeof what, "Error %u: %s", (unsigned)res->win32, res->text);
+        audit_failure(st, cred, "", what);
+        return;
+    }
+    open_maildrop(st, mb, res);
+}
+
+static void be_event(void *arg, const struct pop3_event *ev)
+{
+    struct exchange_session *es = arg;
+    if (es->hooks.event)
+        es->hooks.event(es->hooks.arg, ev);
+}
+
+static const struct pop3_backend backend = {be_login, be_login_apop, be_event};
+
+/* --- sessions -------------------------------------------------------------------- */
+
+int exchange_session_open(struct machine *m, const struct pop3_config *config, int64_t now,
+                          uint64_t nonce, const struct exchange_hooks *hooks,
+                          struct exchange_session **out)
+{
+    struct exchange_store *st = m ? running_store(m) : NULL;
+    if (!st)
+        return ECONNREFUSED;
+    struct exchange_session *es = calloc(1, sizeof *es);
+    if (!es)
+        return ENOMEM;
+    es->store = st;
+    st->refs++;
+    if (hooks)
+        es->hooks = *hooks;
+    es->cfg = *config;
+    if (!es->cfg.host)
+        es->cfg.host = m->name;
+    es->pop3 = pop3_session_new(st->persona, &backend, es, &es->cfg, now, nonce);
+    if (!es->pop3) {
+        store_unref(st);
+        free(es);
+        return ENOMEM;
+    }
+    *out = es;
+    return 0;
+}
+
+struct pop3_session *exchange_session_pop3(struct exchange_session *es)
+{
+    return es ? es->pop3 : NULL;
+}
+
+void exchange_session_close(struct exchange_session *es)
+{
+    if (!es)
+        return;
+    pop3_session_drop(es->pop3); /* may emit its close event through es */
+    store_unref(es->store);
+    free(es);
+}
+
+size_t exchange_session_memory(const struct exchange_session *es)
+{
+    return es ? sizeof *es + pop3_session_memory(es->pop3) : 0;
+}
