@@ -63,48 +63,65 @@ struct sam; /* opaque */
  * domain name on a DC) with SID domain_sid, holding Administrator (500,
  * password admin_password, member of Administrators), Guest (501, disabled,
  * no password) and the BUILTIN aliases (Administrators, Users, Guests,
- * Power Users, Backup Operators, Replicator; on a DC also Account, Server
- * and Print Operators, and the global groups Domain Admins/Users/Guests).
+ * Backup Operators, Replicator; Power Users except on a DC, as on NT 4.0;
+ * on a DC also Account, Server and Print Operators, and the global groups
+ * Domain Admins/Users/Guests, held by Administrators/Users/Guests and
+ * holding Administrator resp. Guest, as NT sets a domain up).
  * Returns STATUS_SUCCESS or STATUS_NO_MEMORY / STATUS_INVALID_PARAMETER. */
 ntstatus sam_create(const char *name, const struct sid *domain_sid, bool domain_controller,
                     const char *admin_password, int64_t now, struct sam **out);
 void sam_free(struct sam *s);
 
-/* Loads sam.txt. On a malformed file returns STATUS_INTERNAL_DB_CORRUPTION
+/* Loads sam.txt (format documented at the top of sam.c). On a malformed file returns STATUS_INTERNAL_DB_CORRUPTION
  * and writes "PATH:LINE: problem" into err (errlen bytes). A missing file is
  * STATUS_OBJECT_NAME_NOT_FOUND. */
 ntstatus sam_load(const char *path, struct sam **out, char *err, size_t errlen);
-/* Writes the SAM durably (temp, fsync, rename, fsync dir). */
+/* Writes the SAM durably (temp, fsync, rename, fsync dir), mode 0600.
+ * Returns STATUS_SUCCESS, STATUS_DISK_FULL, STATUS_ACCESS_DENIED,
+ * STATUS_OBJECT_NAME_NOT_FOUND (no directory) or STATUS_IO_DEVICE_ERROR. */
 ntstatus sam_save(const struct sam *s, const char *path);
 
 const char *sam_domain_name(const struct sam *s);
 const struct sid *sam_domain_sid(const struct sam *s);
 
-/* NT OWF: MD4 of the UTF-16LE password (UTF-8 input). */
+/* NT OWF: MD4 of the UTF-16LE password (UTF-8 input; an invalid UTF-8
+ * byte counts as U+FFFD, as MultiByteToWideChar does). */
 void sam_nthash(const char *password, uint8_t out[16]);
 
 /* Users. Names are case-insensitive and unique among users and groups.
  * add: STATUS_USER_EXISTS, STATUS_GROUP_EXISTS (name taken by a group),
  * STATUS_INVALID_PARAMETER (empty, too long, or characters NT forbids:
- * " / \ [ ] : ; | = , + * ? < >). New users get the next RID >= 1000,
- * join Users (and Domain Users on a DC), and pwd_last_set = now. */
+ * " / \ [ ] : ; | = , + * ? < >, control characters, or only dots and
+ * spaces) or a password over SAM_PASSWORD_MAX bytes. New users get the next
+ * unused RID >= 1000 (RIDs are never reused while taken), join Users (on a
+ * DC: Domain Users, which Users holds), and pwd_last_set = now. */
 ntstatus sam_user_add(struct sam *s, const char *name, const char *password, int64_t now,
                       uint32_t *rid);
-ntstatus sam_user_del(struct sam *s, const char *name); /* STATUS_NO_SUCH_USER; also drops memberships */
+/* STATUS_NO_SUCH_USER; STATUS_ACCESS_DENIED for the built-in Administrator
+ * and Guest (NT refuses to delete them). Also drops memberships. */
+ntstatus sam_user_del(struct sam *s, const char *name);
 /* Returns the user or NULL. The pointer is valid until the next add/del. */
 struct sam_user *sam_user_find(const struct sam *s, const char *name);
 struct sam_user *sam_user_by_rid(const struct sam *s, uint32_t rid);
 size_t sam_user_count(const struct sam *s);
 struct sam_user *sam_user_at(const struct sam *s, size_t i);
+/* Sets the hash and pwd_last_set = now; flags are left as they are (the
+ * caller clears SAM_MUST_CHANGE when the user itself changed it).
+ * STATUS_NO_SUCH_USER, STATUS_INVALID_PARAMETER (password too long). */
 ntstatus sam_set_password(struct sam *s, const char *name, const char *password, int64_t now);
 bool sam_password_ok(const struct sam_user *u, const char *password);
 /* The user's SID (domain SID + RID). */
 void sam_user_sid(const struct sam *s, const struct sam_user *u, struct sid *out);
 
 /* Groups (aliases and global groups). add: STATUS_GROUP_EXISTS,
- * STATUS_USER_EXISTS, STATUS_INVALID_PARAMETER. del: STATUS_NO_SUCH_GROUP,
- * STATUS_ACCESS_DENIED for a builtin group. Membership: STATUS_MEMBER_IN_GROUP,
- * STATUS_MEMBER_NOT_IN_GROUP, STATUS_NO_SUCH_GROUP. */
+ * STATUS_USER_EXISTS, STATUS_INVALID_PARAMETER (bad name; a global group
+ * outside a DC's SAM); the group gets the next RID of the account domain.
+ * del: STATUS_NO_SUCH_GROUP, STATUS_ACCESS_DENIED for a builtin group.
+ * Membership: STATUS_MEMBER_IN_GROUP, STATUS_MEMBER_NOT_IN_GROUP,
+ * STATUS_NO_SUCH_GROUP; STATUS_INVALID_PARAMETER for what NT forbids (an
+ * alias in an alias, anything but a user of this domain in a global group,
+ * a group in itself); STATUS_NO_SUCH_USER for a SID of this domain that
+ * names no account. Members are kept sorted by sid_compare. */
 ntstatus sam_group_add(struct sam *s, const char *name, enum sam_group_kind kind,
                        const char *comment);
 ntstatus sam_group_del(struct sam *s, const char *name);
