@@ -394,7 +394,7 @@ static void auth_plain(struct pop3_session *s, const char *b64)
               !strpbrk(f[0], "\r\n") && !strpbrk(f[1], "\r\n") && !strpbrk(f[2], "\r\n") &&
               (!*f[0] || strcmp(f[0], f[1]) == 0) && parse_user(s->p, f[1], &u);
     if (!ok) {
-        reply(s, PERSONA_AUTH_BAD, NULL);
+        bad(s, PERSONA_AUTH_BAD);
     } else {
         struct pop3_credentials c = {.mechanism = "PLAIN",
                                      .user = f[1],
@@ -744,8 +744,11 @@ static void run(struct pop3_session *s)
         }
         if (s->state == POP3_CLOSED)
             break; /* the input buffer is gone */
-        explicit_bzero(s->in.p, used); /* it may have held a password */
+        /* the line may have held a password: leave no copy behind */
+        size_t had = s->in.len;
+        explicit_bzero(s->in.p, used);
         buf_consume(&s->in, used);
+        explicit_bzero(s->in.p + s->in.len, had - s->in.len);
     }
     if (s->in.len == 0)
         buf_free(&s->in);

@@ -808,6 +808,77 @@ static void test_pop3_idle_memory(void)
     unit_rmtree(root);
 }
 
+/* Hostile bytes: random command soup into every persona. The session never
+ * crashes (the sanitizer build checks), every reply line ends in CRLF and
+ * stays within 512 octets, and memory stays bounded. */
+static void test_pop3_random_input(void)
+{
+    const char *root = unit_tmpdir();
+    struct tb b;
+    tb_init(&b, root);
+    char *dir = tb_mailbox(&b, "alice");
+    deliver(dir, M1, T0);
+    deliver(dir, M2, T0 + 1);
+    deliver(dir, M3, T0 + 2);
+    static const char *const words[] = {
+        "USER alice", "PASS Passw0rd", "USER CORP\\alice\\alice", "STAT", "LIST", "LIST 2",
+        "UIDL", "UIDL 3", "RETR 1", "RETR 2", "TOP 3 1", "DELE 1", "RSET", "NOOP", "CAPA",
+        "AUTH", "AUTH PLAIN", "AUTH PLAIN AGFsaWNlAFBhc3N3MHJk", "*", "APOP alice 00", "QUIT",
+        "LIST 99999999999999999999", "TOP 1 18446744073709551615", "\x01\x02", ".", "",
+    };
+    const char *personas[] = {"q189732", "exchange-5.0.1457.10", "exchange-5.5", "rfc1939"};
+    unsigned seed = 12345;
+    for (unsigned round = 0; round < 200; round++) {
+        struct tc c;
+        tc_open(&c, personas[round % 4], &b);
+        c.cfg.max_bad_commands = round % 3 ? 0 : 7;
+        char chunk[700];
+        for (unsigned k = 0; k < 40 && !pop3_session_closed(c.s); k++) {
+            size_t n = 0;
+            while (n < 500) {
+                seed = seed * 1103515245u + 12345u;
+                unsigned r = (seed >> 16) & 0x7fff;
+                if (r % 5 == 0) { /* raw noise, NULs and CRs included */
+                    size_t m = r % 40;
+                    for (size_t i = 0; i < m && n < sizeof chunk; i++) {
+                        seed = seed * 1103515245u + 12345u;
+                        chunk[n++] = (char)(seed >> 16);
+                    }
+                } else {
+                    const char *w = words[r % (sizeof words / sizeof words[0])];
+                    size_t wl = strlen(w);
+                    memcpy(chunk + n, w, wl);
+                    n += wl;
+                    const char *end = r % 3 ? "\r\n" : "\n";
+                    memcpy(chunk + n, end, strlen(end));
+                    n += strlen(end);
+                }
+            }
+            tc_sendn(&c, chunk, n);
+            CU_ASSERT(pop3_session_memory(c.s) <= 3 * POP3_OUT_CHUNK + 2 * POP3_IN_MAX);
+        }
+        /* every line ends in CRLF, none longer than 512 octets */
+        const char *o = tc_take(&c);
+        size_t linelen = 0;
+        bool ok = true;
+        for (const char *q = o; *q; q++) {
+            linelen++;
+            if (*q == '\n') {
+                ok &= q > o && q[-1] == '\r' && linelen <= 512;
+                linelen = 0;
+            }
+        }
+        ok &= linelen == 0;
+        CU_ASSERT_TRUE(ok);
+        tc_close(&c);
+    }
+    /* the soup did reach TRANSACTION and UPDATE, not only AUTHORIZATION */
+    CU_ASSERT_PTR_NOT_NULL(strstr(b.log.p, "logon alice 0 0\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(b.log.p, "close 0 2 "));
+    buf_free(&b.log);
+    unit_rmtree(root);
+}
+
 void suite_pop3_session(void)
 {
     UNIT_SUITE("pop3_session", UNIT_TEST(test_pop3_q189732_transcript),
@@ -817,5 +888,6 @@ void suite_pop3_session(void)
                UNIT_TEST(test_pop3_too_many_bad_commands), UNIT_TEST(test_pop3_autologout),
                UNIT_TEST(test_pop3_auth_plain), UNIT_TEST(test_pop3_apop),
                UNIT_TEST(test_pop3_pipelined), UNIT_TEST(test_pop3_capa),
-               UNIT_TEST(test_pop3_streaming_bounded), UNIT_TEST(test_pop3_idle_memory));
+               UNIT_TEST(test_pop3_streaming_bounded), UNIT_TEST(test_pop3_idle_memory),
+               UNIT_TEST(test_pop3_random_input));
 }
