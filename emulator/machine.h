@@ -67,14 +67,22 @@ struct machine {
 /* Creates a lone in-memory machine (no state directory) with a fresh SAM
  * (Administrator password admin_password) and the default policy of its OS
  * and role (policies/), on a virtual clock at CLOCK_DEFAULT_START.
- * Returns STATUS_SUCCESS, STATUS_INVALID_PARAMETER (bad name), STATUS_NO_MEMORY. */
+ * name and domain: 1-15 letters, digits, '-' or '_' (stored upper case);
+ * domain NULL/"" exactly for ROLE_STANDALONE; Windows XP cannot be a DC.
+ * The machine SID is derived from the name (reproducible). On a DC the SAM
+ * is the domain's (named after the domain, SID = the machine SID). Not
+ * booted (running = false).
+ * Returns STATUS_SUCCESS, STATUS_INVALID_PARAMETER (bad name, role/domain
+ * combination), STATUS_NO_MEMORY. */
 ntstatus machine_create(const char *name, enum osver os, enum machine_role role,
                         const char *domain, const char *admin_password, struct machine **out);
 /* Frees the machine and everything it owns. */
 void machine_free(struct machine *m);
 
 /* Creates the state directory dir for a new machine (fails with
- * STATUS_OBJECT_NAME_COLLISION if machine.conf exists there) and writes it. */
+ * STATUS_OBJECT_NAME_COLLISION if machine.conf exists there) and writes it:
+ * machine.conf (format at the top of machine.c), sam.txt, policy.inf (the
+ * default template) and eventlog/. Same parameter rules as machine_create. */
 ntstatus machine_init_dir(const char *dir, const char *name, enum osver os,
                           enum machine_role role, const char *domain,
                           const char *admin_password, struct machine **out);
@@ -126,7 +134,17 @@ void machine_note_sam_saved(struct machine *m);
  * (no dir) succeed without writing. Returns sam_save's status. */
 ntstatus machine_save_sam(struct machine *m);
 
-/* Writes the Security-log audit event for a logon outcome (logon.c calls it). */
+/* Makes a member server's SAM reflect its domain membership as NT's join
+ * does: DOMAIN\Domain Admins (domain_sid-512) in the local Administrators
+ * and DOMAIN\Domain Users (-513) in the local Users; then saves the SAM
+ * (machine_save_sam). STATUS_INVALID_PARAMETER when m is not a member
+ * server with its own SAM. Idempotent. */
+ntstatus machine_join_domain(struct machine *m, const struct sid *domain_sid);
+
+/* Writes the Security-log audit event for a logon outcome (logon.c calls it):
+ * source "Security", category Logon/Logoff (2), or Account Management (7)
+ * for 624-644; type Success Audit or Failure Audit. No-op without an event
+ * log. */
 void machine_audit(struct machine *m, uint32_t event_id, bool success, const char *user,
                    const char *description);
 
