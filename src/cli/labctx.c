@@ -1,6 +1,7 @@
 /* Opening the lab for a command, and finding its target machine. */
 #include "emulator/lab.h"
 #include "src/cli/cli.h"
+#include "src/exchange/exchange.h"
 
 struct lab *cli_lab(struct cli_ctx *ctx)
 {
@@ -19,6 +20,11 @@ struct lab *cli_lab(struct cli_ctx *ctx)
         ctx->lab = NULL;
         return NULL;
     }
+    /* Every machine knows the Exchange store's service image, so that a
+     * boot or `service start` outside the daemon runs it too (a malformed
+     * services.conf surfaces at boot with its file and line). */
+    for (size_t i = 0; i < lab_machine_count(ctx->lab); i++)
+        (void)exchange_register(lab_machine_at(ctx->lab, i));
     return ctx->lab;
 }
 

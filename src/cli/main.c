@@ -52,8 +52,10 @@ static const struct cli_command commands[] = {
      true},
     {"eventlog", cmd_eventlog, "eventlog [--log system|application|security] [--since N]", true},
     {"mailbox", cmd_mailbox, "mailbox add ALIAS --owner DOMAIN\\ACCOUNT | list", true},
+    /* Not forwarded: the files and stdin are the client's, and a delivery is
+     * a durable Maildir write the running store sees at the next logon. */
     {"mail", cmd_mail, "mail deliver ALIAS FILE...   (an RFC 5322 message per file, - for stdin)",
-     true},
+     false},
     {"up", cmd_up, "up [--listen ADDR:PORT] [--foreground]   serve the lab (POP3 + control socket)",
      false},
     {"down", cmd_down, "down   stop the daemon serving the lab", false},

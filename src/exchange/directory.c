@@ -286,8 +286,14 @@ int exchange_directory_load(const char *path, struct exchange_directory **out, c
 
 /* --- writing ------------------------------------------------------------------ */
 
+/* A value as written: bare unless it would not read back bare (edge
+ * spaces, a leading quote), then quoted with \" and \\ escapes. */
 static int put_quoted(struct buf *b, const char *key, const char *val)
 {
+    size_t n = strlen(val);
+    if (n && val[0] != '"' && val[0] != ' ' && val[0] != '\t' && val[n - 1] != ' ' &&
+        val[n - 1] != '\t')
+        return buf_printf(b, "%s = %s\n", key, val);
     int e = buf_printf(b, "%s = \"", key);
     for (const char *p = val; !e && *p; p++) {
         if (*p == '"' || *p == '\\')

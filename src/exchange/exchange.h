@@ -164,6 +164,11 @@ struct pop3_session *exchange_session_pop3(struct exchange_session *es);
 /* Drops the pop3 session (pop3_session_drop: no UPDATE unless it already
  * ran) and releases the store. NULL is fine. */
 void exchange_session_close(struct exchange_session *es);
+/* Whether the store this session was opened on still runs (false after
+ * its service stopped, even if a new instance started since): a server
+ * closes such connections, as a stopped Exchange service drops its
+ * clients. */
+bool exchange_session_store_running(const struct exchange_session *es);
 /* Heap bytes the session holds (pop3 session + this wrapper). */
 size_t exchange_session_memory(const struct exchange_session *es);
 

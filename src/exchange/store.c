@@ -440,3 +440,8 @@ size_t exchange_session_memory(const struct exchange_session *es)
 {
     return es ? sizeof *es + pop3_session_memory(es->pop3) : 0;
 }
+
+bool exchange_session_store_running(const struct exchange_session *es)
+{
+    return es && es->store->running;
+}

@@ -2,19 +2,67 @@
  * daemon: admin commands (rights, user, reboot, service, clock, ...) run
  * inside the daemon against its live machines. On POSIX it is a Unix-domain
  * socket LAB/ntlab.ctl, mode 0600 (owner-only). The wire format is owned by
- * src/net/control.c. (Contract between the CLI and the daemon.) */
+ * src/net/control.c. (Contract between the CLI and the daemon.)
+ *
+ * Wire format (all integers 32-bit big-endian):
+ *   request  = "NTLC" VERSION(1 byte = 1) BODYLEN body
+ *   body     = FLAGS (bit 0: a machine follows) [LEN machine] ARGC (LEN arg)*
+ *   response = "NTLR" VERSION(1 byte = 1) RC OUTLEN out ERRLEN err
+ * Bounds: body <= CONTROL_REQUEST_MAX, argc 1..CONTROL_ARGC_MAX, each
+ * string <= CONTROL_ARG_MAX bytes with no NUL; out and err <=
+ * CONTROL_OUTPUT_MAX each (the daemon cuts longer output and says so).
+ * Whoever connects must have the daemon's uid (SO_PEERCRED), besides the
+ * socket's 0600 mode. */
 #ifndef NTLAB_NET_CONTROL_H
 #define NTLAB_NET_CONTROL_H
+#include "src/lib/buf.h"
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
+
+#define CONTROL_SOCKET "ntlab.ctl"
+#define CONTROL_PIDFILE "ntlab.pid"
+#define CONTROL_REQUEST_MAX (256u * 1024u)
+#define CONTROL_ARGC_MAX 256u
+#define CONTROL_ARG_MAX 65536u
+#define CONTROL_OUTPUT_MAX (16u * 1024u * 1024u)
+#define CONTROL_TIMEOUT_MS 120000 /* a request's whole round trip */
 
 /* If a daemon serves the lab in labdir, sends the command (argv[0] is the
  * subcommand name, plus machine = the --machine value or NULL) to it,
  * copies what it printed to out and err, sets *rc to its exit code and
  * returns true. Returns false when no daemon serves the lab (no socket, or
- * nobody listening: a stale socket from a crash). A daemon that is there
+ * nobody listening: a stale socket from a crash, which is removed unless
+ * the lab's pid file is locked by a live daemon). A daemon that is there
  * but fails mid-request gives true with *rc = 1 and a message on err. */
 bool control_forward(const char *labdir, const char *machine, int argc, char **argv, FILE *out,
                      FILE *err, int *rc);
+
+/* --- the daemon's side -------------------------------------------------------- */
+
+/* Creates LAB/ntlab.ctl (mode 0600, listening, non-blocking, close-on-exec),
+ * replacing a stale socket file. Paths longer than sun_path are reached
+ * through /proc/self/fd. Returns 0 and *fd, or an errno value (err says). */
+int control_listen(const char *labdir, int *fd, char *err, size_t errlen);
+/* Removes LAB/ntlab.ctl. */
+void control_unlink(const char *labdir);
+
+struct control_request {
+    char *machine; /* NULL when none */
+    int argc;
+    char **argv; /* argv[argc] == NULL */
+};
+
+/* Parses a request from the bytes received so far. Returns 0 (complete: *req
+ * filled, owned by the caller, control_request_free), EAGAIN (need more
+ * bytes), EPROTO (malformed), E2BIG (over a bound) or ENOMEM. */
+int control_request_parse(const void *data, size_t len, struct control_request *req);
+void control_request_free(struct control_request *req);
+/* Appends a request (client side; exposed for tests). 0, E2BIG or ENOMEM. */
+int control_request_encode(struct buf *b, const char *machine, int argc, char *const *argv);
+/* Appends a response. Output past CONTROL_OUTPUT_MAX is cut with a note on
+ * err. 0 or ENOMEM. */
+int control_response_encode(struct buf *b, int rc, const char *out, size_t outlen,
+                            const char *err, size_t errlen);
 
 #endif

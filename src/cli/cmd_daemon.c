@@ -1,0 +1,144 @@
+/* ntlab up / down / status: the daemon serving a lab (src/net/daemon.h)
+ * and its control socket. */
+#include "emulator/lab.h"
+#include "emulator/scm.h"
+#include "src/cli/args.h"
+#include "src/cli/cli.h"
+#include "src/exchange/exchange.h"
+#include "src/lib/str.h"
+#include "src/net/control.h"
+#include "src/net/daemon.h"
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DOWN_WAIT_MS 30000
+
+/* Runs a forwarded admin command inside the daemon, against the live lab. */
+static int live_command(void *arg, struct lab *lab, const char *labdir, const char *machine,
+                        int argc, char **argv, FILE *out, FILE *err)
+{
+    (void)arg;
+    struct cli_ctx ctx = {.labdir = labdir, .machine = machine, .lab = lab, .live = true,
+                          .out = out, .err = err};
+    if (!cli_command_is_forwarded(argv[0]))
+        return cli_error(&ctx, CLI_USAGE, "'%s' does not run inside the daemon", argv[0]);
+    return cli_dispatch(&ctx, argc, argv);
+}
+
+int cmd_up(struct cli_ctx *ctx, int argc, char **argv)
+{
+    const char *listen[DAEMON_MAX_LISTEN];
+    struct daemon_config cfg = {.listen = listen, .command = live_command, .out = ctx->out};
+    struct args a;
+    args_init(&a, argc, argv, 1);
+    int k;
+    while ((k = args_next(&a))) {
+        if (k == 2)
+            return cli_error(ctx, CLI_USAGE, "up: unexpected argument '%s'", a.val);
+        if (strcmp(a.opt, "--foreground") == 0) {
+            cfg.foreground = true;
+            continue;
+        }
+        if (!args_value(&a))
+            return cli_error(ctx, CLI_USAGE, "up: %s needs a value", a.opt);
+        if (strcmp(a.opt, "--listen") == 0) {
+            if (cfg.nlisten == DAEMON_MAX_LISTEN)
+                return cli_error(ctx, CLI_USAGE, "up: at most %d --listen", DAEMON_MAX_LISTEN);
+            listen[cfg.nlisten++] = a.val;
+        } else if (strcmp(a.opt, "--max-connections") == 0) {
+            int64_t v;
+            if (str_to_i64(a.val, 1, 1000000, &v))
+                return cli_error(ctx, CLI_USAGE, "up: bad --max-connections '%s' (1-1000000)",
+                                 a.val);
+            cfg.max_connections = (size_t)v;
+        } else if (strcmp(a.opt, "--idle-timeout") == 0) {
+            int64_t v;
+            if (str_to_duration(a.val, &v) || v < 1 || v > 86400 * 7)
+                return cli_error(ctx, CLI_USAGE,
+                                 "up: bad --idle-timeout '%s' (e.g. 600, 10m; RFC 1939 wants at "
+                                 "least 10 minutes)", a.val);
+            cfg.idle_timeout = v;
+        } else {
+            return cli_error(ctx, CLI_USAGE, "up: unknown option '%s'", a.opt);
+        }
+    }
+    if (ctx->live)
+        return cli_error(ctx, CLI_USAGE, "up: the daemon is already running");
+    /* The daemon leaves its working directory: it needs the lab's absolute path. */
+    static char absdir[PATH_MAX];
+    if (!realpath(ctx->labdir, absdir))
+        return cli_error(ctx, CLI_FAIL, "up: %s: %s", ctx->labdir, strerror(errno));
+    if (ctx->lab)
+        cli_close(ctx);
+    ctx->labdir = absdir;
+    struct lab *lab = cli_lab(ctx);
+    if (!lab)
+        return CLI_FAIL;
+    cfg.labdir = absdir;
+    bool is_daemon;
+    int rc = daemon_up(lab, &cfg, ctx->err, &is_daemon);
+    return rc;
+}
+
+static int no_daemon(struct cli_ctx *ctx, const char *what)
+{
+    return cli_error(ctx, CLI_FAIL, "%s: no daemon serves %s (start one with 'ntlab -C %s up')",
+                     what, ctx->labdir, ctx->labdir);
+}
+
+int cmd_down(struct cli_ctx *ctx, int argc, char **argv)
+{
+    if (argc != 1)
+        return cli_error(ctx, CLI_USAGE, "usage: ntlab down");
+    if (ctx->live)
+        return cli_error(ctx, CLI_USAGE, "down: use the control socket");
+    long pid = daemon_pid(ctx->labdir);
+    int rc;
+    if (!control_forward(ctx->labdir, NULL, argc, argv, ctx->out, ctx->err, &rc))
+        return no_daemon(ctx, "down");
+    if (rc != CLI_OK)
+        return rc;
+    /* Wait until it has shut the machines down and released the lab. */
+    struct timespec step = {0, 20 * 1000 * 1000};
+    for (int waited = 0; waited < DOWN_WAIT_MS; waited += 20) {
+        if (!daemon_pid(ctx->labdir)) {
+            fprintf(ctx->out, "ntlab: stopped%s\n", pid ? "" : " (pid unknown)");
+            return CLI_OK;
+        }
+        nanosleep(&step, NULL);
+    }
+    return cli_error(ctx, CLI_FAIL, "down: the daemon (pid %ld) did not stop within %d s", pid,
+                     DOWN_WAIT_MS / 1000);
+}
+
+int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
+{
+    if (argc != 1)
+        return cli_error(ctx, CLI_USAGE, "usage: ntlab status");
+    if (ctx->live)
+        return cli_error(ctx, CLI_USAGE, "status: use the control socket");
+    int rc;
+    if (control_forward(ctx->labdir, ctx->machine, argc, argv, ctx->out, ctx->err, &rc))
+        return rc;
+    /* No daemon: what is configured, from disk. */
+    struct lab *lab = cli_lab(ctx);
+    if (!lab)
+        return CLI_FAIL;
+    fprintf(ctx->out, "daemon: not running (start it with 'ntlab -C %s up')\nmachines:\n",
+            ctx->labdir);
+    for (size_t i = 0; i < lab_machine_count(lab); i++) {
+        struct machine *m = lab_machine_at(lab, i);
+        fprintf(ctx->out, "  %-15s %-10s %-14s %-15s down\n", m->name, machine_role_name(m->role),
+                osver_display(m->os), m->domain[0] ? m->domain : "-");
+        for (size_t j = 0; m->scm && j < scm_count(m->scm); j++) {
+            struct scm_service *s = scm_at(m->scm, j);
+            fprintf(ctx->out, "    service %-18s %-8s %-8s %-14s %s\n", s->name, "stopped",
+                    scm_start_type_name(s->start), s->image, s->account);
+        }
+    }
+    return CLI_FAIL;
+}

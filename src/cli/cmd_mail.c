@@ -1,0 +1,216 @@
+/* ntlab mailbox ... and ntlab mail deliver ...: the Exchange store's
+ * mailbox directory and delivery (src/exchange/exchange.h). */
+#include "emulator/lab.h"
+#include "emulator/scm.h"
+#include "src/cli/args.h"
+#include "src/cli/cli.h"
+#include "src/exchange/exchange.h"
+#include "src/lib/buf.h"
+#include "src/lib/str.h"
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MESSAGE_MAX (64u * 1024u * 1024u) /* one delivered message */
+
+static bool has_store(struct machine *m)
+{
+    for (size_t i = 0; m->scm && i < scm_count(m->scm); i++)
+        if (str_ieq(scm_at(m->scm, i)->image, EXCHANGE_IMAGE))
+            return true;
+    return false;
+}
+
+/* --machine, else the lab's one machine with an Exchange store. */
+static struct machine *store_machine(struct cli_ctx *ctx, const char *what)
+{
+    if (ctx->machine)
+        return cli_machine(ctx);
+    struct lab *lab = cli_lab(ctx);
+    if (!lab)
+        return NULL;
+    struct machine *found = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < lab_machine_count(lab); i++) {
+        struct machine *m = lab_machine_at(lab, i);
+        if (!m->scm) {
+            char err[256];
+            (void)scm_attach(m, err, sizeof err);
+        }
+        if (has_store(m)) {
+            found = m;
+            n++;
+        }
+    }
+    if (n == 1)
+        return found;
+    if (n == 0 && lab_machine_count(lab) == 1)
+        return lab_machine_at(lab, 0);
+    cli_error(ctx, CLI_USAGE, "%s: %s; name it with --machine", what,
+              n ? "several machines run an Exchange store" : "no machine runs an Exchange store");
+    return NULL;
+}
+
+/* Messages in a Maildir's new/ and cur/, counted without its lock (a
+ * listing must not make a POP3 logon see the mailbox in use); -1 when it
+ * cannot be read. */
+static long count_messages(const char *maildir)
+{
+    long n = 0;
+    static const char *const sub[2] = {"new", "cur"};
+    for (int i = 0; i < 2; i++) {
+        char p[4200];
+        snprintf(p, sizeof p, "%s/%s", maildir, sub[i]);
+        DIR *d = opendir(p);
+        if (!d)
+            return -1;
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL)
+            if (e->d_name[0] != '.')
+                n++;
+        closedir(d);
+    }
+    return n;
+}
+
+static int mailbox_list(struct cli_ctx *ctx, struct machine *m)
+{
+    struct exchange_directory *d;
+    char err[512] = "";
+    int e = exchange_mailbox_list(m, &d, err, sizeof err);
+    if (e)
+        return cli_error(ctx, CLI_FAIL, "mailbox list: %s", err[0] ? err : strerror(e));
+    fprintf(ctx->out, "%-20s %-30s %-12s %s\n", "ALIAS", "OWNER", "MESSAGES", "OWNER SID");
+    for (size_t i = 0; i < exchange_directory_count(d); i++) {
+        const struct exchange_mailbox *mb = exchange_directory_at(d, i);
+        char path[4096], sid[SID_STR_MAX], count[24] = "-";
+        long n;
+        if (exchange_mailbox_path(m, mb->alias, path, sizeof path) == 0 &&
+            (n = count_messages(path)) >= 0)
+            snprintf(count, sizeof count, "%ld", n);
+        fprintf(ctx->out, "%-20s %-30s %-12s %s%s\n", mb->alias, mb->owner, count,
+                sid_str(&mb->owner_sid, sid), mb->has_secret ? "  (APOP secret set)" : "");
+    }
+    exchange_directory_free(d);
+    return CLI_OK;
+}
+
+int cmd_mailbox(struct cli_ctx *ctx, int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_error(ctx, CLI_USAGE, "usage: ntlab mailbox add ALIAS --owner DOMAIN\\ACCOUNT "
+                                         "[--apop-secret S] | list   [--machine M]");
+    if (strcmp(argv[1], "list") == 0) {
+        if (argc != 2)
+            return cli_error(ctx, CLI_USAGE, "usage: ntlab mailbox list [--machine M]");
+        struct machine *m = store_machine(ctx, "mailbox list");
+        return m ? mailbox_list(ctx, m) : CLI_FAIL;
+    }
+    if (strcmp(argv[1], "add") != 0)
+        return cli_error(ctx, CLI_USAGE, "mailbox: unknown subcommand '%s' (add, list)", argv[1]);
+    const char *alias = NULL, *owner = NULL, *secret = NULL;
+    struct args a;
+    args_init(&a, argc, argv, 2);
+    int k;
+    while ((k = args_next(&a))) {
+        if (k == 2) {
+            if (alias)
+                return cli_error(ctx, CLI_USAGE, "mailbox add: unexpected argument '%s'", a.val);
+            alias = a.val;
+            continue;
+        }
+        if (!args_value(&a))
+            return cli_error(ctx, CLI_USAGE, "mailbox add: %s needs a value", a.opt);
+        if (strcmp(a.opt, "--owner") == 0)
+            owner = a.val;
+        else if (strcmp(a.opt, "--apop-secret") == 0)
+            secret = a.val;
+        else
+            return cli_error(ctx, CLI_USAGE, "mailbox add: unknown option '%s'", a.opt);
+    }
+    if (!alias || !owner)
+        return cli_error(ctx, CLI_USAGE,
+                         "usage: ntlab mailbox add ALIAS --owner DOMAIN\\ACCOUNT [--apop-secret S]");
+    struct machine *m = store_machine(ctx, "mailbox add");
+    if (!m)
+        return CLI_FAIL;
+    char err[512] = "";
+    int e = exchange_mailbox_add(m, alias, owner, secret, err, sizeof err);
+    if (e)
+        return cli_error(ctx, e == EINVAL ? CLI_USAGE : CLI_FAIL, "mailbox add: %s",
+                         err[0] ? err : strerror(e));
+    struct exchange_directory *d;
+    const struct exchange_mailbox *mb = NULL;
+    if (exchange_mailbox_list(m, &d, NULL, 0) == 0) {
+        mb = exchange_directory_find(d, alias);
+        fprintf(ctx->out, "mailbox %s on %s owned by %s\n", alias, m->name, mb ? mb->owner : owner);
+        exchange_directory_free(d);
+    } else {
+        fprintf(ctx->out, "mailbox %s on %s owned by %s\n", alias, m->name, owner);
+    }
+    return CLI_OK;
+}
+
+/* Reads a whole file (or stdin for "-"), at most MESSAGE_MAX bytes. */
+static int slurp(const char *path, struct buf *b)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f)
+        return errno;
+    char tmp[65536];
+    size_t n;
+    int e = 0;
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) {
+        if (b->len + n > MESSAGE_MAX) {
+            e = EFBIG;
+            break;
+        }
+        if (buf_append(b, tmp, n)) {
+            e = ENOMEM;
+            break;
+        }
+    }
+    if (!e && ferror(f))
+        e = EIO;
+    if (f != stdin)
+        fclose(f);
+    return e;
+}
+
+int cmd_mail(struct cli_ctx *ctx, int argc, char **argv)
+{
+    if (argc < 4 || strcmp(argv[1], "deliver") != 0)
+        return cli_error(ctx, CLI_USAGE,
+                         "usage: ntlab mail deliver ALIAS FILE...   (- reads stdin) [--machine M]");
+    const char *alias = argv[2];
+    struct machine *m = store_machine(ctx, "mail deliver");
+    if (!m)
+        return CLI_FAIL;
+    int stdin_uses = 0;
+    for (int i = 3; i < argc; i++)
+        stdin_uses += strcmp(argv[i], "-") == 0;
+    if (stdin_uses > 1)
+        return cli_error(ctx, CLI_USAGE, "mail deliver: '-' (stdin) may be given once");
+    for (int i = 3; i < argc; i++) {
+        struct buf b = BUF_INIT;
+        int e = slurp(argv[i], &b);
+        if (e) {
+            buf_free(&b);
+            return cli_error(ctx, CLI_FAIL, "mail deliver: %s: %s", argv[i],
+                             e == EFBIG ? "message larger than 64 MiB" : strerror(e));
+        }
+        char name[256] = "";
+        e = exchange_deliver(m, alias, b.p ? b.p : "", b.len, name, sizeof name);
+        buf_free(&b);
+        if (e == ENOENT)
+            return cli_error(ctx, CLI_FAIL, "mail deliver: no mailbox '%s' on %s "
+                                            "(see 'ntlab mailbox list')", alias, m->name);
+        if (e)
+            return cli_error(ctx, CLI_FAIL, "mail deliver: %s to %s: %s", argv[i], alias,
+                             strerror(e));
+        fprintf(ctx->out, "delivered %s to %s on %s as %s\n", strcmp(argv[i], "-") ? argv[i] : "stdin",
+                alias, m->name, name);
+    }
+    return CLI_OK;
+}

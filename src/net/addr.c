@@ -1,0 +1,119 @@
+/* Listen addresses (addr.h). */
+#include "src/net/addr.h"
+#include "src/lib/str.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static int parse_port(const char *s, in_port_t *out)
+{
+    int64_t v;
+    if (!*s || str_to_i64(s, 1, 65535, &v))
+        return EINVAL;
+    *out = htons((in_port_t)v);
+    return 0;
+}
+
+int net_addr_parse(const char *spec, struct net_addr *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!spec || !*spec || strlen(spec) > 80)
+        return EINVAL;
+    char host[96];
+    const char *port;
+    if (spec[0] == '[') {
+        const char *close = strchr(spec, ']');
+        if (!close || close[1] != ':')
+            return EINVAL;
+        if (str_copyn(host, sizeof host, spec + 1, (size_t)(close - spec - 1)))
+            return EINVAL;
+        port = close + 2;
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&out->ss;
+        s6->sin6_family = AF_INET6;
+        if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1 || parse_port(port, &s6->sin6_port))
+            return EINVAL;
+        out->len = sizeof *s6;
+        return 0;
+    }
+    const char *colon = strrchr(spec, ':');
+    if (!colon) {
+        str_copy(host, sizeof host, NET_DEFAULT_ADDR);
+        port = spec;
+    } else {
+        if (str_copyn(host, sizeof host, spec, (size_t)(colon - spec)))
+            return EINVAL;
+        port = colon + 1;
+    }
+    if (str_ieq(host, "localhost"))
+        str_copy(host, sizeof host, "127.0.0.1");
+    else if (strcmp(host, "*") == 0)
+        str_copy(host, sizeof host, "0.0.0.0");
+    struct sockaddr_in *s4 = (struct sockaddr_in *)&out->ss;
+    s4->sin_family = AF_INET;
+    if (inet_pton(AF_INET, host, &s4->sin_addr) != 1 || parse_port(port, &s4->sin_port))
+        return EINVAL;
+    out->len = sizeof *s4;
+    return 0;
+}
+
+void net_sockaddr_format(const struct sockaddr *sa, socklen_t len, char *out, size_t n)
+{
+    char host[INET6_ADDRSTRLEN] = "?";
+    if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
+        snprintf(out, n, "%s:%u", host, (unsigned)ntohs(s4->sin_port));
+    } else if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
+        snprintf(out, n, "[%s]:%u", host, (unsigned)ntohs(s6->sin6_port));
+    } else {
+        snprintf(out, n, "?");
+    }
+}
+
+void net_addr_format(const struct net_addr *a, char *out, size_t n)
+{
+    net_sockaddr_format((const struct sockaddr *)&a->ss, a->len, out, n);
+}
+
+int net_listen_tcp(const struct net_addr *a, int *fdp, char *err, size_t errlen)
+{
+    char as[NET_ADDR_STR_MAX];
+    net_addr_format(a, as, sizeof as);
+    int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        int e = errno;
+        snprintf(err, errlen, "listen on %s: socket: %s", as, strerror(e));
+        return e;
+    }
+    int one = 1;
+    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (a->ss.ss_family == AF_INET6)
+        (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (bind(fd, (const struct sockaddr *)&a->ss, a->len) != 0) {
+        int e = errno;
+        in_port_t port = a->ss.ss_family == AF_INET
+                             ? ((const struct sockaddr_in *)&a->ss)->sin_port
+                             : ((const struct sockaddr_in6 *)&a->ss)->sin6_port;
+        if (e == EACCES && ntohs(port) < 1024)
+            snprintf(err, errlen,
+                     "listen on %s: %s (ports below 1024 need root or CAP_NET_BIND_SERVICE)",
+                     as, strerror(e));
+        else
+            snprintf(err, errlen, "listen on %s: %s", as, strerror(e));
+        close(fd);
+        return e;
+    }
+    if (listen(fd, 4096) != 0) {
+        int e = errno;
+        snprintf(err, errlen, "listen on %s: %s", as, strerror(e));
+        close(fd);
+        return e;
+    }
+    *fdp = fd;
+    return 0;
+}

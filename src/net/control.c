@@ -1,0 +1,418 @@
+#define _GNU_SOURCE /* O_PATH */
+/* The control channel (control.h): the wire format, the CLI's client side,
+ * and the socket setup of the daemon's side. */
+#include "src/net/control.h"
+#include "src/lib/filelock.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char req_magic[4] = {'N', 'T', 'L', 'C'};
+static const char resp_magic[4] = {'N', 'T', 'L', 'R'};
+#define VERSION 1u
+#define HEADER 9u /* magic, version, length */
+
+static int put_u32(struct buf *b, uint32_t v)
+{
+    unsigned char x[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 8), (unsigned char)v};
+    return buf_append(b, x, 4);
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static int put_str(struct buf *b, const char *s, size_t n)
+{
+    int e = put_u32(b, (uint32_t)n);
+    return e ? e : buf_append(b, s, n);
+}
+
+int control_request_encode(struct buf *b, const char *machine, int argc, char *const *argv)
+{
+    if (argc < 1 || (unsigned)argc > CONTROL_ARGC_MAX)
+        return E2BIG;
+    size_t body = 8 + (machine ? 4 + strlen(machine) : 0);
+    for (int i = 0; i < argc; i++) {
+        size_t n = strlen(argv[i]);
+        if (n > CONTROL_ARG_MAX)
+            return E2BIG;
+        body += 4 + n;
+    }
+    if (machine && strlen(machine) > CONTROL_ARG_MAX)
+        return E2BIG;
+    if (body > CONTROL_REQUEST_MAX)
+        return E2BIG;
+    int e = buf_append(b, req_magic, 4);
+    if (!e)
+        e = buf_putc(b, (char)VERSION);
+    if (!e)
+        e = put_u32(b, (uint32_t)body);
+    if (!e)
+        e = put_u32(b, machine ? 1u : 0u);
+    if (!e && machine)
+        e = put_str(b, machine, strlen(machine));
+    if (!e)
+        e = put_u32(b, (uint32_t)argc);
+    for (int i = 0; !e && i < argc; i++)
+        e = put_str(b, argv[i], strlen(argv[i]));
+    return e;
+}
+
+void control_request_free(struct control_request *req)
+{
+    if (!req)
+        return;
+    free(req->machine);
+    if (req->argv)
+        for (int i = 0; i < req->argc; i++)
+            free(req->argv[i]);
+    free(req->argv);
+    memset(req, 0, sizeof *req);
+}
+
+/* Reads one length-prefixed string from [*p, end). */
+static int take_str(const unsigned char **p, const unsigned char *end, char **out)
+{
+    if (end - *p < 4)
+        return EPROTO;
+    uint32_t n = get_u32(*p);
+    *p += 4;
+    if (n > CONTROL_ARG_MAX)
+        return E2BIG;
+    if ((size_t)(end - *p) < n || memchr(*p, 0, n))
+        return EPROTO;
+    char *s = malloc((size_t)n + 1);
+    if (!s)
+        return ENOMEM;
+    memcpy(s, *p, n);
+    s[n] = 0;
+    *p += n;
+    *out = s;
+    return 0;
+}
+
+int control_request_parse(const void *data, size_t len, struct control_request *req)
+{
+    const unsigned char *d = data;
+    memset(req, 0, sizeof *req);
+    size_t have = len < 4 ? len : 4;
+    if (memcmp(d, req_magic, have) != 0)
+        return EPROTO;
+    if (len < HEADER)
+        return EAGAIN;
+    if (d[4] != VERSION)
+        return EPROTO;
+    uint32_t body = get_u32(d + 5);
+    if (body > CONTROL_REQUEST_MAX)
+        return E2BIG;
+    if (len < HEADER + body)
+        return EAGAIN;
+    if (len > HEADER + body)
+        return EPROTO; /* one request per connection */
+    const unsigned char *p = d + HEADER, *end = p + body;
+    int e = 0;
+    if (end - p < 4)
+        return EPROTO;
+    uint32_t flags = get_u32(p);
+    p += 4;
+    if (flags & ~1u)
+        return EPROTO;
+    if (flags & 1u)
+        e = take_str(&p, end, &req->machine);
+    if (!e && end - p < 4)
+        e = EPROTO;
+    uint32_t argc = 0;
+    if (!e) {
+        argc = get_u32(p);
+        p += 4;
+        if (argc < 1)
+            e = EPROTO;
+        else if (argc > CONTROL_ARGC_MAX)
+            e = E2BIG;
+    }
+    if (!e) {
+        req->argv = calloc((size_t)argc + 1, sizeof *req->argv);
+        if (!req->argv)
+            e = ENOMEM;
+    }
+    for (uint32_t i = 0; !e && i < argc; i++) {
+        e = take_str(&p, end, &req->argv[i]);
+        if (!e)
+            req->argc = (int)i + 1;
+    }
+    if (!e && p != end)
+        e = EPROTO;
+    if (e)
+        control_request_free(req);
+    return e;
+}
+
+int control_response_encode(struct buf *b, int rc, const char *out, size_t outlen,
+                            const char *err, size_t errlen)
+{
+    static const char cut[] = "ntlab: (output cut at the control channel's limit)\n";
+    bool cut_out = outlen > CONTROL_OUTPUT_MAX;
+    if (cut_out)
+        outlen = CONTROL_OUTPUT_MAX;
+    if (errlen > CONTROL_OUTPUT_MAX - sizeof cut)
+        errlen = CONTROL_OUTPUT_MAX - sizeof cut, cut_out = true;
+    int e = buf_append(b, resp_magic, 4);
+    if (!e)
+        e = buf_putc(b, (char)VERSION);
+    if (!e)
+        e = put_u32(b, (uint32_t)rc);
+    if (!e)
+        e = put_str(b, out ? out : "", out ? outlen : 0);
+    if (!e)
+        e = put_u32(b, (uint32_t)(errlen + (cut_out ? sizeof cut - 1 : 0)));
+    if (!e && errlen)
+        e = buf_append(b, err, errlen);
+    if (!e && cut_out)
+        e = buf_append(b, cut, sizeof cut - 1);
+    return e;
+}
+
+/* --- addressing the socket ------------------------------------------------------ */
+
+/* Fills sa with LAB/ntlab.ctl; when the path is too long for sun_path, it
+ * goes through an O_PATH descriptor of the lab (*dirfd, to close after). */
+static int socket_addr(const char *labdir, const char *file, struct sockaddr_un *sa, int *dirfd)
+{
+    memset(sa, 0, sizeof *sa);
+    sa->sun_family = AF_UNIX;
+    *dirfd = -1;
+    int n = snprintf(sa->sun_path, sizeof sa->sun_path, "%s/%s", labdir, file);
+    if (n >= 0 && (size_t)n < sizeof sa->sun_path)
+        return 0;
+    *dirfd = open(labdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (*dirfd < 0)
+        return errno;
+    n = snprintf(sa->sun_path, sizeof sa->sun_path, "/proc/self/fd/%d/%s", *dirfd, file);
+    if (n < 0 || (size_t)n >= sizeof sa->sun_path) {
+        close(*dirfd);
+        *dirfd = -1;
+        return ENAMETOOLONG;
+    }
+    return 0;
+}
+
+static int path_of(const char *labdir, const char *file, char *out, size_t n)
+{
+    int k = snprintf(out, n, "%s/%s", labdir, file);
+    return k < 0 || (size_t)k >= n ? ENAMETOOLONG : 0;
+}
+
+void control_unlink(const char *labdir)
+{
+    char p[PATH_MAX];
+    if (path_of(labdir, CONTROL_SOCKET, p, sizeof p) == 0)
+        unlink(p);
+}
+
+/* Whether a live daemon holds the lab's pid-file lock. */
+static bool daemon_alive(const char *labdir)
+{
+    char p[PATH_MAX];
+    if (path_of(labdir, CONTROL_PIDFILE, p, sizeof p))
+        return false;
+    struct filelock l = {-1};
+    int e = filelock_acquire(&l, p, false);
+    if (e == 0) {
+        filelock_release(&l);
+        return false;
+    }
+    return e == EWOULDBLOCK || e == EAGAIN || e == EACCES;
+}
+
+int control_listen(const char *labdir, int *fdp, char *err, size_t errlen)
+{
+    struct sockaddr_un sa;
+    int dirfd;
+    int e = socket_addr(labdir, CONTROL_SOCKET, &sa, &dirfd);
+    if (e) {
+        snprintf(err, errlen, "control socket %s/%s: %s", labdir, CONTROL_SOCKET, strerror(e));
+        return e;
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        e = errno;
+        goto out;
+    }
+    unlink(sa.sun_path); /* the caller holds the pid-file lock: any socket here is stale */
+    /* Created owner-only from the start: no window with a wider mode. */
+    mode_t old = umask(0177);
+    int r = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+    e = errno;
+    umask(old);
+    if (r != 0 || chmod(sa.sun_path, 0600) != 0 || listen(fd, 64) != 0) {
+        if (r == 0)
+            e = errno;
+        close(fd);
+        fd = -1;
+    } else {
+        e = 0;
+    }
+out:
+    if (e)
+        snprintf(err, errlen, "control socket %s/%s: %s", labdir, CONTROL_SOCKET, strerror(e));
+    if (dirfd >= 0)
+        close(dirfd);
+    *fdp = fd;
+    return e;
+}
+
+/* --- the client ------------------------------------------------------------------ */
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for fd to become ready for ev before the deadline. */
+static int wait_fd(int fd, short ev, int64_t deadline)
+{
+    for (;;) {
+        int64_t left = deadline - now_ms();
+        if (left <= 0)
+            return ETIMEDOUT;
+        struct pollfd p = {fd, ev, 0};
+        int r = poll(&p, 1, (int)(left > INT_MAX ? INT_MAX : left));
+        if (r > 0)
+            return 0;
+        if (r < 0 && errno != EINTR)
+            return errno;
+    }
+}
+
+static int send_all(int fd, const char *p, size_t n, int64_t deadline)
+{
+    while (n) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        if (w > 0) {
+            p += w;
+            n -= (size_t)w;
+        } else if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
+            int e = wait_fd(fd, POLLOUT, deadline);
+            if (e)
+                return e;
+        } else {
+            return w < 0 ? errno : EPIPE;
+        }
+    }
+    return 0;
+}
+
+/* Reads until EOF (the daemon closes after its response). */
+static int recv_all(int fd, struct buf *b, int64_t deadline)
+{
+    char tmp[65536];
+    for (;;) {
+        ssize_t r = recv(fd, tmp, sizeof tmp, 0);
+        if (r > 0) {
+            if (b->len + (size_t)r > 2u * CONTROL_OUTPUT_MAX + 64)
+                return E2BIG;
+            if (buf_append(b, tmp, (size_t)r))
+                return ENOMEM;
+        } else if (r == 0) {
+            return 0;
+        } else if (errno == EAGAIN || errno == EINTR) {
+            int e = wait_fd(fd, POLLIN, deadline);
+            if (e)
+                return e;
+        } else {
+            return errno;
+        }
+    }
+}
+
+static bool decode_response(const struct buf *b, int *rc, FILE *out, FILE *err)
+{
+    const unsigned char *p = (const unsigned char *)b->p;
+    size_t n = b->len;
+    if (n < 13 || memcmp(p, resp_magic, 4) != 0 || p[4] != VERSION)
+        return false;
+    uint32_t code = get_u32(p + 5), ol = get_u32(p + 9);
+    if (ol > CONTROL_OUTPUT_MAX || n - 13 < ol + 4u)
+        return false;
+    uint32_t el = get_u32(p + 13 + ol);
+    if (el > CONTROL_OUTPUT_MAX || n - 17 - ol != el)
+        return false;
+    fwrite(p + 13, 1, ol, out);
+    fwrite(p + 17 + ol, 1, el, err);
+    fflush(out);
+    fflush(err);
+    *rc = (int)code;
+    return true;
+}
+
+bool control_forward(const char *labdir, const char *machine, int argc, char **argv, FILE *out,
+                     FILE *err, int *rc)
+{
+    struct sockaddr_un sa;
+    int dirfd;
+    if (socket_addr(labdir, CONTROL_SOCKET, &sa, &dirfd))
+        return false;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        if (dirfd >= 0)
+            close(dirfd);
+        return false;
+    }
+    int64_t deadline = now_ms() + CONTROL_TIMEOUT_MS;
+    int r = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+    int e = r == 0 ? 0 : errno;
+    if (e == EINPROGRESS || e == EAGAIN) {
+        /* A Unix socket with a full backlog: wait for the daemon. */
+        e = wait_fd(fd, POLLOUT, deadline);
+        socklen_t sl = sizeof e;
+        if (!e && getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &sl) != 0)
+            e = errno;
+    }
+    if (dirfd >= 0)
+        close(dirfd);
+    if (e) {
+        close(fd);
+        /* Nobody listening: a daemon that died. Remove its socket unless a
+         * live daemon holds the lab (it may be binding a new one). */
+        if (e == ECONNREFUSED && !daemon_alive(labdir))
+            control_unlink(labdir);
+        return false;
+    }
+    struct buf b = BUF_INIT;
+    e = control_request_encode(&b, machine, argc, argv);
+    if (e) {
+        buf_free(&b);
+        close(fd);
+        fprintf(err, "ntlab: command too long for the control channel (%s)\n", strerror(e));
+        *rc = 2;
+        return true;
+    }
+    e = send_all(fd, b.p, b.len, deadline);
+    buf_reset(&b);
+    if (!e) {
+        shutdown(fd, SHUT_WR);
+        e = recv_all(fd, &b, deadline);
+    }
+    close(fd);
+    if (e || !decode_response(&b, rc, out, err)) {
+        fprintf(err, "ntlab: the daemon serving %s failed during the request (%s)\n", labdir,
+                e ? strerror(e) : "malformed response");
+        *rc = 1;
+    }
+    buf_free(&b);
+    return true;
+}

@@ -1,0 +1,362 @@
+#define _GNU_SOURCE /* pipe2 */
+/* `ntlab up` (daemon.h): one daemon per lab (the locked pid file), the
+ * listeners' assignment to machines, booting, daemonizing with a readiness
+ * pipe, the log. */
+#include "src/net/daemon.h"
+#include "emulator/lab.h"
+#include "emulator/scm.h"
+#include "src/exchange/exchange.h"
+#include "src/lib/filelock.h"
+#include "src/lib/str.h"
+#include "src/net/control.h"
+#include "src/net/log.h"
+#include "src/net/server.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define WELCOME_FILE "welcome.txt" /* a lab's own words for `up --foreground` */
+#define WELCOME_MAX 8192u
+
+static int lab_path(const char *labdir, const char *file, char *out, size_t n)
+{
+    int k = snprintf(out, n, "%s/%s", labdir, file);
+    return k < 0 || (size_t)k >= n ? ENAMETOOLONG : 0;
+}
+
+long daemon_pid(const char *labdir)
+{
+    char p[PATH_MAX];
+    if (lab_path(labdir, CONTROL_PIDFILE, p, sizeof p))
+        return 0;
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    /* Held by a live daemon? (a lock test, not a take) */
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    bool held = fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+    char buf[32] = "";
+    ssize_t r = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (!held || r <= 0)
+        return 0;
+    buf[r] = 0;
+    char *nl = strchr(buf, '\n');
+    if (nl)
+        *nl = 0;
+    int64_t v;
+    return str_to_i64(buf, 1, INT32_MAX, &v) ? 0 : (long)v;
+}
+
+/* Whether m has a service that runs the Exchange store image. */
+static bool has_store(struct machine *m)
+{
+    for (size_t i = 0; m->scm && i < scm_count(m->scm); i++)
+        if (str_ieq(scm_at(m->scm, i)->image, EXCHANGE_IMAGE))
+            return true;
+    return false;
+}
+
+/* Which listener serves which machine: NAME=ADDR:PORT names one; a bare
+ * ADDR:PORT is the single store's; machines left over get 127.0.0.1:1110,
+ * 1111, ... in lab order. */
+static int plan_listeners(struct lab *lab, const struct daemon_config *cfg,
+                          struct server_listen *ls, size_t *nls, char *err, size_t errlen)
+{
+    struct machine *stores[LAB_MAX_MACHINES];
+    size_t ns = 0;
+    for (size_t i = 0; i < lab_machine_count(lab); i++)
+        if (has_store(lab_machine_at(lab, i)))
+            stores[ns++] = lab_machine_at(lab, i);
+    bool assigned[LAB_MAX_MACHINES] = {false};
+    *nls = 0;
+    for (size_t i = 0; i < cfg->nlisten; i++) {
+        const char *spec = cfg->listen[i], *eq = strchr(spec, '=');
+        struct machine *m = NULL;
+        if (eq) {
+            char name[MACHINE_NAME_MAX + 3];
+            if (str_copyn(name, sizeof name, spec, (size_t)(eq - spec))) {
+                snprintf(err, errlen, "--listen '%s': no such machine", spec);
+                return EINVAL;
+            }
+            const char *nm = name[0] == '\\' && name[1] == '\\' ? name + 2 : name;
+            m = lab_machine_find(lab, nm);
+            if (!m) {
+                snprintf(err, errlen, "--listen '%s': no machine '%s' in this lab", spec, nm);
+                return EINVAL;
+            }
+            spec = eq + 1;
+        } else {
+            if (ns == 0) {
+                snprintf(err, errlen, "--listen '%s': no machine of this lab has an Exchange "
+                                      "store (an msexchangeis service)", spec);
+                return EINVAL;
+            }
+            if (ns > 1) {
+                snprintf(err, errlen, "--listen '%s': this lab has %zu Exchange stores; name the "
+                                      "machine (--listen NAME=ADDR:PORT)", spec, ns);
+                return EINVAL;
+            }
+            m = stores[0];
+        }
+        size_t k = 0;
+        while (k < ns && stores[k] != m)
+            k++;
+        if (k == ns) {
+            snprintf(err, errlen, "--listen: %s has no Exchange store (an msexchangeis service)",
+                     m->name);
+            return EINVAL;
+        }
+        if (assigned[k]) {
+            snprintf(err, errlen, "--listen: %s is given twice", m->name);
+            return EINVAL;
+        }
+        if (net_addr_parse(spec, &ls[*nls].addr)) {
+            snprintf(err, errlen,
+                     "--listen '%s': expected ADDR:PORT (e.g. 127.0.0.1:1110, [::1]:110, 1110)",
+                     spec);
+            return EINVAL;
+        }
+        ls[*nls].m = m;
+        assigned[k] = true;
+        (*nls)++;
+    }
+    unsigned port = NET_DEFAULT_PORT;
+    for (size_t k = 0; k < ns; k++) {
+        if (assigned[k])
+            continue;
+        char spec[32];
+        snprintf(spec, sizeof spec, "%s:%u", NET_DEFAULT_ADDR, port++);
+        (void)net_addr_parse(spec, &ls[*nls].addr);
+        ls[*nls].m = stores[k];
+        (*nls)++;
+    }
+    return 0;
+}
+
+static void print_welcome(const char *labdir, FILE *f)
+{
+    char p[PATH_MAX];
+    if (lab_path(labdir, WELCOME_FILE, p, sizeof p))
+        return;
+    FILE *w = fopen(p, "r");
+    if (!w)
+        return;
+    char buf[WELCOME_MAX];
+    size_t n = fread(buf, 1, sizeof buf, w);
+    fclose(w);
+    fputc('\n', f);
+    fwrite(buf, 1, n, f);
+}
+
+/* What the user sees once the daemon serves. */
+static void ready_text(struct server *srv, const struct daemon_config *cfg, const char *labdir,
+                       FILE *f)
+{
+    fprintf(f, "ntlab: serving lab %s (pid %ld)%s\n", labdir, (long)getpid(),
+            cfg->foreground ? "; Ctrl-C stops it" : "; 'ntlab down' stops it");
+    server_print_listeners(srv, f);
+    if (cfg->foreground)
+        print_welcome(labdir, f);
+    fflush(f);
+}
+
+/* The daemon proper, in whichever process serves. ready_fd >= 0: the
+ * waiting parent's pipe (gets the ready text or the error, then EOF). */
+static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, int ready_fd,
+                 FILE *log)
+{
+    const char *labdir = lab_dir(lab);
+    char msg[PATH_MAX + 1024] = "", p[PATH_MAX];
+    struct filelock lock = {-1};
+    struct server *srv = NULL;
+    int rc = 1;
+    FILE *ready = ready_fd >= 0 ? fdopen(ready_fd, "w") : NULL;
+    if (ready_fd >= 0 && !ready)
+        close(ready_fd);
+    FILE *report = ready ? ready : err;
+
+    int e = lab_path(labdir, CONTROL_PIDFILE, p, sizeof p);
+    if (!e)
+        e = filelock_acquire(&lock, p, false);
+    if (e) {
+        long pid = daemon_pid(labdir);
+        if (e == EWOULDBLOCK || e == EAGAIN || e == EACCES)
+            snprintf(msg, sizeof msg, "a daemon (pid %ld) already serves %s", pid, labdir);
+        else
+            snprintf(msg, sizeof msg, "cannot lock %s: %s", p, strerror(e));
+        goto out;
+    }
+    char pidtext[32];
+    int pl = snprintf(pidtext, sizeof pidtext, "%ld\n", (long)getpid());
+    if (ftruncate(lock.fd, 0) != 0 || pwrite(lock.fd, pidtext, (size_t)pl, 0) != pl ||
+        fsync(lock.fd) != 0) {
+        snprintf(msg, sizeof msg, "cannot write %s: %s", p, strerror(errno));
+        goto out;
+    }
+
+    lab_clock_use_wall(lab);
+    for (size_t i = 0; i < lab_machine_count(lab); i++) {
+        struct machine *m = lab_machine_at(lab, i);
+        e = exchange_register(m);
+        if (e) {
+            snprintf(msg, sizeof msg, "%s: cannot register the Exchange store image: %s",
+                     m->name, e == EIO ? "services.conf is malformed" : strerror(e));
+            goto out;
+        }
+    }
+    struct server_listen ls[DAEMON_MAX_LISTEN];
+    size_t nls = 0;
+    if (plan_listeners(lab, cfg, ls, &nls, msg, sizeof msg))
+        goto out;
+    char berr[512] = "";
+    ntstatus st = lab_boot_all(lab, berr, sizeof berr);
+    if (st != STATUS_SUCCESS) {
+        const char *sym = nterr_status_symbol(st);
+        snprintf(msg, sizeof msg, "cannot boot the lab: %s", berr[0] ? berr : sym ? sym : "error");
+        goto out;
+    }
+    if (server_new(lab, cfg, ls, nls, log, &srv, msg, sizeof msg)) {
+        lab_shutdown_all(lab);
+        goto out;
+    }
+    for (size_t i = 0; i < lab_machine_count(lab); i++) {
+        struct machine *m = lab_machine_at(lab, i);
+        net_log(log, "%s booted: %s", m->name, m->running ? "running" : "down");
+        for (size_t j = 0; m->scm && j < scm_count(m->scm); j++) {
+            struct scm_service *svc = scm_at(m->scm, j);
+            net_log(log, "%s: service %s %s%s%s", m->name, svc->name,
+                    scm_state_name(svc->state), svc->last_error ? ": " : "",
+                    svc->last_error && nterr_win32_text(svc->last_error)
+                        ? nterr_win32_text(svc->last_error)
+                        : "");
+        }
+    }
+    ready_text(srv, cfg, labdir, ready ? ready : cfg->out ? cfg->out : stdout);
+    if (ready) {
+        fclose(ready); /* EOF: the parent returns */
+        ready = NULL;
+        report = err;
+    }
+    server_run(srv);
+    server_free(srv);
+    srv = NULL;
+    lab_shutdown_all(lab); /* 6006 on every machine; state is on disk already */
+    rc = 0;
+out:
+    if (msg[0] && report) {
+        fprintf(report, "%sntlab: up: %s\n", ready ? "!" : "", msg);
+        fflush(report);
+    }
+    if (ready)
+        fclose(ready);
+    if (lock.fd >= 0) {
+        if (rc == 0)
+            unlink(p);
+        filelock_release(&lock);
+    }
+    return rc;
+}
+
+/* The waiting parent: copies the daemon's ready text (or error) through. */
+static int wait_ready(int fd, FILE *out, FILE *err, pid_t child)
+{
+    FILE *in = fdopen(fd, "r");
+    if (!in) {
+        close(fd);
+        return 1;
+    }
+    char line[4096];
+    bool failed = false, any = false;
+    while (fgets(line, sizeof line, in)) {
+        any = true;
+        if (line[0] == '!') {
+            failed = true;
+            fputs(line + 1, err);
+        } else {
+            fputs(line, out);
+        }
+    }
+    fclose(in);
+    int status;
+    waitpid(child, &status, 0); /* the intermediate child exits at once */
+    if (!any) {
+        fprintf(err, "ntlab: up: the daemon exited before serving (see its log)\n");
+        return 1;
+    }
+    return failed ? 1 : 0;
+}
+
+int daemon_up(struct lab *lab, const struct daemon_config *cfg, FILE *err, bool *is_daemon)
+{
+    *is_daemon = false;
+    const char *labdir = lab_dir(lab);
+    long pid = daemon_pid(labdir);
+    if (pid) {
+        fprintf(err, "ntlab: up: a daemon (pid %ld) already serves %s\n", pid, labdir);
+        return 1;
+    }
+    if (cfg->foreground) {
+        *is_daemon = true;
+        return serve(lab, cfg, err, -1, stderr);
+    }
+    char logp[PATH_MAX];
+    if (lab_path(labdir, DAEMON_LOG, logp, sizeof logp)) {
+        fprintf(err, "ntlab: up: lab path too long\n");
+        return 1;
+    }
+    int pfd[2];
+    if (pipe2(pfd, O_CLOEXEC) != 0) {
+        fprintf(err, "ntlab: up: pipe: %s\n", strerror(errno));
+        return 1;
+    }
+    fflush(NULL);
+    pid_t c1 = fork();
+    if (c1 < 0) {
+        fprintf(err, "ntlab: up: fork: %s\n", strerror(errno));
+        close(pfd[0]);
+        close(pfd[1]);
+        return 1;
+    }
+    if (c1 > 0) {
+        close(pfd[1]);
+        return wait_ready(pfd[0], cfg->out ? cfg->out : stdout, err, c1);
+    }
+    /* First child: a new session, then fork again so the daemon is no
+     * session leader and can never regain a controlling terminal. */
+    close(pfd[0]);
+    *is_daemon = true;
+    if (setsid() < 0)
+        _exit(1);
+    pid_t c2 = fork();
+    if (c2 < 0)
+        _exit(1);
+    if (c2 > 0)
+        _exit(0);
+    umask(077);
+    FILE *log = fopen(logp, "a");
+    if (!log) {
+        dprintf(pfd[1], "!ntlab: up: cannot open %s: %s\n", logp, strerror(errno));
+        close(pfd[1]);
+        return 1;
+    }
+    setvbuf(log, NULL, _IOLBF, 0);
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (devnull >= 0) {
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        dup2(fileno(log), 2);
+        close(devnull);
+    }
+    if (chdir("/") != 0) {
+        /* the lab path is absolute (the caller made it so); "/" always exists */
+    }
+    int rc = serve(lab, cfg, log, pfd[1], log);
+    fclose(log);
+    return rc;
+}

@@ -1,0 +1,68 @@
+/* `ntlab up`: one process serving a lab. It switches the lab to wall time,
+ * registers the Exchange store image on every machine, boots them all, and
+ * then runs one epoll loop over
+ *   - a POP3 listener per machine that has an msexchangeis service,
+ *   - the POP3 connections (non-blocking, TCP_NODELAY, one engine session
+ *     each, input held back while the engine does not want it, autologout
+ *     by the engine's deadlines, swept once a second),
+ *   - the control socket LAB/ntlab.ctl (admin commands against the live
+ *     lab, `status`, `down`),
+ *   - SIGTERM/SIGINT/SIGHUP through a signalfd.
+ * A listener whose store is not running accepts and closes at once (the
+ * client sees the connection end without a greeting); connections of a
+ * store that stops are closed (no UPDATE), as a stopped Exchange service
+ * drops its clients. Past the connection limit new connections are closed
+ * the same way. Each session event is one log line (connect, logon outcome
+ * with its Win32 code, QUIT, autologout, drop); passwords never are.
+ *
+ * Shutdown (signal or `ntlab down`): the listeners close, every connection
+ * gets what output is already queued (best effort, non-blocking) and is
+ * dropped — a session that had sent QUIT has already run its UPDATE, since
+ * the engine runs UPDATE synchronously when QUIT arrives — then the
+ * machines shut down (events 6006) and the pid file and socket go. */
+#ifndef NTLAB_NET_DAEMON_H
+#define NTLAB_NET_DAEMON_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct lab;
+
+#define DAEMON_MAX_LISTEN 64
+#define DAEMON_DEFAULT_MAX_CONNECTIONS 16384u
+#define DAEMON_LOG "ntlab.log"
+
+/* Runs an admin command inside the daemon against the live lab: the CLI's
+ * dispatcher (src/net may not call src/cli). Returns the exit code; it
+ * must refuse commands that are not meant to run live. */
+typedef int (*daemon_command_fn)(void *arg, struct lab *lab, const char *labdir,
+                                 const char *machine, int argc, char **argv, FILE *out, FILE *err);
+
+struct daemon_config {
+    const char *labdir;         /* the lab (made absolute before daemonizing) */
+    const char *const *listen;  /* --listen specs: "ADDR:PORT" or "NAME=ADDR:PORT" */
+    size_t nlisten;
+    bool foreground;            /* log to stderr, no fork */
+    size_t max_connections;     /* 0 = DAEMON_DEFAULT_MAX_CONNECTIONS */
+    int64_t idle_timeout;       /* POP3 autologout seconds; 0 = the engine's default */
+    daemon_command_fn command;
+    void *command_arg;
+    /* Printed (foreground) or handed to the waiting parent (background)
+     * once serving: the listeners, and the lab's welcome text if any. */
+    FILE *out;
+};
+
+/* Serves the lab (already opened by the caller, not yet booted) until a
+ * signal or `ntlab down`. Without foreground it daemonizes first: the
+ * calling process waits until the daemon serves (or failed) and returns
+ * then; the daemon's own process returns when it stops (the caller must
+ * just exit). *is_daemon tells which one returned. Errors go to err.
+ * Returns an exit code: 0, or 1 (could not start: lab in use, bind
+ * failure, boot failure, ...). */
+int daemon_up(struct lab *lab, const struct daemon_config *cfg, FILE *err, bool *is_daemon);
+
+/* The pid of the daemon serving labdir (from its locked pid file), or 0. */
+long daemon_pid(const char *labdir);
+
+#endif

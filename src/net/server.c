@@ -1,0 +1,834 @@
+#define _GNU_SOURCE /* accept4, SO_PEERCRED, struct ucred */
+/* The daemon's event loop: POP3 listeners and connections, the control
+ * socket, signals (daemon.h). Level-triggered epoll; every socket is
+ * non-blocking; one read per readiness event, so no connection starves the
+ * others. */
+#include "src/net/server.h"
+#include "emulator/lab.h"
+#include "emulator/rights.h"
+#include "emulator/scm.h"
+#include "src/exchange/exchange.h"
+#include "src/lib/buf.h"
+#include "src/net/control.h"
+#include "src/net/log.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+enum kind { K_POP3_LISTEN = 1, K_POP3, K_CTL_LISTEN, K_CTL, K_SIGNAL };
+
+#define READ_CHUNK 4096u          /* one read per event; the engine buffers the rest */
+#define CTL_RECV_TIMEOUT_MS 30000 /* a control client must send its request by then */
+#define SWEEP_MS 1000             /* autologout and control timeouts are checked this often */
+
+struct listener {
+    uint8_t kind; /* K_POP3_LISTEN; every epoll target starts with its kind */
+    bool was_running; /* store state last seen, for the log */
+    int fd;
+    struct server *srv;
+    struct machine *m;
+    struct net_addr addr;
+    size_t nconns;
+};
+
+/* One POP3 connection: kept small; the engine session holds the rest. */
+struct conn {
+    uint8_t kind; /* K_POP3 */
+    uint32_t events; /* epoll interest now */
+    int fd;
+    uint32_t pend_len;
+    uint64_t id;
+    struct listener *l;
+    struct exchange_session *es;
+    char *pend; /* input the engine has not taken yet (NULL almost always) */
+    struct conn *prev, *next;
+};
+
+struct ctl {
+    uint8_t kind; /* K_CTL */
+    bool replied;
+    int fd;
+    int64_t deadline_ms;
+    struct buf in, out;
+    size_t sent;
+    struct ctl *prev, *next;
+};
+
+struct tag {
+    uint8_t kind; /* K_CTL_LISTEN, K_SIGNAL */
+    int fd;
+};
+
+struct server {
+    struct lab *lab;
+    const struct daemon_config *cfg;
+    FILE *log;
+    int ep;
+    struct tag sig, ctl_listen;
+    struct listener ls[DAEMON_MAX_LISTEN];
+    size_t nls;
+    struct conn *conns;
+    size_t nconns, max_conns;
+    struct ctl *ctls;
+    uint64_t next_id;
+    struct pop3_config pcfg;
+    int spare_fd; /* given up to accept-and-close when out of descriptors */
+    bool stopping;
+    bool recheck; /* a control command ran: look at the stores after the batch */
+    int64_t started;
+    uint64_t total_conns;
+};
+
+/* --- logging ------------------------------------------------------------------------ */
+
+#define logf_(s, ...) net_log((s)->log, __VA_ARGS__)
+
+/* Client-supplied text for a log line: printable ASCII, bounded. */
+static void clean(const char *in, char *out, size_t n)
+{
+    size_t j = 0;
+    for (size_t i = 0; in && in[i] && j + 1 < n; i++)
+        out[j++] = (unsigned char)in[i] >= 0x20 && (unsigned char)in[i] < 0x7f ? in[i] : '?';
+    out[j] = 0;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *outcome_name(enum pop3_outcome o)
+{
+    switch (o) {
+    case POP3_LOGIN_OK: return "OK";
+    case POP3_LOGIN_WIN32: return "FAILED";
+    case POP3_LOGIN_IN_USE: return "IN_USE";
+    case POP3_LOGIN_NO_MAILBOX: return "NO_MAILBOX";
+    case POP3_LOGIN_ACCESS_DENIED: return "ACCESS_DENIED";
+    default: return "SYSTEM_ERROR";
+    }
+}
+
+static const char *close_name(enum pop3_close_reason r)
+{
+    switch (r) {
+    case POP3_CLOSE_QUIT: return "QUIT";
+    case POP3_CLOSE_AUTOLOGOUT: return "autologout";
+    case POP3_CLOSE_BAD_COMMANDS: return "too many bad commands";
+    case POP3_CLOSE_DROPPED: return "dropped";
+    default: return "error";
+    }
+}
+
+static const char *state_name(enum pop3_state st)
+{
+    switch (st) {
+    case POP3_AUTHORIZATION: return "AUTHORIZATION";
+    case POP3_TRANSACTION: return "TRANSACTION";
+    case POP3_UPDATE: return "UPDATE";
+    default: return "CLOSED";
+    }
+}
+
+/* Session events from the engine, through the store: never a password. */
+static void on_event(void *arg, const struct pop3_event *ev)
+{
+    struct conn *c = arg;
+    struct server *s = c->l->srv;
+    if (ev->type == POP3_EV_LOGON) {
+        char user[160];
+        clean(ev->cred->user, user, sizeof user);
+        const struct pop3_login_result *r = ev->result;
+        if (r->outcome == POP3_LOGIN_OK)
+            logf_(s, "#%llu %s logon %s user=\"%s\": OK", (unsigned long long)c->id,
+                  c->l->m->name, ev->cred->mechanism, user);
+        else
+            logf_(s, "#%llu %s logon %s user=\"%s\": %s win32=%u%s%s", (unsigned long long)c->id,
+                  c->l->m->name, ev->cred->mechanism, user, outcome_name(r->outcome),
+                  (unsigned)r->win32, r->text[0] ? " " : "", r->text);
+        return;
+    }
+    if (ev->reason == POP3_CLOSE_QUIT && ev->state == POP3_UPDATE)
+        logf_(s, "#%llu QUIT: UPDATE removed %zu message(s)%s", (unsigned long long)c->id,
+              ev->removed, ev->not_removed ? ", some could not be removed" : "");
+    else
+        logf_(s, "#%llu session ended: %s in %s", (unsigned long long)c->id,
+              close_name(ev->reason), state_name(ev->state));
+}
+
+/* --- POP3 connections ---------------------------------------------------------------- */
+
+static void ep_mod(struct server *s, struct conn *c, uint32_t ev)
+{
+    if (c->events == ev)
+        return;
+    struct epoll_event e = {.events = ev, .data.ptr = c};
+    if (epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &e) == 0)
+        c->events = ev;
+}
+
+/* Ends a connection: the engine drops the session (no UPDATE unless it ran
+ * already) and the socket closes. */
+static void conn_close(struct server *s, struct conn *c, const char *why)
+{
+    if (why)
+        logf_(s, "#%llu %s", (unsigned long long)c->id, why);
+    exchange_session_close(c->es); /* may log through on_event: c still valid */
+    epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
+    close(c->fd);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        s->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->l->nconns--;
+    s->nconns--;
+    free(c->pend);
+    free(c);
+}
+
+/* Moves bytes between the engine and the socket as far as both allow, then
+ * sets the epoll interest. */
+static void conn_pump(struct server *s, struct conn *c)
+{
+    struct pop3_session *ps = exchange_session_pop3(c->es);
+    int64_t now = lab_clock_now(s->lab);
+    bool blocked = false;
+    for (;;) {
+        if (c->pend && !pop3_session_closed(ps) && pop3_session_want_input(ps)) {
+            size_t n = pop3_session_input(ps, c->pend, c->pend_len, now);
+            if (n >= c->pend_len) {
+                free(c->pend);
+                c->pend = NULL;
+                c->pend_len = 0;
+            } else if (n) {
+                memmove(c->pend, c->pend + n, c->pend_len - n);
+                c->pend_len -= (uint32_t)n;
+            }
+        }
+        size_t len;
+        const char *p = pop3_session_output(ps, &len);
+        if (!len)
+            break;
+        ssize_t w = send(c->fd, p, len, MSG_NOSIGNAL);
+        if (w > 0) {
+            pop3_session_consume(ps, (size_t)w, now);
+            continue;
+        }
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            blocked = true;
+            break;
+        }
+        conn_close(s, c, "connection lost while sending");
+        return;
+    }
+    if (pop3_session_closed(ps)) {
+        free(c->pend); /* bytes after the end are ignored */
+        c->pend = NULL;
+        c->pend_len = 0;
+        if (!blocked) {
+            conn_close(s, c, NULL);
+            return;
+        }
+    }
+    uint32_t ev = 0;
+    if (!pop3_session_closed(ps) && !c->pend && pop3_session_want_input(ps))
+        ev |= EPOLLIN | EPOLLRDHUP;
+    if (blocked)
+        ev |= EPOLLOUT;
+    ep_mod(s, c, ev);
+}
+
+static void conn_readable(struct server *s, struct conn *c)
+{
+    char buf[READ_CHUNK];
+    ssize_t r = recv(c->fd, buf, sizeof buf, 0);
+    if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR && errno != EWOULDBLOCK)) {
+        conn_close(s, c, r == 0 ? "client closed the connection" : "connection lost");
+        return;
+    }
+    if (r > 0) {
+        struct pop3_session *ps = exchange_session_pop3(c->es);
+        size_t n = pop3_session_input(ps, buf, (size_t)r, lab_clock_now(s->lab));
+        if (n < (size_t)r && !pop3_session_closed(ps)) {
+            /* The engine holds POP3_IN_MAX already: keep the rest until it
+             * wants more (reading stops meanwhile). */
+            c->pend = malloc((size_t)r - n);
+            if (!c->pend) {
+                conn_close(s, c, "out of memory");
+                return;
+            }
+            memcpy(c->pend, buf + n, (size_t)r - n);
+            c->pend_len = (uint32_t)((size_t)r - n);
+        }
+    }
+    conn_pump(s, c);
+}
+
+static void accept_pop3(struct server *s, struct listener *l)
+{
+    for (int k = 0; k < 64; k++) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        int fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if ((errno == EMFILE || errno == ENFILE) && s->spare_fd >= 0) {
+                /* Out of descriptors: free the spare to take the connection
+                 * off the queue and close it, so the loop does not spin. */
+                close(s->spare_fd);
+                fd = accept(l->fd, NULL, NULL);
+                if (fd >= 0)
+                    close(fd);
+                s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                logf_(s, "%s: connection refused: out of file descriptors", l->m->name);
+            }
+            return;
+        }
+        char peer[NET_ADDR_STR_MAX];
+        net_sockaddr_format((struct sockaddr *)&ss, sl, peer, sizeof peer);
+        bool running = exchange_running(l->m);
+        if (running != l->was_running) {
+            logf_(s, "%s: the Exchange store is %s", l->m->name, running ? "running" : "stopped");
+            l->was_running = running;
+        }
+        if (!running || s->nconns >= s->max_conns || s->stopping) {
+            logf_(s, "%s: connection from %s closed: %s", l->m->name, peer,
+                  !running ? "the Exchange store is not running" : "connection limit reached");
+            close(fd);
+            continue;
+        }
+        int one = 1;
+        /* pop3-facts §8: without it a reply written in pieces waits for the
+         * client's delayed ACK (Nagle). */
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        struct conn *c = calloc(1, sizeof *c);
+        if (!c) {
+            close(fd);
+            continue;
+        }
+        c->kind = K_POP3;
+        c->fd = fd;
+        c->l = l;
+        c->id = ++s->next_id;
+        const struct exchange_hooks hooks = {on_event, c};
+        int e = exchange_session_open(l->m, &s->pcfg, lab_clock_now(s->lab), c->id, &hooks,
+                                      &c->es);
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = c};
+        if (e == 0 && epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) != 0)
+            e = errno;
+        if (e) {
+            logf_(s, "%s: connection from %s closed: %s", l->m->name, peer, strerror(e));
+            exchange_session_close(c->es);
+            close(fd);
+            free(c);
+            continue;
+        }
+        c->events = ev.events;
+        c->next = s->conns;
+        if (s->conns)
+            s->conns->prev = c;
+        s->conns = c;
+        s->nconns++;
+        l->nconns++;
+        s->total_conns++;
+        char la[NET_ADDR_STR_MAX];
+        net_addr_format(&l->addr, la, sizeof la);
+        logf_(s, "#%llu connect from %s to %s (%s)", (unsigned long long)c->id, peer, la,
+              l->m->name);
+        conn_pump(s, c); /* the banner */
+    }
+}
+
+/* Connections whose store stopped are closed, as the stopped service
+ * drops its clients; listeners note the new state. */
+static void check_stores(struct server *s)
+{
+    for (size_t i = 0; i < s->nls; i++) {
+        bool running = exchange_running(s->ls[i].m);
+        if (running != s->ls[i].was_running) {
+            logf_(s, "%s: the Exchange store is %s", s->ls[i].m->name,
+                  running ? "running" : "stopped");
+            s->ls[i].was_running = running;
+        }
+    }
+    struct conn *c = s->conns, *next;
+    for (; c; c = next) {
+        next = c->next;
+        if (!exchange_session_store_running(c->es))
+            conn_close(s, c, "closed: its Exchange store stopped");
+    }
+}
+
+static void sweep(struct server *s)
+{
+    int64_t now = lab_clock_now(s->lab);
+    struct conn *c = s->conns, *next;
+    for (; c; c = next) {
+        next = c->next;
+        struct pop3_session *ps = exchange_session_pop3(c->es);
+        if (pop3_session_deadline(ps) <= now) {
+            pop3_session_tick(ps, now);
+            conn_pump(s, c);
+        }
+    }
+}
+
+size_t server_session_memory(struct server *s, size_t *nconns)
+{
+    size_t total = 0;
+    for (struct conn *c = s->conns; c; c = c->next)
+        total += sizeof *c + c->pend_len + exchange_session_memory(c->es);
+    if (nconns)
+        *nconns = s->nconns;
+    return total;
+}
+
+/* --- status --------------------------------------------------------------------------- */
+
+static void print_token(FILE *f, struct machine *m, const struct token *t)
+{
+    fprintf(f, "      token of %s\\%s (logon id %llu):\n", t->domain_name, t->user_name,
+            (unsigned long long)t->logon_id);
+    bool any = false;
+    for (unsigned i = 0; i < RI_COUNT; i++) {
+        if (!token_has_privilege(t, i))
+            continue;
+        unsigned attr = token_privilege_attributes(t, i);
+        fprintf(f, "        %-32s %-45s %s\n", rights_at(i)->name, rights_display(i, m->os),
+                attr & SE_PRIVILEGE_ENABLED
+                    ? (attr & SE_PRIVILEGE_ENABLED_BY_DEFAULT ? "Enabled by default" : "Enabled")
+                    : "Disabled");
+        any = true;
+    }
+    if (!any)
+        fprintf(f, "        (no privileges)\n");
+}
+
+void server_print_listeners(struct server *s, FILE *f)
+{
+    for (size_t i = 0; i < s->nls; i++) {
+        char a[NET_ADDR_STR_MAX];
+        net_addr_format(&s->ls[i].addr, a, sizeof a);
+        struct scm_service *svc = exchange_service(s->ls[i].m);
+        fprintf(f, "  POP3 %-22s %-15s store %s", a, s->ls[i].m->name,
+                svc ? "running" : "not running");
+        if (svc)
+            fprintf(f, " (%s as %s, persona %s)", svc->name, svc->account,
+                    s->ls[i].m->persona[0] ? s->ls[i].m->persona : EXCHANGE_DEFAULT_PERSONA);
+        fprintf(f, ", %zu session(s)\n", s->ls[i].nconns);
+    }
+    if (!s->nls)
+        fprintf(f, "  (no machine of this lab has an msexchangeis service: no POP3 listener)\n");
+}
+
+static void print_status(struct server *s, FILE *f)
+{
+    fprintf(f, "daemon: pid %ld serving %s, up %llds\n", (long)getpid(), lab_dir(s->lab),
+            (long long)((mono_ms() - s->started) / 1000));
+    fprintf(f, "machines:\n");
+    for (size_t i = 0; i < lab_machine_count(s->lab); i++) {
+        struct machine *m = lab_machine_at(s->lab, i);
+        fprintf(f, "  %-15s %-10s %-14s %-15s %s\n", m->name, machine_role_name(m->role),
+                osver_display(m->os), m->domain[0] ? m->domain : "-",
+                m->running ? "running" : "down");
+        for (size_t j = 0; m->scm && j < scm_count(m->scm); j++) {
+            struct scm_service *svc = scm_at(m->scm, j);
+            fprintf(f, "    service %-18s %-8s %-8s %-14s %s\n", svc->name,
+                    scm_state_name(svc->state), scm_start_type_name(svc->start), svc->image,
+                    svc->account);
+            if (svc->state == SCM_RUNNING) {
+                print_token(f, m, &svc->token);
+            } else if (svc->last_error) {
+                const char *t = nterr_win32_text(svc->last_error);
+                fprintf(f, "      last start failed: %u %s\n", (unsigned)svc->last_error,
+                        t ? t : "");
+            }
+        }
+    }
+    fprintf(f, "listeners:\n");
+    server_print_listeners(s, f);
+    size_t n;
+    size_t mem = server_session_memory(s, &n);
+    fprintf(f, "connections: %zu open (limit %zu), %llu since start, %zu bytes of session heap"
+               " (%zu per connection)\n",
+            n, s->max_conns, (unsigned long long)s->total_conns, mem, n ? mem / n : 0);
+}
+
+/* --- control connections ------------------------------------------------------------- */
+
+static void ctl_close(struct server *s, struct ctl *c)
+{
+    epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
+    close(c->fd);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        s->ctls = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    buf_free(&c->in);
+    buf_free(&c->out);
+    free(c);
+}
+
+static void ctl_flush(struct server *s, struct ctl *c)
+{
+    while (c->sent < c->out.len) {
+        ssize_t w = send(c->fd, c->out.p + c->sent, c->out.len - c->sent, MSG_NOSIGNAL);
+        if (w > 0) {
+            c->sent += (size_t)w;
+            continue;
+        }
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct epoll_event e = {.events = EPOLLOUT, .data.ptr = c};
+            epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &e);
+            return;
+        }
+        break;
+    }
+    ctl_close(s, c);
+}
+
+/* Runs one request and queues its response. */
+static void ctl_execute(struct server *s, struct ctl *c, struct control_request *req)
+{
+    char *out = NULL, *err = NULL;
+    size_t outlen = 0, errlen = 0;
+    FILE *fo = open_memstream(&out, &outlen), *fe = open_memstream(&err, &errlen);
+    int rc = 1;
+    if (fo && fe) {
+        const char *cmd = req->argv[0];
+        char who[64] = "";
+        if (req->machine)
+            clean(req->machine, who, sizeof who);
+        char line[128];
+        clean(cmd, line, sizeof line);
+        logf_(s, "control: %s%s%s", line, who[0] ? " --machine " : "", who);
+        if (strcmp(cmd, "status") == 0 && req->argc == 1) {
+            print_status(s, fo);
+            rc = 0;
+        } else if (strcmp(cmd, "down") == 0 && req->argc == 1) {
+            fprintf(fo, "ntlab: the daemon (pid %ld) serving %s is stopping\n", (long)getpid(),
+                    lab_dir(s->lab));
+            s->stopping = true;
+            rc = 0;
+        } else if (s->cfg->command) {
+            rc = s->cfg->command(s->cfg->command_arg, s->lab, lab_dir(s->lab), req->machine,
+                                 req->argc, req->argv, fo, fe);
+            /* A new machine gets the store image; reboots and service
+             * commands show in the stores. */
+            for (size_t i = 0; i < lab_machine_count(s->lab); i++)
+                (void)exchange_register(lab_machine_at(s->lab, i));
+            s->recheck = true; /* after the batch: it may close connections */
+        } else {
+            fprintf(fe, "ntlab: the daemon runs no admin commands\n");
+            rc = 2;
+        }
+    }
+    if (fo)
+        fclose(fo);
+    if (fe)
+        fclose(fe);
+    if (!fo || !fe || control_response_encode(&c->out, rc, out, out ? outlen : 0, err,
+                                              err ? errlen : 0)) {
+        free(out);
+        free(err);
+        ctl_close(s, c);
+        return;
+    }
+    free(out);
+    free(err);
+    c->replied = true;
+    ctl_flush(s, c);
+}
+
+static void ctl_readable(struct server *s, struct ctl *c)
+{
+    char buf[16384];
+    ssize_t r = recv(c->fd, buf, sizeof buf, 0);
+    if (r < 0 && (errno == EAGAIN || errno == EINTR || errno == EWOULDBLOCK))
+        return;
+    if (r <= 0 || c->in.len + (size_t)r > CONTROL_REQUEST_MAX + 64) {
+        ctl_close(s, c);
+        return;
+    }
+    if (buf_append(&c->in, buf, (size_t)r)) {
+        ctl_close(s, c);
+        return;
+    }
+    struct control_request req;
+    int e = control_request_parse(c->in.p, c->in.len, &req);
+    if (e == EAGAIN)
+        return;
+    if (e) {
+        logf_(s, "control: malformed request dropped (%s)", strerror(e));
+        ctl_close(s, c);
+        return;
+    }
+    struct epoll_event ev = {.events = 0, .data.ptr = c};
+    epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &ev);
+    ctl_execute(s, c, &req);
+    control_request_free(&req);
+}
+
+static void accept_ctl(struct server *s)
+{
+    for (int k = 0; k < 16; k++) {
+        int fd = accept4(s->ctl_listen.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            return;
+        struct ucred cr;
+        socklen_t sl = sizeof cr;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &sl) != 0 || cr.uid != geteuid()) {
+            logf_(s, "control: connection from another user refused");
+            close(fd);
+            continue;
+        }
+        struct ctl *c = calloc(1, sizeof *c);
+        if (!c) {
+            close(fd);
+            continue;
+        }
+        c->kind = K_CTL;
+        c->fd = fd;
+        c->deadline_ms = mono_ms() + CTL_RECV_TIMEOUT_MS;
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+        if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+            close(fd);
+            free(c);
+            continue;
+        }
+        c->next = s->ctls;
+        if (s->ctls)
+            s->ctls->prev = c;
+        s->ctls = c;
+    }
+}
+
+/* --- setup and the loop ---------------------------------------------------------------- */
+
+int server_new(struct lab *lab, const struct daemon_config *cfg, const struct server_listen *lsv,
+               size_t nls, FILE *log, struct server **out, char *err, size_t errlen)
+{
+    if (nls > DAEMON_MAX_LISTEN) {
+        snprintf(err, errlen, "too many listeners (at most %d)", DAEMON_MAX_LISTEN);
+        return EINVAL;
+    }
+    struct server *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return ENOMEM;
+    }
+    s->lab = lab;
+    s->cfg = cfg;
+    s->log = log;
+    s->ep = s->sig.fd = s->ctl_listen.fd = s->spare_fd = -1;
+    s->max_conns = cfg->max_connections ? cfg->max_connections : DAEMON_DEFAULT_MAX_CONNECTIONS;
+    s->started = mono_ms();
+    pop3_config_default(&s->pcfg);
+    if (cfg->idle_timeout > 0)
+        s->pcfg.idle_timeout = cfg->idle_timeout;
+    for (size_t i = 0; i < DAEMON_MAX_LISTEN; i++)
+        s->ls[i].fd = -1;
+    int e = 0;
+    s->ep = epoll_create1(EPOLL_CLOEXEC);
+    if (s->ep < 0) {
+        e = errno;
+        snprintf(err, errlen, "epoll: %s", strerror(e));
+        goto fail;
+    }
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    s->sig.kind = K_SIGNAL;
+    s->sig.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &s->sig};
+    if (s->sig.fd < 0 || epoll_ctl(s->ep, EPOLL_CTL_ADD, s->sig.fd, &ev) != 0) {
+        e = errno;
+        snprintf(err, errlen, "signalfd: %s", strerror(e));
+        goto fail;
+    }
+    for (size_t i = 0; i < nls; i++) {
+        struct listener *l = &s->ls[i];
+        l->kind = K_POP3_LISTEN;
+        l->srv = s;
+        l->m = lsv[i].m;
+        l->addr = lsv[i].addr;
+        l->was_running = exchange_running(l->m);
+        e = net_listen_tcp(&l->addr, &l->fd, err, errlen);
+        if (e)
+            goto fail;
+        s->nls++;
+        ev = (struct epoll_event){.events = EPOLLIN, .data.ptr = l};
+        if (epoll_ctl(s->ep, EPOLL_CTL_ADD, l->fd, &ev) != 0) {
+            e = errno;
+            snprintf(err, errlen, "epoll: %s", strerror(e));
+            goto fail;
+        }
+    }
+    s->ctl_listen.kind = K_CTL_LISTEN;
+    e = control_listen(lab_dir(lab), &s->ctl_listen.fd, err, errlen);
+    if (e)
+        goto fail;
+    ev = (struct epoll_event){.events = EPOLLIN, .data.ptr = &s->ctl_listen};
+    if (epoll_ctl(s->ep, EPOLL_CTL_ADD, s->ctl_listen.fd, &ev) != 0) {
+        e = errno;
+        snprintf(err, errlen, "epoll: %s", strerror(e));
+        goto fail;
+    }
+    s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    *out = s;
+    return 0;
+fail:
+    server_free(s);
+    return e ? e : EIO;
+}
+
+void server_run(struct server *s)
+{
+    struct epoll_event evs[256];
+    int64_t next_sweep = mono_ms() + SWEEP_MS;
+    while (!s->stopping) {
+        int64_t left = next_sweep - mono_ms();
+        int n = epoll_wait(s->ep, evs, 256, left < 0 ? 0 : (int)left);
+        if (n < 0 && errno != EINTR) {
+            logf_(s, "epoll_wait: %s", strerror(errno));
+            break;
+        }
+        for (int i = 0; i < n; i++) {
+            uint8_t kind = *(uint8_t *)evs[i].data.ptr;
+            void *p = evs[i].data.ptr;
+            switch (kind) {
+            case K_POP3_LISTEN:
+                accept_pop3(s, p);
+                break;
+            case K_POP3: {
+                struct conn *c = p;
+                /* Only this connection's own handlers close it, and each
+                 * fd appears once per epoll_wait: no event of this batch
+                 * names a freed connection (closing many at once waits
+                 * for the end of the batch: recheck, sweep). */
+                if (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+                    conn_readable(s, c);
+                else if (evs[i].events & EPOLLOUT)
+                    conn_pump(s, c);
+                break;
+            }
+            case K_CTL_LISTEN:
+                accept_ctl(s);
+                break;
+            case K_CTL: {
+                struct ctl *c = p;
+                if (c->replied)
+                    ctl_flush(s, c);
+                else
+                    ctl_readable(s, c);
+                break;
+            }
+            case K_SIGNAL: {
+                struct signalfd_siginfo si;
+                while (read(s->sig.fd, &si, sizeof si) == (ssize_t)sizeof si) {
+                    logf_(s, "signal %s: stopping", strsignal((int)si.ssi_signo));
+                    s->stopping = true;
+                }
+                break;
+            }
+            default:
+                break;
+            }
+        }
+        if (s->recheck) {
+            s->recheck = false;
+            check_stores(s);
+        }
+        if (mono_ms() >= next_sweep) {
+            sweep(s);
+            int64_t now = mono_ms();
+            struct ctl *c = s->ctls, *next;
+            for (; c; c = next) {
+                next = c->next;
+                if (now >= c->deadline_ms) /* a silent or stuck control client */
+                    ctl_close(s, c);
+            }
+            next_sweep = now + SWEEP_MS;
+        }
+    }
+    /* Shutdown: stop accepting; send what each connection already has
+     * queued (best effort), then drop it: no UPDATE for sessions that had
+     * not sent QUIT. Control replies (the `down` answer) get a moment. */
+    for (size_t i = 0; i < s->nls; i++) {
+        epoll_ctl(s->ep, EPOLL_CTL_DEL, s->ls[i].fd, NULL);
+        close(s->ls[i].fd);
+        s->ls[i].fd = -1;
+    }
+    epoll_ctl(s->ep, EPOLL_CTL_DEL, s->ctl_listen.fd, NULL);
+    epoll_ctl(s->ep, EPOLL_CTL_DEL, s->sig.fd, NULL);
+    size_t dropped = s->nconns;
+    while (s->conns) {
+        struct conn *c = s->conns;
+        size_t len;
+        const char *p = pop3_session_output(exchange_session_pop3(c->es), &len);
+        if (len)
+            (void)send(c->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        conn_close(s, c, "closed: the daemon is stopping");
+    }
+    int64_t until = mono_ms() + 2000;
+    while (s->ctls && mono_ms() < until) {
+        int n = epoll_wait(s->ep, evs, 256, 100);
+        for (int i = 0; i < n; i++) {
+            struct ctl *c = evs[i].data.ptr;
+            if (c->kind == K_CTL && c->replied)
+                ctl_flush(s, c);
+        }
+    }
+    while (s->ctls)
+        ctl_close(s, s->ctls);
+    logf_(s, "stopped: %zu connection(s) closed", dropped);
+}
+
+void server_free(struct server *s)
+{
+    if (!s)
+        return;
+    while (s->conns)
+        conn_close(s, s->conns, NULL);
+    while (s->ctls)
+        ctl_close(s, s->ctls);
+    for (size_t i = 0; i < DAEMON_MAX_LISTEN; i++)
+        if (s->ls[i].fd >= 0)
+            close(s->ls[i].fd);
+    if (s->ctl_listen.fd >= 0) {
+        close(s->ctl_listen.fd);
+        control_unlink(lab_dir(s->lab));
+    }
+    if (s->sig.fd >= 0)
+        close(s->sig.fd);
+    if (s->spare_fd >= 0)
+        close(s->spare_fd);
+    if (s->ep >= 0)
+        close(s->ep);
+    free(s);
+}
