@@ -44,7 +44,9 @@ struct token {
 /* Builds a token from a user SID and group SIDs (Everyone and the logon-type
  * SID are added here, duplicates dropped) and the privileges among `rights`
  * (logon rights are dropped). SeChangeNotifyPrivilege is enabled by default,
- * others held but disabled. STATUS_NO_MEMORY when more than TOKEN_MAX_GROUPS. */
+ * others held but disabled. Names longer than TOKEN_NAME_MAX-1 are cut.
+ * STATUS_NO_MEMORY when more than TOKEN_MAX_GROUPS; STATUS_INVALID_PARAMETER
+ * for a type outside enum logon_type. logon_id is left 0 (logon.c sets it). */
 ntstatus token_build(struct token *t, const struct sid *user, const struct sid *groups,
                      size_t ngroups, rights_mask rights, enum logon_type type,
                      const char *domain_name, const char *user_name, int64_t now);
@@ -57,7 +59,8 @@ bool token_privilege_enabled(const struct token *t, unsigned right_index);
 /* SE_PRIVILEGE_* attributes of a held privilege (0 when not held). */
 unsigned token_privilege_attributes(const struct token *t, unsigned right_index);
 /* AdjustTokenPrivileges for one privilege: STATUS_SUCCESS, or
- * STATUS_NOT_ALL_ASSIGNED when the token does not hold it. */
+ * STATUS_NOT_ALL_ASSIGNED when the token does not hold it (also for a logon
+ * right or an index out of range). */
 ntstatus token_adjust(struct token *t, unsigned right_index, bool enable);
 bool token_is_member(const struct token *t, const struct sid *sid); /* user or group */
 /* All SIDs (user first, then groups) into out (capacity max); returns count. */
