@@ -89,6 +89,8 @@ test: deps-test
 	$(MAKE) $(BUILD)/unit-san $(BUILD)/ntlab-san
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/unit-san
 	$(MAKE) scenario-test NTLAB=$(BUILD)/ntlab-san
+	$(MAKE) fuzz-replay
+	$(MAKE) fuzz
 	@echo "make test: all suites passed"
 
 unit: $(BUILD)/unit
@@ -104,6 +106,51 @@ scenario-test: $(NTLAB)
 	  $(NTLAB) run tests/scenarios; else echo "scenarios: none yet"; fi
 e2e-test: $(BUILD)/ntlab
 	@tests/e2e/run.sh $(abspath $(BUILD)/ntlab)
+
+# --- fuzzing (tests/fuzz/, see tests/fuzz/README.md) ---------------------------
+# Each tests/fuzz/fuzz_NAME.c is a libFuzzer target; the library is built a
+# third time with coverage instrumentation (-fsanitize=fuzzer-no-link) plus
+# ASan+UBSan. `make fuzz` runs every target for FUZZ_SECONDS, FUZZ_JOBS at a
+# time, starting from tests/fuzz/corpus/NAME (new inputs go to
+# $(BUILD)/fuzz/work/NAME, the repository is never written). `make
+# fuzz-replay` runs the stored corpora and regression inputs through the
+# targets in the ordinary sanitizer build, without libFuzzer.
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
+FUZZFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=all
+FUZZ_OBJS := $(LIB_SRCS:%.c=$(BUILD)/fuzzobj/%.o) $(BUILD)/fuzzobj/gen/embedded.o
+
+$(BUILD)/fuzzobj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CLANG) $(CSTD) $(WARN) $(FUZZFLAGS) -I. -I$(BUILD)/gen -MMD -MP -c $< -o $@
+$(BUILD)/fuzzobj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(@D)
+	$(CLANG) $(CSTD) $(WARN) $(FUZZFLAGS) -I. -I$(BUILD)/gen -c $< -o $@
+$(BUILD)/libntlab-fuzz.a: $(FUZZ_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+$(BUILD)/fuzz/%: $(BUILD)/fuzzobj/tests/fuzz/fuzz_%.o $(BUILD)/fuzzobj/tests/fuzz/fuzzlib.o \
+                 $(BUILD)/libntlab-fuzz.a
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+$(BUILD)/fuzz-replay/%: $(BUILD)/san/tests/fuzz/fuzz_%.o $(BUILD)/san/tests/fuzz/fuzzlib.o \
+                        $(BUILD)/san/tests/fuzz/replay.o $(BUILD)/libntlab-san.a
+	@mkdir -p $(@D)
+	$(CLANG) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+
+.PHONY: fuzz fuzz-build fuzz-replay
+.PRECIOUS: $(BUILD)/fuzzobj/tests/fuzz/%.o $(BUILD)/san/tests/fuzz/%.o
+fuzz-build: $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
+fuzz: deps-test fuzz-build
+	@tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_NAMES)
+fuzz-replay: $(FUZZ_NAMES:%=$(BUILD)/fuzz-replay/%)
+	@for t in $(FUZZ_NAMES); do \
+	  set -- tests/fuzz/corpus/$$t; [ -d tests/fuzz/regress/$$t ] && set -- "$$@" tests/fuzz/regress/$$t; \
+	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/fuzz-replay/$$t "$$@" || exit 1; \
+	done
 
 bench: all $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 	@for b in $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%); do echo "== $$b"; $$b || exit 1; done

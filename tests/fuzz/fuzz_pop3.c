@@ -1,0 +1,349 @@
+/* The POP3 engine fed arbitrary client bytes, over a real Maildir, in every
+ * state: the backend logs on "fuzz"/"pass" (USER/PASS, AUTH PLAIN, or APOP
+ * with the secret "tanstaaf"), so TRANSACTION and UPDATE are reachable.
+ *
+ * Input layout: byte 0 picks the persona (bits 0-1), whether output is
+ * drained after every chunk or only when the engine stops taking input
+ * (bit 2: pipelining with a slow reader), whether the transport consumes
+ * the output a few bytes at a time (bit 3: partial writes), and whether bad commands ever
+ * close the session (bit 4). Byte 1 is the chunk size in which the rest
+ * is delivered (1-256). The rest is what the client sends; time advances
+ * one second per chunk, and the session ends with an autologout tick when
+ * it is still open (bit 5) or a dropped connection.
+ *
+ * Properties checked on every input:
+ *  - no deadlock: with its output drained, the engine takes input;
+ *  - the engine's memory stays bounded (pop3_session_memory);
+ *  - every LF sent is preceded by CR; the session ends in bounded output;
+ *  - events never carry a password;
+ *  - messages are removed only by a QUIT that reached UPDATE, and exactly
+ *    the count that QUIT reports; a dropped or timed-out session removes
+ *    nothing;
+ *  - the maildrop lock is released when the session ends.
+ * Removed messages are restored before the next input, so every input
+ * starts from the same maildrop. */
+#include "src/lib/buf.h"
+#include "src/pop3/pop3.h"
+#include "tests/fuzz/fuzz.h"
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define T0 899283600LL
+#define NONCE 42
+#define HOST "fuzzhost"
+#define MEM_BOUND (256u * 1024u) /* far above what a session needs */
+
+struct msg {
+    const char *sub; /* "new" or "cur" */
+    char name[128];
+    char *data;
+    size_t len;
+};
+
+static struct {
+    char dir[PATH_MAX];  /* the Maildir "fuzz" */
+    char busy[PATH_MAX]; /* a Maildir held locked: logon gets IN_USE */
+    struct maildrop *busy_md;
+    struct persona *personas[4];
+    struct msg msgs[9];
+    size_t nmsgs;
+} G;
+
+/* --- the backend ------------------------------------------------------------ */
+
+struct run {
+    bool quit_update; /* a QUIT reached UPDATE */
+    size_t removed, not_removed;
+    unsigned closes;
+};
+
+static void open_box(const struct pop3_credentials *c, struct pop3_login_result *r)
+{
+    const char *dir = strcmp(c->mailbox, "fuzz") == 0   ? G.dir
+                      : strcmp(c->mailbox, "busy") == 0 ? G.busy
+                                                        : NULL;
+    if (!dir) {
+        r->outcome = POP3_LOGIN_NO_MAILBOX;
+        return;
+    }
+    int rc = maildrop_open(dir, &r->maildrop);
+    r->outcome = rc == 0 ? POP3_LOGIN_OK : rc == EBUSY ? POP3_LOGIN_IN_USE : POP3_LOGIN_SYSTEM_ERROR;
+}
+
+static void be_login(void *arg, const struct pop3_credentials *c, struct pop3_login_result *r)
+{
+    (void)arg;
+    if (!c->password || !c->account || !*c->account || !c->mailbox || !c->domain)
+        fuzz_fail("login without the credentials the contract promises");
+    if (strcmp(c->password, "denied") == 0) {
+        r->outcome = POP3_LOGIN_ACCESS_DENIED;
+        return;
+    }
+    if (strcmp(c->password, "crlf") == 0) {
+        /* a backend text that would break the line if sent as is */
+        r->outcome = POP3_LOGIN_WIN32;
+        r->win32 = 1314;
+        snprintf(r->text, sizeof r->text, "A required privilege\r\nis not held.\r\n");
+        return;
+    }
+    if (strcmp(c->password, "pass") != 0) {
+        r->outcome = POP3_LOGIN_WIN32;
+        r->win32 = 1326;
+        snprintf(r->text, sizeof r->text, "Logon failure: unknown user name or bad password.");
+        return;
+    }
+    open_box(c, r);
+}
+
+static void be_login_apop(void *arg, const struct pop3_credentials *c,
+                          struct pop3_login_result *r)
+{
+    (void)arg;
+    if (c->password || !c->apop_timestamp || !c->apop_digest)
+        fuzz_fail("APOP credentials not as the contract says");
+    if (!pop3_apop_check(c->apop_timestamp, "tanstaaf", c->apop_digest)) {
+        r->outcome = POP3_LOGIN_WIN32;
+        r->win32 = 1326;
+        snprintf(r->text, sizeof r->text, "Logon failure: unknown user name or bad password.");
+        return;
+    }
+    open_box(c, r);
+}
+
+static void be_event(void *arg, const struct pop3_event *ev)
+{
+    struct run *R = arg;
+    if (ev->type == POP3_EV_LOGON) {
+        if (ev->cred->password)
+            fuzz_fail("a logon event carries the password");
+        return;
+    }
+    R->closes++;
+    if (ev->reason == POP3_CLOSE_QUIT && ev->state == POP3_UPDATE) {
+        R->quit_update = true;
+        R->removed = ev->removed;
+        R->not_removed = ev->not_removed;
+    } else if (ev->removed || ev->not_removed) {
+        fuzz_fail("a session closed without UPDATE reports removals");
+    }
+}
+
+static const struct pop3_backend backend = {be_login, be_login_apop, be_event};
+
+/* --- the maildrop ---------------------------------------------------------- */
+
+static void msg_path(const struct msg *m, char *out, size_t n)
+{
+    snprintf(out, n, "%s/%s/%s", G.dir, m->sub, m->name);
+}
+
+static void add_msg(const char *sub, const char *name, const char *data, size_t len)
+{
+    struct msg *m = &G.msgs[G.nmsgs++];
+    m->sub = sub;
+    /* big messages carry Courier's size fields, so that the scan at logon
+     * trusts them instead of reading the file (the small ones are read) */
+    if (len > 4096)
+        snprintf(m->name, sizeof m->name, "%s,S=%zu,W=%llu", name, len,
+                 (unsigned long long)maildrop_sent_size(data, len));
+    else
+        snprintf(m->name, sizeof m->name, "%s", name);
+    m->data = malloc(len ? len : 1);
+    if (!m->data)
+        fuzz_fail("out of memory");
+    memcpy(m->data, data, len);
+    m->len = len;
+}
+
+static void build_messages(void)
+{
+    static const char m1[] = "From: a@b\r\nSubject: one\r\n\r\nHello.\r\n";
+    static const char m2[] = "Subject: dots\n\n.\n..\n.x\nend\n";
+    static const char m3[] = "Subject: no final newline\n\nlast line";
+    static const char m5[] = "A: b\nC: d\n"; /* no body separator */
+    static const char m7[] = "Subject: bin\r\n\r\n\0nul\r\r\n\rlone cr\n.\r\n";
+    add_msg("cur", "899283601.M1P1.fuzzhost:2,S", m1, sizeof m1 - 1);
+    add_msg("new", "899283602.M2P1.fuzzhost", m2, sizeof m2 - 1);
+    add_msg("cur", "899283603.M3P1.fuzzhost:2,", m3, sizeof m3 - 1);
+    add_msg("new", "899283604.M4P1.fuzzhost", "", 0);
+    add_msg("new", "899283605.M5P1.fuzzhost", m5, sizeof m5 - 1);
+    /* a line far longer than any chunk, with a lone CR inside */
+    size_t n6 = 20000;
+    char *b6 = malloc(n6);
+    if (!b6)
+        fuzz_fail("out of memory");
+    memcpy(b6, "Subject: long\n\n", 15);
+    memset(b6 + 15, 'y', n6 - 16);
+    b6[9000] = '\r';
+    b6[n6 - 1] = '\n';
+    add_msg("new", "899283606.M6P1.fuzzhost", b6, n6);
+    free(b6);
+    add_msg("cur", "899283607.M7P1.fuzzhost:2,S", m7, sizeof m7 - 1);
+    /* many short lines (bare LF), some starting with a dot: a RETR in
+     * several output chunks */
+    struct buf b8 = BUF_INIT;
+    buf_puts(&b8, "Subject: big\n\n");
+    for (int i = 0; i < 2500; i++)
+        buf_printf(&b8, i % 7 ? "line %d\n" : ".dot %d\n", i);
+    add_msg("new", "899283608.M8P1.fuzzhost", b8.p, b8.len);
+    buf_free(&b8);
+    /* a name that is no valid UIDL: its MD5 is used */
+    add_msg("new", "899283609.M9P1.fuzz host with spaces", "x\n", 2);
+}
+
+/* Restores every message; returns how many were missing. */
+static size_t restore(void)
+{
+    size_t missing = 0;
+    for (size_t i = 0; i < G.nmsgs; i++) {
+        char p[PATH_MAX + 64];
+        msg_path(&G.msgs[i], p, sizeof p);
+        if (access(p, F_OK) == 0)
+            continue;
+        missing++;
+        fuzz_write_file(p, G.msgs[i].data, G.msgs[i].len);
+    }
+    return missing;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    const char *root = fuzz_tmpdir("pop3");
+    snprintf(G.dir, sizeof G.dir, "%s/fuzz", root);
+    snprintf(G.busy, sizeof G.busy, "%s/busy", root);
+    if (maildrop_create(G.dir) || maildrop_create(G.busy))
+        fuzz_fail("maildrop_create failed");
+    if (maildrop_open(G.busy, &G.busy_md))
+        fuzz_fail("cannot lock the busy maildrop");
+    build_messages();
+    restore();
+    static const char *const names[4] = {"exchange-5.0.1457.10", "q189732", "rfc1939",
+                                         "exchange-5.5"};
+    for (int i = 0; i < 4; i++) {
+        char err[256];
+        if (persona_builtin(names[i], &G.personas[i], err, sizeof err))
+            fuzz_fail("persona %s: %s", names[i], err);
+    }
+    return 0;
+}
+
+/* --- the transport ---------------------------------------------------------- */
+
+struct wire {
+    bool trickle; /* consume a few bytes at a time */
+    int last;     /* last byte sent, for the CRLF check */
+    uint64_t sent;
+};
+
+static void drain(struct pop3_session *s, struct wire *w, int64_t now)
+{
+    for (unsigned spins = 0;; spins++) {
+        if (spins > 10000000u)
+            fuzz_fail("output never ends");
+        if (pop3_session_memory(s) > MEM_BOUND)
+            fuzz_fail("session holds %zu bytes", pop3_session_memory(s));
+        size_t n;
+        const char *o = pop3_session_output(s, &n);
+        if (!n)
+            return;
+        if (w->trickle && n > 1)
+            n = 1 + (size_t)(w->sent % 1021) % n; /* odd, varying partial writes */
+        /* memchr: libc, so this check costs no coverage instrumentation */
+        for (const char *lf = memchr(o, '\n', n); lf; lf = memchr(lf + 1, '\n', n - (size_t)(lf + 1 - o))) {
+            int before = lf == o ? w->last : (unsigned char)lf[-1];
+            if (before != '\r')
+                fuzz_fail("bare LF in the output at octet %llu",
+                          (unsigned long long)(w->sent + (size_t)(lf - o)));
+        }
+        w->last = (unsigned char)o[n - 1];
+        w->sent += n;
+        if (w->sent > (64u << 20))
+            fuzz_fail("more than 64 MiB of output");
+        pop3_session_consume(s, n, now);
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 2 || size > (1u << 20))
+        return 0;
+    unsigned mode = data[0];
+    size_t chunk = (size_t)data[1] + 1;
+    data += 2;
+    size -= 2;
+
+    struct pop3_config cfg;
+    pop3_config_default(&cfg);
+    cfg.host = HOST;
+    cfg.idle_timeout = 600;
+    if (mode & 0x10)
+        cfg.max_bad_commands = 0;
+    struct run R = {0};
+    struct wire w = {.trickle = (mode & 0x08) != 0, .last = -1};
+    int64_t now = T0;
+    struct pop3_session *s =
+        pop3_session_new(G.personas[mode & 3], &backend, &R, &cfg, now, NONCE);
+    if (!s)
+        return 0;
+    drain(s, &w, now);
+    bool slow_reader = (mode & 0x04) != 0;
+    size_t off = 0;
+    while (off < size && !pop3_session_closed(s)) {
+        size_t n = size - off < chunk ? size - off : chunk;
+        size_t took = pop3_session_input(s, data + off, n, now);
+        if (took > n)
+            fuzz_fail("input took %zu of %zu bytes", took, n);
+        if (pop3_session_memory(s) > MEM_BOUND)
+            fuzz_fail("session holds %zu bytes", pop3_session_memory(s));
+        off += took;
+        if (took < n || !slow_reader) {
+            drain(s, &w, now);
+            if (took == 0 && !pop3_session_closed(s)) {
+                /* output is empty now: the engine must take input again */
+                if (!pop3_session_want_input(s))
+                    fuzz_fail("drained session does not want input");
+                size_t again = pop3_session_input(s, data + off, n, now);
+                if (again == 0)
+                    fuzz_fail("drained session takes no input");
+                off += again;
+            }
+        }
+        now++;
+    }
+    drain(s, &w, now);
+    if ((mode & 0x20) && !pop3_session_closed(s)) {
+        int64_t dl = pop3_session_deadline(s);
+        if (dl < now || dl > now + cfg.idle_timeout)
+            fuzz_fail("deadline %lld outside [now, now+idle]", (long long)dl);
+        pop3_session_tick(s, dl - 1);
+        if (pop3_session_closed(s))
+            fuzz_fail("autologout before the deadline");
+        pop3_session_tick(s, dl);
+        if (!pop3_session_closed(s))
+            fuzz_fail("no autologout at the deadline");
+        drain(s, &w, dl);
+    }
+    pop3_session_drop(s);
+    if (R.closes != 1)
+        fuzz_fail("%u close events", R.closes);
+
+    /* the lock is gone with the session */
+    struct maildrop *md;
+    if (maildrop_open(G.dir, &md) != 0)
+        fuzz_fail("maildrop still locked after the session ended");
+    maildrop_close(md);
+
+    size_t missing = restore();
+    if (!R.quit_update && missing)
+        fuzz_fail("%zu messages gone without a QUIT in TRANSACTION", missing);
+    if (R.quit_update && missing != R.removed)
+        fuzz_fail("QUIT reported %zu removed, %zu are gone", R.removed, missing);
+    return 0;
+}
