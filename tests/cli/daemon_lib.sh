@@ -1,0 +1,65 @@
+# Helpers for the tests of `ntlab up` (sourced after lib.sh): free ports, a
+# daemon that is always killed by its pid when the test ends, and a POP3
+# client over real TCP (pop3client.py).
+POP3CLIENT=$(cd "$(dirname "$0")" && pwd)/pop3client.py
+DAEMON_PIDS=""
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+kill_daemons() {
+    for p in $DAEMON_PIDS; do
+        kill "$p" 2>/dev/null || true
+    done
+    # give them a moment to finish cleanly, then make sure
+    for p in $DAEMON_PIDS; do
+        i=0
+        while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+        kill -9 "$p" 2>/dev/null || true
+    done
+}
+trap kill_daemons EXIT
+
+# start_daemon LAB ARGS...: `ntlab -C LAB up ARGS...` (it returns once serving)
+start_daemon() {
+    lab=$1; shift
+    set +e
+    up_out=$(timeout 30 "$NTLAB" -C "$lab" up "$@" 2>&1)
+    rc=$?
+    set -e
+    [ "$rc" = 0 ] || die "ntlab up exited $rc: $up_out"
+    DAEMON_PID=$(cat "$lab/ntlab.pid")
+    DAEMON_PIDS="$DAEMON_PIDS $DAEMON_PID"
+}
+
+# pop PORT [client options] < script: the server's bytes on stdout
+pop() {
+    port=$1; shift
+    timeout 30 python3 "$POP3CLIENT" "$port" "$@"
+}
+
+# expect_bytes WANT GOT: two files, byte for byte
+expect_bytes() {
+    cmp -s "$1" "$2" || die "bytes differ; want:
+$(od -c "$1" | head -30)
+got:
+$(od -c "$2" | head -30)"
+}
+
+# files in a Maildir (new/ and cur/)
+maildir_count() {
+    find "$1/new" "$1/cur" -type f | wc -l | tr -d ' '
+}
+
+# gone PID: true once the process has exited (waits up to 5 s; a zombie
+# left to a reaper counts as gone)
+gone() {
+    i=0
+    while [ $i -lt 50 ]; do
+        st=$(ps -o stat= -p "$1" 2>/dev/null || true)
+        case "$st" in ""|Z*) return 0 ;; esac
+        sleep 0.1; i=$((i + 1))
+    done
+    return 1
+}
