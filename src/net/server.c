@@ -10,6 +10,7 @@
 #include "src/exchange/exchange.h"
 #include "src/lib/buf.h"
 #include "src/net/control.h"
+#include "src/net/ctltcp.h"
 #include "src/net/log.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum kind { K_POP3_LISTEN = 1, K_POP3, K_CTL_LISTEN, K_CTL, K_SIGNAL };
+enum kind { K_POP3_LISTEN = 1, K_POP3, K_CTL_LISTEN, K_CTL, K_SIGNAL, K_CTL_TCP_LISTEN };
 
 #define READ_CHUNK 4096u          /* one read per event; the engine buffers the rest */
 #define CTL_RECV_TIMEOUT_MS 30000 /* a control client must send its request by then */
@@ -57,6 +58,7 @@ struct conn {
 struct ctl {
     uint8_t kind; /* K_CTL */
     bool replied;
+    bool need_auth; /* a TCP client that has not shown the secret yet */
     int fd;
     int64_t deadline_ms;
     struct buf in, out;
@@ -65,7 +67,7 @@ struct ctl {
 };
 
 struct tag {
-    uint8_t kind; /* K_CTL_LISTEN, K_SIGNAL */
+    uint8_t kind; /* K_CTL_LISTEN, K_CTL_TCP_LISTEN, K_SIGNAL */
     int fd;
 };
 
@@ -74,7 +76,9 @@ struct server {
     const struct daemon_config *cfg;
     FILE *log;
     int ep;
-    struct tag sig, ctl_listen;
+    struct tag sig, ctl_listen, ctl_tcp;
+    struct net_addr ctl_tcp_addr;
+    struct ctltcp_secret secret; /* for ctl_tcp */
     struct listener ls[DAEMON_MAX_LISTEN];
     size_t nls;
     struct conn *conns;
@@ -436,6 +440,11 @@ void server_print_listeners(struct server *s, FILE *f)
     }
     if (!s->nls)
         fprintf(f, "  (no machine of this lab has an msexchangeis service: no POP3 listener)\n");
+    if (s->ctl_tcp.fd >= 0) {
+        char a[NET_ADDR_STR_MAX];
+        net_addr_format(&s->ctl_tcp_addr, a, sizeof a);
+        fprintf(f, "  control tcp:%s (with the secret)\n", a);
+    }
 }
 
 static void print_status(struct server *s, FILE *f)
@@ -575,6 +584,22 @@ static void ctl_readable(struct server *s, struct ctl *c)
         ctl_close(s, c);
         return;
     }
+    if (c->need_auth) {
+        size_t used;
+        int a = ctltcp_auth_check(c->in.p, c->in.len, &s->secret, &used);
+        if (a == EAGAIN)
+            return;
+        if (a) {
+            logf_(s, "control: TCP client %s: closed", a == EACCES ? "gave a wrong secret"
+                                                                   : "sent no secret");
+            ctl_close(s, c);
+            return;
+        }
+        buf_consume(&c->in, used);
+        c->need_auth = false;
+        if (!c->in.len)
+            return;
+    }
     struct control_request req;
     int e = control_request_parse(c->in.p, c->in.len, &req);
     if (e == EAGAIN)
@@ -590,18 +615,29 @@ static void ctl_readable(struct server *s, struct ctl *c)
     control_request_free(&req);
 }
 
-static void accept_ctl(struct server *s)
+/* tcp: from the TCP control listener, where the secret stands in for
+ * the peer's uid. */
+static void accept_ctl(struct server *s, bool tcp)
 {
     for (int k = 0; k < 16; k++) {
-        int fd = accept4(s->ctl_listen.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        struct sockaddr_storage peer;
+        socklen_t pl = sizeof peer;
+        int fd = accept4(tcp ? s->ctl_tcp.fd : s->ctl_listen.fd, (struct sockaddr *)&peer, &pl,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
             return;
-        struct ucred cr;
-        socklen_t sl = sizeof cr;
-        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &sl) != 0 || cr.uid != geteuid()) {
-            logf_(s, "control: connection from another user refused");
-            close(fd);
-            continue;
+        if (tcp) {
+            char a[NET_ADDR_STR_MAX];
+            net_sockaddr_format((struct sockaddr *)&peer, pl, a, sizeof a);
+            logf_(s, "control: TCP connection from %s", a);
+        } else {
+            struct ucred cr;
+            socklen_t sl = sizeof cr;
+            if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &sl) != 0 || cr.uid != geteuid()) {
+                logf_(s, "control: connection from another user refused");
+                close(fd);
+                continue;
+            }
         }
         struct ctl *c = calloc(1, sizeof *c);
         if (!c) {
@@ -610,6 +646,7 @@ static void accept_ctl(struct server *s)
         }
         c->kind = K_CTL;
         c->fd = fd;
+        c->need_auth = tcp;
         c->deadline_ms = mono_ms() + CTL_RECV_TIMEOUT_MS;
         struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
         if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
@@ -641,7 +678,7 @@ int server_new(struct lab *lab, const struct daemon_config *cfg, const struct se
     s->lab = lab;
     s->cfg = cfg;
     s->log = log;
-    s->ep = s->sig.fd = s->ctl_listen.fd = s->spare_fd = -1;
+    s->ep = s->sig.fd = s->ctl_listen.fd = s->ctl_tcp.fd = s->spare_fd = -1;
     s->max_conns = cfg->max_connections ? cfg->max_connections : DAEMON_DEFAULT_MAX_CONNECTIONS;
     s->started = mono_ms();
     pop3_config_default(&s->pcfg);
@@ -662,6 +699,12 @@ int server_new(struct lab *lab, const struct daemon_config *cfg, const struct se
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
     sigprocmask(SIG_BLOCK, &set, NULL);
+    /* An ignored signal never reaches a signalfd: a shell starts background
+     * jobs with SIGINT ignored. Blocked first, so the default action never
+     * runs. */
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
     signal(SIGPIPE, SIG_IGN);
     s->sig.kind = K_SIGNAL;
     s->sig.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -698,6 +741,32 @@ int server_new(struct lab *lab, const struct daemon_config *cfg, const struct se
         e = errno;
         snprintf(err, errlen, "epoll: %s", strerror(e));
         goto fail;
+    }
+    if (cfg->control_tcp) {
+        /* Never without a secret: TCP cannot tell who the peer is. */
+        if (ctltcp_spec_parse(cfg->control_tcp, &s->ctl_tcp_addr)) {
+            snprintf(err, errlen, "bad --control '%s' (tcp:ADDR:PORT)", cfg->control_tcp);
+            e = EINVAL;
+            goto fail;
+        }
+        if (!cfg->control_secret_file) {
+            snprintf(err, errlen, "--control %s needs --control-secret-file", cfg->control_tcp);
+            e = EINVAL;
+            goto fail;
+        }
+        e = ctltcp_secret_load(cfg->control_secret_file, &s->secret, err, errlen);
+        if (e)
+            goto fail;
+        s->ctl_tcp.kind = K_CTL_TCP_LISTEN;
+        e = net_listen_tcp(&s->ctl_tcp_addr, &s->ctl_tcp.fd, err, errlen);
+        if (e)
+            goto fail;
+        ev = (struct epoll_event){.events = EPOLLIN, .data.ptr = &s->ctl_tcp};
+        if (epoll_ctl(s->ep, EPOLL_CTL_ADD, s->ctl_tcp.fd, &ev) != 0) {
+            e = errno;
+            snprintf(err, errlen, "epoll: %s", strerror(e));
+            goto fail;
+        }
     }
     s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     *out = s;
@@ -738,7 +807,8 @@ void server_run(struct server *s)
                 break;
             }
             case K_CTL_LISTEN:
-                accept_ctl(s);
+            case K_CTL_TCP_LISTEN:
+                accept_ctl(s, kind == K_CTL_TCP_LISTEN);
                 break;
             case K_CTL: {
                 struct ctl *c = p;
@@ -785,6 +855,8 @@ void server_run(struct server *s)
         s->ls[i].fd = -1;
     }
     epoll_ctl(s->ep, EPOLL_CTL_DEL, s->ctl_listen.fd, NULL);
+    if (s->ctl_tcp.fd >= 0)
+        epoll_ctl(s->ep, EPOLL_CTL_DEL, s->ctl_tcp.fd, NULL);
     epoll_ctl(s->ep, EPOLL_CTL_DEL, s->sig.fd, NULL);
     size_t dropped = s->nconns;
     while (s->conns) {
@@ -824,6 +896,9 @@ void server_free(struct server *s)
         close(s->ctl_listen.fd);
         control_unlink(lab_dir(s->lab));
     }
+    if (s->ctl_tcp.fd >= 0)
+        close(s->ctl_tcp.fd);
+    ctltcp_secret_wipe(&s->secret);
     if (s->sig.fd >= 0)
         close(s->sig.fd);
     if (s->spare_fd >= 0)
