@@ -6,6 +6,7 @@
 #include "emulator/scm.h"
 #include "src/cli/args.h"
 #include "src/cli/cli.h"
+#include "src/pop3/persona.h"
 #include "src/lib/str.h"
 #include <string.h>
 #include <time.h>
@@ -50,7 +51,7 @@ int cmd_machine(struct cli_ctx *ctx, int argc, char **argv)
     }
     if (strcmp(argv[1], "add") != 0)
         return cli_error(ctx, CLI_USAGE, "machine: unknown subcommand '%s' (add, list)", argv[1]);
-    const char *name = NULL, *domain = NULL, *adminpw = "Admin1";
+    const char *name = NULL, *domain = NULL, *adminpw = "Admin1", *persona = NULL;
     enum osver os = OSVER_NT4;
     enum machine_role role = ROLE_STANDALONE;
     bool have_role = false;
@@ -80,6 +81,8 @@ int cmd_machine(struct cli_ctx *ctx, int argc, char **argv)
             domain = a.val;
         } else if (strcmp(a.opt, "--admin-password") == 0) {
             adminpw = a.val;
+        } else if (strcmp(a.opt, "--persona") == 0) {
+            persona = a.val;
         } else {
             return cli_error(ctx, CLI_USAGE, "machine add: unknown option '%s'", a.opt);
         }
@@ -89,6 +92,18 @@ int cmd_machine(struct cli_ctx *ctx, int argc, char **argv)
                                          "standalone --os nt4|w2k|xp [--domain D]");
     if (os == OSVER_XP && (role == ROLE_PDC || role == ROLE_BDC))
         return cli_error(ctx, CLI_USAGE, "machine add: Windows XP cannot be a domain controller");
+    if (persona) {
+        /* The POP3 persona of the machine's Exchange store: built in, or
+         * LAB/personas/NAME.persona. Checked now rather than at the store's start. */
+        char pdir[4200], perr[512] = "";
+        snprintf(pdir, sizeof pdir, "%s/personas", lab_dir(lab));
+        struct persona *p = NULL;
+        if (strlen(persona) >= MACHINE_PERSONA_MAX ||
+            persona_find(persona, pdir, &p, perr, sizeof perr) != 0)
+            return cli_error(ctx, CLI_USAGE, "machine add: unknown --persona '%s'%s%s", persona,
+                             perr[0] ? ": " : "", perr);
+        persona_free(p);
+    }
     struct machine *m;
     ntstatus st = lab_machine_add(lab, name, role, os, domain, adminpw, &m);
     if (st == STATUS_OBJECT_NAME_COLLISION)
@@ -104,6 +119,12 @@ int cmd_machine(struct cli_ctx *ctx, int argc, char **argv)
                          name);
     if (st != STATUS_SUCCESS)
         return status_fail(ctx, "machine add", name, st, NULL);
+    if (persona) {
+        str_copy(m->persona, sizeof m->persona, persona);
+        st = machine_save_conf(m);
+        if (st != STATUS_SUCCESS)
+            return status_fail(ctx, "machine add: cannot save the persona of", name, st, NULL);
+    }
     fprintf(ctx->out, "created ");
     machine_line(ctx, m);
     return CLI_OK;
