@@ -1,0 +1,447 @@
+/* ntlab run (scenarios) and ntlab record (the recording proxy). Admin steps
+ * of a scenario are ntlab commands: cli_dispatch against the scenario's
+ * in-process lab, or control_forward into the `ntlab up` serving --lab. */
+#include "emulator/lab.h"
+#include "src/cli/cli.h"
+#include "src/lib/afile.h"
+#include "src/lib/str.h"
+#include "src/net/control.h"
+#include "src/scenario/pool.h"
+#include "src/scenario/record.h"
+#include "src/scenario/report.h"
+#include "src/scenario/scenario.h"
+#include "src/scenario/tcp.h"
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define RUN_MAX_FILES 100000u
+#define RUN_DIR_DEPTH 8
+
+/* --- admin steps ---------------------------------------------------------------- */
+
+static int admin_run(void *arg, struct lab *lab, const char *labdir, int argc, char **argv,
+                     FILE *out)
+{
+    (void)arg;
+    struct cli_ctx c = {.labdir = labdir, .lab = lab, .live = true, .out = out, .err = out};
+    /* --machine M goes to the context, as cli_main does it. */
+    char *rest[SCN_MAX_ARGS + 1];
+    int n = 0;
+    for (int i = 0; i < argc && n < SCN_MAX_ARGS; i++) {
+        if (strcmp(argv[i], "--machine") == 0 && i + 1 < argc)
+            c.machine = argv[++i];
+        else if (strncmp(argv[i], "--machine=", 10) == 0)
+            c.machine = argv[i] + 10;
+        else
+            rest[n++] = argv[i];
+    }
+    rest[n] = NULL;
+    int rc;
+    if (lab) {
+        rc = cli_dispatch(&c, n, rest);
+        fflush(out);
+        return rc;
+    }
+    if (!cli_command_is_forwarded(rest[0])) {
+        /* Not for the daemon (mail deliver writes the Maildir itself): run
+         * here against the lab's files, as from a shell beside it. */
+        c.live = false;
+        rc = cli_dispatch(&c, n, rest);
+        cli_close(&c);
+        fflush(out);
+        return rc;
+    }
+    if (!control_forward(labdir, c.machine, n, rest, out, out, &rc)) {
+        fprintf(out, "ntlab: no ntlab up serves %s (no control socket)\n", labdir);
+        rc = CLI_FAIL;
+    }
+    fflush(out);
+    return rc;
+}
+
+/* The commands a scenario may run: those that act on a lab, mail
+ * delivery, and errmsg. */
+static bool scenario_command_ok(const char *name)
+{
+    return cli_command_is_forwarded(name) || strcmp(name, "mail") == 0 ||
+           strcmp(name, "errmsg") == 0;
+}
+
+/* --- collecting files --------------------------------------------------------------- */
+
+struct files {
+    char **v;
+    size_t n, cap;
+};
+
+static int files_add(struct files *f, const char *path)
+{
+    if (f->n >= RUN_MAX_FILES)
+        return E2BIG;
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 64;
+        char **v = realloc(f->v, cap * sizeof *v);
+        if (!v)
+            return ENOMEM;
+        f->v = v;
+        f->cap = cap;
+    }
+    if (!(f->v[f->n] = strdup(path)))
+        return ENOMEM;
+    f->n++;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every *.scn under dir (sorted; fragments elsewhere are not scenarios). */
+static int collect_dir(const char *dir, struct files *f, int depth)
+{
+    if (depth > RUN_DIR_DEPTH)
+        return 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno;
+    struct files here = {0};
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4096];
+        int n = snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (n < 0 || (size_t)n >= sizeof path)
+            continue;
+        rc = files_add(&here, path);
+    }
+    closedir(d);
+    if (here.n)
+        qsort(here.v, here.n, sizeof *here.v, cmp_str);
+    for (size_t i = 0; rc == 0 && i < here.n; i++) {
+        struct stat st;
+        if (stat(here.v[i], &st) != 0)
+            continue;
+        size_t l = strlen(here.v[i]);
+        if (S_ISDIR(st.st_mode))
+            rc = collect_dir(here.v[i], f, depth + 1);
+        else if (l > 4 && strcmp(here.v[i] + l - 4, ".scn") == 0)
+            rc = files_add(f, here.v[i]);
+    }
+    for (size_t i = 0; i < here.n; i++)
+        free(here.v[i]);
+    free(here.v);
+    return rc;
+}
+
+/* --- running ------------------------------------------------------------------------ */
+
+struct job {
+    const char *path;
+    struct scn *s;   /* parsed, or NULL */
+    char *parse_err; /* when it did not parse */
+};
+
+struct runner {
+    struct cli_ctx *ctx;
+    struct job *jobs;
+    size_t njobs;
+    struct scn_run_opts opts;
+    bool tap, verbose;
+    struct scn_counts counts;
+    struct scn_result *results; /* kept for JUnit */
+    bool keep_results;
+};
+
+static void run_job(void *arg, size_t i, struct scn_result *r)
+{
+    struct runner *rn = arg;
+    struct job *j = &rn->jobs[i];
+    if (!j->s) {
+        scn_result_parse_error(r, j->path, j->parse_err ? j->parse_err : "cannot parse");
+        return;
+    }
+    scn_run(j->s, &rn->opts, r);
+}
+
+static void job_done(void *arg, size_t i, struct scn_result *r)
+{
+    struct runner *rn = arg;
+    scn_counts_add(&rn->counts, r);
+    if (rn->tap)
+        scn_report_tap(rn->ctx->out, i + 1, r);
+    else
+        scn_report_text(rn->ctx->out, r, rn->verbose);
+    fflush(rn->ctx->out);
+    if (rn->keep_results) {
+        rn->results[i] = *r;
+        memset(r, 0, sizeof *r);
+    } else {
+        scn_result_free(r);
+    }
+}
+
+static const char run_usage[] =
+    "usage: ntlab run FILE|DIR... [--tag T] [-j N] [--junit FILE] [--tap] [-v] [--transcript]\n"
+    "           [--target HOST:PORT [--lab DIR]] [--keep] [--tmp DIR] | --prepare DIR FILE";
+
+int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
+{
+    struct runner rn = {.ctx = ctx};
+    struct files files = {0};
+    const char *tags[64];
+    size_t ntags = 0;
+    const char *junit = NULL;
+    long workers = 1;
+    int rc = CLI_OK;
+    struct scn_admin admin = {admin_run, NULL};
+    rn.opts.admin = &admin;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = NULL;
+#define TAKE(name)                                                                         \
+    (strcmp(a, name) == 0 ? (i + 1 < argc ? (val = argv[++i], 1) : -1)                     \
+     : strncmp(a, name "=", sizeof name) == 0 ? (val = a + sizeof name, 1)                \
+                                              : 0)
+        int t;
+        if ((t = TAKE("--tag")) != 0) {
+            if (t < 0 || ntags == sizeof tags / sizeof tags[0])
+                goto usage;
+            tags[ntags++] = val;
+        } else if ((t = TAKE("--jobs")) != 0 || (t = TAKE("-j")) != 0 ||
+                   (strncmp(a, "-j", 2) == 0 && a[2] && (val = a + 2, t = 1))) {
+            int64_t v;
+            if (t < 0 || str_to_i64(val, 1, 256, &v)) {
+                rc = cli_error(ctx, CLI_USAGE, "run: -j needs a number of workers (1-256)");
+                goto out;
+            }
+            workers = (long)v;
+        } else if ((t = TAKE("--junit")) != 0) {
+            if (t < 0)
+                goto usage;
+            junit = val;
+        } else if ((t = TAKE("--target")) != 0) {
+            if (t < 0)
+                goto usage;
+            rn.opts.target = val;
+        } else if ((t = TAKE("--lab")) != 0) {
+            if (t < 0)
+                goto usage;
+            rn.opts.labdir = val;
+        } else if ((t = TAKE("--tmp")) != 0) {
+            if (t < 0)
+                goto usage;
+            rn.opts.tmpbase = val;
+        } else if ((t = TAKE("--prepare")) != 0) {
+            if (t < 0)
+                goto usage;
+            rn.opts.prepare = val;
+        } else if (strcmp(a, "--tap") == 0) {
+            rn.tap = true;
+        } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+            rn.verbose = true;
+        } else if (strcmp(a, "--transcript") == 0) {
+            rn.opts.want_transcript = true;
+        } else if (strcmp(a, "--keep") == 0) {
+            rn.opts.keep = true;
+        } else if (a[0] == '-' && a[1]) {
+            rc = cli_error(ctx, CLI_USAGE, "run: unknown option '%s'", a);
+            goto out;
+        } else {
+            struct stat st;
+            if (stat(a, &st) != 0) {
+                rc = cli_error(ctx, CLI_USAGE, "run: %s: %s", a, strerror(errno));
+                goto out;
+            }
+            int e = S_ISDIR(st.st_mode) ? collect_dir(a, &files, 0) : files_add(&files, a);
+            if (e) {
+                rc = cli_error(ctx, CLI_FAIL, "run: %s: %s", a,
+                               e == E2BIG ? "too many scenario files" : strerror(e));
+                goto out;
+            }
+        }
+#undef TAKE
+    }
+    if (files.n == 0) {
+        rc = cli_error(ctx, CLI_USAGE, "run: no scenario files given (FILE.scn or a directory)");
+        goto out;
+    }
+    if (rn.opts.labdir && !rn.opts.target) {
+        rc = cli_error(ctx, CLI_USAGE, "run: --lab goes with --target (the daemon's lab)");
+        goto out;
+    }
+    if (rn.opts.target) {
+        char host[SCN_HOST_MAX], port[8];
+        if (scn_tcp_split(rn.opts.target, host, port, 0)) {
+            rc = cli_error(ctx, CLI_USAGE, "run: bad --target '%s' (HOST:PORT)", rn.opts.target);
+            goto out;
+        }
+    }
+    if (rn.opts.prepare && (files.n != 1 || rn.opts.target)) {
+        rc = cli_error(ctx, CLI_USAGE, "run: --prepare DIR takes one scenario file and no --target");
+        goto out;
+    }
+    rn.opts.want_actual = rn.verbose;
+
+    /* Parse everything first: tags select, and workers inherit the parse. */
+    rn.jobs = calloc(files.n, sizeof *rn.jobs);
+    if (!rn.jobs) {
+        rc = cli_error(ctx, CLI_FAIL, "run: out of memory");
+        goto out;
+    }
+    struct scn_parse_opts po = {scenario_command_ok};
+    for (size_t i = 0; i < files.n; i++) {
+        char err[1024] = "";
+        struct scn *s = NULL;
+        int e = scn_parse_file(files.v[i], &po, &s, err, sizeof err);
+        if (e == ENOMEM) {
+            rc = cli_error(ctx, CLI_FAIL, "run: out of memory");
+            goto out;
+        }
+        if (e == 0 && ntags) {
+            bool want = false;
+            for (size_t k = 0; k < ntags && !want; k++)
+                want = scn_has_tag(s, tags[k]);
+            if (!want) {
+                scn_free(s);
+                continue;
+            }
+        }
+        struct job *j = &rn.jobs[rn.njobs++];
+        j->path = files.v[i];
+        j->s = s;
+        if (e)
+            j->parse_err = strdup(err);
+    }
+    if (rn.njobs == 0) {
+        rc = cli_error(ctx, CLI_FAIL, "run: no scenario has tag%s %s%s", ntags > 1 ? "s" : "",
+                       tags[0], ntags > 1 ? " (or the others)" : "");
+        goto out;
+    }
+    rn.keep_results = junit != NULL;
+    if (rn.keep_results && !(rn.results = calloc(rn.njobs, sizeof *rn.results))) {
+        rc = cli_error(ctx, CLI_FAIL, "run: out of memory");
+        goto out;
+    }
+    if (rn.tap)
+        scn_report_tap_begin(ctx->out, rn.njobs);
+    int e = scn_pool_run(rn.njobs, (int)workers, run_job, &rn, job_done, &rn);
+    if (e)
+        cli_error(ctx, CLI_FAIL, "run: cannot start workers: %s", strerror(e));
+    if (rn.tap) {
+        scn_report_tap_end(ctx->out, &rn.counts);
+    } else {
+        char line[128];
+        scn_counts_line(&rn.counts, line, sizeof line);
+        fprintf(ctx->out, "%s\n", line);
+    }
+    if (rn.opts.prepare && rn.counts.failed == 0)
+        fprintf(ctx->out, "prepared %s: serve it with 'ntlab -C %s up', then run with --target "
+                          "HOST:PORT --lab %s\n",
+                rn.opts.prepare, rn.opts.prepare, rn.opts.prepare);
+    if (junit) {
+        const struct scn_result **v = calloc(rn.njobs, sizeof *v);
+        struct buf x = BUF_INIT;
+        int je = v ? 0 : ENOMEM;
+        for (size_t i = 0; v && i < rn.njobs; i++)
+            v[i] = &rn.results[i];
+        if (je == 0)
+            je = scn_report_junit(&x, (const struct scn_result *const *)v, rn.njobs,
+                                  "ntlab scenarios");
+        if (je == 0)
+            je = afile_write(junit, x.p, x.len, 0644);
+        if (je)
+            cli_error(ctx, CLI_FAIL, "run: cannot write %s: %s", junit, strerror(je));
+        buf_free(&x);
+        free(v);
+        if (je)
+            rn.counts.failed++;
+    }
+    rc = rn.counts.failed || e ? CLI_FAIL : CLI_OK;
+    goto out;
+usage:
+    rc = cli_error(ctx, CLI_USAGE, "%s", run_usage);
+out:
+    for (size_t i = 0; i < rn.njobs; i++) {
+        scn_free(rn.jobs[i].s);
+        free(rn.jobs[i].parse_err);
+    }
+    free(rn.jobs);
+    for (size_t i = 0; rn.results && i < rn.njobs; i++)
+        scn_result_free(&rn.results[i]);
+    free(rn.results);
+    for (size_t i = 0; i < files.n; i++)
+        free(files.v[i]);
+    free(files.v);
+    return rc;
+}
+
+/* --- record ---------------------------------------------------------------------------- */
+
+static void on_stop_signal(int sig)
+{
+    (void)sig; /* only interrupts the wait (ppoll returns EINTR) */
+}
+
+int cmd_record(struct cli_ctx *ctx, int argc, char **argv)
+{
+    struct scn_record_opts o = {.log = ctx->err};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if ((strcmp(a, "--listen") == 0 || strcmp(a, "-o") == 0 || strcmp(a, "-n") == 0 ||
+             strcmp(a, "--sessions") == 0) &&
+            i + 1 < argc) {
+            const char *v = argv[++i];
+            if (a[1] == 'o')
+                o.out_path = v;
+            else if (strcmp(a, "--listen") == 0)
+                o.listen = v;
+            else {
+                int64_t n;
+                if (str_to_i64(v, 1, 1000000, &n))
+                    return cli_error(ctx, CLI_USAGE, "record: bad session count '%s'", v);
+                o.max_sessions = (size_t)n;
+            }
+        } else if (a[0] == '-') {
+            return cli_error(ctx, CLI_USAGE, "usage: ntlab record HOST:PORT [--listen ADDR:PORT] "
+                                             "[-n SESSIONS] -o FILE");
+        } else if (!o.upstream) {
+            o.upstream = a;
+        } else {
+            return cli_error(ctx, CLI_USAGE, "record: unexpected argument '%s'", a);
+        }
+    }
+    if (!o.upstream || !o.out_path)
+        return cli_error(ctx, CLI_USAGE,
+                         "usage: ntlab record HOST:PORT [--listen ADDR:PORT] [-n SESSIONS] -o FILE");
+    /* SIGINT/SIGTERM end the recording cleanly: blocked except while
+     * waiting, where they interrupt the wait. */
+    struct sigaction sa = {.sa_handler = on_stop_signal}, old_int, old_term;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    sigset_t block, orig;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &orig);
+    sigset_t wait_mask = orig;
+    sigdelset(&wait_mask, SIGINT);
+    sigdelset(&wait_mask, SIGTERM);
+    o.wait_mask = &wait_mask;
+    char err[512] = "";
+    int rc = scn_record(&o, err, sizeof err);
+    sigprocmask(SIG_SETMASK, &orig, NULL);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (rc)
+        return cli_error(ctx, CLI_FAIL, "record: %s", err[0] ? err : strerror(rc));
+    return CLI_OK;
+}

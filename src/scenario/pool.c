@@ -1,0 +1,396 @@
+/* Worker processes for ntlab run -j N. One socketpair per worker carries
+ * indices down and serialized results up (a socket, not a pipe, so that a
+ * write to a dead peer is EPIPE and never SIGPIPE). */
+#include "src/scenario/pool.h"
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define WIRE_MAGIC 0x524e4353u /* "SCNR" */
+#define WIRE_MAX (256u << 20)
+#define WIRE_STRINGS 8
+#define WIRE_NULL 0xffffffffu
+
+static void put32(struct buf *b, uint32_t v, int *rc)
+{
+    unsigned char x[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 24)};
+    if (*rc == 0)
+        *rc = buf_append(b, x, 4);
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void fields(struct scn_result *r, char **v[WIRE_STRINGS])
+{
+    v[0] = &r->path;
+    v[1] = &r->title;
+    v[2] = &r->where;
+    v[3] = &r->message;
+    v[4] = &r->diff;
+    v[5] = &r->transcript;
+    v[6] = &r->actual;
+    v[7] = &r->kept;
+}
+
+int scn_result_serialize(struct buf *out, size_t index, const struct scn_result *r)
+{
+    int rc = 0;
+    size_t start = out->len;
+    put32(out, 0, &rc); /* total, patched below */
+    put32(out, WIRE_MAGIC, &rc);
+    put32(out, (uint32_t)index, &rc);
+    put32(out, (uint32_t)(index >> 32), &rc);
+    put32(out, (uint32_t)r->status, &rc);
+    uint64_t us = (uint64_t)(r->seconds * 1e6);
+    put32(out, (uint32_t)us, &rc);
+    put32(out, (uint32_t)(us >> 32), &rc);
+    char **v[WIRE_STRINGS];
+    fields((struct scn_result *)r, v);
+    for (int i = 0; i < WIRE_STRINGS && rc == 0; i++) {
+        const char *s = *v[i];
+        size_t len = s ? strlen(s) : 0;
+        if (len >= WIRE_NULL)
+            len = WIRE_NULL - 1;
+        put32(out, s ? (uint32_t)len : WIRE_NULL, &rc);
+        if (s && rc == 0)
+            rc = buf_append(out, s, len);
+    }
+    if (rc)
+        return rc;
+    size_t total = out->len - start - 4;
+    if (total > WIRE_MAX)
+        return EFBIG;
+    unsigned char *p = (unsigned char *)out->p + start;
+    p[0] = (unsigned char)total;
+    p[1] = (unsigned char)(total >> 8);
+    p[2] = (unsigned char)(total >> 16);
+    p[3] = (unsigned char)(total >> 24);
+    return 0;
+}
+
+size_t scn_result_parse(const char *data, size_t len, size_t *index, struct scn_result *r)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    if (len < 4)
+        return 0;
+    uint32_t total = get32(p);
+    if (total > WIRE_MAX || total < 24)
+        return (size_t)-1;
+    if (len < 4 + (size_t)total)
+        return 0;
+    const unsigned char *q = p + 4, *end = p + 4 + total;
+    if (get32(q) != WIRE_MAGIC)
+        return (size_t)-1;
+    memset(r, 0, sizeof *r);
+    *index = (size_t)get32(q + 4) | (size_t)((uint64_t)get32(q + 8) << 32);
+    uint32_t st = get32(q + 12);
+    if (st > SCN_SKIP)
+        return (size_t)-1;
+    r->status = (enum scn_status)st;
+    uint64_t us = (uint64_t)get32(q + 16) | (uint64_t)get32(q + 20) << 32;
+    r->seconds = (double)us / 1e6;
+    q += 24;
+    char **v[WIRE_STRINGS];
+    fields(r, v);
+    for (int i = 0; i < WIRE_STRINGS; i++) {
+        if (end - q < 4)
+            goto bad;
+        uint32_t l = get32(q);
+        q += 4;
+        if (l == WIRE_NULL)
+            continue;
+        if ((size_t)(end - q) < l)
+            goto bad;
+        char *s = malloc((size_t)l + 1);
+        if (!s)
+            goto bad;
+        memcpy(s, q, l);
+        s[l] = 0;
+        *v[i] = s;
+        q += l;
+    }
+    if (q != end)
+        goto bad;
+    return 4 + (size_t)total;
+bad:
+    scn_result_free(r);
+    return (size_t)-1;
+}
+
+struct worker {
+    pid_t pid;
+    int fd;      /* parent's end of the socketpair, -1 when gone */
+    long busy;   /* index being run, or -1 */
+    bool closed; /* no more work will be sent */
+    struct buf in;
+};
+
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int read_full(int fd, void *data, size_t len)
+{
+    char *p = data;
+    while (len > 0) {
+        ssize_t n = read(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* The worker's life: indices in, results out, until the parent hangs up. */
+static void worker_main(int fd, scn_pool_job job, void *job_arg)
+{
+    for (;;) {
+        uint64_t idx;
+        if (read_full(fd, &idx, sizeof idx))
+            break;
+        struct scn_result r;
+        memset(&r, 0, sizeof r);
+        job(job_arg, (size_t)idx, &r);
+        struct buf b = BUF_INIT;
+        int rc = scn_result_serialize(&b, (size_t)idx, &r);
+        if (rc) {
+            /* Too big or no memory: send what can be said. */
+            buf_free(&b);
+            struct scn_result small = {.status = SCN_FAIL, .path = r.path,
+                                       .message = "the result could not be sent (too large)"};
+            rc = scn_result_serialize(&b, (size_t)idx, &small);
+        }
+        scn_result_free(&r);
+        if (rc == 0)
+            rc = write_all(fd, b.p, b.len);
+        buf_free(&b);
+        if (rc)
+            break;
+    }
+    close(fd);
+}
+
+static int spawn(struct worker *w, struct worker *all, size_t nall, scn_pool_job job,
+                 void *job_arg)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        return errno;
+    fflush(NULL); /* or buffered output would be printed twice */
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(sv[0]);
+        close(sv[1]);
+        return e;
+    }
+    if (pid == 0) {
+        close(sv[0]);
+        for (size_t i = 0; i < nall; i++)
+            if (all[i].fd >= 0)
+                close(all[i].fd);
+        worker_main(sv[1], job, job_arg);
+        _exit(0);
+    }
+    close(sv[1]);
+    memset(w, 0, sizeof *w);
+    w->pid = pid;
+    w->fd = sv[0];
+    w->busy = -1;
+    return 0;
+}
+
+__attribute__((format(printf, 2, 3))) static void fail_result(struct scn_result *r,
+                                                               const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    memset(r, 0, sizeof *r);
+    r->status = SCN_FAIL;
+    struct buf b = BUF_INIT;
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    r->message = buf_steal(&b);
+}
+
+static void send_next(struct worker *w, size_t *next, size_t n)
+{
+    if (*next >= n) {
+        if (!w->closed) {
+            shutdown(w->fd, SHUT_WR); /* the worker reads EOF and exits */
+            w->closed = true;
+        }
+        return;
+    }
+    uint64_t idx = *next;
+    if (write_all(w->fd, &idx, sizeof idx) == 0) {
+        w->busy = (long)*next;
+        (*next)++;
+    }
+}
+
+int scn_pool_run(size_t n, int workers, scn_pool_job job, void *job_arg, scn_pool_done done,
+                 void *done_arg)
+{
+    if (workers <= 1 || n <= 1) {
+        for (size_t i = 0; i < n; i++) {
+            struct scn_result r;
+            memset(&r, 0, sizeof r);
+            job(job_arg, i, &r);
+            done(done_arg, i, &r);
+        }
+        return 0;
+    }
+    if ((size_t)workers > n)
+        workers = (int)n;
+    size_t nw = (size_t)workers;
+    struct worker *w = calloc(nw, sizeof *w);
+    struct scn_result *res = calloc(n, sizeof *res);
+    bool *have = calloc(n, sizeof *have);
+    struct pollfd *pfd = calloc(nw, sizeof *pfd);
+    if (!w || !res || !have || !pfd) {
+        free(w);
+        free(res);
+        free(have);
+        free(pfd);
+        return ENOMEM;
+    }
+    for (size_t i = 0; i < nw; i++)
+        w[i].fd = -1;
+    size_t next = 0, emitted = 0, got = 0;
+    int first_err = 0;
+    size_t live = 0;
+    for (size_t i = 0; i < nw; i++) {
+        int rc = spawn(&w[i], w, nw, job, job_arg);
+        if (rc) {
+            first_err = first_err ? first_err : rc;
+            w[i].fd = -1;
+            continue;
+        }
+        live++;
+        send_next(&w[i], &next, n);
+    }
+    size_t respawns = 0;
+    while (got < n && live > 0) {
+        for (size_t i = 0; i < nw; i++) {
+            pfd[i].fd = w[i].fd;
+            pfd[i].events = POLLIN;
+            pfd[i].revents = 0;
+        }
+        if (poll(pfd, nw, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            first_err = first_err ? first_err : errno;
+            break;
+        }
+        for (size_t i = 0; i < nw; i++) {
+            if (w[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            char tmp[65536];
+            ssize_t k = read(w[i].fd, tmp, sizeof tmp);
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k > 0 && buf_append(&w[i].in, tmp, (size_t)k) == 0) {
+                for (;;) {
+                    size_t idx;
+                    struct scn_result r;
+                    size_t used = scn_result_parse(w[i].in.p, w[i].in.len, &idx, &r);
+                    if (used == 0)
+                        break;
+                    if (used == (size_t)-1 || idx >= n || have[idx] || (long)idx != w[i].busy) {
+                        if (used != (size_t)-1)
+                            scn_result_free(&r);
+                        kill(w[i].pid, SIGKILL); /* a garbled worker: treat as dead */
+                        k = 0;
+                        break;
+                    }
+                    buf_consume(&w[i].in, used);
+                    res[idx] = r;
+                    have[idx] = true;
+                    got++;
+                    w[i].busy = -1;
+                    send_next(&w[i], &next, n);
+                }
+            }
+            if (k <= 0) {
+                /* The worker is gone: finished, or died mid-scenario. */
+                int status = 0;
+                close(w[i].fd);
+                w[i].fd = -1;
+                waitpid(w[i].pid, &status, 0);
+                live--;
+                if (w[i].busy >= 0) {
+                    size_t b = (size_t)w[i].busy;
+                    if (WIFSIGNALED(status))
+                        fail_result(&res[b], "the worker running it died of signal %d",
+                                    WTERMSIG(status));
+                    else
+                        fail_result(&res[b], "the worker running it exited (status %d)",
+                                    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+                    have[b] = true;
+                    got++;
+                }
+                buf_free(&w[i].in);
+                if (next < n && respawns < n) {
+                    respawns++;
+                    if (spawn(&w[i], w, nw, job, job_arg) == 0) {
+                        live++;
+                        send_next(&w[i], &next, n);
+                    } else {
+                        w[i].fd = -1;
+                    }
+                }
+            }
+        }
+        /* Hand results over in order. */
+        while (emitted < n && have[emitted]) {
+            done(done_arg, emitted, &res[emitted]);
+            emitted++;
+        }
+    }
+    /* Whatever could not run. */
+    for (size_t i = emitted; i < n; i++) {
+        if (!have[i])
+            fail_result(&res[i], "not run: no worker process left (error %d)", first_err);
+        done(done_arg, i, &res[i]);
+    }
+    for (size_t i = 0; i < nw; i++) {
+        if (w[i].fd >= 0) {
+            close(w[i].fd);
+            waitpid(w[i].pid, NULL, 0);
+        }
+        buf_free(&w[i].in);
+    }
+    free(w);
+    free(res);
+    free(have);
+    free(pfd);
+    return live == 0 && got == 0 && first_err ? first_err : 0;
+}
