@@ -20,6 +20,7 @@
  * controller. */
 #include "emulator/machine.h"
 #include "emulator/lab.h"
+#include "emulator/scm.h"
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
 #include "src/lib/embed.h"
@@ -248,6 +249,7 @@ void machine_free(struct machine *m)
         lsa_free(m->lsa);
     }
     evtlog_free(m->evtlog);
+    scm_free(m->scm); /* lab_free frees it first and clears the pointer */
     free(m);
 }
 
