@@ -7,6 +7,7 @@
 #include "src/exchange/exchange.h"
 #include "src/lib/str.h"
 #include "src/net/control.h"
+#include "src/net/ctltcp.h"
 #include "src/net/daemon.h"
 #include <errno.h>
 #include <limits.h>
@@ -49,6 +50,13 @@ int cmd_up(struct cli_ctx *ctx, int argc, char **argv)
             if (cfg.nlisten == DAEMON_MAX_LISTEN)
                 return cli_error(ctx, CLI_USAGE, "up: at most %d --listen", DAEMON_MAX_LISTEN);
             listen[cfg.nlisten++] = a.val;
+        } else if (strcmp(a.opt, "--control") == 0) {
+            struct net_addr ca;
+            if (ctltcp_spec_parse(a.val, &ca))
+                return cli_error(ctx, CLI_USAGE, "up: bad --control '%s' (tcp:ADDR:PORT)", a.val);
+            cfg.control_tcp = a.val;
+        } else if (strcmp(a.opt, "--control-secret-file") == 0) {
+            cfg.control_secret_file = a.val;
         } else if (strcmp(a.opt, "--max-connections") == 0) {
             int64_t v;
             if (str_to_i64(a.val, 1, 1000000, &v))
@@ -66,6 +74,9 @@ int cmd_up(struct cli_ctx *ctx, int argc, char **argv)
             return cli_error(ctx, CLI_USAGE, "up: unknown option '%s'", a.opt);
         }
     }
+    if (!cfg.control_tcp != !cfg.control_secret_file)
+        return cli_error(ctx, CLI_USAGE,
+                         "up: --control tcp:ADDR:PORT and --control-secret-file go together");
     if (ctx->live)
         return cli_error(ctx, CLI_USAGE, "up: the daemon is already running");
     /* The daemon leaves its working directory: it needs the lab's absolute path. */

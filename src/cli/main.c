@@ -56,7 +56,9 @@ static const struct cli_command commands[] = {
      * a durable Maildir write the running store sees at the next logon. */
     {"mail", cmd_mail, "mail deliver ALIAS FILE...   (an RFC 5322 message per file, - for stdin)",
      false},
-    {"up", cmd_up, "up [--listen ADDR:PORT] [--foreground]   serve the lab (POP3 + control socket)",
+    {"up", cmd_up,
+     "up [--listen ADDR:PORT] [--foreground]   serve the lab (POP3 + control socket)\n"
+     "           [--control tcp:ADDR:PORT --control-secret-file FILE]   control over TCP too",
      false},
     {"down", cmd_down, "down   stop the daemon serving the lab", false},
     {"status", cmd_status, "status   machines, services, tokens' privileges, listeners", false},

@@ -3,6 +3,7 @@
  * and the socket setup of the daemon's side. */
 #include "src/net/control.h"
 #include "src/lib/filelock.h"
+#include "src/net/ctltcp.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -359,9 +360,80 @@ static bool decode_response(const struct buf *b, int *rc, FILE *out, FILE *err)
     return true;
 }
 
+/* Sends the request (after pre, the TCP auth frame, if any) on a connected
+ * or connecting fd and copies the response out. Closes fd. */
+static void forward_on(int fd, const char *where, bool tcp, struct buf *pre, const char *machine,
+                       int argc, char **argv, FILE *out, FILE *err, int *rc, int64_t deadline)
+{
+    int e = control_request_encode(pre, machine, argc, argv);
+    if (e) {
+        close(fd);
+        fprintf(err, "ntlab: command too long for the control channel (%s)\n", strerror(e));
+        *rc = 2;
+        return;
+    }
+    e = send_all(fd, pre->p, pre->len, deadline);
+    buf_free(pre); /* it may hold the secret: not kept longer than needed */
+    struct buf b = BUF_INIT;
+    if (!e) {
+        shutdown(fd, SHUT_WR);
+        e = recv_all(fd, &b, deadline);
+    }
+    close(fd);
+    if (e || !decode_response(&b, rc, out, err)) {
+        /* Over TCP the daemon hangs up without a word on a wrong secret. */
+        fprintf(err, "ntlab: the daemon serving %s failed during the request (%s)\n", where,
+                e ? strerror(e) : b.len || !tcp ? "malformed response"
+                                                : "closed without an answer: a wrong secret?");
+        *rc = 1;
+    }
+    buf_free(&b);
+}
+
+/* Waits for a non-blocking connect to finish. 0 or its errno. */
+static int connect_wait(int fd, int64_t deadline)
+{
+    int e = wait_fd(fd, POLLOUT, deadline);
+    socklen_t sl = sizeof e;
+    if (!e && getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &sl) != 0)
+        e = errno;
+    return e;
+}
+
+/* NTLAB_CONTROL=tcp:HOST:PORT (ctltcp.h): that endpoint and nothing else;
+ * when it cannot be reached the command fails rather than falling back to
+ * the lab's files. */
+static bool forward_tcp(const char *spec, const char *machine, int argc, char **argv, FILE *out,
+                        FILE *err, int *rc)
+{
+    int64_t deadline = now_ms() + CONTROL_TIMEOUT_MS;
+    struct buf pre = BUF_INIT;
+    char msg[512];
+    int fd;
+    int e = ctltcp_client_open(spec, getenv(CTLTCP_SECRET_ENV), &pre, &fd, msg, sizeof msg);
+    if (!e) {
+        e = connect_wait(fd, deadline);
+        if (e) {
+            snprintf(msg, sizeof msg, "control %s: %s", spec, strerror(e));
+            close(fd);
+        }
+    }
+    if (e) {
+        buf_free(&pre);
+        fprintf(err, "ntlab: %s\n", msg);
+        *rc = 1;
+        return true;
+    }
+    forward_on(fd, spec, true, &pre, machine, argc, argv, out, err, rc, deadline);
+    return true;
+}
+
 bool control_forward(const char *labdir, const char *machine, int argc, char **argv, FILE *out,
                      FILE *err, int *rc)
 {
+    const char *tcp = getenv(CTLTCP_ENV);
+    if (tcp && *tcp)
+        return forward_tcp(tcp, machine, argc, argv, out, err, rc);
     struct sockaddr_un sa;
     int dirfd;
     if (socket_addr(labdir, CONTROL_SOCKET, &sa, &dirfd))
@@ -375,13 +447,8 @@ bool control_forward(const char *labdir, const char *machine, int argc, char **a
     int64_t deadline = now_ms() + CONTROL_TIMEOUT_MS;
     int r = connect(fd, (struct sockaddr *)&sa, sizeof sa);
     int e = r == 0 ? 0 : errno;
-    if (e == EINPROGRESS || e == EAGAIN) {
-        /* A Unix socket with a full backlog: wait for the daemon. */
-        e = wait_fd(fd, POLLOUT, deadline);
-        socklen_t sl = sizeof e;
-        if (!e && getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &sl) != 0)
-            e = errno;
-    }
+    if (e == EINPROGRESS || e == EAGAIN) /* a Unix socket with a full backlog: wait for the daemon */
+        e = connect_wait(fd, deadline);
     if (dirfd >= 0)
         close(dirfd);
     if (e) {
@@ -392,27 +459,7 @@ bool control_forward(const char *labdir, const char *machine, int argc, char **a
             control_unlink(labdir);
         return false;
     }
-    struct buf b = BUF_INIT;
-    e = control_request_encode(&b, machine, argc, argv);
-    if (e) {
-        buf_free(&b);
-        close(fd);
-        fprintf(err, "ntlab: command too long for the control channel (%s)\n", strerror(e));
-        *rc = 2;
-        return true;
-    }
-    e = send_all(fd, b.p, b.len, deadline);
-    buf_reset(&b);
-    if (!e) {
-        shutdown(fd, SHUT_WR);
-        e = recv_all(fd, &b, deadline);
-    }
-    close(fd);
-    if (e || !decode_response(&b, rc, out, err)) {
-        fprintf(err, "ntlab: the daemon serving %s failed during the request (%s)\n", labdir,
-                e ? strerror(e) : "malformed response");
-        *rc = 1;
-    }
-    buf_free(&b);
+    struct buf pre = BUF_INIT;
+    forward_on(fd, labdir, false, &pre, machine, argc, argv, out, err, rc, deadline);
     return true;
 }

@@ -34,7 +34,10 @@
  * returns true. Returns false when no daemon serves the lab (no socket, or
  * nobody listening: a stale socket from a crash, which is removed unless
  * the lab's pid file is locked by a live daemon). A daemon that is there
- * but fails mid-request gives true with *rc = 1 and a message on err. */
+ * but fails mid-request gives true with *rc = 1 and a message on err.
+ * With NTLAB_CONTROL=tcp:HOST:PORT in the environment it talks to that
+ * endpoint instead, with the secret (ctltcp.h), whatever labdir is, and
+ * always returns true (an unreachable endpoint: *rc = 1, err says why). */
 bool control_forward(const char *labdir, const char *machine, int argc, char **argv, FILE *out,
                      FILE *err, int *rc);
 

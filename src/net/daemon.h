@@ -46,6 +46,11 @@ struct daemon_config {
     bool foreground;            /* log to stderr, no fork */
     size_t max_connections;     /* 0 = DAEMON_DEFAULT_MAX_CONNECTIONS */
     int64_t idle_timeout;       /* POP3 autologout seconds; 0 = the engine's default */
+    /* "tcp:ADDR:PORT": the control channel also on TCP, for clients that
+     * present the secret in control_secret_file (ctltcp.h); NULL = only the
+     * Unix socket. */
+    const char *control_tcp;
+    const char *control_secret_file;
     daemon_command_fn command;
     void *command_arg;
     /* Printed (foreground) or handed to the waiting parent (background)
