@@ -48,6 +48,8 @@ int cmd_ntrights(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_user(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_group(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_logon(struct cli_ctx *ctx, int argc, char **argv);
+/* Account policy and security-template import (src/cli/cmd_policy.c). */
+int cmd_policy(struct cli_ctx *ctx, int argc, char **argv);
 /* The machine, its services, clock and event log (src/cli/cmd_machine.c). */
 int cmd_machine(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_boot(struct cli_ctx *ctx, int argc, char **argv); /* boot|shutdown|reboot */

@@ -19,7 +19,9 @@ static const struct cli_command commands[] = {
      "           [--admin-password P] [--preset q189732]    create a lab",
      false},
     {"machine", cmd_machine,
-     "machine add NAME --role pdc|bdc|member|standalone --os nt4|w2k|xp [--domain D] | list", true},
+     "machine add NAME --role pdc|bdc|member|standalone --os nt4|w2k|xp [--domain D]\n"
+     "           [--persona P] | list",
+     true},
     {"rights", cmd_rights,
      "rights grant ACCOUNT RIGHT... | revoke ACCOUNT (RIGHT...|--all) | list [ACCOUNT] [--display]\n"
      "           | who RIGHT   [--focus DOMAIN|\\\\COMPUTER]",
@@ -35,6 +37,10 @@ static const struct cli_command commands[] = {
     {"group", cmd_group,
      "group add NAME [--comment C] [--global] | del NAME | add-member GROUP ACCOUNT\n"
      "           | remove-member GROUP ACCOUNT | list [GROUP]",
+     true},
+    {"policy", cmd_policy,
+     "policy show | set KEY=VALUE... | import TEMPLATE.inf   [--focus DOMAIN|\\\\COMPUTER]\n"
+     "           (account policy: LockoutBadCount, LockoutDuration, MaximumPasswordAge, ...)",
      true},
     {"logon", cmd_logon,
      "logon [--caller ACCOUNT|SYSTEM] [--type interactive|network|batch|service]\n"
@@ -63,10 +69,12 @@ static const struct cli_command commands[] = {
     {"down", cmd_down, "down   stop the daemon serving the lab", false},
     {"status", cmd_status, "status   machines, services, tokens' privileges, listeners", false},
     {"run", cmd_run,
-     "run FILE|DIR... [--tag T] [-j N] [--junit FILE] [--tap] [-v] [--target HOST:PORT]\n"
-     "           [--transcript]",
+     "run FILE|DIR... [--tag T] [-j N] [--junit FILE] [--tap] [-v] [--transcript] [--keep]\n"
+     "           [--target HOST:PORT [--lab DIR]] | run --prepare DIR FILE   scenarios",
      false},
-    {"record", cmd_record, "record HOST:PORT [--listen ADDR:PORT] -o FILE", false},
+    {"record", cmd_record,
+     "record HOST:PORT [--listen ADDR:PORT] [-n SESSIONS] -o FILE   recording proxy",
+     false},
     {"errmsg", cmd_errmsg, "errmsg CODE   (Win32 number, ERROR_ symbol, or NTSTATUS 0x...)", false},
 };
 

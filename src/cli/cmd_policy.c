@@ -1,0 +1,291 @@
+/* ntlab policy ...: the account policy of User Manager's Policies menu
+ * (password and lockout: the template's [System Access]) and secedit-style
+ * import of a security template, in a policy focus as `rights --focus`. */
+#include "emulator/inf.h"
+#include "emulator/lab.h"
+#include "emulator/lsa.h"
+#include "emulator/rights.h"
+#include "src/cli/args.h"
+#include "src/cli/cli.h"
+#include "src/lib/afile.h"
+#include "src/lib/str.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct pfocus {
+    struct lsa *lsa;
+    struct machine *m; /* resolves account names */
+    char label[64];    /* "CORP" or "\\EXCHSRV" */
+};
+
+static int get_pfocus(struct cli_ctx *ctx, const char *focus, struct pfocus *f)
+{
+    if (!focus) {
+        f->m = cli_machine(ctx);
+        if (!f->m)
+            return CLI_FAIL;
+        f->lsa = f->m->lsa;
+        if (machine_is_dc(f->m))
+            snprintf(f->label, sizeof f->label, "%s", f->m->domain);
+        else
+            snprintf(f->label, sizeof f->label, "\\\\%s", f->m->name);
+        return CLI_OK;
+    }
+    struct lab *lab = cli_lab(ctx);
+    if (!lab)
+        return CLI_FAIL;
+    ntstatus st = lab_policy_for_focus(lab, focus, &f->lsa);
+    if (st == STATUS_INVALID_PARAMETER)
+        return cli_error(ctx, CLI_FAIL,
+                         "policy: focus '%s' is a domain controller: set the focus to its domain",
+                         focus);
+    if (st != STATUS_SUCCESS)
+        return cli_error(ctx, CLI_FAIL, "policy: no domain or computer '%s' in this lab", focus);
+    f->m = lab_focus_machine(lab, focus);
+    if (!f->m)
+        return cli_error(ctx, CLI_FAIL, "policy: no machine serves focus '%s'", focus);
+    snprintf(f->label, sizeof f->label, "%s", focus);
+    return CLI_OK;
+}
+
+/* The lsa_sysaccess field of a [System Access] key (same order as inf_sa). */
+static int *sa_field(struct lsa_sysaccess *sa, enum inf_sa k)
+{
+    switch (k) {
+    case INF_SA_MIN_PASSWORD_AGE:
+        return &sa->min_password_age;
+    case INF_SA_MAX_PASSWORD_AGE:
+        return &sa->max_password_age;
+    case INF_SA_MIN_PASSWORD_LENGTH:
+        return &sa->min_password_length;
+    case INF_SA_PASSWORD_HISTORY:
+        return &sa->password_history;
+    case INF_SA_LOCKOUT_BAD_COUNT:
+        return &sa->lockout_bad_count;
+    case INF_SA_RESET_LOCKOUT_COUNT:
+        return &sa->reset_lockout_count;
+    case INF_SA_LOCKOUT_DURATION:
+        return &sa->lockout_duration;
+    case INF_SA_FORCE_LOGOFF:
+        return &sa->force_logoff;
+    case INF_SA_COUNT:
+        break;
+    }
+    return NULL;
+}
+
+static bool sa_key(const char *name, enum inf_sa *out)
+{
+    for (int k = 0; k < INF_SA_COUNT; k++) {
+        if (str_ieq(name, inf_sa_key((enum inf_sa)k))) {
+            *out = (enum inf_sa)k;
+            return true;
+        }
+    }
+    return false;
+}
+
+static int show(struct cli_ctx *ctx, struct pfocus *f)
+{
+    lsa_refresh(f->lsa);
+    struct lsa_sysaccess sa = *lsa_sysaccess(f->lsa);
+    fprintf(ctx->out, "Account policy of %s (%s):\n", f->label, osver_display(lsa_os(f->lsa)));
+    for (int k = 0; k < INF_SA_COUNT; k++)
+        fprintf(ctx->out, "  %s = %d\n", inf_sa_key((enum inf_sa)k),
+                *sa_field(&sa, (enum inf_sa)k));
+    return CLI_OK;
+}
+
+static int apply_sa(struct cli_ctx *ctx, struct pfocus *f, const struct lsa_sysaccess *sa)
+{
+    ntstatus st = lsa_set_sysaccess(f->lsa, sa);
+    if (st != STATUS_SUCCESS) {
+        char text[512];
+        nterr_describe(nterr_to_win32(st), text, sizeof text);
+        return cli_error(ctx, CLI_FAIL, "policy: cannot change the account policy of %s: %s",
+                         f->label, text);
+    }
+    return CLI_OK;
+}
+
+static int set(struct cli_ctx *ctx, struct pfocus *f, char **pairs, size_t n)
+{
+    lsa_refresh(f->lsa);
+    struct lsa_sysaccess sa = *lsa_sysaccess(f->lsa);
+    for (size_t i = 0; i < n; i++) {
+        char key[64];
+        const char *eq = strchr(pairs[i], '=');
+        if (!eq || str_copyn(key, sizeof key, pairs[i], (size_t)(eq - pairs[i])))
+            return cli_error(ctx, CLI_USAGE, "policy set: '%s' is not KEY=VALUE", pairs[i]);
+        enum inf_sa k;
+        int64_t v;
+        if (!sa_key(str_trim(key), &k))
+            return cli_error(ctx, CLI_USAGE,
+                             "policy set: unknown key '%s' (a [System Access] key, e.g. "
+                             "LockoutBadCount)", key);
+        if (str_to_i64(eq + 1, -1, 999999, &v) || !inf_sa_valid(k, (int)v))
+            return cli_error(ctx, CLI_USAGE, "policy set: bad value '%s' for %s", eq + 1,
+                             inf_sa_key(k));
+        *sa_field(&sa, k) = (int)v;
+    }
+    if (apply_sa(ctx, f, &sa))
+        return CLI_FAIL;
+    for (size_t i = 0; i < n; i++) {
+        const char *eq = strchr(pairs[i], '=');
+        char key[64];
+        str_copyn(key, sizeof key, pairs[i], (size_t)(eq - pairs[i]));
+        enum inf_sa k = INF_SA_COUNT;
+        if (!sa_key(str_trim(key), &k))
+            continue; /* checked above */
+        fprintf(ctx->out, "Setting %s = %d in %s ... successful\n", inf_sa_key(k),
+                *sa_field(&sa, k), f->label);
+    }
+    return CLI_OK;
+}
+
+/* secedit /configure with a template: its [System Access] keys are set, and
+ * each right it lists gets exactly the holders it lists (rights it does not
+ * list keep theirs; an empty "SeXxx =" line is read as listing nothing). */
+static int import(struct cli_ctx *ctx, struct pfocus *f, const char *path)
+{
+    char *data;
+    size_t len;
+    int e = afile_read(path, INF_MAX_FILE, &data, &len);
+    if (e)
+        return cli_error(ctx, CLI_FAIL, "policy import: %s: %s", path,
+                         e == EFBIG ? "file too large" : strerror(e));
+    struct inf doc;
+    char err[512] = "";
+    ntstatus st = inf_parse(path, data, len, lsa_os(f->lsa), NULL, &doc, err, sizeof err);
+    free(data);
+    if (st != STATUS_SUCCESS)
+        return cli_error(ctx, CLI_FAIL, "policy import: %s", err[0] ? err : path);
+    int rc = CLI_OK;
+    /* Resolve every holder first: nothing changes if one is unknown. */
+    struct sid *sids = calloc(doc.ngrants ? doc.ngrants : 1, sizeof *sids);
+    if (!sids) {
+        inf_free(&doc);
+        return cli_error(ctx, CLI_FAIL, "policy import: out of memory");
+    }
+    for (size_t i = 0; i < doc.ngrants && rc == CLI_OK; i++) {
+        if (!doc.grants[i].name)
+            sids[i] = doc.grants[i].sid;
+        else if (machine_resolve(f->m, doc.grants[i].name, &sids[i]) != STATUS_SUCCESS)
+            rc = cli_error(ctx, CLI_FAIL, "policy import: %s: no account '%s'", path,
+                           doc.grants[i].name);
+    }
+    if (rc == CLI_OK) {
+        lsa_refresh(f->lsa);
+        struct lsa_sysaccess sa = *lsa_sysaccess(f->lsa);
+        size_t nsa = 0;
+        for (int k = 0; k < INF_SA_COUNT; k++) {
+            if (doc.sa_set[k]) {
+                *sa_field(&sa, (enum inf_sa)k) = doc.sa[k];
+                nsa++;
+            }
+        }
+        if (nsa)
+            rc = apply_sa(ctx, f, &sa);
+    }
+    struct lsa_handle h;
+    bool open = false;
+    if (rc == CLI_OK) {
+        st = lsa_open_policy(f->lsa, sid_wellknown(SID_WK_ADMINISTRATORS), 1,
+                             POLICY_CREATE_ACCOUNT | POLICY_LOOKUP_NAMES |
+                                 POLICY_VIEW_LOCAL_INFORMATION,
+                             &h);
+        if (st != STATUS_SUCCESS)
+            rc = cli_error(ctx, CLI_FAIL, "policy import: cannot open the policy of %s",
+                           f->label);
+        else
+            open = true;
+    }
+    size_t nrights = 0;
+    for (unsigned r = 0; r < RI_COUNT && rc == CLI_OK; r++) {
+        bool listed = false;
+        for (size_t i = 0; i < doc.ngrants && !listed; i++)
+            listed = doc.grants[i].right == r;
+        if (!listed)
+            continue;
+        const char *name = rights_at(r)->name;
+        const char *one[1] = {name};
+        struct sid *cur = NULL;
+        size_t ncur = 0;
+        st = lsa_enumerate_accounts_with_right(&h, name, &cur, &ncur);
+        for (size_t i = 0; st == STATUS_SUCCESS && i < ncur; i++) {
+            ntstatus s2 = lsa_remove_account_rights(&h, &cur[i], false, one, 1);
+            if (s2 != STATUS_SUCCESS && s2 != STATUS_OBJECT_NAME_NOT_FOUND)
+                st = s2;
+        }
+        free(cur);
+        if (st == STATUS_NO_MORE_ENTRIES)
+            st = STATUS_SUCCESS;
+        for (size_t i = 0; st == STATUS_SUCCESS && i < doc.ngrants; i++)
+            if (doc.grants[i].right == r)
+                st = lsa_add_account_rights(&h, &sids[i], one, 1);
+        if (st != STATUS_SUCCESS) {
+            char text[512];
+            nterr_describe(nterr_to_win32(st), text, sizeof text);
+            rc = cli_error(ctx, CLI_FAIL, "policy import: %s in %s: %s", name, f->label, text);
+        }
+        nrights++;
+    }
+    if (open)
+        lsa_close(&h);
+    if (rc == CLI_OK) {
+        size_t nsa = 0;
+        for (int k = 0; k < INF_SA_COUNT; k++)
+            nsa += doc.sa_set[k];
+        fprintf(ctx->out, "Importing %s into %s: %zu account polic%s, %zu right%s ... successful\n",
+                path, f->label, nsa, nsa == 1 ? "y" : "ies", nrights, nrights == 1 ? "" : "s");
+    }
+    free(sids);
+    inf_free(&doc);
+    return rc;
+}
+
+int cmd_policy(struct cli_ctx *ctx, int argc, char **argv)
+{
+    static const char usage[] =
+        "usage: ntlab policy show | set KEY=VALUE... | import TEMPLATE.inf   "
+        "[--focus DOMAIN|\\\\COMPUTER]";
+    if (argc < 2)
+        return cli_error(ctx, CLI_USAGE, "%s", usage);
+    const char *sub = argv[1], *focus = NULL;
+    char *pos[64];
+    size_t npos = 0;
+    struct args a;
+    args_init(&a, argc, argv, 2);
+    int k;
+    while ((k = args_next(&a))) {
+        if (k == 2) {
+            if (npos == sizeof pos / sizeof pos[0])
+                return cli_error(ctx, CLI_USAGE, "policy: too many arguments");
+            pos[npos++] = (char *)a.val;
+        } else if (strcmp(a.opt, "--focus") == 0) {
+            if (!args_value(&a))
+                return cli_error(ctx, CLI_USAGE, "policy: --focus needs DOMAIN or \\\\COMPUTER");
+            focus = a.val;
+        } else {
+            return cli_error(ctx, CLI_USAGE, "policy: unknown option '%s'", a.opt);
+        }
+    }
+    struct pfocus f;
+    if (strcmp(sub, "show") == 0) {
+        if (npos)
+            return cli_error(ctx, CLI_USAGE, "%s", usage);
+        return get_pfocus(ctx, focus, &f) ? CLI_FAIL : show(ctx, &f);
+    }
+    if (strcmp(sub, "set") == 0) {
+        if (!npos)
+            return cli_error(ctx, CLI_USAGE, "%s", usage);
+        return get_pfocus(ctx, focus, &f) ? CLI_FAIL : set(ctx, &f, pos, npos);
+    }
+    if (strcmp(sub, "import") == 0) {
+        if (npos != 1)
+            return cli_error(ctx, CLI_USAGE, "%s", usage);
+        return get_pfocus(ctx, focus, &f) ? CLI_FAIL : import(ctx, &f, pos[0]);
+    }
+    return cli_error(ctx, CLI_USAGE, "policy: unknown subcommand '%s' (show, set, import)", sub);
+}
