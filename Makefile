@@ -89,6 +89,7 @@ test: deps-test
 	$(MAKE) $(BUILD)/unit-san $(BUILD)/ntlab-san
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/unit-san
 	$(MAKE) scenario-test NTLAB=$(BUILD)/ntlab-san
+	$(MAKE) valgrind
 	$(MAKE) fuzz-replay
 	$(MAKE) fuzz
 	@echo "make test: all suites passed"
@@ -106,6 +107,20 @@ scenario-test: $(NTLAB)
 	  $(NTLAB) run tests/scenarios; else echo "scenarios: none yet"; fi
 e2e-test: $(BUILD)/ntlab
 	@tests/e2e/run.sh $(abspath $(BUILD)/ntlab)
+
+# --- valgrind: the unit suites and the scenario run under memcheck; any
+# error or leak (definite, indirect or possible) fails. Timing asserts are
+# off there (UNIT_NO_TIMING, tests/unit/unit.h).
+VALGRIND := valgrind -q --leak-check=full --error-exitcode=1 \
+            --errors-for-leak-kinds=definite,indirect,possible \
+            --show-leak-kinds=definite,indirect,possible
+.PHONY: valgrind
+valgrind: $(BUILD)/unit $(BUILD)/ntlab
+	UNIT_NO_TIMING=1 $(VALGRIND) $(BUILD)/unit
+	@if [ -n "$$(ls tests/scenarios/*.scn 2>/dev/null)" ]; then \
+	  echo "$(VALGRIND) --trace-children=yes $(BUILD)/ntlab run tests/scenarios"; \
+	  $(VALGRIND) --trace-children=yes $(BUILD)/ntlab run tests/scenarios; \
+	else echo "valgrind: no scenarios yet"; fi
 
 # --- fuzzing (tests/fuzz/, see tests/fuzz/README.md) ---------------------------
 # Each tests/fuzz/fuzz_NAME.c is a libFuzzer target; the library is built a

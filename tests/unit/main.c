@@ -43,6 +43,12 @@ const char *unit_tmpdir(void)
     return p;
 }
 
+bool unit_timing(void)
+{
+    const char *v = getenv("UNIT_NO_TIMING");
+    return !v || !*v;
+}
+
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st;

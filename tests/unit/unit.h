@@ -3,6 +3,7 @@
 #ifndef NTLAB_TESTS_UNIT_H
 #define NTLAB_TESTS_UNIT_H
 #include <CUnit/CUnit.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Adds a suite with the given tests; aborts the run on registry failure. */
@@ -23,5 +24,10 @@ void unit_add_suite(const char *name, const struct unit_test *tests, size_t n);
  * slot: copy it if you need several. */
 const char *unit_tmpdir(void);
 void unit_rmtree(const char *path);
+
+/* False when wall-clock bounds mean nothing: UNIT_NO_TIMING is set in the
+ * environment (`make valgrind` sets it: code runs 20-50x slower there).
+ * A test asserts a time bound only when this is true. */
+bool unit_timing(void);
 
 #endif
