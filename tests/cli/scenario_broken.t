@@ -1,0 +1,56 @@
+# A deliberately broken copy of the founding scenario (one byte changed in
+# an expected line) must fail, name the file and line, and show the byte in
+# a unified diff with invisible characters made visible.
+. "$(dirname "$0")/lib.sh"
+scn=$(cd "$(dirname "$0")/../scenarios" && pwd)
+mkdir lib
+cp "$scn"/lib/*.inc lib/
+cp "$scn/q189732.scn" good.scn
+expect_rc 0 "$NTLAB" run good.scn
+expect_line "1 passed, 0 failed"
+
+# One byte: the first "client" of the article's error line becomes "cliant".
+line=$(grep -n '^s1 < -Err A required privilege' good.scn | head -1 | cut -d: -f1)
+awk -v n="$line" 'NR == n { sub(/client$/, "cliant") } { print }' good.scn > broken.scn
+[ "$(cmp -l good.scn broken.scn | wc -l)" = 1 ] || die "the copy differs in more than one byte"
+expect_rc 1 "$NTLAB" run broken.scn
+expect_line "FAIL broken.scn:$line: s1: expected '-Err A required privilege is not held by the cliant', got '-Err A required privilege is not held by the client'"
+expect_line "     --- expected (broken.scn)"
+expect_line "     +++ actual"
+expect_line "     -s1 < -Err A required privilege is not held by the cliant"
+expect_line "     +s1 < -Err A required privilege is not held by the client"
+expect_line "     first difference at column 54: expected 'a' (0x61), got 'e' (0x65)"
+expect_line "0 passed, 1 failed"
+
+# A trailing space in an expected line is shown, not lost.
+awk 'NR == 1, /^s1 < \+OK$/ { if ($0 == "s1 < +OK") $0 = "s1 < +OK " } { print }' good.scn > space.scn
+expect_rc 1 "$NTLAB" run space.scn
+expect_line "     -s1 < +OK·"
+expect_line "     +s1 < +OK"
+expect_grep "actual line ends at column 9 where a space \(0x20\) was expected"
+
+# A reply ending in a bare LF where CRLF is expected: \n marks the line end.
+cat > lf.scn <<'SCN'
+include lib/corp-lab-fixed.inc
+ntlab boot
+begin
+open s1
+s1 <lf +OK Microsoft Exchange POP3 server version 5.0.1457.10     ready
+close s1
+SCN
+expect_rc 1 "$NTLAB" run lf.scn
+expect_line "     -s1 < +OK Microsoft Exchange POP3 server version 5.0.1457.10     ready\\n"
+expect_line "     +s1 < +OK Microsoft Exchange POP3 server version 5.0.1457.10     ready"
+expect_grep "the line ends differ \(LF expected, CRLF got\)"
+
+# The same failure in the reports: TAP and JUnit carry the diff.
+expect_rc 1 "$NTLAB" run --tap --junit junit.xml good.scn broken.scn
+expect_line "1..2"
+expect_line "ok 1 - good.scn: Q189732: POP3 PASS fails until the service account has SeTcbPrivilege and the server reboots"
+expect_grep "^not ok 2 - broken.scn"
+expect_line "  at: \"broken.scn:$line\""
+expect_line "    -s1 < -Err A required privilege is not held by the cliant"
+expect_line "# 1 passed, 1 failed"
+grep -q '<testsuite name="ntlab scenarios" tests="2" failures="1"' junit.xml || die "junit counts"
+grep -qF -- '-s1 &lt; -Err A required privilege is not held by the cliant' junit.xml || die "junit diff"
+grep -q '<failure type="mismatch" message="broken.scn:' junit.xml || die "junit failure"
