@@ -86,11 +86,19 @@ void machine_free(struct machine *m);
 ntstatus machine_init_dir(const char *dir, const char *name, enum osver os,
                           enum machine_role role, const char *domain,
                           const char *admin_password, struct machine **out);
-/* Loads a machine from its state directory. DCs need their lab to supply
- * the domain database (lab.h does this); a lone DC loads the domain files
- * named in machine.conf. err receives "FILE:LINE: problem" on a malformed file. */
+/* Loads a machine from its state directory: machine.conf, sam.txt,
+ * policy.inf (account names resolved through the machine) and eventlog/.
+ * Not booted. A DC in a lab has no sam.txt of its own: it is loaded with
+ * sam = lsa = NULL and owns_db = false for the lab to attach the domain
+ * database (lab.h); a lone DC (machine_init_dir without a lab) keeps the
+ * domain's sam.txt and policy.inf in its own directory and loads them.
+ * Errors: STATUS_OBJECT_NAME_NOT_FOUND (no machine.conf; a member or
+ * standalone server without sam.txt or policy.inf), STATUS_INTERNAL_DB_CORRUPTION
+ * with "FILE:LINE: problem" in err on a malformed file, the load errors of
+ * sam_load / lsa_load / evtlog_open, STATUS_NO_MEMORY. */
 ntstatus machine_load(const char *dir, struct machine **out, char *err, size_t errlen);
-/* Writes machine.conf (identity and the virtual clock) durably. */
+/* Writes machine.conf (identity, persona and the clock) durably; a no-op
+ * for an in-memory machine. */
 ntstatus machine_save_conf(const struct machine *m);
 
 const char *machine_role_name(enum machine_role r); /* "standalone", "member", "pdc", "bdc" */
