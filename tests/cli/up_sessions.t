@@ -93,3 +93,24 @@ printf 'USER alice\nPASS Passw0rd\nSTAT\nQUIT\n' | pop "$PORT" > got
 grep -q '^+OK 3 731' got || die "after start: $(cat got)"
 expect_rc 0 "$NTLAB" -C lab down
 gone "$DAEMON_PID" || die "daemon still running"
+
+# the connection limit and autologout (q189732's autologout line is empty:
+# the connection just closes)
+start_daemon lab --listen "127.0.0.1:$PORT" --max-connections 1 --idle-timeout 2
+python3 - "$PORT" <<'PY' || die "limit/autologout failed"
+import socket, sys, time
+port = int(sys.argv[1])
+t0 = time.time()
+a = socket.create_connection(("127.0.0.1", port), timeout=10)
+fa = a.makefile("rb")
+assert fa.readline().startswith(b"+OK Microsoft Exchange")
+b = socket.create_connection(("127.0.0.1", port), timeout=10)
+assert b.recv(100) == b"", "past the limit a connection must close at once"
+assert fa.readline() == b"", "autologout must close the idle session"
+assert 1.9 <= time.time() - t0 <= 6, time.time() - t0
+c = socket.create_connection(("127.0.0.1", port), timeout=10)   # the slot is free again
+assert c.makefile("rb").readline().startswith(b"+OK Microsoft Exchange")
+PY
+grep -q "connection limit reached" lab/ntlab.log || die "no limit line"
+grep -q "session ended: autologout in AUTHORIZATION" lab/ntlab.log || die "no autologout line"
+expect_rc 0 "$NTLAB" -C lab down
