@@ -1,10 +1,13 @@
 /* ntlab's entry point: global options, the subcommand table, help. */
 #include "src/cli/cli.h"
 #include "src/net/control.h"
+#include "src/lib/filelock.h"
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct cli_command {
     const char *name;
@@ -178,6 +181,7 @@ int cli_main(int argc, char **argv)
         }
     }
     int rc;
+    struct filelock admin = {-1};
     if (n == 0) {
         usage(stderr);
         rc = CLI_USAGE;
@@ -185,9 +189,20 @@ int cli_main(int argc, char **argv)
                control_forward(ctx.labdir, ctx.machine, n, rest, stdout, stderr, &rc)) {
         /* a running daemon served it against the live lab */
     } else {
+        /* Offline, an admin command reads the lab's files, changes them and
+         * writes them back: two at once would each write what they read and
+         * lose the other's change. They queue on LAB/ntlab.lock (the daemon
+         * runs forwarded commands one at a time by itself). */
+        char path[PATH_MAX];
+        if (cli_command_is_forwarded(rest[0]) &&
+            snprintf(path, sizeof path, "%s/lab.conf", ctx.labdir) < (int)sizeof path &&
+            access(path, F_OK) == 0 &&
+            snprintf(path, sizeof path, "%s/ntlab.lock", ctx.labdir) < (int)sizeof path)
+            (void)filelock_acquire(&admin, path, true);
         rc = cli_dispatch(&ctx, n, rest);
     }
     cli_close(&ctx);
+    filelock_release(&admin);
     free(rest);
     return rc;
 }
