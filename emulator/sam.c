@@ -84,6 +84,9 @@ struct sam {
     size_t ngroups, capgroups;
     struct idx user_names, group_names;
     struct ridx rids;
+    /* BUILTIN aliases S-1-5-32-500..599 -> group index + 1 (0 = none): the
+     * only group SIDs outside the account domain */
+    uint32_t builtin_ix[100];
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -275,6 +278,10 @@ static int ridx_add(struct sam *s, uint32_t rid, uint32_t val)
 
 static int rebuild_all(struct sam *s)
 {
+    memset(s->builtin_ix, 0, sizeof s->builtin_ix);
+    for (size_t i = 0; i < s->ngroups; i++)
+        if (sid_is_builtin_alias(&s->groups[i].sid))
+            s->builtin_ix[s->groups[i].sid.sub[1] - 500] = (uint32_t)(i + 1);
     int rc = idx_rebuild(s, &s->user_names, user_key, s->nusers, s->nusers + 1);
     if (!rc)
         rc = idx_rebuild(s, &s->group_names, group_key, s->ngroups, s->ngroups + 1);
@@ -566,10 +573,10 @@ struct sam_group *sam_group_by_sid(const struct sam *s, const struct sid *sid)
             return NULL;
         return &s->groups[v & ~RID_GROUP];
     }
-    for (size_t i = 0; i < s->ngroups; i++)
-        if (sid_equal(&s->groups[i].sid, sid))
-            return &s->groups[i];
-    return NULL;
+    if (!sid_is_builtin_alias(sid))
+        return NULL;
+    uint32_t ix = s->builtin_ix[sid->sub[1] - 500];
+    return ix ? &s->groups[ix - 1] : NULL;
 }
 
 void sam_user_sid(const struct sam *s, const struct sam_user *u, struct sid *out)
@@ -619,6 +626,13 @@ bool sam_lookup_sid(const struct sam *s, const struct sid *sid, const char **nam
 }
 
 /* ---- construction ------------------------------------------------------- */
+
+/* Account domains are S-1-5-21-a-b-c (machine or domain SIDs), which also
+ * keeps them apart from BUILTIN (S-1-5-32). */
+static bool domain_sid_ok(const struct sid *d)
+{
+    return d->authority == 5 && d->count == 4 && d->sub[0] == 21;
+}
 
 static struct sam *sam_alloc(void)
 {
@@ -771,6 +785,8 @@ static ntstatus group_append(struct sam *s, const char *name, const char *commen
     if (idx_add(s, &s->group_names, group_key, i) ||
         (group_rid(s, g, &rid) && ridx_add(s, rid, (uint32_t)i | RID_GROUP)))
         return STATUS_NO_MEMORY;
+    if (sid_is_builtin_alias(sid))
+        s->builtin_ix[sid->sub[1] - 500] = (uint32_t)(i + 1);
     s->ngroups++;
     return STATUS_SUCCESS;
 }
@@ -791,8 +807,8 @@ ntstatus sam_create(const char *name, const struct sid *domain_sid, bool domain_
                     const char *admin_password, int64_t now, struct sam **out)
 {
     *out = NULL;
-    if (!name || !name_ok(name, SAM_DOMAIN_NAME_MAX) || !domain_sid || domain_sid->count == 0 ||
-        domain_sid->count >= SID_MAX_SUBAUTH || !admin_password ||
+    if (!name || !name_ok(name, SAM_DOMAIN_NAME_MAX) || !domain_sid ||
+        !domain_sid_ok(domain_sid) || !admin_password ||
         !password_len_ok(admin_password))
         return STATUS_INVALID_PARAMETER;
     struct sam *s = sam_alloc();
@@ -1470,8 +1486,8 @@ static ntstatus load_header(struct loader *L, char *fields)
     const char *why = "missing";
     if (!v[K_SID] || sid_parse(v[K_SID], &s->sid, &why) != 0)
         return bad(L, "bad domain sid: %s", why);
-    if (s->sid.count == 0 || s->sid.count >= SID_MAX_SUBAUTH)
-        return bad(L, "bad domain sid: wrong number of sub-authorities");
+    if (!domain_sid_ok(&s->sid))
+        return bad(L, "bad domain sid: not S-1-5-21-a-b-c");
     if (!v[K_DC] || !parse_u(v[K_DC], 0, 1, &x))
         return bad(L, "missing or bad dc (0 or 1)");
     s->dc = x == 1;
@@ -1683,7 +1699,7 @@ static ntstatus load_user(struct loader *L, char *fields)
     st = user_commit_h(s, h);
     if (!NT_SUCCESS(st))
         return st; /* a failed load frees the whole SAM */
-    struct sid us = s->sid; /* count < SID_MAX_SUBAUTH: checked at the header */
+    struct sid us = s->sid; /* 4 sub-authorities: checked at the header */
     us.sub[us.count++] = u->rid;
     const char *gv = v[K_GROUPS];
     if (gv && L->last_ng && strcmp(gv, L->last_groups) == 0) {

@@ -60,7 +60,7 @@ struct sam_group {
 struct sam; /* opaque */
 
 /* Creates a new SAM for account domain `name` (the machine name, or the
- * domain name on a DC) with SID domain_sid, holding Administrator (500,
+ * domain name on a DC) with SID domain_sid (S-1-5-21-a-b-c), holding Administrator (500,
  * password admin_password, member of Administrators), Guest (501, disabled,
  * no password) and the BUILTIN aliases (Administrators, Users, Guests,
  * Backup Operators, Replicator; Power Users except on a DC, as on NT 4.0;

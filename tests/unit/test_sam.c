@@ -106,6 +106,8 @@ static void test_create_member(void)
     CU_ASSERT_EQUAL(sam_create("MUCHTOOLONGANAME", &d, false, "x", T0, &s),
                     STATUS_INVALID_PARAMETER);
     CU_ASSERT_EQUAL(sam_create("", &d, false, "x", T0, &s), STATUS_INVALID_PARAMETER);
+    CU_ASSERT_EQUAL(sam_create("X", sid_wellknown(SID_WK_BUILTIN), false, "x", T0, &s),
+                    STATUS_INVALID_PARAMETER);
     CU_ASSERT_PTR_NULL(s);
 }
 
@@ -444,6 +446,8 @@ static void test_malformed(void)
         {"sam version=1 domain=A/B sid=S-1-5-21-1-2-3 dc=0 next_rid=1000\n",
          ":1: missing or bad domain name"},
         {"sam version=1 domain=X sid=S-1-5-21-1-2-x dc=0 next_rid=1000\n", ":1: bad domain sid"},
+        {"sam version=1 domain=X sid=S-1-5-32 dc=0 next_rid=1000\n",
+         ":1: bad domain sid: not S-1-5-21-a-b-c"},
         {"sam version=1 domain=X sid=S-1-5-21-1-2-3 dc=2 next_rid=1000\n",
          ":1: missing or bad dc"},
         {"sam version=1 domain=X sid=S-1-5-21-1-2-3 dc=0 next_rid=99999999999\n",
