@@ -31,6 +31,7 @@ enum kind { K_POP3_LISTEN = 1, K_POP3, K_CTL_LISTEN, K_CTL, K_SIGNAL, K_CTL_TCP_
 #define READ_CHUNK 4096u          /* one read per event; the engine buffers the rest */
 #define CTL_RECV_TIMEOUT_MS 30000 /* a control client must send its request by then */
 #define SWEEP_MS 1000             /* autologout and control timeouts are checked this often */
+#define DRAIN_TIMEOUT_S 30        /* a finished session whose client stops reading */
 
 struct listener {
     uint8_t kind; /* K_POP3_LISTEN; every epoll target starts with its kind */
@@ -45,7 +46,9 @@ struct listener {
 /* One POP3 connection: kept small; the engine session holds the rest. */
 struct conn {
     uint8_t kind; /* K_POP3 */
+    bool eof;        /* the client sent FIN: no more input, finish the output */
     uint32_t events; /* epoll interest now */
+    uint32_t stall;  /* when a closed session's last output got stuck (s), or 0 */
     int fd;
     uint32_t pend_len;
     uint64_t id;
@@ -249,9 +252,18 @@ static void conn_pump(struct server *s, struct conn *c)
             conn_close(s, c, NULL);
             return;
         }
+        if (!c->stall)
+            c->stall = (uint32_t)(mono_ms() / 1000) | 1u;
+    }
+    /* After the client's FIN, the replies to what it sent still go out
+     * (`printf 'USER..\nPASS..\nLIST\nQUIT\n' | nc` gets them all); then
+     * the connection ends, without UPDATE unless QUIT came. */
+    if (c->eof && !blocked) {
+        conn_close(s, c, "client closed the connection");
+        return;
     }
     uint32_t ev = 0;
-    if (!pop3_session_closed(ps) && !c->pend && pop3_session_want_input(ps))
+    if (!c->eof && !pop3_session_closed(ps) && !c->pend && pop3_session_want_input(ps))
         ev |= EPOLLIN | EPOLLRDHUP;
     if (blocked)
         ev |= EPOLLOUT;
@@ -262,8 +274,13 @@ static void conn_readable(struct server *s, struct conn *c)
 {
     char buf[READ_CHUNK];
     ssize_t r = recv(c->fd, buf, sizeof buf, 0);
-    if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR && errno != EWOULDBLOCK)) {
-        conn_close(s, c, r == 0 ? "client closed the connection" : "connection lost");
+    if (r == 0) {
+        c->eof = true;
+        conn_pump(s, c);
+        return;
+    }
+    if (r < 0 && errno != EAGAIN && errno != EINTR && errno != EWOULDBLOCK) {
+        conn_close(s, c, "connection lost");
         return;
     }
     if (r > 0) {
@@ -383,9 +400,14 @@ static void check_stores(struct server *s)
 static void sweep(struct server *s)
 {
     int64_t now = lab_clock_now(s->lab);
+    uint32_t mono = (uint32_t)(mono_ms() / 1000);
     struct conn *c = s->conns, *next;
     for (; c; c = next) {
         next = c->next;
+        if (c->stall && mono - c->stall > DRAIN_TIMEOUT_S) {
+            conn_close(s, c, "closed: the client stopped reading");
+            continue;
+        }
         struct pop3_session *ps = exchange_session_pop3(c->es);
         if (pop3_session_deadline(ps) <= now) {
             pop3_session_tick(ps, now);
