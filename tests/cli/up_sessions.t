@@ -73,6 +73,24 @@ assert lines[-1] == b"-Err Too many errors, closing connection\r\n", lines[-3:]
 PY
 [ "$(maildir_count $MD)" = 3 ] || die "messages lost"
 
+# a client that sends everything and half-closes (printf ... | nc) gets all
+# its replies; without QUIT nothing is removed
+python3 - "$PORT" <<'PY' || die "half-close failed"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"USER alice\r\nPASS Passw0rd\r\nDELE 1\r\nRETR 3\r\n")
+s.shutdown(socket.SHUT_WR)
+d = b""
+while True:
+    x = s.recv(65536)
+    if not x:
+        break
+    d += x
+assert d.endswith(
+    b"Noon at the usual place?\r\n.\r\n"), d[-80:]
+PY
+[ "$(maildir_count $MD)" = 3 ] || die "half-closed session without QUIT removed messages"
+
 # the store stops: its connections close, new ones are closed at once
 printf 'USER alice\nPASS Passw0rd\n' | pop "$PORT" --hold 3 > held &
 holder=$!
