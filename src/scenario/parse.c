@@ -517,9 +517,17 @@ static int parse_session_line(struct pstate *ps, const char *file, struct line *
     if (oplen == 0)
         return fail(ps, file, line, "unknown directive '%s' (a session line is NAME > TEXT, "
                                     "NAME < TEXT, NAME <<TAG or NAME closed)", name);
-    if (session_index(ps, name) < 0)
+    bool known_op = (oplen == 1 && (op[0] == '>' || op[0] == '<')) ||
+                    (oplen == 3 && (memcmp(op, ">lf", 3) == 0 || memcmp(op, "<lf", 3) == 0)) ||
+                    (oplen > 2 && op[0] == '<' && op[1] == '<') ||
+                    (oplen == 6 && memcmp(op, "closed", 6) == 0);
+    if (session_index(ps, name) < 0) {
+        if (!known_op)
+            return fail(ps, file, line, "unknown directive '%s' (a session line is NAME > TEXT, "
+                                        "NAME < TEXT, NAME <<TAG or NAME closed)", name);
         return fail(ps, file, line, "session '%s' is not open here (open %s first)", name,
                     name);
+    }
     int rc = 0;
     const char *text = "";
     if ((oplen == 1 && op[0] == '>') || (oplen == 3 && memcmp(op, ">lf", 3) == 0)) {
