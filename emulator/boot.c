@@ -97,7 +97,7 @@ void machine_note_sam_saved(struct machine *m)
     m->sam_sig_valid = filesig_take(&m->sam_sig, path) == 0;
 }
 
-ntstatus machine_boot(struct machine *m, char *err, size_t errlen)
+static ntstatus do_boot(struct machine *m, char *err, size_t errlen)
 {
     if (err && errlen)
         err[0] = 0;
@@ -122,18 +122,41 @@ ntstatus machine_boot(struct machine *m, char *err, size_t errlen)
     return STATUS_SUCCESS;
 }
 
-ntstatus machine_shutdown(struct machine *m)
+static void do_shutdown(struct machine *m)
 {
     if (!m->running)
-        return STATUS_SUCCESS;
+        return;
     scm_stop_all(m);
     system_event(m, 6006, "The Event log service was stopped.");
     m->running = false;
+}
+
+/* The events of one boot, shutdown or reboot (6005/6006/6009, the SCM's,
+ * the service logons' audits) are synced to disk once at its end rather
+ * than one by one: a reboot costs two syncs (System and Security log)
+ * whatever the number of services. As everywhere, the log records what
+ * happened and does not decide it: a failed sync does not fail the boot. */
+ntstatus machine_boot(struct machine *m, char *err, size_t errlen)
+{
+    evtlog_begin(m->evtlog);
+    ntstatus st = do_boot(m, err, errlen);
+    (void)evtlog_commit(m->evtlog);
+    return st;
+}
+
+ntstatus machine_shutdown(struct machine *m)
+{
+    evtlog_begin(m->evtlog);
+    do_shutdown(m);
+    (void)evtlog_commit(m->evtlog);
     return STATUS_SUCCESS;
 }
 
 ntstatus machine_reboot(struct machine *m, char *err, size_t errlen)
 {
-    ntstatus st = machine_shutdown(m);
-    return st ? st : machine_boot(m, err, errlen);
+    evtlog_begin(m->evtlog);
+    do_shutdown(m);
+    ntstatus st = do_boot(m, err, errlen);
+    (void)evtlog_commit(m->evtlog);
+    return st;
 }

@@ -29,6 +29,7 @@ struct evlog {
     int fd;                     /* -1 in memory-only mode */
     off_t size;                 /* file size as far as we have read it */
     unsigned lines;             /* lines read so far (for problem messages) */
+    bool unsynced;              /* appended inside a group, not yet synced */
     size_t bad;
     char path[PATH_MAX];
     char problem[PROBLEM_MAX];
@@ -37,6 +38,7 @@ struct evlog {
 struct evtlog {
     char computer[16];
     size_t keep;
+    unsigned group; /* evtlog_begin nesting */
     struct evlog logs[EVTLOG_COUNT];
 };
 
@@ -392,8 +394,11 @@ void evtlog_free(struct evtlog *l)
     if (!l)
         return;
     for (unsigned i = 0; i < EVTLOG_COUNT; i++) {
-        if (l->logs[i].fd >= 0)
+        if (l->logs[i].fd >= 0) {
+            if (l->logs[i].unsynced) /* a group left open: still make it durable */
+                (void)fdatasync(l->logs[i].fd);
             close(l->logs[i].fd);
+        }
         free(l->logs[i].ring);
     }
     free(l);
@@ -401,7 +406,7 @@ void evtlog_free(struct evtlog *l)
 
 /* --- writing ------------------------------------------------------------- */
 
-static ntstatus append_line(struct evlog *g, size_t keep, struct evtlog_record *r)
+static ntstatus append_line(struct evlog *g, size_t keep, bool defer_sync, struct evtlog_record *r)
 {
     if (lock_file(g->fd, F_WRLCK))
         return STATUS_IO_DEVICE_ERROR;
@@ -439,7 +444,9 @@ static ntstatus append_line(struct evlog *g, size_t keep, struct evtlog_record *
         }
         done += (size_t)w;
     }
-    if (!s && fdatasync(g->fd))
+    if (!s && defer_sync)
+        g->unsynced = true;
+    else if (!s && fdatasync(g->fd))
         s = errno_status(errno);
     if (s) {
         /* leave no partial record behind */
@@ -475,7 +482,7 @@ ntstatus evtlog_write(struct evtlog *l, enum evtlog_which which, int64_t time,
     memcpy(r.computer, l->computer, sizeof r.computer);
     field_copy(r.description, sizeof r.description, description ? description : "");
     if (g->fd >= 0) {
-        ntstatus s = append_line(g, l->keep, &r);
+        ntstatus s = append_line(g, l->keep, l->group > 0, &r);
         if (s)
             return s;
     } else {
@@ -488,6 +495,30 @@ ntstatus evtlog_write(struct evtlog *l, enum evtlog_which which, int64_t time,
         return STATUS_NO_MEMORY;
     }
     return STATUS_SUCCESS;
+}
+
+void evtlog_begin(struct evtlog *l)
+{
+    if (l)
+        l->group++;
+}
+
+ntstatus evtlog_commit(struct evtlog *l)
+{
+    if (!l || l->group == 0)
+        return STATUS_SUCCESS;
+    if (--l->group)
+        return STATUS_SUCCESS;
+    ntstatus first = STATUS_SUCCESS;
+    for (unsigned i = 0; i < EVTLOG_COUNT; i++) {
+        struct evlog *g = &l->logs[i];
+        if (!g->unsynced)
+            continue;
+        g->unsynced = false;
+        if (fdatasync(g->fd) && !first)
+            first = errno_status(errno);
+    }
+    return first;
 }
 
 /* --- reading back -------------------------------------------------------- */

@@ -53,6 +53,16 @@ ntstatus evtlog_write(struct evtlog *l, enum evtlog_which which, int64_t time,
                       const char *source, uint32_t event_id, enum evtlog_type type,
                       uint16_t category, const char *user, const char *description);
 /* Number of records the log holds (on disk, all of them). */
+/* Group commit: between evtlog_begin and evtlog_commit (they nest) each
+ * record is still appended with one write() as it is logged, but the
+ * fdatasync is deferred to the outermost commit, one per log file touched.
+ * A boot that logs a dozen events then costs two syncs, not a dozen; a
+ * crash inside the group loses at most the group's records (no torn line
+ * survives the next open). evtlog_commit returns the first sync failure
+ * (STATUS_DISK_FULL / STATUS_IO_DEVICE_ERROR) or STATUS_SUCCESS. */
+void evtlog_begin(struct evtlog *l);
+ntstatus evtlog_commit(struct evtlog *l);
+
 size_t evtlog_count(const struct evtlog *l, enum evtlog_which which);
 /* The i-th record (0-based, oldest first) or NULL. Memory keeps only the
  * newest records (evtlog_set_capacity), so an old index whose record is only

@@ -245,10 +245,50 @@ static void test_two_writers(void)
     unit_rmtree(dir);
 }
 
+static void test_group_commit(void)
+{
+    const char *dir = unit_tmpdir();
+    struct evtlog *l, *other;
+    CU_ASSERT_FATAL(evtlog_open(dir, "M", &l) == STATUS_SUCCESS);
+    CU_ASSERT(evtlog_commit(l) == STATUS_SUCCESS); /* no group open: nothing to do */
+    evtlog_begin(l);
+    CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 1, "EventLog", 6006, EVT_INFORMATION, 0, NULL,
+                           "stopped") == STATUS_SUCCESS);
+    evtlog_begin(l); /* nested */
+    CU_ASSERT(evtlog_write(l, EVTLOG_SECURITY, 2, "Security", 528, EVT_AUDIT_SUCCESS, 2, "u",
+                           "in") == STATUS_SUCCESS);
+    CU_ASSERT(evtlog_commit(l) == STATUS_SUCCESS);
+    /* each record is in the file as soon as it is logged; only the sync waits */
+    CU_ASSERT_FATAL(evtlog_open(dir, "M", &other) == STATUS_SUCCESS);
+    CU_ASSERT(evtlog_count(other, EVTLOG_SYSTEM) == 1);
+    CU_ASSERT(evtlog_count(other, EVTLOG_SECURITY) == 1);
+    evtlog_free(other);
+    CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 3, "EventLog", 6005, EVT_INFORMATION, 0, NULL,
+                           "started") == STATUS_SUCCESS);
+    CU_ASSERT(evtlog_commit(l) == STATUS_SUCCESS);
+    /* a group left open when the log is freed still reaches the disk */
+    evtlog_begin(l);
+    CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 4, "EventLog", 6006, EVT_INFORMATION, 0, NULL,
+                           "stopped") == STATUS_SUCCESS);
+    evtlog_free(l);
+    CU_ASSERT_FATAL(evtlog_open(dir, "M", &l) == STATUS_SUCCESS);
+    CU_ASSERT(evtlog_count(l, EVTLOG_SYSTEM) == 3);
+    CU_ASSERT(evtlog_at(l, EVTLOG_SYSTEM, 2)->record == 3);
+    CU_ASSERT(evtlog_at(l, EVTLOG_SYSTEM, 2)->time == 4);
+    evtlog_free(l);
+    /* in memory only, groups are harmless */
+    CU_ASSERT_FATAL(evtlog_open(NULL, "M", &l) == STATUS_SUCCESS);
+    evtlog_begin(l);
+    CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 1, "S", 1, EVT_ERROR, 0, NULL, "") == 0);
+    CU_ASSERT(evtlog_commit(l) == STATUS_SUCCESS);
+    evtlog_free(l);
+    unit_rmtree(dir);
+}
+
 void suite_evtlog(void)
 {
     UNIT_SUITE("evtlog", UNIT_TEST(test_memory_only), UNIT_TEST(test_bad_arguments),
                UNIT_TEST(test_sanitize_and_truncate), UNIT_TEST(test_durable_reload),
                UNIT_TEST(test_malformed_and_torn), UNIT_TEST(test_bounded_memory),
-               UNIT_TEST(test_two_writers));
+               UNIT_TEST(test_two_writers), UNIT_TEST(test_group_commit));
 }
