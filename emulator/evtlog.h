@@ -66,7 +66,8 @@ ntstatus evtlog_commit(struct evtlog *l);
 size_t evtlog_count(const struct evtlog *l, enum evtlog_which which);
 /* The i-th record (0-based, oldest first) or NULL. Memory keeps only the
  * newest records (evtlog_set_capacity), so an old index whose record is only
- * on disk also gives NULL: iterate from evtlog_first. */
+ * on disk also gives NULL: iterate from evtlog_first. The pointer is valid
+ * until the next write or evtlog_set_capacity. */
 const struct evtlog_record *evtlog_at(const struct evtlog *l, enum evtlog_which which, size_t i);
 /* Index of the oldest record still held in memory (== count when empty). */
 size_t evtlog_first(const struct evtlog *l, enum evtlog_which which);

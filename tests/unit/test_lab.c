@@ -310,6 +310,13 @@ static void test_lockout_on_virtual_time(void)
     /* locked: even the right password is refused, at the member and the DC */
     CU_ASSERT(net_logon(c.exch, "CORP", "bob", "right", &tok) == STATUS_ACCOUNT_LOCKED_OUT);
     CU_ASSERT(net_logon(c.pdc, "CORP", "bob", "right", &tok) == STATUS_ACCOUNT_LOCKED_OUT);
+    /* audits: 529 for each bad password and 539 at the machine logged on
+     * to; 644 once, where the domain database locked the account */
+    CU_ASSERT(count_events(c.exch, EVTLOG_SECURITY, 529) == 3);
+    CU_ASSERT(count_events(c.exch, EVTLOG_SECURITY, 539) == 1);
+    CU_ASSERT(count_events(c.pdc, EVTLOG_SECURITY, 539) == 1);
+    CU_ASSERT(count_events(c.pdc, EVTLOG_SECURITY, 644) == 1);
+    CU_ASSERT(count_events(c.exch, EVTLOG_SECURITY, 644) == 0);
     /* the lockout is in the domain database, so a DC reboot keeps it */
     CU_ASSERT(machine_reboot(c.pdc, err, sizeof err) == STATUS_SUCCESS);
     CU_ASSERT(net_logon(c.exch, "CORP", "bob", "right", &tok) == STATUS_ACCOUNT_LOCKED_OUT);
