@@ -287,7 +287,7 @@ static ntstatus save_conf(const struct lab *lab, const struct clock *clk)
     struct buf b = BUF_INIT;
     int rc = buf_puts(&b, "# ntlab lab.conf: the lab's clock, domains and machines.\n");
     if (!rc)
-        rc = clk->virtual_time ? buf_printf(&b, "clock = %lld\n", (long long)clk->now)
+        rc = clk->virtual_time ? buf_printf(&b, "clock = %lld\n", (long long)clock_now(clk))
                                : buf_puts(&b, "clock = wall\n");
     for (size_t i = 0; !rc && i < lab->ndomains; i++)
         rc = buf_printf(&b, "domain = %s %s\n", lab->domains[i]->name,
@@ -821,8 +821,11 @@ ntstatus lab_clock_set(struct lab *lab, int64_t t)
 {
     if (t < 0)
         return STATUS_INVALID_PARAMETER;
-    struct clock c;
-    clock_init_virtual(&c, t);
+    struct clock c = lab->clock; /* a running clock keeps running */
+    if (!c.virtual_time)
+        clock_init_virtual(&c, t);
+    else if (clock_set(&c, t))
+        return STATUS_INVALID_PARAMETER;
     return clock_apply(lab, &c);
 }
 
@@ -832,6 +835,13 @@ ntstatus lab_clock_advance(struct lab *lab, int64_t seconds)
     if (clock_advance(&c, seconds))
         return STATUS_INVALID_PARAMETER;
     return clock_apply(lab, &c);
+}
+
+void lab_clock_run(struct lab *lab)
+{
+    clock_run(&lab->clock);
+    for (size_t i = 0; i < lab->nmachines; i++)
+        lab->machines[i]->clock = lab->clock;
 }
 
 void lab_clock_use_wall(struct lab *lab)

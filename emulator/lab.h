@@ -102,11 +102,14 @@ struct machine *lab_focus_machine(struct lab *lab, const char *focus);
  * virtual clock and a step >= 0 (else STATUS_INVALID_PARAMETER). Both move
  * every machine's clock and write lab.conf durably (its write errors are
  * returned, memory then unchanged). lab_clock_use_wall switches the lab and its machines to
- * wall time for this process only (the daemon), without writing. */
+ * wall time for this process only, without writing. lab_clock_run lets a virtual lab clock
+ * move with real time for this process only (the daemon: clock_run), without writing; set
+ * and advance keep it running and write the time they reach. */
 int64_t lab_clock_now(const struct lab *lab);
 bool lab_clock_is_virtual(const struct lab *lab);
 ntstatus lab_clock_set(struct lab *lab, int64_t t);
 ntstatus lab_clock_advance(struct lab *lab, int64_t seconds);
 void lab_clock_use_wall(struct lab *lab);
+void lab_clock_run(struct lab *lab);
 
 #endif

@@ -387,7 +387,7 @@ ntstatus machine_save_conf(const struct machine *m)
         rc = buf_printf(&b, "persona = %s\n", m->persona);
     if (!rc) {
         if (m->clock.virtual_time)
-            rc = buf_printf(&b, "clock = %" PRId64 "\n", m->clock.now);
+            rc = buf_printf(&b, "clock = %" PRId64 "\n", clock_now(&m->clock));
         else
             rc = buf_puts(&b, "clock = wall\n");
     }

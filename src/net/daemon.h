@@ -1,4 +1,5 @@
-/* `ntlab up`: one process serving a lab. It switches the lab to wall time,
+/* `ntlab up`: one process serving a lab. It lets the lab's clock run (real
+ * time from the lab's own time; wall time if lab.conf says clock = wall),
  * registers the Exchange store image on every machine, boots them all, and
  * then runs one epoll loop over
  *   - a POP3 listener per machine that has an msexchangeis service,
