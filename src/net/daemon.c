@@ -175,6 +175,7 @@ static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, in
     char msg[PATH_MAX + 1024] = "", p[PATH_MAX];
     struct filelock lock = {-1};
     struct server *srv = NULL;
+    bool wrote_pid = false;
     int rc = 1;
     FILE *ready = ready_fd >= 0 ? fdopen(ready_fd, "w") : NULL;
     if (ready_fd >= 0 && !ready)
@@ -194,6 +195,7 @@ static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, in
     }
     char pidtext[32];
     int pl = snprintf(pidtext, sizeof pidtext, "%ld\n", (long)getpid());
+    wrote_pid = true;
     if (ftruncate(lock.fd, 0) != 0 || pwrite(lock.fd, pidtext, (size_t)pl, 0) != pl ||
         fsync(lock.fd) != 0) {
         snprintf(msg, sizeof msg, "cannot write %s: %s", p, strerror(errno));
@@ -259,7 +261,7 @@ out:
     if (ready)
         fclose(ready);
     if (lock.fd >= 0) {
-        if (rc == 0)
+        if (wrote_pid) /* unlinked while still locked: no other daemon raced in */
             unlink(p);
         filelock_release(&lock);
     }
