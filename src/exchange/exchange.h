@@ -152,9 +152,9 @@ struct exchange_hooks {
 struct exchange_session; /* a POP3 session bound to a store */
 
 /* Opens a session on m's running store: a pop3 session with the store's
- * persona and the store as backend, banner queued. config must outlive the
- * session; config->host NULL means the machine's name. hooks may be NULL
- * (copied). Returns 0, ECONNREFUSED (no running store on m: a client's
+ * persona and the store as backend, banner queued. config is copied;
+ * config->host NULL means the machine's name (host and m must outlive the
+ * session). hooks may be NULL (copied). Returns 0, ECONNREFUSED (no running store on m: a client's
  * connection refused) or ENOMEM. */
 int exchange_session_open(struct machine *m, const struct pop3_config *config, int64_t now,
                           uint64_t nonce, const struct exchange_hooks *hooks,
