@@ -90,6 +90,7 @@ test: deps-test
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/unit-san
 	$(MAKE) scenario-test NTLAB=$(BUILD)/ntlab-san
 	$(MAKE) valgrind
+	$(MAKE) crash-test
 	$(MAKE) fuzz-replay
 	$(MAKE) fuzz
 	@echo "make test: all suites passed"
@@ -121,6 +122,11 @@ valgrind: $(BUILD)/unit $(BUILD)/ntlab
 	  echo "$(VALGRIND) --trace-children=yes $(BUILD)/ntlab run tests/scenarios"; \
 	  $(VALGRIND) --trace-children=yes $(BUILD)/ntlab run tests/scenarios; \
 	else echo "valgrind: no scenarios yet"; fi
+
+# --- crash safety (tests/crash/): SIGKILL at random instants, nothing lost.
+.PHONY: crash-test
+crash-test: $(BUILD)/ntlab
+	python3 tests/crash/crash.py $(BUILD)/ntlab
 
 # --- fuzzing (tests/fuzz/, see tests/fuzz/README.md) ---------------------------
 # Each tests/fuzz/fuzz_NAME.c is a libFuzzer target; the library is built a
