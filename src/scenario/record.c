@@ -109,7 +109,7 @@ static int save(struct rec *r)
                         "title Recorded POP3 session%s with %s\n"
                         "tags recorded\n\n",
                         when, r->o->listen ? r->o->listen : SCN_RECORD_DEFAULT_LISTEN,
-                        r->o->upstream, r->o->upstream, r->next_id > 1 ? "s" : "",
+                        r->o->upstream, r->o->upstream, r->next_id > 2 ? "s" : "",
                         r->o->upstream);
     if (rc == 0 && r->body.len)
         rc = buf_append(&f, r->body.p, r->body.len);
