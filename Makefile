@@ -91,6 +91,7 @@ test: deps-test
 	$(MAKE) scenario-test NTLAB=$(BUILD)/ntlab-san
 	$(MAKE) valgrind
 	$(MAKE) crash-test
+	$(MAKE) load-test
 	$(MAKE) fuzz-replay
 	$(MAKE) fuzz
 	@echo "make test: all suites passed"
@@ -127,6 +128,13 @@ valgrind: $(BUILD)/unit $(BUILD)/ntlab
 .PHONY: crash-test
 crash-test: $(BUILD)/ntlab
 	python3 tests/crash/crash.py $(BUILD)/ntlab
+
+# --- load and abuse (tests/load/): 10,000 idle sessions, hostile clients,
+# security defaults, against `ntlab up`.
+.PHONY: load-test
+load-test: $(BUILD)/ntlab
+	python3 tests/load/load.py $(BUILD)/ntlab
+	python3 tests/load/abuse.py $(BUILD)/ntlab
 
 # --- fuzzing (tests/fuzz/, see tests/fuzz/README.md) ---------------------------
 # Each tests/fuzz/fuzz_NAME.c is a libFuzzer target; the library is built a
