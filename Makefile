@@ -94,6 +94,7 @@ test: deps-test
 	$(MAKE) load-test
 	$(MAKE) fuzz-replay
 	$(MAKE) fuzz
+	if command -v qemu-system-x86_64 >/dev/null; then $(MAKE) check-vm; fi
 	@echo "make test: all suites passed"
 
 unit: $(BUILD)/unit
@@ -201,5 +202,27 @@ install: all
 
 clean:
 	rm -rf $(BUILD)
+
+# --- the QEMU appliance (vmimages/README.md) ------------------------------------
+# vmimage: BUILD/vm/{vmlinux or bzImage, initramfs.cpio.gz}, with an ntlab
+# built from the same sources, linked statically, in BUILD/vm/ntlab/.
+# vm-run boots it on this terminal; check-vm boots it and runs the scenario
+# suite against it through forwarded loopback ports (part of `make test`
+# where QEMU is installed).
+VM := $(BUILD)/vm
+VM_SCENARIOS ?= tests/scenarios
+.PHONY: vmimage vm-run check-vm deps-vm
+deps-vm:
+	@.ci/deps vm
+vmimage: deps-vm
+	$(MAKE) -j$$(nproc 2>/dev/null || echo 2) BUILD=$(VM)/ntlab CFLAGS=-O2 LDLIBS=-static \
+	  $(VM)/ntlab/ntlab
+	vmimages/mkimage.sh $(VM) $(VM)/ntlab/ntlab
+vm-run: vmimage $(BUILD)/ntlab
+	vmimages/run.sh $(VM) $(BUILD)/ntlab
+check-vm:
+	@t0=$$(date +%s); $(MAKE) --no-print-directory vmimage $(BUILD)/ntlab && \
+	  vmimages/check.sh $(VM) $(BUILD)/ntlab $(VM_SCENARIOS); rc=$$?; \
+	  echo "check-vm: $$(($$(date +%s) - t0)) s in all, the image build included"; exit $$rc
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
