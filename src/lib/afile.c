@@ -1,4 +1,5 @@
 #include "src/lib/afile.h"
+#include "src/lib/plat.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -31,12 +32,7 @@ int afile_sync_dir(const char *path)
     int rc = dir_of(path, dir, sizeof dir);
     if (rc)
         return rc;
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd < 0)
-        return errno;
-    rc = fsync(fd) ? errno : 0;
-    close(fd);
-    return rc;
+    return plat_sync_dir(dir);
 }
 
 int afile_write(const char *path, const void *data, size_t len, unsigned mode)
@@ -62,12 +58,12 @@ int afile_write(const char *path, const void *data, size_t len, unsigned mode)
         p += w;
         left -= (size_t)w;
     }
-    if (!rc && fsync(fd))
-        rc = errno;
+    if (!rc)
+        rc = plat_fsync(fd);
     if (close(fd) && !rc)
         rc = errno;
-    if (!rc && rename(tmp, path))
-        rc = errno;
+    if (!rc)
+        rc = plat_rename(tmp, path);
     if (rc) {
         unlink(tmp);
         return rc;
@@ -150,15 +146,15 @@ int afile_mkdirs(const char *path, unsigned mode)
     if (n >= sizeof tmp)
         return ENAMETOOLONG;
     memcpy(tmp, path, n + 1);
-    for (char *p = tmp + 1; *p; p++) {
+    for (char *p = tmp + (plat_path_root_len(tmp) ? plat_path_root_len(tmp) : 1); *p; p++) {
         if (*p != '/')
             continue;
         *p = 0;
-        if (mkdir(tmp, (mode_t)mode) && errno != EEXIST)
-            return errno;
+        int e = plat_mkdir(tmp, mode);
+        if (e && e != EEXIST)
+            return e;
         *p = '/';
     }
-    if (mkdir(tmp, (mode_t)mode) && errno != EEXIST)
-        return errno;
-    return 0;
+    int e = plat_mkdir(tmp, mode);
+    return e == EEXIST ? 0 : e;
 }

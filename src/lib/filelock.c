@@ -1,5 +1,5 @@
-#define _GNU_SOURCE
 #include "src/lib/filelock.h"
+#include "src/lib/plat.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,18 +10,10 @@ int filelock_acquire(struct filelock *l, const char *path, bool wait)
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0)
         return errno;
-    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-#ifdef F_OFD_SETLK
-    /* Open-file-description locks also exclude a second writer inside the
-     * same process (two machines, or a test), which classic fcntl locks do not. */
-    int cmd = wait ? F_OFD_SETLKW : F_OFD_SETLK;
-#else
-    int cmd = wait ? F_SETLKW : F_SETLK;
-#endif
-    while (fcntl(fd, cmd, &fl)) {
-        if (errno == EINTR)
-            continue;
-        int e = (errno == EACCES || errno == EAGAIN) ? EWOULDBLOCK : errno;
+    /* Per open file: also excludes a second writer inside the same process
+     * (two machines, or a test), which classic fcntl locks do not. */
+    int e = plat_lock(fd, PLAT_LOCK_PER_OPEN | (wait ? PLAT_LOCK_WAIT : 0u));
+    if (e) {
         close(fd);
         return e;
     }
@@ -32,6 +24,6 @@ int filelock_acquire(struct filelock *l, const char *path, bool wait)
 void filelock_release(struct filelock *l)
 {
     if (l->fd >= 0)
-        close(l->fd); /* closing drops the fcntl lock */
+        close(l->fd); /* closing drops the lock */
     l->fd = -1;
 }

@@ -1,4 +1,5 @@
-/* Advisory exclusive locks on a lock file (fcntl F_SETLK), used to serialize
+/* Advisory exclusive locks on a lock file (plat_lock: fcntl; LockFileEx on
+ * Windows), used to serialize
  * writers of a state file across processes. */
 #ifndef NTLAB_LIB_FILELOCK_H
 #define NTLAB_LIB_FILELOCK_H

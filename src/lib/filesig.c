@@ -1,20 +1,21 @@
 #include "src/lib/filesig.h"
+#include "src/lib/plat.h"
 #include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
 
 int filesig_take(struct filesig *sig, const char *path)
 {
     memset(sig, 0, sizeof *sig);
-    struct stat st;
-    if (stat(path, &st))
-        return errno == ENOENT ? 0 : errno;
+    struct plat_stat st;
+    int e = plat_stat(path, &st);
+    if (e)
+        return e == ENOENT ? 0 : e;
     sig->exists = true;
-    sig->dev = (uint64_t)st.st_dev;
-    sig->ino = (uint64_t)st.st_ino;
-    sig->size = (uint64_t)st.st_size;
-    sig->mtime_sec = (int64_t)st.st_mtim.tv_sec;
-    sig->mtime_nsec = (int64_t)st.st_mtim.tv_nsec;
+    sig->dev = st.dev;
+    sig->ino = st.ino;
+    sig->size = st.size;
+    sig->mtime_sec = st.mtime_sec;
+    sig->mtime_nsec = st.mtime_nsec;
     return 0;
 }
 

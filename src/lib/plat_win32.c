@@ -1,0 +1,1020 @@
+/* The platform layer on Windows (plat.h, plat_sock.h), built with
+ * mingw-w64 against the system DLLs only: kernel32, ws2_32, and advapi32
+ * for RtlGenRandom alone. ntlab never calls the host's security functions
+ * (LogonUser, LSA, ACLs): it carries its own NT model. */
+#ifdef _WIN32
+#include "src/lib/plat.h"
+#include "src/lib/plat_sock.h"
+#include "src/lib/rematch.h"
+#include <direct.h>
+#include <errno.h>
+#include <io.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <windows.h>
+
+/* RtlGenRandom: exported by advapi32 under this name (ntsecapi.h). */
+BOOLEAN NTAPI SystemFunction036(PVOID buf, ULONG len);
+
+static int win_errno(DWORD e)
+{
+    switch (e) {
+    case ERROR_FILE_NOT_FOUND:
+    case ERROR_PATH_NOT_FOUND:
+    case ERROR_INVALID_DRIVE:
+        return ENOENT;
+    case ERROR_ACCESS_DENIED:
+    case ERROR_SHARING_VIOLATION:
+        return EACCES;
+    case ERROR_LOCK_VIOLATION:
+        return EWOULDBLOCK;
+    case ERROR_ALREADY_EXISTS:
+    case ERROR_FILE_EXISTS:
+        return EEXIST;
+    case ERROR_NOT_ENOUGH_MEMORY:
+    case ERROR_OUTOFMEMORY:
+        return ENOMEM;
+    case ERROR_DISK_FULL:
+    case ERROR_HANDLE_DISK_FULL:
+        return ENOSPC;
+    case ERROR_FILENAME_EXCED_RANGE:
+    case ERROR_BUFFER_OVERFLOW:
+        return ENAMETOOLONG;
+    case ERROR_DIRECTORY:
+        return ENOTDIR;
+    case ERROR_DIR_NOT_EMPTY:
+        return ENOTEMPTY;
+    case ERROR_INVALID_HANDLE:
+        return EBADF;
+    case ERROR_INVALID_PARAMETER:
+    case ERROR_INVALID_NAME:
+        return EINVAL;
+    default:
+        return EIO;
+    }
+}
+
+static int wsa_errno(int e)
+{
+    switch (e) {
+    case WSAEWOULDBLOCK: return EAGAIN;
+    case WSAEINPROGRESS:
+    case WSAEALREADY: return EALREADY;
+    case WSAEINTR: return EINTR;
+    case WSAEBADF:
+    case WSAENOTSOCK: return EBADF;
+    case WSAEACCES: return EACCES;
+    case WSAEFAULT:
+    case WSAEINVAL: return EINVAL;
+    case WSAEMFILE: return EMFILE;
+    case WSAENOBUFS: return ENOBUFS;
+    case WSAEADDRINUSE: return EADDRINUSE;
+    case WSAEADDRNOTAVAIL: return EADDRNOTAVAIL;
+    case WSAEAFNOSUPPORT:
+    case WSAEPFNOSUPPORT: return EAFNOSUPPORT;
+    case WSAENETDOWN:
+    case WSAENETUNREACH: return ENETUNREACH;
+    case WSAEHOSTDOWN:
+    case WSAEHOSTUNREACH: return EHOSTUNREACH;
+    case WSAECONNABORTED: return ECONNABORTED;
+    case WSAECONNRESET:
+    case WSAENETRESET: return ECONNRESET;
+    case WSAECONNREFUSED: return ECONNREFUSED;
+    case WSAETIMEDOUT: return ETIMEDOUT;
+    case WSAENOTCONN: return ENOTCONN;
+    case WSAESHUTDOWN: return EPIPE;
+    case WSAEISCONN: return EISCONN;
+    case WSAEMSGSIZE: return EMSGSIZE;
+    case WSAEOPNOTSUPP: return EOPNOTSUPP;
+    default: return EIO;
+    }
+}
+
+static int sock_fail(void)
+{
+    errno = wsa_errno(WSAGetLastError());
+    return -1;
+}
+
+/* A SOCKET as ntlab's int: handle values are small multiples of 4. */
+static SOCKET S(int fd)
+{
+    return fd < 0 ? INVALID_SOCKET : (SOCKET)(uintptr_t)(unsigned)fd;
+}
+
+int plat_init(void)
+{
+    /* Binary mode everywhere: files keep LF, and stdout says what the
+     * POSIX build says byte for byte. */
+    _set_fmode(_O_BINARY);
+    _setmode(0, _O_BINARY);
+    _setmode(1, _O_BINARY);
+    _setmode(2, _O_BINARY);
+    WSADATA wd;
+    int e = WSAStartup(MAKEWORD(2, 2), &wd);
+    return e ? wsa_errno(e) : 0;
+}
+
+/* --- files --------------------------------------------------------------------- */
+
+static HANDLE fd_handle(int fd)
+{
+    return (HANDLE)_get_osfhandle(fd);
+}
+
+int plat_fsync(int fd)
+{
+    HANDLE h = fd_handle(fd);
+    if (h == INVALID_HANDLE_VALUE)
+        return EBADF;
+    return FlushFileBuffers(h) ? 0 : win_errno(GetLastError());
+}
+
+int plat_fdatasync(int fd)
+{
+    return plat_fsync(fd);
+}
+
+int plat_sync_dir(const char *dir)
+{
+    (void)dir; /* MoveFileEx(MOVEFILE_WRITE_THROUGH) made the rename durable */
+    return 0;
+}
+
+int plat_rename(const char *from, const char *to)
+{
+    if (MoveFileExA(from, to, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH))
+        return 0;
+    return win_errno(GetLastError());
+}
+
+int plat_mkdir(const char *path, unsigned mode)
+{
+    (void)mode;
+    return _mkdir(path) ? errno : 0;
+}
+
+static ssize_t rw_at(int fd, void *buf, size_t n, int64_t off, bool wr)
+{
+    HANDLE h = fd_handle(fd);
+    if (h == INVALID_HANDLE_VALUE) {
+        errno = EBADF;
+        return -1;
+    }
+    if (off < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    OVERLAPPED ov;
+    memset(&ov, 0, sizeof ov);
+    ov.Offset = (DWORD)((uint64_t)off & 0xffffffffu);
+    ov.OffsetHigh = (DWORD)((uint64_t)off >> 32);
+    DWORD want = n > 0x40000000u ? 0x40000000u : (DWORD)n, got = 0;
+    BOOL ok = wr ? WriteFile(h, buf, want, &got, &ov) : ReadFile(h, buf, want, &got, &ov);
+    if (!ok) {
+        DWORD e = GetLastError();
+        if (!wr && e == ERROR_HANDLE_EOF)
+            return 0;
+        errno = win_errno(e);
+        return -1;
+    }
+    return (ssize_t)got;
+}
+
+ssize_t plat_pread(int fd, void *buf, size_t n, int64_t off)
+{
+    return rw_at(fd, buf, n, off, false);
+}
+
+ssize_t plat_pwrite(int fd, const void *buf, size_t n, int64_t off)
+{
+    return rw_at(fd, (void *)buf, n, off, true);
+}
+
+static void slashes(char *p)
+{
+    for (; *p; p++)
+        if (*p == '\\')
+            *p = '/';
+}
+
+int plat_realpath(const char *path, char *out, size_t n)
+{
+    char tmp[MAX_PATH * 4];
+    DWORD k = GetFullPathNameA(path, (DWORD)sizeof tmp, tmp, NULL);
+    if (k == 0)
+        return win_errno(GetLastError());
+    if (k >= sizeof tmp)
+        return ENAMETOOLONG;
+    if (GetFileAttributesA(tmp) == INVALID_FILE_ATTRIBUTES)
+        return win_errno(GetLastError());
+    /* "C:\lab\" -> "C:/lab" (a root keeps its slash) */
+    while (k > 3 && (tmp[k - 1] == '\\' || tmp[k - 1] == '/'))
+        tmp[--k] = 0;
+    if (k >= n)
+        return ENAMETOOLONG;
+    slashes(tmp);
+    memcpy(out, tmp, k + 1);
+    return 0;
+}
+
+int plat_mkdtemp(char *tmpl)
+{
+    size_t len = strlen(tmpl);
+    if (len < 6 || strcmp(tmpl + len - 6, "XXXXXX") != 0)
+        return EINVAL;
+    static const char abc[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    for (int tries = 0; tries < 100; tries++) {
+        unsigned char r[6];
+        if (plat_random(r, sizeof r))
+            return EIO;
+        for (int i = 0; i < 6; i++)
+            tmpl[len - 6 + i] = abc[r[i] % (sizeof abc - 1)];
+        if (_mkdir(tmpl) == 0)
+            return 0;
+        if (errno != EEXIST)
+            return errno;
+    }
+    return EEXIST;
+}
+
+int plat_tmpdir(char *out, size_t n)
+{
+    char tmp[MAX_PATH + 1];
+    DWORD k = GetTempPathA((DWORD)sizeof tmp, tmp);
+    if (k == 0 || k >= sizeof tmp)
+        return ENAMETOOLONG;
+    while (k > 3 && (tmp[k - 1] == '\\' || tmp[k - 1] == '/'))
+        tmp[--k] = 0;
+    if (k >= n)
+        return ENAMETOOLONG;
+    slashes(tmp);
+    memcpy(out, tmp, k + 1);
+    return 0;
+}
+
+static int64_t ft_100ns(FILETIME ft)
+{
+    /* 100 ns ticks since 1601 -> since 1970 */
+    return (int64_t)(((uint64_t)ft.dwHighDateTime << 32 | ft.dwLowDateTime) -
+                     116444736000000000ull);
+}
+
+static int stat_handle(HANDLE h, struct plat_stat *st)
+{
+    memset(st, 0, sizeof *st);
+    BY_HANDLE_FILE_INFORMATION fi;
+    if (!GetFileInformationByHandle(h, &fi))
+        return win_errno(GetLastError());
+    st->is_link = (fi.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0;
+    st->is_dir = !st->is_link && (fi.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
+    st->is_reg = !st->is_link && !st->is_dir;
+    st->dev = fi.dwVolumeSerialNumber;
+    st->ino = (uint64_t)fi.nFileIndexHigh << 32 | fi.nFileIndexLow;
+    st->size = (uint64_t)fi.nFileSizeHigh << 32 | fi.nFileSizeLow;
+    int64_t m = ft_100ns(fi.ftLastWriteTime);
+    st->mtime_sec = m / 10000000;
+    st->mtime_nsec = m % 10000000 * 100;
+    /* NT keeps no inode change time: the last write stands in for it. */
+    st->ctime_sec = st->mtime_sec;
+    st->ctime_nsec = st->mtime_nsec;
+    return 0;
+}
+
+static int stat_path(const char *path, struct plat_stat *st, bool follow)
+{
+    HANDLE h = CreateFileA(path, FILE_READ_ATTRIBUTES,
+                           FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                           OPEN_EXISTING,
+                           FILE_FLAG_BACKUP_SEMANTICS | (follow ? 0 : FILE_FLAG_OPEN_REPARSE_POINT),
+                           NULL);
+    if (h == INVALID_HANDLE_VALUE)
+        return win_errno(GetLastError());
+    int rc = stat_handle(h, st);
+    CloseHandle(h);
+    return rc;
+}
+
+int plat_stat(const char *path, struct plat_stat *st)
+{
+    return stat_path(path, st, true);
+}
+
+int plat_lstat(const char *path, struct plat_stat *st)
+{
+    return stat_path(path, st, false);
+}
+
+int plat_fstat(int fd, struct plat_stat *st)
+{
+    HANDLE h = fd_handle(fd);
+    if (h == INVALID_HANDLE_VALUE)
+        return EBADF;
+    return stat_handle(h, st);
+}
+
+int plat_fd_private(int fd)
+{
+    struct plat_stat st;
+    int e = plat_fstat(fd, &st);
+    if (e)
+        return e;
+    return st.is_reg ? 0 : EINVAL;
+}
+
+struct plat_dir {
+    HANDLE h;
+    bool first, done;
+    WIN32_FIND_DATAA fd;
+};
+
+int plat_dir_open(const char *path, struct plat_dir **out)
+{
+    *out = NULL;
+    char pat[MAX_PATH * 4];
+    int k = snprintf(pat, sizeof pat, "%s/*", path);
+    if (k < 0 || (size_t)k >= sizeof pat)
+        return ENAMETOOLONG;
+    struct plat_dir *d = calloc(1, sizeof *d);
+    if (!d)
+        return ENOMEM;
+    d->h = FindFirstFileA(pat, &d->fd);
+    if (d->h == INVALID_HANDLE_VALUE) {
+        DWORD e = GetLastError();
+        free(d);
+        if (e == ERROR_FILE_NOT_FOUND) /* an empty drive root */
+            return ENOENT;
+        return e == ERROR_DIRECTORY ? ENOTDIR : win_errno(e);
+    }
+    d->first = true;
+    *out = d;
+    return 0;
+}
+
+int plat_dir_next(struct plat_dir *d, const char **name, enum plat_dtype *type)
+{
+    if (d->done)
+        return ENOENT;
+    if (!d->first && !FindNextFileA(d->h, &d->fd)) {
+        DWORD e = GetLastError();
+        d->done = true;
+        return e == ERROR_NO_MORE_FILES ? ENOENT : win_errno(e);
+    }
+    d->first = false;
+    DWORD a = d->fd.dwFileAttributes;
+    *name = d->fd.cFileName;
+    *type = a & FILE_ATTRIBUTE_REPARSE_POINT ? PLAT_DT_OTHER
+            : a & FILE_ATTRIBUTE_DIRECTORY   ? PLAT_DT_DIR
+                                             : PLAT_DT_REG;
+    return 0;
+}
+
+void plat_dir_close(struct plat_dir *d)
+{
+    if (!d)
+        return;
+    FindClose(d->h);
+    free(d);
+}
+
+/* --- locks ---------------------------------------------------------------------- */
+
+/* One byte at 2^62: far past any data, so the lock never blocks a read. */
+static void lock_ov(OVERLAPPED *ov)
+{
+    memset(ov, 0, sizeof *ov);
+    ov->OffsetHigh = 0x40000000u;
+}
+
+int plat_lock(int fd, unsigned flags)
+{
+    HANDLE h = fd_handle(fd);
+    if (h == INVALID_HANDLE_VALUE)
+        return EBADF;
+    OVERLAPPED ov;
+    lock_ov(&ov);
+    DWORD f = LOCKFILE_EXCLUSIVE_LOCK | (flags & PLAT_LOCK_WAIT ? 0 : LOCKFILE_FAIL_IMMEDIATELY);
+    if (LockFileEx(h, f, 0, 1, 0, &ov))
+        return 0;
+    DWORD e = GetLastError();
+    return e == ERROR_LOCK_VIOLATION || e == ERROR_IO_PENDING ? EWOULDBLOCK : win_errno(e);
+}
+
+int plat_unlock(int fd, unsigned flags)
+{
+    (void)flags;
+    HANDLE h = fd_handle(fd);
+    if (h == INVALID_HANDLE_VALUE)
+        return EBADF;
+    OVERLAPPED ov;
+    lock_ov(&ov);
+    return UnlockFileEx(h, 0, 1, 0, &ov) ? 0 : win_errno(GetLastError());
+}
+
+bool plat_lock_held(int fd)
+{
+    if (plat_lock(fd, 0) != 0)
+        return true;
+    plat_unlock(fd, 0);
+    return false;
+}
+
+/* --- time ------------------------------------------------------------------------ */
+
+void plat_clock_gettime(enum plat_clock clk, struct timespec *ts)
+{
+    if (clk == PLAT_CLOCK_MONOTONIC) {
+        LARGE_INTEGER f, c;
+        QueryPerformanceFrequency(&f);
+        QueryPerformanceCounter(&c);
+        ts->tv_sec = (time_t)(c.QuadPart / f.QuadPart);
+        ts->tv_nsec = (long)((c.QuadPart % f.QuadPart) * 1000000000LL / f.QuadPart);
+        return;
+    }
+    FILETIME ft;
+    GetSystemTimeAsFileTime(&ft);
+    int64_t t = ft_100ns(ft);
+    ts->tv_sec = (time_t)(t / 10000000);
+    ts->tv_nsec = (long)(t % 10000000 * 100);
+}
+
+void plat_sleep_ms(unsigned ms)
+{
+    Sleep(ms);
+}
+
+struct tm *plat_gmtime(const time_t *t, struct tm *out)
+{
+    return gmtime_s(out, t) == 0 ? out : NULL;
+}
+
+time_t plat_timegm(struct tm *tm)
+{
+    return _mkgmtime(tm);
+}
+
+/* --- memory and randomness ------------------------------------------------------------ */
+
+int plat_random(void *buf, size_t n)
+{
+    unsigned char *p = buf;
+    while (n) {
+        ULONG k = n > 65536 ? 65536 : (ULONG)n;
+        if (!SystemFunction036(p, k))
+            return EIO;
+        p += k;
+        n -= k;
+    }
+    return 0;
+}
+
+void plat_wipe(void *p, size_t n)
+{
+    SecureZeroMemory(p, n);
+}
+
+FILE *plat_memstream_open(struct plat_memstream *ms, char **buf, size_t *len)
+{
+    *buf = NULL;
+    *len = 0;
+    ms->buf = buf;
+    ms->len = len;
+    ms->f = NULL;
+    char dir[MAX_PATH + 1], name[MAX_PATH + 1];
+    DWORD k = GetTempPathA((DWORD)sizeof dir, dir);
+    if (k == 0 || k >= sizeof dir || !GetTempFileNameA(dir, "ntl", 0, name))
+        return NULL;
+    /* Deleted when closed; kept in memory as far as the cache allows. */
+    int fd = _open(name, _O_RDWR | _O_CREAT | _O_TRUNC | _O_BINARY | _O_NOINHERIT | _O_TEMPORARY |
+                             _O_SHORT_LIVED,
+                   _S_IREAD | _S_IWRITE);
+    if (fd < 0) {
+        DeleteFileA(name);
+        return NULL;
+    }
+    ms->f = _fdopen(fd, "w+b");
+    if (!ms->f)
+        _close(fd);
+    return ms->f;
+}
+
+int plat_memstream_close(struct plat_memstream *ms)
+{
+    if (!ms->f)
+        return 0;
+    FILE *f = ms->f;
+    ms->f = NULL;
+    int rc = 0;
+    long end = -1;
+    if (fflush(f) != 0 || fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0 ||
+        fseek(f, 0, SEEK_SET) != 0)
+        rc = errno ? errno : EIO;
+    char *p = rc ? NULL : malloc((size_t)end + 1);
+    if (!rc && !p)
+        rc = ENOMEM;
+    if (!rc && end > 0 && fread(p, 1, (size_t)end, f) != (size_t)end)
+        rc = EIO;
+    fclose(f);
+    if (rc) {
+        free(p);
+        return rc;
+    }
+    p[end] = 0;
+    *ms->buf = p;
+    *ms->len = (size_t)end;
+    return 0;
+}
+
+/* --- processes ------------------------------------------------------------------------ */
+
+long plat_fork(void)
+{
+    errno = ENOSYS;
+    return -1;
+}
+
+int plat_waitpid(long pid, int *status)
+{
+    (void)pid;
+    if (status)
+        *status = 0;
+    return ENOSYS;
+}
+
+int plat_status_signal(int status)
+{
+    (void)status;
+    return 0;
+}
+
+int plat_status_exit(int status)
+{
+    return status;
+}
+
+void plat_kill_hard(long pid)
+{
+    (void)pid;
+}
+
+int plat_detach(int errfd)
+{
+    (void)errfd;
+    return ENOSYS;
+}
+
+int plat_pipe(int fds[2])
+{
+    return _pipe(fds, 65536, _O_BINARY | _O_NOINHERIT) ? errno : 0;
+}
+
+/* --- stop requests ---------------------------------------------------------------------- */
+
+/* The write end for the console control handler, which gets no context:
+ * the one piece of process-wide state in ntlab, set while a stop watch is
+ * open. */
+static volatile LONG64 stop_wr = -1;
+
+static BOOL WINAPI on_console(DWORD type)
+{
+    LONG64 s = stop_wr;
+    if (s < 0 || type > 255)
+        return FALSE;
+    char b = (char)type;
+    send((SOCKET)s, &b, 1, 0);
+    return TRUE; /* handled: the event loop stops in order */
+}
+
+int plat_stop_open(struct plat_stop *st)
+{
+    st->fd = st->aux = -1;
+    int sv[2];
+    int e = plat_socketpair(sv);
+    if (e)
+        return e;
+    plat_sock_nonblock(sv[0], true);
+    st->fd = sv[0];
+    st->aux = sv[1];
+    stop_wr = (LONG64)S(sv[1]);
+    SetConsoleCtrlHandler(on_console, TRUE);
+    return 0;
+}
+
+int plat_stop_take(struct plat_stop *st, char *name, size_t n)
+{
+    char b[16];
+    int got = 0;
+    int k;
+    while ((k = recv(S(st->fd), b, (int)sizeof b, 0)) > 0) {
+        int t = (unsigned char)b[k - 1];
+        snprintf(name, n, "%s", t == CTRL_C_EVENT ? "Ctrl-C" : t == CTRL_BREAK_EVENT ? "Ctrl-Break"
+                                : t == CTRL_CLOSE_EVENT ? "console closed" : "system shutdown");
+        got = 1;
+    }
+    return got;
+}
+
+void plat_stop_close(struct plat_stop *st)
+{
+    if (st->fd < 0)
+        return;
+    SetConsoleCtrlHandler(on_console, FALSE);
+    stop_wr = -1;
+    plat_sock_close(st->fd);
+    plat_sock_close(st->aux);
+    st->fd = st->aux = -1;
+}
+
+/* --- regular expressions ------------------------------------------------------------------ */
+
+int plat_re_compile(struct plat_re *re, const char *pattern, char *err, size_t errlen)
+{
+    struct rematch *m = NULL;
+    int rc = rematch_compile(pattern, &m, err, errlen);
+    re->impl = m;
+    return rc;
+}
+
+bool plat_re_match(const struct plat_re *re, const char *s)
+{
+    return re->impl && rematch_exec(re->impl, s);
+}
+
+void plat_re_free(struct plat_re *re)
+{
+    rematch_free(re->impl);
+    re->impl = NULL;
+}
+
+/* --- sockets ----------------------------------------------------------------------------- */
+
+/* Registers s as an int descriptor, or closes it if its value is too large. */
+static int sock_int(SOCKET s)
+{
+    if (s == INVALID_SOCKET)
+        return sock_fail();
+    if ((uintptr_t)s > (uintptr_t)INT_MAX) {
+        closesocket(s);
+        errno = EMFILE;
+        return -1;
+    }
+    return (int)(uintptr_t)s;
+}
+
+int plat_socket(int family, int type, int proto, int flags)
+{
+    int fd = sock_int(socket(family, type, proto));
+    if (fd < 0)
+        return -1;
+    if (flags & PLAT_SOCK_CLOEXEC)
+        SetHandleInformation((HANDLE)S(fd), HANDLE_FLAG_INHERIT, 0);
+    if (flags & PLAT_SOCK_NONBLOCK) {
+        int e = plat_sock_nonblock(fd, true);
+        if (e) {
+            closesocket(S(fd));
+            errno = e;
+            return -1;
+        }
+    }
+    return fd;
+}
+
+int plat_sock_close(int fd)
+{
+    return closesocket(S(fd)) ? wsa_errno(WSAGetLastError()) : 0;
+}
+
+int plat_sock_nonblock(int fd, bool on)
+{
+    u_long v = on ? 1 : 0;
+    return ioctlsocket(S(fd), FIONBIO, &v) ? wsa_errno(WSAGetLastError()) : 0;
+}
+
+int plat_sock_listen_opts(int fd)
+{
+    BOOL one = TRUE;
+    return setsockopt(S(fd), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one)
+               ? wsa_errno(WSAGetLastError())
+               : 0;
+}
+
+int plat_sock_nodelay(int fd)
+{
+    BOOL one = TRUE;
+    return setsockopt(S(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one)
+               ? wsa_errno(WSAGetLastError())
+               : 0;
+}
+
+int plat_sock_v6only(int fd)
+{
+    DWORD one = 1;
+    return setsockopt(S(fd), IPPROTO_IPV6, IPV6_V6ONLY, (const char *)&one, sizeof one)
+               ? wsa_errno(WSAGetLastError())
+               : 0;
+}
+
+int plat_sock_error(int fd)
+{
+    int e = 0;
+    int sl = sizeof e;
+    if (getsockopt(S(fd), SOL_SOCKET, SO_ERROR, (char *)&e, &sl) != 0)
+        return wsa_errno(WSAGetLastError());
+    return e ? wsa_errno(e) : 0;
+}
+
+int plat_bind(int fd, const struct sockaddr *sa, socklen_t len)
+{
+    return bind(S(fd), sa, len) ? sock_fail() : 0;
+}
+
+int plat_listen(int fd, int backlog)
+{
+    return listen(S(fd), backlog) ? sock_fail() : 0;
+}
+
+int plat_connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+    if (connect(S(fd), sa, len) == 0)
+        return 0;
+    int e = WSAGetLastError();
+    errno = e == WSAEWOULDBLOCK ? EINPROGRESS : wsa_errno(e);
+    return -1;
+}
+
+int plat_getsockname(int fd, struct sockaddr *sa, socklen_t *len)
+{
+    return getsockname(S(fd), sa, len) ? sock_fail() : 0;
+}
+
+int plat_shutdown_wr(int fd)
+{
+    return shutdown(S(fd), SD_SEND) ? sock_fail() : 0;
+}
+
+int plat_accept(int fd, struct sockaddr *sa, socklen_t *len, int flags)
+{
+    int c = sock_int(accept(S(fd), sa, len));
+    if (c < 0)
+        return -1;
+    if (flags & PLAT_SOCK_CLOEXEC)
+        SetHandleInformation((HANDLE)S(c), HANDLE_FLAG_INHERIT, 0);
+    /* Winsock hands the listener's non-blocking mode down; POSIX does not. */
+    int e = plat_sock_nonblock(c, (flags & PLAT_SOCK_NONBLOCK) != 0);
+    if (e) {
+        closesocket(S(c));
+        errno = e;
+        return -1;
+    }
+    return c;
+}
+
+ssize_t plat_send(int fd, const void *p, size_t n)
+{
+    int k = send(S(fd), p, n > INT_MAX ? INT_MAX : (int)n, 0);
+    return k < 0 ? sock_fail() : k;
+}
+
+ssize_t plat_recv(int fd, void *p, size_t n)
+{
+    int k = recv(S(fd), p, n > INT_MAX ? INT_MAX : (int)n, 0);
+    return k < 0 ? sock_fail() : k;
+}
+
+int plat_socketpair(int sv[2])
+{
+    /* Loopback TCP: a listener on an ephemeral port, one connection, and a
+     * check that the accepted peer is our own connecting socket. */
+    sv[0] = sv[1] = -1;
+    int l = plat_socket(AF_INET, SOCK_STREAM, 0, PLAT_SOCK_CLOEXEC);
+    if (l < 0)
+        return errno;
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t al = sizeof a;
+    int e = 0;
+    plat_sock_listen_opts(l);
+    if (plat_bind(l, (struct sockaddr *)&a, sizeof a) || plat_listen(l, 1) ||
+        plat_getsockname(l, (struct sockaddr *)&a, &al))
+        e = errno;
+    int c = e ? -1 : plat_socket(AF_INET, SOCK_STREAM, 0, PLAT_SOCK_CLOEXEC);
+    if (!e && c < 0)
+        e = errno;
+    if (!e && plat_connect(c, (struct sockaddr *)&a, sizeof a))
+        e = errno;
+    int s = -1;
+    for (int tries = 0; !e && tries < 8; tries++) {
+        struct sockaddr_in peer, mine;
+        socklen_t pl = sizeof peer, ml = sizeof mine;
+        s = plat_accept(l, (struct sockaddr *)&peer, &pl, PLAT_SOCK_CLOEXEC);
+        if (s < 0) {
+            e = errno;
+            break;
+        }
+        if (plat_getsockname(c, (struct sockaddr *)&mine, &ml) == 0 &&
+            peer.sin_port == mine.sin_port && peer.sin_addr.s_addr == mine.sin_addr.s_addr)
+            break;
+        plat_sock_close(s); /* someone else's connection: not ours */
+        s = -1;
+    }
+    if (!e && s < 0)
+        e = ECONNREFUSED;
+    plat_sock_close(l);
+    if (e) {
+        if (c >= 0)
+            plat_sock_close(c);
+        return e;
+    }
+    sv[0] = s;
+    sv[1] = c;
+    return 0;
+}
+
+static short to_wsa(short ev)
+{
+    return (short)((ev & PLAT_POLLIN ? POLLRDNORM : 0) | (ev & PLAT_POLLOUT ? POLLWRNORM : 0));
+}
+
+static short from_wsa(short rev, short asked)
+{
+    short r = 0;
+    if (rev & (POLLRDNORM | POLLRDBAND))
+        r |= PLAT_POLLIN;
+    if (rev & POLLWRNORM)
+        r |= PLAT_POLLOUT;
+    if (rev & (POLLERR | POLLNVAL))
+        r |= PLAT_POLLERR;
+    if (rev & POLLHUP) /* the end of the stream is there to read */
+        r |= PLAT_POLLHUP | (asked & PLAT_POLLIN);
+    return r;
+}
+
+/* WSAPoll over the entries with a descriptor; returns the ready count. */
+static int wsa_poll(WSAPOLLFD *w, size_t nw, int timeout_ms)
+{
+    if (nw == 0) {
+        if (timeout_ms > 0)
+            Sleep((DWORD)timeout_ms);
+        else if (timeout_ms < 0)
+            Sleep(INFINITE);
+        return 0;
+    }
+    int r = WSAPoll(w, (ULONG)nw, timeout_ms < 0 ? -1 : timeout_ms);
+    return r < 0 ? sock_fail() : r;
+}
+
+int plat_poll(struct plat_pollfd *p, size_t n, int timeout_ms)
+{
+    WSAPOLLFD stackw[64];
+    WSAPOLLFD *w = n <= 64 ? stackw : malloc(n * sizeof *w);
+    if (!w) {
+        errno = ENOMEM;
+        return -1;
+    }
+    size_t nw = 0;
+    for (size_t i = 0; i < n; i++) {
+        p[i].revents = 0;
+        if (p[i].fd < 0)
+            continue;
+        w[nw].fd = S(p[i].fd);
+        w[nw].events = to_wsa(p[i].events);
+        w[nw].revents = 0;
+        nw++;
+    }
+    int r = wsa_poll(w, nw, timeout_ms);
+    if (r > 0) {
+        r = 0;
+        for (size_t i = 0, k = 0; i < n; i++) {
+            if (p[i].fd < 0)
+                continue;
+            p[i].revents = from_wsa(w[k++].revents, p[i].events);
+            if (p[i].revents)
+                r++;
+        }
+    }
+    if (w != stackw)
+        free(w);
+    return r;
+}
+
+/* --- the event loop: a table polled with WSAPoll ---------------------------------------- */
+
+struct ev_ent {
+    int fd;
+    uint32_t events;
+    void *ptr;
+};
+
+struct plat_ev {
+    struct ev_ent *e;
+    WSAPOLLFD *w;
+    size_t n, cap;
+};
+
+int plat_ev_new(struct plat_ev **out)
+{
+    *out = calloc(1, sizeof **out);
+    return *out ? 0 : ENOMEM;
+}
+
+static long ev_find(struct plat_ev *ev, int fd)
+{
+    for (size_t i = 0; i < ev->n; i++)
+        if (ev->e[i].fd == fd)
+            return (long)i;
+    return -1;
+}
+
+int plat_ev_add(struct plat_ev *ev, int fd, uint32_t events, void *ptr)
+{
+    if (fd < 0)
+        return EBADF;
+    if (ev_find(ev, fd) >= 0)
+        return EEXIST;
+    if (ev->n == ev->cap) {
+        size_t nc = ev->cap ? ev->cap * 2 : 16;
+        struct ev_ent *e = realloc(ev->e, nc * sizeof *e);
+        if (!e)
+            return ENOMEM;
+        ev->e = e;
+        WSAPOLLFD *w = realloc(ev->w, nc * sizeof *w);
+        if (!w)
+            return ENOMEM;
+        ev->w = w;
+        ev->cap = nc;
+    }
+    ev->e[ev->n++] = (struct ev_ent){fd, events, ptr};
+    return 0;
+}
+
+int plat_ev_mod(struct plat_ev *ev, int fd, uint32_t events, void *ptr)
+{
+    long i = ev_find(ev, fd);
+    if (i < 0)
+        return ENOENT;
+    ev->e[i].events = events;
+    ev->e[i].ptr = ptr;
+    return 0;
+}
+
+int plat_ev_del(struct plat_ev *ev, int fd)
+{
+    long i = ev_find(ev, fd);
+    if (i < 0)
+        return ENOENT;
+    ev->e[i] = ev->e[--ev->n];
+    return 0;
+}
+
+int plat_ev_wait(struct plat_ev *ev, struct plat_ev_event *out, int max, int timeout_ms)
+{
+    for (size_t i = 0; i < ev->n; i++) {
+        uint32_t want = ev->e[i].events;
+        ev->w[i].fd = S(ev->e[i].fd);
+        ev->w[i].events = (short)((want & (PLAT_EV_IN | PLAT_EV_RDHUP) ? POLLRDNORM : 0) |
+                                  (want & PLAT_EV_OUT ? POLLWRNORM : 0));
+        ev->w[i].revents = 0;
+    }
+    int r = wsa_poll(ev->w, ev->n, timeout_ms);
+    if (r <= 0)
+        return r;
+    int k = 0;
+    for (size_t i = 0; i < ev->n && k < max; i++) {
+        short rev = ev->w[i].revents;
+        if (!rev)
+            continue;
+        uint32_t want = ev->e[i].events, got = 0;
+        if (rev & (POLLRDNORM | POLLRDBAND))
+            got |= PLAT_EV_IN;
+        if (rev & POLLWRNORM)
+            got |= PLAT_EV_OUT;
+        if (rev & (POLLERR | POLLNVAL))
+            got |= PLAT_EV_ERR;
+        if (rev & POLLHUP)
+            got |= PLAT_EV_HUP | (want & (PLAT_EV_IN | PLAT_EV_RDHUP));
+        got &= want | PLAT_EV_ERR | PLAT_EV_HUP;
+        if (!got)
+            continue;
+        out[k].events = got;
+        out[k].ptr = ev->e[i].ptr;
+        k++;
+    }
+    return k;
+}
+
+void plat_ev_free(struct plat_ev *ev)
+{
+    if (!ev)
+        return;
+    free(ev->e);
+    free(ev->w);
+    free(ev);
+}
+
+#else
+typedef int plat_win32_unused_; /* ISO C wants a non-empty translation unit */
+#endif
