@@ -18,14 +18,16 @@ expect_rc 2 "$NTLAB" -C lab up --max-connections 0
 expect_rc 2 "$NTLAB" -C lab up --bogus
 [ ! -e lab/ntlab.ctl ] || die "a failed up left its socket"
 
-# a busy port
-PORT=$(free_port)
+# a busy port: the blocker picks its own port, so no other process can take
+# it between the choice and the bind
 python3 -c "
-import socket, time, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('127.0.0.1', $PORT)); s.listen(1); time.sleep(6)" &
+import socket, time
+s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(1)
+open('blocker.port.tmp', 'w').write(str(s.getsockname()[1]))
+import os; os.rename('blocker.port.tmp', 'blocker.port'); time.sleep(6)" &
 blocker=$!
-sleep 0.5
+i=0; while [ ! -s blocker.port ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+PORT=$(cat blocker.port)
 expect_rc 1 "$NTLAB" -C lab up --listen "EXCHSRV=127.0.0.1:$PORT"
 expect_grep "listen on 127.0.0.1:$PORT: Address already in use"
 kill $blocker 2>/dev/null || true
