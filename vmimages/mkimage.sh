@@ -39,7 +39,7 @@ if [ -n "$pkg" ]; then
     deb=$(ls "$out/cache/${pkg}_"*.deb 2>/dev/null | tail -n 1 || true)
     if [ -z "$deb" ]; then
         echo "mkimage: fetching $pkg"
-        (cd "$out/cache" && apt-get download "$pkg" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2) || true
+        (cd "$out/cache" && apt-get download -qq "$pkg" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2) || true
         deb=$(ls "$out/cache/${pkg}_"*.deb 2>/dev/null | tail -n 1 || true)
     fi
 fi

@@ -3,7 +3,7 @@
 # interactively: the serial console on this terminal (a shell in the guest,
 # beside the daemon's log), POP3 forwarded from 127.0.0.1:VM_POP3_PORT
 # (default 1110), the control channel from 127.0.0.1:VM_CONTROL_PORT
-# (default 1111) with a secret made for this boot. NTLAB (build/ntlab) is
+# (default 1120) with a secret made for this boot. NTLAB (build/ntlab) is
 # only named in the instructions printed.
 set -euo pipefail
 VM=$1
@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=vmimages/lib.sh
 . "$here/lib.sh"
 pop3=${VM_POP3_PORT:-1110}
-ctl=${VM_CONTROL_PORT:-1111}
+ctl=${VM_CONTROL_PORT:-1120}
 command -v qemu-system-x86_64 >/dev/null || {
     echo "vm-run: needs qemu-system-x86_64 (run: .ci/deps vm)" >&2
     exit 1
