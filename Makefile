@@ -22,7 +22,7 @@ SAN_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/san/%.o) $(BUILD)/san/gen/embedded.o
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/tests/unit/main.o
 UNIT_SAN_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/san/%.o) $(BUILD)/san/tests/unit/main.o
 
-.PHONY: all test unit unit-san cli-test scenario-test e2e-test run install clean bench deps-build deps-test deps-run
+.PHONY: all test unit unit-san cli-test scenario-test e2e-test run install clean bench deps-build deps-test deps-run deps-bench
 all: $(BUILD)/ntlab $(BUILD)/libntlab.a
 
 deps-build:
@@ -182,8 +182,19 @@ fuzz-replay: $(FUZZ_NAMES:%=$(BUILD)/fuzz-replay/%)
 	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/fuzz-replay/$$t "$$@" || exit 1; \
 	done
 
-bench: all $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
-	@for b in $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%); do echo "== $$b"; $$b || exit 1; done
+# Benchmarks (not part of `make test`): every tests/bench/*.c is built and
+# run, its output kept in BUILD/bench/NAME.out; then tests/bench/run.sh,
+# the POP3 benchmark against Dovecot, drives the tools pop3load and pop3lab
+# and writes BUILD/bench/summary.json. A benchmark that fails (a setup
+# error; figures never fail) fails make bench after the others have run.
+BENCH_TOOLS := pop3load pop3lab
+deps-bench:
+	@.ci/deps bench
+bench: deps-bench all $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
+	@fail=0; for b in $(filter-out $(BENCH_TOOLS:%=$(BUILD)/bench/%),$(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)); do \
+	  echo "== $$b"; { $$b; echo $$? > $$b.rc; } 2>&1 | tee $$b.out; \
+	  [ "$$(cat $$b.rc)" = 0 ] || { echo "bench: $$b failed"; fail=1; }; done; \
+	echo "== tests/bench/run.sh"; tests/bench/run.sh $(BUILD) || fail=1; exit $$fail
 
 run: deps-run all
 	@[ -d lab ] || $(BUILD)/ntlab init lab --preset q189732

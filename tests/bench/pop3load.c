@@ -10,6 +10,7 @@
  *   pop3load loopback --bytes B
  *   pop3load stub     --port P --count C --size B      (a trivial POP3 server)
  *   pop3load mkmaildir DIR --count C --size B [--first S]
+ *   pop3load probe    --port P     (exit 0 when a POP3 banner comes)
  *
  * With --users K, the user and password are PREFIX + a 4-digit number
  * (1..K); connection i always uses number (i % K) + 1, so concurrent
@@ -261,7 +262,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         else if (!strcmp(a, "--conns"))
             ok = parse_u(v, MAX_CONNS, &o->conns) && o->conns > 0;
         else if (!strcmp(a, "--users"))
-            ok = parse_u(v, 9999, &o->users);
+            ok = parse_u(v, MAX_CONNS, &o->users);
         else if (!strcmp(a, "--count"))
             ok = parse_u(v, MAX_COUNT, &o->count);
         else if (!strcmp(a, "--first"))
@@ -1482,6 +1483,32 @@ static int mode_stub(const struct opts *o)
     }
 }
 
+/* ----------------------------------------------------------------- probe */
+
+/* Whether a POP3 server answers on the port: connects, reads the banner,
+ * says QUIT. Exits 0 with the banner on stdout, or 1. */
+static int mode_probe(const struct opts *o)
+{
+    int fd = tcp_connect(o->host, (unsigned)o->port, true, false);
+    if (fd < 0)
+        return 1;
+    struct client c = {.fd = fd, .cap = 4096};
+    c.buf = xmalloc(c.cap);
+    char line[LINE_MAX_RESP];
+    struct pollfd pf = {.fd = fd, .events = POLLOUT};
+    int err = 0;
+    socklen_t sl = sizeof err;
+    bool ok = poll(&pf, 1, 2000) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) == 0 &&
+              err == 0 && client_line(&c, line, sizeof line) && strncmp(line, "+OK", 3) == 0;
+    if (ok) {
+        printf("%s\n", line);
+        send_all(fd, "QUIT\r\n", 6);
+    }
+    close(fd);
+    free(c.buf);
+    return ok ? 0 : 1;
+}
+
 /* ------------------------------------------------------------- mkmaildir */
 
 /* Writes messages first..first+count-1 to DIR/cur (creating DIR/{tmp,new,
@@ -1533,7 +1560,7 @@ static int mode_mkmaildir(const struct opts *o)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fputs("usage: pop3load logins|retr|idle|cmdtime|loopback|stub|mkmaildir [options]\n"
+        fputs("usage: pop3load logins|retr|idle|cmdtime|loopback|stub|mkmaildir|probe [options]\n"
               "(see the comment at the top of tests/bench/pop3load.c; tests/bench/run.sh drives "
               "it)\n",
               stderr);
@@ -1552,6 +1579,8 @@ int main(int argc, char **argv)
         return mode_stub(&o);
     if (!o.port)
         return die("%s needs --port", m);
+    if (!strcmp(m, "probe"))
+        return mode_probe(&o);
     if (!strcmp(m, "logins"))
         return mode_logins(&o);
     if (!strcmp(m, "retr"))
