@@ -94,7 +94,7 @@ show_console() {
 
 # Two free loopback ports: QEMU fails at once when a forward cannot bind,
 # so a taken port just means another try.
-for try in 1 2 3 4 5 6 7 8; do
+for _ in 1 2 3 4 5 6 7 8; do
     pop3=$((20000 + RANDOM % 40000))
     ctl=$((pop3 + 1))
     vm_qemu_args "$run/initrd.img" "$pop3" "$ctl" ""

@@ -29,7 +29,9 @@ sects=$(u8 497)
 poff=$(u32 584)
 plen=$(u32 588)
 start=$(((sects + 1) * 512 + poff))
-[ "$plen" -gt 0 ] && [ $((start + plen)) -le "$size" ] || die "payload out of bounds"
+if [ "$plen" -eq 0 ] || [ $((start + plen)) -gt "$size" ]; then
+    die "payload out of bounds"
+fi
 
 # Pick the decompressor from the payload's magic.
 magic=$(od -A n -t x1 -j "$start" -N 6 "$in" | tr -d ' \n')

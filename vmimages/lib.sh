@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by run.sh and check.sh (sourced, bash): how the appliance is
 # booted. VM is the image directory (build/vm).
 
@@ -40,6 +41,7 @@ vm_qemu_args() {
     kernel=$(vm_kernel) || return 1
     local fwd="hostfwd=tcp:127.0.0.1:$2-:110"
     [ -n "$3" ] && fwd="$fwd,hostfwd=tcp:127.0.0.1:$3-:7110"
+    # shellcheck disable=SC2034,SC2054 # the callers run it; commas are QEMU's
     QEMU=(qemu-system-x86_64 -nographic -no-reboot -m 256
         -kernel "$kernel" -initrd "$1"
         -append "console=ttyS0 quiet panic=-1 $4"

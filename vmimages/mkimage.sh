@@ -25,22 +25,34 @@ static "$ntlab" || die "$ntlab is not a statically linked executable"
 mkdir -p "$out/cache"
 
 # --- the kernel package -------------------------------------------------
+kernel_pkg() {
+    apt-cache depends linux-image-amd64 2>/dev/null |
+        sed -n 's/^ *Depends: \(linux-image-[^ ]*-amd64\)$/\1/p' | head -n 1
+}
+cached() { ls "$out/cache/${1}_"*.deb 2>/dev/null | tail -n 1 || true; }
+fetch() {
+    echo "mkimage: fetching $1"
+    (cd "$out/cache" && apt-get download -qq "$1" 2>&1 |
+        grep -v '^W: Download is performed unsandboxed' >&2) || true
+}
 pkg=${VM_KERNEL_PKG:-}
-if [ -z "$pkg" ]; then
-    pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-        sed -n 's/^ *Depends: \(linux-image-[^ ]*-amd64\)$/\1/p' | head -n 1)
-    if [ -z "$pkg" ] && [ "$(id -u)" = 0 ]; then
-        apt-get update -qq >/dev/null && pkg=$(apt-cache depends linux-image-amd64 |
-            sed -n 's/^ *Depends: \(linux-image-[^ ]*-amd64\)$/\1/p' | head -n 1)
-    fi
-fi
+[ -n "$pkg" ] || pkg=$(kernel_pkg)
 deb=""
 if [ -n "$pkg" ]; then
-    deb=$(ls "$out/cache/${pkg}_"*.deb 2>/dev/null | tail -n 1 || true)
+    deb=$(cached "$pkg")
     if [ -z "$deb" ]; then
-        echo "mkimage: fetching $pkg"
-        (cd "$out/cache" && apt-get download -qq "$pkg" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2) || true
-        deb=$(ls "$out/cache/${pkg}_"*.deb 2>/dev/null | tail -n 1 || true)
+        fetch "$pkg"
+        deb=$(cached "$pkg")
+    fi
+fi
+# Package lists too old for the archive (a kernel replaced by a security
+# update), or none yet: refresh them once, as root.
+if [ -z "$deb" ] && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq >/dev/null 2>&1 || true
+    [ -n "${VM_KERNEL_PKG:-}" ] || pkg=$(kernel_pkg)
+    if [ -n "$pkg" ]; then
+        fetch "$pkg"
+        deb=$(cached "$pkg")
     fi
 fi
 # Offline, or the archive moved on: any kernel fetched before will do.
