@@ -4,6 +4,7 @@
  * keeps only the newest records of each log in a ring. */
 #include "emulator/evtlog.h"
 #include "src/lib/afile.h"
+#include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +26,7 @@ struct evlog {
     size_t cap;                 /* allocated slots (grows up to keep) */
     size_t start, n;            /* ring position and records held */
     size_t total;               /* records in the log, memory or not */
-    uint32_t next;              /* next record number */
+    uint64_t next;              /* next record number; past UINT32_MAX = full */
     int fd;                     /* -1 in memory-only mode */
     off_t size;                 /* file size as far as we have read it */
     unsigned lines;             /* lines read so far (for problem messages) */
@@ -203,11 +204,17 @@ static bool num_field(const char *s, int64_t min, int64_t max, int64_t *out)
     return *s && str_to_i64(s, min, max, out) == 0;
 }
 
+/* A text field: fits, and holds no control character (the writer never
+ * writes one, so a file that has one was not written by us). */
 static bool text_field(char *dst, size_t n, const char *s)
 {
-    if (strlen(s) >= n)
+    size_t len = strlen(s);
+    if (len >= n)
         return false;
-    strcpy(dst, s);
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7F)
+            return false;
+    memcpy(dst, s, len + 1);
     return true;
 }
 
@@ -248,11 +255,11 @@ static const char *parse_line(char *line, struct evtlog_record *r)
     if (!f[5][0] || !text_field(r->source, sizeof r->source, f[5]))
         return "bad source";
     if (!text_field(r->user, sizeof r->user, f[6]))
-        return "user too long";
+        return "bad user";
     if (!text_field(r->computer, sizeof r->computer, f[7]))
-        return "computer name too long";
+        return "bad computer name";
     if (!text_field(r->description, sizeof r->description, f[8]))
-        return "description too long";
+        return "bad description";
     return NULL;
 }
 
@@ -269,7 +276,7 @@ static ntstatus read_tail(struct evlog *g, size_t keep, off_t to)
         size_t want = sizeof chunk;
         if ((off_t)want > to - pos)
             want = (size_t)(to - pos);
-        ssize_t got = pread(g->fd, chunk, want, pos);
+        ssize_t got = plat_pread(g->fd, chunk, want, (int64_t)pos);
         if (got < 0) {
             if (errno == EINTR)
                 continue;
@@ -303,7 +310,7 @@ static ntstatus read_tail(struct evlog *g, size_t keep, off_t to)
                     if (ring_push(g, keep, &r))
                         return STATUS_NO_MEMORY;
                     if (r.record >= g->next)
-                        g->next = r.record == UINT32_MAX ? UINT32_MAX : r.record + 1;
+                        g->next = (uint64_t)r.record + 1;
                 }
             }
             llen = 0;
@@ -322,20 +329,6 @@ static ntstatus read_tail(struct evlog *g, size_t keep, off_t to)
     return STATUS_SUCCESS;
 }
 
-static int lock_file(int fd, short type)
-{
-    struct flock fl = {0};
-    fl.l_type = type;
-    fl.l_whence = SEEK_SET;
-    fl.l_start = 0;
-    fl.l_len = 0;
-    while (fcntl(fd, F_SETLKW, &fl) < 0) {
-        if (errno != EINTR)
-            return errno;
-    }
-    return 0;
-}
-
 static ntstatus open_one(struct evlog *g, const char *dir, enum evtlog_which w, size_t keep)
 {
     int n = snprintf(g->path, sizeof g->path, "%s/%s.evt", dir, log_names[w]);
@@ -347,11 +340,11 @@ static ntstatus open_one(struct evlog *g, const char *dir, enum evtlog_which w, 
         return errno_status(errno);
     if (!existed && afile_sync_dir(g->path))
         return STATUS_IO_DEVICE_ERROR;
-    if (lock_file(g->fd, F_WRLCK))
+    if (plat_lock(g->fd, PLAT_LOCK_WAIT))
         return STATUS_IO_DEVICE_ERROR;
     struct stat st;
     ntstatus s = fstat(g->fd, &st) ? errno_status(errno) : read_tail(g, keep, st.st_size);
-    lock_file(g->fd, F_UNLCK);
+    plat_unlock(g->fd, 0);
     return s;
 }
 
@@ -396,7 +389,7 @@ void evtlog_free(struct evtlog *l)
     for (unsigned i = 0; i < EVTLOG_COUNT; i++) {
         if (l->logs[i].fd >= 0) {
             if (l->logs[i].unsynced) /* a group left open: still make it durable */
-                (void)fdatasync(l->logs[i].fd);
+                (void)plat_fdatasync(l->logs[i].fd);
             close(l->logs[i].fd);
         }
         free(l->logs[i].ring);
@@ -408,7 +401,7 @@ void evtlog_free(struct evtlog *l)
 
 static ntstatus append_line(struct evlog *g, size_t keep, bool defer_sync, struct evtlog_record *r)
 {
-    if (lock_file(g->fd, F_WRLCK))
+    if (plat_lock(g->fd, PLAT_LOCK_WAIT))
         return STATUS_IO_DEVICE_ERROR;
     ntstatus s = STATUS_SUCCESS;
     struct stat st;
@@ -423,7 +416,11 @@ static ntstatus append_line(struct evlog *g, size_t keep, bool defer_sync, struc
         else if ((s = read_tail(g, keep, st.st_size)) != STATUS_SUCCESS)
             goto out;
     }
-    r->record = g->next;
+    if (g->next > UINT32_MAX) {
+        s = STATUS_DISK_FULL; /* record numbers exhausted: the log is full */
+        goto out;
+    }
+    r->record = (uint32_t)g->next;
     char line[LINE_MAX_BYTES + 64];
     int n = snprintf(line, sizeof line, "%u\t%lld\t%s\t%u\t%u\t%s\t%s\t%s\t%s\n",
                      (unsigned)r->record, (long long)r->time, evtlog_type_name(r->type),
@@ -446,18 +443,18 @@ static ntstatus append_line(struct evlog *g, size_t keep, bool defer_sync, struc
     }
     if (!s && defer_sync)
         g->unsynced = true;
-    else if (!s && fdatasync(g->fd))
+    else if (!s && plat_fdatasync(g->fd))
         s = errno_status(errno);
     if (s) {
         /* leave no partial record behind */
         if (ftruncate(g->fd, g->size) == 0)
-            (void)fdatasync(g->fd);
+            (void)plat_fdatasync(g->fd);
         goto out;
     }
     g->size += n;
     g->lines++;
 out:
-    lock_file(g->fd, F_UNLCK);
+    plat_unlock(g->fd, 0);
     return s;
 }
 
@@ -469,7 +466,7 @@ ntstatus evtlog_write(struct evtlog *l, enum evtlog_which which, int64_t time,
         !type_valid(type))
         return STATUS_INVALID_PARAMETER;
     struct evlog *g = &l->logs[which];
-    if (g->next == UINT32_MAX)
+    if (g->next > UINT32_MAX)
         return STATUS_DISK_FULL; /* record numbers exhausted: the log is full */
     struct evtlog_record r;
     memset(&r, 0, sizeof r);
@@ -486,9 +483,9 @@ ntstatus evtlog_write(struct evtlog *l, enum evtlog_which which, int64_t time,
         if (s)
             return s;
     } else {
-        r.record = g->next;
+        r.record = (uint32_t)g->next;
     }
-    g->next = r.record + 1;
+    g->next = (uint64_t)r.record + 1;
     /* On disk already: a failure to remember it only costs the in-memory copy. */
     if (ring_push(g, l->keep, &r)) {
         g->total++;
@@ -515,7 +512,7 @@ ntstatus evtlog_commit(struct evtlog *l)
         if (!g->unsynced)
             continue;
         g->unsynced = false;
-        if (fdatasync(g->fd) && !first)
+        if (plat_fdatasync(g->fd) && !first)
             first = errno_status(errno);
     }
     return first;
@@ -577,7 +574,7 @@ void evtlog_format(const struct evtlog_record *r, char *out, size_t n)
     char when[32];
     struct tm tm;
     time_t t = (time_t)r->time;
-    if ((int64_t)t != r->time || !gmtime_r(&t, &tm) ||
+    if ((int64_t)t != r->time || !plat_gmtime(&t, &tm) ||
         !strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm))
         snprintf(when, sizeof when, "%lld", (long long)r->time);
     char cat[8];

@@ -190,6 +190,26 @@ static void test_malformed_and_torn(void)
     unit_rmtree(dir);
 }
 
+static void test_record_numbers_exhausted(void)
+{
+    const char *dir = unit_tmpdir();
+    append_raw(dir, "Application.evt", "4294967294\t1\tError\t0\t1\tS\tu\tM\td\n");
+    append_raw(dir, "System.evt", "2\t1\tError\t0\t1\tS\tu\tM\tbad \x01 byte\n");
+    struct evtlog *l;
+    CU_ASSERT_FATAL(evtlog_open(dir, "M", &l) == STATUS_SUCCESS);
+    CU_ASSERT(evtlog_bad_lines(l, EVTLOG_SYSTEM) == 1);
+    CU_ASSERT(strstr(evtlog_problem(l, EVTLOG_SYSTEM), "System.evt:1: bad description") != NULL);
+    /* the last number a log can give is 4294967295; then it is full */
+    CU_ASSERT(evtlog_write(l, EVTLOG_APPLICATION, 2, "S", 1, EVT_ERROR, 0, NULL, "") ==
+              STATUS_SUCCESS);
+    CU_ASSERT(evtlog_at(l, EVTLOG_APPLICATION, 1)->record == 4294967295u);
+    CU_ASSERT(evtlog_write(l, EVTLOG_APPLICATION, 3, "S", 1, EVT_ERROR, 0, NULL, "") ==
+              STATUS_DISK_FULL);
+    CU_ASSERT(evtlog_count(l, EVTLOG_APPLICATION) == 2);
+    evtlog_free(l);
+    unit_rmtree(dir);
+}
+
 static void test_bounded_memory(void)
 {
     const char *dir = unit_tmpdir();
@@ -289,6 +309,7 @@ void suite_evtlog(void)
 {
     UNIT_SUITE("evtlog", UNIT_TEST(test_memory_only), UNIT_TEST(test_bad_arguments),
                UNIT_TEST(test_sanitize_and_truncate), UNIT_TEST(test_durable_reload),
-               UNIT_TEST(test_malformed_and_torn), UNIT_TEST(test_bounded_memory),
+               UNIT_TEST(test_malformed_and_torn), UNIT_TEST(test_record_numbers_exhausted),
+               UNIT_TEST(test_bounded_memory),
                UNIT_TEST(test_two_writers), UNIT_TEST(test_group_commit));
 }
