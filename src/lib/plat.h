@@ -202,8 +202,9 @@ struct plat_stop {
     unsigned char saved[160]; /* the signal mask to restore (POSIX) */
 };
 int plat_stop_open(struct plat_stop *st);
-/* After fd turned readable: 1 with the request's name ("SIGTERM",
- * "Ctrl-C", ...) in name, or 0 when none is pending. */
+/* After fd turned readable: 1 with the request's name (strsignal's
+ * "Terminated", "Interrupt", ...; "Ctrl-C", "Ctrl-Break", ... on Windows)
+ * in name, or 0 when none is pending. */
 int plat_stop_take(struct plat_stop *st, char *name, size_t n);
 /* Closes it and restores the previous signal mask. */
 void plat_stop_close(struct plat_stop *st);

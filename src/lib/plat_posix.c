@@ -15,6 +15,7 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -404,8 +405,7 @@ int plat_stop_take(struct plat_stop *st, char *name, size_t n)
     int got = 0;
     while (read(st->fd, &si, sizeof si) == (ssize_t)sizeof si) {
         int sig = (int)si.ssi_signo;
-        snprintf(name, n, "%s", sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT"
-                                : sig == SIGHUP ? "SIGHUP" : "a signal");
+        snprintf(name, n, "%s", strsignal(sig)); /* "Terminated", "Interrupt", ... */
         got = 1;
     }
     return got;
@@ -505,6 +505,94 @@ int plat_sock_error(int fd)
     if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &sl) != 0)
         return errno;
     return e;
+}
+
+/* Fills sa with dir/name; when the path is too long for sun_path, it goes
+ * through an O_PATH descriptor of dir (*dirfd, to close after). */
+static int unix_addr(const char *dir, const char *name, struct sockaddr_un *sa, int *dirfd)
+{
+    memset(sa, 0, sizeof *sa);
+    sa->sun_family = AF_UNIX;
+    *dirfd = -1;
+    int n = snprintf(sa->sun_path, sizeof sa->sun_path, "%s/%s", dir, name);
+    if (n >= 0 && (size_t)n < sizeof sa->sun_path)
+        return 0;
+    *dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (*dirfd < 0)
+        return errno;
+    n = snprintf(sa->sun_path, sizeof sa->sun_path, "/proc/self/fd/%d/%s", *dirfd, name);
+    if (n < 0 || (size_t)n >= sizeof sa->sun_path) {
+        close(*dirfd);
+        *dirfd = -1;
+        return ENAMETOOLONG;
+    }
+    return 0;
+}
+
+int plat_unix_listen(const char *dir, const char *name, int backlog)
+{
+    struct sockaddr_un sa;
+    int dirfd;
+    int e = unix_addr(dir, name, &sa, &dirfd);
+    if (e) {
+        errno = e;
+        return -1;
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        e = errno;
+        goto out;
+    }
+    unlink(sa.sun_path); /* the caller holds the lab: any socket here is stale */
+    /* Created owner-only from the start: no window with a wider mode. */
+    mode_t old = umask(0177);
+    int r = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+    e = errno;
+    umask(old);
+    if (r != 0 || chmod(sa.sun_path, 0600) != 0 || listen(fd, backlog) != 0) {
+        if (r == 0)
+            e = errno;
+        close(fd);
+        fd = -1;
+    } else {
+        e = 0;
+    }
+out:
+    if (dirfd >= 0)
+        close(dirfd);
+    errno = e;
+    return e ? -1 : fd;
+}
+
+int plat_unix_connect(const char *dir, const char *name, int *fdp)
+{
+    *fdp = -1;
+    struct sockaddr_un sa;
+    int dirfd;
+    int e = unix_addr(dir, name, &sa, &dirfd);
+    if (e) {
+        errno = e;
+        return -1;
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        e = errno;
+    } else {
+        *fdp = fd;
+        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+            e = errno;
+    }
+    if (dirfd >= 0)
+        close(dirfd);
+    errno = e;
+    return e ? -1 : fd;
+}
+
+bool plat_sock_peer_is_self(int fd)
+{
+    struct ucred cr;
+    socklen_t sl = sizeof cr;
+    return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &sl) == 0 && cr.uid == geteuid();
 }
 
 int plat_bind(int fd, const struct sockaddr *sa, socklen_t len)

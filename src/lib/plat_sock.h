@@ -61,6 +61,21 @@ ssize_t plat_recv(int fd, void *p, size_t n);
  * close-on-exec. 0 or an errno value. */
 int plat_socketpair(int sv[2]);
 
+/* Unix-domain stream sockets at dir/name (POSIX only: ENOSYS where
+ * PLAT_HAS_UNIX_SOCKETS is 0). A path too long for sun_path is reached
+ * through /proc/self/fd of the directory. plat_unix_listen replaces a
+ * stale socket file, creates the socket owner-only (mode 0600) and
+ * listens, non-blocking and close-on-exec; plat_unix_connect starts a
+ * non-blocking connect (-1 with errno EINPROGRESS/EAGAIN: wait for
+ * PLAT_POLLOUT, then plat_sock_error). Both return the descriptor or -1
+ * with errno. */
+int plat_unix_listen(const char *dir, const char *name, int backlog);
+int plat_unix_connect(const char *dir, const char *name, int *fd);
+
+/* Whether the peer of a connected Unix-domain socket runs as our own user
+ * (SO_PEERCRED). Always false where PLAT_HAS_UNIX_SOCKETS is 0. */
+bool plat_sock_peer_is_self(int fd);
+
 /* poll() over sockets (WSAPoll on Windows). */
 #define PLAT_POLLIN 0x001
 #define PLAT_POLLOUT 0x004

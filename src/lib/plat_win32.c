@@ -725,6 +725,27 @@ int plat_sock_error(int fd)
     return e ? wsa_errno(e) : 0;
 }
 
+int plat_unix_listen(const char *dir, const char *name, int backlog)
+{
+    (void)dir, (void)name, (void)backlog;
+    errno = ENOSYS;
+    return -1;
+}
+
+int plat_unix_connect(const char *dir, const char *name, int *fd)
+{
+    (void)dir, (void)name;
+    *fd = -1;
+    errno = ENOSYS;
+    return -1;
+}
+
+bool plat_sock_peer_is_self(int fd)
+{
+    (void)fd; /* no Unix-domain sockets here: the control channel is TCP with a secret */
+    return false;
+}
+
 int plat_bind(int fd, const struct sockaddr *sa, socklen_t len)
 {
     return bind(S(fd), sa, len) ? sock_fail() : 0;
