@@ -1,4 +1,5 @@
 #include "emulator/clock.h"
+#include "src/lib/plat.h"
 #include <errno.h>
 #include <stdint.h>
 #include <time.h>
@@ -6,7 +7,7 @@
 static int64_t mono_ms(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    plat_clock_gettime(PLAT_CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -46,7 +47,7 @@ int64_t clock_now(const struct clock *c)
     if (c->virtual_time)
         return c->running ? running_now(c) : c->now;
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    plat_clock_gettime(PLAT_CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec;
 }
 
