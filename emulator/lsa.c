@@ -13,6 +13,7 @@
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
 #include "src/lib/filelock.h"
+#include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include <errno.h>
 #include <stddef.h>
@@ -38,10 +39,8 @@ struct pending {
 
 struct file_id {
     bool valid;
-    dev_t dev;
-    ino_t ino;
-    off_t size;
-    struct timespec mtim, ctim;
+    uint64_t dev, ino, size;
+    int64_t mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
 };
 
 struct lsa {
@@ -391,20 +390,21 @@ static ntstatus errno_status(int e)
 
 static bool stat_id(const char *path, struct file_id *id)
 {
-    struct stat st;
-    if (stat(path, &st) != 0) {
+    struct plat_stat st;
+    if (plat_stat(path, &st) != 0) {
         id->valid = false;
         return false;
     }
-    *id = (struct file_id){true, st.st_dev, st.st_ino, st.st_size, st.st_mtim, st.st_ctim};
+    *id = (struct file_id){true,         st.dev,       st.ino,       st.size,
+                           st.mtime_sec, st.mtime_nsec, st.ctime_sec, st.ctime_nsec};
     return true;
 }
 
 static bool id_equal(const struct file_id *a, const struct file_id *b)
 {
     return a->valid && b->valid && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-           a->mtim.tv_sec == b->mtim.tv_sec && a->mtim.tv_nsec == b->mtim.tv_nsec &&
-           a->ctim.tv_sec == b->ctim.tv_sec && a->ctim.tv_nsec == b->ctim.tv_nsec;
+           a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec &&
+           a->ctime_sec == b->ctime_sec && a->ctime_nsec == b->ctime_nsec;
 }
 
 /* Reads path and parses it into l (empty). Sets *id to the identity of the
