@@ -41,6 +41,7 @@
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
 #include "src/lib/md4.h"
+#include "src/lib/plat.h" /* EDQUOT on Windows */
 #include "src/lib/str.h"
 #include <errno.h>
 #include <inttypes.h>
