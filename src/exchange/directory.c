@@ -4,6 +4,7 @@
 #include "src/exchange/exchange.h"
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
+#include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include "src/lib/text.h"
 #include <errno.h>
@@ -55,7 +56,7 @@ void exchange_directory_free(struct exchange_directory *d)
     if (!d)
         return;
     for (size_t i = 0; i < d->n; i++)
-        explicit_bzero(d->v[i].apop_secret, sizeof d->v[i].apop_secret);
+        plat_wipe(d->v[i].apop_secret, sizeof d->v[i].apop_secret);
     free(d->v);
     free(d);
 }
@@ -274,7 +275,7 @@ int exchange_directory_load(const char *path, struct exchange_directory **out, c
     }
     const struct parse p = {path, err, errlen};
     e = parse_text(d, text, &p);
-    explicit_bzero(text, tlen);
+    plat_wipe(text, tlen);
     free(text);
     if (e) {
         exchange_directory_free(d);
@@ -323,7 +324,7 @@ int exchange_directory_save(const struct exchange_directory *d, const char *path
     if (!e)
         e = afile_write(path, b.p, b.len, 0600); /* APOP secrets: owner only */
     if (b.p)
-        explicit_bzero(b.p, b.len);
+        plat_wipe(b.p, b.len);
     buf_free(&b);
     return e;
 }
