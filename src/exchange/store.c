@@ -6,6 +6,7 @@
 #include "emulator/scm.h"
 #include "src/exchange/exchange.h"
 #include "src/lib/afile.h"
+#include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include <errno.h>
 #include <stdio.h>
@@ -40,7 +41,7 @@ static void store_unref(struct exchange_store *st)
         return;
     persona_free(st->persona);
     exchange_directory_free(st->dir);
-    explicit_bzero(&st->token, sizeof st->token);
+    plat_wipe(&st->token, sizeof st->token);
     free(st);
 }
 
@@ -253,7 +254,7 @@ int exchange_mailbox_add(struct machine *m, const char *alias, const char *owner
     struct exchange_store *st = running_store(m);
     if (st && !exchange_directory_find(st->dir, alias))
         (void)exchange_directory_add(st->dir, &mb);
-    explicit_bzero(&mb, sizeof mb);
+    plat_wipe(&mb, sizeof mb);
     return 0;
 #undef FAIL
 }
@@ -358,7 +359,7 @@ static void be_login(void *arg, const struct pop3_credentials *cred, struct pop3
         audit_failure(st, cred, domain, "The account does not own the mailbox.");
         return;
     }
-    explicit_bzero(&tok, sizeof tok);
+    plat_wipe(&tok, sizeof tok);
     open_maildrop(st, mb, res);
 }
 
