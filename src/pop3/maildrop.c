@@ -3,6 +3,7 @@
 #include "src/lib/buf.h"
 #include "src/lib/filelock.h"
 #include "src/lib/md5.h"
+#include "src/lib/plat.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -167,25 +168,21 @@ static int md_scan_sub(struct maildrop *md, struct md_scan *sc, unsigned sub)
     int rc = md_path(p, sizeof p, md->dir, md_sub[sub], NULL);
     if (rc)
         return rc;
-    DIR *d = opendir(p);
-    if (!d)
-        return errno;
-    int dfd = dirfd(d);
-    struct dirent *e;
+    struct plat_dir *d;
+    rc = plat_dir_open(p, &d);
+    if (rc)
+        return rc;
+    int e;
     for (;;) {
-        errno = 0;
-        e = readdir(d);
-        if (!e)
+        const char *name;
+        enum plat_dtype type;
+        e = plat_dir_next(d, &name, &type);
+        if (e)
             break;
-        const char *name = e->d_name;
         if (name[0] == '.')
             continue; /* ".", "..", and hidden files by Maildir convention */
-        if (e->d_type != DT_REG) {
-            struct stat st;
-            if (e->d_type != DT_UNKNOWN || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) ||
-                !S_ISREG(st.st_mode))
-                continue;
-        }
+        if (type != PLAT_DT_REG)
+            continue; /* symbolic links are not followed */
         if (sc->n >= MAILDROP_MAX_MESSAGES) {
             rc = EFBIG;
             break;
@@ -238,9 +235,9 @@ static int md_scan_sub(struct maildrop *md, struct md_scan *sc, unsigned sub)
         m->name = (const char *)(uintptr_t)off; /* offset until the pool is final */
         sc->n++;
     }
-    if (!rc && !e && errno)
-        rc = errno;
-    closedir(d);
+    if (!rc && e != ENOENT)
+        rc = e;
+    plat_dir_close(d);
     return rc;
 }
 
@@ -365,7 +362,7 @@ int maildrop_read(struct maildrop *md, size_t i, uint64_t off, void *buf, size_t
     if (off > (uint64_t)INT64_MAX)
         return EINVAL;
     for (;;) {
-        ssize_t r = pread(md->fd, buf, cap, (off_t)off);
+        ssize_t r = plat_pread(md->fd, buf, cap, (int64_t)off);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
@@ -431,13 +428,14 @@ int maildrop_deliver(const char *dir, const void *data, size_t len, int64_t now,
     if (now < 0)
         return EINVAL;
     uint8_t rnd[4];
-    if (getentropy(rnd, sizeof rnd))
-        return errno;
+    int rc = plat_random(rnd, sizeof rnd);
+    if (rc)
+        return rc;
     /* Only a tie-breaker inside one second of the machine's clock (which may
      * be virtual and stand still): the real clock keeps such deliveries in
      * the order they happened. */
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    plat_clock_gettime(PLAT_CLOCK_REALTIME, &ts);
     uint64_t ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
     char name[160];
     int w = snprintf(name, sizeof name, "%lld.N%016llxR%02x%02x%02x%02x.ntlab,S=%llu,W=%llu",
@@ -447,7 +445,7 @@ int maildrop_deliver(const char *dir, const void *data, size_t len, int64_t now,
         return ENAMETOOLONG;
     char tmp[PATH_MAX], dst[PATH_MAX];
     struct stat st;
-    int rc = md_path(dst, sizeof dst, dir, "new", NULL);
+    rc = md_path(dst, sizeof dst, dir, "new", NULL);
     if (rc)
         return rc;
     if (stat(dst, &st) || !S_ISDIR(st.st_mode))
@@ -461,12 +459,12 @@ int maildrop_deliver(const char *dir, const void *data, size_t len, int64_t now,
     if (fd < 0)
         return errno;
     rc = md_write_all(fd, data, len);
-    if (!rc && fsync(fd))
-        rc = errno;
+    if (!rc)
+        rc = plat_fsync(fd);
     if (close(fd) && !rc)
         rc = errno;
-    if (!rc && rename(tmp, dst))
-        rc = errno;
+    if (!rc)
+        rc = plat_rename(tmp, dst);
     if (rc) {
         unlink(tmp);
         return rc;
