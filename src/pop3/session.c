@@ -3,6 +3,7 @@
  * transport drains the output. */
 #include "src/lib/base64.h"
 #include "src/lib/md5.h"
+#include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include "src/pop3/pop3.h"
 #include <errno.h>
@@ -126,7 +127,7 @@ static void emit(struct pop3_session *s, const struct pop3_event *ev)
 static void wipe_free(char *p)
 {
     if (p) {
-        explicit_bzero(p, strlen(p));
+        plat_wipe(p, strlen(p));
         free(p);
     }
 }
@@ -148,7 +149,7 @@ static void session_close(struct pop3_session *s, enum pop3_close_reason why, si
     wipe_free(s->user);
     s->user = NULL;
     if (s->in.p)
-        explicit_bzero(s->in.p, s->in.cap);
+        plat_wipe(s->in.p, s->in.cap);
     buf_free(&s->in);
     s->st.kind = ST_NONE;
     s->auth_pending = false;
@@ -405,7 +406,7 @@ static void auth_plain(struct pop3_session *s, const char *b64)
                                      .authzid = f[0]};
         finish_login(s, &c, false);
     }
-    explicit_bzero(d, cap);
+    plat_wipe(d, cap);
     free(d);
 }
 
@@ -716,7 +717,7 @@ static void run(struct pop3_session *s)
         if (!lf) {
             if (s->in.len >= limit) {
                 /* discard it and the rest of it still to come */
-                explicit_bzero(s->in.p, s->in.len);
+                plat_wipe(s->in.p, s->in.len);
                 buf_reset(&s->in);
                 s->skipping = true;
                 s->auth_pending = false;
@@ -746,9 +747,9 @@ static void run(struct pop3_session *s)
             break; /* the input buffer is gone */
         /* the line may have held a password: leave no copy behind */
         size_t had = s->in.len;
-        explicit_bzero(s->in.p, used);
+        plat_wipe(s->in.p, used);
         buf_consume(&s->in, used);
-        explicit_bzero(s->in.p + s->in.len, had - s->in.len);
+        plat_wipe(s->in.p + s->in.len, had - s->in.len);
     }
     if (s->in.len == 0)
         buf_free(&s->in);
