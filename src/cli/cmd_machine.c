@@ -7,6 +7,7 @@
 #include "src/cli/args.h"
 #include "src/cli/cli.h"
 #include "src/pop3/persona.h"
+#include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include <string.h>
 #include <time.h>
@@ -312,7 +313,7 @@ static void print_time(struct cli_ctx *ctx, int64_t t, bool virt)
     char buf[64];
     time_t tt = (time_t)t;
     struct tm tm;
-    gmtime_r(&tt, &tm);
+    plat_gmtime(&tt, &tm);
     strftime(buf, sizeof buf, "%a %Y-%m-%d %H:%M:%S UTC", &tm);
     fprintf(ctx->out, "%s (%s clock, %lld)\n", buf, virt ? "virtual" : "wall", (long long)t);
 }
@@ -339,17 +340,17 @@ int cmd_clock(struct cli_ctx *ctx, int argc, char **argv)
         char when[64];
         snprintf(when, sizeof when, "%s%s%s", argv[2], argc == 4 ? " " : "", argc == 4 ? argv[3] : "");
         struct tm tm = {0};
-        const char *end = strptime(when, "%Y-%m-%d", &tm);
+        const char *end = plat_strptime(when, "%Y-%m-%d", &tm);
         if (end && (*end == ' ' || *end == 'T')) {
-            const char *e2 = strptime(end + 1, "%H:%M:%S", &tm);
-            end = e2 ? e2 : strptime(end + 1, "%H:%M", &tm);
+            const char *e2 = plat_strptime(end + 1, "%H:%M:%S", &tm);
+            end = e2 ? e2 : plat_strptime(end + 1, "%H:%M", &tm);
         }
         int64_t t;
         if (!end || *end) {
             if (str_to_i64(when, 0, INT64_MAX / 2, &t))
                 return cli_error(ctx, CLI_USAGE, "clock set: bad time '%s' (YYYY-MM-DD[ HH:MM[:SS]] UTC, or seconds)", when);
         } else {
-            t = (int64_t)timegm(&tm);
+            t = (int64_t)plat_timegm(&tm);
         }
         st = lab_clock_set(lab, t);
     } else {
