@@ -5,6 +5,7 @@
 #include "emulator/sam.h"
 #include "src/cli/args.h"
 #include "src/cli/cli.h"
+#include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include <string.h>
 #include <strings.h>
@@ -33,7 +34,7 @@ static void fmt_time(int64_t t, char *out, size_t n)
     }
     time_t tt = (time_t)t;
     struct tm tm;
-    gmtime_r(&tt, &tm);
+    plat_gmtime(&tt, &tm);
     strftime(out, n, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
@@ -52,14 +53,14 @@ static bool parse_when(const char *s, int64_t now, int64_t *out)
         return true;
     }
     struct tm tm = {0};
-    const char *end = strptime(s, "%Y-%m-%d", &tm);
+    const char *end = plat_strptime(s, "%Y-%m-%d", &tm);
     if (!end)
         return false;
     if (*end == ' ' || *end == 'T')
-        end = strptime(end + 1, "%H:%M", &tm);
+        end = plat_strptime(end + 1, "%H:%M", &tm);
     if (!end || *end)
         return false;
-    *out = (int64_t)timegm(&tm);
+    *out = (int64_t)plat_timegm(&tm);
     return true;
 }
 
