@@ -5,6 +5,7 @@
 #include "emulator/lab.h"
 #include "src/exchange/exchange.h"
 #include "src/lib/afile.h"
+#include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -93,7 +94,8 @@ static int run_step(struct cli_ctx *ctx, struct lab *lab, const char *dir,
 {
     char *out = NULL;
     size_t outlen = 0;
-    FILE *fo = open_memstream(&out, &outlen); /* the steps' chatter: only errors matter */
+    struct plat_memstream ms;
+    FILE *fo = plat_memstream_open(&ms, &out, &outlen); /* the steps' chatter: only errors matter */
     if (!fo)
         return cli_error(ctx, CLI_FAIL, "init: out of memory");
     struct cli_ctx sub = {.labdir = dir, .machine = st->machine, .lab = lab, .live = true,
@@ -102,7 +104,7 @@ static int run_step(struct cli_ctx *ctx, struct lab *lab, const char *dir,
     while (argc < 16 && st->argv[argc])
         argc++;
     int rc = cli_dispatch(&sub, argc, (char **)st->argv);
-    fclose(fo);
+    plat_memstream_close(&ms);
     free(out);
     if (rc != CLI_OK) {
         fprintf(ctx->err, "ntlab: init: preset step failed: ntlab");
