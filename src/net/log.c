@@ -1,5 +1,6 @@
 /* The daemon's log (log.h). */
 #include "src/net/log.h"
+#include "src/lib/plat.h"
 #include <stdarg.h>
 #include <time.h>
 #include <unistd.h>
@@ -9,10 +10,10 @@ void net_log(FILE *f, const char *fmt, ...)
     if (!f)
         return;
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    plat_clock_gettime(PLAT_CLOCK_REALTIME, &ts);
     struct tm tm;
     time_t t = ts.tv_sec;
-    gmtime_r(&t, &tm);
+    plat_gmtime(&t, &tm);
     char when[32];
     strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
     fprintf(f, "%s.%03ldZ ntlab[%ld]: ", when, ts.tv_nsec / 1000000L, (long)getpid());
