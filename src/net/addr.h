@@ -3,7 +3,7 @@
 #ifndef NTLAB_NET_ADDR_H
 #define NTLAB_NET_ADDR_H
 #include <stddef.h>
-#include <sys/socket.h>
+#include "src/lib/plat_sock.h"
 
 #define NET_DEFAULT_ADDR "127.0.0.1"
 #define NET_DEFAULT_PORT 1110
@@ -22,7 +22,8 @@ int net_addr_parse(const char *spec, struct net_addr *out);
 void net_addr_format(const struct net_addr *a, char *out, size_t n);
 /* Formats a peer from accept() the same way. */
 void net_sockaddr_format(const struct sockaddr *sa, socklen_t len, char *out, size_t n);
-/* Opens a listening TCP socket (SO_REUSEADDR, non-blocking, close-on-exec,
+/* Opens a listening TCP socket (SO_REUSEADDR; SO_EXCLUSIVEADDRUSE on
+ * Windows: plat_sock_listen_opts; non-blocking, close-on-exec,
  * backlog 4096). Returns 0 and *fd, or the errno of socket/bind/listen (err
  * says which, and for EACCES on a port below 1024 that it needs privilege). */
 int net_listen_tcp(const struct net_addr *a, int *fd, char *err, size_t errlen);
