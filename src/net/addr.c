@@ -1,12 +1,9 @@
 /* Listen addresses (addr.h). */
 #include "src/net/addr.h"
 #include "src/lib/str.h"
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 static int parse_port(const char *s, in_port_t *out)
 {
@@ -84,17 +81,16 @@ int net_listen_tcp(const struct net_addr *a, int *fdp, char *err, size_t errlen)
 {
     char as[NET_ADDR_STR_MAX];
     net_addr_format(a, as, sizeof as);
-    int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = plat_socket(a->ss.ss_family, SOCK_STREAM, 0, PLAT_SOCK_NONBLOCK | PLAT_SOCK_CLOEXEC);
     if (fd < 0) {
         int e = errno;
         snprintf(err, errlen, "listen on %s: socket: %s", as, strerror(e));
         return e;
     }
-    int one = 1;
-    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    (void)plat_sock_listen_opts(fd);
     if (a->ss.ss_family == AF_INET6)
-        (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-    if (bind(fd, (const struct sockaddr *)&a->ss, a->len) != 0) {
+        (void)plat_sock_v6only(fd);
+    if (plat_bind(fd, (const struct sockaddr *)&a->ss, a->len) != 0) {
         int e = errno;
         in_port_t port = a->ss.ss_family == AF_INET
                              ? ((const struct sockaddr_in *)&a->ss)->sin_port
@@ -105,13 +101,13 @@ int net_listen_tcp(const struct net_addr *a, int *fdp, char *err, size_t errlen)
                      as, strerror(e));
         else
             snprintf(err, errlen, "listen on %s: %s", as, strerror(e));
-        close(fd);
+        plat_sock_close(fd);
         return e;
     }
-    if (listen(fd, 4096) != 0) {
+    if (plat_listen(fd, 4096) != 0) {
         int e = errno;
         snprintf(err, errlen, "listen on %s: %s", as, strerror(e));
-        close(fd);
+        plat_sock_close(fd);
         return e;
     }
     *fdp = fd;
