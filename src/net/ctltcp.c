@@ -1,14 +1,13 @@
 /* The control channel over TCP (ctltcp.h): secret files, the auth frame,
  * the client's connect. */
 #include "src/net/ctltcp.h"
+#include "src/lib/plat.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static const char auth_magic[4] = {'N', 'T', 'L', 'A'};
@@ -32,18 +31,14 @@ int ctltcp_secret_load(const char *path, struct ctltcp_secret *out, char *err, s
         snprintf(err, errlen, "control secret %s: %s", path, strerror(e));
         return e;
     }
-    struct stat st;
-    int e = 0;
+    int e = plat_fd_private(fd);
     char buf[CTLTCP_SECRET_MAX + 3];
     ssize_t n = 0;
-    if (fstat(fd, &st) != 0) {
-        e = errno;
+    if (e && e != EINVAL && e != EPERM) {
         snprintf(err, errlen, "control secret %s: %s", path, strerror(e));
-    } else if (!S_ISREG(st.st_mode)) {
-        e = EINVAL;
+    } else if (e == EINVAL) {
         snprintf(err, errlen, "control secret %s: not a regular file", path);
-    } else if (st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
-        e = EPERM;
+    } else if (e == EPERM) {
         snprintf(err, errlen,
                  "control secret %s: must be your own file, readable by nobody else (chmod 600)",
                  path);
@@ -166,16 +161,16 @@ int ctltcp_client_open(const char *spec, const char *secret_file, struct buf *pr
             snprintf(err, errlen, "out of memory");
         return e;
     }
-    int fd = socket(a.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = plat_socket(a.ss.ss_family, SOCK_STREAM, 0, PLAT_SOCK_NONBLOCK | PLAT_SOCK_CLOEXEC);
     if (fd < 0) {
         e = errno;
         snprintf(err, errlen, "control %s: %s", spec, strerror(e));
         return e;
     }
-    if (connect(fd, (struct sockaddr *)&a.ss, a.len) != 0 && errno != EINPROGRESS) {
+    if (plat_connect(fd, (struct sockaddr *)&a.ss, a.len) != 0 && errno != EINPROGRESS) {
         e = errno;
         snprintf(err, errlen, "control %s: %s", spec, strerror(e));
-        close(fd);
+        plat_sock_close(fd);
         return e;
     }
     *fdp = fd;
