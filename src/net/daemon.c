@@ -1,4 +1,3 @@
-#define _GNU_SOURCE /* pipe2 */
 /* `ntlab up` (daemon.h): one daemon per lab (the locked pid file), the
  * listeners' assignment to machines, booting, daemonizing with a readiness
  * pipe, the log. */
@@ -7,6 +6,7 @@
 #include "emulator/scm.h"
 #include "src/exchange/exchange.h"
 #include "src/lib/filelock.h"
+#include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include "src/net/control.h"
 #include "src/net/log.h"
@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define WELCOME_FILE "welcome.txt" /* a lab's own words for `up --foreground` */
@@ -38,8 +37,7 @@ long daemon_pid(const char *labdir)
     if (fd < 0)
         return 0;
     /* Held by a live daemon? (a lock test, not a take) */
-    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-    bool held = fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+    bool held = plat_lock_held(fd);
     char buf[32] = "";
     ssize_t r = read(fd, buf, sizeof buf - 1);
     close(fd);
@@ -196,8 +194,8 @@ static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, in
     char pidtext[32];
     int pl = snprintf(pidtext, sizeof pidtext, "%ld\n", (long)getpid());
     wrote_pid = true;
-    if (ftruncate(lock.fd, 0) != 0 || pwrite(lock.fd, pidtext, (size_t)pl, 0) != pl ||
-        fsync(lock.fd) != 0) {
+    if (ftruncate(lock.fd, 0) != 0 || plat_pwrite(lock.fd, pidtext, (size_t)pl, 0) != pl ||
+        plat_fsync(lock.fd) != 0) {
         snprintf(msg, sizeof msg, "cannot write %s: %s", p, strerror(errno));
         goto out;
     }
@@ -269,7 +267,7 @@ out:
 }
 
 /* The waiting parent: copies the daemon's ready text (or error) through. */
-static int wait_ready(int fd, FILE *out, FILE *err, pid_t child)
+static int wait_ready(int fd, FILE *out, FILE *err, long child)
 {
     FILE *in = fdopen(fd, "r");
     if (!in) {
@@ -288,8 +286,7 @@ static int wait_ready(int fd, FILE *out, FILE *err, pid_t child)
         }
     }
     fclose(in);
-    int status;
-    waitpid(child, &status, 0); /* the intermediate child exits at once */
+    plat_waitpid(child, NULL); /* the intermediate child exits at once */
     if (!any) {
         fprintf(err, "ntlab: up: the daemon exited before serving (see its log)\n");
         return 1;
@@ -315,13 +312,18 @@ int daemon_up(struct lab *lab, const struct daemon_config *cfg, FILE *err, bool 
         fprintf(err, "ntlab: up: lab path too long\n");
         return 1;
     }
+    if (!PLAT_HAS_FORK) {
+        fprintf(err, "ntlab: up: on Windows the daemon runs in the foreground: add --foreground\n");
+        return 1;
+    }
     int pfd[2];
-    if (pipe2(pfd, O_CLOEXEC) != 0) {
-        fprintf(err, "ntlab: up: pipe: %s\n", strerror(errno));
+    int pe = plat_pipe(pfd);
+    if (pe) {
+        fprintf(err, "ntlab: up: pipe: %s\n", strerror(pe));
         return 1;
     }
     fflush(NULL);
-    pid_t c1 = fork();
+    long c1 = plat_fork();
     if (c1 < 0) {
         fprintf(err, "ntlab: up: fork: %s\n", strerror(errno));
         close(pfd[0]);
@@ -336,31 +338,22 @@ int daemon_up(struct lab *lab, const struct daemon_config *cfg, FILE *err, bool 
      * session leader and can never regain a controlling terminal. */
     close(pfd[0]);
     *is_daemon = true;
-    if (setsid() < 0)
+    /* setsid, a second fork, umask 077, stdin/stdout on /dev/null, chdir
+     * "/" (the lab path is absolute: the caller made it so). */
+    if (plat_detach(-1) != 0)
         _exit(1);
-    pid_t c2 = fork();
-    if (c2 < 0)
-        _exit(1);
-    if (c2 > 0)
-        _exit(0);
-    umask(077);
     FILE *log = fopen(logp, "a");
     if (!log) {
-        dprintf(pfd[1], "!ntlab: up: cannot open %s: %s\n", logp, strerror(errno));
+        char m[PATH_MAX + 128];
+        int k = snprintf(m, sizeof m, "!ntlab: up: cannot open %s: %s\n", logp, strerror(errno));
+        if (k > 0 && write(pfd[1], m, (size_t)k < sizeof m ? (size_t)k : sizeof m - 1) < 0) {
+            /* the parent sees EOF without a word: it says so */
+        }
         close(pfd[1]);
         return 1;
     }
     setvbuf(log, NULL, _IOLBF, 0);
-    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (devnull >= 0) {
-        dup2(devnull, 0);
-        dup2(devnull, 1);
-        dup2(fileno(log), 2);
-        close(devnull);
-    }
-    if (chdir("/") != 0) {
-        /* the lab path is absolute (the caller made it so); "/" always exists */
-    }
+    dup2(fileno(log), 2);
     int rc = serve(lab, cfg, log, pfd[1], log);
     fclose(log);
     return rc;
