@@ -1,19 +1,16 @@
-#define _GNU_SOURCE /* O_PATH */
 /* The control channel (control.h): the wire format, the CLI's client side,
  * and the socket setup of the daemon's side. */
 #include "src/net/control.h"
 #include "src/lib/filelock.h"
+#include "src/lib/plat.h"
+#include "src/net/ctllocal.h"
 #include "src/net/ctltcp.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -187,28 +184,6 @@ int control_response_encode(struct buf *b, int rc, const char *out, size_t outle
 
 /* --- addressing the socket ------------------------------------------------------ */
 
-/* Fills sa with LAB/ntlab.ctl; when the path is too long for sun_path, it
- * goes through an O_PATH descriptor of the lab (*dirfd, to close after). */
-static int socket_addr(const char *labdir, const char *file, struct sockaddr_un *sa, int *dirfd)
-{
-    memset(sa, 0, sizeof *sa);
-    sa->sun_family = AF_UNIX;
-    *dirfd = -1;
-    int n = snprintf(sa->sun_path, sizeof sa->sun_path, "%s/%s", labdir, file);
-    if (n >= 0 && (size_t)n < sizeof sa->sun_path)
-        return 0;
-    *dirfd = open(labdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (*dirfd < 0)
-        return errno;
-    n = snprintf(sa->sun_path, sizeof sa->sun_path, "/proc/self/fd/%d/%s", *dirfd, file);
-    if (n < 0 || (size_t)n >= sizeof sa->sun_path) {
-        close(*dirfd);
-        *dirfd = -1;
-        return ENAMETOOLONG;
-    }
-    return 0;
-}
-
 static int path_of(const char *labdir, const char *file, char *out, size_t n)
 {
     int k = snprintf(out, n, "%s/%s", labdir, file);
@@ -218,7 +193,9 @@ static int path_of(const char *labdir, const char *file, char *out, size_t n)
 void control_unlink(const char *labdir)
 {
     char p[PATH_MAX];
-    if (path_of(labdir, CONTROL_SOCKET, p, sizeof p) == 0)
+    if (!PLAT_HAS_UNIX_SOCKETS) /* the endpoint file and its secret (ctllocal.h) */
+        ctllocal_unlink(labdir);
+    else if (path_of(labdir, CONTROL_SOCKET, p, sizeof p) == 0)
         unlink(p);
 }
 
@@ -239,37 +216,10 @@ static bool daemon_alive(const char *labdir)
 
 int control_listen(const char *labdir, int *fdp, char *err, size_t errlen)
 {
-    struct sockaddr_un sa;
-    int dirfd;
-    int e = socket_addr(labdir, CONTROL_SOCKET, &sa, &dirfd);
-    if (e) {
-        snprintf(err, errlen, "control socket %s/%s: %s", labdir, CONTROL_SOCKET, strerror(e));
-        return e;
-    }
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        e = errno;
-        goto out;
-    }
-    unlink(sa.sun_path); /* the caller holds the pid-file lock: any socket here is stale */
-    /* Created owner-only from the start: no window with a wider mode. */
-    mode_t old = umask(0177);
-    int r = bind(fd, (struct sockaddr *)&sa, sizeof sa);
-    e = errno;
-    umask(old);
-    if (r != 0 || chmod(sa.sun_path, 0600) != 0 || listen(fd, 64) != 0) {
-        if (r == 0)
-            e = errno;
-        close(fd);
-        fd = -1;
-    } else {
-        e = 0;
-    }
-out:
+    int fd = plat_unix_listen(labdir, CONTROL_SOCKET, 64);
+    int e = fd < 0 ? errno : 0;
     if (e)
         snprintf(err, errlen, "control socket %s/%s: %s", labdir, CONTROL_SOCKET, strerror(e));
-    if (dirfd >= 0)
-        close(dirfd);
     *fdp = fd;
     return e;
 }
@@ -279,7 +229,7 @@ out:
 static int64_t now_ms(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    plat_clock_gettime(PLAT_CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -290,8 +240,8 @@ static int wait_fd(int fd, short ev, int64_t deadline)
         int64_t left = deadline - now_ms();
         if (left <= 0)
             return ETIMEDOUT;
-        struct pollfd p = {fd, ev, 0};
-        int r = poll(&p, 1, (int)(left > INT_MAX ? INT_MAX : left));
+        struct plat_pollfd p = {fd, ev, 0};
+        int r = plat_poll(&p, 1, (int)(left > INT_MAX ? INT_MAX : left));
         if (r > 0)
             return 0;
         if (r < 0 && errno != EINTR)
@@ -302,12 +252,12 @@ static int wait_fd(int fd, short ev, int64_t deadline)
 static int send_all(int fd, const char *p, size_t n, int64_t deadline)
 {
     while (n) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        ssize_t w = plat_send(fd, p, n);
         if (w > 0) {
             p += w;
             n -= (size_t)w;
         } else if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
-            int e = wait_fd(fd, POLLOUT, deadline);
+            int e = wait_fd(fd, PLAT_POLLOUT, deadline);
             if (e)
                 return e;
         } else {
@@ -322,7 +272,7 @@ static int recv_all(int fd, struct buf *b, int64_t deadline)
 {
     char tmp[65536];
     for (;;) {
-        ssize_t r = recv(fd, tmp, sizeof tmp, 0);
+        ssize_t r = plat_recv(fd, tmp, sizeof tmp);
         if (r > 0) {
             if (b->len + (size_t)r > 2u * CONTROL_OUTPUT_MAX + 64)
                 return E2BIG;
@@ -331,7 +281,7 @@ static int recv_all(int fd, struct buf *b, int64_t deadline)
         } else if (r == 0) {
             return 0;
         } else if (errno == EAGAIN || errno == EINTR) {
-            int e = wait_fd(fd, POLLIN, deadline);
+            int e = wait_fd(fd, PLAT_POLLIN, deadline);
             if (e)
                 return e;
         } else {
@@ -367,7 +317,7 @@ static void forward_on(int fd, const char *where, bool tcp, struct buf *pre, con
 {
     int e = control_request_encode(pre, machine, argc, argv);
     if (e) {
-        close(fd);
+        plat_sock_close(fd);
         fprintf(err, "ntlab: command too long for the control channel (%s)\n", strerror(e));
         *rc = 2;
         return;
@@ -376,10 +326,10 @@ static void forward_on(int fd, const char *where, bool tcp, struct buf *pre, con
     buf_free(pre); /* it may hold the secret: not kept longer than needed */
     struct buf b = BUF_INIT;
     if (!e) {
-        shutdown(fd, SHUT_WR);
+        plat_shutdown_wr(fd);
         e = recv_all(fd, &b, deadline);
     }
-    close(fd);
+    plat_sock_close(fd);
     if (e || !decode_response(&b, rc, out, err)) {
         /* Over TCP the daemon hangs up without a word on a wrong secret. */
         fprintf(err, "ntlab: the daemon serving %s failed during the request (%s)\n", where,
@@ -393,29 +343,26 @@ static void forward_on(int fd, const char *where, bool tcp, struct buf *pre, con
 /* Waits for a non-blocking connect to finish. 0 or its errno. */
 static int connect_wait(int fd, int64_t deadline)
 {
-    int e = wait_fd(fd, POLLOUT, deadline);
-    socklen_t sl = sizeof e;
-    if (!e && getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &sl) != 0)
-        e = errno;
-    return e;
+    int e = wait_fd(fd, PLAT_POLLOUT, deadline);
+    return e ? e : plat_sock_error(fd);
 }
 
 /* NTLAB_CONTROL=tcp:HOST:PORT (ctltcp.h): that endpoint and nothing else;
  * when it cannot be reached the command fails rather than falling back to
  * the lab's files. */
-static bool forward_tcp(const char *spec, const char *machine, int argc, char **argv, FILE *out,
-                        FILE *err, int *rc)
+static bool forward_tcp(const char *spec, const char *secret_file, const char *machine, int argc,
+                        char **argv, FILE *out, FILE *err, int *rc)
 {
     int64_t deadline = now_ms() + CONTROL_TIMEOUT_MS;
     struct buf pre = BUF_INIT;
     char msg[512];
     int fd;
-    int e = ctltcp_client_open(spec, getenv(CTLTCP_SECRET_ENV), &pre, &fd, msg, sizeof msg);
+    int e = ctltcp_client_open(spec, secret_file, &pre, &fd, msg, sizeof msg);
     if (!e) {
         e = connect_wait(fd, deadline);
         if (e) {
             snprintf(msg, sizeof msg, "control %s: %s", spec, strerror(e));
-            close(fd);
+            plat_sock_close(fd);
         }
     }
     if (e) {
@@ -433,26 +380,27 @@ bool control_forward(const char *labdir, const char *machine, int argc, char **a
 {
     const char *tcp = getenv(CTLTCP_ENV);
     if (tcp && *tcp)
-        return forward_tcp(tcp, machine, argc, argv, out, err, rc);
-    struct sockaddr_un sa;
-    int dirfd;
-    if (socket_addr(labdir, CONTROL_SOCKET, &sa, &dirfd))
-        return false;
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        if (dirfd >= 0)
-            close(dirfd);
-        return false;
-    }
+        return forward_tcp(tcp, getenv(CTLTCP_SECRET_ENV), machine, argc, argv, out, err, rc);
     int64_t deadline = now_ms() + CONTROL_TIMEOUT_MS;
-    int r = connect(fd, (struct sockaddr *)&sa, sizeof sa);
-    int e = r == 0 ? 0 : errno;
+    if (!PLAT_HAS_UNIX_SOCKETS) {
+        /* The endpoint the daemon published in the lab (ctllocal.h). */
+        char spec[CTLLOCAL_SPEC_MAX], secret[PATH_MAX];
+        if (ctllocal_lookup(labdir, spec, sizeof spec, secret, sizeof secret))
+            return false;
+        if (!daemon_alive(labdir)) { /* left by a daemon that died */
+            control_unlink(labdir);
+            return false;
+        }
+        return forward_tcp(spec, secret, machine, argc, argv, out, err, rc);
+    }
+    int fd;
+    int r = plat_unix_connect(labdir, CONTROL_SOCKET, &fd);
+    int e = r >= 0 ? 0 : errno;
     if (e == EINPROGRESS || e == EAGAIN) /* a Unix socket with a full backlog: wait for the daemon */
         e = connect_wait(fd, deadline);
-    if (dirfd >= 0)
-        close(dirfd);
     if (e) {
-        close(fd);
+        if (fd >= 0)
+            plat_sock_close(fd);
         /* Nobody listening: a daemon that died. Remove its socket unless a
          * live daemon holds the lab (it may be binding a new one). */
         if (e == ECONNREFUSED && !daemon_alive(labdir))
