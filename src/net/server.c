@@ -1,4 +1,3 @@
-#define _GNU_SOURCE /* accept4, SO_PEERCRED, struct ucred */
 /* The daemon's event loop: POP3 listeners and connections, the control
  * socket, signals (daemon.h). Level-triggered epoll; every socket is
  * non-blocking; one read per readiness event, so no connection starves the
@@ -9,20 +8,18 @@
 #include "emulator/scm.h"
 #include "src/exchange/exchange.h"
 #include "src/lib/buf.h"
+#include "src/lib/plat.h"
+#include "src/lib/str.h"
 #include "src/net/control.h"
+#include "src/net/ctllocal.h"
 #include "src/net/ctltcp.h"
 #include "src/net/log.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <signal.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -78,7 +75,8 @@ struct server {
     struct lab *lab;
     const struct daemon_config *cfg;
     FILE *log;
-    int ep;
+    struct plat_ev *ep;
+    struct plat_stop stop; /* sig.fd is stop.fd */
     struct tag sig, ctl_listen, ctl_tcp;
     struct net_addr ctl_tcp_addr;
     struct ctltcp_secret secret; /* for ctl_tcp */
@@ -112,7 +110,7 @@ static void clean(const char *in, char *out, size_t n)
 static int64_t mono_ms(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    plat_clock_gettime(PLAT_CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -181,8 +179,7 @@ static void ep_mod(struct server *s, struct conn *c, uint32_t ev)
 {
     if (c->events == ev)
         return;
-    struct epoll_event e = {.events = ev, .data.ptr = c};
-    if (epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &e) == 0)
+    if (plat_ev_mod(s->ep, c->fd, ev, c) == 0)
         c->events = ev;
 }
 
@@ -193,8 +190,8 @@ static void conn_close(struct server *s, struct conn *c, const char *why)
     if (why)
         logf_(s, "#%llu %s", (unsigned long long)c->id, why);
     exchange_session_close(c->es); /* may log through on_event: c still valid */
-    epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
-    close(c->fd);
+    plat_ev_del(s->ep, c->fd);
+    plat_sock_close(c->fd);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -230,7 +227,7 @@ static void conn_pump(struct server *s, struct conn *c)
         const char *p = pop3_session_output(ps, &len);
         if (!len)
             break;
-        ssize_t w = send(c->fd, p, len, MSG_NOSIGNAL);
+        ssize_t w = plat_send(c->fd, p, len);
         if (w > 0) {
             pop3_session_consume(ps, (size_t)w, now);
             continue;
@@ -264,16 +261,16 @@ static void conn_pump(struct server *s, struct conn *c)
     }
     uint32_t ev = 0;
     if (!c->eof && !pop3_session_closed(ps) && !c->pend && pop3_session_want_input(ps))
-        ev |= EPOLLIN | EPOLLRDHUP;
+        ev |= PLAT_EV_IN | PLAT_EV_RDHUP;
     if (blocked)
-        ev |= EPOLLOUT;
+        ev |= PLAT_EV_OUT;
     ep_mod(s, c, ev);
 }
 
 static void conn_readable(struct server *s, struct conn *c)
 {
     char buf[READ_CHUNK];
-    ssize_t r = recv(c->fd, buf, sizeof buf, 0);
+    ssize_t r = plat_recv(c->fd, buf, sizeof buf);
     if (r == 0) {
         c->eof = true;
         conn_pump(s, c);
@@ -306,7 +303,7 @@ static void accept_pop3(struct server *s, struct listener *l)
     for (int k = 0; k < 64; k++) {
         struct sockaddr_storage ss;
         socklen_t sl = sizeof ss;
-        int fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = plat_accept(l->fd, (struct sockaddr *)&ss, &sl, PLAT_SOCK_NONBLOCK | PLAT_SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
@@ -314,9 +311,9 @@ static void accept_pop3(struct server *s, struct listener *l)
                 /* Out of descriptors: free the spare to take the connection
                  * off the queue and close it, so the loop does not spin. */
                 close(s->spare_fd);
-                fd = accept(l->fd, NULL, NULL);
+                fd = plat_accept(l->fd, NULL, NULL, 0);
                 if (fd >= 0)
-                    close(fd);
+                    plat_sock_close(fd);
                 s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
                 logf_(s, "%s: connection refused: out of file descriptors", l->m->name);
             }
@@ -332,16 +329,15 @@ static void accept_pop3(struct server *s, struct listener *l)
         if (!running || s->nconns >= s->max_conns || s->stopping) {
             logf_(s, "%s: connection from %s closed: %s", l->m->name, peer,
                   !running ? "the Exchange store is not running" : "connection limit reached");
-            close(fd);
+            plat_sock_close(fd);
             continue;
         }
-        int one = 1;
         /* pop3-facts §8: without it a reply written in pieces waits for the
          * client's delayed ACK (Nagle). */
-        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        (void)plat_sock_nodelay(fd);
         struct conn *c = calloc(1, sizeof *c);
         if (!c) {
-            close(fd);
+            plat_sock_close(fd);
             continue;
         }
         c->kind = K_POP3;
@@ -351,17 +347,17 @@ static void accept_pop3(struct server *s, struct listener *l)
         const struct exchange_hooks hooks = {on_event, c};
         int e = exchange_session_open(l->m, &s->pcfg, lab_clock_now(s->lab), c->id, &hooks,
                                       &c->es);
-        struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = c};
-        if (e == 0 && epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) != 0)
-            e = errno;
+        uint32_t events = PLAT_EV_IN | PLAT_EV_RDHUP;
+        if (e == 0)
+            e = plat_ev_add(s->ep, fd, events, c);
         if (e) {
             logf_(s, "%s: connection from %s closed: %s", l->m->name, peer, strerror(e));
             exchange_session_close(c->es);
-            close(fd);
+            plat_sock_close(fd);
             free(c);
             continue;
         }
-        c->events = ev.events;
+        c->events = events;
         c->next = s->conns;
         if (s->conns)
             s->conns->prev = c;
@@ -506,8 +502,8 @@ static void print_status(struct server *s, FILE *f)
 
 static void ctl_close(struct server *s, struct ctl *c)
 {
-    epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
-    close(c->fd);
+    plat_ev_del(s->ep, c->fd);
+    plat_sock_close(c->fd);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -522,7 +518,7 @@ static void ctl_close(struct server *s, struct ctl *c)
 static void ctl_flush(struct server *s, struct ctl *c)
 {
     while (c->sent < c->out.len) {
-        ssize_t w = send(c->fd, c->out.p + c->sent, c->out.len - c->sent, MSG_NOSIGNAL);
+        ssize_t w = plat_send(c->fd, c->out.p + c->sent, c->out.len - c->sent);
         if (w > 0) {
             c->sent += (size_t)w;
             continue;
@@ -530,8 +526,7 @@ static void ctl_flush(struct server *s, struct ctl *c)
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            struct epoll_event e = {.events = EPOLLOUT, .data.ptr = c};
-            epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &e);
+            plat_ev_mod(s->ep, c->fd, PLAT_EV_OUT, c);
             return;
         }
         break;
@@ -544,7 +539,8 @@ static void ctl_execute(struct server *s, struct ctl *c, struct control_request 
 {
     char *out = NULL, *err = NULL;
     size_t outlen = 0, errlen = 0;
-    FILE *fo = open_memstream(&out, &outlen), *fe = open_memstream(&err, &errlen);
+    struct plat_memstream mo, me;
+    FILE *fo = plat_memstream_open(&mo, &out, &outlen), *fe = plat_memstream_open(&me, &err, &errlen);
     int rc = 1;
     if (fo && fe) {
         const char *cmd = req->argv[0];
@@ -575,10 +571,8 @@ static void ctl_execute(struct server *s, struct ctl *c, struct control_request 
             rc = 2;
         }
     }
-    if (fo)
-        fclose(fo);
-    if (fe)
-        fclose(fe);
+    plat_memstream_close(&mo);
+    plat_memstream_close(&me);
     if (!fo || !fe || control_response_encode(&c->out, rc, out, out ? outlen : 0, err,
                                               err ? errlen : 0)) {
         free(out);
@@ -595,7 +589,7 @@ static void ctl_execute(struct server *s, struct ctl *c, struct control_request 
 static void ctl_readable(struct server *s, struct ctl *c)
 {
     char buf[16384];
-    ssize_t r = recv(c->fd, buf, sizeof buf, 0);
+    ssize_t r = plat_recv(c->fd, buf, sizeof buf);
     if (r < 0 && (errno == EAGAIN || errno == EINTR || errno == EWOULDBLOCK))
         return;
     if (r <= 0 || c->in.len + (size_t)r > CONTROL_REQUEST_MAX + 64) {
@@ -631,8 +625,7 @@ static void ctl_readable(struct server *s, struct ctl *c)
         ctl_close(s, c);
         return;
     }
-    struct epoll_event ev = {.events = 0, .data.ptr = c};
-    epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &ev);
+    plat_ev_mod(s->ep, c->fd, 0, c);
     ctl_execute(s, c, &req);
     control_request_free(&req);
 }
@@ -644,8 +637,8 @@ static void accept_ctl(struct server *s, bool tcp)
     for (int k = 0; k < 16; k++) {
         struct sockaddr_storage peer;
         socklen_t pl = sizeof peer;
-        int fd = accept4(tcp ? s->ctl_tcp.fd : s->ctl_listen.fd, (struct sockaddr *)&peer, &pl,
-                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = plat_accept(tcp ? s->ctl_tcp.fd : s->ctl_listen.fd, (struct sockaddr *)&peer, &pl,
+                             PLAT_SOCK_NONBLOCK | PLAT_SOCK_CLOEXEC);
         if (fd < 0)
             return;
         if (tcp) {
@@ -653,26 +646,23 @@ static void accept_ctl(struct server *s, bool tcp)
             net_sockaddr_format((struct sockaddr *)&peer, pl, a, sizeof a);
             logf_(s, "control: TCP connection from %s", a);
         } else {
-            struct ucred cr;
-            socklen_t sl = sizeof cr;
-            if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &sl) != 0 || cr.uid != geteuid()) {
+            if (!plat_sock_peer_is_self(fd)) {
                 logf_(s, "control: connection from another user refused");
-                close(fd);
+                plat_sock_close(fd);
                 continue;
             }
         }
         struct ctl *c = calloc(1, sizeof *c);
         if (!c) {
-            close(fd);
+            plat_sock_close(fd);
             continue;
         }
         c->kind = K_CTL;
         c->fd = fd;
         c->need_auth = tcp;
         c->deadline_ms = mono_ms() + CTL_RECV_TIMEOUT_MS;
-        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
-        if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
-            close(fd);
+        if (plat_ev_add(s->ep, fd, PLAT_EV_IN, c) != 0) {
+            plat_sock_close(fd);
             free(c);
             continue;
         }
@@ -700,7 +690,7 @@ int server_new(struct lab *lab, const struct daemon_config *cfg, const struct se
     s->lab = lab;
     s->cfg = cfg;
     s->log = log;
-    s->ep = s->sig.fd = s->ctl_listen.fd = s->ctl_tcp.fd = s->spare_fd = -1;
+    s->sig.fd = s->stop.fd = s->ctl_listen.fd = s->ctl_tcp.fd = s->spare_fd = -1;
     s->max_conns = cfg->max_connections ? cfg->max_connections : DAEMON_DEFAULT_MAX_CONNECTIONS;
     s->started = mono_ms();
     pop3_config_default(&s->pcfg);
@@ -709,30 +699,19 @@ int server_new(struct lab *lab, const struct daemon_config *cfg, const struct se
     for (size_t i = 0; i < DAEMON_MAX_LISTEN; i++)
         s->ls[i].fd = -1;
     int e = 0;
-    s->ep = epoll_create1(EPOLL_CLOEXEC);
-    if (s->ep < 0) {
-        e = errno;
+    e = plat_ev_new(&s->ep);
+    if (e) {
         snprintf(err, errlen, "epoll: %s", strerror(e));
         goto fail;
     }
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    sigprocmask(SIG_BLOCK, &set, NULL);
-    /* An ignored signal never reaches a signalfd: a shell starts background
-     * jobs with SIGINT ignored. Blocked first, so the default action never
-     * runs. */
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGHUP, SIG_DFL);
-    signal(SIGPIPE, SIG_IGN);
+    /* SIGTERM, SIGINT, SIGHUP (Ctrl-C on Windows) as a descriptor to watch;
+     * SIGPIPE ignored (plat.h). */
     s->sig.kind = K_SIGNAL;
-    s->sig.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &s->sig};
-    if (s->sig.fd < 0 || epoll_ctl(s->ep, EPOLL_CTL_ADD, s->sig.fd, &ev) != 0) {
-        e = errno;
+    e = plat_stop_open(&s->stop);
+    s->sig.fd = s->stop.fd;
+    if (!e)
+        e = plat_ev_add(s->ep, s->sig.fd, PLAT_EV_IN, &s->sig);
+    if (e) {
         snprintf(err, errlen, "signalfd: %s", strerror(e));
         goto fail;
     }
@@ -747,26 +726,37 @@ int server_new(struct lab *lab, const struct daemon_config *cfg, const struct se
         if (e)
             goto fail;
         s->nls++;
-        ev = (struct epoll_event){.events = EPOLLIN, .data.ptr = l};
-        if (epoll_ctl(s->ep, EPOLL_CTL_ADD, l->fd, &ev) != 0) {
-            e = errno;
+        e = plat_ev_add(s->ep, l->fd, PLAT_EV_IN, l);
+        if (e) {
             snprintf(err, errlen, "epoll: %s", strerror(e));
             goto fail;
         }
     }
     s->ctl_listen.kind = K_CTL_LISTEN;
-    e = control_listen(lab_dir(lab), &s->ctl_listen.fd, err, errlen);
-    if (e)
-        goto fail;
-    ev = (struct epoll_event){.events = EPOLLIN, .data.ptr = &s->ctl_listen};
-    if (epoll_ctl(s->ep, EPOLL_CTL_ADD, s->ctl_listen.fd, &ev) != 0) {
-        e = errno;
-        snprintf(err, errlen, "epoll: %s", strerror(e));
-        goto fail;
+    if (PLAT_HAS_UNIX_SOCKETS) {
+        e = control_listen(lab_dir(lab), &s->ctl_listen.fd, err, errlen);
+        if (e)
+            goto fail;
+        e = plat_ev_add(s->ep, s->ctl_listen.fd, PLAT_EV_IN, &s->ctl_listen);
+        if (e) {
+            snprintf(err, errlen, "epoll: %s", strerror(e));
+            goto fail;
+        }
     }
-    if (cfg->control_tcp) {
+    /* Without Unix sockets (Windows) the lab's own channel is loopback TCP
+     * with a fresh secret, published in the lab (ctllocal.h). */
+    char secret_file[PATH_MAX] = "";
+    if (!PLAT_HAS_UNIX_SOCKETS && !cfg->control_tcp) {
+        ctllocal_default_addr(&s->ctl_tcp_addr);
+        e = ctllocal_make_secret(lab_dir(lab), secret_file, sizeof secret_file, err, errlen);
+        if (e)
+            goto fail;
+    }
+    if (cfg->control_tcp || secret_file[0]) {
         /* Never without a secret: TCP cannot tell who the peer is. */
-        if (ctltcp_spec_parse(cfg->control_tcp, &s->ctl_tcp_addr)) {
+        if (!cfg->control_tcp) {
+            /* the local channel: address and secret made above */
+        } else if (ctltcp_spec_parse(cfg->control_tcp, &s->ctl_tcp_addr)) {
             snprintf(err, errlen, "bad --control '%s' (tcp:ADDR:PORT)", cfg->control_tcp);
             e = EINVAL;
             goto fail;
@@ -776,18 +766,25 @@ int server_new(struct lab *lab, const struct daemon_config *cfg, const struct se
             e = EINVAL;
             goto fail;
         }
-        e = ctltcp_secret_load(cfg->control_secret_file, &s->secret, err, errlen);
+        if (!secret_file[0] && plat_realpath(cfg->control_secret_file, secret_file,
+                                             sizeof secret_file))
+            str_copy(secret_file, sizeof secret_file, cfg->control_secret_file);
+        e = ctltcp_secret_load(secret_file, &s->secret, err, errlen);
         if (e)
             goto fail;
         s->ctl_tcp.kind = K_CTL_TCP_LISTEN;
         e = net_listen_tcp(&s->ctl_tcp_addr, &s->ctl_tcp.fd, err, errlen);
         if (e)
             goto fail;
-        ev = (struct epoll_event){.events = EPOLLIN, .data.ptr = &s->ctl_tcp};
-        if (epoll_ctl(s->ep, EPOLL_CTL_ADD, s->ctl_tcp.fd, &ev) != 0) {
-            e = errno;
+        e = plat_ev_add(s->ep, s->ctl_tcp.fd, PLAT_EV_IN, &s->ctl_tcp);
+        if (e) {
             snprintf(err, errlen, "epoll: %s", strerror(e));
             goto fail;
+        }
+        if (!PLAT_HAS_UNIX_SOCKETS) {
+            e = ctllocal_publish(lab_dir(lab), s->ctl_tcp.fd, secret_file, err, errlen);
+            if (e)
+                goto fail;
         }
     }
     s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -800,18 +797,18 @@ fail:
 
 void server_run(struct server *s)
 {
-    struct epoll_event evs[256];
+    struct plat_ev_event evs[256];
     int64_t next_sweep = mono_ms() + SWEEP_MS;
     while (!s->stopping) {
         int64_t left = next_sweep - mono_ms();
-        int n = epoll_wait(s->ep, evs, 256, left < 0 ? 0 : (int)left);
+        int n = plat_ev_wait(s->ep, evs, 256, left < 0 ? 0 : (int)left);
         if (n < 0 && errno != EINTR) {
             logf_(s, "epoll_wait: %s", strerror(errno));
             break;
         }
         for (int i = 0; i < n; i++) {
-            uint8_t kind = *(uint8_t *)evs[i].data.ptr;
-            void *p = evs[i].data.ptr;
+            uint8_t kind = *(uint8_t *)evs[i].ptr;
+            void *p = evs[i].ptr;
             switch (kind) {
             case K_POP3_LISTEN:
                 accept_pop3(s, p);
@@ -822,9 +819,9 @@ void server_run(struct server *s)
                  * fd appears once per epoll_wait: no event of this batch
                  * names a freed connection (closing many at once waits
                  * for the end of the batch: recheck, sweep). */
-                if (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+                if (evs[i].events & (PLAT_EV_IN | PLAT_EV_RDHUP | PLAT_EV_HUP | PLAT_EV_ERR))
                     conn_readable(s, c);
-                else if (evs[i].events & EPOLLOUT)
+                else if (evs[i].events & PLAT_EV_OUT)
                     conn_pump(s, c);
                 break;
             }
@@ -841,9 +838,9 @@ void server_run(struct server *s)
                 break;
             }
             case K_SIGNAL: {
-                struct signalfd_siginfo si;
-                while (read(s->sig.fd, &si, sizeof si) == (ssize_t)sizeof si) {
-                    logf_(s, "signal %s: stopping", strsignal((int)si.ssi_signo));
+                char name[64];
+                if (plat_stop_take(&s->stop, name, sizeof name)) {
+                    logf_(s, "signal %s: stopping", name);
                     s->stopping = true;
                 }
                 break;
@@ -872,28 +869,29 @@ void server_run(struct server *s)
      * queued (best effort), then drop it: no UPDATE for sessions that had
      * not sent QUIT. Control replies (the `down` answer) get a moment. */
     for (size_t i = 0; i < s->nls; i++) {
-        epoll_ctl(s->ep, EPOLL_CTL_DEL, s->ls[i].fd, NULL);
-        close(s->ls[i].fd);
+        plat_ev_del(s->ep, s->ls[i].fd);
+        plat_sock_close(s->ls[i].fd);
         s->ls[i].fd = -1;
     }
-    epoll_ctl(s->ep, EPOLL_CTL_DEL, s->ctl_listen.fd, NULL);
+    if (s->ctl_listen.fd >= 0)
+        plat_ev_del(s->ep, s->ctl_listen.fd);
     if (s->ctl_tcp.fd >= 0)
-        epoll_ctl(s->ep, EPOLL_CTL_DEL, s->ctl_tcp.fd, NULL);
-    epoll_ctl(s->ep, EPOLL_CTL_DEL, s->sig.fd, NULL);
+        plat_ev_del(s->ep, s->ctl_tcp.fd);
+    plat_ev_del(s->ep, s->sig.fd);
     size_t dropped = s->nconns;
     while (s->conns) {
         struct conn *c = s->conns;
         size_t len;
         const char *p = pop3_session_output(exchange_session_pop3(c->es), &len);
         if (len)
-            (void)send(c->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+            (void)plat_send(c->fd, p, len); /* non-blocking */
         conn_close(s, c, "closed: the daemon is stopping");
     }
     int64_t until = mono_ms() + 2000;
     while (s->ctls && mono_ms() < until) {
-        int n = epoll_wait(s->ep, evs, 256, 100);
+        int n = plat_ev_wait(s->ep, evs, 256, 100);
         for (int i = 0; i < n; i++) {
-            struct ctl *c = evs[i].data.ptr;
+            struct ctl *c = evs[i].ptr;
             if (c->kind == K_CTL && c->replied)
                 ctl_flush(s, c);
         }
@@ -913,19 +911,20 @@ void server_free(struct server *s)
         ctl_close(s, s->ctls);
     for (size_t i = 0; i < DAEMON_MAX_LISTEN; i++)
         if (s->ls[i].fd >= 0)
-            close(s->ls[i].fd);
+            plat_sock_close(s->ls[i].fd);
     if (s->ctl_listen.fd >= 0) {
-        close(s->ctl_listen.fd);
+        plat_sock_close(s->ctl_listen.fd);
         control_unlink(lab_dir(s->lab));
     }
-    if (s->ctl_tcp.fd >= 0)
-        close(s->ctl_tcp.fd);
+    if (s->ctl_tcp.fd >= 0) {
+        plat_sock_close(s->ctl_tcp.fd);
+        if (!PLAT_HAS_UNIX_SOCKETS)
+            control_unlink(lab_dir(s->lab));
+    }
     ctltcp_secret_wipe(&s->secret);
-    if (s->sig.fd >= 0)
-        close(s->sig.fd);
+    plat_stop_close(&s->stop);
     if (s->spare_fd >= 0)
         close(s->spare_fd);
-    if (s->ep >= 0)
-        close(s->ep);
+    plat_ev_free(s->ep);
     free(s);
 }
