@@ -4,6 +4,7 @@
 #include "emulator/lab.h"
 #include "src/cli/cli.h"
 #include "src/lib/afile.h"
+#include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include "src/net/control.h"
 #include "src/scenario/pool.h"
@@ -11,12 +12,9 @@
 #include "src/scenario/report.h"
 #include "src/scenario/scenario.h"
 #include "src/scenario/tcp.h"
-#include <dirent.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define RUN_MAX_FILES 100000u
 #define RUN_DIR_DEPTH 8
@@ -106,30 +104,32 @@ static int collect_dir(const char *dir, struct files *f, int depth)
 {
     if (depth > RUN_DIR_DEPTH)
         return 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return errno;
+    struct plat_dir *d;
+    int rc = plat_dir_open(dir, &d);
+    if (rc)
+        return rc;
     struct files here = {0};
-    int rc = 0;
-    struct dirent *e;
-    while (rc == 0 && (e = readdir(d))) {
-        if (e->d_name[0] == '.')
+    const char *name;
+    enum plat_dtype type;
+    int e;
+    while (rc == 0 && (e = plat_dir_next(d, &name, &type)) == 0) {
+        if (name[0] == '.')
             continue;
         char path[4096];
-        int n = snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        int n = snprintf(path, sizeof path, "%s/%s", dir, name);
         if (n < 0 || (size_t)n >= sizeof path)
             continue;
         rc = files_add(&here, path);
     }
-    closedir(d);
+    plat_dir_close(d);
     if (here.n)
         qsort(here.v, here.n, sizeof *here.v, cmp_str);
     for (size_t i = 0; rc == 0 && i < here.n; i++) {
-        struct stat st;
-        if (stat(here.v[i], &st) != 0)
+        struct plat_stat st;
+        if (plat_stat(here.v[i], &st) != 0)
             continue;
         size_t l = strlen(here.v[i]);
-        if (S_ISDIR(st.st_mode))
+        if (st.is_dir)
             rc = collect_dir(here.v[i], f, depth + 1);
         else if (l > 4 && strcmp(here.v[i] + l - 4, ".scn") == 0)
             rc = files_add(f, here.v[i]);
@@ -255,12 +255,13 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
             rc = cli_error(ctx, CLI_USAGE, "run: unknown option '%s'", a);
             goto out;
         } else {
-            struct stat st;
-            if (stat(a, &st) != 0) {
-                rc = cli_error(ctx, CLI_USAGE, "run: %s: %s", a, strerror(errno));
+            struct plat_stat st;
+            int se = plat_stat(a, &st);
+            if (se) {
+                rc = cli_error(ctx, CLI_USAGE, "run: %s: %s", a, strerror(se));
                 goto out;
             }
-            int e = S_ISDIR(st.st_mode) ? collect_dir(a, &files, 0) : files_add(&files, a);
+            int e = st.is_dir ? collect_dir(a, &files, 0) : files_add(&files, a);
             if (e) {
                 rc = cli_error(ctx, CLI_FAIL, "run: %s: %s", a,
                                e == E2BIG ? "too many scenario files" : strerror(e));
@@ -273,6 +274,10 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
         rc = cli_error(ctx, CLI_USAGE, "run: no scenario files given (FILE.scn or a directory)");
         goto out;
     }
+    /* NTLAB_CONTROL=tcp:HOST:PORT names the daemon's control endpoint
+     * whatever the lab directory (control.h): admin steps can run. */
+    if (rn.opts.target && !rn.opts.labdir && getenv("NTLAB_CONTROL"))
+        rn.opts.labdir = ".";
     if (rn.opts.labdir && !rn.opts.target) {
         rc = cli_error(ctx, CLI_USAGE, "run: --lab goes with --target (the daemon's lab)");
         goto out;
@@ -385,14 +390,9 @@ out:
 
 /* --- record ---------------------------------------------------------------------------- */
 
-static void on_stop_signal(int sig)
-{
-    (void)sig; /* only interrupts the wait (ppoll returns EINTR) */
-}
-
 int cmd_record(struct cli_ctx *ctx, int argc, char **argv)
 {
-    struct scn_record_opts o = {.log = ctx->err};
+    struct scn_record_opts o = {.log = ctx->err, .stop_on_request = true};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if ((strcmp(a, "--listen") == 0 || strcmp(a, "-o") == 0 || strcmp(a, "-n") == 0 ||
@@ -421,26 +421,8 @@ int cmd_record(struct cli_ctx *ctx, int argc, char **argv)
     if (!o.upstream || !o.out_path)
         return cli_error(ctx, CLI_USAGE,
                          "usage: ntlab record HOST:PORT [--listen ADDR:PORT] [-n SESSIONS] -o FILE");
-    /* SIGINT/SIGTERM end the recording cleanly: blocked except while
-     * waiting, where they interrupt the wait. */
-    struct sigaction sa = {.sa_handler = on_stop_signal}, old_int, old_term;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-    sigset_t block, orig;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigprocmask(SIG_BLOCK, &block, &orig);
-    sigset_t wait_mask = orig;
-    sigdelset(&wait_mask, SIGINT);
-    sigdelset(&wait_mask, SIGTERM);
-    o.wait_mask = &wait_mask;
     char err[512] = "";
     int rc = scn_record(&o, err, sizeof err);
-    sigprocmask(SIG_SETMASK, &orig, NULL);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
     if (rc)
         return cli_error(ctx, CLI_FAIL, "record: %s", err[0] ? err : strerror(rc));
     return CLI_OK;

@@ -84,15 +84,14 @@ int scn_pattern_init(struct scn_pattern *p, const char *text, size_t len, char *
         p->text = NULL;
         return ENOMEM;
     }
-    int cr = regcomp(&p->re, re.p, REG_EXTENDED | REG_NOSUB);
+    char msg[256] = "";
+    int cr = plat_re_compile(&p->re, re.p, msg, sizeof msg);
     buf_free(&re);
     if (cr != 0) {
-        char msg[256];
-        regerror(cr, &p->re, msg, sizeof msg);
         snprintf(err, errlen, "bad regular expression in {{...}}: %s", msg);
         free(p->text);
         p->text = NULL;
-        return cr == REG_ESPACE ? ENOMEM : EINVAL;
+        return cr;
     }
     p->has_re = true;
     return 0;
@@ -103,7 +102,7 @@ void scn_pattern_free(struct scn_pattern *p)
     if (!p)
         return;
     if (p->has_re)
-        regfree(&p->re);
+        plat_re_free(&p->re);
     free(p->text);
     memset(p, 0, sizeof *p);
 }
@@ -120,7 +119,7 @@ bool scn_pattern_match(const struct scn_pattern *p, const char *line, size_t len
         return false;
     memcpy(s, line, len);
     s[len] = 0;
-    bool ok = regexec(&p->re, s, 0, NULL, 0) == 0;
+    bool ok = plat_re_match(&p->re, s); /* anchored: a match is the whole line */
     if (s != stackbuf)
         free(s);
     return ok;

@@ -10,7 +10,7 @@
  * without escapes. */
 #ifndef NTLAB_SCENARIO_MATCH_H
 #define NTLAB_SCENARIO_MATCH_H
-#include <regex.h>
+#include "src/lib/plat.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -20,7 +20,7 @@ struct scn_pattern {
     char *text; /* the pattern as written (NUL-terminated copy) */
     size_t len;
     bool has_re; /* it holds at least one {{...}} escape */
-    regex_t re;  /* valid when has_re */
+    struct plat_re re; /* valid when has_re */
 };
 
 /* Compiles text[0..len) into p. Returns 0, EINVAL with the problem in err

@@ -1,6 +1,7 @@
 /* The scenario parser: files and fragments into one list of steps, with
  * every limit checked and every error named "FILE:LINE: problem". */
 #include "src/lib/afile.h"
+#include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include "src/scenario/scenario.h"
 #include <ctype.h>
@@ -283,8 +284,8 @@ static int include_file(struct pstate *ps, const char *from, unsigned line, cons
         return fail(ps, from, line, "includes nested deeper than %d", SCN_INCLUDE_DEPTH);
     if (ps->s->nfiles >= SCN_MAX_FILES)
         return fail(ps, from, line, "more than %d files included", SCN_MAX_FILES);
-    char path[PATH_MAX];
-    if (arg[0] == '/') {
+    char path[4096];
+    if (plat_path_is_absolute(arg)) {
         if (str_copy(path, sizeof path, arg))
             return fail(ps, from, line, "include path too long");
     } else {
@@ -294,9 +295,10 @@ static int include_file(struct pstate *ps, const char *from, unsigned line, cons
         if (n < 0 || (size_t)n >= sizeof path)
             return fail(ps, from, line, "include path too long");
     }
-    char real[PATH_MAX];
-    if (!realpath(path, real))
-        return fail(ps, from, line, "include %s: %s", path, strerror(errno));
+    char real[4096];
+    int re = plat_realpath(path, real, sizeof real);
+    if (re)
+        return fail(ps, from, line, "include %s: %s", path, strerror(re));
     for (size_t i = 0; i < ps->depth; i++) {
         if (strcmp(ps->chain[i], real) == 0)
             return fail(ps, from, line, "include loop: %s is already being read (%zu level%s up)",
@@ -785,8 +787,8 @@ static int parse_root(const char *name, const char *text, size_t len,
     const char *fname = intern_file(&ps, name);
     if (!fname)
         rc = ENOMEM;
-    char real[PATH_MAX];
-    if (rc == 0 && !realpath(name, real))
+    char real[4096];
+    if (rc == 0 && plat_realpath(name, real, sizeof real))
         str_copy(real, sizeof real, name); /* text not from a file: its name stands */
     if (rc == 0 && len > SCN_FILE_MAX)
         rc = (snprintf(err, errlen, "%s: file larger than %u bytes", name, SCN_FILE_MAX), EFBIG);

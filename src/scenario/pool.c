@@ -1,17 +1,16 @@
-/* Worker processes for ntlab run -j N. One socketpair per worker carries
+/* Worker processes for ntlab run -j N. One socket pair per worker carries
  * indices down and serialized results up (a socket, not a pipe, so that a
- * write to a dead peer is EPIPE and never SIGPIPE). */
+ * write to a dead peer is EPIPE and never SIGPIPE). Where the platform has
+ * no fork (Windows), the jobs run one after the other in this process. */
 #include "src/scenario/pool.h"
+#include "src/lib/plat.h"
+#include "src/lib/plat_sock.h"
 #include <errno.h>
-#include <poll.h>
 #include <stdarg.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define WIRE_MAGIC 0x524e4353u /* "SCNR" */
@@ -130,7 +129,7 @@ bad:
 }
 
 struct worker {
-    pid_t pid;
+    long pid;
     int fd;      /* parent's end of the socketpair, -1 when gone */
     long busy;   /* index being run, or -1 */
     bool closed; /* no more work will be sent */
@@ -141,7 +140,7 @@ static int write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;
     while (len > 0) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+        ssize_t n = plat_send(fd, p, len);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -157,7 +156,7 @@ static int read_full(int fd, void *data, size_t len)
 {
     char *p = data;
     while (len > 0) {
-        ssize_t n = read(fd, p, len);
+        ssize_t n = plat_recv(fd, p, len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -194,32 +193,33 @@ static void worker_main(int fd, scn_pool_job job, void *job_arg)
         if (rc)
             break;
     }
-    close(fd);
+    plat_sock_close(fd);
 }
 
 static int spawn(struct worker *w, struct worker *all, size_t nall, scn_pool_job job,
                  void *job_arg)
 {
     int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-        return errno;
+    int rc = plat_socketpair(sv);
+    if (rc)
+        return rc;
     fflush(NULL); /* or buffered output would be printed twice */
-    pid_t pid = fork();
+    long pid = plat_fork();
     if (pid < 0) {
         int e = errno;
-        close(sv[0]);
-        close(sv[1]);
+        plat_sock_close(sv[0]);
+        plat_sock_close(sv[1]);
         return e;
     }
     if (pid == 0) {
-        close(sv[0]);
+        plat_sock_close(sv[0]);
         for (size_t i = 0; i < nall; i++)
             if (all[i].fd >= 0)
-                close(all[i].fd);
+                plat_sock_close(all[i].fd);
         worker_main(sv[1], job, job_arg);
         _exit(0);
     }
-    close(sv[1]);
+    plat_sock_close(sv[1]);
     memset(w, 0, sizeof *w);
     w->pid = pid;
     w->fd = sv[0];
@@ -244,7 +244,7 @@ static void send_next(struct worker *w, size_t *next, size_t n)
 {
     if (*next >= n) {
         if (!w->closed) {
-            shutdown(w->fd, SHUT_WR); /* the worker reads EOF and exits */
+            plat_shutdown_wr(w->fd); /* the worker reads EOF and exits */
             w->closed = true;
         }
         return;
@@ -259,7 +259,7 @@ static void send_next(struct worker *w, size_t *next, size_t n)
 int scn_pool_run(size_t n, int workers, scn_pool_job job, void *job_arg, scn_pool_done done,
                  void *done_arg)
 {
-    if (workers <= 1 || n <= 1) {
+    if (workers <= 1 || n <= 1 || !PLAT_HAS_FORK) {
         for (size_t i = 0; i < n; i++) {
             struct scn_result r;
             memset(&r, 0, sizeof r);
@@ -274,7 +274,7 @@ int scn_pool_run(size_t n, int workers, scn_pool_job job, void *job_arg, scn_poo
     struct worker *w = calloc(nw, sizeof *w);
     struct scn_result *res = calloc(n, sizeof *res);
     bool *have = calloc(n, sizeof *have);
-    struct pollfd *pfd = calloc(nw, sizeof *pfd);
+    struct plat_pollfd *pfd = calloc(nw, sizeof *pfd);
     if (!w || !res || !have || !pfd) {
         free(w);
         free(res);
@@ -301,20 +301,20 @@ int scn_pool_run(size_t n, int workers, scn_pool_job job, void *job_arg, scn_poo
     while (got < n && live > 0) {
         for (size_t i = 0; i < nw; i++) {
             pfd[i].fd = w[i].fd;
-            pfd[i].events = POLLIN;
+            pfd[i].events = PLAT_POLLIN;
             pfd[i].revents = 0;
         }
-        if (poll(pfd, nw, -1) < 0) {
+        if (plat_poll(pfd, nw, -1) < 0) {
             if (errno == EINTR)
                 continue;
             first_err = first_err ? first_err : errno;
             break;
         }
         for (size_t i = 0; i < nw; i++) {
-            if (w[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+            if (w[i].fd < 0 || !(pfd[i].revents & (PLAT_POLLIN | PLAT_POLLHUP | PLAT_POLLERR)))
                 continue;
             char tmp[65536];
-            ssize_t k = read(w[i].fd, tmp, sizeof tmp);
+            ssize_t k = plat_recv(w[i].fd, tmp, sizeof tmp);
             if (k < 0 && errno == EINTR)
                 continue;
             if (k > 0 && buf_append(&w[i].in, tmp, (size_t)k) == 0) {
@@ -327,7 +327,7 @@ int scn_pool_run(size_t n, int workers, scn_pool_job job, void *job_arg, scn_poo
                     if (used == (size_t)-1 || idx >= n || have[idx] || (long)idx != w[i].busy) {
                         if (used != (size_t)-1)
                             scn_result_free(&r);
-                        kill(w[i].pid, SIGKILL); /* a garbled worker: treat as dead */
+                        plat_kill_hard(w[i].pid); /* a garbled worker: treat as dead */
                         k = 0;
                         break;
                     }
@@ -342,18 +342,18 @@ int scn_pool_run(size_t n, int workers, scn_pool_job job, void *job_arg, scn_poo
             if (k <= 0) {
                 /* The worker is gone: finished, or died mid-scenario. */
                 int status = 0;
-                close(w[i].fd);
+                plat_sock_close(w[i].fd);
                 w[i].fd = -1;
-                waitpid(w[i].pid, &status, 0);
+                plat_waitpid(w[i].pid, &status);
                 live--;
                 if (w[i].busy >= 0) {
                     size_t b = (size_t)w[i].busy;
-                    if (WIFSIGNALED(status))
+                    if (plat_status_signal(status))
                         fail_result(&res[b], "the worker running it died of signal %d",
-                                    WTERMSIG(status));
+                                    plat_status_signal(status));
                     else
                         fail_result(&res[b], "the worker running it exited (status %d)",
-                                    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+                                    plat_status_exit(status));
                     have[b] = true;
                     got++;
                 }
@@ -383,8 +383,9 @@ int scn_pool_run(size_t n, int workers, scn_pool_job job, void *job_arg, scn_poo
     }
     for (size_t i = 0; i < nw; i++) {
         if (w[i].fd >= 0) {
-            close(w[i].fd);
-            waitpid(w[i].pid, NULL, 0);
+            int status;
+            plat_sock_close(w[i].fd);
+            plat_waitpid(w[i].pid, &status);
         }
         buf_free(&w[i].in);
     }

@@ -1,18 +1,16 @@
-#define _GNU_SOURCE /* ppoll, accept4 */
 /* The recording proxy behind `ntlab record`. */
 #include "src/scenario/record.h"
 #include "src/lib/afile.h"
+#include "src/lib/plat.h"
+#include "src/lib/plat_sock.h"
 #include "src/scenario/scenario.h"
 #include "src/scenario/tcp.h"
 #include <errno.h>
-#include <poll.h>
 #include <stdarg.h>
-#include <stdlib.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 #define PARTIAL_MAX SCN_LINE_MAX /* a line longer than this is cut into pieces */
 
@@ -100,7 +98,7 @@ static int save(struct rec *r)
     struct buf f = BUF_INIT;
     time_t now = time(NULL);
     struct tm tm;
-    gmtime_r(&now, &tm);
+    plat_gmtime(&now, &tm);
     char when[32];
     strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
     int rc = buf_printf(&f,
@@ -158,8 +156,8 @@ static void end_conn(struct rec *r, struct conn *c, bool server_closed)
         buf_printf(&r->body, "s%d closed\n", c->id);
     else
         buf_printf(&r->body, "close s%d\n", c->id);
-    close(c->cfd);
-    close(c->ufd);
+    scn_tcp_close(c->cfd);
+    scn_tcp_close(c->ufd);
     buf_free(&c->cin);
     buf_free(&c->sin);
     logf_(r, "s%d ended (%s)", c->id, server_closed ? "the server closed" : "the client closed");
@@ -175,9 +173,7 @@ static bool relay(struct rec *r, struct conn *c, bool from_server)
 {
     char tmp[16384];
     int from = from_server ? c->ufd : c->cfd, to = from_server ? c->cfd : c->ufd;
-    ssize_t n = recv(from, tmp, sizeof tmp, 0);
-    if (n < 0 && errno == EINTR)
-        return true;
+    ssize_t n = scn_tcp_recv(from, tmp, sizeof tmp);
     if (n <= 0)
         return false;
     struct buf *b = from_server ? &c->sin : &c->cin;
@@ -205,7 +201,7 @@ int scn_record(const struct scn_record_opts *o, char *err, size_t errlen)
     }
     struct rec *r = calloc(1, sizeof *r);
     if (!r) {
-        close(lfd);
+        scn_tcp_close(lfd);
         return ENOMEM;
     }
     r->o = o;
@@ -213,47 +209,60 @@ int scn_record(const struct scn_record_opts *o, char *err, size_t errlen)
     rc = save(r); /* fail early when the file cannot be written */
     if (rc) {
         snprintf(err, errlen, "cannot write %s: %s", o->out_path, strerror(rc));
-        close(lfd);
+        scn_tcp_close(lfd);
         free(r);
         return rc;
     }
     logf_(r, "ntlab record: listening on %s, relaying to %s, writing %s", bound, o->upstream,
           o->out_path);
-    struct pollfd pfd[1 + 2 * SCN_RECORD_MAX_CONNS];
+    struct plat_stop stopper = {.fd = -1, .aux = -1};
+    if (o->stop_on_request && plat_stop_open(&stopper) != 0)
+        stopper.fd = -1;
+    enum { NFIXED = 2 };
+    struct plat_pollfd pfd[NFIXED + 2 * SCN_RECORD_MAX_CONNS];
     bool stop = false;
     while (!stop && (o->max_sessions == 0 || r->ended < o->max_sessions)) {
         size_t np = 0;
-        pfd[np++] = (struct pollfd){.fd = lfd, .events = POLLIN};
+        pfd[np++] = (struct plat_pollfd){.fd = lfd, .events = PLAT_POLLIN};
+        pfd[np++] = (struct plat_pollfd){.fd = stopper.fd, .events = PLAT_POLLIN};
         for (int i = 0; i < SCN_RECORD_MAX_CONNS; i++) {
-            pfd[np++] = (struct pollfd){.fd = r->c[i].used ? r->c[i].ufd : -1, .events = POLLIN};
-            pfd[np++] = (struct pollfd){.fd = r->c[i].used ? r->c[i].cfd : -1, .events = POLLIN};
+            pfd[np++] = (struct plat_pollfd){.fd = r->c[i].used ? r->c[i].ufd : -1,
+                                             .events = PLAT_POLLIN};
+            pfd[np++] = (struct plat_pollfd){.fd = r->c[i].used ? r->c[i].cfd : -1,
+                                             .events = PLAT_POLLIN};
         }
-        int n = o->wait_mask ? ppoll(pfd, np, NULL, o->wait_mask) : poll(pfd, np, -1);
+        int n = plat_poll(pfd, np, -1);
         if (n < 0) {
-            if (errno == EINTR && o->wait_mask)
-                stop = true; /* a stop signal */
-            else if (errno != EINTR)
+            if (errno != EINTR)
                 stop = true;
             continue;
+        }
+        if (stopper.fd >= 0 && (pfd[1].revents & PLAT_POLLIN)) {
+            char why[32];
+            if (plat_stop_take(&stopper, why, sizeof why) == 1) {
+                logf_(r, "ntlab record: %s: stopping", why);
+                stop = true;
+                continue;
+            }
         }
         /* Server side first: its reply precedes what the client sends next. */
         for (int i = 0; i < SCN_RECORD_MAX_CONNS; i++) {
             struct conn *c = &r->c[i];
             if (!c->used)
                 continue;
-            if (pfd[1 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR)) {
+            if (pfd[NFIXED + 2 * i].revents & (PLAT_POLLIN | PLAT_POLLHUP | PLAT_POLLERR)) {
                 if (!relay(r, c, true)) {
                     end_conn(r, c, true);
                     continue;
                 }
             }
-            if (pfd[2 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR)) {
+            if (pfd[NFIXED + 1 + 2 * i].revents & (PLAT_POLLIN | PLAT_POLLHUP | PLAT_POLLERR)) {
                 if (!relay(r, c, false))
                     end_conn(r, c, false);
             }
         }
-        if (pfd[0].revents & POLLIN) {
-            int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+        if (pfd[0].revents & PLAT_POLLIN) {
+            int cfd = plat_accept(lfd, NULL, NULL, PLAT_SOCK_CLOEXEC);
             if (cfd < 0)
                 continue;
             int slot = -1;
@@ -263,7 +272,7 @@ int scn_record(const struct scn_record_opts *o, char *err, size_t errlen)
             if (slot < 0) {
                 logf_(r, "ntlab record: more than %d connections; one refused",
                       SCN_RECORD_MAX_CONNS);
-                close(cfd);
+                scn_tcp_close(cfd);
                 continue;
             }
             int ufd;
@@ -272,7 +281,7 @@ int scn_record(const struct scn_record_opts *o, char *err, size_t errlen)
                 logf_(r, "ntlab record: cannot reach %s: %s", o->upstream, strerror(crc));
                 if (crc == ECONNREFUSED)
                     buf_printf(&r->body, "refused\n");
-                close(cfd);
+                scn_tcp_close(cfd);
                 r->ended++;
                 save(r);
                 continue;
@@ -297,7 +306,9 @@ int scn_record(const struct scn_record_opts *o, char *err, size_t errlen)
     else
         logf_(r, "ntlab record: %d connection%s recorded in %s", r->next_id - 1,
               r->next_id == 2 ? "" : "s", o->out_path);
-    close(lfd);
+    if (stopper.fd >= 0)
+        plat_stop_close(&stopper);
+    scn_tcp_close(lfd);
     buf_free(&r->body);
     free(r);
     return rc;

@@ -13,7 +13,7 @@
 #ifndef NTLAB_SCENARIO_RECORD_H
 #define NTLAB_SCENARIO_RECORD_H
 #include "src/lib/buf.h"
-#include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -24,10 +24,10 @@ struct scn_record_opts {
     const char *upstream; /* HOST:PORT of the real server */
     const char *listen;   /* ADDR:PORT to accept clients on (NULL: the default) */
     const char *out_path; /* the scenario file to write */
-    size_t max_sessions;  /* stop after this many connections ended; 0 = until a signal */
-    /* The signal mask to wait with (ppoll): signals it unblocks stop the
-     * recording. NULL: only max_sessions stops it. */
-    const sigset_t *wait_mask;
+    size_t max_sessions;  /* stop after this many connections ended; 0 = until stopped */
+    /* Stop on the process's stop requests (SIGINT/SIGTERM, Ctrl-C: the
+     * platform's plat_stop) as well; false: only max_sessions stops it. */
+    bool stop_on_request;
     FILE *log; /* progress lines ("listening on ...", one per connection) or NULL */
 };
 

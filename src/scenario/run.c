@@ -8,17 +8,15 @@
 #include "src/exchange/exchange.h"
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
+#include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include "src/scenario/diff.h"
 #include "src/scenario/scenario.h"
 #include "src/scenario/tcp.h"
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,7 +60,7 @@ struct run {
 static double mono_seconds(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    plat_clock_gettime(PLAT_CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -137,61 +135,79 @@ static void article_line(struct run *r, const char *sess, const char *text, size
 
 int scn_rmtree(const char *path)
 {
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return errno == ENOENT ? 0 : errno;
-    if (!S_ISDIR(st.st_mode))
+    struct plat_stat st;
+    int rc = plat_lstat(path, &st);
+    if (rc)
+        return rc == ENOENT ? 0 : rc;
+    if (!st.is_dir)
         return unlink(path) == 0 ? 0 : errno;
-    DIR *d = opendir(path);
-    if (!d)
-        return errno;
-    int rc = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+    struct plat_dir *d;
+    rc = plat_dir_open(path, &d);
+    if (rc)
+        return rc;
+    const char *name;
+    enum plat_dtype type;
+    int e;
+    while ((e = plat_dir_next(d, &name, &type)) == 0) {
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
             continue;
         char sub[4096];
-        int n = snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+        int n = snprintf(sub, sizeof sub, "%s/%s", path, name);
         if (n < 0 || (size_t)n >= sizeof sub) {
-            rc = ENAMETOOLONG;
+            rc = rc ? rc : ENAMETOOLONG;
             continue;
         }
         int r2 = scn_rmtree(sub);
         if (r2 && !rc)
             rc = r2;
     }
-    closedir(d);
+    plat_dir_close(d);
+    if (e != ENOENT && !rc)
+        rc = e;
     if (rmdir(path) != 0 && !rc)
         rc = errno;
     return rc;
 }
 
-static const char *tmp_base(const struct scn_run_opts *o)
+/* Makes a fresh directory BASE/ntlab-scn-XXXXXX in dir (absolute, so that
+ * a daemon reading a here-doc file finds it). 0 or an errno value. */
+static int fresh_dir(const char *base, char *dir, size_t n)
 {
-    if (o->tmpbase)
-        return o->tmpbase;
-    /* tmpfs: the lab's fsyncs cost nothing there. */
-    struct stat st;
-    if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK | X_OK) == 0)
-        return "/dev/shm";
-    const char *t = getenv("TMPDIR");
-    return t && *t ? t : "/tmp";
+    char tmpl[4096];
+    int k = snprintf(tmpl, sizeof tmpl, "%s/ntlab-scn-XXXXXX", base);
+    if (k < 0 || (size_t)k >= sizeof tmpl)
+        return ENAMETOOLONG;
+    int rc = plat_mkdtemp(tmpl);
+    if (rc)
+        return rc;
+    if (plat_realpath(tmpl, dir, n))
+        str_copy(dir, n, tmpl);
+    return 0;
 }
 
+/* The fresh directory of a run: under --tmp, else on tmpfs (/dev/shm,
+ * where the lab's fsyncs cost nothing) when there is one we may write,
+ * else the system's temporary directory. */
 static int make_dir(struct run *r)
 {
-    const char *base = tmp_base(r->o);
-    char tmpl[4096];
-    int n = snprintf(tmpl, sizeof tmpl, "%s/ntlab-scn-XXXXXX", base);
-    if (n < 0 || (size_t)n >= sizeof tmpl)
-        return ENAMETOOLONG;
-    if (!mkdtemp(tmpl))
-        return errno;
-    /* Absolute, so that a daemon reading a here-doc file finds it. */
-    if (!realpath(tmpl, r->dir))
-        str_copy(r->dir, sizeof r->dir, tmpl);
-    r->have_dir = true;
-    return 0;
+    int rc;
+    if (r->o->tmpbase) {
+        rc = fresh_dir(r->o->tmpbase, r->dir, sizeof r->dir);
+    } else {
+        struct plat_stat st;
+        rc = ENOENT;
+        if (!PLAT_WINDOWS && plat_stat("/dev/shm", &st) == 0 && st.is_dir)
+            rc = fresh_dir("/dev/shm", r->dir, sizeof r->dir);
+        if (rc) {
+            char tmp[4096];
+            rc = plat_tmpdir(tmp, sizeof tmp);
+            if (rc == 0)
+                rc = fresh_dir(tmp, r->dir, sizeof r->dir);
+        }
+    }
+    if (rc == 0)
+        r->have_dir = true;
+    return rc;
 }
 
 /* --- sessions ------------------------------------------------------------------ */
@@ -223,8 +239,7 @@ static void end_sess(struct sess *se)
 {
     if (se->es)
         exchange_session_close(se->es);
-    if (se->fd >= 0)
-        close(se->fd);
+    scn_tcp_close(se->fd);
     buf_free(&se->rx);
     memset(se, 0, sizeof *se);
     se->fd = -1;
@@ -288,10 +303,10 @@ static void tcp_fill(struct sess *se, int wait_ms)
     if (w <= 0)
         return;
     char buf[16384];
-    ssize_t n = recv(se->fd, buf, sizeof buf, 0);
+    ssize_t n = scn_tcp_recv(se->fd, buf, sizeof buf);
     if (n > 0)
         rx_add(se, buf, (size_t)n);
-    else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+    else if (n == 0 || errno != EAGAIN)
         se->eof = true;
 }
 
@@ -342,14 +357,14 @@ static int next_line(struct run *r, struct sess *se, char **line, size_t *len, u
         return se->eof ? 0 : -1;
     }
     struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    plat_clock_gettime(PLAT_CLOCK_MONOTONIC, &t0);
     for (;;) {
         if (take_line(se, line, len, flags))
             return 1;
         if (se->eof || se->fd < 0)
             return 0;
         struct timespec t1;
-        clock_gettime(CLOCK_MONOTONIC, &t1);
+        plat_clock_gettime(PLAT_CLOCK_MONOTONIC, &t1);
         long waited = (long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
         if (waited >= r->timeout_ms)
             return -1;
@@ -693,6 +708,7 @@ static void step_ntlab(struct run *r, const struct scn_step *st)
     char *outbuf = NULL;
     size_t outlen = 0;
     FILE *out = NULL;
+    struct plat_memstream ms = {0};
     int rc = -1;
     char path[4200] = "";
     if (!argv)
@@ -704,7 +720,7 @@ static void step_ntlab(struct run *r, const struct scn_step *st)
         /* The body becomes a file that the "-" argument names. */
         char sub[sizeof r->dir + 16];
         snprintf(sub, sizeof sub, "%s/.scenario", r->dir);
-        mkdir(sub, 0700);
+        plat_mkdir(sub, 0700);
         snprintf(path, sizeof path, "%.4150s/heredoc-%u.txt", sub, ++r->heredocs);
         int wr = afile_write(path, st->heredoc, st->heredoc_len, 0600);
         if (wr) {
@@ -716,12 +732,12 @@ static void step_ntlab(struct run *r, const struct scn_step *st)
         if (!(argv[st->heredoc_arg] = strdup(path)))
             goto oom;
     }
-    out = open_memstream(&outbuf, &outlen);
+    out = plat_memstream_open(&ms, &outbuf, &outlen);
     if (!out)
         goto oom;
     rc = r->o->admin->run(r->o->admin->arg, r->lab, r->lab ? r->dir : r->o->labdir, st->argc, argv,
                           out);
-    fclose(out);
+    plat_memstream_close(&ms);
     out = NULL;
     if (r->lab) {
         register_images(r);
@@ -812,7 +828,7 @@ oom:
     r->oom = true;
 done:
     if (out)
-        fclose(out);
+        plat_memstream_close(&ms);
     free(outbuf);
     for (int i = 0; argv && i < st->argc; i++)
         free(argv[i]);
@@ -842,14 +858,15 @@ static int open_lab(struct run *r, const char *dir, bool fresh)
 {
     char err[512] = "";
     if (fresh) {
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-            snprintf(r->fail_msg, sizeof r->fail_msg, "cannot create %s: %s", dir,
-                     strerror(errno));
+        int e = plat_mkdir(dir, 0700);
+        if (e != 0 && e != EEXIST) {
+            snprintf(r->fail_msg, sizeof r->fail_msg, "cannot create %s: %s", dir, strerror(e));
             return -1;
         }
         char conf[4200];
         snprintf(conf, sizeof conf, "%s/lab.conf", dir);
-        if (access(conf, F_OK) == 0) {
+        struct plat_stat st;
+        if (plat_stat(conf, &st) == 0) {
             snprintf(r->fail_msg, sizeof r->fail_msg, "%s already holds a lab", dir);
             return -1;
         }
@@ -946,16 +963,17 @@ void scn_run(const struct scn *s, const struct scn_run_opts *o, struct scn_resul
                      needs, needs == 1 ? "" : "s", o->target);
             goto out_skip;
         }
-        if (make_dir(r)) { /* for here-doc files */
-            mismatch(r, (struct scn_loc){s->path, 0}, "cannot create a scratch directory in %s",
-                     tmp_base(o));
+        int rc = make_dir(r); /* for here-doc files */
+        if (rc) {
+            mismatch(r, (struct scn_loc){s->path, 0}, "cannot create a scratch directory: %s",
+                     strerror(rc));
             goto out;
         }
     } else {
         int rc = make_dir(r);
         if (rc) {
-            mismatch(r, (struct scn_loc){s->path, 0}, "cannot create a lab directory in %s: %s",
-                     tmp_base(o), strerror(rc));
+            mismatch(r, (struct scn_loc){s->path, 0}, "cannot create a lab directory: %s",
+                     strerror(rc));
             goto out;
         }
         if (open_lab(r, r->dir, false)) {
@@ -1063,7 +1081,12 @@ int scn_result_parse_error(struct scn_result *r, const char *path, const char *e
     /* "FILE:LINE: problem" -> where = "FILE:LINE", message = "problem". */
     const char *sep = strstr(err, ": ");
     if (sep) {
-        r->where = strndup(err, (size_t)(sep - err));
+        size_t wl = (size_t)(sep - err);
+        r->where = malloc(wl + 1);
+        if (r->where) {
+            memcpy(r->where, err, wl);
+            r->where[wl] = 0;
+        }
         r->message = strdup(sep + 2);
     } else {
         r->message = strdup(err);

@@ -1,17 +1,13 @@
-/* TCP helpers for the runner (--target) and the recorder. */
+/* TCP helpers for the runner (--target) and the recorder, over the
+ * platform's sockets (src/lib/plat_sock.h: BSD sockets or Winsock). */
 #include "src/scenario/tcp.h"
+#include "src/lib/plat.h"
+#include "src/lib/plat_sock.h"
 #include "src/lib/str.h"
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 int scn_tcp_split(const char *hostport, char host[SCN_HOST_MAX], char port[8], int allow_zero)
 {
@@ -42,44 +38,38 @@ int scn_tcp_split(const char *hostport, char host[SCN_HOST_MAX], char port[8], i
 static int64_t now_ms(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    plat_clock_gettime(PLAT_CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int connect_one(const struct addrinfo *ai, int64_t deadline, int *out)
 {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    int fd = plat_socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol,
+                         PLAT_SOCK_NONBLOCK | PLAT_SOCK_CLOEXEC);
     if (fd < 0)
         return errno;
-    int fl = fcntl(fd, F_GETFL);
-    fcntl(fd, F_SETFL, fl | O_NONBLOCK);
     int rc = 0;
-    if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-        if (errno != EINPROGRESS) {
+    if (plat_connect(fd, ai->ai_addr, (socklen_t)ai->ai_addrlen) != 0) {
+        if (errno != EINPROGRESS && errno != EWOULDBLOCK) {
             rc = errno;
         } else {
-            struct pollfd p = {.fd = fd, .events = POLLOUT};
+            struct plat_pollfd p = {.fd = fd, .events = PLAT_POLLOUT};
             int64_t left = deadline - now_ms();
-            int n = left > 0 ? poll(&p, 1, (int)left) : 0;
-            if (n == 0) {
+            int n = left > 0 ? plat_poll(&p, 1, (int)left) : 0;
+            if (n == 0)
                 rc = ETIMEDOUT;
-            } else if (n < 0) {
+            else if (n < 0)
                 rc = errno;
-            } else {
-                int soerr = 0;
-                socklen_t sl = sizeof soerr;
-                getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-                rc = soerr;
-            }
+            else
+                rc = plat_sock_error(fd);
         }
     }
     if (rc) {
-        close(fd);
+        plat_sock_close(fd);
         return rc;
     }
-    fcntl(fd, F_SETFL, fl);
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    plat_sock_nonblock(fd, false);
+    plat_sock_nodelay(fd);
     *out = fd;
     return 0;
 }
@@ -116,22 +106,22 @@ int scn_tcp_listen(const char *addrport, int *fd, char *bound, size_t boundlen)
         return EINVAL;
     int rc = EADDRNOTAVAIL;
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        int s = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        int s = plat_socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol, PLAT_SOCK_CLOEXEC);
         if (s < 0) {
             rc = errno;
             continue;
         }
-        int one = 1;
-        setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        if (bind(s, ai->ai_addr, ai->ai_addrlen) != 0 || listen(s, 16) != 0) {
+        plat_sock_listen_opts(s);
+        if (plat_bind(s, ai->ai_addr, (socklen_t)ai->ai_addrlen) != 0 ||
+            plat_listen(s, 16) != 0) {
             rc = errno;
-            close(s);
+            plat_sock_close(s);
             continue;
         }
         struct sockaddr_storage ss;
         socklen_t sl = sizeof ss;
         char h[NI_MAXHOST], p[NI_MAXSERV];
-        if (getsockname(s, (struct sockaddr *)&ss, &sl) == 0 &&
+        if (plat_getsockname(s, (struct sockaddr *)&ss, &sl) == 0 &&
             getnameinfo((struct sockaddr *)&ss, sl, h, sizeof h, p, sizeof p,
                         NI_NUMERICHOST | NI_NUMERICSERV) == 0)
             snprintf(bound, boundlen, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", h, p);
@@ -147,9 +137,9 @@ int scn_tcp_listen(const char *addrport, int *fd, char *bound, size_t boundlen)
 
 int scn_tcp_wait(int fd, int timeout_ms)
 {
-    struct pollfd p = {.fd = fd, .events = POLLIN};
+    struct plat_pollfd p = {.fd = fd, .events = PLAT_POLLIN};
     for (;;) {
-        int n = poll(&p, 1, timeout_ms < 0 ? 0 : timeout_ms);
+        int n = plat_poll(&p, 1, timeout_ms < 0 ? 0 : timeout_ms);
         if (n < 0 && errno == EINTR)
             continue;
         return n < 0 ? -1 : n > 0;
@@ -160,7 +150,7 @@ int scn_tcp_send_all(int fd, const void *data, size_t len)
 {
     const char *p = data;
     while (len > 0) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+        ssize_t n = plat_send(fd, p, len);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -170,4 +160,20 @@ int scn_tcp_send_all(int fd, const void *data, size_t len)
         len -= (size_t)n;
     }
     return 0;
+}
+
+ssize_t scn_tcp_recv(int fd, void *buf, size_t n)
+{
+    for (;;) {
+        ssize_t k = plat_recv(fd, buf, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        return k;
+    }
+}
+
+void scn_tcp_close(int fd)
+{
+    if (fd >= 0)
+        plat_sock_close(fd);
 }

@@ -1,8 +1,11 @@
 /* The little TCP the scenario runner and the recorder need: parse
- * HOST:PORT, connect with a deadline, listen, and wait for bytes. */
+ * HOST:PORT, connect with a deadline, listen, and wait for bytes. Sockets
+ * are the platform layer's (ints on both systems; close them with
+ * scn_tcp_close, not close). */
 #ifndef NTLAB_SCENARIO_TCP_H
 #define NTLAB_SCENARIO_TCP_H
 #include <stddef.h>
+#include <sys/types.h>
 
 #define SCN_HOST_MAX 256
 
@@ -21,5 +24,8 @@ int scn_tcp_listen(const char *addrport, int *fd, char *bound, size_t boundlen);
 int scn_tcp_wait(int fd, int timeout_ms);
 /* Writes all of data. 0 or an errno value (EPIPE when the peer is gone). */
 int scn_tcp_send_all(int fd, const void *data, size_t len);
+/* recv, retried on EINTR: bytes, 0 at EOF, -1 with errno. */
+ssize_t scn_tcp_recv(int fd, void *buf, size_t n);
+void scn_tcp_close(int fd);
 
 #endif

@@ -49,3 +49,28 @@ expect_grep "already holds a lab"
 expect_rc 0 "$NTLAB" run --target 127.0.0.1:9 "$scn/q189732.scn"
 expect_grep "^skip .*q189732.scn: needs [0-9]+ admin steps"
 expect_line "0 passed, 0 failed, 1 skipped"
+
+# --keep keeps the lab of a failed scenario, and says where.
+mkdir -p lib && cp "$scn"/lib/*.inc lib/
+sed 's/^s1 < +OK User successfully logged on$/s1 < +OK nope/' "$scn/q189732.scn" > fails.scn
+expect_rc 1 "$NTLAB" run --keep --tmp "$T" fails.scn
+expect_grep "^     lab kept in $T/ntlab-scn-"
+kept=$(printf '%s\n' "$out" | sed -n 's/^     lab kept in //p')
+[ -f "$kept/lab.conf" ] || die "no lab in $kept"
+expect_rc 0 "$NTLAB" -C "$kept" rights list 'CORP\EXCHSVC' --focus '\\EXCHSRV'
+expect_line "  SeTcbPrivilege"
+# A passing scenario leaves nothing behind.
+expect_rc 0 "$NTLAB" run --keep --tmp "$T" "$scn/bad-password.scn"
+[ "$(ls -d "$T"/ntlab-scn-* | wc -l)" = 1 ] || die "a passing scenario left its lab"
+
+# ntlab record stops cleanly on SIGINT, with the file written.
+"$NTLAB" record 127.0.0.1:9 --listen 127.0.0.1:0 -o rec.scn 2> rec.log &
+REC=$!
+i=0
+while ! grep -q "listening on" rec.log && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+kill -INT $REC
+wait $REC || die "record exited non-zero on SIGINT: $(cat rec.log)"
+grep -q "^tags recorded$" rec.scn || die "no recording written: $(cat rec.scn)"
+expect_rc 2 "$NTLAB" record 127.0.0.1:9
+expect_rc 1 "$NTLAB" record 127.0.0.1:9 --listen 999.1.1.1:0 -o x.scn
+expect_grep "cannot listen on 999.1.1.1:0"
