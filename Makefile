@@ -116,7 +116,7 @@ e2e-test: $(BUILD)/ntlab
 # off there (UNIT_NO_TIMING, tests/unit/unit.h).
 VALGRIND := valgrind -q --leak-check=full --error-exitcode=1 \
             --errors-for-leak-kinds=definite,indirect,possible \
-            --show-leak-kinds=definite,indirect,possible
+            --show-leak-kinds=definite,indirect,possible --suppressions=tests/valgrind.supp
 .PHONY: valgrind
 valgrind: $(BUILD)/unit $(BUILD)/ntlab
 	UNIT_NO_TIMING=1 $(VALGRIND) $(BUILD)/unit
