@@ -678,6 +678,15 @@ ntstatus lab_machine_add(struct lab *lab, const char *name, enum machine_role ro
     if (machine_is_dc(m)) {
         attach_dc(d, m);
         drop_local_db_files(m);
+    } else if (role == ROLE_MEMBER) {
+        /* Joining a domain puts DOMAIN\Domain Admins into the member's
+         * Administrators and DOMAIN\Domain Users into its Users, as NT's
+         * join does. */
+        st = machine_join_domain(m, sam_domain_sid(d->sam));
+        if (st) {
+            machine_free(m);
+            return st;
+        }
     }
     if (created)
         lab->domains[lab->ndomains++] = created;
