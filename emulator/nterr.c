@@ -94,6 +94,8 @@ static const struct win32_entry win32s[] = {
     W(ERROR_SERVICE_DOES_NOT_EXIST, "The specified service does not exist as an installed service."),
     W(ERROR_SERVICE_NOT_ACTIVE, "The service has not been started."),
     W(ERROR_SERVICE_DEPENDENCY_FAIL, "The dependency service or group failed to start."),
+    W(ERROR_CIRCULAR_DEPENDENCY, "Circular service dependency was specified."),
+    W(ERROR_SERVICE_DEPENDENCY_DELETED, "The dependency service does not exist or has been marked for deletion."),
     W(ERROR_SERVICE_LOGON_FAILED, "The service did not start due to a logon failure."),
     W(ERROR_SERVICE_EXISTS, "The specified service already exists."),
     W(ERROR_IO_DEVICE, "The request could not be performed because of an I/O device error."),

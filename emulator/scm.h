@@ -46,13 +46,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifndef ERROR_CIRCULAR_DEPENDENCY
-#define ERROR_CIRCULAR_DEPENDENCY 1059u
-#endif
-#ifndef ERROR_SERVICE_DEPENDENCY_DELETED
-#define ERROR_SERVICE_DEPENDENCY_DELETED 1075u
-#endif
-
 #define SCM_NAME_MAX 64       /* service name: letters, digits, _ - . $ */
 #define SCM_DISPLAY_MAX 128
 #define SCM_IMAGE_MAX 32
