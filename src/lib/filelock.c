@@ -27,3 +27,16 @@ void filelock_release(struct filelock *l)
         close(l->fd); /* closing drops the lock */
     l->fd = -1;
 }
+
+void filelock_release_remove(struct filelock *l, const char *path)
+{
+    if (l->fd < 0)
+        return;
+    if (PLAT_WINDOWS) {
+        filelock_release(l);
+        unlink(path);
+    } else {
+        unlink(path);
+        filelock_release(l);
+    }
+}

@@ -15,5 +15,9 @@ struct filelock {
 int filelock_acquire(struct filelock *l, const char *path, bool wait);
 /* Releases the lock (no-op if not held). */
 void filelock_release(struct filelock *l);
+/* Releases the lock and removes the lock file at path: unlinked while
+ * still held on POSIX; Windows cannot remove an open file, so there it is
+ * closed first (a stale file without a lock means "nobody"). */
+void filelock_release_remove(struct filelock *l, const char *path);
 
 #endif

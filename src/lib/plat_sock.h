@@ -12,8 +12,26 @@
 #include <sys/types.h>
 
 #ifdef _WIN32
+/* Only the socket API: the Windows error and status names (winerror.h,
+ * winnt.h's STATUS_*) would collide with ntlab's own NT model
+ * (emulator/nterr.h). plat_win32.c, which needs them, says PLAT_WIN32_IMPL. */
+#ifndef PLAT_WIN32_IMPL
+#define _WINERROR_
+#define WIN32_NO_STATUS
+#endif
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
 #include <winsock2.h>
 #include <ws2tcpip.h>
+#ifndef PLAT_WIN32_IMPL
+#undef WIN32_NO_STATUS
+/* winnt.h's token attribute names: emulator/token.h has the model's own. */
+#undef SE_PRIVILEGE_ENABLED_BY_DEFAULT
+#undef SE_PRIVILEGE_ENABLED
+#undef SE_PRIVILEGE_USED_FOR_ACCESS
+#undef SE_PRIVILEGE_REMOVED
+#endif
 typedef unsigned short in_port_t;
 #ifndef SHUT_WR
 #define SHUT_WR SD_SEND

@@ -3,6 +3,7 @@
  * for RtlGenRandom alone. ntlab never calls the host's security functions
  * (LogonUser, LSA, ACLs): it carries its own NT model. */
 #ifdef _WIN32
+#define PLAT_WIN32_IMPL /* the whole Windows API, error names included (plat_sock.h) */
 #include "src/lib/plat.h"
 #include "src/lib/plat_sock.h"
 #include "src/lib/rematch.h"
@@ -108,7 +109,7 @@ int plat_init(void)
 {
     /* Binary mode everywhere: files keep LF, and stdout says what the
      * POSIX build says byte for byte. */
-    _set_fmode(_O_BINARY);
+    _fmode = _O_BINARY;
     _setmode(0, _O_BINARY);
     _setmode(1, _O_BINARY);
     _setmode(2, _O_BINARY);
