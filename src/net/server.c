@@ -761,7 +761,7 @@ int server_new(struct lab *lab, const struct daemon_config *cfg, const struct se
             e = EINVAL;
             goto fail;
         }
-        if (!cfg->control_secret_file) {
+        if (!secret_file[0] && !cfg->control_secret_file) {
             snprintf(err, errlen, "--control %s needs --control-secret-file", cfg->control_tcp);
             e = EINVAL;
             goto fail;
