@@ -258,11 +258,10 @@ out:
     }
     if (ready)
         fclose(ready);
-    if (lock.fd >= 0) {
-        if (wrote_pid) /* unlinked while still locked: no other daemon raced in */
-            unlink(p);
+    if (wrote_pid) /* unlinked while still locked (POSIX): no other daemon raced in */
+        filelock_release_remove(&lock, p);
+    else
         filelock_release(&lock);
-    }
     return rc;
 }
 
