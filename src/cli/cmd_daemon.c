@@ -5,6 +5,7 @@
 #include "src/cli/args.h"
 #include "src/cli/cli.h"
 #include "src/exchange/exchange.h"
+#include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include "src/net/control.h"
 #include "src/net/ctltcp.h"
@@ -81,8 +82,9 @@ int cmd_up(struct cli_ctx *ctx, int argc, char **argv)
         return cli_error(ctx, CLI_USAGE, "up: the daemon is already running");
     /* The daemon leaves its working directory: it needs the lab's absolute path. */
     static char absdir[PATH_MAX];
-    if (!realpath(ctx->labdir, absdir))
-        return cli_error(ctx, CLI_FAIL, "up: %s: %s", ctx->labdir, strerror(errno));
+    int re = plat_realpath(ctx->labdir, absdir, sizeof absdir);
+    if (re)
+        return cli_error(ctx, CLI_FAIL, "up: %s: %s", ctx->labdir, strerror(re));
     if (ctx->lab)
         cli_close(ctx);
     ctx->labdir = absdir;
@@ -114,13 +116,12 @@ int cmd_down(struct cli_ctx *ctx, int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
     /* Wait until it has shut the machines down and released the lab. */
-    struct timespec step = {0, 20 * 1000 * 1000};
     for (int waited = 0; waited < DOWN_WAIT_MS; waited += 20) {
         if (!daemon_pid(ctx->labdir)) {
             fprintf(ctx->out, "ntlab: stopped%s\n", pid ? "" : " (pid unknown)");
             return CLI_OK;
         }
-        nanosleep(&step, NULL);
+        plat_sleep_ms(20);
     }
     return cli_error(ctx, CLI_FAIL, "down: the daemon (pid %ld) did not stop within %d s", pid,
                      DOWN_WAIT_MS / 1000);
