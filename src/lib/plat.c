@@ -20,20 +20,22 @@ bool plat_path_is_absolute(const char *p)
     return plat_path_root_len(p) > 0;
 }
 
-/* Up to width digits after optional blanks, in [lo, hi]. */
+/* A number as glibc's strptime reads it: blanks, then digits while fewer
+ * than width were taken and another digit could still fit under hi. */
 static const char *number(const char *s, int width, int lo, int hi, int *out)
 {
     while (*s == ' ' || *s == '\t')
         s++;
-    int v = 0, k = 0;
-    while (k < width && s[k] >= '0' && s[k] <= '9') {
-        v = v * 10 + (s[k] - '0');
-        k++;
-    }
-    if (k == 0 || v < lo || v > hi)
+    if (*s < '0' || *s > '9')
+        return NULL;
+    int v = 0;
+    do {
+        v = v * 10 + (*s++ - '0');
+    } while (--width > 0 && v * 10 <= hi && *s >= '0' && *s <= '9');
+    if (v < lo || v > hi)
         return NULL;
     *out = v;
-    return s + k;
+    return s;
 }
 
 const char *plat_strptime(const char *s, const char *fmt, struct tm *tm)

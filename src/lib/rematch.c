@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DUP_MAX 255
+#define DUP_MAX 32767 /* glibc's RE_DUP_MAX */
 #define DEPTH_MAX 200 /* nesting of groups */
 
 enum node_kind { N_SET, N_ASSERT, N_CAT, N_ALT, N_REP, N_EMPTY };
@@ -341,6 +341,8 @@ static int parse_int(struct parser *ps, int *out)
 static int parse_piece(struct parser *ps)
 {
     int n = parse_atom(ps);
+    if (n >= 0 && ps->nodes[n].kind == N_ASSERT && *ps->p && strchr("*+?{", *ps->p))
+        return fail(ps, "invalid preceding regular expression"); /* "^*": nothing to repeat */
     while (n >= 0) {
         int min, max;
         char c = *ps->p;
@@ -495,15 +497,21 @@ static void gen_node(struct gen *g, int ni)
             }
             return;
         }
-        int splits[DUP_MAX];
-        int k = 0;
+        /* Each optional copy: SPLIT (take it | skip to the end); the
+         * SPLITs are chained through .y until the end is known. */
+        int prev = -1;
         for (int i = nd->min; i < nd->max && !g->err; i++) {
-            splits[k++] = emit(g, OP_SPLIT, 0, 0);
+            int s = emit(g, OP_SPLIT, 0, prev);
+            if (s < 0)
+                return;
+            g->prog[s].x = s + 1;
+            prev = s;
             gen_node(g, nd->a);
         }
-        for (int i = 0; i < k && !g->err; i++) {
-            g->prog[splits[i]].x = splits[i] + 1;
-            g->prog[splits[i]].y = (int)g->n;
+        while (prev >= 0 && !g->err) {
+            int up = g->prog[prev].y;
+            g->prog[prev].y = (int)g->n;
+            prev = up;
         }
         return;
     }
