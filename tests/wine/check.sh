@@ -5,6 +5,7 @@
 #    commands give the same output, exit codes and files as the native
 #    build (diffed; Maildir file names hold a clock and random part, which
 #    is all that is normalized).
+#    The whole scenario suite passes in-process under Wine.
 # 2. A lab made under Windows is served by the native daemon ("and back").
 # 3. Every scenario of tests/scenarios is prepared natively, served by
 #    `ntlab.exe up --foreground` under Wine, and run by the native
@@ -125,6 +126,16 @@ gone() {
     while kill -0 "$1" 2>/dev/null && [ $n -lt $(($2 * 10)) ]; do sleep 0.1; n=$((n + 1)); done
     ! kill -0 "$1" 2>/dev/null
 }
+
+# --- 1b. the scenario suite in-process under Wine (regular expressions by
+# rematch.c there; -j runs the workers one after the other: no fork) -----------------
+if (cd "$WORK/w" && wine "$EXE" run -j 2 "$SCN" 2>&1 | unwine) >"$WORK/inproc.run" &&
+    grep -q "^[0-9]* passed, 0 failed" "$WORK/inproc.run"; then
+    ok "ntlab.exe run -j 2 tests/scenarios: $(tail -n 1 "$WORK/inproc.run")"
+else
+    bad "ntlab.exe run tests/scenarios"
+    grep -v '^ok ' "$WORK/inproc.run" | head -40 | sed 's/^/     /'
+fi
 
 # --- 2. a lab made under Windows, served natively -------------------------------------
 # ntlab.exe's scenario runner builds the lab from the founding scenario.
