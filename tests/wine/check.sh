@@ -25,6 +25,7 @@ command -v wine >/dev/null 2>&1 || { echo "check-wine: wine is not installed (.c
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ntlab-wine.XXXXXX")
 export WINEPREFIX="$WORK/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 export WINEARCH=win64
+export HOME="${HOME:-$WORK}" # Wine wants one
 cleanup() {
     wineserver -k >/dev/null 2>&1 || true # this prefix's processes only
     [ -n "${KEEP:-}" ] || rm -rf "$WORK"
@@ -51,6 +52,20 @@ t0=$(now_ms)
 wineboot -i >"$WORK/wineboot.log" 2>&1 || { cat "$WORK/wineboot.log"; echo "check-wine: wineboot failed"; exit 1; }
 t1=$(now_ms)
 echo "wine prefix ready in $((t1 - t0)) ms ($(wine --version 2>/dev/null | unwine))"
+
+# --- 0. the executable: system DLLs only, and nothing of the host's security API -----
+if command -v x86_64-w64-mingw32-objdump >/dev/null 2>&1; then
+    x86_64-w64-mingw32-objdump -p "$EXE" >"$WORK/imports" 2>&1
+    dlls=$(sed -n 's/^[[:space:]]*DLL Name: //p' "$WORK/imports" | tr 'a-z' 'A-Z' | sort | tr '\n' ' ')
+    adv=$(awk '/DLL Name:/ {d = $3} d == "ADVAPI32.dll" && $1 != "DLL" && $3 ~ /^[A-Za-z]/ && NF == 3 {print $3}' \
+        "$WORK/imports" | tr '\n' ' ')
+    if [ "$dlls" = "ADVAPI32.DLL KERNEL32.DLL MSVCRT.DLL WS2_32.DLL " ] &&
+        [ "$adv" = "SystemFunction036 " ]; then
+        ok "ntlab.exe imports $dlls(advapi32: $adv= RtlGenRandom only)"
+    else
+        bad "ntlab.exe imports: $dlls; from advapi32: $adv"
+    fi
+fi
 
 # --- 1. the same commands, the same output and files -------------------------------
 mkdir -p "$WORK/n" "$WORK/w"
@@ -93,6 +108,15 @@ same -C lab clock set 2000-01-02 03:04
 same -C lab eventlog --log security --machine EXCHSRV
 same errmsg 1314
 same -C lab mailbox list --machine EXCHSRV
+
+# Without fork there is no background daemon: up says to add --foreground.
+(cd "$WORK/w" && wine "$EXE" -C lab up 2>&1 | unwine; echo "rc=$?") >"$WORK/w/up.bg"
+if grep -q "runs in the foreground: add --foreground" "$WORK/w/up.bg"; then
+    ok "ntlab.exe up without --foreground: refused with the reason"
+else
+    bad "ntlab.exe up without --foreground"
+    sed 's/^/     /' "$WORK/w/up.bg"
+fi
 
 # The trees, with Maildir names normalized (TIME.N<clock>R<random>.ntlab,S=,W=).
 norm_tree() {
