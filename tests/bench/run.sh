@@ -379,11 +379,11 @@ REBOOT_MS=null
     { for (i = 1; i <= NF; i++) if ($i ~ /^reboot_ms=[0-9.]+$/) { sub(/^reboot_ms=/, "", $i); if (v == "") v = $i } }
     /ms per reboot/ && m == "" && match($0, /median [0-9.]+/) { m = substr($0, RSTART + 7, RLENGTH - 7) }
     END { print v != "" ? v : m != "" ? m : "null" }' "$OUT/reboot_bench.out")
-# scenario_bench, once it exists, owns the in-process figure: its
-# scenario_ms=N, else the first "N ms" it prints.
+# scenario_bench owns the in-process figure: its scenario_ms=N, else the
+# first "median N ms" it prints (the in-process run of q189732.scn).
 [ -f "$OUT/scenario_bench.out" ] && SCEN_SRC="scenario_bench, in process" && SCEN_MS=$(awk -v d="$SCEN_MS" '
     { for (i = 1; i <= NF; i++) if ($i ~ /^scenario_ms=[0-9.]+$/) { sub(/^scenario_ms=/, "", $i); if (v == "") v = $i } }
-    m == "" && match($0, /[0-9]+(\.[0-9]+)? ms/) { m = substr($0, RSTART, RLENGTH - 3) }
+    m == "" && match($0, /median [0-9]+(\.[0-9]+)? ms/) { m = substr($0, RSTART + 7, RLENGTH - 10) }
     END { print v != "" ? v : m != "" ? m : d }' "$OUT/scenario_bench.out")
 
 # ------------------------------------------------------------- report
