@@ -227,7 +227,7 @@ EOF
 # start_dovecot NAME PORT MODE: starts it in the foreground of a background
 # job, so that $! is the master's PID; sets DPID.
 start_dovecot() {
-    local name=$1 port=$2 mode=$3 dir=$T/$1
+    local port=$2 mode=$3 dir=$T/$1
     dovecot_conf "$dir" "$port" "$mode"
     dovecot -c "$dir/dovecot.conf" -F >"$dir/stdout.log" 2>&1 &
     DPID=$!
@@ -365,7 +365,7 @@ fi
 SCEN_MS=null
 SCEN_SRC="ntlab run q189732.scn, whole process"
 if [ -z "$ONLY" ] && [ -f "$ROOT/tests/scenarios/q189732.scn" ]; then
-    for k in 1 2 3 4 5; do
+    for _ in 1 2 3 4 5; do
         s=$(date +%s%N)
         "$NTLAB" run "$ROOT/tests/scenarios/q189732.scn" >"$T/scn.log" 2>&1 || { s=; break; }
         echo $((($(date +%s%N) - s) / 1000))
