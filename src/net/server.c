@@ -269,6 +269,14 @@ static void conn_pump(struct server *s, struct conn *c)
 
 static void conn_readable(struct server *s, struct conn *c)
 {
+    if (c->pend) {
+        /* Reading is off while the engine holds input (c->pend), so only a
+         * hang-up or an error woke us: reading now would put new bytes
+         * before the held ones (and drop the held buffer). Sending the
+         * pending replies finds out, and closes a dead connection. */
+        conn_pump(s, c);
+        return;
+    }
     char buf[READ_CHUNK];
     ssize_t r = plat_recv(c->fd, buf, sizeof buf);
     if (r == 0) {
