@@ -93,6 +93,7 @@ test: deps-test
 	$(MAKE) valgrind
 	$(MAKE) crash-test
 	$(MAKE) load-test
+	$(MAKE) e2e-san
 	$(MAKE) fuzz-replay
 	$(MAKE) fuzz
 	if command -v qemu-system-x86_64 >/dev/null; then $(MAKE) check-vm; fi
@@ -134,9 +135,22 @@ crash-test: $(BUILD)/ntlab
 # --- load and abuse (tests/load/): 10,000 idle sessions, hostile clients,
 # security defaults, against `ntlab up`.
 .PHONY: load-test
-load-test: $(BUILD)/ntlab
+load-test: $(BUILD)/ntlab $(BUILD)/ntlab-san
 	python3 tests/load/load.py $(BUILD)/ntlab
 	python3 tests/load/abuse.py $(BUILD)/ntlab
+	rm -rf $(BUILD)/asan-abuse
+	python3 tests/load/abuse.py $(BUILD)/ntlab-san --asan-log-dir $(abspath $(BUILD))/asan-abuse
+
+# The real-client tests against the ASan+UBSan build; every process's
+# reports (daemons included, whose stderr nobody reads) go to
+# BUILD/asan-e2e, and any report fails.
+.PHONY: e2e-san
+e2e-san: $(BUILD)/ntlab-san
+	@rm -rf $(BUILD)/asan-e2e && mkdir -p $(BUILD)/asan-e2e
+	ASAN_OPTIONS=detect_leaks=1:log_path=$(abspath $(BUILD))/asan-e2e/asan \
+	UBSAN_OPTIONS=print_stacktrace=1:log_path=$(abspath $(BUILD))/asan-e2e/ubsan \
+	  tests/e2e/run.sh $(abspath $(BUILD)/ntlab-san)
+	@if [ -n "$$(ls $(BUILD)/asan-e2e)" ]; then cat $(BUILD)/asan-e2e/*; exit 1; fi
 
 # --- fuzzing (tests/fuzz/, see tests/fuzz/README.md) ---------------------------
 # Each tests/fuzz/fuzz_NAME.c is a libFuzzer target; the library is built a
