@@ -24,7 +24,9 @@
  * buffers are allocated when bytes arrive or a reply is queued, and freed
  * again when empty. A RETR, TOP, LIST or UIDL reply is produced in pieces of
  * about POP3_OUT_CHUNK bytes as the transport drains the output, so a large
- * message or a 100,000-message listing never sits in memory. Input is held
+ * message or a 100,000-message listing never sits in memory; while the
+ * transport takes each piece whole the pieces double, up to 256 KiB, and a
+ * partial send brings them back to POP3_OUT_CHUNK. Input is held
  * to POP3_IN_MAX bytes while a reply is pending (pipelining). */
 #ifndef NTLAB_POP3_POP3_H
 #define NTLAB_POP3_POP3_H
@@ -34,7 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define POP3_OUT_CHUNK 16384u /* output produced ahead of the transport */
+#define POP3_OUT_CHUNK 16384u /* output produced ahead of the transport (at first) */
 #define POP3_IN_MAX 16384u    /* input buffered while replies are pending */
 #define POP3_TEXT_MAX 256u    /* a Win32 error text from the backend */
 

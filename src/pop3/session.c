@@ -13,7 +13,12 @@
 #include <strings.h>
 
 #define OUT_LOW 4096u   /* run further pipelined commands while below this */
-#define RAW_CHUNK 4096u /* stored bytes read per step of a RETR/TOP */
+#define RAW_CHUNK 4096u /* stored bytes read per step of a TOP */
+#define RAW_READ 65536u /* stored bytes read per step of a RETR */
+/* While the transport takes each piece whole, the next one may be twice as
+ * large, up to this; a partial send (the socket is full) or an idle session
+ * goes back to POP3_OUT_CHUNK, and the buffer is freed when idle. */
+#define OUT_BURST_MAX 262144u
 #define FIELD_MAX 256u  /* domain, account, mailbox, password (NUL included) */
 
 enum { ST_NONE, ST_MSG, ST_LIST, ST_UIDL };
@@ -44,6 +49,8 @@ struct pop3_session {
     uint64_t nonce;
     char *user; /* USER argument waiting for PASS */
     struct buf in, out;
+    size_t out_off; /* bytes of out already sent (consumed) */
+    size_t burst;   /* output produced ahead now; 0: POP3_OUT_CHUNK */
     struct maildrop *md;
     unsigned char *marks; /* DELE bitmap */
     size_t ndel;
@@ -703,9 +710,24 @@ static void command(struct pop3_session *s, char *line)
     }
 }
 
+/* Output bytes not yet consumed by the transport. */
+static size_t pending(const struct pop3_session *s)
+{
+    return s->out.len - s->out_off;
+}
+
+static size_t out_target(const struct pop3_session *s)
+{
+    return s->burst ? s->burst : POP3_OUT_CHUNK;
+}
+
+/* A transport taking large pieces lets pipelined commands run until a
+ * whole piece is pending, so that a pipelined RETR's reply joins the piece
+ * that ends the previous one. */
 static bool blocked(const struct pop3_session *s)
 {
-    return s->state == POP3_CLOSED || s->st.kind != ST_NONE || s->out.len >= OUT_LOW;
+    size_t low = s->burst ? s->burst : OUT_LOW;
+    return s->state == POP3_CLOSED || s->st.kind != ST_NONE || pending(s) >= low;
 }
 
 /* Runs the complete lines waiting in the input buffer, in order. */
@@ -757,8 +779,9 @@ static void run(struct pop3_session *s)
 
 /* --- multi-line output ---------------------------------------------------------- */
 
-/* Stored bytes to wire form: CRLF line ends, dot-stuffing, TOP's cut.
- * Returns true when TOP has sent all it should. */
+/* TOP's path, a byte at a time: stored bytes to wire form (CRLF line ends,
+ * dot-stuffing) with TOP's cut. Returns true when TOP has sent all it
+ * should. RETR takes the runs below, which produce the same bytes. */
 static bool xform(struct pop3_session *s, const unsigned char *p, size_t n)
 {
     struct pop3_stream *st = &s->st;
@@ -800,40 +823,112 @@ static bool xform(struct pop3_session *s, const unsigned char *p, size_t n)
     return done;
 }
 
-static void pump_msg(struct pop3_session *s)
+/* RETR's path, a run at a time: the same rules as xform (a line starting
+ * with '.' gets another '.', an LF not preceded by CR gets a CR, anything
+ * else, a CR alone included, passes as stored), applied in place to the n
+ * stored bytes just read to s->out.p + s->out.len. A first pass finds the
+ * lines with memchr and notes where a byte goes in; a second moves the
+ * runs between those points up, from the end, so that each byte after the
+ * first insertion moves once and CRLF mail without leading dots not at all.
+ * st->line_start and st->last carry across pieces. *used is how many
+ * stored bytes it took: all of them unless one piece needs more than
+ * INS_MAX insertions (bare-LF mail), when it stops at a line start and the
+ * rest is read again. Returns 0 or ENOMEM. */
+#define INS_MAX 2048u
+#define INS_DOT 0x80000000u /* in ins[]: a '.' goes in (else a CR) */
+
+static int retr_convert(struct pop3_session *s, size_t n, size_t *used)
+{
+    struct pop3_stream *st = &s->st;
+    const char *p = s->out.p + s->out.len;
+    uint32_t ins[INS_MAX];
+    size_t nins = 0, i = 0;
+    while (i < n && nins + 2 <= INS_MAX) { /* at most two per line */
+        if (st->line_start && p[i] == '.')
+            ins[nins++] = (uint32_t)i | INS_DOT;
+        const char *lf = memchr(p + i, '\n', n - i);
+        if (!lf) {
+            st->line_start = false;
+            st->last = (unsigned char)p[n - 1];
+            i = n;
+            break;
+        }
+        size_t q = (size_t)(lf - p);
+        if ((q ? (unsigned char)p[q - 1] : st->last) != '\r')
+            ins[nins++] = (uint32_t)q;
+        st->line_start = true;
+        st->last = '\n';
+        i = q + 1;
+    }
+    *used = i;
+    if (nins) {
+        if (buf_reserve(&s->out, i + nins + 8))
+            return ENOMEM;
+        char *w = s->out.p + s->out.len;
+        size_t end = i;
+        for (size_t j = nins; j-- > 0;) {
+            size_t at = ins[j] & ~INS_DOT;
+            memmove(w + at + j + 1, w + at, end - at);
+            w[at + j] = ins[j] & INS_DOT ? '.' : '\r';
+            end = at;
+        }
+    }
+    s->out.len += i + nins;
+    s->out.p[s->out.len] = 0;
+    return 0;
+}
+
+static void pump_msg(struct pop3_session *s, size_t target)
 {
     unsigned char raw[RAW_CHUNK];
-    while (s->st.kind == ST_MSG && s->out.len < POP3_OUT_CHUNK) {
-        size_t room = (POP3_OUT_CHUNK - s->out.len) / 2 + 1;
-        size_t want = room < sizeof raw ? room : sizeof raw;
+    while (s->st.kind == ST_MSG && s->out.len < target) {
+        size_t room = target - s->out.len, want;
+        if (s->st.top) /* the output may be twice the input */
+            want = room / 2 + 1 < sizeof raw ? room / 2 + 1 : sizeof raw;
+        else
+            want = room < RAW_READ ? room : RAW_READ;
+        if (buf_reserve(&s->out, (s->st.top ? 2 * want : want) + 8)) {
+            session_close(s, POP3_CLOSE_ERROR, 0, 0);
+            return;
+        }
+        /* RETR reads straight into the output buffer */
+        void *dst = s->st.top ? (void *)raw : (void *)(s->out.p + s->out.len);
         size_t got;
-        if (maildrop_read(s->md, s->st.idx, s->st.off, raw, want, &got)) {
+        if (maildrop_read(s->md, s->st.idx, s->st.off, dst, want, &got)) {
             /* the +OK is out: the only honest end is to close */
             session_close(s, POP3_CLOSE_ERROR, 0, 0);
             return;
         }
-        if (buf_reserve(&s->out, 2 * got + 8)) {
-            session_close(s, POP3_CLOSE_ERROR, 0, 0);
-            return;
-        }
         bool done = got == 0;
-        if (got) {
+        if (got && s->st.top) {
             s->st.off += got;
             done = xform(s, raw, got);
+        } else if (got) {
+            size_t used;
+            if (retr_convert(s, got, &used)) {
+                session_close(s, POP3_CLOSE_ERROR, 0, 0);
+                return;
+            }
+            s->st.off += used;
         }
         if (done) {
-            if (!s->st.line_start)
-                buf_append(&s->out, "\r\n", 2); /* reserved above */
-            buf_append(&s->out, ".\r\n", 3);
+            if (!s->st.line_start && buf_append(&s->out, "\r\n", 2)) {
+                session_close(s, POP3_CLOSE_ERROR, 0, 0);
+                return;
+            }
+            if (buf_append(&s->out, ".\r\n", 3)) {
+                session_close(s, POP3_CLOSE_ERROR, 0, 0);
+                return;
+            }
             s->st.kind = ST_NONE;
         }
     }
 }
 
-static void pump_list(struct pop3_session *s)
+static void pump_list(struct pop3_session *s, size_t target)
 {
     size_t n = maildrop_count(s->md);
-    while (s->st.kind != ST_NONE && s->out.len < POP3_OUT_CHUNK) {
+    while (s->st.kind != ST_NONE && s->out.len < target) {
         size_t i = s->st.idx;
         if (i >= n) {
             put(s, ".\r\n");
@@ -853,16 +948,24 @@ static void pump_list(struct pop3_session *s)
     }
 }
 
-/* Produces output until POP3_OUT_CHUNK is buffered or nothing is pending,
+/* Produces output until out_target() bytes are pending or nothing is,
  * running pipelined commands as each multi-line reply completes. */
 static void pump(struct pop3_session *s)
 {
+    size_t target = out_target(s);
+    if (pending(s) >= target)
+        return;
+    if (s->out_off) { /* what a partial send left goes to the front */
+        memmove(s->out.p, s->out.p + s->out_off, pending(s) + 1);
+        s->out.len -= s->out_off;
+        s->out_off = 0;
+    }
     for (;;) {
         if (s->st.kind == ST_MSG)
-            pump_msg(s);
+            pump_msg(s, target);
         else if (s->st.kind != ST_NONE)
-            pump_list(s);
-        if (s->st.kind != ST_NONE || s->out.len >= POP3_OUT_CHUNK || s->state == POP3_CLOSED)
+            pump_list(s, target);
+        if (s->st.kind != ST_NONE || s->out.len >= target || s->state == POP3_CLOSED)
             return;
         size_t before = s->in.len;
         run(s);
@@ -942,17 +1045,30 @@ bool pop3_session_want_input(const struct pop3_session *s)
 const char *pop3_session_output(struct pop3_session *s, size_t *len)
 {
     pump(s);
-    *len = s->out.len;
-    return s->out.len ? s->out.p : "";
+    *len = pending(s);
+    return *len ? s->out.p + s->out_off : "";
 }
 
 void pop3_session_consume(struct pop3_session *s, size_t n, int64_t now)
 {
-    if (n > s->out.len)
-        n = s->out.len;
-    buf_consume(&s->out, n);
-    if (s->out.len == 0)
+    size_t have = pending(s);
+    if (n > have)
+        n = have;
+    s->out_off += n;
+    if (n < have) {
+        s->burst = 0; /* the transport is full: back to small pieces */
+    } else if (n) {
+        /* all taken at once: a fast transport gets larger pieces */
+        size_t t = out_target(s);
+        if (have >= t)
+            s->burst = t >= OUT_BURST_MAX / 2 ? OUT_BURST_MAX : 2 * t;
+        s->out.len = s->out_off = 0;
+        s->out.p[0] = 0;
+    }
+    if (s->out.len == 0 && s->st.kind == ST_NONE) {
         buf_free(&s->out); /* idle sessions hold no buffers */
+        s->burst = 0;
+    }
     if (n && s->state != POP3_CLOSED)
         s->last = now;
     if (!blocked(s))
