@@ -1,26 +1,79 @@
 /* The daemon's log (log.h). */
 #include "src/net/log.h"
 #include "src/lib/plat.h"
+#include <errno.h>
 #include <stdarg.h>
 #include <time.h>
 #include <unistd.h>
+
+static void format_when(int64_t sec, char *out, size_t n)
+{
+    struct tm tm;
+    time_t t = (time_t)sec;
+    plat_gmtime(&t, &tm);
+    strftime(out, n, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+int net_logq_vadd(struct net_logq *q, const char *fmt, va_list ap)
+{
+    struct timespec ts;
+    plat_clock_gettime(PLAT_CLOCK_REALTIME, &ts);
+    if (!q->pid || q->sec != (int64_t)ts.tv_sec || !q->when[0]) {
+        q->pid = (long)getpid();
+        q->sec = (int64_t)ts.tv_sec;
+        format_when(q->sec, q->when, sizeof q->when);
+    }
+    size_t had = q->b.len;
+    int rc = buf_printf(&q->b, "%s.%03ldZ ntlab[%ld]: ", q->when, ts.tv_nsec / 1000000L, q->pid);
+    if (!rc)
+        rc = buf_vprintf(&q->b, fmt, ap);
+    if (!rc)
+        rc = buf_putc(&q->b, '\n');
+    if (rc) { /* no half line */
+        q->b.len = had;
+        if (q->b.p)
+            q->b.p[had] = 0;
+    }
+    return rc;
+}
+
+int net_logq_add(struct net_logq *q, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = net_logq_vadd(q, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int net_logq_flush(struct net_logq *q, FILE *f)
+{
+    int rc = 0;
+    if (f && q->b.len && (fwrite(q->b.p, 1, q->b.len, f) != q->b.len || fflush(f)))
+        rc = EIO;
+    buf_reset(&q->b);
+    if (q->b.cap > 65536) /* a burst's storage is not kept */
+        buf_free(&q->b);
+    return rc;
+}
+
+void net_logq_free(struct net_logq *q)
+{
+    buf_free(&q->b);
+}
 
 void net_log(FILE *f, const char *fmt, ...)
 {
     if (!f)
         return;
-    struct timespec ts;
-    plat_clock_gettime(PLAT_CLOCK_REALTIME, &ts);
-    struct tm tm;
-    time_t t = ts.tv_sec;
-    plat_gmtime(&t, &tm);
-    char when[32];
-    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-    fprintf(f, "%s.%03ldZ ntlab[%ld]: ", when, ts.tv_nsec / 1000000L, (long)getpid());
+    struct net_logq q = {0};
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
+    int rc = net_logq_vadd(&q, fmt, ap);
     va_end(ap);
-    fputc('\n', f);
-    fflush(f);
+    if (rc)
+        fputs("ntlab: a log line was lost (out of memory)\n", f);
+    else
+        (void)net_logq_flush(&q, f); /* one write for the whole line */
+    net_logq_free(&q);
 }
