@@ -35,8 +35,43 @@ int afile_sync_dir(const char *path)
     return plat_sync_dir(dir);
 }
 
+/* A writer killed between creating its temp file and the rename leaves
+ * PATH.tmp.PID behind. The next writer of PATH removes those whose process
+ * is gone, so kills do not pile up files (the target itself is never
+ * touched: it holds the old or the new contents, whole). */
+static void sweep_stale_temps(const char *path)
+{
+    char dir[PATH_MAX];
+    if (dir_of(path, dir, sizeof dir))
+        return;
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t blen = strlen(base);
+    struct plat_dir *d;
+    if (plat_dir_open(dir, &d))
+        return;
+    const char *name;
+    enum plat_dtype type;
+    long self = (long)getpid();
+    while (plat_dir_next(d, &name, &type) == 0 && name) {
+        if (strncmp(name, base, blen) != 0 || strncmp(name + blen, ".tmp.", 5) != 0)
+            continue;
+        const char *digits = name + blen + 5;
+        char *end;
+        long pid = strtol(digits, &end, 10);
+        if (end == digits || *end || pid <= 0 || pid == self || plat_pid_alive(pid))
+            continue;
+        char full[PATH_MAX];
+        int n = snprintf(full, sizeof full, "%s/%s", dir, name);
+        if (n > 0 && (size_t)n < sizeof full)
+            unlink(full);
+    }
+    plat_dir_close(d);
+}
+
 int afile_write(const char *path, const void *data, size_t len, unsigned mode)
 {
+    sweep_stale_temps(path);
     char tmp[PATH_MAX];
     int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     if (n < 0 || (size_t)n >= sizeof tmp)

@@ -179,6 +179,8 @@ int plat_status_signal(int status);
 int plat_status_exit(int status);
 /* Kills a child at once (SIGKILL). */
 void plat_kill_hard(long pid);
+/* Whether a process with this id exists now (any owner). */
+bool plat_pid_alive(long pid);
 /* Detaches the calling (already forked) process from its session and
  * terminal: setsid, a second fork (the parent of which exits), umask 077,
  * stdin/stdout to the null device and stderr to errfd, chdir "/".
@@ -187,6 +189,13 @@ void plat_kill_hard(long pid);
 int plat_detach(int errfd);
 /* pipe2(fds, O_CLOEXEC): 0 or an errno value. */
 int plat_pipe(int fds[2]);
+/* Raises the process's open-descriptor limit (RLIMIT_NOFILE) soft value
+ * to its hard value and sets *limit to the soft value now in force
+ * (UINT64_MAX when unlimited). Windows has no such per-process limit on
+ * sockets: a no-op there, *limit = UINT64_MAX. Returns 0 or the errno of
+ * getrlimit (*limit is then UINT64_MAX too); a refused raise is not an
+ * error: *limit says what holds. */
+int plat_raise_fd_limit(uint64_t *limit);
 
 /* --- stop requests ---------------------------------------------------------------------- */
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -339,6 +340,13 @@ void plat_kill_hard(long pid)
     kill((pid_t)pid, SIGKILL);
 }
 
+bool plat_pid_alive(long pid)
+{
+    if (pid <= 0)
+        return false;
+    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
 int plat_detach(int errfd)
 {
     if (setsid() < 0)
@@ -360,6 +368,22 @@ int plat_detach(int errfd)
     if (chdir("/") != 0) {
         /* "/" always exists */
     }
+    return 0;
+}
+
+int plat_raise_fd_limit(uint64_t *limit)
+{
+    *limit = UINT64_MAX;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return errno;
+    if (rl.rlim_cur != rl.rlim_max) {
+        struct rlimit want = {rl.rlim_max, rl.rlim_max};
+        if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+            rl.rlim_cur = rl.rlim_max;
+    }
+    if (rl.rlim_cur != RLIM_INFINITY)
+        *limit = (uint64_t)rl.rlim_cur;
     return 0;
 }
 

@@ -560,10 +560,28 @@ void plat_kill_hard(long pid)
     (void)pid;
 }
 
+bool plat_pid_alive(long pid)
+{
+    if (pid <= 0)
+        return false;
+    HANDLE h = OpenProcess(SYNCHRONIZE, FALSE, (DWORD)pid);
+    if (!h)
+        return GetLastError() == ERROR_ACCESS_DENIED;
+    bool alive = WaitForSingleObject(h, 0) == WAIT_TIMEOUT;
+    CloseHandle(h);
+    return alive;
+}
+
 int plat_detach(int errfd)
 {
     (void)errfd;
     return ENOSYS;
+}
+
+int plat_raise_fd_limit(uint64_t *limit)
+{
+    *limit = UINT64_MAX; /* sockets are handles: no RLIMIT_NOFILE to raise */
+    return 0;
 }
 
 int plat_pipe(int fds[2])

@@ -122,6 +122,32 @@ static void test_afile(void)
     unit_rmtree(dir);
 }
 
+static void test_afile_sweeps_stale_temps(void)
+{
+    const char *dir = unit_tmpdir();
+    char path[512], dead[600], live[600], other[600];
+    snprintf(path, sizeof path, "%s/policy.inf", dir);
+    /* a writer killed mid-write (pid 99999999 cannot exist), one still
+     * running (pid 1), and another file's temp */
+    snprintf(dead, sizeof dead, "%s.tmp.99999999", path);
+    snprintf(live, sizeof live, "%s.tmp.1", path);
+    snprintf(other, sizeof other, "%s/sam.txt.tmp.99999999", dir);
+    CU_ASSERT_EQUAL(afile_write(dead, "x", 1, 0644), 0);
+    CU_ASSERT_EQUAL(afile_write(live, "x", 1, 0644), 0);
+    CU_ASSERT_EQUAL(afile_write(other, "x", 1, 0644), 0);
+    CU_ASSERT_EQUAL(afile_write(path, "new", 3, 0644), 0);
+    struct stat st;
+    CU_ASSERT_NOT_EQUAL(stat(dead, &st), 0);
+    CU_ASSERT_EQUAL(stat(live, &st), 0);
+    CU_ASSERT_EQUAL(stat(other, &st), 0);
+    char *data;
+    size_t n;
+    CU_ASSERT_EQUAL(afile_read(path, 100, &data, &n), 0);
+    CU_ASSERT_STRING_EQUAL(data, "new");
+    free(data);
+    unit_rmtree(dir);
+}
+
 static void test_filelock(void)
 {
     const char *dir = unit_tmpdir();
@@ -156,6 +182,7 @@ static void test_clock(void)
 void suite_lib(void)
 {
     UNIT_SUITE("lib", UNIT_TEST(test_buf), UNIT_TEST(test_str), UNIT_TEST(test_text_decode),
-               UNIT_TEST(test_text_lines), UNIT_TEST(test_afile), UNIT_TEST(test_filelock),
+               UNIT_TEST(test_text_lines), UNIT_TEST(test_afile), UNIT_TEST(test_afile_sweeps_stale_temps),
+               UNIT_TEST(test_filelock),
                UNIT_TEST(test_clock));
 }
