@@ -9,7 +9,9 @@
  * of a line's text as {{CR}}; a NUL byte in a server line becomes {{.}}
  * (which cannot match, so the replay says where), a client line holding a
  * NUL byte is recorded as a comment. The file is rewritten durably after
- * each connection ends and when recording stops. */
+ * each connection ends and when recording stops. The file keeps the real
+ * passwords (PASS, AUTH responses): a replay must send them; the log never
+ * shows a client line. */
 #ifndef NTLAB_SCENARIO_RECORD_H
 #define NTLAB_SCENARIO_RECORD_H
 #include "src/lib/buf.h"

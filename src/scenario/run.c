@@ -11,6 +11,7 @@
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include "src/scenario/diff.h"
+#include "src/scenario/mask.h"
 #include "src/scenario/scenario.h"
 #include "src/scenario/tcp.h"
 #include <errno.h>
@@ -32,6 +33,7 @@ struct sess {
     struct buf rx;                /* received, not yet taken as lines */
     bool eof;                     /* the server closed */
     bool overflow;
+    struct scn_mask mask;         /* what of the client's lines is shown */
 };
 
 struct run {
@@ -339,6 +341,7 @@ static int take_line(struct sess *se, char **line, size_t *len, unsigned *flags)
     memcpy(c, se->rx.p, l);
     c[l] = 0;
     buf_consume(&se->rx, used);
+    scn_mask_server(&se->mask, c, l);
     *line = c;
     *len = l;
     *flags = f;
@@ -530,20 +533,28 @@ static void step_send(struct run *r, const struct scn_step *st)
     size_t tl = st->len - (st->bare_lf ? 1 : 2);
     char pre[SCN_NAME_MAX + 8];
     snprintf(pre, sizeof pre, "%s %s ", st->session, st->bare_lf ? ">lf" : ">");
-    chk(r, scn_ts_add2(&r->exp, pre, st->data, tl, 0));
-    chk(r, scn_ts_add2(&r->act, pre, st->data, tl, 0));
-    real_line(r, pre, st->data, tl, 0);
+    /* Every report shows the line with its secret masked; the real bytes
+     * are sent. */
+    struct buf shown = BUF_INIT;
+    chk(r, scn_mask_client(se ? &se->mask : NULL, &shown, st->data, tl));
+    const char *sp = shown.p ? shown.p : "";
+    chk(r, scn_ts_add2(&r->exp, pre, sp, shown.len, 0));
+    chk(r, scn_ts_add2(&r->act, pre, sp, shown.len, 0));
+    real_line(r, pre, sp, shown.len, 0);
     if (!se || (!se->es && se->fd < 0)) {
+        buf_free(&shown);
         chk(r, scn_ts_addf(&r->act, "%s: not connected", st->session));
         mismatch(r, st->loc, "%s: not connected, cannot send", st->session);
         return;
     }
     if (se->eof) {
+        buf_free(&shown);
         chk(r, scn_ts_addf(&r->act, "%s: connection closed", st->session));
         mismatch(r, st->loc, "%s: the server closed the connection, cannot send", st->session);
         return;
     }
-    article_line(r, se->name, st->data, tl);
+    article_line(r, se->name, sp, shown.len);
+    buf_free(&shown);
     if (se->fd >= 0) {
         int rc = scn_tcp_send_all(se->fd, st->data, st->len);
         if (rc) {
@@ -700,10 +711,14 @@ static void register_images(struct run *r)
 
 static void step_ntlab(struct run *r, const struct scn_step *st)
 {
-    chk(r, scn_ts_add2(&r->exp, "$ ntlab ", st->cmdline, strlen(st->cmdline), 0));
-    chk(r, scn_ts_add2(&r->act, "$ ntlab ", st->cmdline, strlen(st->cmdline), 0));
+    /* Reports show the command with its passwords masked (mask.h). */
+    struct buf cmd = BUF_INIT;
+    chk(r, scn_mask_cmdline(&cmd, st->cmdline));
+    const char *shown = cmd.p ? cmd.p : "";
+    chk(r, scn_ts_add2(&r->exp, "$ ntlab ", shown, cmd.len, 0));
+    chk(r, scn_ts_add2(&r->act, "$ ntlab ", shown, cmd.len, 0));
     if (r->o->want_transcript && !st->setup)
-        chk(r, buf_printf(&r->article, "# ntlab %s\n", st->cmdline));
+        chk(r, buf_printf(&r->article, "# ntlab %s\n", shown));
     char **argv = calloc((size_t)st->argc + 1, sizeof *argv);
     char *outbuf = NULL;
     size_t outlen = 0;
@@ -745,7 +760,7 @@ static void step_ntlab(struct run *r, const struct scn_step *st)
     }
     char **lines = NULL;
     size_t n = outbuf ? split_output(outbuf, outlen, &lines) : 0;
-    real_line(r, "$ ntlab ", st->cmdline, strlen(st->cmdline), 0);
+    real_line(r, "$ ntlab ", shown, cmd.len, 0);
     for (size_t i = 0; i < n; i++)
         real_line(r, "| ", lines[i], strlen(lines[i]), 0);
     if (rc != 0)
@@ -833,6 +848,7 @@ done:
     for (int i = 0; argv && i < st->argc; i++)
         free(argv[i]);
     free(argv);
+    buf_free(&cmd);
 }
 
 /* --- the scenario -------------------------------------------------------------- */

@@ -54,3 +54,21 @@ expect_line "# 1 passed, 1 failed"
 grep -q '<testsuite name="ntlab scenarios" tests="2" failures="1"' junit.xml || die "junit counts"
 grep -qF -- '-s1 &lt; -Err A required privilege is not held by the cliant' junit.xml || die "junit diff"
 grep -q '<failure type="mismatch" message="broken.scn:' junit.xml || die "junit failure"
+
+# Passwords never appear in a report (issue 6): the diff, -v, --transcript,
+# TAP and JUnit show "Pass ********" and "--password ********"; the real
+# bytes are still sent (the good copy passes above).
+pw=$(sed -n 's/^s1 > Pass //p' good.scn | head -1)
+[ -n "$pw" ] || die "no Pass line in the founding scenario"
+expect_rc 1 "$NTLAB" run -v --transcript --junit secret.xml good.scn broken.scn
+expect_line "      s1 > Pass ********"
+expect_line "  Pass ********"
+expect_line "     | s1 > Pass ********"
+expect_grep "^     \| \\\$ ntlab user add alice --password \*{8} --machine CORPDC$"
+printf '%s\n' "$out" | grep -qF -- "$pw" && die "the password is in the text report"
+grep -qF -- 'Pass ********' secret.xml || die "junit shows no masked Pass line"
+grep -qF -- "$pw" secret.xml && die "the password is in the JUnit report"
+expect_rc 1 "$NTLAB" run --tap broken.scn
+expect_line "     s1 > Pass ********"
+printf '%s\n' "$out" | grep -qF -- "$pw" && die "the password is in the TAP report"
+true

@@ -5,6 +5,7 @@
  * against a scripted peer. */
 #include "src/lib/afile.h"
 #include "src/scenario/diff.h"
+#include "src/scenario/mask.h"
 #include "src/scenario/match.h"
 #include "src/scenario/pool.h"
 #include "src/scenario/record.h"
@@ -871,6 +872,79 @@ static void test_tcp_split(void)
     CU_ASSERT_EQUAL(scn_tcp_split(":110", h, p, 0), EINVAL);
 }
 
+/* The shown form of a client line (m may be NULL). */
+static const char *masked(struct scn_mask *m, const char *line)
+{
+    static char out[256];
+    struct buf b = BUF_INIT;
+    CU_ASSERT_EQUAL(scn_mask_client(m, &b, line, strlen(line)), 0);
+    snprintf(out, sizeof out, "%.*s", (int)b.len, b.p ? b.p : "");
+    buf_free(&b);
+    return out;
+}
+
+static const char *masked_cmd(const char *cmdline)
+{
+    static char out[256];
+    struct buf b = BUF_INIT;
+    CU_ASSERT_EQUAL(scn_mask_cmdline(&b, cmdline), 0);
+    snprintf(out, sizeof out, "%.*s", (int)b.len, b.p ? b.p : "");
+    buf_free(&b);
+    return out;
+}
+
+static void test_mask(void)
+{
+    /* PASS in any case: the keyword as sent, the whole argument masked. */
+    CU_ASSERT_STRING_EQUAL(masked(NULL, "PASS Passw0rd"), "PASS ********");
+    CU_ASSERT_STRING_EQUAL(masked(NULL, "pass Passw0rd"), "pass ********");
+    CU_ASSERT_STRING_EQUAL(masked(NULL, "Pass my secret  pw "), "Pass ********");
+    CU_ASSERT_STRING_EQUAL(masked(NULL, "Pass  x"), "Pass  ********");
+    CU_ASSERT_STRING_EQUAL(masked(NULL, "PASS"), "PASS"); /* nothing to hide */
+    CU_ASSERT_STRING_EQUAL(masked(NULL, "PASSWORD x"), "PASSWORD x");
+    /* Lines without a secret are untouched. */
+    CU_ASSERT_STRING_EQUAL(masked(NULL, "User CORP\\alice\\alice"), "User CORP\\alice\\alice");
+    CU_ASSERT_STRING_EQUAL(masked(NULL, "APOP alice c4c9334bac560ecc979e58001b3e22fb"),
+                           "APOP alice c4c9334bac560ecc979e58001b3e22fb");
+    CU_ASSERT_STRING_EQUAL(masked(NULL, "STAT"), "STAT");
+    CU_ASSERT_STRING_EQUAL(masked(NULL, ""), "");
+    CU_ASSERT_STRING_EQUAL(masked(NULL, "AUTH"), "AUTH");
+    /* AUTH PLAIN with an initial response: the response masked. */
+    CU_ASSERT_STRING_EQUAL(masked(NULL, "AUTH PLAIN AGFsaWNlAFBhc3N3MHJk"), "AUTH PLAIN ********");
+    CU_ASSERT_STRING_EQUAL(masked(NULL, "auth plain AGFsaWNlAFBhc3N3MHJk"), "auth plain ********");
+
+    /* The continuation line after "AUTH PLAIN" answered with "+ ". */
+    struct scn_mask m = {0};
+    CU_ASSERT_STRING_EQUAL(masked(&m, "AUTH PLAIN"), "AUTH PLAIN");
+    scn_mask_server(&m, "+ ", 2);
+    CU_ASSERT_STRING_EQUAL(masked(&m, "AGFsaWNlAFBhc3N3MHJk"), "********");
+    scn_mask_server(&m, "+OK User successfully logged on", 31);
+    CU_ASSERT_STRING_EQUAL(masked(&m, "STAT"), "STAT");
+    /* Refused at once: the next line is a command again. */
+    CU_ASSERT_STRING_EQUAL(masked(&m, "AUTH PLAIN"), "AUTH PLAIN");
+    scn_mask_server(&m, "-ERR unrecognized authentication type", 37);
+    CU_ASSERT_STRING_EQUAL(masked(&m, "USER alice"), "USER alice");
+    /* "*" cancels and is shown; a bare "+" is a challenge too. */
+    CU_ASSERT_STRING_EQUAL(masked(&m, "AUTH PLAIN"), "AUTH PLAIN");
+    scn_mask_server(&m, "+", 1);
+    CU_ASSERT_STRING_EQUAL(masked(&m, "*"), "*");
+    scn_mask_server(&m, "-ERR cancelled", 14);
+    CU_ASSERT_STRING_EQUAL(masked(&m, "QUIT"), "QUIT");
+    /* Without a state there is no exchange to follow. */
+    CU_ASSERT_STRING_EQUAL(masked(NULL, "AGFsaWNlAFBhc3N3MHJk"), "AGFsaWNlAFBhc3N3MHJk");
+
+    /* ntlab command lines: --password values and logon's PASSWORD. */
+    CU_ASSERT_STRING_EQUAL(masked_cmd("user add alice --password Passw0rd --machine CORPDC"),
+                           "user add alice --password ******** --machine CORPDC");
+    CU_ASSERT_STRING_EQUAL(masked_cmd("user add bob --password \"a b\" --password=x"),
+                           "user add bob --password ******** --password=********");
+    CU_ASSERT_STRING_EQUAL(masked_cmd("logon --type network CORP\\alice Passw0rd"),
+                           "logon --type network CORP\\alice ********");
+    CU_ASSERT_STRING_EQUAL(masked_cmd("user set alice --password-never-expires on"),
+                           "user set alice --password-never-expires on");
+    CU_ASSERT_STRING_EQUAL(masked_cmd("service list --tokens"), "service list --tokens");
+}
+
 void suite_scenario(void)
 {
     UNIT_SUITE("scenario", UNIT_TEST(test_parse_basic), UNIT_TEST(test_parse_words),
@@ -880,5 +954,5 @@ void suite_scenario(void)
                UNIT_TEST(test_diff), UNIT_TEST(test_xml_escape), UNIT_TEST(test_reports),
                UNIT_TEST(test_wire), UNIT_TEST(test_pool), UNIT_TEST(test_record_line),
                UNIT_TEST(test_run_tcp), UNIT_TEST(test_run_in_process_errors),
-               UNIT_TEST(test_tcp_split));
+               UNIT_TEST(test_tcp_split), UNIT_TEST(test_mask));
 }
