@@ -64,6 +64,13 @@ int cmd_up(struct cli_ctx *ctx, int argc, char **argv)
                 return cli_error(ctx, CLI_USAGE, "up: bad --max-connections '%s' (1-1000000)",
                                  a.val);
             cfg.max_connections = (size_t)v;
+        } else if (strcmp(a.opt, "--max-conn-rate") == 0) {
+            int64_t v;
+            if (str_to_i64(a.val, 0, 1000000, &v))
+                return cli_error(ctx, CLI_USAGE,
+                                 "up: bad --max-conn-rate '%s' (connections per address per "
+                                 "second, 0-1000000; 0 = no limit)", a.val);
+            cfg.max_conn_rate = v ? v : -1;
         } else if (strcmp(a.opt, "--idle-timeout") == 0) {
             int64_t v;
             if (str_to_duration(a.val, &v) || v < 1 || v > 86400 * 7)

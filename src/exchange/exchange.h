@@ -81,6 +81,12 @@ bool exchange_running(struct machine *m);
  * (name, account, the token's privileges). */
 struct scm_service *exchange_service(struct machine *m);
 
+/* The running store's POP3 persona (NULL when none runs), owned by the
+ * store: valid until control returns to anything that may stop the
+ * service. For replies made without a session (the daemon refusing a
+ * connection: persona_render). */
+const struct persona *exchange_persona(struct machine *m);
+
 /* --- the mailbox directory ---------------------------------------------- */
 
 struct exchange_mailbox {

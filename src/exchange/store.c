@@ -169,6 +169,12 @@ bool exchange_running(struct machine *m)
     return running_store(m) != NULL;
 }
 
+const struct persona *exchange_persona(struct machine *m)
+{
+    struct exchange_store *st = running_store(m);
+    return st ? st->persona : NULL;
+}
+
 /* --- mailboxes ----------------------------------------------------------------- */
 
 int exchange_mailbox_path(const struct machine *m, const char *alias, char *out, size_t n)

@@ -12,8 +12,12 @@
  * A listener whose store is not running accepts and closes at once (the
  * client sees the connection end without a greeting); connections of a
  * store that stops are closed (no UPDATE), as a stopped Exchange service
- * drops its clients. Past the connection limit new connections are closed
- * the same way. Each session event is one log line (connect, logon outcome
+ * drops its clients. Past a limit a new connection gets the persona's
+ * too-many-connections line and is closed: the connection limit (at most
+ * what the descriptor limit allows: `up` raises its soft RLIMIT_NOFILE to
+ * the hard one, keeps a reserve, and counts 2 more descriptors per
+ * logged-on session for its maildrop lock and message files) and the
+ * per-address rate (max_conn_rate). Each session event is one log line (connect, logon outcome
  * with its Win32 code, QUIT, autologout, drop); passwords never are.
  *
  * Shutdown (signal or `ntlab down`): the listeners close, every connection
@@ -47,6 +51,9 @@ struct daemon_config {
     bool foreground;            /* log to stderr, no fork */
     size_t max_connections;     /* 0 = DAEMON_DEFAULT_MAX_CONNECTIONS */
     int64_t idle_timeout;       /* POP3 autologout seconds; 0 = the engine's default */
+    /* New connections per source address per second; 0 = RATELIMIT_DEFAULT
+     * (src/net/ratelimit.h), -1 = no limit. */
+    int64_t max_conn_rate;
     /* "tcp:ADDR:PORT": the control channel also on TCP, for clients that
      * present the secret in control_secret_file (ctltcp.h); NULL = only the
      * Unix socket. */

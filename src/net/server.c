@@ -14,6 +14,8 @@
 #include "src/net/ctllocal.h"
 #include "src/net/ctltcp.h"
 #include "src/net/log.h"
+#include "src/net/ratelimit.h"
+#include "src/pop3/persona.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -29,6 +31,10 @@ enum kind { K_POP3_LISTEN = 1, K_POP3, K_CTL_LISTEN, K_CTL, K_SIGNAL, K_CTL_TCP_
 #define CTL_RECV_TIMEOUT_MS 30000 /* a control client must send its request by then */
 #define SWEEP_MS 1000             /* autologout and control timeouts are checked this often */
 #define DRAIN_TIMEOUT_S 30        /* a finished session whose client stops reading */
+/* Descriptors kept back from connections: listeners, epoll, signalfd,
+ * control clients, the log, event logs and state files being written. */
+#define FD_RESERVE 256u
+#define FD_PER_LOGON 2u /* a logged-on session's maildrop lock and message file */
 
 struct listener {
     uint8_t kind; /* K_POP3_LISTEN; every epoll target starts with its kind */
@@ -44,6 +50,7 @@ struct listener {
 struct conn {
     uint8_t kind; /* K_POP3 */
     bool eof;        /* the client sent FIN: no more input, finish the output */
+    bool logged_on;  /* holds a maildrop: FD_PER_LOGON more descriptors */
     uint32_t events; /* epoll interest now */
     uint32_t stall;  /* when a closed session's last output got stuck (s), or 0 */
     int fd;
@@ -84,6 +91,9 @@ struct server {
     size_t nls;
     struct conn *conns;
     size_t nconns, max_conns;
+    size_t nlogged;     /* connections with logged_on */
+    uint64_t fd_budget; /* descriptors for connections and their maildrops */
+    struct ratelimit *rate;
     struct ctl *ctls;
     uint64_t next_id;
     struct pop3_config pcfg;
@@ -185,6 +195,10 @@ static void on_event(void *arg, const struct pop3_event *ev)
         char user[160];
         clean(ev->cred->user, user, sizeof user);
         const struct pop3_login_result *r = ev->result;
+        if (r->outcome == POP3_LOGIN_OK && !c->logged_on) {
+            c->logged_on = true;
+            s->nlogged++;
+        }
         if (r->outcome == POP3_LOGIN_OK)
             logf_(s, "#%llu %s logon %s user=\"%s\": OK", (unsigned long long)c->id,
                   c->l->m->name, ev->cred->mechanism, user);
@@ -229,6 +243,8 @@ static void conn_close(struct server *s, struct conn *c, const char *why)
         c->next->prev = c->prev;
     c->l->nconns--;
     s->nconns--;
+    if (c->logged_on)
+        s->nlogged--;
     free(c->pend);
     free(c);
 }
@@ -335,6 +351,28 @@ static void conn_readable(struct server *s, struct conn *c)
     conn_pump(s, c);
 }
 
+/* Whether one more connection fits the descriptors: its socket, plus the
+ * maildrop files of the sessions logged on now. */
+static bool fds_allow(const struct server *s)
+{
+    return (uint64_t)s->nconns + 1 + (uint64_t)FD_PER_LOGON * s->nlogged <= s->fd_budget;
+}
+
+/* Over a limit: the persona's too-many-connections line instead of a
+ * banner (one non-blocking send into a fresh socket's empty buffer), then
+ * the close. */
+static void refuse(struct server *s, struct listener *l, int fd, const char *peer, const char *why)
+{
+    const struct persona *p = exchange_persona(l->m);
+    struct buf b = BUF_INIT;
+    const struct persona_vars v = {.host = l->m->name};
+    if (p && persona_render(p, PERSONA_TOO_MANY_CONNECTIONS, &v, &b) == 0 && b.len)
+        (void)plat_send(fd, b.p, b.len);
+    buf_free(&b);
+    plat_sock_close(fd);
+    logf_(s, "%s: connection from %s refused: %s", l->m->name, peer, why);
+}
+
 static void accept_pop3(struct server *s, struct listener *l)
 {
     for (int k = 0; k < 64; k++) {
@@ -363,10 +401,19 @@ static void accept_pop3(struct server *s, struct listener *l)
             logf_(s, "%s: the Exchange store is %s", l->m->name, running ? "running" : "stopped");
             l->was_running = running;
         }
-        if (!running || s->nconns >= s->max_conns || s->stopping) {
+        if (!running || s->stopping) {
             logf_(s, "%s: connection from %s closed: %s", l->m->name, peer,
-                  !running ? "the Exchange store is not running" : "connection limit reached");
+                  !running ? "the Exchange store is not running" : "the daemon is stopping");
             plat_sock_close(fd);
+            continue;
+        }
+        if (!ratelimit_admit(s->rate, (struct sockaddr *)&ss, sl, (uint32_t)(mono_ms() / 1000))) {
+            refuse(s, l, fd, peer, "connection rate limit reached");
+            continue;
+        }
+        if (s->nconns >= s->max_conns || !fds_allow(s)) {
+            refuse(s, l, fd, peer, s->nconns >= s->max_conns ? "connection limit reached"
+                                                             : "descriptor limit reached");
             continue;
         }
         /* pop3-facts §8: without it a reply written in pieces waits for the
@@ -735,6 +782,43 @@ int server_new(struct lab *lab, const struct daemon_config *cfg, const struct se
         s->pcfg.idle_timeout = cfg->idle_timeout;
     for (size_t i = 0; i < DAEMON_MAX_LISTEN; i++)
         s->ls[i].fd = -1;
+    /* As many descriptors as the hard limit allows; connections stay
+     * within them (accept's EMFILE path is the last resort, not the plan). */
+    uint64_t fdlim;
+    int fe = plat_raise_fd_limit(&fdlim);
+    s->fd_budget = fdlim > FD_RESERVE + nls ? fdlim - FD_RESERVE - nls : 0;
+    if (fdlim == UINT64_MAX) {
+        logf_(s, "descriptor limit: none%s%s; at most %zu connections", fe ? ": " : "",
+              fe ? strerror(fe) : "", s->max_conns);
+    } else {
+        bool capped = s->fd_budget < s->max_conns;
+        if (capped)
+            s->max_conns = (size_t)s->fd_budget;
+        logf_(s, "descriptor limit: %llu; at most %zu connections%s (a logged-on session "
+              "holds %u more descriptors)", (unsigned long long)fdlim, s->max_conns,
+              capped ? ", capped by it" : "", FD_PER_LOGON);
+    }
+    if (!s->max_conns) {
+        snprintf(err, errlen, "descriptor limit %llu leaves no room for connections",
+                 (unsigned long long)fdlim);
+        server_free(s);
+        return EMFILE;
+    }
+    uint32_t seed = 0;
+    (void)plat_random(&seed, sizeof seed); /* a zero seed still works */
+    s->rate = malloc(sizeof *s->rate);
+    if (!s->rate) {
+        snprintf(err, errlen, "out of memory");
+        server_free(s);
+        return ENOMEM;
+    }
+    uint32_t per_sec = cfg->max_conn_rate < 0 ? 0
+                       : cfg->max_conn_rate ? (uint32_t)cfg->max_conn_rate : RATELIMIT_DEFAULT;
+    ratelimit_init(s->rate, per_sec, seed);
+    if (per_sec)
+        logf_(s, "connection rate limit: %u per address per second", per_sec);
+    else
+        logf_(s, "connection rate limit: off");
     int e = 0;
     e = plat_ev_new(&s->ep);
     if (e) {
@@ -992,5 +1076,6 @@ void server_free(struct server *s)
     if (s->spare_fd >= 0)
         close(s->spare_fd);
     plat_ev_free(s->ep);
+    free(s->rate);
     free(s);
 }

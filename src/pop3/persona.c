@@ -54,6 +54,7 @@ static const char *const persona_keys[PERSONA_REPLY_COUNT][2] = {
     [PERSONA_NUL_BYTE] = {"nul-byte", ""},
     [PERSONA_TOO_MANY_BAD] = {"too-many-bad", ""},
     [PERSONA_AUTOLOGOUT] = {"autologout", ""},
+    [PERSONA_TOO_MANY_CONNECTIONS] = {"too-many-connections", ""},
 };
 
 static const struct {

@@ -38,6 +38,8 @@
  *   A variable a reply cannot supply is a load error. An empty template
  *   (nothing after the name) means "send no line" and is allowed only for
  *   autologout and too-many-bad, which close the connection anyway.
+ *   too-many-connections is rendered without a session (no USER, no
+ *   maildrop): only the variables every template has.
  *   Rendered lines are cut to 510 octets + CRLF (RFC 1939's 512), and CR,
  *   LF or NUL in a variable's value are sent as spaces.
  *
@@ -87,6 +89,7 @@ enum persona_reply {
     PERSONA_NUL_BYTE,
     PERSONA_TOO_MANY_BAD, /* then close */
     PERSONA_AUTOLOGOUT,   /* then close */
+    PERSONA_TOO_MANY_CONNECTIONS, /* the daemon refuses a connection past a limit, then closes */
     PERSONA_REPLY_COUNT
 };
 

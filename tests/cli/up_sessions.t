@@ -112,8 +112,9 @@ grep -q '^+OK 3 731' got || die "after start: $(cat got)"
 expect_rc 0 "$NTLAB" -C lab down
 gone "$DAEMON_PID" || die "daemon still running"
 
-# the connection limit and autologout (q189732's autologout line is empty:
-# the connection just closes)
+# the connection limit (past it: the persona's too-many-connections line,
+# then the close) and autologout (q189732's autologout line is empty: the
+# connection just closes)
 start_daemon lab --listen "127.0.0.1:$PORT" --max-connections 1 --idle-timeout 2
 python3 - "$PORT" <<'PY' || die "limit/autologout failed"
 import socket, sys, time
@@ -123,7 +124,10 @@ a = socket.create_connection(("127.0.0.1", port), timeout=10)
 fa = a.makefile("rb")
 assert fa.readline().startswith(b"+OK Microsoft Exchange")
 b = socket.create_connection(("127.0.0.1", port), timeout=10)
-assert b.recv(100) == b"", "past the limit a connection must close at once"
+fb = b.makefile("rb")
+refusal = fb.readline()
+assert refusal == b"-Err Too many connections, try again later\r\n", refusal
+assert fb.read() == b"", "past the limit a connection closes after the persona's line"
 assert fa.readline() == b"", "autologout must close the idle session"
 assert 0.9 <= time.time() - t0 <= 6, time.time() - t0  # whole seconds on the lab clock
 c = socket.create_connection(("127.0.0.1", port), timeout=10)   # the slot is free again
@@ -131,4 +135,23 @@ assert c.makefile("rb").readline().startswith(b"+OK Microsoft Exchange")
 PY
 grep -q "connection limit reached" lab/ntlab.log || die "no limit line"
 grep -q "session ended: autologout in AUTHORIZATION" lab/ntlab.log || die "no autologout line"
+expect_rc 0 "$NTLAB" -C lab down
+grep -q "descriptor limit: .* at most 1 connections" lab/ntlab.log || die "no descriptor limit line"
+
+# the per-address rate: 3 a second; of 10 connections made at once at most 6
+# are greeted (a second may turn over once), the rest get the refusal
+start_daemon lab --listen "127.0.0.1:$PORT" --max-conn-rate 3
+python3 - "$PORT" <<'PY' || die "rate limit failed"
+import socket, sys
+port = int(sys.argv[1])
+socks = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(10)]
+got = [s.makefile("rb").readline() for s in socks]
+greeted = sum(g.startswith(b"+OK Microsoft Exchange") for g in got)
+refused = sum(g == b"-Err Too many connections, try again later\r\n" for g in got)
+assert greeted + refused == 10 and 3 <= greeted <= 6, got
+for s in socks:
+    s.close()
+PY
+grep -q "refused: connection rate limit reached" lab/ntlab.log || die "no rate limit line"
+grep -q "connection rate limit: 3 per address per second" lab/ntlab.log || die "no rate line"
 expect_rc 0 "$NTLAB" -C lab down
