@@ -275,37 +275,6 @@ static ntstatus perr(const struct parse *p, unsigned line, const char *what)
     return STATUS_INTERNAL_DB_CORRUPTION;
 }
 
-/* A value: trimmed, or "quoted" with \" and \\ escapes. Returns false on a
- * broken quoted string. Works in place. */
-static bool unquote(char *v, char **out)
-{
-    v = str_trim(v);
-    if (*v != '"') {
-        *out = v;
-        return true;
-    }
-    char *r = v + 1, *w = v;
-    for (;;) {
-        if (!*r)
-            return false;
-        if (*r == '"') {
-            r++;
-            break;
-        }
-        if (*r == '\\') {
-            r++;
-            if (*r != '"' && *r != '\\')
-                return false;
-        }
-        *w++ = *r++;
-    }
-    if (*str_trim(r))
-        return false;
-    *w = 0;
-    *out = v;
-    return true;
-}
-
 static const char *set_deps(struct scm_service *svc, char *list)
 {
     svc->ndeps = 0;
@@ -411,7 +380,7 @@ static ntstatus parse_conf(char *text, const struct parse *p, struct scm_service
         }
         *eq = 0;
         char *key = str_trim(s), *val;
-        if (!unquote(eq + 1, &val)) {
+        if (!str_unquote(eq + 1, &val)) {
             st = perr(p, lineno, "broken quoted value");
             goto fail;
         }

@@ -119,36 +119,6 @@ static int perr(const struct parse *p, unsigned line, const char *what)
     return EINVAL;
 }
 
-/* A value: trimmed, or "quoted" with \" and \\ escapes (in place). */
-static bool unquote(char *v, char **out)
-{
-    v = str_trim(v);
-    if (*v != '"') {
-        *out = v;
-        return true;
-    }
-    char *r = v + 1, *w = v;
-    for (;;) {
-        if (!*r)
-            return false;
-        if (*r == '"') {
-            r++;
-            break;
-        }
-        if (*r == '\\') {
-            r++;
-            if (*r != '"' && *r != '\\')
-                return false;
-        }
-        *w++ = *r++;
-    }
-    if (*str_trim(r))
-        return false;
-    *w = 0;
-    *out = v;
-    return true;
-}
-
 /* Checks the section just read and appends it. */
 static int finish(struct exchange_directory *d, struct exchange_mailbox *mb, bool have_owner,
                   bool have_sid, unsigned line, const struct parse *p)
@@ -210,7 +180,7 @@ static int parse_text(struct exchange_directory *d, char *text, const struct par
             return perr(p, ln, "setting outside a [ALIAS] section");
         *eq = 0;
         char *key = str_trim(s), *val;
-        if (!unquote(eq + 1, &val))
+        if (!str_unquote(eq + 1, &val))
             return perr(p, ln, "broken quoted value");
         if (str_ieq(key, "Owner")) {
             if (have_owner)

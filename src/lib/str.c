@@ -105,6 +105,35 @@ int str_to_duration(const char *s, int64_t *seconds)
     return 0;
 }
 
+bool str_unquote(char *v, char **out)
+{
+    v = str_trim(v);
+    if (*v != '"') {
+        *out = v;
+        return true;
+    }
+    char *r = v + 1, *w = v;
+    for (;;) {
+        if (!*r)
+            return false;
+        if (*r == '"') {
+            r++;
+            break;
+        }
+        if (*r == '\\') {
+            r++;
+            if (*r != '"' && *r != '\\')
+                return false;
+        }
+        *w++ = *r++;
+    }
+    if (*str_trim(r))
+        return false;
+    *w = 0;
+    *out = v;
+    return true;
+}
+
 void str_upper(char *s)
 {
     for (; *s; s++)

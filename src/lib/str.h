@@ -21,6 +21,11 @@ char *str_trim(char *s);
 int str_to_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 /* Parses a duration such as "90", "90s", "30m", "2h", "7d" into seconds. */
 int str_to_duration(const char *s, int64_t *seconds);
+/* A configuration value: trimmed, or written in double quotes with \" and
+ * \\ escapes (for leading or trailing spaces). Works in place; *out points
+ * into v. Returns false on a broken quoted string (no closing quote, another
+ * escape, or text after the closing quote). */
+bool str_unquote(char *v, char **out);
 /* Uppercases ASCII in place. */
 void str_upper(char *s);
 /* Hex-encodes n bytes into out (2n+1 bytes, lowercase). */

@@ -51,6 +51,16 @@ static void test_str(void)
     CU_ASSERT_EQUAL(v, 172800);
     CU_ASSERT_EQUAL(str_to_duration("m", &v), EINVAL);
     CU_ASSERT_EQUAL(str_to_duration("-5s", &v), ERANGE);
+    char q1[] = "  plain value  ", q2[] = " \"  a \\\"q\\\" \\\\ \" ", q3[] = "\"open",
+         q4[] = "\"bad\\x\"", q5[] = "\"a\" tail";
+    char *u;
+    CU_ASSERT_TRUE(str_unquote(q1, &u));
+    CU_ASSERT_STRING_EQUAL(u, "plain value");
+    CU_ASSERT_TRUE(str_unquote(q2, &u));
+    CU_ASSERT_STRING_EQUAL(u, "  a \"q\" \\ ");
+    CU_ASSERT_FALSE(str_unquote(q3, &u));
+    CU_ASSERT_FALSE(str_unquote(q4, &u));
+    CU_ASSERT_FALSE(str_unquote(q5, &u));
     uint8_t raw[3] = {0x00, 0xab, 0xff}, back[3];
     char hex[7];
     str_hex(raw, 3, hex);
