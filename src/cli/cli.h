@@ -36,6 +36,18 @@ struct lab *cli_lab(struct cli_ctx *ctx);
 struct machine *cli_machine(struct cli_ctx *ctx);
 /* Closes the lab if cli_lab opened it (offline); state is already on disk. */
 void cli_close(struct cli_ctx *ctx);
+/* A policy focus, as User Manager for Domains' Select Domain: the policy a
+ * command reads or writes and the machine that resolves account names. */
+struct cli_focus {
+    struct lsa *lsa;
+    struct machine *m;
+    char label[64]; /* "CORP" or "\\EXCHSRV", for messages */
+};
+/* focus NULL: the target machine's own policy (on a DC, its domain's);
+ * "DOMAIN" or "\\COMPUTER" otherwise (lab_policy_for_focus). Prints the
+ * error and returns CLI_FAIL when there is no such focus. */
+int cli_focus(struct cli_ctx *ctx, const char *focus, struct cli_focus *f);
+
 /* Writes "ntlab: " + message to ctx->err; returns code. */
 int cli_error(struct cli_ctx *ctx, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -13,42 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct pfocus {
-    struct lsa *lsa;
-    struct machine *m; /* resolves account names */
-    char label[64];    /* "CORP" or "\\EXCHSRV" */
-};
-
-static int get_pfocus(struct cli_ctx *ctx, const char *focus, struct pfocus *f)
-{
-    if (!focus) {
-        f->m = cli_machine(ctx);
-        if (!f->m)
-            return CLI_FAIL;
-        f->lsa = f->m->lsa;
-        if (machine_is_dc(f->m))
-            snprintf(f->label, sizeof f->label, "%s", f->m->domain);
-        else
-            snprintf(f->label, sizeof f->label, "\\\\%s", f->m->name);
-        return CLI_OK;
-    }
-    struct lab *lab = cli_lab(ctx);
-    if (!lab)
-        return CLI_FAIL;
-    ntstatus st = lab_policy_for_focus(lab, focus, &f->lsa);
-    if (st == STATUS_INVALID_PARAMETER)
-        return cli_error(ctx, CLI_FAIL,
-                         "policy: focus '%s' is a domain controller: set the focus to its domain",
-                         focus);
-    if (st != STATUS_SUCCESS)
-        return cli_error(ctx, CLI_FAIL, "policy: no domain or computer '%s' in this lab", focus);
-    f->m = lab_focus_machine(lab, focus);
-    if (!f->m)
-        return cli_error(ctx, CLI_FAIL, "policy: no machine serves focus '%s'", focus);
-    snprintf(f->label, sizeof f->label, "%s", focus);
-    return CLI_OK;
-}
-
 /* The lsa_sysaccess field of a [System Access] key (same order as inf_sa). */
 static int *sa_field(struct lsa_sysaccess *sa, enum inf_sa k)
 {
@@ -86,7 +50,7 @@ static bool sa_key(const char *name, enum inf_sa *out)
     return false;
 }
 
-static int show(struct cli_ctx *ctx, struct pfocus *f)
+static int show(struct cli_ctx *ctx, struct cli_focus *f)
 {
     lsa_refresh(f->lsa);
     struct lsa_sysaccess sa = *lsa_sysaccess(f->lsa);
@@ -97,7 +61,7 @@ static int show(struct cli_ctx *ctx, struct pfocus *f)
     return CLI_OK;
 }
 
-static int apply_sa(struct cli_ctx *ctx, struct pfocus *f, const struct lsa_sysaccess *sa)
+static int apply_sa(struct cli_ctx *ctx, struct cli_focus *f, const struct lsa_sysaccess *sa)
 {
     ntstatus st = lsa_set_sysaccess(f->lsa, sa);
     if (st != STATUS_SUCCESS) {
@@ -109,7 +73,7 @@ static int apply_sa(struct cli_ctx *ctx, struct pfocus *f, const struct lsa_sysa
     return CLI_OK;
 }
 
-static int set(struct cli_ctx *ctx, struct pfocus *f, char **pairs, size_t n)
+static int set(struct cli_ctx *ctx, struct cli_focus *f, char **pairs, size_t n)
 {
     lsa_refresh(f->lsa);
     struct lsa_sysaccess sa = *lsa_sysaccess(f->lsa);
@@ -147,7 +111,7 @@ static int set(struct cli_ctx *ctx, struct pfocus *f, char **pairs, size_t n)
 /* secedit /configure with a template: its [System Access] keys are set, and
  * each right it lists gets exactly the holders it lists (rights it does not
  * list keep theirs; an empty "SeXxx =" line is read as listing nothing). */
-static int import(struct cli_ctx *ctx, struct pfocus *f, const char *path)
+static int import(struct cli_ctx *ctx, struct cli_focus *f, const char *path)
 {
     char *data;
     size_t len;
@@ -271,21 +235,21 @@ int cmd_policy(struct cli_ctx *ctx, int argc, char **argv)
             return cli_error(ctx, CLI_USAGE, "policy: unknown option '%s'", a.opt);
         }
     }
-    struct pfocus f;
+    struct cli_focus f;
     if (strcmp(sub, "show") == 0) {
         if (npos)
             return cli_error(ctx, CLI_USAGE, "%s", usage);
-        return get_pfocus(ctx, focus, &f) ? CLI_FAIL : show(ctx, &f);
+        return cli_focus(ctx, focus, &f) ? CLI_FAIL : show(ctx, &f);
     }
     if (strcmp(sub, "set") == 0) {
         if (!npos)
             return cli_error(ctx, CLI_USAGE, "%s", usage);
-        return get_pfocus(ctx, focus, &f) ? CLI_FAIL : set(ctx, &f, pos, npos);
+        return cli_focus(ctx, focus, &f) ? CLI_FAIL : set(ctx, &f, pos, npos);
     }
     if (strcmp(sub, "import") == 0) {
         if (npos != 1)
             return cli_error(ctx, CLI_USAGE, "%s", usage);
-        return get_pfocus(ctx, focus, &f) ? CLI_FAIL : import(ctx, &f, pos[0]);
+        return cli_focus(ctx, focus, &f) ? CLI_FAIL : import(ctx, &f, pos[0]);
     }
     return cli_error(ctx, CLI_USAGE, "policy: unknown subcommand '%s' (show, set, import)", sub);
 }

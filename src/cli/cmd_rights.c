@@ -8,47 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The policy a command writes and the machine that resolves names for it. */
-struct focus {
-    struct lsa *lsa;
-    struct machine *m;
-    const char *label; /* "CORP" or "\\EXCHSRV" for messages */
-    char labelbuf[64];
-};
-
-static int get_focus(struct cli_ctx *ctx, const char *focus, struct focus *f)
-{
-    if (!focus) {
-        f->m = cli_machine(ctx);
-        if (!f->m)
-            return CLI_FAIL;
-        f->lsa = f->m->lsa;
-        if (machine_is_dc(f->m))
-            snprintf(f->labelbuf, sizeof f->labelbuf, "%s", f->m->domain);
-        else
-            snprintf(f->labelbuf, sizeof f->labelbuf, "\\\\%s", f->m->name);
-        f->label = f->labelbuf;
-        return CLI_OK;
-    }
-    struct lab *lab = cli_lab(ctx);
-    if (!lab)
-        return CLI_FAIL;
-    ntstatus st = lab_policy_for_focus(lab, focus, &f->lsa);
-    if (st != STATUS_SUCCESS) {
-        if (st == STATUS_INVALID_PARAMETER)
-            return cli_error(ctx, CLI_FAIL,
-                             "focus '%s' is a domain controller: set the focus to its domain", focus);
-        return cli_error(ctx, CLI_FAIL, "no domain or computer '%s' in this lab", focus);
-    }
-    f->m = lab_focus_machine(lab, focus);
-    if (!f->m)
-        return cli_error(ctx, CLI_FAIL, "no machine serves focus '%s'", focus);
-    f->label = focus;
-    return CLI_OK;
-}
-
 /* The lab administrator's identity: the CLI acts as BUILTIN\Administrators. */
-static ntstatus open_policy(struct focus *f, unsigned access, struct lsa_handle *h)
+static ntstatus open_policy(struct cli_focus *f, unsigned access, struct lsa_handle *h)
 {
     const struct sid *admins = sid_wellknown(SID_WK_ADMINISTRATORS);
     return lsa_open_policy(f->lsa, admins, 1, access, h);
@@ -59,7 +20,7 @@ static void status_text(ntstatus st, char *out, size_t n)
     nterr_describe(nterr_to_win32(st), out, n);
 }
 
-static int resolve(struct cli_ctx *ctx, struct focus *f, const char *account, struct sid *sid)
+static int resolve(struct cli_ctx *ctx, struct cli_focus *f, const char *account, struct sid *sid)
 {
     if (machine_resolve(f->m, account, sid) != STATUS_SUCCESS)
         return cli_error(ctx, CLI_FAIL, "no account '%s' (1332 ERROR_NONE_MAPPED: No mapping "
@@ -68,7 +29,7 @@ static int resolve(struct cli_ctx *ctx, struct focus *f, const char *account, st
     return CLI_OK;
 }
 
-static int change(struct cli_ctx *ctx, struct focus *f, const char *account, bool grant, bool all,
+static int change(struct cli_ctx *ctx, struct cli_focus *f, const char *account, bool grant, bool all,
                   const char *const *rights, size_t n, const char *verb_prefix)
 {
     struct sid sid;
@@ -125,7 +86,7 @@ static void print_mask(struct cli_ctx *ctx, rights_mask mask, enum osver os, boo
     }
 }
 
-static int list_account(struct cli_ctx *ctx, struct focus *f, const char *account, bool display)
+static int list_account(struct cli_ctx *ctx, struct cli_focus *f, const char *account, bool display)
 {
     struct sid sid;
     if (resolve(ctx, f, account, &sid))
@@ -151,7 +112,7 @@ static int list_account(struct cli_ctx *ctx, struct focus *f, const char *accoun
     return CLI_OK;
 }
 
-static int list_all(struct cli_ctx *ctx, struct focus *f, bool display)
+static int list_all(struct cli_ctx *ctx, struct cli_focus *f, bool display)
 {
     struct lsa_handle h;
     ntstatus st = open_policy(f, POLICY_VIEW_LOCAL_INFORMATION | POLICY_LOOKUP_NAMES, &h);
@@ -180,7 +141,7 @@ static int list_all(struct cli_ctx *ctx, struct focus *f, bool display)
     return CLI_OK;
 }
 
-static int who_holds(struct cli_ctx *ctx, struct focus *f, const char *right)
+static int who_holds(struct cli_ctx *ctx, struct cli_focus *f, const char *right)
 {
     struct lsa_handle h;
     ntstatus st = open_policy(f, POLICY_VIEW_LOCAL_INFORMATION | POLICY_LOOKUP_NAMES, &h);
@@ -237,27 +198,27 @@ int cmd_rights(struct cli_ctx *ctx, int argc, char **argv)
             return cli_error(ctx, CLI_USAGE, "rights: unknown option '%s'", a.opt);
         }
     }
-    struct focus f;
+    struct cli_focus f;
     if (strcmp(sub, "grant") == 0 || strcmp(sub, "revoke") == 0) {
         bool grant = sub[0] == 'g';
         if (npos < 1 || (npos < 2 && !(all && !grant)) || (all && grant) || (all && npos > 1))
             return cli_error(ctx, CLI_USAGE, "usage: ntlab rights %s ACCOUNT %s", sub,
                              grant ? "RIGHT..." : "(RIGHT...|--all)");
-        if (get_focus(ctx, focus, &f))
+        if (cli_focus(ctx, focus, &f))
             return CLI_FAIL;
         return change(ctx, &f, pos[0], grant, all, pos + 1, npos - 1, "");
     }
     if (strcmp(sub, "list") == 0) {
         if (npos > 1)
             return cli_error(ctx, CLI_USAGE, "usage: ntlab rights list [ACCOUNT] [--display]");
-        if (get_focus(ctx, focus, &f))
+        if (cli_focus(ctx, focus, &f))
             return CLI_FAIL;
         return npos ? list_account(ctx, &f, pos[0], display) : list_all(ctx, &f, display);
     }
     if (strcmp(sub, "who") == 0) {
         if (npos != 1)
             return cli_error(ctx, CLI_USAGE, "usage: ntlab rights who RIGHT");
-        if (get_focus(ctx, focus, &f))
+        if (cli_focus(ctx, focus, &f))
             return CLI_FAIL;
         return who_holds(ctx, &f, pos[0]);
     }
@@ -291,7 +252,7 @@ int cmd_ntrights(struct cli_ctx *ctx, int argc, char **argv)
     if (!op || !account)
         return cli_error(ctx, CLI_USAGE,
                          "usage: ntlab ntrights (+r|-r) RIGHT -u ACCOUNT [-m \\\\COMPUTER] [-e ENTRY]");
-    struct focus f;
+    struct cli_focus f;
     if (computer) {
         if (strncmp(computer, "\\\\", 2) != 0)
             return cli_error(ctx, CLI_USAGE, "ntrights: -m takes \\\\COMPUTER, not '%s'", computer);
@@ -305,12 +266,11 @@ int cmd_ntrights(struct cli_ctx *ctx, int argc, char **argv)
         if (machine_is_dc(target)) {
             f.m = target;
             f.lsa = target->lsa;
-            snprintf(f.labelbuf, sizeof f.labelbuf, "%s", target->domain);
-            f.label = f.labelbuf;
-        } else if (get_focus(ctx, computer, &f)) {
+            snprintf(f.label, sizeof f.label, "%s", target->domain);
+        } else if (cli_focus(ctx, computer, &f)) {
             return CLI_FAIL;
         }
-    } else if (get_focus(ctx, NULL, &f)) {
+    } else if (cli_focus(ctx, NULL, &f)) {
         return CLI_FAIL;
     }
     const char *rights[1] = {right};

@@ -1,0 +1,32 @@
+/* The policy focus shared by `rights`, `ntrights` and `policy`. */
+#include "emulator/lab.h"
+#include "src/cli/cli.h"
+
+int cli_focus(struct cli_ctx *ctx, const char *focus, struct cli_focus *f)
+{
+    if (!focus) {
+        f->m = cli_machine(ctx);
+        if (!f->m)
+            return CLI_FAIL;
+        f->lsa = f->m->lsa;
+        if (machine_is_dc(f->m))
+            snprintf(f->label, sizeof f->label, "%s", f->m->domain);
+        else
+            snprintf(f->label, sizeof f->label, "\\\\%s", f->m->name);
+        return CLI_OK;
+    }
+    struct lab *lab = cli_lab(ctx);
+    if (!lab)
+        return CLI_FAIL;
+    ntstatus st = lab_policy_for_focus(lab, focus, &f->lsa);
+    if (st == STATUS_INVALID_PARAMETER)
+        return cli_error(ctx, CLI_FAIL,
+                         "focus '%s' is a domain controller: set the focus to its domain", focus);
+    if (st != STATUS_SUCCESS)
+        return cli_error(ctx, CLI_FAIL, "no domain or computer '%s' in this lab", focus);
+    f->m = lab_focus_machine(lab, focus);
+    if (!f->m)
+        return cli_error(ctx, CLI_FAIL, "no machine serves focus '%s'", focus);
+    snprintf(f->label, sizeof f->label, "%s", focus);
+    return CLI_OK;
+}
