@@ -43,6 +43,7 @@
 #include "src/lib/md4.h"
 #include "src/lib/plat.h" /* EDQUOT on Windows */
 #include "src/lib/str.h"
+#include "src/lib/text.h"
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -429,46 +430,6 @@ static bool text_ok(const char *t)
 
 /* ---- NT hash ------------------------------------------------------------ */
 
-/* Decodes one UTF-8 code point; invalid sequences yield U+FFFD for one byte,
- * as MultiByteToWideChar does with its default flags. */
-static uint32_t utf8_next(const unsigned char **pp)
-{
-    const unsigned char *s = *pp;
-    unsigned c = s[0];
-    size_t k;
-    uint32_t cp;
-    if (c < 0x80) {
-        *pp = s + 1;
-        return c;
-    } else if ((c & 0xE0) == 0xC0) {
-        k = 1;
-        cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-        k = 2;
-        cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-        k = 3;
-        cp = c & 0x07;
-    } else {
-        *pp = s + 1;
-        return 0xFFFD;
-    }
-    for (size_t j = 1; j <= k; j++) {
-        if ((s[j] & 0xC0) != 0x80) {
-            *pp = s + 1;
-            return 0xFFFD;
-        }
-        cp = cp << 6 | (s[j] & 0x3F);
-    }
-    if ((k == 1 && cp < 0x80) || (k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-        *pp = s + 1;
-        return 0xFFFD;
-    }
-    *pp = s + k + 1;
-    return cp;
-}
-
 static void wipe(void *p, size_t n)
 {
     volatile unsigned char *v = p;
@@ -483,8 +444,15 @@ void sam_nthash(const char *password, uint8_t out[16])
     size_t n = 0;
     md4_init(&c);
     const unsigned char *p = (const unsigned char *)password;
-    while (*p) {
-        uint32_t cp = utf8_next(&p);
+    size_t left = strlen(password);
+    while (left) {
+        /* An invalid sequence counts as U+FFFD for one byte, as
+         * MultiByteToWideChar does with its default flags. */
+        size_t len;
+        long dec = text_utf8_decode(p, left, &len);
+        uint32_t cp = dec < 0 ? 0xFFFDu : (uint32_t)dec;
+        p += len;
+        left -= len;
         uint16_t u[2];
         int nu = 1;
         if (cp >= 0x10000) {

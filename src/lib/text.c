@@ -4,40 +4,46 @@
 #include <stdlib.h>
 #include <string.h>
 
+long text_utf8_decode(const unsigned char *s, size_t n, size_t *len)
+{
+    unsigned c = s[0];
+    *len = 1;
+    if (c < 0x80)
+        return (long)c;
+    size_t k;
+    uint32_t cp;
+    if ((c & 0xE0) == 0xC0) {
+        k = 1;
+        cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+        k = 2;
+        cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+        k = 3;
+        cp = c & 0x07;
+    } else {
+        return -1;
+    }
+    for (size_t j = 1; j <= k; j++) {
+        if (j >= n || (s[j] & 0xC0) != 0x80)
+            return -1;
+        cp = cp << 6 | (s[j] & 0x3F);
+    }
+    if ((k == 1 && cp < 0x80) || (k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return -1;
+    *len = k + 1;
+    return (long)cp;
+}
+
 static int utf8_valid(const unsigned char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
-        unsigned c = s[i];
-        if (c == 0)
+        size_t len;
+        if (s[i] == 0 || text_utf8_decode(s + i, n - i, &len) < 0)
             return 0;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t k;
-        uint32_t cp;
-        if ((c & 0xE0) == 0xC0) {
-            k = 1;
-            cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            k = 2;
-            cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            k = 3;
-            cp = c & 0x07;
-        } else {
-            return 0;
-        }
-        for (size_t j = 1; j <= k; j++) {
-            if (i + j >= n || (s[i + j] & 0xC0) != 0x80)
-                return 0;
-            cp = cp << 6 | (s[i + j] & 0x3F);
-        }
-        if ((k == 1 && cp < 0x80) || (k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) ||
-            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += k + 1;
+        i += len;
     }
     return 1;
 }

@@ -10,6 +10,11 @@
  * invalid UTF-8; ENOMEM otherwise. */
 int text_decode(const char *data, size_t len, char **out, size_t *outlen);
 
+/* Decodes the UTF-8 sequence at s, of which n bytes may be read (n >= 1).
+ * Returns the code point and sets *len to its length, or returns -1 with
+ * *len = 1 for an invalid, overlong, surrogate or truncated sequence. */
+long text_utf8_decode(const unsigned char *s, size_t n, size_t *len);
+
 /* Line iterator over a NUL-terminated text: each call yields the next line
  * without its LF or CRLF (the text is modified in place) and its 1-based
  * number. Returns NULL at the end. */
