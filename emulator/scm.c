@@ -98,10 +98,12 @@ static bool valid_text(const char *s, size_t n)
     return true;
 }
 
-/* A user or domain name part: NT forbids " / \ [ ] : ; | = , + * ? < > */
+/* A user or domain name part: NT forbids " / \ [ ] : ; | = , + * ? < >, and
+ * trims spaces at either end (so a name never starts or ends with one,
+ * which also keeps services.conf's unquoted Account value exact). */
 static bool valid_account_part(const char *s, size_t len, size_t max)
 {
-    if (len == 0 || len > max)
+    if (len == 0 || len > max || s[0] == ' ' || s[len - 1] == ' ')
         return false;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];

@@ -4,6 +4,9 @@
 # Each target starts from tests/fuzz/corpus/NAME (and regress/NAME); what it
 # finds goes to BUILD/fuzz/work/NAME; a failing input is written to
 # BUILD/fuzz/artifacts/NAME-crash-... and the run fails with its log.
+# FUZZ_SEED (default 1) fixes libFuzzer's random seed, so `make test` walks
+# the same inputs on every run and a CI result can be reproduced; set
+# FUZZ_SEED=0 for a fresh random seed when hunting.
 set -eu
 build=$1 seconds=$2 jobs=$3
 shift 3
@@ -22,6 +25,7 @@ if [ "${FUZZ_ONE:-}" ]; then
     # shellcheck disable=SC2086
     if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
         "$out/$t" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
+        -seed="${FUZZ_SEED:-1}" \
         -print_final_stats=1 -artifact_prefix="$out/artifacts/$t-" $dict "$@" \
         >"$out/logs/$t.log" 2>&1; then
         echo ok >"$out/logs/$t.status"
