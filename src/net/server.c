@@ -272,6 +272,12 @@ static void conn_pump(struct server *s, struct conn *c)
         const char *p = pop3_session_output(ps, &len);
         if (!len)
             break;
+        /* A client never sees a reply before the log holds the lines of
+         * what produced it (a logon outcome, an UPDATE): whoever reads the
+         * log after the reply finds them. Batching still merges the lines
+         * of a pass up to its first send. */
+        if (s->logq.b.len)
+            log_flush(s);
         ssize_t w = plat_send(c->fd, p, len);
         if (w > 0) {
             pop3_session_consume(ps, (size_t)w, now);
