@@ -1,5 +1,6 @@
 /* The parts of the platform layer written once for both systems (plat.h). */
 #include "src/lib/plat.h"
+#include <stdio.h>
 #include <string.h>
 
 size_t plat_path_root_len(const char *p)
@@ -94,4 +95,65 @@ const char *plat_strptime(const char *s, const char *fmt, struct tm *tm)
         }
     }
     return s;
+}
+
+/* Hostile patterns: glibc's regcomp copies a repeated subexpression once per
+ * repetition ("a+" is "aa*", "a{9}" nine copies), so stacked or nested
+ * repetitions grow it exponentially (a scenario fuzz input with 34 stacked
+ * '+' took over 2 GB). Refuses a pattern whose repetition factors multiply
+ * past PLAT_RE_MAX_COPIES, counting each '+' as 2 and each {m,n} as n+1
+ * (an over-estimate for repetitions side by side, exact for nested ones);
+ * '*' and '?' copy nothing. */
+#define PLAT_RE_MAX_COPIES (1u << 20)
+
+bool plat_re_bounded(const char *p, char *err, size_t errlen)
+{
+    unsigned long long product = 1;
+    bool in_bracket = false;
+    for (size_t i = 0; p[i]; i++) {
+        char c = p[i];
+        if (in_bracket) {
+            /* "[]...]" and "[^]...]" take a literal ']' first */
+            if (c == ']' && !(i > 0 && (p[i - 1] == '[' || (p[i - 1] == '^' && i > 1 &&
+                                                             p[i - 2] == '['))))
+                in_bracket = false;
+            continue;
+        }
+        unsigned long long factor = 1;
+        if (c == '\\' && p[i + 1]) {
+            i++;
+            continue;
+        } else if (c == '[') {
+            in_bracket = true;
+            continue;
+        } else if (c == '+') {
+            factor = 2;
+        } else if (c == '{') {
+            unsigned long long hi = 0, cur = 0;
+            size_t j = i + 1;
+            for (; p[j] && p[j] != '}'; j++) {
+                if (p[j] >= '0' && p[j] <= '9') {
+                    cur = cur * 10 + (unsigned)(p[j] - '0');
+                    if (cur > 100000)
+                        cur = 100000;
+                } else {
+                    cur = 0;
+                }
+                if (cur > hi)
+                    hi = cur;
+            }
+            factor = hi + 1;
+            if (p[j])
+                i = j;
+        }
+        product *= factor;
+        if (product > PLAT_RE_MAX_COPIES) {
+            if (errlen)
+                snprintf(err, errlen, "repetitions too deep or too large (the pattern would "
+                                      "expand past %u copies)",
+                         PLAT_RE_MAX_COPIES);
+            return false;
+        }
+    }
+    return true;
 }

@@ -226,10 +226,14 @@ void plat_stop_close(struct plat_stop *st);
 struct plat_re {
     void *impl;
 };
-/* 0, EINVAL (not a valid expression: err says why) or ENOMEM. */
+/* 0, EINVAL (not a valid expression, or one whose repetitions would expand
+ * it past a bound, see plat_re_bounded: err says why) or ENOMEM. */
 int plat_re_compile(struct plat_re *re, const char *pattern, char *err, size_t errlen);
 /* Whether s contains a match. */
 bool plat_re_match(const struct plat_re *re, const char *s);
 void plat_re_free(struct plat_re *re);
+/* Whether a pattern's repetitions stay within what compiling it may copy
+ * (both implementations call it first); false with err set otherwise. */
+bool plat_re_bounded(const char *pattern, char *err, size_t errlen);
 
 #endif

@@ -451,6 +451,8 @@ void plat_stop_close(struct plat_stop *st)
 int plat_re_compile(struct plat_re *re, const char *pattern, char *err, size_t errlen)
 {
     re->impl = NULL;
+    if (!plat_re_bounded(pattern, err, errlen))
+        return EINVAL;
     regex_t *r = malloc(sizeof *r);
     if (!r)
         return ENOMEM;

@@ -651,6 +651,9 @@ void plat_stop_close(struct plat_stop *st)
 int plat_re_compile(struct plat_re *re, const char *pattern, char *err, size_t errlen)
 {
     struct rematch *m = NULL;
+    re->impl = NULL;
+    if (!plat_re_bounded(pattern, err, errlen))
+        return EINVAL;
     int rc = rematch_compile(pattern, &m, err, errlen);
     re->impl = m;
     return rc;

@@ -3,6 +3,7 @@
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
 #include "src/lib/filelock.h"
+#include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include "src/lib/text.h"
 #include "tests/unit/unit.h"
@@ -173,6 +174,25 @@ static void test_filelock(void)
     unit_rmtree(dir);
 }
 
+static void test_re_bounded(void)
+{
+    char err[160];
+    /* the patterns scenarios use */
+    CU_ASSERT_TRUE(plat_re_bounded("[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}", err, sizeof err));
+    CU_ASSERT_TRUE(plat_re_bounded("[!-~]{1,70}", err, sizeof err));
+    CU_ASSERT_TRUE(plat_re_bounded("<[0-9]+\\.[0-9]+@[a-z]+>", err, sizeof err));
+    CU_ASSERT_TRUE(plat_re_bounded("[+{]+{3}", err, sizeof err)); /* '+' '{' inside brackets are literal */
+    /* the fuzz input that took 2 GB in regcomp, and nested intervals */
+    CU_ASSERT_FALSE(plat_re_bounded("[1-9]++++++++++++++++++++++++++++++++++", err, sizeof err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "too deep"));
+    CU_ASSERT_FALSE(plat_re_bounded("((a{255}){255}){255}", err, sizeof err));
+    struct plat_re re;
+    CU_ASSERT_EQUAL(plat_re_compile(&re, "((x{999}){999}){9}", err, sizeof err), EINVAL);
+    CU_ASSERT_EQUAL(plat_re_compile(&re, "ok[0-9]+", err, sizeof err), 0);
+    CU_ASSERT_TRUE(plat_re_match(&re, "ok12"));
+    plat_re_free(&re);
+}
+
 static void test_clock(void)
 {
     struct clock c;
@@ -194,5 +214,5 @@ void suite_lib(void)
     UNIT_SUITE("lib", UNIT_TEST(test_buf), UNIT_TEST(test_str), UNIT_TEST(test_text_decode),
                UNIT_TEST(test_text_lines), UNIT_TEST(test_afile), UNIT_TEST(test_afile_sweeps_stale_temps),
                UNIT_TEST(test_filelock),
-               UNIT_TEST(test_clock));
+               UNIT_TEST(test_re_bounded), UNIT_TEST(test_clock));
 }
