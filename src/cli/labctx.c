@@ -2,6 +2,53 @@
 #include "emulator/lab.h"
 #include "src/cli/cli.h"
 #include "src/exchange/exchange.h"
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Whether dir is missing or an empty directory: only then may the hint
+ * suggest making the lab there (never in a source tree or a home). */
+static bool dir_unused(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        struct stat st;
+        return stat(dir, &st) != 0;
+    }
+    bool empty = true;
+    struct dirent *e;
+    while (empty && (e = readdir(d)) != NULL)
+        empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+    closedir(d);
+    return empty;
+}
+
+/* labdir is no lab: say what to do instead, with paths the user can paste. */
+static void not_a_lab(struct cli_ctx *ctx)
+{
+    const char *dir = ctx->labdir;
+    if (dir_unused(dir)) {
+        cli_error(ctx, CLI_FAIL, "%s is not a lab (no lab.conf); create one with 'ntlab init %s'",
+                  dir, dir);
+        return;
+    }
+    /* `make run` makes lab/ in the source tree: name it rather than a new one. */
+    char sub[4096], conf[4200];
+    bool here = strcmp(dir, ".") == 0;
+    snprintf(sub, sizeof sub, "%s%slab", here ? "" : dir, here ? "" : "/");
+    snprintf(conf, sizeof conf, "%s/lab.conf", sub);
+    struct stat st;
+    if (stat(conf, &st) == 0) {
+        cli_error(ctx, CLI_FAIL, "%s is not a lab (no lab.conf); the lab %s is: 'ntlab -C %s %s'",
+                  dir, sub, sub, "COMMAND ...");
+        return;
+    }
+    cli_error(ctx, CLI_FAIL,
+              "%s is not a lab (no lab.conf) and holds other files; create a lab in a new "
+              "directory with 'ntlab init %s' and name it with 'ntlab -C %s COMMAND ...'",
+              dir, sub, sub);
+}
 
 struct lab *cli_lab(struct cli_ctx *ctx)
 {
@@ -10,8 +57,7 @@ struct lab *cli_lab(struct cli_ctx *ctx)
     char err[512] = "";
     ntstatus st = lab_open(ctx->labdir, false, &ctx->lab, err, sizeof err);
     if (st == STATUS_OBJECT_NAME_NOT_FOUND) {
-        cli_error(ctx, CLI_FAIL, "%s is not a lab (no lab.conf); create one with 'ntlab init %s'",
-                  ctx->labdir, ctx->labdir);
+        not_a_lab(ctx);
         return NULL;
     }
     if (st != STATUS_SUCCESS) {

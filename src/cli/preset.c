@@ -184,7 +184,8 @@ out:
 
 int preset_create(struct cli_ctx *ctx, const char *dir, const char *name)
 {
-    if (strcmp(name, "q189732") == 0)
+    /* Case-insensitive: the KB spells it Q189732. */
+    if (str_ieq(name, "q189732"))
         return create_q189732(ctx, dir);
     return cli_error(ctx, CLI_USAGE, "init: unknown preset '%s' (q189732)", name);
 }

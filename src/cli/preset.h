@@ -4,7 +4,7 @@
 #include "src/cli/cli.h"
 
 /* Creates the lab dir (which must hold no lab yet) as preset name
- * describes, printing what it made to ctx->out. Presets:
+ * describes (names are case-insensitive: "Q189732" as the KB spells it), printing what it made to ctx->out. Presets:
  *   q189732  KB Q189732's lab: domain CORP (PDC CORPDC, NT 4.0), member
  *            server EXCHSRV (NT 4.0, persona q189732) running the store
  *            MSExchangeIS as CORP\EXCHSVC without "Act as part of the

@@ -2,13 +2,21 @@
 # Runs every tests/cli/*.t shell test against the ntlab binary given as $1.
 # Each test gets NTLAB (the binary) and T (a fresh temp dir) in its
 # environment and fails by exiting non-zero. Prints "N passed, N failed".
+# Further arguments name the tests to run (e.g. "help.t"); default: all.
 set -u
-NTLAB=${1:?usage: run.sh /path/to/ntlab}
+NTLAB=${1:?usage: run.sh /path/to/ntlab [TEST.t...]}
 export NTLAB
+shift
 here=$(cd "$(dirname "$0")" && pwd)
 pass=0 fail=0
-for t in "$here"/*.t; do
-    [ -e "$t" ] || continue
+if [ $# -gt 0 ]; then
+    tests=""
+    for n in "$@"; do tests="$tests $here/$(basename "$n")"; done
+else
+    tests=$(ls "$here"/*.t 2>/dev/null)
+fi
+for t in $tests; do
+    [ -e "$t" ] || { echo "FAIL $(basename "$t") (no such test)"; fail=$((fail + 1)); continue; }
     T=$(mktemp -d "${TMPDIR:-/tmp}/ntlab-cli-XXXXXX")
     export T
     if out=$(cd "$T" && sh -eu "$t" 2>&1); then
