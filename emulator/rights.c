@@ -5,7 +5,9 @@
  * "Deny log on ..." for XP, as the XP help page spells them. */
 #include "emulator/rights.h"
 #include "src/lib/str.h"
+#include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 #define PRIV(i, nm, disp, w2k, xp, adv, os)                                                \
     [i] = {i, nm, RIGHTS_PRIVILEGE, (uint32_t)(i) + 2u, disp, w2k, xp, adv, os}
@@ -133,6 +135,97 @@ ntstatus rights_lookup_display(const char *display, enum osver os, unsigned *ind
         }
     }
     return STATUS_NO_SUCH_PRIVILEGE;
+}
+
+ntstatus rights_resolve(const char *name, enum osver os, unsigned *index)
+{
+    if (rights_lookup(name, os, index) == STATUS_SUCCESS)
+        return STATUS_SUCCESS;
+    return rights_lookup_display(name, os, index);
+}
+
+/* Case-insensitive Levenshtein distance; both strings at most
+ * RIGHTS_NAME_MAX long (the catalogue's names are far shorter). */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    size_t row[RIGHTS_NAME_MAX + 1];
+    for (size_t j = 0; j <= nb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= na; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= nb; j++) {
+            size_t up = row[j];
+            size_t sub = diag + (tolower((unsigned char)a[i - 1]) !=
+                                 tolower((unsigned char)b[j - 1]));
+            size_t best = up + 1 < row[j - 1] + 1 ? up + 1 : row[j - 1] + 1;
+            row[j] = sub < best ? sub : best;
+            diag = up;
+        }
+    }
+    return row[nb];
+}
+
+static bool contains_ci(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *hay; hay++)
+        if (strncasecmp(hay, needle, n) == 0)
+            return true;
+    return false;
+}
+
+/* The distance from name to the nearest of one right's names; a name that
+ * is part of one of them counts as one edit away. */
+static size_t right_distance(const struct rights_info *r, const char *name)
+{
+    const char *names[4] = {r->name, r->display, r->display_w2k, r->display_xp};
+    size_t best = (size_t)-1;
+    for (int k = 0; k < 4; k++) {
+        if (!names[k])
+            continue;
+        size_t d = edit_distance(name, names[k]);
+        if (d > 1 && strlen(name) >= 3 && contains_ci(names[k], name))
+            d = 1;
+        if (d < best)
+            best = d;
+    }
+    return best;
+}
+
+size_t rights_nearest(const char *name, enum osver os, unsigned *out, size_t max)
+{
+    size_t len = name ? strlen(name) : 0;
+    if (!name || len == 0 || len > RIGHTS_NAME_MAX || max == 0)
+        return 0;
+    if (max > RI_COUNT)
+        max = RI_COUNT;
+    size_t limit = len / 3 > 2 ? len / 3 : 2;
+    size_t dist[RI_COUNT], n = 0;
+    for (unsigned i = 0; i < RI_COUNT; i++) {
+        if (catalogue[i].since > os)
+            continue;
+        size_t d = right_distance(&catalogue[i], name);
+        if (d > limit)
+            continue;
+        /* insertion into the sorted list; ties keep catalogue order */
+        size_t at = n < max ? n : max;
+        while (at > 0 && dist[at - 1] > d)
+            at--;
+        if (at >= max)
+            continue;
+        size_t last = n < max ? n : max - 1;
+        for (size_t k = last; k > at; k--) {
+            out[k] = out[k - 1];
+            dist[k] = dist[k - 1];
+        }
+        out[at] = i;
+        dist[at] = d;
+        if (n < max)
+            n++;
+    }
+    return n;
 }
 
 ntstatus rights_by_luid(uint32_t luid, enum osver os, unsigned *index)

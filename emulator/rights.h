@@ -58,6 +58,19 @@ const struct rights_info *rights_at(unsigned index);
 ntstatus rights_lookup(const char *name, enum osver os, unsigned *index);
 /* Same, by User Manager display name (case-insensitive, NT4 or W2K form). */
 ntstatus rights_lookup_display(const char *display, enum osver os, unsigned *index);
+/* A right as a person names it on the command line: the exact constant
+ * name first (case-sensitive, as ntrights documents, Q266280), else a
+ * display name of any OS version's form, case-insensitive (User Manager
+ * lists them; their case carries nothing). Same results as rights_lookup. */
+ntstatus rights_resolve(const char *name, enum osver os, unsigned *index);
+/* The rights the OS knows whose constant or display names are nearest to
+ * name (a misspelling), nearest first: up to max indexes into out, and
+ * their count. Nearness is the case-insensitive edit distance to the
+ * closest of a right's names; a right is offered only within a third of
+ * the name's length (at least 2 edits), or when name (3+ characters) is
+ * part of one of its names. Names longer than RIGHTS_NAME_MAX get none. */
+#define RIGHTS_NAME_MAX 128
+size_t rights_nearest(const char *name, enum osver os, unsigned *out, size_t max);
 /* Finds a privilege by LUID (2..27); STATUS_NO_SUCH_PRIVILEGE otherwise. */
 ntstatus rights_by_luid(uint32_t luid, enum osver os, unsigned *index);
 /* The display name of a right for the given OS. */

@@ -109,8 +109,67 @@ static void test_luid_masks(void)
     CU_ASSERT_FALSE(nt4 & RIGHTS_BIT(RI_DENY_NETWORK_LOGON));
 }
 
+/* Issue 12: display names where a right is named, and the nearest names
+ * for a misspelling. */
+static void test_resolve_display(void)
+{
+    unsigned i = 99;
+    CU_ASSERT_EQUAL(rights_resolve("SeTcbPrivilege", OSVER_NT4, &i), STATUS_SUCCESS);
+    CU_ASSERT_EQUAL(i, RI_TCB);
+    i = 99;
+    CU_ASSERT_EQUAL(rights_resolve("act as part of the OPERATING system", OSVER_NT4, &i),
+                    STATUS_SUCCESS);
+    CU_ASSERT_EQUAL(i, RI_TCB);
+    /* W2K's spelling on W2K, and NT4's on W2K too (the names a person knows) */
+    CU_ASSERT_EQUAL(rights_resolve("Replace a process-level token", OSVER_W2K, &i), STATUS_SUCCESS);
+    CU_ASSERT_EQUAL(i, RI_ASSIGN_PRIMARY_TOKEN);
+    CU_ASSERT_EQUAL(rights_resolve("Log on locally", OSVER_XP, &i), STATUS_SUCCESS);
+    CU_ASSERT_EQUAL(i, RI_INTERACTIVE_LOGON);
+    /* constant names stay case-sensitive, as ntrights */
+    CU_ASSERT_EQUAL(rights_resolve("setcbprivilege", OSVER_NT4, &i), STATUS_NO_SUCH_PRIVILEGE);
+    /* a right the OS does not know, by either name */
+    CU_ASSERT_EQUAL(rights_resolve("Deny logon locally", OSVER_NT4, &i), STATUS_NO_SUCH_PRIVILEGE);
+    CU_ASSERT_EQUAL(rights_resolve(NULL, OSVER_NT4, &i), STATUS_NO_SUCH_PRIVILEGE);
+}
+
+static void test_nearest(void)
+{
+    unsigned out[3];
+    CU_ASSERT_EQUAL_FATAL(rights_nearest("SeTcbPrivelege", OSVER_NT4, out, 3) >= 1, 1);
+    CU_ASSERT_EQUAL(out[0], RI_TCB);
+    CU_ASSERT_EQUAL_FATAL(rights_nearest("setcbprivilege", OSVER_NT4, out, 3) >= 1, 1);
+    CU_ASSERT_EQUAL(out[0], RI_TCB);
+    CU_ASSERT_EQUAL_FATAL(rights_nearest("Act as part of the operating sytem", OSVER_NT4, out, 3),
+                          1);
+    CU_ASSERT_EQUAL(out[0], RI_TCB);
+    CU_ASSERT_EQUAL_FATAL(rights_nearest("Tcb", OSVER_NT4, out, 3), 1);
+    CU_ASSERT_EQUAL(out[0], RI_TCB);
+    /* several near names, nearest first, never more than asked */
+    size_t n = rights_nearest("SeServiceLogon", OSVER_W2K, out, 3);
+    CU_ASSERT_TRUE(n >= 1 && n <= 3);
+    CU_ASSERT_EQUAL(out[0], RI_SERVICE_LOGON);
+    CU_ASSERT_EQUAL(rights_nearest("SeServiceLogon", OSVER_W2K, out, 1), 1);
+    CU_ASSERT_EQUAL(out[0], RI_SERVICE_LOGON);
+    /* a right of a later OS is not offered */
+    CU_ASSERT_EQUAL(rights_nearest("SeUndockPrivilage", OSVER_NT4, out, 3), 0);
+    CU_ASSERT_EQUAL_FATAL(rights_nearest("SeUndockPrivilage", OSVER_W2K, out, 3) >= 1, 1);
+    CU_ASSERT_EQUAL(out[0], RI_UNDOCK);
+    /* nothing near, empty, too long, no room */
+    CU_ASSERT_EQUAL(rights_nearest("xyzzy", OSVER_XP, out, 3), 0);
+    CU_ASSERT_EQUAL(rights_nearest("", OSVER_XP, out, 3), 0);
+    CU_ASSERT_EQUAL(rights_nearest(NULL, OSVER_XP, out, 3), 0);
+    CU_ASSERT_EQUAL(rights_nearest("SeTcbPrivilege", OSVER_XP, out, 0), 0);
+    char big[RIGHTS_NAME_MAX + 2];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    CU_ASSERT_EQUAL(rights_nearest(big, OSVER_XP, out, 3), 0);
+    big[RIGHTS_NAME_MAX] = 0; /* at the bound: scanned, nothing near */
+    CU_ASSERT_EQUAL(rights_nearest(big, OSVER_XP, out, 3), 0);
+}
+
 void suite_rights(void)
 {
     UNIT_SUITE("rights", UNIT_TEST(test_catalogue_shape), UNIT_TEST(test_lookup),
-               UNIT_TEST(test_display), UNIT_TEST(test_luid_masks));
+               UNIT_TEST(test_display), UNIT_TEST(test_luid_masks),
+               UNIT_TEST(test_resolve_display), UNIT_TEST(test_nearest));
 }
