@@ -3,7 +3,9 @@
  * CLI and, through the control socket, the live daemon. */
 #ifndef NTLAB_CLI_H
 #define NTLAB_CLI_H
+#include "emulator/osver.h"
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 struct lab;
@@ -47,6 +49,35 @@ struct cli_focus {
  * "DOMAIN" or "\\COMPUTER" otherwise (lab_policy_for_focus). Prints the
  * error and returns CLI_FAIL when there is no such focus. */
 int cli_focus(struct cli_ctx *ctx, const char *focus, struct cli_focus *f);
+
+/* Names from the command line (src/cli/names.c). Each prints its error
+ * (naming the input, with a hint when a shell ate a backslash of an
+ * unquoted DOMAIN\account or \\COMPUTER) and returns CLI_FAIL/CLI_USAGE
+ * or NULL on failure. */
+struct sid;
+struct sam_user;
+/* An account as LookupAccountName takes it (machine_resolve) into *sid. */
+int cli_account(struct cli_ctx *ctx, struct machine *m, const char *name, struct sid *sid);
+/* Whether name, which does not resolve, resolves with a backslash put back
+ * ("CORPEXCHSVC" -> "CORP\EXCHSVC"); the first such spelling into out. */
+bool cli_eaten_account(struct machine *m, const char *name, char *out, size_t n);
+/* A machine of the lab named "NAME" or "\\NAME"; what prefixes the error
+ * ("ntrights: "). */
+struct machine *cli_computer(struct cli_ctx *ctx, const char *name, const char *what);
+/* A user named "USER", ".\USER", "MACHINE\USER" or "DOMAIN\USER" as seen
+ * from m: the machine whose SAM holds it (m, or its domain's DC for a member
+ * server's domain) into *target and the bare name into *user. A domain
+ * part naming neither m nor its domain is an error (CLI_FAIL). */
+int cli_user_target(struct cli_ctx *ctx, struct machine *m, const char *name,
+                    struct machine **target, const char **user);
+/* Same, and finds the user (NULL, error printed, when there is none). */
+struct sam_user *cli_user(struct cli_ctx *ctx, struct machine *m, const char *name,
+                          struct machine **target);
+/* A right by constant name (case-sensitive), or by User Manager display
+ * name (case-insensitive) when display_names; an unknown one is reported
+ * with the nearest names. */
+int cli_right(struct cli_ctx *ctx, const char *name, enum osver os, bool display_names,
+              unsigned *index);
 
 /* Writes "ntlab: " + message to ctx->err; returns code. */
 int cli_error(struct cli_ctx *ctx, int code, const char *fmt, ...)

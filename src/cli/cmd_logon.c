@@ -102,6 +102,10 @@ int cmd_logon(struct cli_ctx *ctx, int argc, char **argv)
         if (st != STATUS_SUCCESS) {
             char text[512];
             nterr_describe(nterr_to_win32(st), text, sizeof text);
+            char guess[300];
+            if (cli_eaten_account(m, caller, guess, sizeof guess))
+                return cli_error(ctx, CLI_FAIL, "logon: no caller account '%s'; did the shell eat "
+                                                "a backslash? quote it: '%s' (%s)", caller, guess, text);
             return cli_error(ctx, CLI_FAIL, "logon: no caller account '%s': %s", caller, text);
         }
     }
@@ -112,6 +116,13 @@ int cmd_logon(struct cli_ctx *ctx, int argc, char **argv)
         char text[512];
         nterr_describe(nterr_to_win32(st), text, sizeof text);
         fprintf(ctx->out, "%s\n", text);
+        /* NT answers 1326 for an unknown user too: tell the shell's doing apart */
+        struct sid sid;
+        char guess[300];
+        if (machine_resolve(m, pos[0], &sid) != STATUS_SUCCESS &&
+            cli_eaten_account(m, pos[0], guess, sizeof guess))
+            cli_error(ctx, CLI_FAIL, "logon: no account '%s'; did the shell eat a backslash? "
+                                     "quote it: '%s'", pos[0], guess);
         return CLI_FAIL;
     }
     fprintf(ctx->out, "The operation completed successfully.\n");

@@ -298,6 +298,14 @@ int cmd_service(struct cli_ctx *ctx, int argc, char **argv)
         }
     }
     cfg.deps = deps;
+    struct sid sid;
+    char guess[300];
+    /* LocalSystem and the like resolve through the SCM; only a name that
+     * resolves once a backslash is put back gets the shell hint. */
+    if (cfg.account && machine_resolve(m, cfg.account, &sid) != STATUS_SUCCESS &&
+        cli_eaten_account(m, cfg.account, guess, sizeof guess))
+        return cli_error(ctx, CLI_FAIL, "service %s: no account '%s'; did the shell eat a "
+                                        "backslash? quote it: '%s'", sub, cfg.account, guess);
     rc = sub[0] == 'a' ? scm_add(m, &cfg) : scm_change_config(m, name, &cfg);
     if (rc != ERROR_SUCCESS)
         return win32_fail(ctx, sub[0] == 'a' ? "cannot add service" : "cannot configure service",

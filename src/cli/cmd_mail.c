@@ -135,6 +135,12 @@ int cmd_mailbox(struct cli_ctx *ctx, int argc, char **argv)
     struct machine *m = store_machine(ctx, "mailbox add");
     if (!m)
         return CLI_FAIL;
+    struct sid owner_sid;
+    char guess[300];
+    if (machine_resolve(m, owner, &owner_sid) != STATUS_SUCCESS &&
+        cli_eaten_account(m, owner, guess, sizeof guess))
+        return cli_error(ctx, CLI_FAIL, "mailbox add: no account '%s'; did the shell eat a "
+                                        "backslash? quote it: '%s'", owner, guess);
     char err[512] = "";
     int e = exchange_mailbox_add(m, alias, owner, secret, err, sizeof err);
     if (e)

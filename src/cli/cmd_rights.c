@@ -22,16 +22,25 @@ static void status_text(ntstatus st, char *out, size_t n)
 
 static int resolve(struct cli_ctx *ctx, struct cli_focus *f, const char *account, struct sid *sid)
 {
-    if (machine_resolve(f->m, account, sid) != STATUS_SUCCESS)
-        return cli_error(ctx, CLI_FAIL, "no account '%s' (1332 ERROR_NONE_MAPPED: No mapping "
-                                        "between account names and security IDs was done.)",
-                         account);
-    return CLI_OK;
+    return cli_account(ctx, f->m, account, sid);
 }
 
+/* names: the rights as typed; display_names: whether User Manager's names
+ * are taken (rights grant|revoke) or only constants (ntrights). */
 static int change(struct cli_ctx *ctx, struct cli_focus *f, const char *account, bool grant, bool all,
-                  const char *const *rights, size_t n, const char *verb_prefix)
+                  const char *const *names, size_t n, bool display_names)
 {
+    const char *rights[64];
+    if (n > sizeof rights / sizeof rights[0])
+        return cli_error(ctx, CLI_USAGE, "at most %zu rights at once",
+                         sizeof rights / sizeof rights[0]);
+    for (size_t i = 0; i < n; i++) {
+        unsigned idx;
+        int rc = cli_right(ctx, names[i], lsa_os(f->lsa), display_names, &idx);
+        if (rc)
+            return rc;
+        rights[i] = rights_at(idx)->name;
+    }
     struct sid sid;
     if (resolve(ctx, f, account, &sid))
         return CLI_FAIL;
@@ -47,28 +56,18 @@ static int change(struct cli_ctx *ctx, struct cli_focus *f, const char *account,
     if (st != STATUS_SUCCESS) {
         char text[512];
         status_text(st, text, sizeof text);
-        if (st == STATUS_NO_SUCH_PRIVILEGE) {
-            /* Name the offending right. */
-            for (size_t i = 0; i < n; i++) {
-                unsigned idx;
-                if (rights_lookup(rights[i], lsa_os(f->lsa), &idx) != STATUS_SUCCESS)
-                    return cli_error(ctx, CLI_FAIL, "unknown right '%s' on %s (%s)", rights[i],
-                                     osver_display(lsa_os(f->lsa)), text);
-            }
-        }
         if (st == STATUS_OBJECT_NAME_NOT_FOUND)
             return cli_error(ctx, CLI_FAIL, "%s holds no rights in %s (%s)", who, f->label, text);
         return cli_error(ctx, CLI_FAIL, "%s for %s in %s failed: %s", grant ? "grant" : "revoke",
                          who, f->label, text);
     }
     if (all) {
-        fprintf(ctx->out, "%sRevoking all rights from %s in %s ... successful\n", verb_prefix, who,
-                f->label);
+        fprintf(ctx->out, "Revoking all rights from %s in %s ... successful\n", who, f->label);
         return CLI_OK;
     }
     for (size_t i = 0; i < n; i++)
-        fprintf(ctx->out, "%s%s %s %s %s in %s ... successful\n", verb_prefix,
-                grant ? "Granting" : "Revoking", rights[i], grant ? "to" : "from", who, f->label);
+        fprintf(ctx->out, "%s %s %s %s in %s ... successful\n", grant ? "Granting" : "Revoking",
+                rights[i], grant ? "to" : "from", who, f->label);
     return CLI_OK;
 }
 
@@ -141,8 +140,13 @@ static int list_all(struct cli_ctx *ctx, struct cli_focus *f, bool display)
     return CLI_OK;
 }
 
-static int who_holds(struct cli_ctx *ctx, struct cli_focus *f, const char *right)
+static int who_holds(struct cli_ctx *ctx, struct cli_focus *f, const char *name)
 {
+    unsigned idx;
+    int rc = cli_right(ctx, name, lsa_os(f->lsa), true, &idx);
+    if (rc)
+        return rc;
+    const char *right = rights_at(idx)->name;
     struct lsa_handle h;
     ntstatus st = open_policy(f, POLICY_VIEW_LOCAL_INFORMATION | POLICY_LOOKUP_NAMES, &h);
     if (st != STATUS_SUCCESS)
@@ -206,7 +210,7 @@ int cmd_rights(struct cli_ctx *ctx, int argc, char **argv)
                              grant ? "RIGHT..." : "(RIGHT...|--all)");
         if (cli_focus(ctx, focus, &f))
             return CLI_FAIL;
-        return change(ctx, &f, pos[0], grant, all, pos + 1, npos - 1, "");
+        return change(ctx, &f, pos[0], grant, all, pos + 1, npos - 1, true);
     }
     if (strcmp(sub, "list") == 0) {
         if (npos > 1)
@@ -254,27 +258,25 @@ int cmd_ntrights(struct cli_ctx *ctx, int argc, char **argv)
                          "usage: ntlab ntrights (+r|-r) RIGHT -u ACCOUNT [-m \\\\COMPUTER] [-e ENTRY]");
     struct cli_focus f;
     if (computer) {
-        if (strncmp(computer, "\\\\", 2) != 0)
-            return cli_error(ctx, CLI_USAGE, "ntrights: -m takes \\\\COMPUTER, not '%s'", computer);
-        struct lab *lab = cli_lab(ctx);
-        if (!lab)
-            return CLI_FAIL;
-        struct machine *target = lab_machine_find(lab, computer + 2);
+        /* \\EXCHSRV as ntrights spells it, or the bare EXCHSRV */
+        struct machine *target = cli_computer(ctx, computer, "ntrights: ");
         if (!target)
-            return cli_error(ctx, CLI_FAIL, "ntrights: no computer '%s' in this lab", computer);
+            return CLI_FAIL;
+        char focus[MACHINE_NAME_MAX + 3];
+        snprintf(focus, sizeof focus, "\\\\%s", target->name);
         /* On a DC, the computer's policy is its domain's. */
         if (machine_is_dc(target)) {
             f.m = target;
             f.lsa = target->lsa;
             snprintf(f.label, sizeof f.label, "%s", target->domain);
-        } else if (cli_focus(ctx, computer, &f)) {
+        } else if (cli_focus(ctx, focus, &f)) {
             return CLI_FAIL;
         }
     } else if (cli_focus(ctx, NULL, &f)) {
         return CLI_FAIL;
     }
     const char *rights[1] = {right};
-    int rc = change(ctx, &f, account, op > 0, false, rights, 1, "");
+    int rc = change(ctx, &f, account, op > 0, false, rights, 1, false);
     if (rc == CLI_OK && entry && f.m->evtlog) {
         /* ntrights -e: the entry goes to the target computer's log. */
         evtlog_write(f.m->evtlog, EVTLOG_APPLICATION, clock_now(&f.m->clock), "NTRIGHTS", 1,

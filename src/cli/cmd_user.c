@@ -237,6 +237,10 @@ int cmd_user(struct cli_ctx *ctx, int argc, char **argv)
     if (strcmp(sub, "add") == 0) {
         if (npos != 1 || !password)
             return cli_error(ctx, CLI_USAGE, "usage: ntlab user add NAME --password P [--group G]...");
+        const char *bare;
+        if (cli_user_target(ctx, m, pos[0], &m, &bare))
+            return CLI_FAIL;
+        pos[0] = bare;
         for (size_t i = 0; i < ngroups; i++)
             if (!sam_group_find(m->sam, groups[i]))
                 return cli_error(ctx, CLI_FAIL, "user add: no group '%s' on %s", groups[i], m->name);
@@ -264,9 +268,9 @@ int cmd_user(struct cli_ctx *ctx, int argc, char **argv)
     if (strcmp(sub, "set") == 0) {
         if (argc < 3)
             return cli_error(ctx, CLI_USAGE, "usage: ntlab user set NAME OPTION...");
-        struct sam_user *u = sam_user_find(m->sam, argv[2]);
+        struct sam_user *u = cli_user(ctx, m, argv[2], &m);
         if (!u)
-            return sam_fail(ctx, "no user", argv[2], STATUS_NO_SUCH_USER);
+            return CLI_FAIL;
         struct sam_user copy = *u;
         args_init(&a, argc, argv, 3);
         while ((k = args_next(&a))) {
@@ -324,9 +328,14 @@ int cmd_user(struct cli_ctx *ctx, int argc, char **argv)
     }
     if (npos < 1)
         return cli_error(ctx, CLI_USAGE, "usage: ntlab user %s NAME", sub);
-    struct sam_user *u = sam_user_find(m->sam, pos[0]);
+    /* "alice", ".\alice", "EXCHSRV\alice" or "CORP\alice": m becomes the
+     * machine whose SAM holds the user, pos[0] the bare name. */
+    struct sam_user *u = cli_user(ctx, m, pos[0], &m);
     if (!u)
-        return sam_fail(ctx, "no user", pos[0], STATUS_NO_SUCH_USER);
+        return CLI_FAIL;
+    char uname[sizeof u->name];
+    str_copy(uname, sizeof uname, u->name); /* u goes with `del` */
+    pos[0] = uname;
     if (strcmp(sub, "show") == 0)
         return user_show(ctx, m, u);
     if (strcmp(sub, "del") == 0) {
@@ -424,10 +433,8 @@ int cmd_group(struct cli_ctx *ctx, int argc, char **argv)
         st = sam_group_del(m->sam, pos[0]);
     } else if ((strcmp(sub, "add-member") == 0 || strcmp(sub, "remove-member") == 0) && npos == 2) {
         struct sid sid;
-        if (machine_resolve(m, pos[1], &sid) != STATUS_SUCCESS)
-            return cli_error(ctx, CLI_FAIL, "no account '%s' (1332 ERROR_NONE_MAPPED: No mapping "
-                                            "between account names and security IDs was done.)",
-                             pos[1]);
+        if (cli_account(ctx, m, pos[1], &sid))
+            return CLI_FAIL;
         st = sub[0] == 'a' ? sam_group_add_member(m->sam, pos[0], &sid)
                            : sam_group_remove_member(m->sam, pos[0], &sid);
     } else {

@@ -79,15 +79,8 @@ struct machine *cli_machine(struct cli_ctx *ctx)
     struct lab *lab = cli_lab(ctx);
     if (!lab)
         return NULL;
-    if (ctx->machine) {
-        const char *name = ctx->machine;
-        if (name[0] == '\\' && name[1] == '\\')
-            name += 2;
-        struct machine *m = lab_machine_find(lab, name);
-        if (!m)
-            cli_error(ctx, CLI_FAIL, "no machine '%s' in lab %s", ctx->machine, ctx->labdir);
-        return m;
-    }
+    if (ctx->machine)
+        return cli_computer(ctx, ctx->machine, "");
     if (lab_machine_count(lab) == 0) {
         cli_error(ctx, CLI_FAIL, "lab %s has no machine; add one with 'ntlab machine add'",
                   ctx->labdir);
