@@ -58,6 +58,18 @@ $(BUILD)/san/gen/%.o: $(BUILD)/gen/%.c
 
 $(BUILD)/obj/tests/unit/main.o $(BUILD)/san/tests/unit/main.o: $(BUILD)/gen/unit_suites.h
 
+# What `ntlab --version` prints: `git describe` of the checkout, "unknown"
+# outside git (a tarball). version.h is rewritten only when that changes, so
+# a build rebuilds main.o only after a commit or a change of the tree.
+NTLAB_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
+.PHONY: FORCE
+$(BUILD)/gen/version.h: FORCE
+	@mkdir -p $(@D)
+	@echo '#define NTLAB_VERSION "$(NTLAB_VERSION)"' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(BUILD)/obj/src/cli/main.o $(BUILD)/san/src/cli/main.o $(BUILD)/fuzzobj/src/cli/main.o \
+  $(BUILD)/win64/obj/src/cli/main.o: $(BUILD)/gen/version.h
+
 $(BUILD)/libntlab.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^

@@ -275,8 +275,10 @@ int cmd_service(struct cli_ctx *ctx, int argc, char **argv)
     args_init(&a, argc, argv, 3);
     int k;
     while ((k = args_next(&a))) {
-        if (k == 2 || !args_value(&a))
-            return cli_error(ctx, CLI_USAGE, "service %s: unexpected '%s'", sub, k == 2 ? a.val : a.opt);
+        if (k == 2)
+            return cli_error(ctx, CLI_USAGE, "service %s: unexpected '%s'", sub, a.val);
+        if (!args_value(&a))
+            return cli_error(ctx, CLI_USAGE, "service %s: %s needs a value", sub, a.opt);
         if (strcmp(a.opt, "--image") == 0) {
             cfg.image = a.val;
         } else if (strcmp(a.opt, "--account") == 0) {
@@ -381,8 +383,10 @@ int cmd_eventlog(struct cli_ctx *ctx, int argc, char **argv)
     args_init(&a, argc, argv, 1);
     int k;
     while ((k = args_next(&a))) {
-        if (k == 2 || !args_value(&a))
+        if (k == 2)
             return cli_error(ctx, CLI_USAGE, "usage: ntlab eventlog [--log system|application|security] [--since N]");
+        if (!args_value(&a))
+            return cli_error(ctx, CLI_USAGE, "eventlog: %s needs a value", a.opt);
         if (strcmp(a.opt, "--log") == 0) {
             if (evtlog_parse_name(a.val, &which))
                 return cli_error(ctx, CLI_USAGE, "eventlog: unknown log '%s' (system, application, security)", a.val);

@@ -229,7 +229,8 @@ int cmd_policy(struct cli_ctx *ctx, int argc, char **argv)
             pos[npos++] = (char *)a.val;
         } else if (strcmp(a.opt, "--focus") == 0) {
             if (!args_value(&a))
-                return cli_error(ctx, CLI_USAGE, "policy: --focus needs DOMAIN or \\\\COMPUTER");
+                return cli_error(ctx, CLI_USAGE, "policy: --focus needs a value (DOMAIN, COMPUTER or "
+                                                 "'\\\\COMPUTER')");
             focus = a.val;
         } else {
             return cli_error(ctx, CLI_USAGE, "policy: unknown option '%s'", a.opt);

@@ -192,7 +192,8 @@ int cmd_rights(struct cli_ctx *ctx, int argc, char **argv)
             pos[npos++] = a.val;
         } else if (strcmp(a.opt, "--focus") == 0) {
             if (!args_value(&a))
-                return cli_error(ctx, CLI_USAGE, "rights: --focus needs DOMAIN or \\\\COMPUTER");
+                return cli_error(ctx, CLI_USAGE, "rights: --focus needs a value (DOMAIN, COMPUTER or "
+                                                 "'\\\\COMPUTER')");
             focus = a.val;
         } else if (strcmp(a.opt, "--display") == 0) {
             display = true;
@@ -238,6 +239,14 @@ int cmd_ntrights(struct cli_ctx *ctx, int argc, char **argv)
     int op = 0;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
+        bool takes = strcmp(o, "+r") == 0 || strcmp(o, "-r") == 0 || strcmp(o, "-u") == 0 ||
+                     strcmp(o, "-m") == 0 || strcmp(o, "-e") == 0;
+        if (takes && i + 1 >= argc)
+            return cli_error(ctx, CLI_USAGE, "ntrights: %s needs a value (%s)", o,
+                             o[1] == 'r' ? "a right, e.g. SeTcbPrivilege"
+                             : o[1] == 'u' ? "an account, e.g. 'CORP\\EXCHSVC'"
+                             : o[1] == 'm' ? "a computer, e.g. '\\\\EXCHSRV'"
+                                           : "the text of an event-log entry");
         if ((strcmp(o, "+r") == 0 || strcmp(o, "-r") == 0) && i + 1 < argc) {
             if (op)
                 return cli_error(ctx, CLI_USAGE, "ntrights: give one of +r or -r, once");

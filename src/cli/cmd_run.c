@@ -197,7 +197,7 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
     struct files files = {0};
     const char *tags[64];
     size_t ntags = 0;
-    const char *junit = NULL;
+    const char *junit = NULL, *missing = NULL; /* an option given without its value */
     long workers = 1;
     int rc = CLI_OK;
     struct scn_admin admin = {admin_run, NULL};
@@ -212,7 +212,7 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
                                               : 0)
         int t;
         if ((t = TAKE("--tag")) != 0) {
-            if (t < 0 || ntags == sizeof tags / sizeof tags[0])
+            if ((t < 0 && (missing = a)) || ntags == sizeof tags / sizeof tags[0])
                 goto usage;
             tags[ntags++] = val;
         } else if ((t = TAKE("--jobs")) != 0 || (t = TAKE("-j")) != 0 ||
@@ -224,23 +224,23 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
             }
             workers = (long)v;
         } else if ((t = TAKE("--junit")) != 0) {
-            if (t < 0)
+            if (t < 0 && (missing = a))
                 goto usage;
             junit = val;
         } else if ((t = TAKE("--target")) != 0) {
-            if (t < 0)
+            if (t < 0 && (missing = a))
                 goto usage;
             rn.opts.target = val;
         } else if ((t = TAKE("--lab")) != 0) {
-            if (t < 0)
+            if (t < 0 && (missing = a))
                 goto usage;
             rn.opts.labdir = val;
         } else if ((t = TAKE("--tmp")) != 0) {
-            if (t < 0)
+            if (t < 0 && (missing = a))
                 goto usage;
             rn.opts.tmpbase = val;
         } else if ((t = TAKE("--prepare")) != 0) {
-            if (t < 0)
+            if (t < 0 && (missing = a))
                 goto usage;
             rn.opts.prepare = val;
         } else if (strcmp(a, "--tap") == 0) {
@@ -372,7 +372,10 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
     rc = rn.counts.failed || e ? CLI_FAIL : CLI_OK;
     goto out;
 usage:
-    rc = cli_error(ctx, CLI_USAGE, "%s", run_usage);
+    if (missing)
+        rc = cli_error(ctx, CLI_USAGE, "run: %s needs a value", missing);
+    else
+        rc = cli_error(ctx, CLI_USAGE, "%s", run_usage);
 out:
     for (size_t i = 0; i < rn.njobs; i++) {
         scn_free(rn.jobs[i].s);
@@ -395,9 +398,11 @@ int cmd_record(struct cli_ctx *ctx, int argc, char **argv)
     struct scn_record_opts o = {.log = ctx->err, .stop_on_request = true};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if ((strcmp(a, "--listen") == 0 || strcmp(a, "-o") == 0 || strcmp(a, "-n") == 0 ||
-             strcmp(a, "--sessions") == 0) &&
-            i + 1 < argc) {
+        bool takes = strcmp(a, "--listen") == 0 || strcmp(a, "-o") == 0 || strcmp(a, "-n") == 0 ||
+                     strcmp(a, "--sessions") == 0;
+        if (takes && i + 1 >= argc)
+            return cli_error(ctx, CLI_USAGE, "record: %s needs a value", a);
+        if (takes) {
             const char *v = argv[++i];
             if (a[1] == 'o')
                 o.out_path = v;

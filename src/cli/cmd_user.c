@@ -210,9 +210,12 @@ int cmd_user(struct cli_ctx *ctx, int argc, char **argv)
                 if (npos == sizeof pos / sizeof pos[0])
                     return cli_error(ctx, CLI_USAGE, "user: too many arguments");
                 pos[npos++] = a.val;
-            } else if (strcmp(a.opt, "--password") == 0 && args_value(&a)) {
+            } else if ((strcmp(a.opt, "--password") == 0 || strcmp(a.opt, "--group") == 0) &&
+                       !args_value(&a)) {
+                return cli_error(ctx, CLI_USAGE, "user: %s needs a value", a.opt);
+            } else if (strcmp(a.opt, "--password") == 0) {
                 password = a.val;
-            } else if (strcmp(a.opt, "--group") == 0 && args_value(&a)) {
+            } else if (strcmp(a.opt, "--group") == 0) {
                 if (ngroups == sizeof groups / sizeof groups[0])
                     return cli_error(ctx, CLI_USAGE, "user: too many --group");
                 groups[ngroups++] = a.val;
@@ -275,9 +278,11 @@ int cmd_user(struct cli_ctx *ctx, int argc, char **argv)
         args_init(&a, argc, argv, 3);
         while ((k = args_next(&a))) {
             bool on;
-            if (k == 2 || !args_value(&a))
-                return cli_error(ctx, CLI_USAGE, "user set: options take a value (got '%s')",
-                                 k == 2 ? a.val : a.opt);
+            if (k == 2)
+                return cli_error(ctx, CLI_USAGE, "user set: unexpected argument '%s' (options "
+                                                 "take a value)", a.val);
+            if (!args_value(&a))
+                return cli_error(ctx, CLI_USAGE, "user set: %s needs a value", a.opt);
             if (strcmp(a.opt, "--fullname") == 0) {
                 if (str_copy(copy.fullname, sizeof copy.fullname, a.val))
                     return cli_error(ctx, CLI_USAGE, "user set: --fullname too long");
@@ -396,7 +401,9 @@ int cmd_group(struct cli_ctx *ctx, int argc, char **argv)
             if (npos == sizeof pos / sizeof pos[0])
                 return cli_error(ctx, CLI_USAGE, "group: too many arguments");
             pos[npos++] = a.val;
-        } else if (strcmp(a.opt, "--comment") == 0 && args_value(&a)) {
+        } else if (strcmp(a.opt, "--comment") == 0) {
+            if (!args_value(&a))
+                return cli_error(ctx, CLI_USAGE, "group: --comment needs a value");
             comment = a.val;
         } else if (strcmp(a.opt, "--global") == 0) {
             global = true;

@@ -2,6 +2,7 @@
 #include "src/cli/cli.h"
 #include "src/net/control.h"
 #include "src/lib/filelock.h"
+#include "version.h" /* NTLAB_VERSION, made by the Makefile (BUILD/gen) */
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,9 @@ struct cli_command {
     bool forwarded; /* runs inside a live daemon when one serves the lab */
 };
 
+/* Usage texts: every option the command's parser takes (tests/cli/help.t
+ * checks), and names with a backslash quoted so that a line pasted into
+ * bash arrives intact ('CORP\EXCHSVC', '\\EXCHSRV'). */
 static const struct cli_command commands[] = {
     {"init", cmd_init,
      "init LABDIR [--name NAME] [--os nt4|w2k|xp] [--role member|pdc|standalone] [--domain D]\n"
@@ -23,70 +27,84 @@ static const struct cli_command commands[] = {
      false},
     {"machine", cmd_machine,
      "machine add NAME --role pdc|bdc|member|standalone --os nt4|w2k|xp [--domain D]\n"
-     "           [--persona P] | list",
+     "           [--admin-password P] [--persona P] | list",
      true},
     {"rights", cmd_rights,
      "rights grant ACCOUNT RIGHT... | revoke ACCOUNT (RIGHT...|--all) | list [ACCOUNT] [--display]\n"
-     "           | who RIGHT   [--focus DOMAIN|\\\\COMPUTER]",
+     "           | who RIGHT   [--focus DOMAIN|COMPUTER|'\\\\COMPUTER']\n"
+     "           (RIGHT: SeTcbPrivilege, case-sensitive, or \"Act as part of the operating system\")",
      true},
     {"ntrights", cmd_ntrights,
-     "ntrights (+r|-r) RIGHT -u ACCOUNT [-m \\\\COMPUTER] [-e ENTRY]   (Resource Kit syntax)", true},
+     "ntrights (+r|-r) RIGHT -u ACCOUNT [-m '\\\\COMPUTER'] [-e ENTRY]   (Resource Kit syntax;\n"
+     "           RIGHT is case-sensitive, e.g. SeTcbPrivilege; quote 'CORP\\EXCHSVC')",
+     true},
     {"user", cmd_user,
      "user add NAME --password P [--group G]... | del NAME | passwd NAME P | disable NAME\n"
      "           | enable NAME | unlock NAME | show NAME | list | set NAME [--expires WHEN]\n"
-     "           [--hours SPEC] [--workstations A,B] [--must-change on|off]\n"
-     "           [--password-never-expires on|off] [--password-last-set WHEN] [--disabled on|off]",
+     "           [--hours SPEC] [--workstations A,B] [--must-change on|off] [--fullname TEXT]\n"
+     "           [--comment TEXT] [--cant-change on|off] [--password-never-expires on|off]\n"
+     "           [--password-last-set WHEN] [--disabled on|off]\n"
+     "           (NAME: USER, 'DOMAIN\\USER', 'MACHINE\\USER' or '.\\USER')",
      true},
     {"group", cmd_group,
      "group add NAME [--comment C] [--global] | del NAME | add-member GROUP ACCOUNT\n"
      "           | remove-member GROUP ACCOUNT | list [GROUP]",
      true},
     {"policy", cmd_policy,
-     "policy show | set KEY=VALUE... | import TEMPLATE.inf   [--focus DOMAIN|\\\\COMPUTER]\n"
+     "policy show | set KEY=VALUE... | import TEMPLATE.inf   [--focus DOMAIN|COMPUTER|'\\\\COMPUTER']\n"
      "           (account policy: LockoutBadCount, LockoutDuration, MaximumPasswordAge, ...)",
      true},
     {"logon", cmd_logon,
      "logon [--caller ACCOUNT|SYSTEM] [--type interactive|network|batch|service]\n"
-     "           [--workstation NAME] [DOMAIN\\]USER PASSWORD",
+     "           [--workstation NAME] USER|'DOMAIN\\USER' PASSWORD",
      true},
     {"boot", cmd_boot, "boot [--machine M]   (all machines when no --machine)", true},
     {"shutdown", cmd_boot, "shutdown [--machine M]", true},
     {"reboot", cmd_boot, "reboot [--machine M]", true},
     {"service", cmd_service,
-     "service list | start|stop|restart NAME | config NAME [OPTIONS] | delete NAME\n"
+     "service list [--tokens] | start|stop|restart NAME | delete NAME\n"
      "           | add NAME --image IMAGE --account ACCOUNT --password P --start auto|demand|disabled\n"
-     "           [--depends S]... [--display TEXT]",
+     "           [--depends S]... [--display TEXT] | config NAME [the options of add]",
      true},
     {"clock", cmd_clock, "clock show | set YYYY-MM-DD[ HH:MM[:SS]] | advance DURATION (30m, 2h, 1d)",
      true},
     {"eventlog", cmd_eventlog, "eventlog [--log system|application|security] [--since N]", true},
-    {"mailbox", cmd_mailbox, "mailbox add ALIAS --owner DOMAIN\\ACCOUNT | list", true},
+    {"mailbox", cmd_mailbox,
+     "mailbox add ALIAS --owner 'DOMAIN\\ACCOUNT' [--apop-secret S] | list   [--machine M]", true},
     /* Not forwarded: the files and stdin are the client's, and a delivery is
      * a durable Maildir write the running store sees at the next logon. */
     {"mail", cmd_mail, "mail deliver ALIAS FILE...   (an RFC 5322 message per file, - for stdin)",
      false},
     {"up", cmd_up,
-     "up [--listen ADDR:PORT] [--foreground]   serve the lab (POP3 + control socket)\n"
+     "up [--listen [NAME=]ADDR:PORT]... [--foreground]   serve the lab (POP3 + control socket)\n"
+     "           [--max-connections N] [--max-conn-rate N] [--idle-timeout DURATION]\n"
      "           [--control tcp:ADDR:PORT --control-secret-file FILE]   control over TCP too",
      false},
     {"down", cmd_down, "down   stop the daemon serving the lab", false},
     {"status", cmd_status, "status   machines, services, tokens' privileges, listeners", false},
     {"run", cmd_run,
-     "run FILE|DIR... [--tag T] [-j N] [--junit FILE] [--tap] [-v] [--transcript] [--keep]\n"
-     "           [--target HOST:PORT [--lab DIR]] | run --prepare DIR FILE   scenarios",
+     "run FILE|DIR... [--tag T]... [-j N|--jobs N] [--junit FILE] [--tap] [-v|--verbose]\n"
+     "           [--transcript] [--keep] [--tmp DIR] [--target HOST:PORT [--lab DIR]]\n"
+     "           | run --prepare DIR FILE   scenarios",
      false},
     {"record", cmd_record,
-     "record HOST:PORT [--listen ADDR:PORT] [-n SESSIONS] -o FILE   recording proxy",
+     "record HOST:PORT [--listen ADDR:PORT] [-n|--sessions N] -o FILE   recording proxy",
      false},
     {"errmsg", cmd_errmsg, "errmsg CODE   (Win32 number, ERROR_ symbol, or NTSTATUS 0x...)", false},
 };
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: ntlab [-C LABDIR] COMMAND [ARGS...] [--machine NAME]\n\ncommands:\n");
+    fprintf(f, "usage: ntlab [-C LABDIR] COMMAND [ARGS...] [--machine NAME]\n"
+               "       ntlab -h|--help|help [COMMAND]    ntlab --version\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %s\n", commands[i].usage);
     fprintf(f, "  help [COMMAND]\n");
+}
+
+static void version(FILE *f)
+{
+    fprintf(f, "ntlab %s\n", NTLAB_VERSION);
 }
 
 int cli_error(struct cli_ctx *ctx, int code, const char *fmt, ...)
@@ -133,6 +151,15 @@ int cli_dispatch(struct cli_ctx *ctx, int argc, char **argv)
     const struct cli_command *c = find_command(argv[0]);
     if (!c)
         return cli_error(ctx, CLI_USAGE, "unknown command '%s'; try 'ntlab help'", argv[0]);
+    /* -h only right after the command: later it may be a value (a password). */
+    if (argc > 1 && strcmp(argv[1], "-h") == 0) {
+        fprintf(ctx->out, "usage: ntlab %s\n", c->usage);
+        return CLI_OK;
+    }
+    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+        version(ctx->out);
+        return CLI_OK;
+    }
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0) {
             fprintf(ctx->out, "usage: ntlab %s\n", c->usage);
@@ -157,6 +184,9 @@ int cli_main(int argc, char **argv)
             i++;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
+            return CLI_OK;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            version(stdout);
             return CLI_OK;
         } else {
             return cli_error(&ctx, CLI_USAGE, "unknown option '%s'", argv[i]);
