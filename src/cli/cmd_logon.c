@@ -75,10 +75,10 @@ int cmd_logon(struct cli_ctx *ctx, int argc, char **argv)
     }
     if (npos != 2)
         return cli_error(ctx, CLI_USAGE, "usage: ntlab logon [--caller ACCOUNT|SYSTEM] "
-                                         "[--type TYPE] [DOMAIN\\]USER PASSWORD");
+                                         "[--type TYPE] USER|'DOMAIN\\USER' PASSWORD");
     char udom[64], user[64];
     if (!split_account(pos[0], udom, sizeof udom, user, sizeof user))
-        return cli_error(ctx, CLI_USAGE, "logon: bad account '%s' (USER or DOMAIN\\USER)", pos[0]);
+        return cli_error(ctx, CLI_USAGE, "logon: bad account '%s' (USER or 'DOMAIN\\USER')", pos[0]);
     struct machine *m = cli_machine(ctx);
     if (!m)
         return CLI_FAIL;

@@ -99,7 +99,7 @@ static int mailbox_list(struct cli_ctx *ctx, struct machine *m)
 int cmd_mailbox(struct cli_ctx *ctx, int argc, char **argv)
 {
     if (argc < 2)
-        return cli_error(ctx, CLI_USAGE, "usage: ntlab mailbox add ALIAS --owner DOMAIN\\ACCOUNT "
+        return cli_error(ctx, CLI_USAGE, "usage: ntlab mailbox add ALIAS --owner 'DOMAIN\\ACCOUNT' "
                                          "[--apop-secret S] | list   [--machine M]");
     if (strcmp(argv[1], "list") == 0) {
         if (argc != 2)
@@ -131,7 +131,7 @@ int cmd_mailbox(struct cli_ctx *ctx, int argc, char **argv)
     }
     if (!alias || !owner)
         return cli_error(ctx, CLI_USAGE,
-                         "usage: ntlab mailbox add ALIAS --owner DOMAIN\\ACCOUNT [--apop-secret S]");
+                         "usage: ntlab mailbox add ALIAS --owner 'DOMAIN\\ACCOUNT' [--apop-secret S]");
     struct machine *m = store_machine(ctx, "mailbox add");
     if (!m)
         return CLI_FAIL;

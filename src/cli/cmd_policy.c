@@ -213,7 +213,7 @@ int cmd_policy(struct cli_ctx *ctx, int argc, char **argv)
 {
     static const char usage[] =
         "usage: ntlab policy show | set KEY=VALUE... | import TEMPLATE.inf   "
-        "[--focus DOMAIN|\\\\COMPUTER]";
+        "[--focus DOMAIN|COMPUTER|'\\\\COMPUTER']";
     if (argc < 2)
         return cli_error(ctx, CLI_USAGE, "%s", usage);
     const char *sub = argv[1], *focus = NULL;

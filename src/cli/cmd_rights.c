@@ -264,7 +264,7 @@ int cmd_ntrights(struct cli_ctx *ctx, int argc, char **argv)
     }
     if (!op || !account)
         return cli_error(ctx, CLI_USAGE,
-                         "usage: ntlab ntrights (+r|-r) RIGHT -u ACCOUNT [-m \\\\COMPUTER] [-e ENTRY]");
+                         "usage: ntlab ntrights (+r|-r) RIGHT -u ACCOUNT [-m '\\\\COMPUTER'] [-e ENTRY]");
     struct cli_focus f;
     if (computer) {
         /* \\EXCHSRV as ntrights spells it, or the bare EXCHSRV */

@@ -84,7 +84,7 @@ static const char q189732_welcome[] =
     "\n"
     "Apply the article's fix (the grant in EXCHSRV's own policy, then reboot;\n"
     "in the source tree the program is build/ntlab):\n"
-    "  ntlab -C lab ntrights +r SeTcbPrivilege -u CORP\\EXCHSVC -m \\\\EXCHSRV\n"
+    "  ntlab -C lab ntrights +r SeTcbPrivilege -u 'CORP\\EXCHSVC' -m '\\\\EXCHSRV'\n"
     "  ntlab -C lab reboot --machine EXCHSRV\n"
     "Then log on again: +OK, and STAT/LIST/RETR/DELE/QUIT work.\n"
     "'ntlab -C lab status' shows the service's token; Ctrl-C here stops the lab.\n";
