@@ -9,13 +9,9 @@ export NTLAB
 shift
 here=$(cd "$(dirname "$0")" && pwd)
 pass=0 fail=0
-if [ $# -gt 0 ]; then
-    tests=""
-    for n in "$@"; do tests="$tests $here/$(basename "$n")"; done
-else
-    tests=$(ls "$here"/*.t 2>/dev/null)
-fi
-for t in $tests; do
+[ $# -gt 0 ] || set -- "$here"/*.t
+for t in "$@"; do
+    t=$here/$(basename "$t")
     [ -e "$t" ] || { echo "FAIL $(basename "$t") (no such test)"; fail=$((fail + 1)); continue; }
     T=$(mktemp -d "${TMPDIR:-/tmp}/ntlab-cli-XXXXXX")
     export T
