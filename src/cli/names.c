@@ -166,12 +166,14 @@ int cli_right(struct cli_ctx *ctx, const char *name, enum osver os, bool display
                                          "rights grant|revoke', which takes both)",
                          name, rights_at(i)->name);
     }
-    char hint[512];
+    char hint[512], text[256];
     nearest_text(name, os, hint, sizeof hint);
-    /* A right of a later Windows: say so rather than "unknown". */
+    nterr_describe(nterr_to_win32(STATUS_NO_SUCH_PRIVILEGE), text, sizeof text);
+    /* A right of a later Windows: say which. */
     for (unsigned j = 0; j < RI_COUNT; j++)
         if (strcmp(rights_at(j)->name, name) == 0)
-            return cli_error(ctx, CLI_FAIL, "unknown right '%s' on %s (new in %s)", name,
-                             osver_display(os), osver_display(rights_at(j)->since));
-    return cli_error(ctx, CLI_FAIL, "unknown right '%s' on %s%s", name, osver_display(os), hint);
+            return cli_error(ctx, CLI_FAIL, "unknown right '%s' on %s (new in %s; %s)", name,
+                             osver_display(os), osver_display(rights_at(j)->since), text);
+    return cli_error(ctx, CLI_FAIL, "unknown right '%s' on %s (%s)%s", name, osver_display(os),
+                     text, hint);
 }

@@ -52,7 +52,7 @@ expect_rc 2 "$NTLAB" ntrights +r 'Act as part of the operating system' -u 'CORP\
 expect_grep "is SeTcbPrivilege"
 # misspelled: the nearest names
 expect_rc 1 "$NTLAB" rights who SeTcbPrivelege
-expect_grep "unknown right 'SeTcbPrivelege' on Windows NT 4.0; did you mean SeTcbPrivilege"
+expect_grep "unknown right 'SeTcbPrivelege' on Windows NT 4.0 \(1313 ERROR_NO_SUCH_PRIVILEGE: [^)]*\); did you mean SeTcbPrivilege \(\"Act as part of the operating system\"\)\?$"
 expect_rc 1 "$NTLAB" rights grant 'CORP\EXCHSVC' setcbprivilege
 expect_grep "did you mean SeTcbPrivilege\? \(constant names are case-sensitive\)"
 expect_rc 1 "$NTLAB" ntrights +r SeServiceLogon -u 'CORP\EXCHSVC' -m EXCHSRV
@@ -60,7 +60,9 @@ expect_grep "did you mean SeServiceLogonRight"
 expect_rc 1 "$NTLAB" rights who 'Act as part of the operating sytem'
 expect_grep "did you mean SeTcbPrivilege"
 expect_rc 1 "$NTLAB" rights who xyzzy
-expect_line "ntlab: unknown right 'xyzzy' on Windows NT 4.0"
+expect_line "ntlab: unknown right 'xyzzy' on Windows NT 4.0 (1313 ERROR_NO_SUCH_PRIVILEGE: A specified privilege does not exist.)"
+expect_rc 1 "$NTLAB" rights who SeDenyNetworkLogonRight
+expect_grep "unknown right 'SeDenyNetworkLogonRight' on Windows NT 4.0 \(new in Windows 2000; 1313 "
 
 # (e) DOMAIN\user wherever a user is named
 expect_rc 0 "$NTLAB" user show alice --machine CORPDC
