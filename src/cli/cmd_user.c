@@ -189,6 +189,111 @@ static int user_show(struct cli_ctx *ctx, struct machine *m, struct sam_user *u)
     return CLI_OK;
 }
 
+/* user add NAME --password P [--group G]...: NAME may name the domain
+ * ('CORP\bob': the account goes to the domain's SAM). */
+static int user_add(struct cli_ctx *ctx, struct machine *m, const char **pos, size_t npos,
+                    const char *password, const char **groups, size_t ngroups, int64_t now)
+{
+    if (npos != 1 || !password)
+        return cli_error(ctx, CLI_USAGE, "usage: ntlab user add NAME --password P [--group G]...");
+    const char *bare;
+    if (cli_user_target(ctx, m, pos[0], &m, &bare))
+        return CLI_FAIL;
+    pos[0] = bare;
+    for (size_t i = 0; i < ngroups; i++)
+        if (!sam_group_find(m->sam, groups[i]))
+            return cli_error(ctx, CLI_FAIL, "user add: no group '%s' on %s", groups[i], m->name);
+    uint32_t rid;
+    ntstatus st = sam_user_add(m->sam, pos[0], password, now, &rid);
+    if (st != STATUS_SUCCESS)
+        return sam_fail(ctx, "cannot add user", pos[0], st);
+    struct sid sid;
+    sam_user_sid(m->sam, sam_user_by_rid(m->sam, rid), &sid);
+    for (size_t i = 0; i < ngroups; i++) {
+        st = sam_group_add_member(m->sam, groups[i], &sid);
+        if (st != STATUS_SUCCESS && st != STATUS_MEMBER_IN_GROUP) {
+            sam_user_del(m->sam, pos[0]);
+            return sam_fail(ctx, "cannot add the user to group", groups[i], st);
+        }
+    }
+    if (save(ctx, m)) {
+        return CLI_FAIL;
+    }
+    char sidbuf[SID_STR_MAX];
+    fprintf(ctx->out, "user %s\\%s added (%s)\n", sam_domain_name(m->sam), pos[0],
+            sid_str(&sid, sidbuf));
+    return CLI_OK;
+}
+
+/* user set NAME OPTION VALUE...: all options are checked before any is
+ * applied, and the SAM is written once. */
+static int user_set(struct cli_ctx *ctx, struct machine *m, int argc, char **argv, int64_t now)
+{
+    struct args a;
+    int k;
+    if (argc < 3)
+        return cli_error(ctx, CLI_USAGE, "usage: ntlab user set NAME OPTION...");
+    struct sam_user *u = cli_user(ctx, m, argv[2], &m);
+    if (!u)
+        return CLI_FAIL;
+    struct sam_user copy = *u;
+    args_init(&a, argc, argv, 3);
+    while ((k = args_next(&a))) {
+        bool on;
+        if (k == 2)
+            return cli_error(ctx, CLI_USAGE, "user set: unexpected argument '%s' (options "
+                                             "take a value)", a.val);
+        if (!args_value(&a))
+            return cli_error(ctx, CLI_USAGE, "user set: %s needs a value", a.opt);
+        if (strcmp(a.opt, "--fullname") == 0) {
+            if (str_copy(copy.fullname, sizeof copy.fullname, a.val))
+                return cli_error(ctx, CLI_USAGE, "user set: --fullname too long");
+        } else if (strcmp(a.opt, "--comment") == 0) {
+            if (str_copy(copy.comment, sizeof copy.comment, a.val))
+                return cli_error(ctx, CLI_USAGE, "user set: --comment too long");
+        } else if (strcmp(a.opt, "--expires") == 0) {
+            if (!parse_when(a.val, now, &copy.expires))
+                return cli_error(ctx, CLI_USAGE, "user set: bad --expires '%s' (YYYY-MM-DD[ HH:MM], +30d, never)", a.val);
+        } else if (strcmp(a.opt, "--password-last-set") == 0) {
+            if (!parse_when(a.val, now, &copy.pwd_last_set) || copy.pwd_last_set == 0)
+                return cli_error(ctx, CLI_USAGE, "user set: bad --password-last-set '%s' (YYYY-MM-DD[ HH:MM] or -50d)", a.val);
+        } else if (strcmp(a.opt, "--hours") == 0) {
+            if (!parse_hours(a.val, copy.logon_hours))
+                return cli_error(ctx, CLI_USAGE, "user set: bad --hours '%s' (all, none, or e.g. \"Mon-Fri 8-18\", UTC)", a.val);
+        } else if (strcmp(a.opt, "--workstations") == 0) {
+            memset(copy.workstations, 0, sizeof copy.workstations);
+            char buf[256];
+            if (str_copy(buf, sizeof buf, a.val))
+                return cli_error(ctx, CLI_USAGE, "user set: --workstations too long");
+            int n = 0;
+            char *save_ptr = NULL;
+            for (char *w = strtok_r(buf, ",", &save_ptr); w; w = strtok_r(NULL, ",", &save_ptr)) {
+                if (n == SAM_WORKSTATIONS_MAX ||
+                    str_copy(copy.workstations[n++], sizeof copy.workstations[0], str_trim(w)))
+                    return cli_error(ctx, CLI_USAGE, "user set: at most %d workstations of 15 characters", SAM_WORKSTATIONS_MAX);
+            }
+        } else if (strcmp(a.opt, "--must-change") == 0 && parse_onoff(a.val, &on)) {
+            set_flag(&copy, SAM_MUST_CHANGE, on);
+        } else if (strcmp(a.opt, "--password-never-expires") == 0 && parse_onoff(a.val, &on)) {
+            set_flag(&copy, SAM_PWD_NEVER_EXPIRES, on);
+        } else if (strcmp(a.opt, "--cant-change") == 0 && parse_onoff(a.val, &on)) {
+            set_flag(&copy, SAM_CANT_CHANGE, on);
+        } else if (strcmp(a.opt, "--disabled") == 0 && parse_onoff(a.val, &on)) {
+            set_flag(&copy, SAM_DISABLED, on);
+        } else {
+            return cli_error(ctx, CLI_USAGE, "user set: unknown option or value '%s %s'", a.opt, a.val);
+        }
+    }
+    struct sam_user old = *u;
+    *u = copy;
+    if (save(ctx, m)) {
+        *u = old;
+        return CLI_FAIL;
+    }
+    fprintf(ctx->out, "user %s updated\n", u->name);
+    return CLI_OK;
+}
+
 int cmd_user(struct cli_ctx *ctx, int argc, char **argv)
 {
     if (argc < 2)
@@ -237,100 +342,10 @@ int cmd_user(struct cli_ctx *ctx, int argc, char **argv)
         }
         return CLI_OK;
     }
-    if (strcmp(sub, "add") == 0) {
-        if (npos != 1 || !password)
-            return cli_error(ctx, CLI_USAGE, "usage: ntlab user add NAME --password P [--group G]...");
-        const char *bare;
-        if (cli_user_target(ctx, m, pos[0], &m, &bare))
-            return CLI_FAIL;
-        pos[0] = bare;
-        for (size_t i = 0; i < ngroups; i++)
-            if (!sam_group_find(m->sam, groups[i]))
-                return cli_error(ctx, CLI_FAIL, "user add: no group '%s' on %s", groups[i], m->name);
-        uint32_t rid;
-        ntstatus st = sam_user_add(m->sam, pos[0], password, now, &rid);
-        if (st != STATUS_SUCCESS)
-            return sam_fail(ctx, "cannot add user", pos[0], st);
-        struct sid sid;
-        sam_user_sid(m->sam, sam_user_by_rid(m->sam, rid), &sid);
-        for (size_t i = 0; i < ngroups; i++) {
-            st = sam_group_add_member(m->sam, groups[i], &sid);
-            if (st != STATUS_SUCCESS && st != STATUS_MEMBER_IN_GROUP) {
-                sam_user_del(m->sam, pos[0]);
-                return sam_fail(ctx, "cannot add the user to group", groups[i], st);
-            }
-        }
-        if (save(ctx, m)) {
-            return CLI_FAIL;
-        }
-        char sidbuf[SID_STR_MAX];
-        fprintf(ctx->out, "user %s\\%s added (%s)\n", sam_domain_name(m->sam), pos[0],
-                sid_str(&sid, sidbuf));
-        return CLI_OK;
-    }
-    if (strcmp(sub, "set") == 0) {
-        if (argc < 3)
-            return cli_error(ctx, CLI_USAGE, "usage: ntlab user set NAME OPTION...");
-        struct sam_user *u = cli_user(ctx, m, argv[2], &m);
-        if (!u)
-            return CLI_FAIL;
-        struct sam_user copy = *u;
-        args_init(&a, argc, argv, 3);
-        while ((k = args_next(&a))) {
-            bool on;
-            if (k == 2)
-                return cli_error(ctx, CLI_USAGE, "user set: unexpected argument '%s' (options "
-                                                 "take a value)", a.val);
-            if (!args_value(&a))
-                return cli_error(ctx, CLI_USAGE, "user set: %s needs a value", a.opt);
-            if (strcmp(a.opt, "--fullname") == 0) {
-                if (str_copy(copy.fullname, sizeof copy.fullname, a.val))
-                    return cli_error(ctx, CLI_USAGE, "user set: --fullname too long");
-            } else if (strcmp(a.opt, "--comment") == 0) {
-                if (str_copy(copy.comment, sizeof copy.comment, a.val))
-                    return cli_error(ctx, CLI_USAGE, "user set: --comment too long");
-            } else if (strcmp(a.opt, "--expires") == 0) {
-                if (!parse_when(a.val, now, &copy.expires))
-                    return cli_error(ctx, CLI_USAGE, "user set: bad --expires '%s' (YYYY-MM-DD[ HH:MM], +30d, never)", a.val);
-            } else if (strcmp(a.opt, "--password-last-set") == 0) {
-                if (!parse_when(a.val, now, &copy.pwd_last_set) || copy.pwd_last_set == 0)
-                    return cli_error(ctx, CLI_USAGE, "user set: bad --password-last-set '%s' (YYYY-MM-DD[ HH:MM] or -50d)", a.val);
-            } else if (strcmp(a.opt, "--hours") == 0) {
-                if (!parse_hours(a.val, copy.logon_hours))
-                    return cli_error(ctx, CLI_USAGE, "user set: bad --hours '%s' (all, none, or e.g. \"Mon-Fri 8-18\", UTC)", a.val);
-            } else if (strcmp(a.opt, "--workstations") == 0) {
-                memset(copy.workstations, 0, sizeof copy.workstations);
-                char buf[256];
-                if (str_copy(buf, sizeof buf, a.val))
-                    return cli_error(ctx, CLI_USAGE, "user set: --workstations too long");
-                int n = 0;
-                char *save_ptr = NULL;
-                for (char *w = strtok_r(buf, ",", &save_ptr); w; w = strtok_r(NULL, ",", &save_ptr)) {
-                    if (n == SAM_WORKSTATIONS_MAX ||
-                        str_copy(copy.workstations[n++], sizeof copy.workstations[0], str_trim(w)))
-                        return cli_error(ctx, CLI_USAGE, "user set: at most %d workstations of 15 characters", SAM_WORKSTATIONS_MAX);
-                }
-            } else if (strcmp(a.opt, "--must-change") == 0 && parse_onoff(a.val, &on)) {
-                set_flag(&copy, SAM_MUST_CHANGE, on);
-            } else if (strcmp(a.opt, "--password-never-expires") == 0 && parse_onoff(a.val, &on)) {
-                set_flag(&copy, SAM_PWD_NEVER_EXPIRES, on);
-            } else if (strcmp(a.opt, "--cant-change") == 0 && parse_onoff(a.val, &on)) {
-                set_flag(&copy, SAM_CANT_CHANGE, on);
-            } else if (strcmp(a.opt, "--disabled") == 0 && parse_onoff(a.val, &on)) {
-                set_flag(&copy, SAM_DISABLED, on);
-            } else {
-                return cli_error(ctx, CLI_USAGE, "user set: unknown option or value '%s %s'", a.opt, a.val);
-            }
-        }
-        struct sam_user old = *u;
-        *u = copy;
-        if (save(ctx, m)) {
-            *u = old;
-            return CLI_FAIL;
-        }
-        fprintf(ctx->out, "user %s updated\n", u->name);
-        return CLI_OK;
-    }
+    if (strcmp(sub, "add") == 0)
+        return user_add(ctx, m, pos, npos, password, groups, ngroups, now);
+    if (strcmp(sub, "set") == 0)
+        return user_set(ctx, m, argc, argv, now);
     if (npos < 1)
         return cli_error(ctx, CLI_USAGE, "usage: ntlab user %s NAME", sub);
     /* "alice", ".\alice", "EXCHSRV\alice" or "CORP\alice": m becomes the
