@@ -5,6 +5,7 @@
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
 #include "src/lib/filesig.h"
+#include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include "src/lib/text.h"
 #include <errno.h>
@@ -469,7 +470,7 @@ ntstatus lab_open(const char *dir, bool create, struct lab **out, char *err, siz
     }
     if (rc) {
         set_err(err, errlen, "%s: %s", lab->conf_path,
-                rc == EFBIG ? "file too large" : strerror(rc));
+                rc == EFBIG ? "file too large" : plat_strerror(rc));
         st = rc == EFBIG ? STATUS_INTERNAL_DB_CORRUPTION : errno_status(rc);
         goto done;
     }

@@ -574,7 +574,7 @@ ntstatus machine_load(const char *dir, struct machine **out, char *err, size_t e
     int rc = st ? 0 : afile_read(path, CONF_MAX, &text, &len);
     if (!st && rc) {
         if (err && errlen)
-            snprintf(err, errlen, "%s: %s", path, rc == EFBIG ? "file too large" : strerror(rc));
+            snprintf(err, errlen, "%s: %s", path, rc == EFBIG ? "file too large" : plat_strerror(rc));
         st = rc == EFBIG ? STATUS_INTERNAL_DB_CORRUPTION : errno_status(rc);
     }
     if (!st && memchr(text, 0, len))

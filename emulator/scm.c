@@ -6,6 +6,7 @@
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
 #include "src/lib/filesig.h"
+#include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include "src/lib/text.h"
 #include <errno.h>
@@ -476,7 +477,7 @@ static ntstatus load_conf(const char *path, struct scm_service ***out, size_t *n
     if (rc == EFBIG)
         return perr(&p, 0, "file too large");
     if (rc)
-        return rc == ENOMEM ? STATUS_NO_MEMORY : perr(&p, 0, strerror(rc));
+        return rc == ENOMEM ? STATUS_NO_MEMORY : perr(&p, 0, plat_strerror(rc));
     char *text = NULL;
     size_t tlen;
     rc = text_decode(data, len, &text, &tlen);

@@ -232,7 +232,7 @@ int exchange_directory_load(const char *path, struct exchange_directory **out, c
     }
     if (e) {
         if (err && errlen)
-            snprintf(err, errlen, "%s: %s", path, strerror(e));
+            snprintf(err, errlen, "%s: %s", path, plat_strerror(e));
         exchange_directory_free(d);
         return e;
     }

@@ -310,7 +310,7 @@ static int include_file(struct pstate *ps, const char *from, unsigned line, cons
     if (rc == EFBIG)
         return fail(ps, from, line, "include %s: file larger than %u bytes", path, SCN_FILE_MAX);
     if (rc)
-        return fail(ps, from, line, "include %s: %s", path, strerror(rc));
+        return fail(ps, from, line, "include %s: %s", path, plat_strerror(rc));
     const char *name = intern_file(ps, path);
     if (!name) {
         free(data);
@@ -843,7 +843,7 @@ int scn_parse_file(const char *path, const struct scn_parse_opts *o, struct scn 
         return rc;
     }
     if (rc) {
-        snprintf(err, errlen, "%s: %s", path, strerror(rc));
+        snprintf(err, errlen, "%s: %s", path, plat_strerror(rc));
         return rc;
     }
     rc = parse_root(path, data, len, o, out, err, errlen);

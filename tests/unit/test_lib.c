@@ -7,11 +7,13 @@
 #include "src/lib/str.h"
 #include "src/lib/text.h"
 #include "tests/unit/unit.h"
+#include <fcntl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void test_buf(void)
 {
@@ -130,6 +132,28 @@ static void test_afile(void)
     struct stat st;
     CU_ASSERT_EQUAL(stat(sub, &st), 0);
     CU_ASSERT_EQUAL(afile_read(sub, 100, &data, &n), EISDIR);
+    /* issue 12: a FIFO without a writer is refused at once (it used to
+     * block the open forever), a device too (/dev/zero read "Is a
+     * directory"), with a text that says what is wrong */
+    snprintf(sub, sizeof sub, "%s/fifo", dir);
+    CU_ASSERT_EQUAL_FATAL(mkfifo(sub, 0600), 0);
+    CU_ASSERT_EQUAL(afile_read(sub, 100, &data, &n), PLAT_ENOTREG);
+    CU_ASSERT_EQUAL(afile_read("/dev/zero", 100, &data, &n), PLAT_ENOTREG);
+    CU_ASSERT_PTR_NOT_NULL(strstr(plat_strerror(PLAT_ENOTREG), "not a regular file"));
+    int fd;
+    CU_ASSERT_EQUAL(plat_open_regular(sub, 0, &fd), PLAT_ENOTREG);
+    CU_ASSERT_EQUAL(fd, -1);
+    CU_ASSERT_EQUAL(plat_open_regular(path, 0, &fd), 0);
+    if (fd >= 0) { /* blocking again: the descriptor reads as any other */
+        CU_ASSERT_EQUAL(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+        close(fd);
+    }
+    snprintf(sub, sizeof sub, "%s/link", dir);
+    CU_ASSERT_EQUAL_FATAL(symlink(path, sub), 0);
+    CU_ASSERT_EQUAL(plat_open_regular(sub, PLAT_OPEN_NOFOLLOW, &fd), ELOOP);
+    CU_ASSERT_EQUAL(plat_open_regular(sub, 0, &fd), 0);
+    if (fd >= 0)
+        close(fd);
     unit_rmtree(dir);
 }
 
