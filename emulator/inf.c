@@ -348,8 +348,12 @@ ntstatus inf_parse(const char *path, const char *data, size_t len, enum osver os
     int rc = text_decode(data, len, &text, &tlen);
     if (rc == ENOMEM)
         return STATUS_NO_MEMORY;
-    if (rc)
-        return perr(&p, CORRUPT, "not UTF-16LE (with BOM), UTF-8 or ASCII text");
+    if (rc) {
+        const char *why = NULL;
+        p.lineno = text_error_line(data, len, &why);
+        return perr(&p, CORRUPT, "not UTF-16LE (with BOM), UTF-8 or ASCII text%s%s%s",
+                    why ? " (" : "", why ? why : "", why ? ")" : "");
+    }
     ntstatus st = parse_lines(&p, text, os, lim, doc);
     free(text);
     if (st == STATUS_NO_MEMORY && err && errlen)

@@ -477,9 +477,14 @@ ntstatus lab_open(const char *dir, bool create, struct lab **out, char *err, siz
     char *text = NULL;
     size_t tlen;
     rc = text_decode(data, len, &text, &tlen);
+    const char *bad_why = "not valid text";
+    unsigned bad = rc == EILSEQ ? text_error_line(data, len, &bad_why) : 0;
     free(data);
     if (rc) {
-        set_err(err, errlen, "%s: not valid text", lab->conf_path);
+        if (bad)
+            set_err(err, errlen, "%s:%u: not valid text (%s)", lab->conf_path, bad, bad_why);
+        else
+            set_err(err, errlen, "%s: not valid text", lab->conf_path);
         st = rc == ENOMEM ? STATUS_NO_MEMORY : STATUS_INTERNAL_DB_CORRUPTION;
         goto done;
     }

@@ -273,8 +273,12 @@ struct parse {
 
 static ntstatus perr(const struct parse *p, unsigned line, const char *what)
 {
-    if (p->err && p->errlen)
-        snprintf(p->err, p->errlen, "%s:%u: %s", p->path, line, what);
+    if (p->err && p->errlen) {
+        if (line)
+            snprintf(p->err, p->errlen, "%s:%u: %s", p->path, line, what);
+        else /* the file as a whole */
+            snprintf(p->err, p->errlen, "%s: %s", p->path, what);
+    }
     return STATUS_INTERNAL_DB_CORRUPTION;
 }
 
@@ -481,9 +485,14 @@ static ntstatus load_conf(const char *path, struct scm_service ***out, size_t *n
     char *text = NULL;
     size_t tlen;
     rc = text_decode(data, len, &text, &tlen);
+    const char *why = "not valid text";
+    unsigned bad = rc == EILSEQ ? text_error_line(data, len, &why) : 0;
     free(data);
-    if (rc)
-        return rc == ENOMEM ? STATUS_NO_MEMORY : perr(&p, 0, "not valid UTF-8 or UTF-16 text");
+    if (rc) {
+        char what[96];
+        snprintf(what, sizeof what, "not valid UTF-8 or UTF-16 text (%s)", why);
+        return rc == ENOMEM ? STATUS_NO_MEMORY : perr(&p, bad, what);
+    }
     ntstatus st = parse_conf(text, &p, out, n);
     free(text);
     return st;
