@@ -25,9 +25,19 @@ static int live_command(void *arg, struct lab *lab, const char *labdir, const ch
 {
     (void)arg;
     struct cli_ctx ctx = {.labdir = labdir, .machine = machine, .lab = lab, .live = true,
-                          .out = out, .err = err};
+                          .remote = true, .out = out, .err = err};
     if (!cli_command_is_forwarded(argv[0]))
         return cli_error(&ctx, CLI_USAGE, "'%s' does not run inside the daemon", argv[0]);
+    /* A relative file name would be read in the daemon's directory ("/"),
+     * not the caller's: the client sends absolute ones (cli_main). */
+    int idx[8];
+    int nf = cli_file_args(argc, argv, idx, 8);
+    for (int i = 0; i < nf && i < 8; i++)
+        if (!plat_path_is_absolute(argv[idx[i]]))
+            return cli_error(&ctx, CLI_USAGE,
+                             "%s: '%s' is a relative path; the daemon serving the lab needs an "
+                             "absolute one (its working directory is not yours)",
+                             argv[0], argv[idx[i]]);
     return cli_dispatch(&ctx, argc, argv);
 }
 
