@@ -73,7 +73,9 @@ static const struct cli_command commands[] = {
     {"status", cmd_status, "status   machines, services, tokens' privileges, listeners", false},
     {"run", cmd_run,
      "run FILE|DIR... [--tag T] [-j N] [--junit FILE] [--tap] [-v] [--transcript] [--keep]\n"
-     "           [--target HOST:PORT [--lab DIR]] | run --prepare DIR FILE   scenarios",
+     "           [--target HOST:PORT [--lab DIR]] [--allow-outside-files]\n"
+     "           | run --prepare DIR FILE   scenarios (include and file names stay in the\n"
+     "           scenario's directory unless --allow-outside-files)",
      false},
     {"record", cmd_record,
      "record HOST:PORT [--listen ADDR:PORT] [-n SESSIONS] -o FILE   recording proxy",
