@@ -134,22 +134,40 @@ static void do_shutdown(struct machine *m)
 /* The events of one boot, shutdown or reboot (6005/6006/6009, the SCM's,
  * the service logons' audits) are synced to disk once at its end rather
  * than one by one: a reboot costs two syncs (System and Security log)
- * whatever the number of services. As everywhere, the log records what
- * happened and does not decide it: a failed sync does not fail the boot. */
+ * whatever the number of services. The log records what happened and does
+ * not decide it: the machine is up (or down) either way. But an event that
+ * was lost is not silent: as NT's Event Log service says "The System log
+ * file is full." (event 6000, which cannot go into that log), the status
+ * of the commit comes back when the operation itself succeeded. */
+static ntstatus commit_events(struct machine *m, ntstatus st, char *err, size_t errlen)
+{
+    ntstatus ls = evtlog_commit(m->evtlog);
+    if (ls == STATUS_SUCCESS || st != STATUS_SUCCESS)
+        return st;
+    const char *log = evtlog_name(evtlog_failed_log(m->evtlog));
+    if (err && errlen) {
+        if (ls == STATUS_LOG_FILE_FULL)
+            snprintf(err, errlen, "The %s log file is full.", log);
+        else
+            snprintf(err, errlen, "the %s log could not record the events (%s)", log,
+                     nterr_win32_text(nterr_to_win32(ls)) ? nterr_win32_text(nterr_to_win32(ls))
+                                                           : "I/O error");
+    }
+    return ls;
+}
+
 ntstatus machine_boot(struct machine *m, char *err, size_t errlen)
 {
     evtlog_begin(m->evtlog);
     ntstatus st = do_boot(m, err, errlen);
-    (void)evtlog_commit(m->evtlog);
-    return st;
+    return commit_events(m, st, err, errlen);
 }
 
 ntstatus machine_shutdown(struct machine *m)
 {
     evtlog_begin(m->evtlog);
     do_shutdown(m);
-    (void)evtlog_commit(m->evtlog);
-    return STATUS_SUCCESS;
+    return commit_events(m, STATUS_SUCCESS, NULL, 0);
 }
 
 ntstatus machine_reboot(struct machine *m, char *err, size_t errlen)
@@ -157,6 +175,5 @@ ntstatus machine_reboot(struct machine *m, char *err, size_t errlen)
     evtlog_begin(m->evtlog);
     do_shutdown(m);
     ntstatus st = do_boot(m, err, errlen);
-    (void)evtlog_commit(m->evtlog);
-    return st;
+    return commit_events(m, st, err, errlen);
 }

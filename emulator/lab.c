@@ -725,17 +725,27 @@ static bool boot_rank_is(const struct machine *m, int rank)
 
 ntstatus lab_boot_all(struct lab *lab, char *err, size_t errlen)
 {
+    /* A machine that booted but could not log it (a full event log) does
+     * not stop the others: the first such status is returned at the end. */
+    ntstatus logged = STATUS_SUCCESS;
+    char first[512] = "";
     for (int rank = 0; rank < 3; rank++) {
         for (size_t i = 0; i < lab->nmachines; i++) {
             struct machine *m = lab->machines[i];
             if (!boot_rank_is(m, rank) || m->running)
                 continue;
             ntstatus st = machine_boot(m, err, errlen);
-            if (st)
+            if (st && !m->running)
                 return st;
+            if (st && !logged) {
+                logged = st;
+                snprintf(first, sizeof first, "%s: %s", m->name, err && errlen ? err : "");
+            }
         }
     }
-    return STATUS_SUCCESS;
+    if (logged && err && errlen)
+        snprintf(err, errlen, "%s", first);
+    return logged;
 }
 
 void lab_shutdown_all(struct lab *lab)
