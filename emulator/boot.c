@@ -6,6 +6,7 @@
 #include "emulator/machine.h"
 #include "emulator/scm.h"
 #include "src/lib/filesig.h"
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,9 +54,10 @@ static ntstatus reload_own_db(struct machine *m, char *err, size_t errlen)
     if (sam_path(m, path, sizeof path))
         return STATUS_OBJECT_NAME_INVALID;
     struct filesig now;
-    if (filesig_take(&now, path)) {
-        set_err(err, errlen, path, "cannot stat");
-        return STATUS_IO_DEVICE_ERROR;
+    int e = filesig_take(&now, path);
+    if (e) { /* "Permission denied" says what to do; a bare I/O error did not */
+        set_err(err, errlen, path, strerror(e));
+        return e == EACCES || e == EPERM ? STATUS_ACCESS_DENIED : STATUS_IO_DEVICE_ERROR;
     }
     if (!m->sam_sig_valid) {
         /* first boot after machine_load: memory is what the file holds */

@@ -188,10 +188,19 @@ static ntstatus domain_new(struct lab *lab, const char *name, enum osver os,
     return STATUS_SUCCESS;
 }
 
+/* A file that cannot even be stat'ed (a directory the user may not enter):
+ * its path and why ("Permission denied"), not a bare STATUS_IO_DEVICE_ERROR. */
+static ntstatus stat_failed(const char *path, int e, char *err, size_t errlen)
+{
+    set_err(err, errlen, "%s: %s", path, strerror(e));
+    return errno_status(e);
+}
+
 static ntstatus domain_load(struct lab_domain *d, char *err, size_t errlen)
 {
-    if (filesig_take(&d->sam_sig, d->sam_path))
-        return STATUS_IO_DEVICE_ERROR;
+    int e = filesig_take(&d->sam_sig, d->sam_path);
+    if (e)
+        return stat_failed(d->sam_path, e, err, errlen);
     ntstatus st = sam_load(d->sam_path, &d->sam, err, errlen);
     if (st == STATUS_OBJECT_NAME_NOT_FOUND)
         set_err(err, errlen, "%s: missing", d->sam_path);
@@ -222,8 +231,9 @@ ntstatus lab_domain_reload_if_changed(struct lab *lab, const char *domain, char 
     if (!d)
         return STATUS_OBJECT_NAME_NOT_FOUND;
     struct filesig now;
-    if (filesig_take(&now, d->sam_path))
-        return STATUS_IO_DEVICE_ERROR;
+    int e = filesig_take(&now, d->sam_path);
+    if (e)
+        return stat_failed(d->sam_path, e, err, errlen);
     if (!filesig_equal(&now, &d->sam_sig)) {
         struct sam *fresh;
         ntstatus st = sam_load(d->sam_path, &fresh, err, errlen);

@@ -469,8 +469,9 @@ static ntstatus load_conf(const char *path, struct scm_service ***out, size_t *n
     *out = NULL;
     *n = 0;
     struct parse p = {path, err, errlen};
-    if (filesig_take(sig, path))
-        return perr(&p, 0, "cannot stat");
+    int se = filesig_take(sig, path);
+    if (se)
+        return perr(&p, 0, strerror(se));
     char *data = NULL;
     size_t len = 0;
     int rc = afile_read(path, SCM_FILE_MAX, &data, &len);

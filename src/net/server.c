@@ -738,7 +738,7 @@ static void accept_ctl(struct server *s, bool tcp)
         } else {
             if (!plat_sock_peer_is_self(fd)) {
                 logf_(s, "control: connection from another user refused");
-                plat_sock_close(fd);
+                control_refuse_peer(fd, lab_dir(s->lab));
                 continue;
             }
         }
