@@ -109,8 +109,17 @@ int cmd_up(struct cli_ctx *ctx, int argc, char **argv)
     if (!lab)
         return CLI_FAIL;
     cfg.labdir = absdir;
+    /* The same for the secret file: read after the daemon went to "/". */
+    char *secret_abs = NULL;
+    if (cfg.control_secret_file) {
+        int e = cli_absolute_path(cfg.control_secret_file, &secret_abs);
+        if (e)
+            return cli_error(ctx, CLI_FAIL, "up: %s: %s", cfg.control_secret_file, strerror(e));
+        cfg.control_secret_file = secret_abs;
+    }
     bool is_daemon;
     int rc = daemon_up(lab, &cfg, ctx->err, &is_daemon);
+    free(secret_abs);
     return rc;
 }
 

@@ -55,4 +55,16 @@ printf '%s\n' "$out" | grep -q s3cr3t && die "the file's text came back: $out"
 # offline, the user reads their own file: quoted as before
 expect_rc 1 "$NTLAB" -C lab policy import shadow
 expect_grep 's3cr3t'
+
+# TCP control (the appliance's channel): a relative --control-secret-file
+# is the caller's (the daemon read it in "/"), and a remote client's
+# import error shows no line of the file either.
+head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > secret
+chmod 600 secret
+ctl=$(free_port)
+start_daemon lab --listen "127.0.0.1:$(free_port)" --control "tcp:127.0.0.1:$ctl" --control-secret-file secret
+expect_rc 1 env NTLAB_CONTROL=tcp:127.0.0.1:$ctl NTLAB_CONTROL_SECRET_FILE=secret "$NTLAB" policy import shadow
+expect_line "ntlab: policy import: $PWD/shadow:1: line outside any section: \"...\""
+printf '%s\n' "$out" | grep -q s3cr3t && die "the file's text came back over TCP: $out"
+"$NTLAB" -C lab down >/dev/null
 true
