@@ -146,15 +146,8 @@ static ntstatus commit_events(struct machine *m, ntstatus st, char *err, size_t 
     ntstatus ls = evtlog_commit(m->evtlog);
     if (ls == STATUS_SUCCESS || st != STATUS_SUCCESS)
         return st;
-    const char *log = evtlog_name(evtlog_failed_log(m->evtlog));
-    if (err && errlen) {
-        if (ls == STATUS_LOG_FILE_FULL)
-            snprintf(err, errlen, "The %s log file is full.", log);
-        else
-            snprintf(err, errlen, "the %s log could not record the events (%s)", log,
-                     nterr_win32_text(nterr_to_win32(ls)) ? nterr_win32_text(nterr_to_win32(ls))
-                                                           : "I/O error");
-    }
+    if (err && errlen)
+        snprintf(err, errlen, "%s", evtlog_failure_text(m->evtlog));
     return ls;
 }
 

@@ -45,6 +45,7 @@ struct evtlog {
      * log: what evtlog_commit returns (a lost event is never silent). */
     ntstatus failed;
     enum evtlog_which failed_log;
+    char failed_text[96]; /* evtlog_failure_text */
 };
 
 static const char *const log_names[EVTLOG_COUNT] = {"System", "Application", "Security"};
@@ -523,6 +524,19 @@ void evtlog_begin(struct evtlog *l)
 enum evtlog_which evtlog_failed_log(const struct evtlog *l)
 {
     return l ? l->failed_log : EVTLOG_SYSTEM;
+}
+
+const char *evtlog_failure_text(struct evtlog *l)
+{
+    if (!l || l->failed == STATUS_SUCCESS)
+        return "";
+    if (l->failed == STATUS_LOG_FILE_FULL) /* event 6000 */
+        snprintf(l->failed_text, sizeof l->failed_text, "The %s log file is full.",
+                 log_names[l->failed_log]);
+    else
+        snprintf(l->failed_text, sizeof l->failed_text,
+                 "The %s log lost events (a write or sync failed).", log_names[l->failed_log]);
+    return l->failed_text;
 }
 
 ntstatus evtlog_commit(struct evtlog *l)

@@ -67,6 +67,10 @@ ntstatus evtlog_write(struct evtlog *l, enum evtlog_which which, int64_t time,
 void evtlog_begin(struct evtlog *l);
 ntstatus evtlog_commit(struct evtlog *l);
 enum evtlog_which evtlog_failed_log(const struct evtlog *l);
+/* That failure as NT's Event Log service says it: "The System log file is
+ * full." (event 6000) for STATUS_LOG_FILE_FULL, else "The System log lost
+ * events (...)"; "" when none. Valid until the next call. */
+const char *evtlog_failure_text(struct evtlog *l);
 
 size_t evtlog_count(const struct evtlog *l, enum evtlog_which which);
 /* The i-th record (0-based, oldest first) or NULL. Memory keeps only the

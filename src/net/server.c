@@ -935,13 +935,8 @@ static void group_commit(struct server *s)
 {
     for (size_t i = 0; i < lab_machine_count(s->lab); i++) {
         struct machine *m = lab_machine_at(s->lab, i);
-        ntstatus st = m->evtlog ? evtlog_commit(m->evtlog) : STATUS_SUCCESS;
-        if (st == STATUS_LOG_FILE_FULL) /* NT's event 6000 */
-            logf_(s, "%s: The %s log file is full.", m->name,
-                  evtlog_name(evtlog_failed_log(m->evtlog)));
-        else if (st != STATUS_SUCCESS)
-            logf_(s, "%s: the %s log lost events (write or sync failed)", m->name,
-                  evtlog_name(evtlog_failed_log(m->evtlog)));
+        if (m->evtlog && evtlog_commit(m->evtlog) != STATUS_SUCCESS)
+            logf_(s, "%s: %s", m->name, evtlog_failure_text(m->evtlog));
     }
 }
 

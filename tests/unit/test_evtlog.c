@@ -213,6 +213,7 @@ static void test_record_numbers_exhausted(void)
     CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 4, "S", 1, EVT_ERROR, 0, NULL, "") == STATUS_SUCCESS);
     CU_ASSERT(evtlog_commit(l) == STATUS_LOG_FILE_FULL);
     CU_ASSERT(evtlog_failed_log(l) == EVTLOG_APPLICATION);
+    CU_ASSERT_STRING_EQUAL(evtlog_failure_text(l), "The Application log file is full.");
     evtlog_begin(l);
     CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 5, "S", 1, EVT_ERROR, 0, NULL, "") == STATUS_SUCCESS);
     CU_ASSERT(evtlog_commit(l) == STATUS_SUCCESS);
