@@ -8,23 +8,15 @@
 
 int scn_confine_root(const char *path, char *root, size_t n)
 {
+    /* The directory the file was named in (its includes are relative to
+     * it), symlinks resolved: a scenario reached through a symlink is
+     * confined to where the link is, as its includes are resolved there. */
     char dir[4096];
     const char *slash = strrchr(path, '/');
     if (!slash)
         str_copy(dir, sizeof dir, ".");
     else if (str_copyn(dir, sizeof dir, path, slash == path ? 1 : (size_t)(slash - path)))
         return ENAMETOOLONG;
-    char real[4096];
-    /* The file's own real path first: a scenario reached through a symlink
-     * is confined to where it really is. */
-    if (plat_realpath(path, real, sizeof real) == 0) {
-        char *s = strrchr(real, '/');
-        if (s) { /* its directory; "/x.scn" is in "/" ("C:/" on Windows) */
-            size_t cut = (size_t)(s - real), rl = plat_path_root_len(real);
-            real[cut < rl ? rl : cut] = 0;
-        }
-        return str_copy(root, n, real) ? ENAMETOOLONG : 0;
-    }
     return plat_realpath(dir, root, n);
 }
 

@@ -2,7 +2,8 @@
  * Scenarios are shared as bug reports: `include ../../../etc/passwd` or
  * `ntlab mail deliver alice /etc/shadow` must not read the runner's files
  * (the first quoted the file in an error, the second served it over RETR).
- * The tree is the real directory of the top-level scenario file; a name is
+ * The tree is the directory the top-level scenario file is named in (where
+ * its includes are resolved), symlinks resolved; a name is
  * inside when its real path (symlinks resolved) is that directory or below
  * it, compared by whole path components. `ntlab run --allow-outside-files`
  * lifts the rule (scn_parse_opts.allow_outside_files). */
@@ -11,8 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The real directory that holds the scenario file path (of a scenario held
- * in memory, the real directory its name points into). 0 or an errno. */
+/* The real path of the directory that path is in (for a scenario held in
+ * memory, the directory its name points into). 0 or an errno value. */
 int scn_confine_root(const char *path, char *root, size_t n);
 /* Whether the real path real lies inside the real directory root. */
 bool scn_confine_inside(const char *root, const char *real);

@@ -30,6 +30,14 @@ printf 'title up\ninclude lib/up.inc\n' > sc/nested.scn
 expect_rc 1 "$NTLAB" run sc/nested.scn
 printf '%s\n' "$out" | grep -q "outside the scenario" && die "an include inside the tree was refused: $out"
 
+# a scenario reached through a symlink is confined to the link's directory,
+# where its includes are resolved
+mkdir linked
+ln -s "$PWD/sc/nested.scn" linked/nested.scn
+cp -r sc/lib linked/lib
+expect_rc 1 "$NTLAB" run linked/nested.scn
+printf '%s\n' "$out" | grep -q "outside the scenario" && die "a linked scenario's include was refused: $out"
+
 # With the flag: read, but the text of a file that is not a scenario is
 # not shown (only *.scn and *.inc are quoted).
 expect_rc 1 "$NTLAB" run --allow-outside-files sc/passwd.scn
