@@ -6,6 +6,7 @@
 #include "emulator/machine.h"
 #include "emulator/scm.h"
 #include "src/lib/filesig.h"
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,9 +54,10 @@ static ntstatus reload_own_db(struct machine *m, char *err, size_t errlen)
     if (sam_path(m, path, sizeof path))
         return STATUS_OBJECT_NAME_INVALID;
     struct filesig now;
-    if (filesig_take(&now, path)) {
-        set_err(err, errlen, path, "cannot stat");
-        return STATUS_IO_DEVICE_ERROR;
+    int e = filesig_take(&now, path);
+    if (e) { /* "Permission denied" says what to do; a bare I/O error did not */
+        set_err(err, errlen, path, strerror(e));
+        return e == EACCES || e == EPERM ? STATUS_ACCESS_DENIED : STATUS_IO_DEVICE_ERROR;
     }
     if (!m->sam_sig_valid) {
         /* first boot after machine_load: memory is what the file holds */
@@ -134,22 +136,33 @@ static void do_shutdown(struct machine *m)
 /* The events of one boot, shutdown or reboot (6005/6006/6009, the SCM's,
  * the service logons' audits) are synced to disk once at its end rather
  * than one by one: a reboot costs two syncs (System and Security log)
- * whatever the number of services. As everywhere, the log records what
- * happened and does not decide it: a failed sync does not fail the boot. */
+ * whatever the number of services. The log records what happened and does
+ * not decide it: the machine is up (or down) either way. But an event that
+ * was lost is not silent: as NT's Event Log service says "The System log
+ * file is full." (event 6000, which cannot go into that log), the status
+ * of the commit comes back when the operation itself succeeded. */
+static ntstatus commit_events(struct machine *m, ntstatus st, char *err, size_t errlen)
+{
+    ntstatus ls = evtlog_commit(m->evtlog);
+    if (ls == STATUS_SUCCESS || st != STATUS_SUCCESS)
+        return st;
+    if (err && errlen)
+        snprintf(err, errlen, "%s", evtlog_failure_text(m->evtlog));
+    return ls;
+}
+
 ntstatus machine_boot(struct machine *m, char *err, size_t errlen)
 {
     evtlog_begin(m->evtlog);
     ntstatus st = do_boot(m, err, errlen);
-    (void)evtlog_commit(m->evtlog);
-    return st;
+    return commit_events(m, st, err, errlen);
 }
 
 ntstatus machine_shutdown(struct machine *m)
 {
     evtlog_begin(m->evtlog);
     do_shutdown(m);
-    (void)evtlog_commit(m->evtlog);
-    return STATUS_SUCCESS;
+    return commit_events(m, STATUS_SUCCESS, NULL, 0);
 }
 
 ntstatus machine_reboot(struct machine *m, char *err, size_t errlen)
@@ -157,6 +170,5 @@ ntstatus machine_reboot(struct machine *m, char *err, size_t errlen)
     evtlog_begin(m->evtlog);
     do_shutdown(m);
     ntstatus st = do_boot(m, err, errlen);
-    (void)evtlog_commit(m->evtlog);
-    return st;
+    return commit_events(m, st, err, errlen);
 }

@@ -41,6 +41,11 @@ struct evtlog {
     size_t keep;
     unsigned group; /* evtlog_begin nesting */
     struct evlog logs[EVTLOG_COUNT];
+    /* The first write or sync that failed in the current group, and its
+     * log: what evtlog_commit returns (a lost event is never silent). */
+    ntstatus failed;
+    enum evtlog_which failed_log;
+    char failed_text[96]; /* evtlog_failure_text */
 };
 
 static const char *const log_names[EVTLOG_COUNT] = {"System", "Application", "Security"};
@@ -458,6 +463,20 @@ out:
     return s;
 }
 
+/* A record that could not be written: a full disk is a full log to NT
+ * (STATUS_LOG_FILE_FULL, event 6000 "The System log file is full."); the
+ * first failure of a group is kept for evtlog_commit. */
+static ntstatus note_failure(struct evtlog *l, enum evtlog_which which, ntstatus s)
+{
+    if (s == STATUS_DISK_FULL)
+        s = STATUS_LOG_FILE_FULL;
+    if (l->failed == STATUS_SUCCESS) {
+        l->failed = s;
+        l->failed_log = which;
+    }
+    return s;
+}
+
 ntstatus evtlog_write(struct evtlog *l, enum evtlog_which which, int64_t time,
                       const char *source, uint32_t event_id, enum evtlog_type type,
                       uint16_t category, const char *user, const char *description)
@@ -467,7 +486,7 @@ ntstatus evtlog_write(struct evtlog *l, enum evtlog_which which, int64_t time,
         return STATUS_INVALID_PARAMETER;
     struct evlog *g = &l->logs[which];
     if (g->next > UINT32_MAX)
-        return STATUS_DISK_FULL; /* record numbers exhausted: the log is full */
+        return note_failure(l, which, STATUS_LOG_FILE_FULL); /* record numbers exhausted */
     struct evtlog_record r;
     memset(&r, 0, sizeof r);
     r.time = time;
@@ -481,7 +500,7 @@ ntstatus evtlog_write(struct evtlog *l, enum evtlog_which which, int64_t time,
     if (g->fd >= 0) {
         ntstatus s = append_line(g, l->keep, l->group > 0, &r);
         if (s)
-            return s;
+            return note_failure(l, which, s);
     } else {
         r.record = (uint32_t)g->next;
     }
@@ -496,8 +515,28 @@ ntstatus evtlog_write(struct evtlog *l, enum evtlog_which which, int64_t time,
 
 void evtlog_begin(struct evtlog *l)
 {
-    if (l)
-        l->group++;
+    if (!l)
+        return;
+    if (l->group++ == 0)
+        l->failed = STATUS_SUCCESS;
+}
+
+enum evtlog_which evtlog_failed_log(const struct evtlog *l)
+{
+    return l ? l->failed_log : EVTLOG_SYSTEM;
+}
+
+const char *evtlog_failure_text(struct evtlog *l)
+{
+    if (!l || l->failed == STATUS_SUCCESS)
+        return "";
+    if (l->failed == STATUS_LOG_FILE_FULL) /* event 6000 */
+        snprintf(l->failed_text, sizeof l->failed_text, "The %s log file is full.",
+                 log_names[l->failed_log]);
+    else
+        snprintf(l->failed_text, sizeof l->failed_text,
+                 "The %s log lost events (a write or sync failed).", log_names[l->failed_log]);
+    return l->failed_text;
 }
 
 ntstatus evtlog_commit(struct evtlog *l)
@@ -506,16 +545,15 @@ ntstatus evtlog_commit(struct evtlog *l)
         return STATUS_SUCCESS;
     if (--l->group)
         return STATUS_SUCCESS;
-    ntstatus first = STATUS_SUCCESS;
     for (unsigned i = 0; i < EVTLOG_COUNT; i++) {
         struct evlog *g = &l->logs[i];
         if (!g->unsynced)
             continue;
         g->unsynced = false;
-        if (plat_fdatasync(g->fd) && !first)
-            first = errno_status(errno);
+        if (plat_fdatasync(g->fd))
+            (void)note_failure(l, (enum evtlog_which)i, errno_status(errno));
     }
-    return first;
+    return l->failed;
 }
 
 /* --- reading back -------------------------------------------------------- */

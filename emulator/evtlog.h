@@ -46,8 +46,10 @@ void evtlog_free(struct evtlog *l);
  * truncated to EVTLOG_TEXT_MAX-1 bytes (other fields to their size) at a
  * UTF-8 character boundary; control characters (CR/LF/TAB) become spaces.
  * Records appended to the file by another process since the last look are
- * read first, so record numbers stay unique. Errors: STATUS_DISK_FULL,
- * STATUS_IO_DEVICE_ERROR (nothing is recorded, the file is cut back),
+ * read first, so record numbers stay unique. Errors: STATUS_LOG_FILE_FULL
+ * (the disk is full, or record numbers are exhausted: NT's "The System log
+ * file is full."), STATUS_IO_DEVICE_ERROR (nothing is recorded, the file
+ * is cut back),
  * STATUS_NO_MEMORY, STATUS_INVALID_PARAMETER. */
 ntstatus evtlog_write(struct evtlog *l, enum evtlog_which which, int64_t time,
                       const char *source, uint32_t event_id, enum evtlog_type type,
@@ -58,10 +60,17 @@ ntstatus evtlog_write(struct evtlog *l, enum evtlog_which which, int64_t time,
  * fdatasync is deferred to the outermost commit, one per log file touched.
  * A boot that logs a dozen events then costs two syncs, not a dozen; a
  * crash inside the group loses at most the group's records (no torn line
- * survives the next open). evtlog_commit returns the first sync failure
- * (STATUS_DISK_FULL / STATUS_IO_DEVICE_ERROR) or STATUS_SUCCESS. */
+ * survives the next open). evtlog_commit returns the first failure of the
+ * group, a write's or a sync's (STATUS_LOG_FILE_FULL, STATUS_IO_DEVICE_ERROR,
+ * ...), or STATUS_SUCCESS; evtlog_failed_log names the log it hit. Callers
+ * that ignore evtlog_write's status inside a group learn it there. */
 void evtlog_begin(struct evtlog *l);
 ntstatus evtlog_commit(struct evtlog *l);
+enum evtlog_which evtlog_failed_log(const struct evtlog *l);
+/* That failure as NT's Event Log service says it: "The System log file is
+ * full." (event 6000) for STATUS_LOG_FILE_FULL, else "The System log lost
+ * events (...)"; "" when none. Valid until the next call. */
+const char *evtlog_failure_text(struct evtlog *l);
 
 size_t evtlog_count(const struct evtlog *l, enum evtlog_which which);
 /* The i-th record (0-based, oldest first) or NULL. Memory keeps only the

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const struct inf_limits inf_default_limits = {INF_MAX_FILE, INF_MAX_LINE, INF_MAX_ENTRIES};
+const struct inf_limits inf_default_limits = {INF_MAX_FILE, INF_MAX_LINE, INF_MAX_ENTRIES, false};
 
 /* Keys with the ranges NT 4.0 User Manager / secedit accept; -1 means
  * "never" where the key allows it. */
@@ -119,7 +119,14 @@ struct parser {
     char *err;
     size_t errlen;
     unsigned lineno;
+    bool hide; /* inf_limits.hide_text */
 };
+
+/* The file's text as an error quotes it, or "..." when it must not. */
+static const char *shown(const struct parser *p, const char *text)
+{
+    return p->hide ? "..." : text;
+}
 
 __attribute__((format(printf, 3, 4))) static ntstatus perr(struct parser *p, ntstatus st,
                                                            const char *fmt, ...)
@@ -162,15 +169,15 @@ static ntstatus parse_rights_value(struct parser *p, struct inf *doc, unsigned r
             struct sid sid;
             const char *why = NULL;
             if (sid_parse(e + 1, &sid, &why) != 0)
-                return perr(p, CORRUPT, "malformed SID \"%.80s\": %s", e, why ? why : "invalid");
+                return perr(p, CORRUPT, "malformed SID \"%.80s\": %s", shown(p, e), why ? why : "invalid");
             rc = inf_add_grant(doc, right, &sid, NULL);
         } else {
             if (strlen(e) > INF_MAX_NAME)
-                return perr(p, CORRUPT, "account name \"%.40s...\" longer than %d bytes", e,
+                return perr(p, CORRUPT, "account name \"%.40s...\" longer than %d bytes", shown(p, e),
                             INF_MAX_NAME);
             for (const char *c = e; *c; c++)
                 if ((unsigned char)*c < 0x20 || *c == 0x7F)
-                    return perr(p, CORRUPT, "control character in account name \"%.80s\"", e);
+                    return perr(p, CORRUPT, "control character in account name \"%.80s\"", shown(p, e));
             rc = inf_add_grant(doc, right, NULL, e);
         }
         if (rc)
@@ -206,7 +213,7 @@ static ntstatus parse_lines(struct parser *p, char *text, enum osver os,
         if (*t == '[') {
             char *close = strchr(t, ']');
             if (!close || close[1] != '\0' || memchr(t + 1, '[', (size_t)(close - t - 1)))
-                return perr(p, CORRUPT, "bad section header \"%.80s\"", t);
+                return perr(p, CORRUPT, "bad section header \"%.80s\"", shown(p, t));
             *close = '\0';
             char *name = str_trim(t + 1);
             if (*name == '\0')
@@ -250,10 +257,10 @@ static ntstatus parse_lines(struct parser *p, char *text, enum osver os,
         if (*t == ';')
             continue;
         if (cur == SEC_NONE)
-            return perr(p, CORRUPT, "line outside any section: \"%.80s\"", t);
+            return perr(p, CORRUPT, "line outside any section: \"%.80s\"", shown(p, t));
         char *eq = strchr(t, '=');
         if (!eq)
-            return perr(p, CORRUPT, "line without '=': \"%.80s\"", t);
+            return perr(p, CORRUPT, "line without '=': \"%.80s\"", shown(p, t));
         if (cur == SEC_SA) {
             *eq = '\0';
             char *key = str_trim(t);
@@ -280,7 +287,7 @@ static ntstatus parse_lines(struct parser *p, char *text, enum osver os,
             seen_sa[k] = true;
             int64_t v;
             if (str_to_i64(value, sa_keys[k].min, sa_keys[k].max, &v) != 0)
-                return perr(p, CORRUPT, "bad number \"%.40s\" for %s (want %d..%d)", value,
+                return perr(p, CORRUPT, "bad number \"%.40s\" for %s (want %d..%d)", shown(p, value),
                             sa_keys[k].key, sa_keys[k].min, sa_keys[k].max);
             doc->sa[k] = (int)v;
             doc->sa_set[k] = true;
@@ -293,18 +300,18 @@ static ntstatus parse_lines(struct parser *p, char *text, enum osver os,
             return perr(p, CORRUPT, "missing key before '='");
         if (cur == SEC_UNICODE) {
             if (str_ieq(key, "Unicode") && !str_ieq(value, "yes") && !str_ieq(value, "no"))
-                return perr(p, CORRUPT, "Unicode must be yes or no, not \"%.40s\"", value);
+                return perr(p, CORRUPT, "Unicode must be yes or no, not \"%.40s\"", shown(p, value));
             continue;
         }
         if (cur == SEC_VERSION) {
             if (str_ieq(key, "signature")) {
                 if (!str_ieq(value, "\"$CHICAGO$\""))
                     return perr(p, CORRUPT, "signature is \"%.40s\", want \"$CHICAGO$\" in quotes",
-                                value);
+                                shown(p, value));
                 have_sig = true;
             } else if (str_ieq(key, "Revision")) {
                 if (strcmp(value, "1") != 0)
-                    return perr(p, CORRUPT, "unsupported Revision \"%.40s\" (want 1)", value);
+                    return perr(p, CORRUPT, "unsupported Revision \"%.40s\" (want 1)", shown(p, value));
             }
             continue;
         }
@@ -314,7 +321,7 @@ static ntstatus parse_lines(struct parser *p, char *text, enum osver os,
             if (rights_lookup(key, OSVER_XP, &right) == STATUS_SUCCESS)
                 return perr(p, STATUS_NO_SUCH_PRIVILEGE, "right %s does not exist on %s", key,
                             osver_display(os));
-            return perr(p, STATUS_NO_SUCH_PRIVILEGE, "unknown right \"%.80s\"", key);
+            return perr(p, STATUS_NO_SUCH_PRIVILEGE, "unknown right \"%.80s\"", shown(p, key));
         }
         if (seen_rights & (UINT64_C(1) << right))
             return perr(p, CORRUPT, "%s listed twice", key);
@@ -335,7 +342,7 @@ static ntstatus parse_lines(struct parser *p, char *text, enum osver os,
 ntstatus inf_parse(const char *path, const char *data, size_t len, enum osver os,
                    const struct inf_limits *lim, struct inf *doc, char *err, size_t errlen)
 {
-    struct parser p = {path ? path : "(policy)", err, errlen, 0};
+    struct parser p = {path ? path : "(policy)", err, errlen, 0, lim && lim->hide_text};
     inf_init(doc);
     if (err && errlen)
         err[0] = '\0';
@@ -348,8 +355,12 @@ ntstatus inf_parse(const char *path, const char *data, size_t len, enum osver os
     int rc = text_decode(data, len, &text, &tlen);
     if (rc == ENOMEM)
         return STATUS_NO_MEMORY;
-    if (rc)
-        return perr(&p, CORRUPT, "not UTF-16LE (with BOM), UTF-8 or ASCII text");
+    if (rc) {
+        const char *why = NULL;
+        p.lineno = text_error_line(data, len, &why);
+        return perr(&p, CORRUPT, "not UTF-16LE (with BOM), UTF-8 or ASCII text%s%s%s",
+                    why ? " (" : "", why ? why : "", why ? ")" : "");
+    }
     ntstatus st = parse_lines(&p, text, os, lim, doc);
     free(text);
     if (st == STATUS_NO_MEMORY && err && errlen)

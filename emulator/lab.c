@@ -5,6 +5,7 @@
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
 #include "src/lib/filesig.h"
+#include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include "src/lib/text.h"
 #include <errno.h>
@@ -187,10 +188,19 @@ static ntstatus domain_new(struct lab *lab, const char *name, enum osver os,
     return STATUS_SUCCESS;
 }
 
+/* A file that cannot even be stat'ed (a directory the user may not enter):
+ * its path and why ("Permission denied"), not a bare STATUS_IO_DEVICE_ERROR. */
+static ntstatus stat_failed(const char *path, int e, char *err, size_t errlen)
+{
+    set_err(err, errlen, "%s: %s", path, strerror(e));
+    return errno_status(e);
+}
+
 static ntstatus domain_load(struct lab_domain *d, char *err, size_t errlen)
 {
-    if (filesig_take(&d->sam_sig, d->sam_path))
-        return STATUS_IO_DEVICE_ERROR;
+    int e = filesig_take(&d->sam_sig, d->sam_path);
+    if (e)
+        return stat_failed(d->sam_path, e, err, errlen);
     ntstatus st = sam_load(d->sam_path, &d->sam, err, errlen);
     if (st == STATUS_OBJECT_NAME_NOT_FOUND)
         set_err(err, errlen, "%s: missing", d->sam_path);
@@ -221,8 +231,9 @@ ntstatus lab_domain_reload_if_changed(struct lab *lab, const char *domain, char 
     if (!d)
         return STATUS_OBJECT_NAME_NOT_FOUND;
     struct filesig now;
-    if (filesig_take(&now, d->sam_path))
-        return STATUS_IO_DEVICE_ERROR;
+    int e = filesig_take(&now, d->sam_path);
+    if (e)
+        return stat_failed(d->sam_path, e, err, errlen);
     if (!filesig_equal(&now, &d->sam_sig)) {
         struct sam *fresh;
         ntstatus st = sam_load(d->sam_path, &fresh, err, errlen);
@@ -469,16 +480,21 @@ ntstatus lab_open(const char *dir, bool create, struct lab **out, char *err, siz
     }
     if (rc) {
         set_err(err, errlen, "%s: %s", lab->conf_path,
-                rc == EFBIG ? "file too large" : strerror(rc));
+                rc == EFBIG ? "file too large" : plat_strerror(rc));
         st = rc == EFBIG ? STATUS_INTERNAL_DB_CORRUPTION : errno_status(rc);
         goto done;
     }
     char *text = NULL;
     size_t tlen;
     rc = text_decode(data, len, &text, &tlen);
+    const char *bad_why = "not valid text";
+    unsigned bad = rc == EILSEQ ? text_error_line(data, len, &bad_why) : 0;
     free(data);
     if (rc) {
-        set_err(err, errlen, "%s: not valid text", lab->conf_path);
+        if (bad)
+            set_err(err, errlen, "%s:%u: not valid text (%s)", lab->conf_path, bad, bad_why);
+        else
+            set_err(err, errlen, "%s: not valid text", lab->conf_path);
         st = rc == ENOMEM ? STATUS_NO_MEMORY : STATUS_INTERNAL_DB_CORRUPTION;
         goto done;
     }
@@ -719,17 +735,27 @@ static bool boot_rank_is(const struct machine *m, int rank)
 
 ntstatus lab_boot_all(struct lab *lab, char *err, size_t errlen)
 {
+    /* A machine that booted but could not log it (a full event log) does
+     * not stop the others: the first such status is returned at the end. */
+    ntstatus logged = STATUS_SUCCESS;
+    char first[512] = "";
     for (int rank = 0; rank < 3; rank++) {
         for (size_t i = 0; i < lab->nmachines; i++) {
             struct machine *m = lab->machines[i];
             if (!boot_rank_is(m, rank) || m->running)
                 continue;
             ntstatus st = machine_boot(m, err, errlen);
-            if (st)
+            if (st && !m->running)
                 return st;
+            if (st && !logged) {
+                logged = st;
+                snprintf(first, sizeof first, "%s: %s", m->name, err && errlen ? err : "");
+            }
         }
     }
-    return STATUS_SUCCESS;
+    if (logged && err && errlen)
+        snprintf(err, errlen, "%s", first);
+    return logged;
 }
 
 void lab_shutdown_all(struct lab *lab)

@@ -60,6 +60,8 @@ struct machine *lab_machine_find(struct lab *lab, const char *name); /* case-ins
 
 /* Boots every machine that is down, domain controllers first (PDCs, then
  * BDCs), then the others; stops at the first failure (its message in err).
+ * A machine that booted but could not log it (machine_boot) does not stop
+ * the others: that status is returned at the end, err "NAME: message".
  * Shutdown goes the other way: members and standalone servers first. */
 ntstatus lab_boot_all(struct lab *lab, char *err, size_t errlen);
 void lab_shutdown_all(struct lab *lab);

@@ -574,11 +574,16 @@ ntstatus machine_load(const char *dir, struct machine **out, char *err, size_t e
     int rc = st ? 0 : afile_read(path, CONF_MAX, &text, &len);
     if (!st && rc) {
         if (err && errlen)
-            snprintf(err, errlen, "%s: %s", path, rc == EFBIG ? "file too large" : strerror(rc));
+            snprintf(err, errlen, "%s: %s", path, rc == EFBIG ? "file too large" : plat_strerror(rc));
         st = rc == EFBIG ? STATUS_INTERNAL_DB_CORRUPTION : errno_status(rc);
     }
-    if (!st && memchr(text, 0, len))
-        st = conf_bad(path, 1, err, errlen, "NUL byte in file");
+    const char *nul = st ? NULL : memchr(text, 0, len);
+    if (nul) { /* the line it is on (it used to say line 1 wherever it was) */
+        unsigned line = 1;
+        for (const char *c = text; c < nul; c++)
+            line += *c == '\n';
+        st = conf_bad(path, line, err, errlen, "NUL byte in line");
+    }
     if (!st)
         st = parse_conf(m, path, text, err, errlen);
     free(text);

@@ -128,7 +128,12 @@ void machine_sid_name(struct machine *m, const struct sid *sid, char *out, size_
  * kept), STATUS_NO_MEMORY.
  * Shutdown: stops every running service, newest first, writes 6006 "The
  * Event log service was stopped." and marks the machine down. A machine that
- * is down is left as is. Reboot = shutdown + boot. */
+ * is down is left as is. Reboot = shutdown + boot.
+ * When the operation succeeded but its events could not all be written (a
+ * full disk), the machine is up (or down) all the same and the event log's
+ * status comes back: STATUS_LOG_FILE_FULL with "The System log file is
+ * full." in err (NT's event 6000), or STATUS_IO_DEVICE_ERROR. Check
+ * m->running to tell it from a failed boot. */
 ntstatus machine_boot(struct machine *m, char *err, size_t errlen);
 ntstatus machine_shutdown(struct machine *m);
 ntstatus machine_reboot(struct machine *m, char *err, size_t errlen);

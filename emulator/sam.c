@@ -1900,7 +1900,7 @@ ntstatus sam_load(const char *path, struct sam **out, char *err, size_t errlen)
     }
     if (rc) {
         if (err && errlen)
-            snprintf(err, errlen, "%s: %s", path, strerror(rc));
+            snprintf(err, errlen, "%s: %s", path, plat_strerror(rc));
         return rc == ENOMEM ? STATUS_NO_MEMORY
                             : rc == EFBIG ? STATUS_INTERNAL_DB_CORRUPTION : STATUS_IO_DEVICE_ERROR;
     }

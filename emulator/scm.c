@@ -6,6 +6,7 @@
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
 #include "src/lib/filesig.h"
+#include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include "src/lib/text.h"
 #include <errno.h>
@@ -272,8 +273,12 @@ struct parse {
 
 static ntstatus perr(const struct parse *p, unsigned line, const char *what)
 {
-    if (p->err && p->errlen)
-        snprintf(p->err, p->errlen, "%s:%u: %s", p->path, line, what);
+    if (p->err && p->errlen) {
+        if (line)
+            snprintf(p->err, p->errlen, "%s:%u: %s", p->path, line, what);
+        else /* the file as a whole */
+            snprintf(p->err, p->errlen, "%s: %s", p->path, what);
+    }
     return STATUS_INTERNAL_DB_CORRUPTION;
 }
 
@@ -464,8 +469,9 @@ static ntstatus load_conf(const char *path, struct scm_service ***out, size_t *n
     *out = NULL;
     *n = 0;
     struct parse p = {path, err, errlen};
-    if (filesig_take(sig, path))
-        return perr(&p, 0, "cannot stat");
+    int se = filesig_take(sig, path);
+    if (se)
+        return perr(&p, 0, strerror(se));
     char *data = NULL;
     size_t len = 0;
     int rc = afile_read(path, SCM_FILE_MAX, &data, &len);
@@ -476,13 +482,18 @@ static ntstatus load_conf(const char *path, struct scm_service ***out, size_t *n
     if (rc == EFBIG)
         return perr(&p, 0, "file too large");
     if (rc)
-        return rc == ENOMEM ? STATUS_NO_MEMORY : perr(&p, 0, strerror(rc));
+        return rc == ENOMEM ? STATUS_NO_MEMORY : perr(&p, 0, plat_strerror(rc));
     char *text = NULL;
     size_t tlen;
     rc = text_decode(data, len, &text, &tlen);
+    const char *why = "not valid text";
+    unsigned bad = rc == EILSEQ ? text_error_line(data, len, &why) : 0;
     free(data);
-    if (rc)
-        return rc == ENOMEM ? STATUS_NO_MEMORY : perr(&p, 0, "not valid UTF-8 or UTF-16 text");
+    if (rc) {
+        char what[96];
+        snprintf(what, sizeof what, "not valid UTF-8 or UTF-16 text (%s)", why);
+        return rc == ENOMEM ? STATUS_NO_MEMORY : perr(&p, bad, what);
+    }
     ntstatus st = parse_conf(text, &p, out, n);
     free(text);
     return st;

@@ -16,6 +16,9 @@ struct cli_ctx {
     const char *machine; /* --machine NAME, or NULL = the lab's only/first */
     struct lab *lab;     /* opened lazily by cli_lab() */
     bool live;           /* running inside the daemon (lab is live) */
+    bool remote;         /* came over the control channel: the client may be on
+                            another host (TCP control), so errors never quote a
+                            file that is not the lab's own */
     FILE *out;
     FILE *err;
 };
@@ -108,6 +111,16 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv);
 /* Scenarios (src/cli/cmd_run.c). */
 int cmd_run(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_record(struct cli_ctx *ctx, int argc, char **argv);
+
+/* The arguments of `ntlab COMMAND ...` (argv[0] the command, --machine
+ * taken out) that name files the command reads: `policy import FILE`,
+ * `mail deliver ALIAS FILE...` ("-", stdin, is not one). Fills idx with up
+ * to max indexes into argv; returns how many there are (src/cli/fileargs.c). */
+int cli_file_args(int argc, char *const *argv, int *idx, int max);
+/* path made absolute against the caller's working directory (not resolved:
+ * the file need not exist), in *out (malloc'd, the caller's). 0 or an
+ * errno value. */
+int cli_absolute_path(const char *path, char **out);
 
 /* Whether a command reads or changes lab state and so, when a daemon serves
  * the lab, must run inside it (through the control socket). */

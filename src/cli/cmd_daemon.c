@@ -25,9 +25,19 @@ static int live_command(void *arg, struct lab *lab, const char *labdir, const ch
 {
     (void)arg;
     struct cli_ctx ctx = {.labdir = labdir, .machine = machine, .lab = lab, .live = true,
-                          .out = out, .err = err};
+                          .remote = true, .out = out, .err = err};
     if (!cli_command_is_forwarded(argv[0]))
         return cli_error(&ctx, CLI_USAGE, "'%s' does not run inside the daemon", argv[0]);
+    /* A relative file name would be read in the daemon's directory ("/"),
+     * not the caller's: the client sends absolute ones (cli_main). */
+    int idx[8];
+    int nf = cli_file_args(argc, argv, idx, 8);
+    for (int i = 0; i < nf && i < 8; i++)
+        if (!plat_path_is_absolute(argv[idx[i]]))
+            return cli_error(&ctx, CLI_USAGE,
+                             "%s: '%s' is a relative path; the daemon serving the lab needs an "
+                             "absolute one (its working directory is not yours)",
+                             argv[0], argv[idx[i]]);
     return cli_dispatch(&ctx, argc, argv);
 }
 
@@ -99,8 +109,17 @@ int cmd_up(struct cli_ctx *ctx, int argc, char **argv)
     if (!lab)
         return CLI_FAIL;
     cfg.labdir = absdir;
+    /* The same for the secret file: read after the daemon went to "/". */
+    char *secret_abs = NULL;
+    if (cfg.control_secret_file) {
+        int e = cli_absolute_path(cfg.control_secret_file, &secret_abs);
+        if (e)
+            return cli_error(ctx, CLI_FAIL, "up: %s: %s", cfg.control_secret_file, strerror(e));
+        cfg.control_secret_file = secret_abs;
+    }
     bool is_daemon;
     int rc = daemon_up(lab, &cfg, ctx->err, &is_daemon);
+    free(secret_abs);
     return rc;
 }
 

@@ -151,6 +151,25 @@ static void services_summary(struct cli_ctx *ctx, struct machine *m)
     }
 }
 
+/* The statuses of an operation that happened but whose events were lost
+ * (machine_boot): a full event log or an I/O error writing it. */
+static bool logged_only(ntstatus st)
+{
+    return st == STATUS_LOG_FILE_FULL || st == STATUS_IO_DEVICE_ERROR;
+}
+
+/* Not silent, and not a success: "ntlab: boot EXCHSRV: The System log file
+ * is full. (1502 ERROR_LOG_FILE_FULL: The event log file is full.)" */
+static int log_fail(struct cli_ctx *ctx, const char *verb, const char *name, ntstatus st,
+                    const char *detail)
+{
+    char text[512];
+    nterr_describe(nterr_to_win32(st), text, sizeof text);
+    if (detail && *detail)
+        return cli_error(ctx, CLI_FAIL, "%s %s: %s (%s)", verb, name, detail, text);
+    return cli_error(ctx, CLI_FAIL, "%s %s: the event log lost events (%s)", verb, name, text);
+}
+
 int cmd_boot(struct cli_ctx *ctx, int argc, char **argv)
 {
     const char *verb = argv[0];
@@ -160,6 +179,7 @@ int cmd_boot(struct cli_ctx *ctx, int argc, char **argv)
     if (!lab)
         return CLI_FAIL;
     char err[512] = "";
+    ntstatus logst = STATUS_SUCCESS;
     if (!ctx->machine) {
         if (strcmp(verb, "shutdown") == 0) {
             lab_shutdown_all(lab);
@@ -167,15 +187,17 @@ int cmd_boot(struct cli_ctx *ctx, int argc, char **argv)
             if (strcmp(verb, "reboot") == 0)
                 lab_shutdown_all(lab);
             ntstatus st = lab_boot_all(lab, err, sizeof err);
-            if (st != STATUS_SUCCESS)
+            if (st != STATUS_SUCCESS && !logged_only(st))
                 return status_fail(ctx, verb, "the lab", st, err);
+            if (st != STATUS_SUCCESS)
+                logst = st;
         }
         for (size_t i = 0; i < lab_machine_count(lab); i++) {
             struct machine *m = lab_machine_at(lab, i);
             fprintf(ctx->out, "%s: %s\n", m->name, m->running ? "running" : "down");
             services_summary(ctx, m);
         }
-        return CLI_OK;
+        return logst ? log_fail(ctx, verb, "the lab", logst, err) : CLI_OK;
     }
     struct machine *m = cli_machine(ctx);
     if (!m)
@@ -187,11 +209,13 @@ int cmd_boot(struct cli_ctx *ctx, int argc, char **argv)
         st = machine_shutdown(m);
     else
         st = machine_reboot(m, err, sizeof err);
-    if (st != STATUS_SUCCESS)
+    /* the machine is up (or down) but its event log lost the events */
+    bool booted = strcmp(verb, "shutdown") == 0 ? !m->running : m->running;
+    if (st != STATUS_SUCCESS && !(booted && logged_only(st)))
         return status_fail(ctx, verb, m->name, st, err);
     fprintf(ctx->out, "%s: %s\n", m->name, m->running ? "running" : "down");
     services_summary(ctx, m);
-    return CLI_OK;
+    return st ? log_fail(ctx, verb, m->name, st, err) : CLI_OK;
 }
 
 /* --- service ------------------------------------------------------------------ */

@@ -5,7 +5,9 @@
 #include "src/cli/args.h"
 #include "src/cli/cli.h"
 #include "src/exchange/exchange.h"
+#include "src/lib/afile.h"
 #include "src/lib/buf.h"
+#include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include <dirent.h>
 #include <errno.h>
@@ -158,12 +160,20 @@ int cmd_mailbox(struct cli_ctx *ctx, int argc, char **argv)
     return CLI_OK;
 }
 
-/* Reads a whole file (or stdin for "-"), at most MESSAGE_MAX bytes. */
+/* Reads a whole file (or stdin for "-"), at most MESSAGE_MAX bytes. A
+ * named file must be a regular one (afile_read: a FIFO would block). */
 static int slurp(const char *path, struct buf *b)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!f)
-        return errno;
+    if (strcmp(path, "-") != 0) {
+        char *data;
+        size_t len;
+        int e = afile_read(path, MESSAGE_MAX, &data, &len);
+        if (!e && buf_append(b, data, len))
+            e = ENOMEM;
+        free(data);
+        return e;
+    }
+    FILE *f = stdin;
     char tmp[65536];
     size_t n;
     int e = 0;
@@ -179,8 +189,6 @@ static int slurp(const char *path, struct buf *b)
     }
     if (!e && ferror(f))
         e = EIO;
-    if (f != stdin)
-        fclose(f);
     return e;
 }
 
@@ -204,7 +212,7 @@ int cmd_mail(struct cli_ctx *ctx, int argc, char **argv)
         if (e) {
             buf_free(&b);
             return cli_error(ctx, CLI_FAIL, "mail deliver: %s: %s", argv[i],
-                             e == EFBIG ? "message larger than 64 MiB" : strerror(e));
+                             e == EFBIG ? "message larger than 64 MiB" : plat_strerror(e));
         }
         char name[256] = "";
         e = exchange_deliver(m, alias, b.p ? b.p : "", b.len, name, sizeof name);

@@ -8,6 +8,7 @@
 #include "src/cli/args.h"
 #include "src/cli/cli.h"
 #include "src/lib/afile.h"
+#include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -118,10 +119,15 @@ static int import(struct cli_ctx *ctx, struct cli_focus *f, const char *path)
     int e = afile_read(path, INF_MAX_FILE, &data, &len);
     if (e)
         return cli_error(ctx, CLI_FAIL, "policy import: %s: %s", path,
-                         e == EFBIG ? "file too large" : strerror(e));
+                         e == EFBIG ? "file too large" : plat_strerror(e));
     struct inf doc;
     char err[512] = "";
-    ntstatus st = inf_parse(path, data, len, lsa_os(f->lsa), NULL, &doc, err, sizeof err);
+    /* Over the control channel the client may be on another host (TCP
+     * control): the error names FILE:LINE and the problem, never the
+     * file's text, so that a template import cannot read other files. */
+    struct inf_limits lim = inf_default_limits;
+    lim.hide_text = ctx->remote;
+    ntstatus st = inf_parse(path, data, len, lsa_os(f->lsa), &lim, &doc, err, sizeof err);
     free(data);
     if (st != STATUS_SUCCESS)
         return cli_error(ctx, CLI_FAIL, "policy import: %s", err[0] ? err : path);

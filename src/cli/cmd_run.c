@@ -189,7 +189,8 @@ static void job_done(void *arg, size_t i, struct scn_result *r)
 
 static const char run_usage[] =
     "usage: ntlab run FILE|DIR... [--tag T] [-j N] [--junit FILE] [--tap] [-v] [--transcript]\n"
-    "           [--target HOST:PORT [--lab DIR]] [--keep] [--tmp DIR] | --prepare DIR FILE";
+    "           [--target HOST:PORT [--lab DIR]] [--keep] [--tmp DIR] [--allow-outside-files]\n"
+    "           | --prepare DIR FILE";
 
 int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -199,6 +200,7 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
     size_t ntags = 0;
     const char *junit = NULL, *missing = NULL; /* an option given without its value */
     long workers = 1;
+    bool allow_outside = false;
     int rc = CLI_OK;
     struct scn_admin admin = {admin_run, NULL};
     rn.opts.admin = &admin;
@@ -251,6 +253,8 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
             rn.opts.want_transcript = true;
         } else if (strcmp(a, "--keep") == 0) {
             rn.opts.keep = true;
+        } else if (strcmp(a, "--allow-outside-files") == 0) {
+            allow_outside = true; /* include and file arguments may leave the scenario's tree */
         } else if (a[0] == '-' && a[1]) {
             rc = cli_error(ctx, CLI_USAGE, "run: unknown option '%s'", a);
             goto out;
@@ -301,7 +305,7 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
         rc = cli_error(ctx, CLI_FAIL, "run: out of memory");
         goto out;
     }
-    struct scn_parse_opts po = {scenario_command_ok};
+    struct scn_parse_opts po = {scenario_command_ok, cli_file_args, allow_outside};
     for (size_t i = 0; i < files.n; i++) {
         char err[1024] = "";
         struct scn *s = NULL;

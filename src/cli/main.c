@@ -85,7 +85,9 @@ static const struct cli_command commands[] = {
     {"run", cmd_run,
      "run FILE|DIR... [--tag T]... [-j N|--jobs N] [--junit FILE] [--tap] [-v|--verbose]\n"
      "           [--transcript] [--keep] [--tmp DIR] [--target HOST:PORT [--lab DIR]]\n"
-     "           | run --prepare DIR FILE   scenarios",
+     "           [--allow-outside-files]\n"
+     "           | run --prepare DIR FILE   scenarios (include and file names stay in the\n"
+     "           scenario's directory unless --allow-outside-files)",
      false},
     {"record", cmd_record,
      "record HOST:PORT [--listen ADDR:PORT] [-n|--sessions N] -o FILE   recording proxy",
@@ -169,6 +171,39 @@ int cli_dispatch(struct cli_ctx *ctx, int argc, char **argv)
     return c->fn(ctx, argc, argv);
 }
 
+/* control_forward with the file names made absolute: the daemon runs the
+ * command in its own working directory ("/"), not the caller's. */
+static bool forward(struct cli_ctx *ctx, int n, char **rest, int *rc)
+{
+    int idx[64];
+    int nf = cli_file_args(n, rest, idx, (int)(sizeof idx / sizeof idx[0]));
+    char *abs[64] = {NULL};
+    char **v = nf ? calloc((size_t)n + 1, sizeof *v) : rest;
+    if (!v) {
+        *rc = cli_error(ctx, CLI_FAIL, "out of memory");
+        return true;
+    }
+    if (nf)
+        memcpy(v, rest, (size_t)n * sizeof *v);
+    for (int i = 0; i < nf && i < 64; i++) {
+        int e = cli_absolute_path(rest[idx[i]], &abs[i]);
+        if (e) {
+            *rc = cli_error(ctx, CLI_FAIL, "%s: %s", rest[idx[i]], strerror(e));
+            for (int k = 0; k < i; k++)
+                free(abs[k]);
+            free(v);
+            return true;
+        }
+        v[idx[i]] = abs[i];
+    }
+    bool done = control_forward(ctx->labdir, ctx->machine, n, v, stdout, stderr, rc);
+    for (int i = 0; i < nf && i < 64; i++)
+        free(abs[i]);
+    if (v != rest)
+        free(v);
+    return done;
+}
+
 int cli_main(int argc, char **argv)
 {
     struct cli_ctx ctx = {.labdir = ".", .out = stdout, .err = stderr};
@@ -215,8 +250,7 @@ int cli_main(int argc, char **argv)
     if (n == 0) {
         usage(stderr);
         rc = CLI_USAGE;
-    } else if (cli_command_is_forwarded(rest[0]) &&
-               control_forward(ctx.labdir, ctx.machine, n, rest, stdout, stderr, &rc)) {
+    } else if (cli_command_is_forwarded(rest[0]) && forward(&ctx, n, rest, &rc)) {
         /* a running daemon served it against the live lab */
     } else {
         /* Offline, an admin command reads the lab's files, changes them and

@@ -232,16 +232,20 @@ int exchange_directory_load(const char *path, struct exchange_directory **out, c
     }
     if (e) {
         if (err && errlen)
-            snprintf(err, errlen, "%s: %s", path, strerror(e));
+            snprintf(err, errlen, "%s: %s", path, plat_strerror(e));
         exchange_directory_free(d);
         return e;
     }
     e = text_decode(raw, len, &text, &tlen);
+    const char *why = "not valid text";
+    unsigned bad = e == EILSEQ ? text_error_line(raw, len, &why) : 0;
     free(raw);
     if (e) {
         const struct parse p = {path, err, errlen};
+        char what[96];
+        snprintf(what, sizeof what, "not valid text (UTF-8 or UTF-16 with BOM): %s", why);
         exchange_directory_free(d);
-        return e == EILSEQ ? perr(&p, 1, "not valid text (UTF-8 or UTF-16 with BOM)") : e;
+        return e == EILSEQ ? perr(&p, bad ? bad : 1, what) : e;
     }
     const struct parse p = {path, err, errlen};
     e = parse_text(d, text, &p);

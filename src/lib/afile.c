@@ -110,24 +110,20 @@ int afile_read(const char *path, size_t max, char **out, size_t *len)
 {
     *out = NULL;
     *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno;
-    struct stat st;
-    if (fstat(fd, &st)) {
-        int e = errno;
+    int fd;
+    int e = plat_open_regular(path, 0, &fd);
+    if (e)
+        return e;
+    struct plat_stat st;
+    if ((e = plat_fstat(fd, &st)) != 0) {
         close(fd);
         return e;
     }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return EISDIR;
-    }
-    if ((unsigned long long)st.st_size > max) {
+    if (st.size > max) {
         close(fd);
         return EFBIG;
     }
-    size_t cap = (size_t)st.st_size + 1;
+    size_t cap = (size_t)st.size + 1;
     char *p = malloc(cap);
     if (!p) {
         close(fd);
@@ -156,7 +152,7 @@ int afile_read(const char *path, size_t max, char **out, size_t *len)
         if (r < 0) {
             if (errno == EINTR)
                 continue;
-            int e = errno;
+            e = errno;
             free(p);
             close(fd);
             return e;

@@ -12,8 +12,11 @@
 int afile_write(const char *path, const void *data, size_t len, unsigned mode);
 
 /* Reads the whole file into a malloc'd, NUL-terminated buffer (*out, owned by
- * the caller) of *len bytes. Fails with EFBIG when the file exceeds max bytes,
- * ENOENT when absent, or another errno value. */
+ * the caller) of *len bytes. Only a regular file is read (plat_open_regular):
+ * EISDIR for a directory, PLAT_ENOTREG for a FIFO, device or socket (never
+ * a blocking open or an endless read; plat_strerror names them). Fails with
+ * EFBIG when the file exceeds max bytes, ENOENT when absent, or another
+ * errno value. */
 int afile_read(const char *path, size_t max, char **out, size_t *len);
 
 /* fsyncs the directory that holds path (after a rename or unlink in it). */

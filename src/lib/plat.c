@@ -1,7 +1,10 @@
 /* The parts of the platform layer written once for both systems (plat.h). */
 #include "src/lib/plat.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 size_t plat_path_root_len(const char *p)
 {
@@ -156,4 +159,39 @@ bool plat_re_bounded(const char *p, char *err, size_t errlen)
         }
     }
     return true;
+}
+
+int plat_open_regular(const char *path, unsigned flags, int *fdp)
+{
+    *fdp = -1;
+    int oflags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
+    if (flags & PLAT_OPEN_NOFOLLOW)
+        oflags |= O_NOFOLLOW;
+    int fd = open(path, oflags);
+    if (fd < 0)
+        return errno;
+    struct plat_stat st;
+    int e = plat_fstat(fd, &st);
+    if (!e && !st.is_reg)
+        e = st.is_dir ? EISDIR : PLAT_ENOTREG;
+#ifndef _WIN32
+    /* Regular files never block; cleared so that the descriptor reads as
+     * every other one does (and a later change of file type cannot bite). */
+    int fl = e ? 0 : fcntl(fd, F_GETFL);
+    if (!e && (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0))
+        e = errno;
+#endif
+    if (e) {
+        close(fd);
+        return e;
+    }
+    *fdp = fd;
+    return 0;
+}
+
+const char *plat_strerror(int e)
+{
+    if (e == PLAT_ENOTREG)
+        return "not a regular file (a FIFO, device or socket)";
+    return strerror(e);
 }

@@ -105,6 +105,21 @@ int plat_fstat(int fd, struct plat_stat *st);
  * user's, SYSTEM's and the Administrators'). */
 int plat_fd_private(int fd);
 
+/* Opens a file the user named, for reading, refusing what is not a regular
+ * file before a read could block or never end: the open itself does not
+ * wait (O_NONBLOCK: a FIFO with no writer would hold it forever), then
+ * fstat decides, and a regular file is switched back to blocking reads.
+ * PLAT_OPEN_NOFOLLOW refuses a symbolic link as the last component (ELOOP;
+ * Windows opens no links through _open). Returns 0 with *fd (close-on-exec,
+ * the caller's), or an errno value: EISDIR for a directory, PLAT_ENOTREG
+ * for a FIFO, device or socket, or what open/fstat said. */
+#define PLAT_OPEN_NOFOLLOW 1u
+#define PLAT_ENOTREG 0x4E52 /* outside the errno ranges: plat_strerror names it */
+int plat_open_regular(const char *path, unsigned flags, int *fd);
+/* strerror, plus PLAT_ENOTREG's text ("not a regular file (a FIFO, device
+ * or socket)"). The text is static. */
+const char *plat_strerror(int e);
+
 /* Directory entries with their type, without following symbolic links. */
 enum plat_dtype { PLAT_DT_OTHER, PLAT_DT_REG, PLAT_DT_DIR };
 struct plat_dir;

@@ -130,6 +130,60 @@ int text_decode(const char *data, size_t len, char **out, size_t *outlen)
     return 0;
 }
 
+static unsigned utf16_error_line(const unsigned char *d, size_t len, const char **why)
+{
+    size_t units = len / 2;
+    unsigned line = 1;
+    for (size_t i = 0; i < units; i++) {
+        uint32_t u = (uint32_t)d[2 * i] | (uint32_t)d[2 * i + 1] << 8;
+        if (u == 0) {
+            *why = "NUL character";
+            return line;
+        }
+        if (u >= 0xD800 && u <= 0xDBFF) {
+            uint32_t l = i + 1 < units ? (uint32_t)d[2 * i + 2] | (uint32_t)d[2 * i + 3] << 8 : 0;
+            if (l < 0xDC00 || l > 0xDFFF) {
+                *why = "broken UTF-16 surrogate pair";
+                return line;
+            }
+            i++;
+        } else if (u >= 0xDC00 && u <= 0xDFFF) {
+            *why = "broken UTF-16 surrogate pair";
+            return line;
+        }
+        line += u == '\n';
+    }
+    if (len % 2) {
+        *why = "odd number of bytes in UTF-16 text";
+        return line;
+    }
+    return 0;
+}
+
+unsigned text_error_line(const char *data, size_t len, const char **why)
+{
+    const unsigned char *d = (const unsigned char *)data;
+    *why = NULL;
+    if (len >= 2 && d[0] == 0xFF && d[1] == 0xFE)
+        return utf16_error_line(d + 2, len - 2, why);
+    size_t i = len >= 3 && d[0] == 0xEF && d[1] == 0xBB && d[2] == 0xBF ? 3 : 0;
+    unsigned line = 1;
+    while (i < len) {
+        size_t n;
+        if (d[i] == 0) {
+            *why = "NUL byte";
+            return line;
+        }
+        if (text_utf8_decode(d + i, len - i, &n) < 0) {
+            *why = "invalid UTF-8";
+            return line;
+        }
+        line += d[i] == '\n';
+        i += n;
+    }
+    return 0;
+}
+
 void text_lines_init(struct text_lines *it, char *text)
 {
     it->next = text;

@@ -10,6 +10,13 @@
  * invalid UTF-8; ENOMEM otherwise. */
 int text_decode(const char *data, size_t len, char **out, size_t *outlen);
 
+/* Where text_decode refuses data: the 1-based line (counted in the
+ * encoding's own line feeds) of the first NUL, invalid UTF-8 sequence or
+ * broken UTF-16 unit, with *why naming it ("NUL byte", "invalid UTF-8",
+ * ...). Returns 0 with *why NULL when text_decode would accept it. For
+ * the readers' "FILE:LINE: problem" messages. */
+unsigned text_error_line(const char *data, size_t len, const char **why);
+
 /* Decodes the UTF-8 sequence at s, of which n bytes may be read (n >= 1).
  * Returns the code point and sets *len to its length, or returns -1 with
  * *len = 1 for an invalid, overlong, surrogate or truncated sequence. */

@@ -182,6 +182,20 @@ int control_response_encode(struct buf *b, int rc, const char *out, size_t outle
     return e;
 }
 
+void control_refuse_peer(int fd, const char *labdir)
+{
+    char msg[PATH_MAX + 160];
+    int n = snprintf(msg, sizeof msg,
+                     "ntlab: permission denied: %s/%s (the daemon serving the lab runs as "
+                     "another user; only that user may send it commands)\n",
+                     labdir ? labdir : ".", CONTROL_SOCKET);
+    struct buf b = BUF_INIT;
+    if (n > 0 && (size_t)n < sizeof msg && control_response_encode(&b, 1, "", 0, msg, (size_t)n) == 0)
+        (void)plat_send(fd, b.p, b.len); /* a few hundred bytes: the socket buffer takes them */
+    buf_free(&b);
+    plat_sock_close(fd);
+}
+
 /* --- addressing the socket ------------------------------------------------------ */
 
 static int path_of(const char *labdir, const char *file, char *out, size_t n)
@@ -325,9 +339,15 @@ static void forward_on(int fd, const char *where, bool tcp, struct buf *pre, con
     e = send_all(fd, pre->p, pre->len, deadline);
     buf_free(pre); /* it may hold the secret: not kept longer than needed */
     struct buf b = BUF_INIT;
-    if (!e) {
+    /* A daemon that refuses the caller answers and hangs up before reading
+     * the request: the send fails (EPIPE), and its answer is still there. */
+    bool refused = e == EPIPE || e == ECONNRESET;
+    if (!e || refused) {
         plat_shutdown_wr(fd);
-        e = recv_all(fd, &b, deadline);
+        int re = recv_all(fd, &b, deadline);
+        if (re == ECONNRESET && b.len) /* it closed with our request unread */
+            re = 0;
+        e = refused && b.len ? 0 : e ? e : re;
     }
     plat_sock_close(fd);
     if (e || !decode_response(&b, rc, out, err)) {
@@ -401,6 +421,19 @@ bool control_forward(const char *labdir, const char *machine, int argc, char **a
     if (e) {
         if (fd >= 0)
             plat_sock_close(fd);
+        if (e == EACCES || e == EPERM) {
+            /* Another user's lab or daemon: say so and where, rather than
+             * fall back to files this user cannot read either. */
+            char p[PATH_MAX];
+            if (access(labdir, X_OK) != 0)
+                fprintf(err, "ntlab: permission denied: %s (the lab directory is not yours)\n",
+                        labdir);
+            else if (path_of(labdir, CONTROL_SOCKET, p, sizeof p) == 0)
+                fprintf(err, "ntlab: permission denied: %s (the daemon serving the lab runs as "
+                             "another user; only that user may send it commands)\n", p);
+            *rc = 1;
+            return true;
+        }
         /* Nobody listening: a daemon that died. Remove its socket unless a
          * live daemon holds the lab (it may be binding a new one). */
         if (e == ECONNREFUSED && !daemon_alive(labdir))

@@ -56,6 +56,12 @@ struct control_request {
     char **argv; /* argv[argc] == NULL */
 };
 
+/* Answers a control connection from another user (SO_PEERCRED) with exit
+ * code 1 and "permission denied: LAB/ntlab.ctl ..." (best effort: one
+ * non-blocking send) and closes fd. A silent close left the client with
+ * "Broken pipe". */
+void control_refuse_peer(int fd, const char *labdir);
+
 /* Parses a request from the bytes received so far. Returns 0 (complete: *req
  * filled, owned by the caller, control_request_free), EAGAIN (need more
  * bytes), EPROTO (malformed), E2BIG (over a bound) or ENOMEM. */

@@ -25,13 +25,17 @@ void ctltcp_secret_wipe(struct ctltcp_secret *s)
 int ctltcp_secret_load(const char *path, struct ctltcp_secret *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    if (fd < 0) {
-        int e = errno;
+    int fd;
+    int e = plat_open_regular(path, PLAT_OPEN_NOFOLLOW, &fd);
+    if (e == EISDIR || e == PLAT_ENOTREG) {
+        snprintf(err, errlen, "control secret %s: not a regular file", path);
+        return EINVAL;
+    }
+    if (e) {
         snprintf(err, errlen, "control secret %s: %s", path, strerror(e));
         return e;
     }
-    int e = plat_fd_private(fd);
+    e = plat_fd_private(fd);
     char buf[CTLTCP_SECRET_MAX + 3];
     ssize_t n = 0;
     if (e && e != EINVAL && e != EPERM) {

@@ -738,7 +738,7 @@ static void accept_ctl(struct server *s, bool tcp)
         } else {
             if (!plat_sock_peer_is_self(fd)) {
                 logf_(s, "control: connection from another user refused");
-                plat_sock_close(fd);
+                control_refuse_peer(fd, lab_dir(s->lab));
                 continue;
             }
         }
@@ -936,7 +936,7 @@ static void group_commit(struct server *s)
     for (size_t i = 0; i < lab_machine_count(s->lab); i++) {
         struct machine *m = lab_machine_at(s->lab, i);
         if (m->evtlog && evtlog_commit(m->evtlog) != STATUS_SUCCESS)
-            logf_(s, "%s: event log sync failed", m->name);
+            logf_(s, "%s: %s", m->name, evtlog_failure_text(m->evtlog));
     }
 }
 

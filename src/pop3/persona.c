@@ -1,6 +1,7 @@
 #include "src/pop3/persona.h"
 #include "src/lib/afile.h"
 #include "src/lib/embed.h"
+#include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include <errno.h>
 #include <limits.h>
@@ -146,7 +147,7 @@ static int persona_inherit(struct pctx *c, const char *parent, struct persona **
             return rc;
         }
         if (rc != ENOENT)
-            return perr(c, "inherit %s: %s", parent, strerror(rc)), rc;
+            return perr(c, "inherit %s: %s", parent, plat_strerror(rc)), rc;
     }
     char path[PATH_MAX];
     snprintf(path, sizeof path, PERSONA_DIR "%s" PERSONA_EXT, parent);
@@ -474,7 +475,7 @@ int persona_load(const char *path, struct persona **out, char *err, size_t errca
     int rc = afile_read(path, PERSONA_FILE_MAX, &data, &n);
     if (rc) {
         if (err && errcap)
-            snprintf(err, errcap, "%s: %s", path, rc == EFBIG ? "file too large" : strerror(rc));
+            snprintf(err, errcap, "%s: %s", path, rc == EFBIG ? "file too large" : plat_strerror(rc));
         return rc;
     }
     rc = persona_parse_at(name, data, n, dir, 0, out, err, errcap);

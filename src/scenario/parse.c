@@ -3,6 +3,7 @@
 #include "src/lib/afile.h"
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
+#include "src/scenario/confine.h"
 #include "src/scenario/scenario.h"
 #include <ctype.h>
 #include <errno.h>
@@ -34,6 +35,13 @@ struct pstate {
     size_t depth;
     /* The step that exit/out/has/lacks lines attach to (index + 1; 0 = none). */
     size_t last_ntlab;
+    /* The scenario's directory tree (confine.h); root_ok false when it
+     * could not be found: then no reference is inside. */
+    char root[4096];
+    bool root_ok;
+    /* Where the last fail() pointed. */
+    const char *fail_file;
+    unsigned fail_line;
 };
 
 struct line {
@@ -44,6 +52,8 @@ struct line {
 __attribute__((format(printf, 4, 5))) static int fail(struct pstate *ps, const char *file,
                                                       unsigned line, const char *fmt, ...)
 {
+    ps->fail_file = file;
+    ps->fail_line = line;
     int n = snprintf(ps->err, ps->errlen, "%s:%u: ", file, line);
     if (n >= 0 && (size_t)n < ps->errlen) {
         va_list ap;
@@ -278,6 +288,14 @@ static int split_lines(struct pstate *ps, const char *name, char *data, size_t l
     return 0;
 }
 
+/* Whether a file reference with this real path may be read. */
+static bool outside_ok(const struct pstate *ps, const char *real)
+{
+    if (ps->o && ps->o->allow_outside_files)
+        return true;
+    return ps->root_ok && scn_confine_inside(ps->root, real);
+}
+
 static int include_file(struct pstate *ps, const char *from, unsigned line, const char *arg)
 {
     if (ps->depth >= SCN_INCLUDE_DEPTH)
@@ -285,20 +303,16 @@ static int include_file(struct pstate *ps, const char *from, unsigned line, cons
     if (ps->s->nfiles >= SCN_MAX_FILES)
         return fail(ps, from, line, "more than %d files included", SCN_MAX_FILES);
     char path[4096];
-    if (plat_path_is_absolute(arg)) {
-        if (str_copy(path, sizeof path, arg))
-            return fail(ps, from, line, "include path too long");
-    } else {
-        const char *slash = strrchr(from, '/');
-        int n = slash ? snprintf(path, sizeof path, "%.*s/%s", (int)(slash - from), from, arg)
-                      : snprintf(path, sizeof path, "%s", arg);
-        if (n < 0 || (size_t)n >= sizeof path)
-            return fail(ps, from, line, "include path too long");
-    }
+    if (scn_confine_join(from, arg, path, sizeof path))
+        return fail(ps, from, line, "include path too long");
     char real[4096];
     int re = plat_realpath(path, real, sizeof real);
     if (re)
         return fail(ps, from, line, "include %s: %s", path, strerror(re));
+    if (!outside_ok(ps, real))
+        return fail(ps, from, line, "include %s: outside the scenario's directory %s "
+                                    "(ntlab run --allow-outside-files lifts this)",
+                    path, ps->root_ok ? ps->root : "(unknown)");
     for (size_t i = 0; i < ps->depth; i++) {
         if (strcmp(ps->chain[i], real) == 0)
             return fail(ps, from, line, "include loop: %s is already being read (%zu level%s up)",
@@ -310,7 +324,7 @@ static int include_file(struct pstate *ps, const char *from, unsigned line, cons
     if (rc == EFBIG)
         return fail(ps, from, line, "include %s: file larger than %u bytes", path, SCN_FILE_MAX);
     if (rc)
-        return fail(ps, from, line, "include %s: %s", path, strerror(rc));
+        return fail(ps, from, line, "include %s: %s", path, plat_strerror(rc));
     const char *name = intern_file(ps, path);
     if (!name) {
         free(data);
@@ -334,6 +348,11 @@ static int include_file(struct pstate *ps, const char *from, unsigned line, cons
         rc = split_lines(ps, name, data, len, &lines, &nlines);
     if (rc == 0)
         rc = parse_lines(ps, name, lines, nlines);
+    if (rc == EINVAL && ps->fail_file == name && !scn_confine_quotable(real))
+        /* Not a scenario file: where, but none of its text (a line of
+         * /etc/passwd was quoted as an unknown directive). */
+        fail(ps, name, ps->fail_line, "not scenario text (only *.scn and *.inc files are "
+                                      "quoted; this one is not shown)");
     free(lines);
     free(data);
     free(realcopy);
@@ -431,6 +450,62 @@ static int heredoc(struct pstate *ps, const char *file, struct line *lines, size
     return 0;
 }
 
+/* The file arguments of an ntlab step: relative to the step's file,
+ * confined to the scenario's tree, replaced by their real path (an absolute
+ * one, which the daemon of --target needs too). A name that does not exist
+ * stays as joined: the command reports it. */
+static int file_args(struct pstate *ps, const char *file, unsigned line, struct scn_step *st)
+{
+    if (!ps->o || !ps->o->file_args)
+        return 0;
+    char *words[SCN_MAX_ARGS + 1];
+    int map[SCN_MAX_ARGS + 1], n = 0;
+    for (int k = 0; k < st->argc && n < SCN_MAX_ARGS; k++) {
+        if (strcmp(st->argv[k], "--machine") == 0) { /* cli_main takes it out */
+            k++;
+            continue;
+        }
+        if (strncmp(st->argv[k], "--machine=", 10) == 0)
+            continue;
+        map[n] = k;
+        words[n++] = st->argv[k];
+    }
+    words[n] = NULL;
+    int idx[SCN_MAX_ARGS];
+    int nf = ps->o->file_args(n, words, idx, SCN_MAX_ARGS);
+    for (int f = 0; f < nf && f < SCN_MAX_ARGS; f++) {
+        char **slot = &st->argv[map[idx[f]]];
+        char path[4096], real[4096];
+        if (scn_confine_join(file, *slot, path, sizeof path))
+            return fail(ps, file, line, "file name too long");
+        bool exists = plat_realpath(path, real, sizeof real) == 0;
+        if (!exists) {
+            /* absent (the command says so): its directory decides; when
+             * that is absent too, nothing can be read through the name */
+            char dir[4096] = ".";
+            const char *slash = strrchr(path, '/');
+            if (slash == path)
+                str_copy(dir, sizeof dir, "/");
+            else if (slash)
+                str_copyn(dir, sizeof dir, path, (size_t)(slash - path));
+            if (plat_realpath(dir, real, sizeof real) != 0)
+                str_copy(real, sizeof real, ps->root);
+        }
+        if (!outside_ok(ps, real))
+            return fail(ps, file, line, "%s: outside the scenario's directory %s (ntlab run "
+                                        "--allow-outside-files lifts this)", *slot,
+                        ps->root_ok ? ps->root : "(unknown)");
+        if (!exists)
+            str_copy(real, sizeof real, path);
+        char *copy = strdup(real);
+        if (!copy)
+            return ENOMEM;
+        free(*slot);
+        *slot = copy;
+    }
+    return 0;
+}
+
 static int parse_ntlab(struct pstate *ps, const char *file, struct line *lines, size_t nlines,
                        size_t *i, const char *rest)
 {
@@ -481,6 +556,9 @@ static int parse_ntlab(struct pstate *ps, const char *file, struct line *lines, 
         return fail(ps, file, line, "ntlab step: the command comes first (then --machine M)");
     if (ps->o && ps->o->command_ok && !ps->o->command_ok(argv[0]))
         return fail(ps, file, line, "'ntlab %s' cannot be a scenario step", argv[0]);
+    rc = file_args(ps, file, line, st);
+    if (rc)
+        return rc;
     /* The words as written, for transcripts. */
     while (*rest == ' ' || *rest == '\t')
         rest++;
@@ -783,6 +861,7 @@ static int parse_root(const char *name, const char *text, size_t len,
         return ENOMEM;
     }
     struct pstate ps = {.s = s, .o = o, .err = err, .errlen = errlen};
+    ps.root_ok = scn_confine_root(name, ps.root, sizeof ps.root) == 0;
     int rc = 0;
     const char *fname = intern_file(&ps, name);
     if (!fname)
@@ -843,7 +922,7 @@ int scn_parse_file(const char *path, const struct scn_parse_opts *o, struct scn 
         return rc;
     }
     if (rc) {
-        snprintf(err, errlen, "%s: %s", path, strerror(rc));
+        snprintf(err, errlen, "%s: %s", path, plat_strerror(rc));
         return rc;
     }
     rc = parse_root(path, data, len, o, out, err, errlen);

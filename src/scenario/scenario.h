@@ -120,9 +120,21 @@ struct scn {
 struct scn_parse_opts {
     /* Whether `ntlab NAME ...` may appear in a scenario (NULL: any). */
     bool (*command_ok)(const char *name);
+    /* Which words of an ntlab step (argv[0] the command, --machine taken
+     * out) name files it reads: idx gets up to max indexes, the count is
+     * returned (cli_file_args). Those names are relative to the file that
+     * holds the step, as include's, confined like them (confine.h), and
+     * replaced by their real absolute path. NULL: none are known. */
+    int (*file_args)(int argc, char *const *argv, int *idx, int max);
+    /* --allow-outside-files: include and file arguments may leave the
+     * scenario's directory tree (confine.h). */
+    bool allow_outside_files;
 };
 
-/* Parses the scenario file at path (and what it includes). Returns 0,
+/* Parses the scenario file at path (and what it includes). Includes and
+ * file arguments stay inside the scenario's directory tree unless o says
+ * otherwise (confine.h); a parse error in an included file that is not a
+ * *.scn or *.inc file names its FILE:LINE without its text. Returns 0,
  * EINVAL ("FILE:LINE: problem" in err), ENOENT/EACCES/EFBIG/... for a file
  * that cannot be read ("FILE: reason", or "FILE:LINE: include ...: reason"
  * for an included one), ENOMEM. o may be NULL. */

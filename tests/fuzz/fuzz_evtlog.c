@@ -90,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!w || w->record != max + 1)
         fuzz_fail("appended record numbered %u after %u", w ? w->record : 0, max);
     if (max + 1 == UINT32_MAX &&
-        evtlog_write(l, EVTLOG_SYSTEM, 43, "F", 1, EVT_ERROR, 0, NULL, "") != STATUS_DISK_FULL)
+        evtlog_write(l, EVTLOG_SYSTEM, 43, "F", 1, EVT_ERROR, 0, NULL, "") != STATUS_LOG_FILE_FULL)
         fuzz_fail("a log past record number 4294967295 still takes records");
     evtlog_free(l);
 

@@ -204,8 +204,19 @@ static void test_record_numbers_exhausted(void)
               STATUS_SUCCESS);
     CU_ASSERT(evtlog_at(l, EVTLOG_APPLICATION, 1)->record == 4294967295u);
     CU_ASSERT(evtlog_write(l, EVTLOG_APPLICATION, 3, "S", 1, EVT_ERROR, 0, NULL, "") ==
-              STATUS_DISK_FULL);
+              STATUS_LOG_FILE_FULL);
     CU_ASSERT(evtlog_count(l, EVTLOG_APPLICATION) == 2);
+    /* issue 12: in a group (a boot), a record that could not be written is
+     * what the commit reports, with its log; a new group starts clean */
+    evtlog_begin(l);
+    (void)evtlog_write(l, EVTLOG_APPLICATION, 4, "S", 1, EVT_ERROR, 0, NULL, "");
+    CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 4, "S", 1, EVT_ERROR, 0, NULL, "") == STATUS_SUCCESS);
+    CU_ASSERT(evtlog_commit(l) == STATUS_LOG_FILE_FULL);
+    CU_ASSERT(evtlog_failed_log(l) == EVTLOG_APPLICATION);
+    CU_ASSERT_STRING_EQUAL(evtlog_failure_text(l), "The Application log file is full.");
+    evtlog_begin(l);
+    CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 5, "S", 1, EVT_ERROR, 0, NULL, "") == STATUS_SUCCESS);
+    CU_ASSERT(evtlog_commit(l) == STATUS_SUCCESS);
     evtlog_free(l);
     unit_rmtree(dir);
 }

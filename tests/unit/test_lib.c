@@ -7,11 +7,13 @@
 #include "src/lib/str.h"
 #include "src/lib/text.h"
 #include "tests/unit/unit.h"
+#include <fcntl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void test_buf(void)
 {
@@ -130,7 +132,51 @@ static void test_afile(void)
     struct stat st;
     CU_ASSERT_EQUAL(stat(sub, &st), 0);
     CU_ASSERT_EQUAL(afile_read(sub, 100, &data, &n), EISDIR);
+    /* issue 12: a FIFO without a writer is refused at once (it used to
+     * block the open forever), a device too (/dev/zero read "Is a
+     * directory"), with a text that says what is wrong */
+    snprintf(sub, sizeof sub, "%s/fifo", dir);
+    CU_ASSERT_EQUAL_FATAL(mkfifo(sub, 0600), 0);
+    CU_ASSERT_EQUAL(afile_read(sub, 100, &data, &n), PLAT_ENOTREG);
+    CU_ASSERT_EQUAL(afile_read("/dev/zero", 100, &data, &n), PLAT_ENOTREG);
+    CU_ASSERT_PTR_NOT_NULL(strstr(plat_strerror(PLAT_ENOTREG), "not a regular file"));
+    int fd;
+    CU_ASSERT_EQUAL(plat_open_regular(sub, 0, &fd), PLAT_ENOTREG);
+    CU_ASSERT_EQUAL(fd, -1);
+    CU_ASSERT_EQUAL(plat_open_regular(path, 0, &fd), 0);
+    if (fd >= 0) { /* blocking again: the descriptor reads as any other */
+        CU_ASSERT_EQUAL(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+        close(fd);
+    }
+    snprintf(sub, sizeof sub, "%s/link", dir);
+    CU_ASSERT_EQUAL_FATAL(symlink(path, sub), 0);
+    CU_ASSERT_EQUAL(plat_open_regular(sub, PLAT_OPEN_NOFOLLOW, &fd), ELOOP);
+    CU_ASSERT_EQUAL(plat_open_regular(sub, 0, &fd), 0);
+    if (fd >= 0)
+        close(fd);
     unit_rmtree(dir);
+}
+
+/* Issue 12: a NUL in services.conf was reported at line 0; every reader
+ * now names the line text_error_line finds. */
+static void test_text_error_line(void)
+{
+    const char *why = "x";
+    CU_ASSERT_EQUAL(text_error_line("a\nb\n", 4, &why), 0u);
+    CU_ASSERT_PTR_NULL(why);
+    CU_ASSERT_EQUAL(text_error_line("a\nb\nc\0d\n", 8, &why), 3u);
+    CU_ASSERT_STRING_EQUAL(why, "NUL byte");
+    CU_ASSERT_EQUAL(text_error_line("\xEF\xBB\xBF" "a\n\xC3(\n", 8, &why), 2u);
+    CU_ASSERT_STRING_EQUAL(why, "invalid UTF-8");
+    /* UTF-16LE: lines are counted in units */
+    const char u16[] = "\xFF\xFE" "a\0\n\0b\0\n\0\0\0";
+    CU_ASSERT_EQUAL(text_error_line(u16, sizeof u16 - 1, &why), 3u);
+    CU_ASSERT_STRING_EQUAL(why, "NUL character");
+    const char lone[] = "\xFF\xFE\n\0\x00\xDC";
+    CU_ASSERT_EQUAL(text_error_line(lone, sizeof lone - 1, &why), 2u);
+    CU_ASSERT_STRING_EQUAL(why, "broken UTF-16 surrogate pair");
+    CU_ASSERT_EQUAL(text_error_line("\xFF\xFE" "a\0b", 5, &why), 1u);
+    CU_ASSERT_STRING_EQUAL(why, "odd number of bytes in UTF-16 text");
 }
 
 static void test_afile_sweeps_stale_temps(void)
@@ -212,7 +258,8 @@ static void test_clock(void)
 void suite_lib(void)
 {
     UNIT_SUITE("lib", UNIT_TEST(test_buf), UNIT_TEST(test_str), UNIT_TEST(test_text_decode),
-               UNIT_TEST(test_text_lines), UNIT_TEST(test_afile), UNIT_TEST(test_afile_sweeps_stale_temps),
+               UNIT_TEST(test_text_lines), UNIT_TEST(test_afile), UNIT_TEST(test_text_error_line),
+               UNIT_TEST(test_afile_sweeps_stale_temps),
                UNIT_TEST(test_filelock),
                UNIT_TEST(test_re_bounded), UNIT_TEST(test_clock));
 }

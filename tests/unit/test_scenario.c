@@ -220,7 +220,7 @@ static bool reject_up(const char *name)
 
 static void test_parse_command_ok(void)
 {
-    struct scn_parse_opts o = {reject_up};
+    struct scn_parse_opts o = {reject_up, NULL, false};
     struct scn *s = NULL;
     const char *t = "ntlab boot\nntlab up\n";
     CU_ASSERT_EQUAL(scn_parse_text("c.scn", t, strlen(t), &o, &s, errbuf, sizeof errbuf), EINVAL);

@@ -1,0 +1,69 @@
+/* Which arguments of an ntlab command name files that the command reads,
+ * and making them absolute. A command forwarded to the daemon runs in the
+ * daemon's working directory ("/" once detached), not the caller's; and a
+ * scenario's file references are checked against its own directory. Both
+ * need to know where the file names are (cli.h). */
+#include "src/cli/cli.h"
+#include "src/lib/plat.h"
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The options of `policy` that take a value (cmd_policy.c): the word after
+ * them is not a positional argument. */
+static bool policy_option_takes_value(const char *opt)
+{
+    return strcmp(opt, "--focus") == 0;
+}
+
+int cli_file_args(int argc, char *const *argv, int *idx, int max)
+{
+    int n = 0;
+    if (argc >= 3 && strcmp(argv[0], "policy") == 0 && strcmp(argv[1], "import") == 0) {
+        for (int i = 2; i < argc; i++) {
+            const char *a = argv[i];
+            if (a[0] == '-' && a[1] == '-' && a[2]) {
+                if (!strchr(a, '=') && policy_option_takes_value(a))
+                    i++;
+                continue;
+            }
+            if (strcmp(a, "-") != 0 && n < max)
+                idx[n++] = i;
+        }
+    } else if (argc >= 4 && strcmp(argv[0], "mail") == 0 && strcmp(argv[1], "deliver") == 0) {
+        for (int i = 3; i < argc; i++) /* "-" is stdin */
+            if (strcmp(argv[i], "-") != 0 && n < max)
+                idx[n++] = i;
+    }
+    return n;
+}
+
+int cli_absolute_path(const char *path, char **out)
+{
+    *out = NULL;
+    if (plat_path_is_absolute(path)) {
+        *out = strdup(path);
+        return *out ? 0 : ENOMEM;
+    }
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd))
+        return errno;
+    for (char *c = cwd; *c; c++) /* '/' on both systems (plat.h) */
+        if (*c == '\\')
+            *c = '/';
+    size_t cl = strlen(cwd), pl = strlen(path);
+    bool slash = cl > 0 && cwd[cl - 1] == '/';
+    if (cl + 1 + pl + 1 > PATH_MAX)
+        return ENAMETOOLONG;
+    char *s = malloc(cl + 1 + pl + 1);
+    if (!s)
+        return ENOMEM;
+    memcpy(s, cwd, cl);
+    if (!slash)
+        s[cl++] = '/';
+    memcpy(s + cl, path, pl + 1);
+    *out = s;
+    return 0;
+}
