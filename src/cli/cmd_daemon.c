@@ -50,6 +50,9 @@ int cmd_up(struct cli_ctx *ctx, int argc, char **argv)
         if (strcmp(a.opt, "--listen") == 0) {
             if (cfg.nlisten == DAEMON_MAX_LISTEN)
                 return cli_error(ctx, CLI_USAGE, "up: at most %d --listen", DAEMON_MAX_LISTEN);
+            char why[400];
+            if (daemon_listen_check(a.val, why, sizeof why))
+                return cli_error(ctx, CLI_USAGE, "up: %s", why);
             listen[cfg.nlisten++] = a.val;
         } else if (strcmp(a.opt, "--control") == 0) {
             struct net_addr ca;

@@ -60,6 +60,23 @@ static bool has_store(struct machine *m)
     return false;
 }
 
+int daemon_listen_check(const char *spec, char *err, size_t errlen)
+{
+    const char *eq = strchr(spec, '='), *addr = eq ? eq + 1 : spec;
+    char why[160];
+    if (eq && eq == spec)
+        snprintf(why, sizeof why, "no machine name before '='");
+    else if (eq && (size_t)(eq - spec) > MACHINE_NAME_MAX + 2)
+        snprintf(why, sizeof why, "machine name longer than %d characters", MACHINE_NAME_MAX);
+    else if (eq && !*addr)
+        snprintf(why, sizeof why, "no ADDR:PORT after '='");
+    else if (net_addr_check(addr, why, sizeof why) == 0)
+        return 0;
+    snprintf(err, errlen, "--listen '%s': %s (expected [NAME=]ADDR:PORT, e.g. 127.0.0.1:1110, "
+                          "[::1]:110, EXCHSRV=0.0.0.0:110)", spec, why);
+    return EINVAL;
+}
+
 /* Which listener serves which machine: NAME=ADDR:PORT names one; a bare
  * ADDR:PORT is the single store's; machines left over get 127.0.0.1:1110,
  * 1111, ... in lab order. */
@@ -76,6 +93,8 @@ static int plan_listeners(struct lab *lab, const struct daemon_config *cfg,
     for (size_t i = 0; i < cfg->nlisten; i++) {
         const char *spec = cfg->listen[i], *eq = strchr(spec, '=');
         struct machine *m = NULL;
+        if (daemon_listen_check(spec, err, errlen)) /* the input's own faults first */
+            return EINVAL;
         if (eq) {
             char name[MACHINE_NAME_MAX + 3];
             if (str_copyn(name, sizeof name, spec, (size_t)(eq - spec))) {
@@ -114,12 +133,7 @@ static int plan_listeners(struct lab *lab, const struct daemon_config *cfg,
             snprintf(err, errlen, "--listen: %s is given twice", m->name);
             return EINVAL;
         }
-        if (net_addr_parse(spec, &ls[*nls].addr)) {
-            snprintf(err, errlen,
-                     "--listen '%s': expected ADDR:PORT (e.g. 127.0.0.1:1110, [::1]:110, 1110)",
-                     spec);
-            return EINVAL;
-        }
+        (void)net_addr_parse(spec, &ls[*nls].addr); /* checked above */
         ls[*nls].m = m;
         assigned[k] = true;
         (*nls)++;

@@ -75,6 +75,11 @@ struct daemon_config {
  * failure, boot failure, ...). */
 int daemon_up(struct lab *lab, const struct daemon_config *cfg, FILE *err, bool *is_daemon);
 
+/* Checks the syntax of one --listen spec ("ADDR:PORT" or "NAME=ADDR:PORT")
+ * without the lab: 0, or EINVAL with "--listen 'SPEC': problem" in err.
+ * Whether NAME is a machine with a store is up's to say (it needs the lab). */
+int daemon_listen_check(const char *spec, char *err, size_t errlen);
+
 /* The pid of the daemon serving labdir (from its locked pid file), or 0. */
 long daemon_pid(const char *labdir);
 

@@ -8,8 +8,8 @@ expect_rc 1 "$NTLAB" -C lab status
 expect_line "daemon: not running (start it with 'ntlab -C lab up')"
 expect_grep "service MSExchangeIS +stopped"
 
-expect_rc 1 "$NTLAB" -C lab up --listen 127.0.0.1:0
-expect_grep "expected ADDR:PORT"
+expect_rc 2 "$NTLAB" -C lab up --listen 127.0.0.1:0
+expect_grep "port '0' is not a number from 1 to 65535"
 expect_rc 1 "$NTLAB" -C lab up --listen NOSUCH=127.0.0.1:1110
 expect_grep "no machine 'NOSUCH' in this lab"
 expect_rc 1 "$NTLAB" -C lab up --listen CORPDC=127.0.0.1:1110
