@@ -97,6 +97,7 @@ int cmd_up(struct cli_ctx *ctx, int argc, char **argv)
         return cli_error(ctx, CLI_FAIL, "up: %s: %s", ctx->labdir, strerror(re));
     if (ctx->lab)
         cli_close(ctx);
+    cfg.labdir_shown = ctx->labdir; /* the welcome text names the lab as the user did */
     ctx->labdir = absdir;
     struct lab *lab = cli_lab(ctx);
     if (!lab)

@@ -11,6 +11,7 @@
 #include "src/net/control.h"
 #include "src/net/log.h"
 #include "src/net/server.h"
+#include "src/net/welcome.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -151,7 +152,8 @@ static int plan_listeners(struct lab *lab, const struct daemon_config *cfg,
     return 0;
 }
 
-static void print_welcome(const char *labdir, FILE *f)
+static void print_welcome(const char *labdir, const char *shown, const struct server_listen *ls,
+                          size_t nls, FILE *f)
 {
     char p[PATH_MAX];
     if (lab_path(labdir, WELCOME_FILE, p, sizeof p))
@@ -163,18 +165,18 @@ static void print_welcome(const char *labdir, FILE *f)
     size_t n = fread(buf, 1, sizeof buf, w);
     fclose(w);
     fputc('\n', f);
-    fwrite(buf, 1, n, f);
+    welcome_render(buf, n, shown, ls, nls, f);
 }
 
 /* What the user sees once the daemon serves. */
 static void ready_text(struct server *srv, const struct daemon_config *cfg, const char *labdir,
-                       FILE *f)
+                       const struct server_listen *ls, size_t nls, FILE *f)
 {
     fprintf(f, "ntlab: serving lab %s (pid %ld)%s\n", labdir, (long)getpid(),
             cfg->foreground ? "; Ctrl-C stops it" : "; 'ntlab down' stops it");
     server_print_listeners(srv, f);
     if (cfg->foreground)
-        print_welcome(labdir, f);
+        print_welcome(labdir, cfg->labdir_shown ? cfg->labdir_shown : labdir, ls, nls, f);
     fflush(f);
 }
 
@@ -254,7 +256,7 @@ static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, in
                         : "");
         }
     }
-    ready_text(srv, cfg, labdir, ready ? ready : cfg->out ? cfg->out : stdout);
+    ready_text(srv, cfg, labdir, ls, nls, ready ? ready : cfg->out ? cfg->out : stdout);
     if (ready) {
         fclose(ready); /* EOF: the parent returns */
         ready = NULL;

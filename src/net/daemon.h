@@ -46,6 +46,7 @@ typedef int (*daemon_command_fn)(void *arg, struct lab *lab, const char *labdir,
 
 struct daemon_config {
     const char *labdir;         /* the lab (made absolute before daemonizing) */
+    const char *labdir_shown;   /* the lab as the user named it, for texts; NULL = labdir */
     const char *const *listen;  /* --listen specs: "ADDR:PORT" or "NAME=ADDR:PORT" */
     size_t nlisten;
     bool foreground;            /* log to stderr, no fork */

@@ -72,7 +72,11 @@ i=0
 until grep -q "serving lab" fg.out 2>/dev/null; do
     i=$((i + 1)); [ $i -lt 100 ] || die "foreground daemon did not start: $(cat fg.err)"; sleep 0.1
 done
-grep -q "telnet 127.0.0.1 1110" fg.out || die "no welcome text: $(cat fg.out)"
+i=0
+until grep -q "Ctrl-C here stops the lab" fg.out; do
+    i=$((i + 1)); [ $i -lt 100 ] || die "no welcome text: $(cat fg.out)"; sleep 0.1
+done
+grep -q "telnet 127.0.0.1 $PORT\$" fg.out || die "welcome text without the real port: $(cat fg.out)"
 printf 'USER alice\nPASS Passw0rd\nQUIT\n' | pop "$PORT" > got
 kill -INT $fg
 wait $fg || die "foreground daemon exited non-zero"
