@@ -189,7 +189,7 @@ static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, in
     char msg[PATH_MAX + 1024] = "", p[PATH_MAX];
     struct filelock lock = {-1};
     struct server *srv = NULL;
-    bool wrote_pid = false;
+    bool wrote_pid = false, lab_lost = false;
     int rc = 1;
     FILE *ready = ready_fd >= 0 ? fdopen(ready_fd, "w") : NULL;
     if (ready_fd >= 0 && !ready)
@@ -263,9 +263,11 @@ static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, in
         report = err;
     }
     server_run(srv);
+    lab_lost = server_lab_lost(srv);
     server_free(srv);
     srv = NULL;
-    lab_shutdown_all(lab); /* 6006 on every machine; state is on disk already */
+    if (!lab_lost)
+        lab_shutdown_all(lab); /* 6006 on every machine; state is on disk already */
     rc = 0;
 out:
     if (msg[0] && report) {
@@ -274,7 +276,7 @@ out:
     }
     if (ready)
         fclose(ready);
-    if (wrote_pid) /* unlinked while still locked (POSIX): no other daemon raced in */
+    if (wrote_pid && !lab_lost) /* unlinked while still locked (POSIX): no other daemon raced in */
         filelock_release_remove(&lock, p);
     else
         filelock_release(&lock);

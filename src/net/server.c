@@ -13,6 +13,7 @@
 #include "src/net/control.h"
 #include "src/net/ctllocal.h"
 #include "src/net/ctltcp.h"
+#include "src/net/labwatch.h"
 #include "src/net/log.h"
 #include "src/net/ratelimit.h"
 #include "src/pop3/persona.h"
@@ -107,6 +108,8 @@ struct server {
      * each line goes out at once. */
     struct net_logq logq;
     bool batching;
+    struct labwatch watch; /* the lab directory, gone or replaced: stop */
+    bool lab_lost;
 };
 
 /* --- logging ------------------------------------------------------------------------ */
@@ -483,6 +486,22 @@ static void check_stores(struct server *s)
     }
 }
 
+/* The lab directory deleted or replaced under the daemon (rm -rf to start
+ * over): stop, and write nothing more there (labwatch.h). */
+static void check_lab_dir(struct server *s)
+{
+    char why[PATH_MAX + 64];
+    if (s->lab_lost || labwatch_ok(&s->watch, lab_dir(s->lab), mono_ms(), why, sizeof why))
+        return;
+    logf_(s, "%s: stopping, leaving it alone", why);
+    s->lab_lost = s->stopping = true;
+}
+
+bool server_lab_lost(const struct server *s)
+{
+    return s->lab_lost;
+}
+
 static void sweep(struct server *s)
 {
     int64_t now = lab_clock_now(s->lab);
@@ -783,6 +802,10 @@ int server_new(struct lab *lab, const struct daemon_config *cfg, const struct se
     s->sig.fd = s->stop.fd = s->ctl_listen.fd = s->ctl_tcp.fd = s->spare_fd = -1;
     s->max_conns = cfg->max_connections ? cfg->max_connections : DAEMON_DEFAULT_MAX_CONNECTIONS;
     s->started = mono_ms();
+    int we = labwatch_start(&s->watch, lab_dir(lab));
+    if (we)
+        logf_(s, "cannot watch %s/%s (%s): a deleted lab will go unnoticed", lab_dir(lab),
+              CONTROL_PIDFILE, strerror(we));
     pop3_config_default(&s->pcfg);
     if (cfg->idle_timeout > 0)
         s->pcfg.idle_timeout = cfg->idle_timeout;
@@ -1007,6 +1030,7 @@ void server_run(struct server *s)
         }
         if (mono_ms() >= next_sweep) {
             sweep(s);
+            check_lab_dir(s);
             int64_t now = mono_ms();
             struct ctl *c = s->ctls, *next;
             for (; c; c = next) {
@@ -1068,14 +1092,16 @@ void server_free(struct server *s)
             plat_sock_close(s->ls[i].fd);
     if (s->ctl_listen.fd >= 0) {
         plat_sock_close(s->ctl_listen.fd);
-        control_unlink(lab_dir(s->lab));
+        if (!s->lab_lost) /* a lab at that path now is another's */
+            control_unlink(lab_dir(s->lab));
     }
     if (s->ctl_tcp.fd >= 0) {
         plat_sock_close(s->ctl_tcp.fd);
-        if (!PLAT_HAS_UNIX_SOCKETS)
+        if (!PLAT_HAS_UNIX_SOCKETS && !s->lab_lost)
             control_unlink(lab_dir(s->lab));
     }
     ctltcp_secret_wipe(&s->secret);
+    labwatch_stop(&s->watch);
     log_flush(s);
     net_logq_free(&s->logq);
     plat_stop_close(&s->stop);
