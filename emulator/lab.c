@@ -859,3 +859,37 @@ void lab_clock_use_wall(struct lab *lab)
     for (size_t i = 0; i < lab->nmachines; i++)
         clock_init_wall(&lab->machines[i]->clock);
 }
+
+ntstatus lab_clock_save(struct lab *lab)
+{
+    return lab->clock.virtual_time ? save_conf(lab, &lab->clock) : STATUS_SUCCESS;
+}
+
+/* The newest record time in any machine's event logs (the last record of
+ * each log: they are appended in clock order), or -1. */
+static int64_t newest_event(const struct lab *lab)
+{
+    int64_t t = -1;
+    for (size_t i = 0; i < lab->nmachines; i++)
+        for (int w = 0; lab->machines[i]->evtlog && w < EVTLOG_COUNT; w++) {
+            struct evtlog *l = lab->machines[i]->evtlog;
+            size_t n = evtlog_count(l, (enum evtlog_which)w);
+            const struct evtlog_record *r =
+                n ? evtlog_at(l, (enum evtlog_which)w, n - 1) : NULL;
+            if (r && r->time > t)
+                t = r->time;
+        }
+    return t;
+}
+
+ntstatus lab_clock_not_before_events(struct lab *lab, int64_t *moved)
+{
+    *moved = 0;
+    int64_t last = newest_event(lab), now = lab_clock_now(lab);
+    if (!lab->clock.virtual_time || last <= now)
+        return STATUS_SUCCESS;
+    ntstatus st = lab_clock_set(lab, last);
+    if (!st)
+        *moved = last - now;
+    return st;
+}

@@ -180,6 +180,19 @@ static void ready_text(struct server *srv, const struct daemon_config *cfg, cons
     fflush(f);
 }
 
+/* After a daemon that was killed, the clock in lab.conf may be behind what
+ * it logged: start no earlier than the newest event-log record. */
+static void clock_after_kill(struct lab *lab, FILE *log)
+{
+    int64_t moved;
+    ntstatus st = lab_clock_not_before_events(lab, &moved);
+    if (st)
+        net_log(log, "cannot move the lab clock to its last event: %s", nterr_status_symbol(st));
+    else if (moved)
+        net_log(log, "the last daemon did not stop cleanly: lab clock moved %llds forward to "
+                     "its newest event-log record", (long long)moved);
+}
+
 /* The daemon proper, in whichever process serves. ready_fd >= 0: the
  * waiting parent's pipe (gets the ready text or the error, then EOF). */
 static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, int ready_fd,
@@ -197,6 +210,10 @@ static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, in
     FILE *report = ready ? ready : err;
 
     int e = lab_path(labdir, CONTROL_PIDFILE, p, sizeof p);
+    /* A pid file nobody holds: the last daemon was killed (its clock save
+     * may be up to CLOCK_SAVE_MS old). */
+    struct plat_stat pst;
+    bool unclean = !e && plat_stat(p, &pst) == 0;
     if (!e)
         e = filelock_acquire(&lock, p, false);
     if (e) {
@@ -219,6 +236,8 @@ static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, in
     /* The lab's own time, running: a lab prepared on the virtual clock
      * (accounts, password ages, logs of 1998) behaves live as it did
      * in-process; `clock advance` still works. */
+    if (unclean)
+        clock_after_kill(lab, log);
     lab_clock_run(lab);
     for (size_t i = 0; i < lab_machine_count(lab); i++) {
         struct machine *m = lab_machine_at(lab, i);
@@ -266,8 +285,13 @@ static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, in
     lab_lost = server_lab_lost(srv);
     server_free(srv);
     srv = NULL;
-    if (!lab_lost)
+    if (!lab_lost) {
         lab_shutdown_all(lab); /* 6006 on every machine; state is on disk already */
+        /* The next start goes on from here: time never runs back. */
+        ntstatus cst = lab_clock_save(lab);
+        if (cst)
+            net_log(log, "cannot save the lab clock to lab.conf: %s", nterr_status_symbol(cst));
+    }
     rc = 0;
 out:
     if (msg[0] && report) {

@@ -36,6 +36,7 @@ enum kind { K_POP3_LISTEN = 1, K_POP3, K_CTL_LISTEN, K_CTL, K_SIGNAL, K_CTL_TCP_
  * control clients, the log, event logs and state files being written. */
 #define FD_RESERVE 256u
 #define FD_PER_LOGON 2u /* a logged-on session's maildrop lock and message file */
+#define CLOCK_SAVE_MS 30000 /* the running lab clock is written to lab.conf this often */
 
 struct listener {
     uint8_t kind; /* K_POP3_LISTEN; every epoll target starts with its kind */
@@ -110,6 +111,11 @@ struct server {
     bool batching;
     struct labwatch watch; /* the lab directory, gone or replaced: stop */
     bool lab_lost;
+    int64_t next_clock_save; /* monotonic ms */
+    /* Added to the connection number in the APOP timestamp <N.clock@host>:
+     * random per start, so a restart that finds the clock where it was
+     * does not repeat a timestamp (RFC 1939 §7 wants each one unique). */
+    uint64_t apop_base;
 };
 
 /* --- logging ------------------------------------------------------------------------ */
@@ -438,8 +444,8 @@ static void accept_pop3(struct server *s, struct listener *l)
         c->l = l;
         c->id = ++s->next_id;
         const struct exchange_hooks hooks = {on_event, c};
-        int e = exchange_session_open(l->m, &s->pcfg, lab_clock_now(s->lab), c->id, &hooks,
-                                      &c->es);
+        int e = exchange_session_open(l->m, &s->pcfg, lab_clock_now(s->lab),
+                                      s->apop_base + c->id, &hooks, &c->es);
         uint32_t events = PLAT_EV_IN | PLAT_EV_RDHUP;
         if (e == 0)
             e = plat_ev_add(s->ep, fd, events, c);
@@ -486,15 +492,27 @@ static void check_stores(struct server *s)
     }
 }
 
-/* The lab directory deleted or replaced under the daemon (rm -rf to start
- * over): stop, and write nothing more there (labwatch.h). */
-static void check_lab_dir(struct server *s)
+/* Once a second, the lab itself: its directory deleted or replaced under
+ * the daemon (rm -rf to start over) stops it, and it writes nothing more
+ * there (labwatch.h); else the running clock goes to lab.conf every
+ * CLOCK_SAVE_MS, so that time never restarts far behind after a kill. */
+static void check_lab(struct server *s)
 {
     char why[PATH_MAX + 64];
-    if (s->lab_lost || labwatch_ok(&s->watch, lab_dir(s->lab), mono_ms(), why, sizeof why))
+    int64_t now = mono_ms();
+    if (s->lab_lost)
         return;
-    logf_(s, "%s: stopping, leaving it alone", why);
-    s->lab_lost = s->stopping = true;
+    if (!labwatch_ok(&s->watch, lab_dir(s->lab), now, why, sizeof why)) {
+        logf_(s, "%s: stopping, leaving it alone", why);
+        s->lab_lost = s->stopping = true;
+        return;
+    }
+    if (now >= s->next_clock_save) {
+        s->next_clock_save = now + CLOCK_SAVE_MS;
+        ntstatus st = lab_clock_save(s->lab);
+        if (st)
+            logf_(s, "cannot save the lab clock to lab.conf: %s", nterr_status_symbol(st));
+    }
 }
 
 bool server_lab_lost(const struct server *s)
@@ -802,6 +820,10 @@ int server_new(struct lab *lab, const struct daemon_config *cfg, const struct se
     s->sig.fd = s->stop.fd = s->ctl_listen.fd = s->ctl_tcp.fd = s->spare_fd = -1;
     s->max_conns = cfg->max_connections ? cfg->max_connections : DAEMON_DEFAULT_MAX_CONNECTIONS;
     s->started = mono_ms();
+    s->next_clock_save = s->started + CLOCK_SAVE_MS;
+    if (plat_random(&s->apop_base, sizeof s->apop_base))
+        s->apop_base = (uint64_t)s->started ^ ((uint64_t)getpid() << 20);
+    s->apop_base = (s->apop_base % (UINT64_C(1) << 40)) + 1; /* 13 digits at most */
     int we = labwatch_start(&s->watch, lab_dir(lab));
     if (we)
         logf_(s, "cannot watch %s/%s (%s): a deleted lab will go unnoticed", lab_dir(lab),
@@ -1030,7 +1052,7 @@ void server_run(struct server *s)
         }
         if (mono_ms() >= next_sweep) {
             sweep(s);
-            check_lab_dir(s);
+            check_lab(s);
             int64_t now = mono_ms();
             struct ctl *c = s->ctls, *next;
             for (; c; c = next) {

@@ -398,6 +398,41 @@ static void test_lab_clock(void)
     corp_free(&c);
 }
 
+/* issue 12: what the daemon does with the clock at stop and after a kill. */
+static void test_lab_clock_save_and_floor(void)
+{
+    struct corp c;
+    corp_create(&c);
+    char err[256];
+    CU_ASSERT_FATAL(machine_boot(c.exch, err, sizeof err) == STATUS_SUCCESS); /* events at T0 */
+    /* the machine logs at T0+100 while lab.conf still says T0 (a daemon
+     * killed before it saved the clock) ... */
+    c.exch->clock.now += 100;
+    CU_ASSERT(machine_reboot(c.exch, err, sizeof err) == STATUS_SUCCESS);
+    c.exch->clock.now -= 100;
+    int64_t moved = -1;
+    /* ... past the lab's clock (a kill lost the save): the floor moves it */
+    CU_ASSERT(lab_clock_not_before_events(c.lab, &moved) == STATUS_SUCCESS);
+    CU_ASSERT(moved == 100);
+    CU_ASSERT(lab_clock_now(c.lab) == CLOCK_DEFAULT_START + 100);
+    CU_ASSERT(clock_now(&c.pdc->clock) == CLOCK_DEFAULT_START + 100);
+    CU_ASSERT(lab_clock_not_before_events(c.lab, &moved) == STATUS_SUCCESS && moved == 0);
+    lab_free(c.lab);
+    CU_ASSERT_FATAL(lab_open(c.dir, false, &c.lab, err, sizeof err) == STATUS_SUCCESS);
+    CU_ASSERT(lab_clock_now(c.lab) == CLOCK_DEFAULT_START + 100); /* written */
+    /* a running clock: save writes where it stands */
+    lab_clock_run(c.lab);
+    CU_ASSERT(lab_clock_save(c.lab) == STATUS_SUCCESS);
+    lab_free(c.lab);
+    CU_ASSERT_FATAL(lab_open(c.dir, false, &c.lab, err, sizeof err) == STATUS_SUCCESS);
+    CU_ASSERT(lab_clock_now(c.lab) >= CLOCK_DEFAULT_START + 100);
+    /* on wall time neither writes nor moves */
+    lab_clock_use_wall(c.lab);
+    CU_ASSERT(lab_clock_save(c.lab) == STATUS_SUCCESS);
+    CU_ASSERT(lab_clock_not_before_events(c.lab, &moved) == STATUS_SUCCESS && moved == 0);
+    corp_free(&c);
+}
+
 static void test_two_labs_share_nothing(void)
 {
     struct corp a, b;
@@ -428,5 +463,5 @@ void suite_lab(void)
                UNIT_TEST(test_malformed_lab_conf), UNIT_TEST(test_member_logon_through_dc),
                UNIT_TEST(test_focus_trap), UNIT_TEST(test_lockout_on_virtual_time),
                UNIT_TEST(test_dc_reboot_rereads_domain_db), UNIT_TEST(test_lab_clock),
-               UNIT_TEST(test_two_labs_share_nothing));
+               UNIT_TEST(test_two_labs_share_nothing), UNIT_TEST(test_lab_clock_save_and_floor));
 }
