@@ -13,6 +13,7 @@
 #include "src/net/control.h"
 #include "src/net/ctllocal.h"
 #include "src/net/ctltcp.h"
+#include "src/net/drift.h"
 #include "src/net/labwatch.h"
 #include "src/net/log.h"
 #include "src/net/ratelimit.h"
@@ -609,6 +610,7 @@ static void print_status(struct server *s, FILE *f)
                     svc->account);
             if (svc->state == SCM_RUNNING) {
                 print_token(f, m, &svc->token);
+                drift_print(f, m, svc, "      ");
             } else if (svc->last_error) {
                 const char *t = nterr_win32_text(svc->last_error);
                 fprintf(f, "      last start failed: %u %s\n", (unsigned)svc->last_error,

@@ -215,11 +215,31 @@ static void test_reboot_takes_new_token(void)
     struct corp c;
     corp_create(&c, false, "exchange-5.0.1457.10");
     char err[256];
+    rights_mask granted = 1, revoked = 1;
+    CU_ASSERT(scm_token_drift(c.exch, exchange_service(c.exch), &granted, &revoked) == 0);
+    CU_ASSERT(granted == 0 && revoked == 0);
     grant(c.exch->lsa, &c.exchsvc, "SeTcbPrivilege");
     CU_ASSERT(!token_has_privilege(&exchange_service(c.exch)->token, RI_TCB));
+    /* the drift: granted since start (and looking used no logon id) */
+    uint64_t next_id = c.exch->next_logon_id;
+    CU_ASSERT(scm_token_drift(c.exch, exchange_service(c.exch), &granted, &revoked) == 0);
+    CU_ASSERT(granted == RIGHTS_BIT(RI_TCB) && revoked == 0);
+    CU_ASSERT(c.exch->next_logon_id == next_id);
     CU_ASSERT(machine_reboot(c.exch, err, sizeof err) == STATUS_SUCCESS);
     CU_ASSERT_FATAL(exchange_running(c.exch));
     CU_ASSERT(token_has_privilege(&exchange_service(c.exch)->token, RI_TCB));
+    CU_ASSERT(scm_token_drift(c.exch, exchange_service(c.exch), &granted, &revoked) == 0);
+    CU_ASSERT(granted == 0 && revoked == 0);
+    /* revoked since start */
+    struct lsa_handle h;
+    CU_ASSERT_FATAL(lsa_open_policy(c.exch->lsa, sid_wellknown(SID_WK_SYSTEM), 1,
+                                    POLICY_ALL_ACCESS, &h) == STATUS_SUCCESS);
+    const char *tcb[1] = {"SeTcbPrivilege"};
+    CU_ASSERT_FATAL(lsa_remove_account_rights(&h, &c.exchsvc, false, tcb, 1) == STATUS_SUCCESS);
+    lsa_close(&h);
+    CU_ASSERT(scm_token_drift(c.exch, exchange_service(c.exch), &granted, &revoked) == 0);
+    CU_ASSERT(granted == 0 && revoked == RIGHTS_BIT(RI_TCB));
+    grant(c.exch->lsa, &c.exchsvc, "SeTcbPrivilege");
     struct client cl;
     CU_ASSERT_FATAL(client_open(&c, &cl) == 0);
     drain(&cl);
@@ -230,6 +250,8 @@ static void test_reboot_takes_new_token(void)
     CU_ASSERT(scm_stop(c.exch, "MSExchangeIS") == ERROR_SUCCESS);
     CU_ASSERT(!exchange_running(c.exch));
     CU_ASSERT(exchange_service(c.exch) == NULL);
+    CU_ASSERT(scm_token_drift(c.exch, scm_find(c.exch->scm, "MSExchangeIS"), &granted,
+                              &revoked) == STATUS_INVALID_PARAMETER);
     struct exchange_session *es = NULL;
     CU_ASSERT(exchange_session_open(c.exch, &c.cfg, 0, 1, NULL, &es) == ECONNREFUSED);
     CU_ASSERT(es == NULL);
