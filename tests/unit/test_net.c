@@ -5,6 +5,10 @@
 #include "src/lib/buf.h"
 #include "src/net/addr.h"
 #include "src/net/control.h"
+#include "src/net/daemon.h"
+#include "src/net/welcome.h"
+#include "emulator/machine.h"
+#include "src/lib/plat.h"
 #include "tests/unit/unit.h"
 #include <errno.h>
 #include <netinet/in.h>
@@ -223,9 +227,72 @@ static void test_forward_without_daemon(void)
     unit_rmtree(dir);
 }
 
+/* issue 12: --listen specs are checked on their own, each fault named. */
+static void test_listen_check(void)
+{
+    char err[400];
+    CU_ASSERT(daemon_listen_check("127.0.0.1:1110", err, sizeof err) == 0);
+    CU_ASSERT(daemon_listen_check("EXCHSRV=[::1]:110", err, sizeof err) == 0);
+    CU_ASSERT(daemon_listen_check("\\\\EXCHSRV=*:110", err, sizeof err) == 0);
+    static const struct {
+        const char *spec, *why;
+    } bad[] = {
+        {"127.0.0.1:99999", "port '99999' is not a number from 1 to 65535"},
+        {"127.0.0.1:0", "port '0' is not"},
+        {":1110", "no address before ':'"},
+        {"", "'': empty"},
+        {"host:1", "'host' is not a numeric IPv4 address"},
+        {"[::1]110", "[ADDR]:PORT"},
+        {"=1.2.3.4:5", "no machine name before '='"},
+        {"EXCHSRV=", "no ADDR:PORT after '='"},
+        {"ABCDEFGHIJKLMNOPQR=1.2.3.4:5", "machine name longer than 15"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CU_ASSERT(daemon_listen_check(bad[i].spec, err, sizeof err) == EINVAL);
+        CU_ASSERT(strstr(err, bad[i].why) != NULL);
+        char quoted[64];
+        snprintf(quoted, sizeof quoted, "--listen '%s'", bad[i].spec);
+        CU_ASSERT(strstr(err, quoted) == err);
+    }
+}
+
+static char *render(const char *tmpl, const char *lab, const struct server_listen *ls, size_t n)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    struct plat_memstream ms;
+    FILE *f = plat_memstream_open(&ms, &buf, &len);
+    CU_ASSERT_FATAL(f != NULL);
+    welcome_render(tmpl, strlen(tmpl), lab, ls, n, f);
+    CU_ASSERT_FATAL(plat_memstream_close(&ms) == 0);
+    return buf;
+}
+
+/* issue 12: the welcome text's placeholders. */
+static void test_welcome_render(void)
+{
+    struct machine a = {.name = "EXCHSRV"}, b = {.name = "MAIL2"};
+    struct server_listen ls[2] = {{.m = &a}, {.m = &b}};
+    CU_ASSERT_FATAL(net_addr_parse("0.0.0.0:2110", &ls[0].addr) == 0);
+    CU_ASSERT_FATAL(net_addr_parse("[::1]:110", &ls[1].addr) == 0);
+    char *out = render("telnet ${HOST:EXCHSRV} ${PORT:EXCHSRV}; ${HOST:mail2}:${PORT:MAIL2}\n"
+                       "-C ${LAB} ${HOST:NOPE} ${LAB ${PORT:EXCHSRV $",
+                       "lab", ls, 2);
+    CU_ASSERT_STRING_EQUAL(out, "telnet 127.0.0.1 2110; ::1:110\n"
+                                "-C lab ${HOST:NOPE} ${LAB ${PORT:EXCHSRV $");
+    free(out);
+    out = render("ntlab -C ${LAB} status", "my labs/it's", ls, 0);
+    CU_ASSERT_STRING_EQUAL(out, "ntlab -C 'my labs/it'\\''s' status");
+    free(out);
+    out = render("${LAB}", "", ls, 0);
+    CU_ASSERT_STRING_EQUAL(out, "''");
+    free(out);
+}
+
 void suite_net(void)
 {
     UNIT_SUITE("net", UNIT_TEST(test_request_round_trip), UNIT_TEST(test_request_hostile),
                UNIT_TEST(test_response), UNIT_TEST(test_addr),
-               UNIT_TEST(test_forward_without_daemon));
+               UNIT_TEST(test_forward_without_daemon), UNIT_TEST(test_listen_check),
+               UNIT_TEST(test_welcome_render));
 }
