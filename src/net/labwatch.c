@@ -1,5 +1,6 @@
-/* The served lab's pid file, checked from the daemon's tick (labwatch.h). */
+/* The served lab's pid file and clock, from the daemon's tick (labwatch.h). */
 #include "src/net/labwatch.h"
+#include "emulator/lab.h"
 #include "src/lib/plat.h"
 #include "src/net/control.h"
 #include <errno.h>
@@ -14,10 +15,11 @@ static int pid_path(const char *labdir, char *out, size_t n)
     return k < 0 || (size_t)k >= n ? ENAMETOOLONG : 0;
 }
 
-int labwatch_start(struct labwatch *w, const char *labdir)
+int labwatch_start(struct labwatch *w, const char *labdir, int64_t now_ms)
 {
     w->fd = -1;
     w->next_ms = 0;
+    w->next_save_ms = now_ms + LABWATCH_CLOCK_SAVE_MS;
     char p[PATH_MAX];
     int e = pid_path(labdir, p, sizeof p);
     if (e)
@@ -60,6 +62,25 @@ bool labwatch_ok(struct labwatch *w, const char *labdir, int64_t now_ms, char *w
     else
         snprintf(why, n, "the lab directory %s was replaced by another lab", labdir);
     return false;
+}
+
+enum labwatch_event labwatch_tick(struct labwatch *w, struct lab *lab, int64_t now_ms, char *msg,
+                                  size_t n)
+{
+    char why[PATH_MAX + 64];
+    if (!labwatch_ok(w, lab_dir(lab), now_ms, why, sizeof why)) {
+        snprintf(msg, n, "%s: stopping, leaving it alone", why);
+        return LABWATCH_LOST;
+    }
+    if (now_ms < w->next_save_ms)
+        return LABWATCH_OK;
+    w->next_save_ms = now_ms + LABWATCH_CLOCK_SAVE_MS;
+    ntstatus st = lab_clock_save(lab);
+    if (!st)
+        return LABWATCH_OK;
+    const char *sym = nterr_status_symbol(st);
+    snprintf(msg, n, "cannot save the lab clock to lab.conf: %s", sym ? sym : "error");
+    return LABWATCH_SAVE_FAILED;
 }
 
 void labwatch_stop(struct labwatch *w)

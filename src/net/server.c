@@ -37,7 +37,6 @@ enum kind { K_POP3_LISTEN = 1, K_POP3, K_CTL_LISTEN, K_CTL, K_SIGNAL, K_CTL_TCP_
  * control clients, the log, event logs and state files being written. */
 #define FD_RESERVE 256u
 #define FD_PER_LOGON 2u /* a logged-on session's maildrop lock and message file */
-#define CLOCK_SAVE_MS 30000 /* the running lab clock is written to lab.conf this often */
 
 struct listener {
     uint8_t kind; /* K_POP3_LISTEN; every epoll target starts with its kind */
@@ -110,9 +109,8 @@ struct server {
      * each line goes out at once. */
     struct net_logq logq;
     bool batching;
-    struct labwatch watch; /* the lab directory, gone or replaced: stop */
+    struct labwatch watch; /* the lab directory (gone or replaced: stop) and clock */
     bool lab_lost;
-    int64_t next_clock_save; /* monotonic ms */
     /* Added to the connection number in the APOP timestamp <N.clock@host>:
      * random per start, so a restart that finds the clock where it was
      * does not repeat a timestamp (RFC 1939 §7 wants each one unique). */
@@ -493,27 +491,17 @@ static void check_stores(struct server *s)
     }
 }
 
-/* Once a second, the lab itself: its directory deleted or replaced under
- * the daemon (rm -rf to start over) stops it, and it writes nothing more
- * there (labwatch.h); else the running clock goes to lab.conf every
- * CLOCK_SAVE_MS, so that time never restarts far behind after a kill. */
+/* Once a second, the lab itself (labwatch.h): deleted or replaced under
+ * the daemon, it stops it; its clock is saved now and then. */
 static void check_lab(struct server *s)
 {
-    char why[PATH_MAX + 64];
-    int64_t now = mono_ms();
-    if (s->lab_lost)
-        return;
-    if (!labwatch_ok(&s->watch, lab_dir(s->lab), now, why, sizeof why)) {
-        logf_(s, "%s: stopping, leaving it alone", why);
+    char msg[PATH_MAX + 128];
+    enum labwatch_event ev =
+        s->lab_lost ? LABWATCH_OK : labwatch_tick(&s->watch, s->lab, mono_ms(), msg, sizeof msg);
+    if (ev != LABWATCH_OK)
+        logf_(s, "%s", msg);
+    if (ev == LABWATCH_LOST)
         s->lab_lost = s->stopping = true;
-        return;
-    }
-    if (now >= s->next_clock_save) {
-        s->next_clock_save = now + CLOCK_SAVE_MS;
-        ntstatus st = lab_clock_save(s->lab);
-        if (st)
-            logf_(s, "cannot save the lab clock to lab.conf: %s", nterr_status_symbol(st));
-    }
 }
 
 bool server_lab_lost(const struct server *s)
@@ -822,11 +810,10 @@ int server_new(struct lab *lab, const struct daemon_config *cfg, const struct se
     s->sig.fd = s->stop.fd = s->ctl_listen.fd = s->ctl_tcp.fd = s->spare_fd = -1;
     s->max_conns = cfg->max_connections ? cfg->max_connections : DAEMON_DEFAULT_MAX_CONNECTIONS;
     s->started = mono_ms();
-    s->next_clock_save = s->started + CLOCK_SAVE_MS;
     if (plat_random(&s->apop_base, sizeof s->apop_base))
         s->apop_base = (uint64_t)s->started ^ ((uint64_t)getpid() << 20);
     s->apop_base = (s->apop_base % (UINT64_C(1) << 40)) + 1; /* 13 digits at most */
-    int we = labwatch_start(&s->watch, lab_dir(lab));
+    int we = labwatch_start(&s->watch, lab_dir(lab), s->started);
     if (we)
         logf_(s, "cannot watch %s/%s (%s): a deleted lab will go unnoticed", lab_dir(lab),
               CONTROL_PIDFILE, strerror(we));

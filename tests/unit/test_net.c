@@ -7,6 +7,10 @@
 #include "src/net/control.h"
 #include "src/net/daemon.h"
 #include "src/net/welcome.h"
+#include "src/net/labwatch.h"
+#include "emulator/lab.h"
+#include "src/lib/afile.h"
+#include "src/lib/filesig.h"
 #include "emulator/machine.h"
 #include "src/lib/plat.h"
 #include "tests/unit/unit.h"
@@ -289,10 +293,50 @@ static void test_welcome_render(void)
     free(out);
 }
 
+/* issue 12: the daemon's watch over its lab: the clock saved when due, the
+ * directory lost when its pid file goes or is replaced, or it is deleted. */
+static void test_labwatch(void)
+{
+    const char *dir = unit_tmpdir();
+    char err[256], pid[4200], conf[4200], msg[4400];
+    struct lab *lab;
+    CU_ASSERT_FATAL(lab_open(dir, true, &lab, err, sizeof err) == STATUS_SUCCESS);
+    snprintf(pid, sizeof pid, "%s/ntlab.pid", dir);
+    snprintf(conf, sizeof conf, "%s/lab.conf", dir);
+    CU_ASSERT_FATAL(afile_write(pid, "1\n", 2, 0600) == 0);
+    struct labwatch w;
+    CU_ASSERT_FATAL(labwatch_start(&w, dir, 0) == 0);
+    struct filesig before, after;
+    CU_ASSERT_FATAL(filesig_take(&before, conf) == 0);
+    CU_ASSERT(labwatch_tick(&w, lab, 1000, msg, sizeof msg) == LABWATCH_OK);
+    CU_ASSERT(filesig_take(&after, conf) == 0 && filesig_equal(&before, &after)); /* not due */
+    CU_ASSERT(labwatch_tick(&w, lab, LABWATCH_CLOCK_SAVE_MS, msg, sizeof msg) == LABWATCH_OK);
+    CU_ASSERT(filesig_take(&after, conf) == 0 && !filesig_equal(&before, &after)); /* saved */
+    /* the pid file replaced by another file (a new lab's) */
+    CU_ASSERT_FATAL(afile_write(pid, "2\n", 2, 0600) == 0);
+    CU_ASSERT(labwatch_tick(&w, lab, LABWATCH_CLOCK_SAVE_MS + 500, msg, sizeof msg) ==
+              LABWATCH_OK); /* looked less than a second ago */
+    CU_ASSERT(labwatch_tick(&w, lab, LABWATCH_CLOCK_SAVE_MS + 1000, msg, sizeof msg) ==
+              LABWATCH_LOST);
+    CU_ASSERT(strstr(msg, "was replaced by another lab: stopping") != NULL);
+    CU_ASSERT(unlink(pid) == 0);
+    CU_ASSERT(labwatch_tick(&w, lab, 100000, msg, sizeof msg) == LABWATCH_LOST);
+    CU_ASSERT(strstr(msg, "lost the daemon's ntlab.pid") != NULL);
+    unit_rmtree(dir);
+    CU_ASSERT(labwatch_tick(&w, lab, 200000, msg, sizeof msg) == LABWATCH_LOST);
+    CU_ASSERT(strstr(msg, "was deleted: stopping") != NULL);
+    labwatch_stop(&w);
+    labwatch_stop(&w);
+    lab_free(lab);
+    /* not armed (no pid file): always ok */
+    CU_ASSERT(labwatch_start(&w, "/nonexistent/ntlab-lab", 0) == ENOENT);
+    CU_ASSERT(labwatch_ok(&w, "/nonexistent/ntlab-lab", 5000, msg, sizeof msg));
+}
+
 void suite_net(void)
 {
     UNIT_SUITE("net", UNIT_TEST(test_request_round_trip), UNIT_TEST(test_request_hostile),
                UNIT_TEST(test_response), UNIT_TEST(test_addr),
                UNIT_TEST(test_forward_without_daemon), UNIT_TEST(test_listen_check),
-               UNIT_TEST(test_welcome_render));
+               UNIT_TEST(test_welcome_render), UNIT_TEST(test_labwatch));
 }
