@@ -9,6 +9,7 @@
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include "src/net/control.h"
+#include "src/net/labwatch.h"
 #include "src/net/log.h"
 #include "src/net/server.h"
 #include "src/net/welcome.h"
@@ -180,6 +181,31 @@ static void ready_text(struct server *srv, const struct daemon_config *cfg, cons
     fflush(f);
 }
 
+/* A daemon whose lab was just deleted or replaced (rm -rf LAB; init; up)
+ * lets go of its port within a LABWATCH_INTERVAL_MS: a port in use gets
+ * twice that to come free before server_new reports it busy. */
+#define PORT_WAIT_MS (2 * LABWATCH_INTERVAL_MS + 500)
+
+static void wait_ports(const struct server_listen *ls, size_t nls, FILE *log)
+{
+    int64_t waited = 0;
+    for (size_t i = 0; i < nls; i++) {
+        for (;;) {
+            int fd;
+            char err[256];
+            int e = net_listen_tcp(&ls[i].addr, &fd, err, sizeof err);
+            if (e == 0)
+                plat_sock_close(fd);
+            if (e != EADDRINUSE || waited >= PORT_WAIT_MS)
+                break;
+            if (waited == 0)
+                net_log(log, "%s; waiting up to %d ms for it to come free", err, PORT_WAIT_MS);
+            plat_sleep_ms(100);
+            waited += 100;
+        }
+    }
+}
+
 /* After a daemon that was killed, the clock in lab.conf may be behind what
  * it logged: start no earlier than the newest event-log record. */
 static void clock_after_kill(struct lab *lab, FILE *log)
@@ -259,6 +285,7 @@ static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, in
         snprintf(msg, sizeof msg, "cannot boot the lab: %s", berr[0] ? berr : sym ? sym : "error");
         goto out;
     }
+    wait_ports(ls, nls, log);
     if (server_new(lab, cfg, ls, nls, log, &srv, msg, sizeof msg)) {
         lab_shutdown_all(lab);
         goto out;
