@@ -792,6 +792,19 @@ static void accept_ctl(struct server *s, bool tcp)
 
 /* --- setup and the loop ---------------------------------------------------------------- */
 
+/* What each start draws anew: the APOP timestamps' random base, the watch
+ * over the lab directory (labwatch.h). */
+static void start_per_run(struct server *s)
+{
+    if (plat_random(&s->apop_base, sizeof s->apop_base))
+        s->apop_base = (uint64_t)s->started ^ ((uint64_t)getpid() << 20);
+    s->apop_base = (s->apop_base % (UINT64_C(1) << 40)) + 1; /* 13 digits at most */
+    int e = labwatch_start(&s->watch, lab_dir(s->lab), s->started);
+    if (e)
+        logf_(s, "cannot watch %s/%s (%s): a deleted lab will go unnoticed", lab_dir(s->lab),
+              CONTROL_PIDFILE, strerror(e));
+}
+
 int server_new(struct lab *lab, const struct daemon_config *cfg, const struct server_listen *lsv,
                size_t nls, FILE *log, struct server **out, char *err, size_t errlen)
 {
@@ -810,13 +823,7 @@ int server_new(struct lab *lab, const struct daemon_config *cfg, const struct se
     s->sig.fd = s->stop.fd = s->ctl_listen.fd = s->ctl_tcp.fd = s->spare_fd = -1;
     s->max_conns = cfg->max_connections ? cfg->max_connections : DAEMON_DEFAULT_MAX_CONNECTIONS;
     s->started = mono_ms();
-    if (plat_random(&s->apop_base, sizeof s->apop_base))
-        s->apop_base = (uint64_t)s->started ^ ((uint64_t)getpid() << 20);
-    s->apop_base = (s->apop_base % (UINT64_C(1) << 40)) + 1; /* 13 digits at most */
-    int we = labwatch_start(&s->watch, lab_dir(lab), s->started);
-    if (we)
-        logf_(s, "cannot watch %s/%s (%s): a deleted lab will go unnoticed", lab_dir(lab),
-              CONTROL_PIDFILE, strerror(we));
+    start_per_run(s);
     pop3_config_default(&s->pcfg);
     if (cfg->idle_timeout > 0)
         s->pcfg.idle_timeout = cfg->idle_timeout;
