@@ -237,7 +237,7 @@ static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, in
 
     int e = lab_path(labdir, CONTROL_PIDFILE, p, sizeof p);
     /* A pid file nobody holds: the last daemon was killed (its clock save
-     * may be up to CLOCK_SAVE_MS old). */
+     * may be up to LABWATCH_CLOCK_SAVE_MS old). */
     struct plat_stat pst;
     bool unclean = !e && plat_stat(p, &pst) == 0;
     if (!e)

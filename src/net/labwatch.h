@@ -1,8 +1,7 @@
 /* The daemon's once-a-second watch over the lab it serves.
  *
- * Its directory: deleting a
- * served lab (rm -rf to start over) used to leave its daemon holding the
- * port, invisible to `down` and `status`. The daemon's pid file
+ * Its directory: deleting a served lab (rm -rf to start over) used to leave
+ * its daemon holding the port, invisible to `down` and `status`. The daemon's pid file
  * (LAB/ntlab.pid, written before the watch starts) is the mark: the watch
  * keeps it open, so its inode cannot be reused, and compares LAB/ntlab.pid
  * with it (device and inode) about once a second. Once the path is gone or
