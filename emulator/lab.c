@@ -35,6 +35,7 @@ struct lab_domain {
 struct lab {
     char dir[PATH_MAX];
     char conf_path[PATH_MAX];
+    struct filesig conf_sig; /* lab.conf as last read or written here */
     struct clock clock;
     struct machine *machines[LAB_MAX_MACHINES];
     size_t nmachines;
@@ -282,7 +283,7 @@ struct lsa *lab_domain_lsa(struct lab *lab, const char *domain)
 
 /* --- lab.conf ------------------------------------------------------------ */
 
-static ntstatus save_conf(const struct lab *lab, const struct clock *clk)
+static ntstatus save_conf(struct lab *lab, const struct clock *clk)
 {
     struct buf b = BUF_INIT;
     int rc = buf_puts(&b, "# ntlab lab.conf: the lab's clock, domains and machines.\n");
@@ -296,6 +297,8 @@ static ntstatus save_conf(const struct lab *lab, const struct clock *clk)
         rc = buf_printf(&b, "machine = %s\n", lab->machines[i]->name);
     if (!rc)
         rc = afile_write(lab->conf_path, b.p, b.len, 0644);
+    if (!rc)
+        (void)filesig_take(&lab->conf_sig, lab->conf_path);
     buf_free(&b);
     return errno_status(rc);
 }
@@ -457,6 +460,8 @@ ntstatus lab_open(const char *dir, bool create, struct lab **out, char *err, siz
     }
     char *data = NULL;
     size_t len = 0;
+    /* Taken before the read: a change in between shows as a change. */
+    (void)filesig_take(&lab->conf_sig, lab->conf_path);
     int rc = afile_read(lab->conf_path, LAB_CONF_MAX, &data, &len);
     ntstatus st = STATUS_SUCCESS;
     if (rc == ENOENT && create) {
@@ -862,7 +867,13 @@ void lab_clock_use_wall(struct lab *lab)
 
 ntstatus lab_clock_save(struct lab *lab)
 {
-    return lab->clock.virtual_time ? save_conf(lab, &lab->clock) : STATUS_SUCCESS;
+    if (!lab->clock.virtual_time)
+        return STATUS_SUCCESS;
+    struct filesig now;
+    if (lab->conf_sig.exists && filesig_take(&now, lab->conf_path) == 0 &&
+        !filesig_equal(&now, &lab->conf_sig))
+        return STATUS_SHARING_VIOLATION; /* someone edited it: their words win */
+    return save_conf(lab, &lab->clock);
 }
 
 /* The newest record time in any machine's event logs (the last record of

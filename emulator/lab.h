@@ -113,7 +113,9 @@ void lab_clock_use_wall(struct lab *lab);
 void lab_clock_run(struct lab *lab);
 /* Writes a virtual clock's time now to lab.conf durably (the daemon, at its
  * stop and periodically, so that the lab's time goes on from there at the
- * next start); a no-op on a wall clock. Errors: the write's. */
+ * next start); a no-op on a wall clock. Errors: STATUS_SHARING_VIOLATION
+ * when lab.conf changed on disk since this lab last read or wrote it (a
+ * hand edit: it is not overwritten), the write's. */
 ntstatus lab_clock_save(struct lab *lab);
 /* Moves a virtual clock forward to the newest event-log record of any of
  * the lab's machines when that is later (the daemon after one that did not

@@ -316,8 +316,11 @@ static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, in
         lab_shutdown_all(lab); /* 6006 on every machine; state is on disk already */
         /* The next start goes on from here: time never runs back. */
         ntstatus cst = lab_clock_save(lab);
-        if (cst)
-            net_log(log, "cannot save the lab clock to lab.conf: %s", nterr_status_symbol(cst));
+        if (cst) {
+            char why[256];
+            labwatch_save_error(cst, why, sizeof why);
+            net_log(log, "%s", why);
+        }
     }
     rc = 0;
 out:

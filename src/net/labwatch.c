@@ -64,6 +64,17 @@ bool labwatch_ok(struct labwatch *w, const char *labdir, int64_t now_ms, char *w
     return false;
 }
 
+void labwatch_save_error(ntstatus st, char *msg, size_t n)
+{
+    if (st == STATUS_SHARING_VIOLATION) {
+        snprintf(msg, n, "lab.conf was changed by another writer since the daemon read it: "
+                         "the lab clock is not saved over it");
+        return;
+    }
+    const char *sym = nterr_status_symbol(st);
+    snprintf(msg, n, "cannot save the lab clock to lab.conf: %s", sym ? sym : "error");
+}
+
 enum labwatch_event labwatch_tick(struct labwatch *w, struct lab *lab, int64_t now_ms, char *msg,
                                   size_t n)
 {
@@ -78,8 +89,7 @@ enum labwatch_event labwatch_tick(struct labwatch *w, struct lab *lab, int64_t n
     ntstatus st = lab_clock_save(lab);
     if (!st)
         return LABWATCH_OK;
-    const char *sym = nterr_status_symbol(st);
-    snprintf(msg, n, "cannot save the lab clock to lab.conf: %s", sym ? sym : "error");
+    labwatch_save_error(st, msg, n);
     return LABWATCH_SAVE_FAILED;
 }
 

@@ -13,6 +13,7 @@
  * restarts little behind (and never behind the event logs: daemon.c). */
 #ifndef NTLAB_NET_LABWATCH_H
 #define NTLAB_NET_LABWATCH_H
+#include "emulator/nterr.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -46,6 +47,8 @@ enum labwatch_event {
  * clock save when due. msg (for the log) is filled unless LABWATCH_OK. */
 enum labwatch_event labwatch_tick(struct labwatch *w, struct lab *lab, int64_t now_ms, char *msg,
                                   size_t n);
+/* The log line for a failed lab_clock_save. */
+void labwatch_save_error(ntstatus st, char *msg, size_t n);
 /* Closes what start opened. */
 void labwatch_stop(struct labwatch *w);
 

@@ -5,6 +5,7 @@
 #include "emulator/logon.h"
 #include "emulator/scm.h"
 #include "src/lib/afile.h"
+#include "src/lib/buf.h"
 #include "tests/unit/unit.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -426,6 +427,22 @@ static void test_lab_clock_save_and_floor(void)
     lab_free(c.lab);
     CU_ASSERT_FATAL(lab_open(c.dir, false, &c.lab, err, sizeof err) == STATUS_SUCCESS);
     CU_ASSERT(lab_clock_now(c.lab) >= CLOCK_DEFAULT_START + 100);
+    /* a hand edit of lab.conf since: not overwritten */
+    CU_ASSERT(lab_clock_advance(c.lab, 60) == STATUS_SUCCESS); /* its own write is fine */
+    CU_ASSERT(lab_clock_save(c.lab) == STATUS_SUCCESS);
+    char path[4200], *text;
+    size_t len;
+    snprintf(path, sizeof path, "%s/lab.conf", c.dir);
+    CU_ASSERT_FATAL(afile_read(path, 1 << 16, &text, &len) == 0);
+    struct buf edited = BUF_INIT;
+    CU_ASSERT_FATAL(buf_printf(&edited, "# edited by hand\n%s", text) == 0);
+    CU_ASSERT_FATAL(afile_write(path, edited.p, edited.len, 0644) == 0);
+    CU_ASSERT(lab_clock_save(c.lab) == STATUS_SHARING_VIOLATION);
+    free(text);
+    CU_ASSERT_FATAL(afile_read(path, 1 << 16, &text, &len) == 0);
+    CU_ASSERT(strncmp(text, "# edited by hand\n", 17) == 0);
+    free(text);
+    buf_free(&edited);
     /* on wall time neither writes nor moves */
     lab_clock_use_wall(c.lab);
     CU_ASSERT(lab_clock_save(c.lab) == STATUS_SUCCESS);
