@@ -36,6 +36,7 @@ struct lab_domain {
 struct lab {
     char dir[PATH_MAX];
     char conf_path[PATH_MAX];
+    struct filesig conf_sig; /* lab.conf as last read or written here */
     struct clock clock;
     struct machine *machines[LAB_MAX_MACHINES];
     size_t nmachines;
@@ -293,7 +294,7 @@ struct lsa *lab_domain_lsa(struct lab *lab, const char *domain)
 
 /* --- lab.conf ------------------------------------------------------------ */
 
-static ntstatus save_conf(const struct lab *lab, const struct clock *clk)
+static ntstatus save_conf(struct lab *lab, const struct clock *clk)
 {
     struct buf b = BUF_INIT;
     int rc = buf_puts(&b, "# ntlab lab.conf: the lab's clock, domains and machines.\n");
@@ -307,6 +308,8 @@ static ntstatus save_conf(const struct lab *lab, const struct clock *clk)
         rc = buf_printf(&b, "machine = %s\n", lab->machines[i]->name);
     if (!rc)
         rc = afile_write(lab->conf_path, b.p, b.len, 0644);
+    if (!rc)
+        (void)filesig_take(&lab->conf_sig, lab->conf_path);
     buf_free(&b);
     return errno_status(rc);
 }
@@ -468,6 +471,8 @@ ntstatus lab_open(const char *dir, bool create, struct lab **out, char *err, siz
     }
     char *data = NULL;
     size_t len = 0;
+    /* Taken before the read: a change in between shows as a change. */
+    (void)filesig_take(&lab->conf_sig, lab->conf_path);
     int rc = afile_read(lab->conf_path, LAB_CONF_MAX, &data, &len);
     ntstatus st = STATUS_SUCCESS;
     if (rc == ENOENT && create) {
@@ -884,4 +889,44 @@ void lab_clock_use_wall(struct lab *lab)
     clock_init_wall(&lab->clock);
     for (size_t i = 0; i < lab->nmachines; i++)
         clock_init_wall(&lab->machines[i]->clock);
+}
+
+ntstatus lab_clock_save(struct lab *lab)
+{
+    if (!lab->clock.virtual_time)
+        return STATUS_SUCCESS;
+    struct filesig now;
+    if (lab->conf_sig.exists && filesig_take(&now, lab->conf_path) == 0 &&
+        !filesig_equal(&now, &lab->conf_sig))
+        return STATUS_SHARING_VIOLATION; /* someone edited it: their words win */
+    return save_conf(lab, &lab->clock);
+}
+
+/* The newest record time in any machine's event logs (the last record of
+ * each log: they are appended in clock order), or -1. */
+static int64_t newest_event(const struct lab *lab)
+{
+    int64_t t = -1;
+    for (size_t i = 0; i < lab->nmachines; i++)
+        for (int w = 0; lab->machines[i]->evtlog && w < EVTLOG_COUNT; w++) {
+            struct evtlog *l = lab->machines[i]->evtlog;
+            size_t n = evtlog_count(l, (enum evtlog_which)w);
+            const struct evtlog_record *r =
+                n ? evtlog_at(l, (enum evtlog_which)w, n - 1) : NULL;
+            if (r && r->time > t)
+                t = r->time;
+        }
+    return t;
+}
+
+ntstatus lab_clock_not_before_events(struct lab *lab, int64_t *moved)
+{
+    *moved = 0;
+    int64_t last = newest_event(lab), now = lab_clock_now(lab);
+    if (!lab->clock.virtual_time || last <= now)
+        return STATUS_SUCCESS;
+    ntstatus st = lab_clock_set(lab, last);
+    if (!st)
+        *moved = last - now;
+    return st;
 }

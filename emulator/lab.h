@@ -113,5 +113,17 @@ ntstatus lab_clock_set(struct lab *lab, int64_t t);
 ntstatus lab_clock_advance(struct lab *lab, int64_t seconds);
 void lab_clock_use_wall(struct lab *lab);
 void lab_clock_run(struct lab *lab);
+/* Writes a virtual clock's time now to lab.conf durably (the daemon, at its
+ * stop and periodically, so that the lab's time goes on from there at the
+ * next start); a no-op on a wall clock. Errors: STATUS_SHARING_VIOLATION
+ * when lab.conf changed on disk since this lab last read or wrote it (a
+ * hand edit: it is not overwritten), the write's. */
+ntstatus lab_clock_save(struct lab *lab);
+/* Moves a virtual clock forward to the newest event-log record of any of
+ * the lab's machines when that is later (the daemon after one that did not
+ * stop cleanly: its last save is older than what it logged), writing
+ * lab.conf; *moved = the seconds moved (0: nothing to do, or a wall
+ * clock). Errors: lab_clock_set's. */
+ntstatus lab_clock_not_before_events(struct lab *lab, int64_t *moved);
 
 #endif

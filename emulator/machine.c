@@ -618,6 +618,39 @@ ntstatus machine_load(const char *dir, struct machine **out, char *err, size_t e
     return STATUS_SUCCESS;
 }
 
+/* A service reads its configuration when it starts: the Exchange store
+ * takes the persona from machine.conf as it is on disk then, so an edit
+ * takes effect at the store's restart or the machine's reboot. */
+ntstatus machine_reload_persona(struct machine *m, char *err, size_t errlen)
+{
+    if (err && errlen)
+        err[0] = 0;
+    if (!m->dir[0])
+        return STATUS_SUCCESS;
+    char path[PATH_MAX];
+    if (!join(path, sizeof path, m->dir, CONF_NAME))
+        return STATUS_OBJECT_NAME_INVALID;
+    char *text = NULL;
+    size_t len;
+    int rc = afile_read(path, CONF_MAX, &text, &len);
+    if (rc) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: %s", path, rc == EFBIG ? "file too large" : strerror(rc));
+        return rc == EFBIG ? STATUS_INTERNAL_DB_CORRUPTION : errno_status(rc);
+    }
+    struct machine *fresh = calloc(1, sizeof *fresh);
+    ntstatus st = fresh ? STATUS_SUCCESS : STATUS_NO_MEMORY;
+    if (!st && memchr(text, 0, len))
+        st = conf_bad(path, 1, err, errlen, "NUL byte in file");
+    if (!st)
+        st = parse_conf(fresh, path, text, err, errlen);
+    if (!st)
+        memcpy(m->persona, fresh->persona, sizeof m->persona);
+    free(fresh);
+    free(text);
+    return st;
+}
+
 /* ---- domain membership -------------------------------------------------- */
 
 ntstatus machine_join_domain(struct machine *m, const struct sid *domain_sid)

@@ -100,6 +100,11 @@ ntstatus machine_load(const char *dir, struct machine **out, char *err, size_t e
 /* Writes machine.conf (identity, persona and the clock) durably; a no-op
  * for an in-memory machine. */
 ntstatus machine_save_conf(const struct machine *m);
+/* Re-reads the persona line of machine.conf into m->persona ("" when the
+ * file names none); the rest of the file is checked but not applied. A
+ * no-op for an in-memory machine. Errors: as machine_load's for
+ * machine.conf ("FILE:LINE: problem" in err); m->persona is then kept. */
+ntstatus machine_reload_persona(struct machine *m, char *err, size_t errlen);
 
 const char *machine_role_name(enum machine_role r); /* "standalone", "member", "pdc", "bdc" */
 bool machine_role_parse(const char *s, enum machine_role *out);

@@ -168,4 +168,17 @@ const char *scm_state_name(enum scm_state st); /* "stopped", "running" */
 /* True for "LocalSystem" (any case) and ".\LocalSystem". */
 bool scm_account_is_system(const char *account);
 
+/* Token drift (scm_drift.c): how a running service's token (the snapshot
+ * taken at its start) differs from the token its account would get if the
+ * service started now, in privileges: *granted = held by the account now
+ * but not by the token (a grant since start, effective at the service's
+ * restart or the machine's reboot), *revoked = in the token but no longer
+ * the account's. Both 0 when they agree, and always for LocalSystem. A
+ * look, not a logon: no logon id is used, nothing is audited. Errors:
+ * STATUS_INVALID_PARAMETER (svc not running), STATUS_NO_SUCH_USER (the
+ * account is gone), STATUS_NO_LOGON_SERVERS (its domain has no running
+ * DC: the drift is unknown), STATUS_NO_MEMORY. */
+ntstatus scm_token_drift(struct machine *m, const struct scm_service *svc, rights_mask *granted,
+                         rights_mask *revoked);
+
 #endif

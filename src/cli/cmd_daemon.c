@@ -60,6 +60,9 @@ int cmd_up(struct cli_ctx *ctx, int argc, char **argv)
         if (strcmp(a.opt, "--listen") == 0) {
             if (cfg.nlisten == DAEMON_MAX_LISTEN)
                 return cli_error(ctx, CLI_USAGE, "up: at most %d --listen", DAEMON_MAX_LISTEN);
+            char why[400];
+            if (daemon_listen_check(a.val, why, sizeof why))
+                return cli_error(ctx, CLI_USAGE, "up: %s", why);
             listen[cfg.nlisten++] = a.val;
         } else if (strcmp(a.opt, "--control") == 0) {
             struct net_addr ca;
@@ -104,6 +107,7 @@ int cmd_up(struct cli_ctx *ctx, int argc, char **argv)
         return cli_error(ctx, CLI_FAIL, "up: %s: %s", ctx->labdir, strerror(re));
     if (ctx->lab)
         cli_close(ctx);
+    cfg.labdir_shown = ctx->labdir; /* the welcome text names the lab as the user did */
     ctx->labdir = absdir;
     struct lab *lab = cli_lab(ctx);
     if (!lab)

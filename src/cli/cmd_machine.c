@@ -6,6 +6,7 @@
 #include "emulator/scm.h"
 #include "src/cli/args.h"
 #include "src/cli/cli.h"
+#include "src/net/drift.h"
 #include "src/pop3/persona.h"
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
@@ -244,6 +245,7 @@ static int service_list(struct cli_ctx *ctx, struct machine *m, bool tokens)
         if (tokens && s->state == SCM_RUNNING) {
             fprintf(ctx->out, "  token of %s\\%s:\n", s->token.domain_name, s->token.user_name);
             print_privileges(ctx, &s->token, m->os, "    ");
+            drift_print(ctx->out, m, s, "  ");
         }
     }
     return CLI_OK;

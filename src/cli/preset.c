@@ -71,23 +71,24 @@ static const char *const q189732_messages[] = {
     "Noon at the usual place?\r\n",
 };
 
-/* Printed by `ntlab up --foreground` (make run). */
+/* Printed by `ntlab up --foreground` (make run), with the lab's path and
+ * the listener's address filled in (src/net/welcome.h). */
 static const char q189732_welcome[] =
     "KB Q189732 lab: EXCHSRV runs the Exchange store as CORP\\EXCHSVC, which lacks\n"
     "\"Act as part of the operating system\" (SeTcbPrivilege).\n"
     "\n"
     "See the symptom (in another terminal):\n"
-    "  telnet 127.0.0.1 1110\n"
+    "  telnet ${HOST:EXCHSRV} ${PORT:EXCHSRV}\n"
     "  USER CORP\\alice\\alice\n"
     "  PASS Passw0rd\n"
     "  -> -Err A required privilege is not held by the client\n"
     "\n"
     "Apply the article's fix (the grant in EXCHSRV's own policy, then reboot;\n"
     "in the source tree the program is build/ntlab):\n"
-    "  ntlab -C lab ntrights +r SeTcbPrivilege -u 'CORP\\EXCHSVC' -m '\\\\EXCHSRV'\n"
-    "  ntlab -C lab reboot --machine EXCHSRV\n"
+    "  ntlab -C ${LAB} ntrights +r SeTcbPrivilege -u 'CORP\\EXCHSVC' -m '\\\\EXCHSRV'\n"
+    "  ntlab -C ${LAB} reboot --machine EXCHSRV\n"
     "Then log on again: +OK, and STAT/LIST/RETR/DELE/QUIT work.\n"
-    "'ntlab -C lab status' shows the service's token; Ctrl-C here stops the lab.\n";
+    "'ntlab -C ${LAB} status' shows the service's token; Ctrl-C here stops the lab.\n";
 
 static int run_step(struct cli_ctx *ctx, struct lab *lab, const char *dir,
                     const struct preset_step *st)

@@ -86,6 +86,16 @@ static ntstatus store_start(void *arg, struct machine *m, struct scm_service *sv
     st->m = m;
     st->token = svc->token;
     char err[512] = "", pdir[PATH_MAX];
+    /* What machine.conf says now: the persona is read at each start. */
+    ntstatus cst = machine_reload_persona(m, err, sizeof err);
+    if (cst) {
+        char msg[700];
+        snprintf(msg, sizeof msg, "The information store cannot read the machine's "
+                                  "configuration: %s", err);
+        app_event(m, EXCHANGE_IS_SOURCE, EVENT_PERSONA_FAILED, EVT_ERROR, NULL, msg);
+        free(st);
+        return cst;
+    }
     const char *name = m->persona[0] ? m->persona : EXCHANGE_DEFAULT_PERSONA;
     int e = persona_find(name, persona_dir(m, pdir, sizeof pdir), &st->persona, err, sizeof err);
     if (e) {

@@ -56,6 +56,34 @@ int net_addr_parse(const char *spec, struct net_addr *out)
     return 0;
 }
 
+int net_addr_check(const char *spec, char *why, size_t n)
+{
+    struct net_addr a;
+    if (net_addr_parse(spec, &a) == 0)
+        return 0;
+    size_t len = spec ? strlen(spec) : 0;
+    const char *colon = spec ? strrchr(spec, ':') : NULL;
+    const char *port = colon ? colon + 1 : spec;
+    const char *close = spec && spec[0] == '[' ? strchr(spec, ']') : NULL;
+    int64_t v;
+    if (!len)
+        snprintf(why, n, "empty");
+    else if (len > 80)
+        snprintf(why, n, "longer than 80 characters");
+    else if (spec[0] == '[' && (!close || close[1] != ':'))
+        snprintf(why, n, "an IPv6 address needs the form [ADDR]:PORT");
+    else if (!*port)
+        snprintf(why, n, "no port after ':'");
+    else if (str_to_i64(port, 1, 65535, &v))
+        snprintf(why, n, "port '%.16s' is not a number from 1 to 65535", port);
+    else if (colon == spec)
+        snprintf(why, n, "no address before ':' (e.g. 127.0.0.1, 0.0.0.0 or *)");
+    else
+        snprintf(why, n, "'%.*s' is not a numeric IPv4 address, localhost, * or [IPv6]",
+                 (int)(colon - spec), spec);
+    return EINVAL;
+}
+
 void net_sockaddr_format(const struct sockaddr *sa, socklen_t len, char *out, size_t n)
 {
     char host[INET6_ADDRSTRLEN] = "?";

@@ -18,6 +18,10 @@ struct net_addr {
  * interfaces) or a bare "PORT" (on 127.0.0.1). ADDR is numeric. Port
  * 1-65535. Returns 0 or EINVAL. */
 int net_addr_parse(const char *spec, struct net_addr *out);
+/* Why net_addr_parse refuses spec, naming the bad part ("port '99999' is
+ * not 1-65535", "empty address before ':'", ...), into why; 0 when it
+ * parses, else EINVAL. */
+int net_addr_check(const char *spec, char *why, size_t n);
 /* "127.0.0.1:1110" / "[::1]:1110". */
 void net_addr_format(const struct net_addr *a, char *out, size_t n);
 /* Formats a peer from accept() the same way. */

@@ -9,8 +9,10 @@
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include "src/net/control.h"
+#include "src/net/labwatch.h"
 #include "src/net/log.h"
 #include "src/net/server.h"
+#include "src/net/welcome.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -60,6 +62,23 @@ static bool has_store(struct machine *m)
     return false;
 }
 
+int daemon_listen_check(const char *spec, char *err, size_t errlen)
+{
+    const char *eq = strchr(spec, '='), *addr = eq ? eq + 1 : spec;
+    char why[160];
+    if (eq && eq == spec)
+        snprintf(why, sizeof why, "no machine name before '='");
+    else if (eq && (size_t)(eq - spec) > MACHINE_NAME_MAX + 2)
+        snprintf(why, sizeof why, "machine name longer than %d characters", MACHINE_NAME_MAX);
+    else if (eq && !*addr)
+        snprintf(why, sizeof why, "no ADDR:PORT after '='");
+    else if (net_addr_check(addr, why, sizeof why) == 0)
+        return 0;
+    snprintf(err, errlen, "--listen '%s': %s (expected [NAME=]ADDR:PORT, e.g. 127.0.0.1:1110, "
+                          "[::1]:110, EXCHSRV=0.0.0.0:110)", spec, why);
+    return EINVAL;
+}
+
 /* Which listener serves which machine: NAME=ADDR:PORT names one; a bare
  * ADDR:PORT is the single store's; machines left over get 127.0.0.1:1110,
  * 1111, ... in lab order. */
@@ -76,6 +95,8 @@ static int plan_listeners(struct lab *lab, const struct daemon_config *cfg,
     for (size_t i = 0; i < cfg->nlisten; i++) {
         const char *spec = cfg->listen[i], *eq = strchr(spec, '=');
         struct machine *m = NULL;
+        if (daemon_listen_check(spec, err, errlen)) /* the input's own faults first */
+            return EINVAL;
         if (eq) {
             char name[MACHINE_NAME_MAX + 3];
             if (str_copyn(name, sizeof name, spec, (size_t)(eq - spec))) {
@@ -114,12 +135,7 @@ static int plan_listeners(struct lab *lab, const struct daemon_config *cfg,
             snprintf(err, errlen, "--listen: %s is given twice", m->name);
             return EINVAL;
         }
-        if (net_addr_parse(spec, &ls[*nls].addr)) {
-            snprintf(err, errlen,
-                     "--listen '%s': expected ADDR:PORT (e.g. 127.0.0.1:1110, [::1]:110, 1110)",
-                     spec);
-            return EINVAL;
-        }
+        (void)net_addr_parse(spec, &ls[*nls].addr); /* checked above */
         ls[*nls].m = m;
         assigned[k] = true;
         (*nls)++;
@@ -137,7 +153,8 @@ static int plan_listeners(struct lab *lab, const struct daemon_config *cfg,
     return 0;
 }
 
-static void print_welcome(const char *labdir, FILE *f)
+static void print_welcome(const char *labdir, const char *shown, const struct server_listen *ls,
+                          size_t nls, FILE *f)
 {
     char p[PATH_MAX];
     if (lab_path(labdir, WELCOME_FILE, p, sizeof p))
@@ -149,19 +166,57 @@ static void print_welcome(const char *labdir, FILE *f)
     size_t n = fread(buf, 1, sizeof buf, w);
     fclose(w);
     fputc('\n', f);
-    fwrite(buf, 1, n, f);
+    welcome_render(buf, n, shown, ls, nls, f);
 }
 
 /* What the user sees once the daemon serves. */
 static void ready_text(struct server *srv, const struct daemon_config *cfg, const char *labdir,
-                       FILE *f)
+                       const struct server_listen *ls, size_t nls, FILE *f)
 {
     fprintf(f, "ntlab: serving lab %s (pid %ld)%s\n", labdir, (long)getpid(),
             cfg->foreground ? "; Ctrl-C stops it" : "; 'ntlab down' stops it");
     server_print_listeners(srv, f);
     if (cfg->foreground)
-        print_welcome(labdir, f);
+        print_welcome(labdir, cfg->labdir_shown ? cfg->labdir_shown : labdir, ls, nls, f);
     fflush(f);
+}
+
+/* A daemon whose lab was just deleted or replaced (rm -rf LAB; init; up)
+ * lets go of its port within a LABWATCH_INTERVAL_MS: a port in use gets
+ * twice that to come free before server_new reports it busy. */
+#define PORT_WAIT_MS (2 * LABWATCH_INTERVAL_MS + 500)
+
+static void wait_ports(const struct server_listen *ls, size_t nls, FILE *log)
+{
+    int64_t waited = 0;
+    for (size_t i = 0; i < nls; i++) {
+        for (;;) {
+            int fd;
+            char err[256];
+            int e = net_listen_tcp(&ls[i].addr, &fd, err, sizeof err);
+            if (e == 0)
+                plat_sock_close(fd);
+            if (e != EADDRINUSE || waited >= PORT_WAIT_MS)
+                break;
+            if (waited == 0)
+                net_log(log, "%s; waiting up to %d ms for it to come free", err, PORT_WAIT_MS);
+            plat_sleep_ms(100);
+            waited += 100;
+        }
+    }
+}
+
+/* After a daemon that was killed, the clock in lab.conf may be behind what
+ * it logged: start no earlier than the newest event-log record. */
+static void clock_after_kill(struct lab *lab, FILE *log)
+{
+    int64_t moved;
+    ntstatus st = lab_clock_not_before_events(lab, &moved);
+    if (st)
+        net_log(log, "cannot move the lab clock to its last event: %s", nterr_status_symbol(st));
+    else if (moved)
+        net_log(log, "the last daemon did not stop cleanly: lab clock moved %llds forward to "
+                     "its newest event-log record", (long long)moved);
 }
 
 /* The daemon proper, in whichever process serves. ready_fd >= 0: the
@@ -173,7 +228,7 @@ static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, in
     char msg[PATH_MAX + 1024] = "", p[PATH_MAX];
     struct filelock lock = {-1};
     struct server *srv = NULL;
-    bool wrote_pid = false;
+    bool wrote_pid = false, lab_lost = false;
     int rc = 1;
     FILE *ready = ready_fd >= 0 ? fdopen(ready_fd, "w") : NULL;
     if (ready_fd >= 0 && !ready)
@@ -181,6 +236,10 @@ static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, in
     FILE *report = ready ? ready : err;
 
     int e = lab_path(labdir, CONTROL_PIDFILE, p, sizeof p);
+    /* A pid file nobody holds: the last daemon was killed (its clock save
+     * may be up to LABWATCH_CLOCK_SAVE_MS old). */
+    struct plat_stat pst;
+    bool unclean = !e && plat_stat(p, &pst) == 0;
     if (!e)
         e = filelock_acquire(&lock, p, false);
     if (e) {
@@ -203,6 +262,8 @@ static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, in
     /* The lab's own time, running: a lab prepared on the virtual clock
      * (accounts, password ages, logs of 1998) behaves live as it did
      * in-process; `clock advance` still works. */
+    if (unclean)
+        clock_after_kill(lab, log);
     lab_clock_run(lab);
     for (size_t i = 0; i < lab_machine_count(lab); i++) {
         struct machine *m = lab_machine_at(lab, i);
@@ -224,6 +285,7 @@ static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, in
         snprintf(msg, sizeof msg, "cannot boot the lab: %s", berr[0] ? berr : sym ? sym : "error");
         goto out;
     }
+    wait_ports(ls, nls, log);
     if (server_new(lab, cfg, ls, nls, log, &srv, msg, sizeof msg)) {
         lab_shutdown_all(lab);
         goto out;
@@ -240,16 +302,26 @@ static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, in
                         : "");
         }
     }
-    ready_text(srv, cfg, labdir, ready ? ready : cfg->out ? cfg->out : stdout);
+    ready_text(srv, cfg, labdir, ls, nls, ready ? ready : cfg->out ? cfg->out : stdout);
     if (ready) {
         fclose(ready); /* EOF: the parent returns */
         ready = NULL;
         report = err;
     }
     server_run(srv);
+    lab_lost = server_lab_lost(srv);
     server_free(srv);
     srv = NULL;
-    lab_shutdown_all(lab); /* 6006 on every machine; state is on disk already */
+    if (!lab_lost) {
+        lab_shutdown_all(lab); /* 6006 on every machine; state is on disk already */
+        /* The next start goes on from here: time never runs back. */
+        ntstatus cst = lab_clock_save(lab);
+        if (cst) {
+            char why[256];
+            labwatch_save_error(cst, why, sizeof why);
+            net_log(log, "%s", why);
+        }
+    }
     rc = 0;
 out:
     if (msg[0] && report) {
@@ -258,7 +330,7 @@ out:
     }
     if (ready)
         fclose(ready);
-    if (wrote_pid) /* unlinked while still locked (POSIX): no other daemon raced in */
+    if (wrote_pid && !lab_lost) /* unlinked while still locked (POSIX): no other daemon raced in */
         filelock_release_remove(&lock, p);
     else
         filelock_release(&lock);

@@ -46,6 +46,7 @@ typedef int (*daemon_command_fn)(void *arg, struct lab *lab, const char *labdir,
 
 struct daemon_config {
     const char *labdir;         /* the lab (made absolute before daemonizing) */
+    const char *labdir_shown;   /* the lab as the user named it, for texts; NULL = labdir */
     const char *const *listen;  /* --listen specs: "ADDR:PORT" or "NAME=ADDR:PORT" */
     size_t nlisten;
     bool foreground;            /* log to stderr, no fork */
@@ -74,6 +75,11 @@ struct daemon_config {
  * Returns an exit code: 0, or 1 (could not start: lab in use, bind
  * failure, boot failure, ...). */
 int daemon_up(struct lab *lab, const struct daemon_config *cfg, FILE *err, bool *is_daemon);
+
+/* Checks the syntax of one --listen spec ("ADDR:PORT" or "NAME=ADDR:PORT")
+ * without the lab: 0, or EINVAL with "--listen 'SPEC': problem" in err.
+ * Whether NAME is a machine with a store is up's to say (it needs the lab). */
+int daemon_listen_check(const char *spec, char *err, size_t errlen);
 
 /* The pid of the daemon serving labdir (from its locked pid file), or 0. */
 long daemon_pid(const char *labdir);

@@ -13,6 +13,8 @@
 #include "src/net/control.h"
 #include "src/net/ctllocal.h"
 #include "src/net/ctltcp.h"
+#include "src/net/drift.h"
+#include "src/net/labwatch.h"
 #include "src/net/log.h"
 #include "src/net/ratelimit.h"
 #include "src/pop3/persona.h"
@@ -107,6 +109,12 @@ struct server {
      * each line goes out at once. */
     struct net_logq logq;
     bool batching;
+    struct labwatch watch; /* the lab directory (gone or replaced: stop) and clock */
+    bool lab_lost;
+    /* Added to the connection number in the APOP timestamp <N.clock@host>:
+     * random per start, so a restart that finds the clock where it was
+     * does not repeat a timestamp (RFC 1939 §7 wants each one unique). */
+    uint64_t apop_base;
 };
 
 /* --- logging ------------------------------------------------------------------------ */
@@ -435,8 +443,8 @@ static void accept_pop3(struct server *s, struct listener *l)
         c->l = l;
         c->id = ++s->next_id;
         const struct exchange_hooks hooks = {on_event, c};
-        int e = exchange_session_open(l->m, &s->pcfg, lab_clock_now(s->lab), c->id, &hooks,
-                                      &c->es);
+        int e = exchange_session_open(l->m, &s->pcfg, lab_clock_now(s->lab),
+                                      s->apop_base + c->id, &hooks, &c->es);
         uint32_t events = PLAT_EV_IN | PLAT_EV_RDHUP;
         if (e == 0)
             e = plat_ev_add(s->ep, fd, events, c);
@@ -481,6 +489,24 @@ static void check_stores(struct server *s)
         if (!exchange_session_store_running(c->es))
             conn_close(s, c, "closed: its Exchange store stopped");
     }
+}
+
+/* Once a second, the lab itself (labwatch.h): deleted or replaced under
+ * the daemon, it stops it; its clock is saved now and then. */
+static void check_lab(struct server *s)
+{
+    char msg[PATH_MAX + 128];
+    enum labwatch_event ev =
+        s->lab_lost ? LABWATCH_OK : labwatch_tick(&s->watch, s->lab, mono_ms(), msg, sizeof msg);
+    if (ev != LABWATCH_OK)
+        logf_(s, "%s", msg);
+    if (ev == LABWATCH_LOST)
+        s->lab_lost = s->stopping = true;
+}
+
+bool server_lab_lost(const struct server *s)
+{
+    return s->lab_lost;
 }
 
 static void sweep(struct server *s)
@@ -572,6 +598,7 @@ static void print_status(struct server *s, FILE *f)
                     svc->account);
             if (svc->state == SCM_RUNNING) {
                 print_token(f, m, &svc->token);
+                drift_print(f, m, svc, "      ");
             } else if (svc->last_error) {
                 const char *t = nterr_win32_text(svc->last_error);
                 fprintf(f, "      last start failed: %u %s\n", (unsigned)svc->last_error,
@@ -765,6 +792,19 @@ static void accept_ctl(struct server *s, bool tcp)
 
 /* --- setup and the loop ---------------------------------------------------------------- */
 
+/* What each start draws anew: the APOP timestamps' random base, the watch
+ * over the lab directory (labwatch.h). */
+static void start_per_run(struct server *s)
+{
+    if (plat_random(&s->apop_base, sizeof s->apop_base))
+        s->apop_base = (uint64_t)s->started ^ ((uint64_t)getpid() << 20);
+    s->apop_base = (s->apop_base % (UINT64_C(1) << 40)) + 1; /* 13 digits at most */
+    int e = labwatch_start(&s->watch, lab_dir(s->lab), s->started);
+    if (e)
+        logf_(s, "cannot watch %s/%s (%s): a deleted lab will go unnoticed", lab_dir(s->lab),
+              CONTROL_PIDFILE, strerror(e));
+}
+
 int server_new(struct lab *lab, const struct daemon_config *cfg, const struct server_listen *lsv,
                size_t nls, FILE *log, struct server **out, char *err, size_t errlen)
 {
@@ -783,6 +823,7 @@ int server_new(struct lab *lab, const struct daemon_config *cfg, const struct se
     s->sig.fd = s->stop.fd = s->ctl_listen.fd = s->ctl_tcp.fd = s->spare_fd = -1;
     s->max_conns = cfg->max_connections ? cfg->max_connections : DAEMON_DEFAULT_MAX_CONNECTIONS;
     s->started = mono_ms();
+    start_per_run(s);
     pop3_config_default(&s->pcfg);
     if (cfg->idle_timeout > 0)
         s->pcfg.idle_timeout = cfg->idle_timeout;
@@ -1007,6 +1048,7 @@ void server_run(struct server *s)
         }
         if (mono_ms() >= next_sweep) {
             sweep(s);
+            check_lab(s);
             int64_t now = mono_ms();
             struct ctl *c = s->ctls, *next;
             for (; c; c = next) {
@@ -1068,14 +1110,16 @@ void server_free(struct server *s)
             plat_sock_close(s->ls[i].fd);
     if (s->ctl_listen.fd >= 0) {
         plat_sock_close(s->ctl_listen.fd);
-        control_unlink(lab_dir(s->lab));
+        if (!s->lab_lost) /* a lab at that path now is another's */
+            control_unlink(lab_dir(s->lab));
     }
     if (s->ctl_tcp.fd >= 0) {
         plat_sock_close(s->ctl_tcp.fd);
-        if (!PLAT_HAS_UNIX_SOCKETS)
+        if (!PLAT_HAS_UNIX_SOCKETS && !s->lab_lost)
             control_unlink(lab_dir(s->lab));
     }
     ctltcp_secret_wipe(&s->secret);
+    labwatch_stop(&s->watch);
     log_flush(s);
     net_logq_free(&s->logq);
     plat_stop_close(&s->stop);

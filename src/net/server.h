@@ -23,6 +23,10 @@ int server_new(struct lab *lab, const struct daemon_config *cfg, const struct se
 /* Runs until a signal or `down`; then closes every connection (no UPDATE)
  * and returns. */
 void server_run(struct server *s);
+/* Whether the run ended because the lab directory was deleted or replaced
+ * (labwatch.h): the caller then writes nothing more to it (no shutdown
+ * events, no pid file removal: a new lab at that path is another's). */
+bool server_lab_lost(const struct server *s);
 /* Writes the listeners ("  127.0.0.1:1110  EXCHSRV") to f. */
 void server_print_listeners(struct server *s, FILE *f);
 /* Closes everything the server opened (not the lab) and frees it. */

@@ -8,8 +8,8 @@ expect_rc 1 "$NTLAB" -C lab status
 expect_line "daemon: not running (start it with 'ntlab -C lab up')"
 expect_grep "service MSExchangeIS +stopped"
 
-expect_rc 1 "$NTLAB" -C lab up --listen 127.0.0.1:0
-expect_grep "expected ADDR:PORT"
+expect_rc 2 "$NTLAB" -C lab up --listen 127.0.0.1:0
+expect_grep "port '0' is not a number from 1 to 65535"
 expect_rc 1 "$NTLAB" -C lab up --listen NOSUCH=127.0.0.1:1110
 expect_grep "no machine 'NOSUCH' in this lab"
 expect_rc 1 "$NTLAB" -C lab up --listen CORPDC=127.0.0.1:1110
@@ -72,7 +72,11 @@ i=0
 until grep -q "serving lab" fg.out 2>/dev/null; do
     i=$((i + 1)); [ $i -lt 100 ] || die "foreground daemon did not start: $(cat fg.err)"; sleep 0.1
 done
-grep -q "telnet 127.0.0.1 1110" fg.out || die "no welcome text: $(cat fg.out)"
+i=0
+until grep -q "Ctrl-C here stops the lab" fg.out; do
+    i=$((i + 1)); [ $i -lt 100 ] || die "no welcome text: $(cat fg.out)"; sleep 0.1
+done
+grep -q "telnet 127.0.0.1 $PORT\$" fg.out || die "welcome text without the real port: $(cat fg.out)"
 printf 'USER alice\nPASS Passw0rd\nQUIT\n' | pop "$PORT" > got
 kill -INT $fg
 wait $fg || die "foreground daemon exited non-zero"

@@ -22,12 +22,24 @@ printf 'User CORP\\alice\\alice\nPass Passw0rd\n' | pop "$PORT" > got
 expect_bytes want got
 expect_rc 0 "$NTLAB" -C lab status
 expect_grep "service MSExchangeIS +running"
-printf '%s\n' "$out" | grep -q SeTcbPrivilege && die "the running store's token must not hold SeTcbPrivilege yet: $out"
+printf '%s\n' "$out" | grep -qE "^ +SeTcbPrivilege " && die "the running store's token must not hold SeTcbPrivilege yet: $out"
+# ... and status says the account holds it now (the article's lesson)
+expect_line "      granted since start: SeTcbPrivilege; takes effect at restart"
+expect_rc 0 "$NTLAB" -C lab service list --tokens --machine EXCHSRV
+expect_line "  granted since start: SeTcbPrivilege; takes effect at restart"
 
 # the reboot takes a new token
 expect_rc 0 "$NTLAB" -C lab reboot --machine EXCHSRV
 expect_rc 0 "$NTLAB" -C lab status
 expect_grep "SeTcbPrivilege +Act as part of the operating system"
+printf '%s\n' "$out" | grep -q "since start:" && die "drift shown after the reboot: $out"
+# a revoke shows as such until the service restarts
+expect_rc 0 "$NTLAB" -C lab ntrights -r SeTcbPrivilege -u 'CORP\EXCHSVC' -m '\\EXCHSRV'
+expect_rc 0 "$NTLAB" -C lab status
+expect_line "      revoked since start: SeTcbPrivilege; takes effect at restart"
+expect_rc 0 "$NTLAB" -C lab ntrights +r SeTcbPrivilege -u 'CORP\EXCHSVC' -m '\\EXCHSRV'
+expect_rc 0 "$NTLAB" -C lab status
+printf '%s\n' "$out" | grep -q "since start:" && die "drift shown with the right back: $out"
 MD=lab/EXCHSRV/mail/alice
 [ "$(maildir_count $MD)" = 3 ] || die "expected 3 messages"
 first=$(cd $MD && ls new cur | grep ntlab | sort | head -1)

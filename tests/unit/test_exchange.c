@@ -60,6 +60,7 @@ static void corp_create(struct corp *c, bool tcb, const char *persona)
     CU_ASSERT_FATAL(lab_machine_add(c->lab, "EXCHSRV", ROLE_MEMBER, OSVER_NT4, "CORP", ADMIN_PW,
                                     &c->exch) == STATUS_SUCCESS);
     str_copy(c->exch->persona, sizeof c->exch->persona, persona);
+    CU_ASSERT_FATAL(machine_save_conf(c->exch) == STATUS_SUCCESS); /* the store reads the file */
     domain_user(c, "exchsvc", SVC_PW, &c->exchsvc);
     domain_user(c, "alice", "Passw0rd", &c->alice);
     domain_user(c, "bob", "b0bpw", &c->bob);
@@ -214,11 +215,31 @@ static void test_reboot_takes_new_token(void)
     struct corp c;
     corp_create(&c, false, "exchange-5.0.1457.10");
     char err[256];
+    rights_mask granted = 1, revoked = 1;
+    CU_ASSERT(scm_token_drift(c.exch, exchange_service(c.exch), &granted, &revoked) == 0);
+    CU_ASSERT(granted == 0 && revoked == 0);
     grant(c.exch->lsa, &c.exchsvc, "SeTcbPrivilege");
     CU_ASSERT(!token_has_privilege(&exchange_service(c.exch)->token, RI_TCB));
+    /* the drift: granted since start (and looking used no logon id) */
+    uint64_t next_id = c.exch->next_logon_id;
+    CU_ASSERT(scm_token_drift(c.exch, exchange_service(c.exch), &granted, &revoked) == 0);
+    CU_ASSERT(granted == RIGHTS_BIT(RI_TCB) && revoked == 0);
+    CU_ASSERT(c.exch->next_logon_id == next_id);
     CU_ASSERT(machine_reboot(c.exch, err, sizeof err) == STATUS_SUCCESS);
     CU_ASSERT_FATAL(exchange_running(c.exch));
     CU_ASSERT(token_has_privilege(&exchange_service(c.exch)->token, RI_TCB));
+    CU_ASSERT(scm_token_drift(c.exch, exchange_service(c.exch), &granted, &revoked) == 0);
+    CU_ASSERT(granted == 0 && revoked == 0);
+    /* revoked since start */
+    struct lsa_handle h;
+    CU_ASSERT_FATAL(lsa_open_policy(c.exch->lsa, sid_wellknown(SID_WK_SYSTEM), 1,
+                                    POLICY_ALL_ACCESS, &h) == STATUS_SUCCESS);
+    const char *tcb[1] = {"SeTcbPrivilege"};
+    CU_ASSERT_FATAL(lsa_remove_account_rights(&h, &c.exchsvc, false, tcb, 1) == STATUS_SUCCESS);
+    lsa_close(&h);
+    CU_ASSERT(scm_token_drift(c.exch, exchange_service(c.exch), &granted, &revoked) == 0);
+    CU_ASSERT(granted == 0 && revoked == RIGHTS_BIT(RI_TCB));
+    grant(c.exch->lsa, &c.exchsvc, "SeTcbPrivilege");
     struct client cl;
     CU_ASSERT_FATAL(client_open(&c, &cl) == 0);
     drain(&cl);
@@ -229,6 +250,8 @@ static void test_reboot_takes_new_token(void)
     CU_ASSERT(scm_stop(c.exch, "MSExchangeIS") == ERROR_SUCCESS);
     CU_ASSERT(!exchange_running(c.exch));
     CU_ASSERT(exchange_service(c.exch) == NULL);
+    CU_ASSERT(scm_token_drift(c.exch, scm_find(c.exch->scm, "MSExchangeIS"), &granted,
+                              &revoked) == STATUS_INVALID_PARAMETER);
     struct exchange_session *es = NULL;
     CU_ASSERT(exchange_session_open(c.exch, &c.cfg, 0, 1, NULL, &es) == ECONNREFUSED);
     CU_ASSERT(es == NULL);
@@ -554,6 +577,70 @@ static void test_store_start_failures(void)
     corp_free(&c);
 }
 
+/* Replaces machine.conf's "persona = ..." line (or adds one), as a user edits it. */
+static void edit_persona(struct machine *m, const char *line)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s/machine.conf", m->dir);
+    char *text;
+    size_t len;
+    CU_ASSERT_FATAL(afile_read(p, 1 << 16, &text, &len) == 0);
+    struct buf b = BUF_INIT;
+    for (char *s = text, *nl; *s; s = nl + 1) {
+        nl = strchr(s, '\n');
+        CU_ASSERT_FATAL(nl != NULL);
+        if (strncmp(s, "persona", 7) != 0)
+            CU_ASSERT_FATAL(buf_append(&b, s, (size_t)(nl - s) + 1) == 0);
+    }
+    CU_ASSERT_FATAL(buf_puts(&b, line) == 0);
+    CU_ASSERT_FATAL(afile_write(p, b.p, b.len, 0644) == 0);
+    buf_free(&b);
+    free(text);
+}
+
+static const char *banner_now(struct corp *c, struct client *cl)
+{
+    CU_ASSERT_FATAL(client_open(c, cl) == 0);
+    return drain(cl);
+}
+
+/* issue 12: machine.conf's persona takes effect at the store's restart and
+ * at the machine's reboot, as a service reads its configuration at start. */
+static void test_persona_read_at_start(void)
+{
+    struct corp c;
+    corp_create(&c, true, "q189732");
+    struct client cl;
+    CU_ASSERT_STRING_EQUAL(banner_now(&c, &cl),
+                           "+OK Microsoft Exchange POP3 server version 5.0.1457.10     ready\r\n");
+    client_close(&cl);
+    edit_persona(c.exch, "persona = exchange-5.5\n");
+    /* a running store keeps the persona it started with */
+    CU_ASSERT_STRING_EQUAL(banner_now(&c, &cl),
+                           "+OK Microsoft Exchange POP3 server version 5.0.1457.10     ready\r\n");
+    client_close(&cl);
+    CU_ASSERT_FATAL(scm_restart(c.exch, "MSExchangeIS") == ERROR_SUCCESS);
+    CU_ASSERT(strstr(banner_now(&c, &cl), "5.5.") != NULL);
+    client_close(&cl);
+    CU_ASSERT_STRING_EQUAL(c.exch->persona, "exchange-5.5");
+    /* the reboot reads it too */
+    edit_persona(c.exch, "persona = rfc1939\n");
+    char err[256];
+    CU_ASSERT_FATAL(machine_reboot(c.exch, err, sizeof err) == STATUS_SUCCESS);
+    CU_ASSERT(strncmp(banner_now(&c, &cl), "+OK POP3 server ready <", 23) == 0);
+    client_close(&cl);
+    /* no persona line: the default */
+    edit_persona(c.exch, "");
+    CU_ASSERT_FATAL(scm_restart(c.exch, "MSExchangeIS") == ERROR_SUCCESS);
+    CU_ASSERT_STRING_EQUAL(exchange_persona(c.exch)->name, EXCHANGE_DEFAULT_PERSONA);
+    /* a malformed machine.conf: the store does not start and says where */
+    edit_persona(c.exch, "persona = bad name!\n");
+    CU_ASSERT(scm_restart(c.exch, "MSExchangeIS") != ERROR_SUCCESS);
+    CU_ASSERT(!exchange_running(c.exch));
+    CU_ASSERT(count_app_events(c.exch, "MSExchangeIS", 1000, "machine.conf:") == 1);
+    corp_free(&c);
+}
+
 static void test_apop(void)
 {
     struct corp c;
@@ -610,5 +697,6 @@ void suite_exchange(void)
                UNIT_TEST(test_failures), UNIT_TEST(test_maildir_missing_is_recreated),
                UNIT_TEST(test_deliver_and_dele), UNIT_TEST(test_mailbox_add_errors),
                UNIT_TEST(test_directory_file), UNIT_TEST(test_store_start_failures),
-               UNIT_TEST(test_apop), UNIT_TEST(test_session_memory));
+               UNIT_TEST(test_apop), UNIT_TEST(test_session_memory),
+               UNIT_TEST(test_persona_read_at_start));
 }

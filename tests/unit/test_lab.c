@@ -5,6 +5,7 @@
 #include "emulator/logon.h"
 #include "emulator/scm.h"
 #include "src/lib/afile.h"
+#include "src/lib/buf.h"
 #include "tests/unit/unit.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -398,6 +399,57 @@ static void test_lab_clock(void)
     corp_free(&c);
 }
 
+/* issue 12: what the daemon does with the clock at stop and after a kill. */
+static void test_lab_clock_save_and_floor(void)
+{
+    struct corp c;
+    corp_create(&c);
+    char err[256];
+    CU_ASSERT_FATAL(machine_boot(c.exch, err, sizeof err) == STATUS_SUCCESS); /* events at T0 */
+    /* the machine logs at T0+100 while lab.conf still says T0 (a daemon
+     * killed before it saved the clock) ... */
+    c.exch->clock.now += 100;
+    CU_ASSERT(machine_reboot(c.exch, err, sizeof err) == STATUS_SUCCESS);
+    c.exch->clock.now -= 100;
+    int64_t moved = -1;
+    /* ... past the lab's clock (a kill lost the save): the floor moves it */
+    CU_ASSERT(lab_clock_not_before_events(c.lab, &moved) == STATUS_SUCCESS);
+    CU_ASSERT(moved == 100);
+    CU_ASSERT(lab_clock_now(c.lab) == CLOCK_DEFAULT_START + 100);
+    CU_ASSERT(clock_now(&c.pdc->clock) == CLOCK_DEFAULT_START + 100);
+    CU_ASSERT(lab_clock_not_before_events(c.lab, &moved) == STATUS_SUCCESS && moved == 0);
+    lab_free(c.lab);
+    CU_ASSERT_FATAL(lab_open(c.dir, false, &c.lab, err, sizeof err) == STATUS_SUCCESS);
+    CU_ASSERT(lab_clock_now(c.lab) == CLOCK_DEFAULT_START + 100); /* written */
+    /* a running clock: save writes where it stands */
+    lab_clock_run(c.lab);
+    CU_ASSERT(lab_clock_save(c.lab) == STATUS_SUCCESS);
+    lab_free(c.lab);
+    CU_ASSERT_FATAL(lab_open(c.dir, false, &c.lab, err, sizeof err) == STATUS_SUCCESS);
+    CU_ASSERT(lab_clock_now(c.lab) >= CLOCK_DEFAULT_START + 100);
+    /* a hand edit of lab.conf since: not overwritten */
+    CU_ASSERT(lab_clock_advance(c.lab, 60) == STATUS_SUCCESS); /* its own write is fine */
+    CU_ASSERT(lab_clock_save(c.lab) == STATUS_SUCCESS);
+    char path[4200], *text;
+    size_t len;
+    snprintf(path, sizeof path, "%s/lab.conf", c.dir);
+    CU_ASSERT_FATAL(afile_read(path, 1 << 16, &text, &len) == 0);
+    struct buf edited = BUF_INIT;
+    CU_ASSERT_FATAL(buf_printf(&edited, "# edited by hand\n%s", text) == 0);
+    CU_ASSERT_FATAL(afile_write(path, edited.p, edited.len, 0644) == 0);
+    CU_ASSERT(lab_clock_save(c.lab) == STATUS_SHARING_VIOLATION);
+    free(text);
+    CU_ASSERT_FATAL(afile_read(path, 1 << 16, &text, &len) == 0);
+    CU_ASSERT(strncmp(text, "# edited by hand\n", 17) == 0);
+    free(text);
+    buf_free(&edited);
+    /* on wall time neither writes nor moves */
+    lab_clock_use_wall(c.lab);
+    CU_ASSERT(lab_clock_save(c.lab) == STATUS_SUCCESS);
+    CU_ASSERT(lab_clock_not_before_events(c.lab, &moved) == STATUS_SUCCESS && moved == 0);
+    corp_free(&c);
+}
+
 static void test_two_labs_share_nothing(void)
 {
     struct corp a, b;
@@ -428,5 +480,5 @@ void suite_lab(void)
                UNIT_TEST(test_malformed_lab_conf), UNIT_TEST(test_member_logon_through_dc),
                UNIT_TEST(test_focus_trap), UNIT_TEST(test_lockout_on_virtual_time),
                UNIT_TEST(test_dc_reboot_rereads_domain_db), UNIT_TEST(test_lab_clock),
-               UNIT_TEST(test_two_labs_share_nothing));
+               UNIT_TEST(test_two_labs_share_nothing), UNIT_TEST(test_lab_clock_save_and_floor));
 }

@@ -5,6 +5,14 @@
 #include "src/lib/buf.h"
 #include "src/net/addr.h"
 #include "src/net/control.h"
+#include "src/net/daemon.h"
+#include "src/net/welcome.h"
+#include "src/net/labwatch.h"
+#include "emulator/lab.h"
+#include "src/lib/afile.h"
+#include "src/lib/filesig.h"
+#include "emulator/machine.h"
+#include "src/lib/plat.h"
 #include "tests/unit/unit.h"
 #include <errno.h>
 #include <netinet/in.h>
@@ -223,9 +231,112 @@ static void test_forward_without_daemon(void)
     unit_rmtree(dir);
 }
 
+/* issue 12: --listen specs are checked on their own, each fault named. */
+static void test_listen_check(void)
+{
+    char err[400];
+    CU_ASSERT(daemon_listen_check("127.0.0.1:1110", err, sizeof err) == 0);
+    CU_ASSERT(daemon_listen_check("EXCHSRV=[::1]:110", err, sizeof err) == 0);
+    CU_ASSERT(daemon_listen_check("\\\\EXCHSRV=*:110", err, sizeof err) == 0);
+    static const struct {
+        const char *spec, *why;
+    } bad[] = {
+        {"127.0.0.1:99999", "port '99999' is not a number from 1 to 65535"},
+        {"127.0.0.1:0", "port '0' is not"},
+        {":1110", "no address before ':'"},
+        {"", "'': empty"},
+        {"host:1", "'host' is not a numeric IPv4 address"},
+        {"[::1]110", "[ADDR]:PORT"},
+        {"=1.2.3.4:5", "no machine name before '='"},
+        {"EXCHSRV=", "no ADDR:PORT after '='"},
+        {"ABCDEFGHIJKLMNOPQR=1.2.3.4:5", "machine name longer than 15"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CU_ASSERT(daemon_listen_check(bad[i].spec, err, sizeof err) == EINVAL);
+        CU_ASSERT(strstr(err, bad[i].why) != NULL);
+        char quoted[64];
+        snprintf(quoted, sizeof quoted, "--listen '%s'", bad[i].spec);
+        CU_ASSERT(strstr(err, quoted) == err);
+    }
+}
+
+static char *render(const char *tmpl, const char *lab, const struct server_listen *ls, size_t n)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    struct plat_memstream ms;
+    FILE *f = plat_memstream_open(&ms, &buf, &len);
+    CU_ASSERT_FATAL(f != NULL);
+    welcome_render(tmpl, strlen(tmpl), lab, ls, n, f);
+    CU_ASSERT_FATAL(plat_memstream_close(&ms) == 0);
+    return buf;
+}
+
+/* issue 12: the welcome text's placeholders. */
+static void test_welcome_render(void)
+{
+    struct machine a = {.name = "EXCHSRV"}, b = {.name = "MAIL2"};
+    struct server_listen ls[2] = {{.m = &a}, {.m = &b}};
+    CU_ASSERT_FATAL(net_addr_parse("0.0.0.0:2110", &ls[0].addr) == 0);
+    CU_ASSERT_FATAL(net_addr_parse("[::1]:110", &ls[1].addr) == 0);
+    char *out = render("telnet ${HOST:EXCHSRV} ${PORT:EXCHSRV}; ${HOST:mail2}:${PORT:MAIL2}\n"
+                       "-C ${LAB} ${HOST:NOPE} ${LAB ${PORT:EXCHSRV $",
+                       "lab", ls, 2);
+    CU_ASSERT_STRING_EQUAL(out, "telnet 127.0.0.1 2110; ::1:110\n"
+                                "-C lab ${HOST:NOPE} ${LAB ${PORT:EXCHSRV $");
+    free(out);
+    out = render("ntlab -C ${LAB} status", "my labs/it's", ls, 0);
+    CU_ASSERT_STRING_EQUAL(out, "ntlab -C 'my labs/it'\\''s' status");
+    free(out);
+    out = render("${LAB}", "", ls, 0);
+    CU_ASSERT_STRING_EQUAL(out, "''");
+    free(out);
+}
+
+/* issue 12: the daemon's watch over its lab: the clock saved when due, the
+ * directory lost when its pid file goes or is replaced, or it is deleted. */
+static void test_labwatch(void)
+{
+    const char *dir = unit_tmpdir();
+    char err[256], pid[4200], conf[4200], msg[4400];
+    struct lab *lab;
+    CU_ASSERT_FATAL(lab_open(dir, true, &lab, err, sizeof err) == STATUS_SUCCESS);
+    snprintf(pid, sizeof pid, "%s/ntlab.pid", dir);
+    snprintf(conf, sizeof conf, "%s/lab.conf", dir);
+    CU_ASSERT_FATAL(afile_write(pid, "1\n", 2, 0600) == 0);
+    struct labwatch w;
+    CU_ASSERT_FATAL(labwatch_start(&w, dir, 0) == 0);
+    struct filesig before, after;
+    CU_ASSERT_FATAL(filesig_take(&before, conf) == 0);
+    CU_ASSERT(labwatch_tick(&w, lab, 1000, msg, sizeof msg) == LABWATCH_OK);
+    CU_ASSERT(filesig_take(&after, conf) == 0 && filesig_equal(&before, &after)); /* not due */
+    CU_ASSERT(labwatch_tick(&w, lab, LABWATCH_CLOCK_SAVE_MS, msg, sizeof msg) == LABWATCH_OK);
+    CU_ASSERT(filesig_take(&after, conf) == 0 && !filesig_equal(&before, &after)); /* saved */
+    /* the pid file replaced by another file (a new lab's) */
+    CU_ASSERT_FATAL(afile_write(pid, "2\n", 2, 0600) == 0);
+    CU_ASSERT(labwatch_tick(&w, lab, LABWATCH_CLOCK_SAVE_MS + 500, msg, sizeof msg) ==
+              LABWATCH_OK); /* looked less than a second ago */
+    CU_ASSERT(labwatch_tick(&w, lab, LABWATCH_CLOCK_SAVE_MS + 1000, msg, sizeof msg) ==
+              LABWATCH_LOST);
+    CU_ASSERT(strstr(msg, "was replaced by another lab: stopping") != NULL);
+    CU_ASSERT(unlink(pid) == 0);
+    CU_ASSERT(labwatch_tick(&w, lab, 100000, msg, sizeof msg) == LABWATCH_LOST);
+    CU_ASSERT(strstr(msg, "lost the daemon's ntlab.pid") != NULL);
+    unit_rmtree(dir);
+    CU_ASSERT(labwatch_tick(&w, lab, 200000, msg, sizeof msg) == LABWATCH_LOST);
+    CU_ASSERT(strstr(msg, "was deleted: stopping") != NULL);
+    labwatch_stop(&w);
+    labwatch_stop(&w);
+    lab_free(lab);
+    /* not armed (no pid file): always ok */
+    CU_ASSERT(labwatch_start(&w, "/nonexistent/ntlab-lab", 0) == ENOENT);
+    CU_ASSERT(labwatch_ok(&w, "/nonexistent/ntlab-lab", 5000, msg, sizeof msg));
+}
+
 void suite_net(void)
 {
     UNIT_SUITE("net", UNIT_TEST(test_request_round_trip), UNIT_TEST(test_request_hostile),
                UNIT_TEST(test_response), UNIT_TEST(test_addr),
-               UNIT_TEST(test_forward_without_daemon));
+               UNIT_TEST(test_forward_without_daemon), UNIT_TEST(test_listen_check),
+               UNIT_TEST(test_welcome_render), UNIT_TEST(test_labwatch));
 }
