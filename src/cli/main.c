@@ -67,7 +67,9 @@ static const struct cli_command commands[] = {
      false},
     {"up", cmd_up,
      "up [--listen ADDR:PORT] [--foreground]   serve the lab (POP3 + control socket)\n"
-     "           [--control tcp:ADDR:PORT --control-secret-file FILE]   control over TCP too",
+     "           [--control tcp:ADDR:PORT --control-secret-file FILE]   control over TCP too\n"
+     "           [--max-conn-rate N]   new connections per address per second (default 5000,\n"
+     "           0 = off); loopback is exempt unless [--rate-limit-loopback]",
      false},
     {"down", cmd_down, "down   stop the daemon serving the lab", false},
     {"status", cmd_status, "status   machines, services, tokens' privileges, listeners", false},

@@ -34,7 +34,6 @@ enum kind { K_POP3_LISTEN = 1, K_POP3, K_CTL_LISTEN, K_CTL, K_SIGNAL, K_CTL_TCP_
 /* Descriptors kept back from connections: listeners, epoll, signalfd,
  * control clients, the log, event logs and state files being written. */
 #define FD_RESERVE 256u
-#define FD_PER_LOGON 2u /* a logged-on session's maildrop lock and message file */
 
 struct listener {
     uint8_t kind; /* K_POP3_LISTEN; every epoll target starts with its kind */
@@ -50,7 +49,7 @@ struct listener {
 struct conn {
     uint8_t kind; /* K_POP3 */
     bool eof;        /* the client sent FIN: no more input, finish the output */
-    bool logged_on;  /* holds a maildrop: FD_PER_LOGON more descriptors */
+    uint8_t fds;     /* descriptors the session holds besides the socket */
     uint32_t events; /* epoll interest now */
     uint32_t stall;  /* when a closed session's last output got stuck (s), or 0 */
     int fd;
@@ -91,7 +90,7 @@ struct server {
     size_t nls;
     struct conn *conns;
     size_t nconns, max_conns;
-    size_t nlogged;     /* connections with logged_on */
+    size_t nfds;        /* the sum of the connections' fds */
     uint64_t fd_budget; /* descriptors for connections and their maildrops */
     struct ratelimit *rate;
     struct ctl *ctls;
@@ -195,10 +194,6 @@ static void on_event(void *arg, const struct pop3_event *ev)
         char user[160];
         clean(ev->cred->user, user, sizeof user);
         const struct pop3_login_result *r = ev->result;
-        if (r->outcome == POP3_LOGIN_OK && !c->logged_on) {
-            c->logged_on = true;
-            s->nlogged++;
-        }
         if (r->outcome == POP3_LOGIN_OK)
             logf_(s, "#%llu %s logon %s user=\"%s\": OK", (unsigned long long)c->id,
                   c->l->m->name, ev->cred->mechanism, user);
@@ -243,8 +238,7 @@ static void conn_close(struct server *s, struct conn *c, const char *why)
         c->next->prev = c->prev;
     c->l->nconns--;
     s->nconns--;
-    if (c->logged_on)
-        s->nlogged--;
+    s->nfds -= c->fds;
     free(c->pend);
     free(c);
 }
@@ -310,6 +304,11 @@ static void conn_pump(struct server *s, struct conn *c)
         conn_close(s, c, "client closed the connection");
         return;
     }
+    /* what the session holds now: its maildrop lock once logged on, the
+     * message file during a transfer (measured, not assumed) */
+    unsigned fds = pop3_session_fds(ps);
+    s->nfds = s->nfds - c->fds + fds;
+    c->fds = (uint8_t)fds;
     uint32_t ev = 0;
     if (!c->eof && !pop3_session_closed(ps) && !c->pend && pop3_session_want_input(ps))
         ev |= PLAT_EV_IN | PLAT_EV_RDHUP;
@@ -358,10 +357,11 @@ static void conn_readable(struct server *s, struct conn *c)
 }
 
 /* Whether one more connection fits the descriptors: its socket, plus the
- * maildrop files of the sessions logged on now. */
+ * descriptors the sessions hold now (a logged-on session's maildrop lock,
+ * a message file while a RETR runs). */
 static bool fds_allow(const struct server *s)
 {
-    return (uint64_t)s->nconns + 1 + (uint64_t)FD_PER_LOGON * s->nlogged <= s->fd_budget;
+    return (uint64_t)s->nconns + 1 + s->nfds <= s->fd_budget;
 }
 
 /* Over a limit: the persona's too-many-connections line instead of a
@@ -800,9 +800,10 @@ int server_new(struct lab *lab, const struct daemon_config *cfg, const struct se
         bool capped = s->fd_budget < s->max_conns;
         if (capped)
             s->max_conns = (size_t)s->fd_budget;
-        logf_(s, "descriptor limit: %llu; at most %zu connections%s (a logged-on session "
-              "holds %u more descriptors)", (unsigned long long)fdlim, s->max_conns,
-              capped ? ", capped by it" : "", FD_PER_LOGON);
+        logf_(s, "descriptor limit: %llu; at most %zu connections%s, %llu logged on (a "
+              "logged-on session holds its maildrop lock too, and a message file during a "
+              "RETR)", (unsigned long long)fdlim, s->max_conns, capped ? ", capped by it" : "",
+              (unsigned long long)(s->fd_budget / 2));
     }
     if (!s->max_conns) {
         snprintf(err, errlen, "descriptor limit %llu leaves no room for connections",
@@ -820,9 +821,10 @@ int server_new(struct lab *lab, const struct daemon_config *cfg, const struct se
     }
     uint32_t per_sec = cfg->max_conn_rate < 0 ? 0
                        : cfg->max_conn_rate ? (uint32_t)cfg->max_conn_rate : RATELIMIT_DEFAULT;
-    ratelimit_init(s->rate, per_sec, seed);
+    ratelimit_init(s->rate, per_sec, cfg->rate_loopback, seed);
     if (per_sec)
-        logf_(s, "connection rate limit: %u per address per second", per_sec);
+        logf_(s, "connection rate limit: %u per address per second%s", per_sec,
+              cfg->rate_loopback ? ", loopback included" : " (loopback exempt)");
     else
         logf_(s, "connection rate limit: off");
     int e = 0;

@@ -372,6 +372,18 @@ int maildrop_read(struct maildrop *md, size_t i, uint64_t off, void *buf, size_t
     }
 }
 
+void maildrop_read_done(struct maildrop *md)
+{
+    if (md->fd >= 0)
+        close(md->fd);
+    md->fd = -1;
+}
+
+unsigned maildrop_fds(const struct maildrop *md)
+{
+    return (md->lock.fd >= 0) + (md->fd >= 0);
+}
+
 int maildrop_remove(struct maildrop *md, size_t i)
 {
     if (i >= md->n)

@@ -63,6 +63,12 @@ const char *maildrop_name(const struct maildrop *md, size_t i);
  * when the file vanished). */
 int maildrop_read(struct maildrop *md, size_t i, uint64_t off, void *buf, size_t cap,
                   size_t *got);
+/* Closes the message file maildrop_read keeps open, if any (a transfer
+ * ended); the next read reopens it. */
+void maildrop_read_done(struct maildrop *md);
+/* Descriptors md holds now: its lock, and the open message file during a
+ * transfer (for the daemon's descriptor accounting). */
+unsigned maildrop_fds(const struct maildrop *md);
 
 /* Unlinks message i (the UPDATE state). A file already gone counts as
  * removed. Not durable until maildrop_sync. Returns 0 or an errno value. */
