@@ -31,6 +31,10 @@ enum kind { K_POP3_LISTEN = 1, K_POP3, K_CTL_LISTEN, K_CTL, K_SIGNAL, K_CTL_TCP_
 #define CTL_RECV_TIMEOUT_MS 30000 /* a control client must send its request by then */
 #define SWEEP_MS 1000             /* autologout and control timeouts are checked this often */
 #define DRAIN_TIMEOUT_S 30        /* a finished session whose client stops reading */
+/* Event-log records are written at once and fdatasynced at most this long
+ * after: one sync per log per interval under load, not one per pass of
+ * the loop (each stalled the single-threaded loop; issue 12). */
+#define COMMIT_MS 50
 /* Descriptors kept back from connections: listeners, epoll, signalfd,
  * control clients, the log, event logs and state files being written. */
 #define FD_RESERVE 256u
@@ -106,6 +110,8 @@ struct server {
      * each line goes out at once. */
     struct net_logq logq;
     bool batching;
+    bool log_first; /* logq holds a logon or UPDATE line: out before the next reply */
+    int64_t commit_due; /* when the open event-log group is synced; 0 = no activity */
 };
 
 /* --- logging ------------------------------------------------------------------------ */
@@ -114,6 +120,7 @@ struct server {
 
 static void log_flush(struct server *s)
 {
+    s->log_first = false;
     (void)net_logq_flush(&s->logq, s->log); /* nowhere to report a failed log write */
 }
 
@@ -190,6 +197,7 @@ static void on_event(void *arg, const struct pop3_event *ev)
 {
     struct conn *c = arg;
     struct server *s = c->l->srv;
+    s->log_first = true; /* a logon outcome or the end: logged before the reply */
     if (ev->type == POP3_EV_LOGON) {
         char user[160];
         clean(ev->cred->user, user, sizeof user);
@@ -228,7 +236,8 @@ static void conn_close(struct server *s, struct conn *c, const char *why)
     if (why)
         logf_(s, "#%llu %s", (unsigned long long)c->id, why);
     exchange_session_close(c->es); /* may log through on_event: c still valid */
-    plat_ev_del(s->ep, c->fd);
+    if (!PLAT_EV_CLOSE_REMOVES) /* else the close does it: one system call less */
+        plat_ev_del(s->ep, c->fd);
     plat_sock_close(c->fd);
     if (c->prev)
         c->prev->next = c->next;
@@ -268,9 +277,10 @@ static void conn_pump(struct server *s, struct conn *c)
             break;
         /* A client never sees a reply before the log holds the lines of
          * what produced it (a logon outcome, an UPDATE): whoever reads the
-         * log after the reply finds them. Batching still merges the lines
-         * of a pass up to its first send. */
-        if (s->logq.b.len)
+         * log after the reply finds them. Other lines (a connect, before
+         * the banner) wait for the next such flush or the end of the pass,
+         * which merges them into fewer writes. */
+        if (s->log_first)
             log_flush(s);
         ssize_t w = plat_send(c->fd, p, len);
         if (w > 0) {
@@ -946,18 +956,21 @@ void server_run(struct server *s)
 {
     struct plat_ev_event evs[256];
     int64_t next_sweep = mono_ms() + SWEEP_MS;
+    /* Group commit: the event-log records the loop writes (a 528 or 529
+     * audit per logon) are each written at once, so a crash of this
+     * process loses none, and fdatasynced together COMMIT_MS after the
+     * first pass with activity rather than one fdatasync per logon. */
+    group_begin(s);
     while (!s->stopping) {
-        int64_t left = next_sweep - mono_ms();
+        int64_t wake = s->commit_due && s->commit_due < next_sweep ? s->commit_due : next_sweep;
+        int64_t left = wake - mono_ms();
         int n = plat_ev_wait(s->ep, evs, 256, left < 0 ? 0 : (int)left);
         if (n < 0 && errno != EINTR) {
             logf_(s, "epoll_wait: %s", strerror(errno));
             break;
         }
-        /* Group commit: the event-log records this batch writes (a 528 or
-         * 529 audit per logon) are each written at once, so a crash of this
-         * process loses none, and fsynced together at the end of the batch
-         * rather than one fdatasync per logon. */
-        group_begin(s);
+        if (n > 0 && !s->commit_due)
+            s->commit_due = mono_ms() + COMMIT_MS;
         s->batching = true;
         for (int i = 0; i < n; i++) {
             uint8_t kind = *(uint8_t *)evs[i].ptr;
@@ -1002,7 +1015,11 @@ void server_run(struct server *s)
                 break;
             }
         }
-        group_commit(s);
+        if (s->commit_due && mono_ms() >= s->commit_due) {
+            group_commit(s);
+            group_begin(s);
+            s->commit_due = 0;
+        }
         if (s->recheck) {
             s->recheck = false;
             check_stores(s);
@@ -1021,6 +1038,7 @@ void server_run(struct server *s)
         s->batching = false;
         log_flush(s); /* this pass's lines, in one write */
     }
+    group_commit(s);
     /* Shutdown: stop accepting; send what each connection already has
      * queued (best effort), then drop it: no UPDATE for sessions that had
      * not sent QUIT. Control replies (the `down` answer) get a moment. */
