@@ -46,6 +46,7 @@ struct listener {
     struct server *srv;
     struct machine *m;
     struct net_addr addr;
+    char addr_str[NET_ADDR_STR_MAX]; /* addr for the log; "" until the first connect */
     size_t nconns;
 };
 
@@ -465,9 +466,9 @@ static void accept_pop3(struct server *s, struct listener *l)
         s->nconns++;
         l->nconns++;
         s->total_conns++;
-        char la[NET_ADDR_STR_MAX];
-        net_addr_format(&l->addr, la, sizeof la);
-        logf_(s, "#%llu connect from %s to %s (%s)", (unsigned long long)c->id, peer, la,
+        if (!l->addr_str[0])
+            net_addr_format(&l->addr, l->addr_str, sizeof l->addr_str);
+        logf_(s, "#%llu connect from %s to %s (%s)", (unsigned long long)c->id, peer, l->addr_str,
               l->m->name);
         conn_pump(s, c); /* the banner */
     }
