@@ -54,6 +54,7 @@ struct listener {
 struct conn {
     uint8_t kind; /* K_POP3 */
     bool eof;        /* the client sent FIN: no more input, finish the output */
+    bool deferred;   /* in server.deferred: its reply waits for the pass's log write */
     uint8_t fds;     /* descriptors the session holds besides the socket */
     uint32_t events; /* epoll interest now */
     uint32_t stall;  /* when a closed session's last output got stuck (s), or 0 */
@@ -112,6 +113,10 @@ struct server {
     struct net_logq logq;
     bool batching;
     bool log_first; /* logq holds a logon or UPDATE line: out before the next reply */
+    /* Connections whose replies wait for the end of the pass, when one
+     * write puts the log lines of all of them in the log first. */
+    struct conn **deferred;
+    size_t ndeferred, cap_deferred;
     int64_t commit_due; /* when the open event-log group is synced; 0 = no activity */
 };
 
@@ -249,8 +254,30 @@ static void conn_close(struct server *s, struct conn *c, const char *why)
     c->l->nconns--;
     s->nconns--;
     s->nfds -= c->fds;
+    for (size_t i = 0; c->deferred && i < s->ndeferred; i++)
+        if (s->deferred[i] == c)
+            s->deferred[i] = NULL;
     free(c->pend);
     free(c);
+}
+
+/* Puts c on the list of replies sent after the pass's log write; false
+ * without memory (then the caller writes the log now). */
+static bool defer(struct server *s, struct conn *c)
+{
+    if (c->deferred)
+        return true;
+    if (s->ndeferred == s->cap_deferred) {
+        size_t cap = s->cap_deferred ? 2 * s->cap_deferred : 64;
+        struct conn **d = realloc(s->deferred, cap * sizeof *d);
+        if (!d)
+            return false;
+        s->deferred = d;
+        s->cap_deferred = cap;
+    }
+    s->deferred[s->ndeferred++] = c;
+    c->deferred = true;
+    return true;
 }
 
 /* Moves bytes between the engine and the socket as far as both allow, then
@@ -281,6 +308,8 @@ static void conn_pump(struct server *s, struct conn *c)
          * log after the reply finds them. Other lines (a connect, before
          * the banner) wait for the next such flush or the end of the pass,
          * which merges them into fewer writes. */
+        if (s->log_first && s->batching && defer(s, c))
+            return; /* sent at the end of the pass, after the log write */
         if (s->log_first)
             log_flush(s);
         ssize_t w = plat_send(c->fd, p, len);
@@ -1038,6 +1067,14 @@ void server_run(struct server *s)
         }
         s->batching = false;
         log_flush(s); /* this pass's lines, in one write */
+        for (size_t i = 0; i < s->ndeferred; i++) { /* then the replies that waited */
+            struct conn *c = s->deferred[i];
+            if (c) {
+                c->deferred = false;
+                conn_pump(s, c);
+            }
+        }
+        s->ndeferred = 0;
     }
     group_commit(s);
     /* Shutdown: stop accepting; send what each connection already has
@@ -1104,5 +1141,6 @@ void server_free(struct server *s)
         close(s->spare_fd);
     plat_ev_free(s->ep);
     free(s->rate);
+    free(s->deferred);
     free(s);
 }
