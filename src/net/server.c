@@ -982,6 +982,43 @@ static void group_commit(struct server *s)
     }
 }
 
+/* The end of a pass of the loop: the event-log commit when due, store
+ * changes, the once-a-second sweep, then the pass's log lines in one write
+ * and the replies that waited for it. */
+static void pass_end(struct server *s, int64_t *next_sweep)
+{
+    if (s->commit_due && mono_ms() >= s->commit_due) {
+        group_commit(s);
+        group_begin(s);
+        s->commit_due = 0;
+    }
+    if (s->recheck) {
+        s->recheck = false;
+        check_stores(s);
+    }
+    if (mono_ms() >= *next_sweep) {
+        sweep(s);
+        int64_t now = mono_ms();
+        struct ctl *c = s->ctls, *next;
+        for (; c; c = next) {
+            next = c->next;
+            if (now >= c->deadline_ms) /* a silent or stuck control client */
+                ctl_close(s, c);
+        }
+        *next_sweep = now + SWEEP_MS;
+    }
+    s->batching = false;
+    log_flush(s); /* this pass's lines, in one write */
+    for (size_t i = 0; i < s->ndeferred; i++) { /* then the replies that waited */
+        struct conn *c = s->deferred[i];
+        if (c) {
+            c->deferred = false;
+            conn_pump(s, c);
+        }
+    }
+    s->ndeferred = 0;
+}
+
 void server_run(struct server *s)
 {
     struct plat_ev_event evs[256];
@@ -1045,36 +1082,7 @@ void server_run(struct server *s)
                 break;
             }
         }
-        if (s->commit_due && mono_ms() >= s->commit_due) {
-            group_commit(s);
-            group_begin(s);
-            s->commit_due = 0;
-        }
-        if (s->recheck) {
-            s->recheck = false;
-            check_stores(s);
-        }
-        if (mono_ms() >= next_sweep) {
-            sweep(s);
-            int64_t now = mono_ms();
-            struct ctl *c = s->ctls, *next;
-            for (; c; c = next) {
-                next = c->next;
-                if (now >= c->deadline_ms) /* a silent or stuck control client */
-                    ctl_close(s, c);
-            }
-            next_sweep = now + SWEEP_MS;
-        }
-        s->batching = false;
-        log_flush(s); /* this pass's lines, in one write */
-        for (size_t i = 0; i < s->ndeferred; i++) { /* then the replies that waited */
-            struct conn *c = s->deferred[i];
-            if (c) {
-                c->deferred = false;
-                conn_pump(s, c);
-            }
-        }
-        s->ndeferred = 0;
+        pass_end(s, &next_sweep);
     }
     group_commit(s);
     /* Shutdown: stop accepting; send what each connection already has
