@@ -31,6 +31,7 @@ struct evlog {
     off_t size;                 /* file size as far as we have read it */
     unsigned lines;             /* lines read so far (for problem messages) */
     bool unsynced;              /* appended inside a group, not yet synced */
+    bool held;                  /* locked until the group's commit */
     size_t bad;
     char path[PATH_MAX];
     char problem[PROBLEM_MAX];
@@ -406,8 +407,12 @@ void evtlog_free(struct evtlog *l)
 
 static ntstatus append_line(struct evlog *g, size_t keep, bool defer_sync, struct evtlog_record *r)
 {
-    if (plat_lock(g->fd, PLAT_LOCK_WAIT))
+    /* Inside a group the lock is kept until the commit, so that a
+     * logon's audit costs no lock and unlock of its own; other processes
+     * wait for the commit to append. */
+    if (!g->held && plat_lock(g->fd, PLAT_LOCK_WAIT))
         return STATUS_IO_DEVICE_ERROR;
+    g->held = defer_sync;
     ntstatus s = STATUS_SUCCESS;
     struct stat st;
     if (fstat(g->fd, &st)) {
@@ -415,7 +420,7 @@ static ntstatus append_line(struct evlog *g, size_t keep, bool defer_sync, struc
         goto out;
     }
     if (st.st_size != g->size) {
-        /* Another process appended (or the file was cut back by hand). */
+        /* Another writer appended (or the file was cut back by hand). */
         if (st.st_size < g->size)
             g->size = st.st_size;
         else if ((s = read_tail(g, keep, st.st_size)) != STATUS_SUCCESS)
@@ -459,7 +464,8 @@ static ntstatus append_line(struct evlog *g, size_t keep, bool defer_sync, struc
     g->size += n;
     g->lines++;
 out:
-    plat_unlock(g->fd, 0);
+    if (!g->held)
+        plat_unlock(g->fd, 0);
     return s;
 }
 
@@ -547,11 +553,15 @@ ntstatus evtlog_commit(struct evtlog *l)
         return STATUS_SUCCESS;
     for (unsigned i = 0; i < EVTLOG_COUNT; i++) {
         struct evlog *g = &l->logs[i];
-        if (!g->unsynced)
-            continue;
-        g->unsynced = false;
-        if (plat_fdatasync(g->fd))
-            (void)note_failure(l, (enum evtlog_which)i, errno_status(errno));
+        if (g->unsynced) {
+            g->unsynced = false;
+            if (plat_fdatasync(g->fd))
+                (void)note_failure(l, (enum evtlog_which)i, errno_status(errno));
+        }
+        if (g->held) { /* other processes may append again */
+            g->held = false;
+            plat_unlock(g->fd, 0);
+        }
     }
     return l->failed;
 }

@@ -57,7 +57,9 @@ ntstatus evtlog_write(struct evtlog *l, enum evtlog_which which, int64_t time,
 /* Number of records the log holds (on disk, all of them). */
 /* Group commit: between evtlog_begin and evtlog_commit (they nest) each
  * record is still appended with one write() as it is logged, but the
- * fdatasync is deferred to the outermost commit, one per log file touched.
+ * fdatasync is deferred to the outermost commit, one per log file touched,
+ * and the log's lock, taken at the group's first record, is kept until
+ * then (other processes' appends wait for the commit).
  * A boot that logs a dozen events then costs two syncs, not a dozen; a
  * crash inside the group loses at most the group's records (no torn line
  * survives the next open). evtlog_commit returns the first failure of the

@@ -55,6 +55,10 @@ int cmd_up(struct cli_ctx *ctx, int argc, char **argv)
             cfg.foreground = true;
             continue;
         }
+        if (strcmp(a.opt, "--rate-limit-loopback") == 0) {
+            cfg.rate_loopback = true;
+            continue;
+        }
         if (!args_value(&a))
             return cli_error(ctx, CLI_USAGE, "up: %s needs a value", a.opt);
         if (strcmp(a.opt, "--listen") == 0) {

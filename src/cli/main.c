@@ -77,7 +77,9 @@ static const struct cli_command commands[] = {
      false},
     {"up", cmd_up,
      "up [--listen [NAME=]ADDR:PORT]... [--foreground]   serve the lab (POP3 + control socket)\n"
-     "           [--max-connections N] [--max-conn-rate N] [--idle-timeout DURATION]\n"
+     "           [--max-connections N] [--idle-timeout DURATION]\n"
+     "           [--max-conn-rate N]   new connections per address per second (default 5000,\n"
+     "           0 = off); loopback is exempt unless [--rate-limit-loopback]\n"
      "           [--control tcp:ADDR:PORT --control-secret-file FILE]   control over TCP too",
      false},
     {"down", cmd_down, "down   stop the daemon serving the lab", false},

@@ -26,6 +26,7 @@ struct exchange_store {
     struct token token; /* the service's logon token at start: the snapshot */
     struct persona *persona;
     struct exchange_directory *dir;
+    struct maildrop_cache *mdcache; /* listings of unchanged maildrops; NULL = none */
 };
 
 struct exchange_session {
@@ -41,6 +42,7 @@ static void store_unref(struct exchange_store *st)
         return;
     persona_free(st->persona);
     exchange_directory_free(st->dir);
+    maildrop_cache_free(st->mdcache);
     plat_wipe(&st->token, sizeof st->token);
     free(st);
 }
@@ -326,9 +328,11 @@ static void open_maildrop(struct exchange_store *st, const struct exchange_mailb
         set_win32(res, POP3_LOGIN_SYSTEM_ERROR, ERROR_INVALID_NAME);
         return;
     }
-    int e = maildrop_open(mdir, &res->maildrop);
+    if (!st->mdcache) /* made at the first logon; without memory, no cache */
+        st->mdcache = maildrop_cache_new();
+    int e = maildrop_open_cached(mdir, st->mdcache, &res->maildrop);
     if (e == ENOENT && maildrop_create(mdir) == 0) /* first logon creates the store */
-        e = maildrop_open(mdir, &res->maildrop);
+        e = maildrop_open_cached(mdir, st->mdcache, &res->maildrop);
     if (e == 0) {
         res->outcome = POP3_LOGIN_OK;
         return;

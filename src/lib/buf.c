@@ -46,15 +46,26 @@ int buf_putc(struct buf *b, char c)
 
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
+    /* Formats into the spare room first: one vsnprintf when it fits (the
+     * common case once a buffer has grown), a second after growing. */
     va_list ap2;
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
+    size_t room = b->p ? b->cap - b->len : 0;
+    int n = vsnprintf(room ? b->p + b->len : NULL, room, fmt, ap2);
     va_end(ap2);
-    if (n < 0)
+    if (n < 0) {
+        if (b->p)
+            b->p[b->len] = 0;
         return EINVAL;
-    if (buf_reserve(b, (size_t)n))
-        return ENOMEM;
-    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+    }
+    if ((size_t)n >= room) {
+        if (buf_reserve(b, (size_t)n)) {
+            if (b->p)
+                b->p[b->len] = 0; /* undo the truncated attempt */
+            return ENOMEM;
+        }
+        vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+    }
     b->len += (size_t)n;
     return 0;
 }

@@ -127,6 +127,14 @@ int plat_ev_new(struct plat_ev **ev);
 int plat_ev_add(struct plat_ev *ev, int fd, uint32_t events, void *ptr);
 int plat_ev_mod(struct plat_ev *ev, int fd, uint32_t events, void *ptr);
 int plat_ev_del(struct plat_ev *ev, int fd);
+/* Whether closing a socket (its only descriptor) takes it out of every set
+ * by itself, so that plat_ev_del before plat_sock_close can be left out:
+ * epoll does; the Windows table must be told. */
+#ifdef _WIN32
+#define PLAT_EV_CLOSE_REMOVES 0
+#else
+#define PLAT_EV_CLOSE_REMOVES 1
+#endif
 /* Waits up to timeout_ms (-1: no limit). Returns the number of events
  * written to out (at most max), 0 on timeout, or -1 with errno. */
 int plat_ev_wait(struct plat_ev *ev, struct plat_ev_event *out, int max, int timeout_ms);

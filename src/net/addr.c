@@ -84,13 +84,38 @@ int net_addr_check(const char *spec, char *why, size_t n)
     return EINVAL;
 }
 
+/* Appends v in decimal at p; returns the end. */
+static char *put_dec(char *p, unsigned v)
+{
+    char t[12];
+    size_t i = sizeof t;
+    do {
+        t[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    memcpy(p, t + i, sizeof t - i);
+    return p + (sizeof t - i);
+}
+
 void net_sockaddr_format(const struct sockaddr *sa, socklen_t len, char *out, size_t n)
 {
     char host[INET6_ADDRSTRLEN] = "?";
     if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
+        /* by hand: the daemon formats every connection's peer */
         const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
-        inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
-        snprintf(out, n, "%s:%u", host, (unsigned)ntohs(s4->sin_port));
+        const unsigned char *b = (const unsigned char *)&s4->sin_addr;
+        char t[sizeof "255.255.255.255:65535"], *p = t;
+        for (unsigned i = 0; i < 4; i++) {
+            p = put_dec(p, b[i]);
+            *p++ = i < 3 ? '.' : ':';
+        }
+        p = put_dec(p, ntohs(s4->sin_port));
+        size_t l = (size_t)(p - t);
+        if (n) { /* cut to n - 1 bytes, as snprintf would */
+            l = l < n - 1 ? l : n - 1;
+            memcpy(out, t, l);
+            out[l] = 0;
+        }
     } else if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
         const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
         inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);

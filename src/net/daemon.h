@@ -53,8 +53,10 @@ struct daemon_config {
     size_t max_connections;     /* 0 = DAEMON_DEFAULT_MAX_CONNECTIONS */
     int64_t idle_timeout;       /* POP3 autologout seconds; 0 = the engine's default */
     /* New connections per source address per second; 0 = RATELIMIT_DEFAULT
-     * (src/net/ratelimit.h), -1 = no limit. */
+     * (src/net/ratelimit.h), -1 = no limit. Loopback sources are exempt
+     * unless rate_loopback. */
     int64_t max_conn_rate;
+    bool rate_loopback; /* the rate limit counts loopback sources too */
     /* "tcp:ADDR:PORT": the control channel also on TCP, for clients that
      * present the secret in control_secret_file (ctltcp.h); NULL = only the
      * Unix socket. */

@@ -3,6 +3,8 @@
 #include "src/lib/plat.h"
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,10 +23,22 @@ int net_logq_vadd(struct net_logq *q, const char *fmt, va_list ap)
     if (!q->pid || q->sec != (int64_t)ts.tv_sec || !q->when[0]) {
         q->pid = (long)getpid();
         q->sec = (int64_t)ts.tv_sec;
-        format_when(q->sec, q->when, sizeof q->when);
+        format_when(q->sec, q->when, sizeof q->when - 1);
+        q->when_len = strlen(q->when);
+        q->when[q->when_len++] = '.';
+        q->when[q->when_len] = 0;
+        int n = snprintf(q->tail, sizeof q->tail, "Z ntlab[%ld]: ", q->pid);
+        q->tail_len = n > 0 && (size_t)n < sizeof q->tail ? (size_t)n : 0;
     }
+    /* "when.mmmZ ntlab[PID]: " from the parts kept for this second */
+    long ms = ts.tv_nsec / 1000000L;
+    char msd[3] = {(char)('0' + ms / 100), (char)('0' + ms / 10 % 10), (char)('0' + ms % 10)};
     size_t had = q->b.len;
-    int rc = buf_printf(&q->b, "%s.%03ldZ ntlab[%ld]: ", q->when, ts.tv_nsec / 1000000L, q->pid);
+    int rc = buf_append(&q->b, q->when, q->when_len);
+    if (!rc)
+        rc = buf_append(&q->b, msd, 3);
+    if (!rc)
+        rc = buf_append(&q->b, q->tail, q->tail_len);
     if (!rc)
         rc = buf_vprintf(&q->b, fmt, ap);
     if (!rc)

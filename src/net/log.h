@@ -17,7 +17,9 @@ struct net_logq {
     struct buf b;
     long pid;        /* 0 until the first line */
     int64_t sec;     /* the second `when` holds */
-    char when[32];   /* "YYYY-MM-DD HH:MM:SS" of sec */
+    char when[32];   /* "YYYY-MM-DD HH:MM:SS." of sec */
+    char tail[40];   /* "Z ntlab[PID]: " */
+    size_t when_len, tail_len;
 };
 
 /* Appends one line; on ENOMEM the line is lost (returns ENOMEM). */

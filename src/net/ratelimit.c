@@ -2,10 +2,11 @@
 #include "src/net/ratelimit.h"
 #include <string.h>
 
-void ratelimit_init(struct ratelimit *rl, uint32_t per_sec, uint32_t seed)
+void ratelimit_init(struct ratelimit *rl, uint32_t per_sec, bool loopback, uint32_t seed)
 {
     memset(rl, 0, sizeof *rl);
     rl->per_sec = per_sec;
+    rl->loopback = loopback;
     rl->seed = seed;
 }
 
@@ -25,6 +26,20 @@ static bool addr_key(const struct sockaddr *sa, socklen_t len, uint8_t key[16])
     return false;
 }
 
+/* 127.0.0.0/8 (IPv4, or mapped into IPv6 as ::ffff:127.x.y.z) or ::1. */
+static bool key_loopback(const uint8_t key[16])
+{
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    static const uint8_t one[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    return (memcmp(key, mapped, 12) == 0 && key[12] == 127) || memcmp(key, one, 16) == 0;
+}
+
+bool ratelimit_is_loopback(const struct sockaddr *sa, socklen_t len)
+{
+    uint8_t key[16];
+    return sa && addr_key(sa, len, key) && key_loopback(key);
+}
+
 /* FNV-1a over the seeded key. */
 static uint32_t key_hash(const uint8_t key[16], uint32_t seed)
 {
@@ -38,7 +53,7 @@ bool ratelimit_admit(struct ratelimit *rl, const struct sockaddr *sa, socklen_t 
                      uint32_t now_s)
 {
     uint8_t key[16];
-    if (!rl->per_sec || !sa || !addr_key(sa, len, key))
+    if (!rl->per_sec || !sa || !addr_key(sa, len, key) || (!rl->loopback && key_loopback(key)))
         return true;
     now_s = now_s + 1 ? now_s + 1 : 1; /* 0 marks an empty slot */
     struct ratelimit_slot *set = rl->slot[key_hash(key, rl->seed) % RATELIMIT_SETS], *use = NULL;

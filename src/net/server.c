@@ -33,10 +33,13 @@ enum kind { K_POP3_LISTEN = 1, K_POP3, K_CTL_LISTEN, K_CTL, K_SIGNAL, K_CTL_TCP_
 #define CTL_RECV_TIMEOUT_MS 30000 /* a control client must send its request by then */
 #define SWEEP_MS 1000             /* autologout and control timeouts are checked this often */
 #define DRAIN_TIMEOUT_S 30        /* a finished session whose client stops reading */
+/* Event-log records are written at once and fdatasynced at most this long
+ * after: one sync per log per interval under load, not one per pass of
+ * the loop (each stalled the single-threaded loop; issue 12). */
+#define COMMIT_MS 50
 /* Descriptors kept back from connections: listeners, epoll, signalfd,
  * control clients, the log, event logs and state files being written. */
 #define FD_RESERVE 256u
-#define FD_PER_LOGON 2u /* a logged-on session's maildrop lock and message file */
 
 struct listener {
     uint8_t kind; /* K_POP3_LISTEN; every epoll target starts with its kind */
@@ -45,6 +48,7 @@ struct listener {
     struct server *srv;
     struct machine *m;
     struct net_addr addr;
+    char addr_str[NET_ADDR_STR_MAX]; /* addr for the log; "" until the first connect */
     size_t nconns;
 };
 
@@ -52,7 +56,8 @@ struct listener {
 struct conn {
     uint8_t kind; /* K_POP3 */
     bool eof;        /* the client sent FIN: no more input, finish the output */
-    bool logged_on;  /* holds a maildrop: FD_PER_LOGON more descriptors */
+    bool deferred;   /* in server.deferred: its reply waits for the pass's log write */
+    uint8_t fds;     /* descriptors the session holds besides the socket */
     uint32_t events; /* epoll interest now */
     uint32_t stall;  /* when a closed session's last output got stuck (s), or 0 */
     int fd;
@@ -93,7 +98,7 @@ struct server {
     size_t nls;
     struct conn *conns;
     size_t nconns, max_conns;
-    size_t nlogged;     /* connections with logged_on */
+    size_t nfds;        /* the sum of the connections' fds */
     uint64_t fd_budget; /* descriptors for connections and their maildrops */
     struct ratelimit *rate;
     struct ctl *ctls;
@@ -115,6 +120,12 @@ struct server {
      * random per start, so a restart that finds the clock where it was
      * does not repeat a timestamp (RFC 1939 §7 wants each one unique). */
     uint64_t apop_base;
+    bool log_first; /* logq holds a logon or UPDATE line: out before the next reply */
+    /* Connections whose replies wait for the end of the pass, when one
+     * write puts the log lines of all of them in the log first. */
+    struct conn **deferred;
+    size_t ndeferred, cap_deferred;
+    int64_t commit_due; /* when the open event-log group is synced; 0 = no activity */
 };
 
 /* --- logging ------------------------------------------------------------------------ */
@@ -123,6 +134,7 @@ struct server {
 
 static void log_flush(struct server *s)
 {
+    s->log_first = false;
     (void)net_logq_flush(&s->logq, s->log); /* nowhere to report a failed log write */
 }
 
@@ -199,14 +211,11 @@ static void on_event(void *arg, const struct pop3_event *ev)
 {
     struct conn *c = arg;
     struct server *s = c->l->srv;
+    s->log_first = true; /* a logon outcome or the end: logged before the reply */
     if (ev->type == POP3_EV_LOGON) {
         char user[160];
         clean(ev->cred->user, user, sizeof user);
         const struct pop3_login_result *r = ev->result;
-        if (r->outcome == POP3_LOGIN_OK && !c->logged_on) {
-            c->logged_on = true;
-            s->nlogged++;
-        }
         if (r->outcome == POP3_LOGIN_OK)
             logf_(s, "#%llu %s logon %s user=\"%s\": OK", (unsigned long long)c->id,
                   c->l->m->name, ev->cred->mechanism, user);
@@ -241,7 +250,8 @@ static void conn_close(struct server *s, struct conn *c, const char *why)
     if (why)
         logf_(s, "#%llu %s", (unsigned long long)c->id, why);
     exchange_session_close(c->es); /* may log through on_event: c still valid */
-    plat_ev_del(s->ep, c->fd);
+    if (!PLAT_EV_CLOSE_REMOVES) /* else the close does it: one system call less */
+        plat_ev_del(s->ep, c->fd);
     plat_sock_close(c->fd);
     if (c->prev)
         c->prev->next = c->next;
@@ -251,10 +261,31 @@ static void conn_close(struct server *s, struct conn *c, const char *why)
         c->next->prev = c->prev;
     c->l->nconns--;
     s->nconns--;
-    if (c->logged_on)
-        s->nlogged--;
+    s->nfds -= c->fds;
+    for (size_t i = 0; c->deferred && i < s->ndeferred; i++)
+        if (s->deferred[i] == c)
+            s->deferred[i] = NULL;
     free(c->pend);
     free(c);
+}
+
+/* Puts c on the list of replies sent after the pass's log write; false
+ * without memory (then the caller writes the log now). */
+static bool defer(struct server *s, struct conn *c)
+{
+    if (c->deferred)
+        return true;
+    if (s->ndeferred == s->cap_deferred) {
+        size_t cap = s->cap_deferred ? 2 * s->cap_deferred : 64;
+        struct conn **d = realloc(s->deferred, cap * sizeof *d);
+        if (!d)
+            return false;
+        s->deferred = d;
+        s->cap_deferred = cap;
+    }
+    s->deferred[s->ndeferred++] = c;
+    c->deferred = true;
+    return true;
 }
 
 /* Moves bytes between the engine and the socket as far as both allow, then
@@ -282,9 +313,12 @@ static void conn_pump(struct server *s, struct conn *c)
             break;
         /* A client never sees a reply before the log holds the lines of
          * what produced it (a logon outcome, an UPDATE): whoever reads the
-         * log after the reply finds them. Batching still merges the lines
-         * of a pass up to its first send. */
-        if (s->logq.b.len)
+         * log after the reply finds them. Other lines (a connect, before
+         * the banner) wait for the next such flush or the end of the pass,
+         * which merges them into fewer writes. */
+        if (s->log_first && s->batching && defer(s, c))
+            return; /* sent at the end of the pass, after the log write */
+        if (s->log_first)
             log_flush(s);
         ssize_t w = plat_send(c->fd, p, len);
         if (w > 0) {
@@ -318,6 +352,11 @@ static void conn_pump(struct server *s, struct conn *c)
         conn_close(s, c, "client closed the connection");
         return;
     }
+    /* what the session holds now: its maildrop lock once logged on, the
+     * message file during a transfer (measured, not assumed) */
+    unsigned fds = pop3_session_fds(ps);
+    s->nfds = s->nfds - c->fds + fds;
+    c->fds = (uint8_t)fds;
     uint32_t ev = 0;
     if (!c->eof && !pop3_session_closed(ps) && !c->pend && pop3_session_want_input(ps))
         ev |= PLAT_EV_IN | PLAT_EV_RDHUP;
@@ -366,10 +405,11 @@ static void conn_readable(struct server *s, struct conn *c)
 }
 
 /* Whether one more connection fits the descriptors: its socket, plus the
- * maildrop files of the sessions logged on now. */
+ * descriptors the sessions hold now (a logged-on session's maildrop lock,
+ * a message file while a RETR runs). */
 static bool fds_allow(const struct server *s)
 {
-    return (uint64_t)s->nconns + 1 + (uint64_t)FD_PER_LOGON * s->nlogged <= s->fd_budget;
+    return (uint64_t)s->nconns + 1 + s->nfds <= s->fd_budget;
 }
 
 /* Over a limit: the persona's too-many-connections line instead of a
@@ -463,9 +503,9 @@ static void accept_pop3(struct server *s, struct listener *l)
         s->nconns++;
         l->nconns++;
         s->total_conns++;
-        char la[NET_ADDR_STR_MAX];
-        net_addr_format(&l->addr, la, sizeof la);
-        logf_(s, "#%llu connect from %s to %s (%s)", (unsigned long long)c->id, peer, la,
+        if (!l->addr_str[0])
+            net_addr_format(&l->addr, l->addr_str, sizeof l->addr_str);
+        logf_(s, "#%llu connect from %s to %s (%s)", (unsigned long long)c->id, peer, l->addr_str,
               l->m->name);
         conn_pump(s, c); /* the banner */
     }
@@ -841,9 +881,10 @@ int server_new(struct lab *lab, const struct daemon_config *cfg, const struct se
         bool capped = s->fd_budget < s->max_conns;
         if (capped)
             s->max_conns = (size_t)s->fd_budget;
-        logf_(s, "descriptor limit: %llu; at most %zu connections%s (a logged-on session "
-              "holds %u more descriptors)", (unsigned long long)fdlim, s->max_conns,
-              capped ? ", capped by it" : "", FD_PER_LOGON);
+        logf_(s, "descriptor limit: %llu; at most %zu connections%s, %llu logged on (a "
+              "logged-on session holds its maildrop lock too, and a message file during a "
+              "RETR)", (unsigned long long)fdlim, s->max_conns, capped ? ", capped by it" : "",
+              (unsigned long long)(s->fd_budget / 2));
     }
     if (!s->max_conns) {
         snprintf(err, errlen, "descriptor limit %llu leaves no room for connections",
@@ -861,9 +902,10 @@ int server_new(struct lab *lab, const struct daemon_config *cfg, const struct se
     }
     uint32_t per_sec = cfg->max_conn_rate < 0 ? 0
                        : cfg->max_conn_rate ? (uint32_t)cfg->max_conn_rate : RATELIMIT_DEFAULT;
-    ratelimit_init(s->rate, per_sec, seed);
+    ratelimit_init(s->rate, per_sec, cfg->rate_loopback, seed);
     if (per_sec)
-        logf_(s, "connection rate limit: %u per address per second", per_sec);
+        logf_(s, "connection rate limit: %u per address per second%s", per_sec,
+              cfg->rate_loopback ? ", loopback included" : " (loopback exempt)");
     else
         logf_(s, "connection rate limit: off");
     int e = 0;
@@ -981,22 +1023,63 @@ static void group_commit(struct server *s)
     }
 }
 
+/* The end of a pass of the loop: the event-log commit when due, store
+ * changes, the once-a-second sweep, then the pass's log lines in one write
+ * and the replies that waited for it. */
+static void pass_end(struct server *s, int64_t *next_sweep)
+{
+    if (s->commit_due && mono_ms() >= s->commit_due) {
+        group_commit(s);
+        group_begin(s);
+        s->commit_due = 0;
+    }
+    if (s->recheck) {
+        s->recheck = false;
+        check_stores(s);
+    }
+    if (mono_ms() >= *next_sweep) {
+        sweep(s);
+        check_lab(s);
+        int64_t now = mono_ms();
+        struct ctl *c = s->ctls, *next;
+        for (; c; c = next) {
+            next = c->next;
+            if (now >= c->deadline_ms) /* a silent or stuck control client */
+                ctl_close(s, c);
+        }
+        *next_sweep = now + SWEEP_MS;
+    }
+    s->batching = false;
+    log_flush(s); /* this pass's lines, in one write */
+    for (size_t i = 0; i < s->ndeferred; i++) { /* then the replies that waited */
+        struct conn *c = s->deferred[i];
+        if (c) {
+            c->deferred = false;
+            conn_pump(s, c);
+        }
+    }
+    s->ndeferred = 0;
+}
+
 void server_run(struct server *s)
 {
     struct plat_ev_event evs[256];
     int64_t next_sweep = mono_ms() + SWEEP_MS;
+    /* Group commit: the event-log records the loop writes (a 528 or 529
+     * audit per logon) are each written at once, so a crash of this
+     * process loses none, and fdatasynced together COMMIT_MS after the
+     * first pass with activity rather than one fdatasync per logon. */
+    group_begin(s);
     while (!s->stopping) {
-        int64_t left = next_sweep - mono_ms();
+        int64_t wake = s->commit_due && s->commit_due < next_sweep ? s->commit_due : next_sweep;
+        int64_t left = wake - mono_ms();
         int n = plat_ev_wait(s->ep, evs, 256, left < 0 ? 0 : (int)left);
         if (n < 0 && errno != EINTR) {
             logf_(s, "epoll_wait: %s", strerror(errno));
             break;
         }
-        /* Group commit: the event-log records this batch writes (a 528 or
-         * 529 audit per logon) are each written at once, so a crash of this
-         * process loses none, and fsynced together at the end of the batch
-         * rather than one fdatasync per logon. */
-        group_begin(s);
+        if (n > 0 && !s->commit_due)
+            s->commit_due = mono_ms() + COMMIT_MS;
         s->batching = true;
         for (int i = 0; i < n; i++) {
             uint8_t kind = *(uint8_t *)evs[i].ptr;
@@ -1041,26 +1124,9 @@ void server_run(struct server *s)
                 break;
             }
         }
-        group_commit(s);
-        if (s->recheck) {
-            s->recheck = false;
-            check_stores(s);
-        }
-        if (mono_ms() >= next_sweep) {
-            sweep(s);
-            check_lab(s);
-            int64_t now = mono_ms();
-            struct ctl *c = s->ctls, *next;
-            for (; c; c = next) {
-                next = c->next;
-                if (now >= c->deadline_ms) /* a silent or stuck control client */
-                    ctl_close(s, c);
-            }
-            next_sweep = now + SWEEP_MS;
-        }
-        s->batching = false;
-        log_flush(s); /* this pass's lines, in one write */
+        pass_end(s, &next_sweep);
     }
+    group_commit(s);
     /* Shutdown: stop accepting; send what each connection already has
      * queued (best effort), then drop it: no UPDATE for sessions that had
      * not sent QUIT. Control replies (the `down` answer) get a moment. */
@@ -1127,5 +1193,6 @@ void server_free(struct server *s)
         close(s->spare_fd);
     plat_ev_free(s->ep);
     free(s->rate);
+    free(s->deferred);
     free(s);
 }

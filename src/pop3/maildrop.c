@@ -35,6 +35,7 @@ struct maildrop {
     size_t n;
     uint64_t total;
     char *pool;
+    size_t pool_len;
     int fd; /* open message for chunked reads */
     size_t fd_i;
 };
@@ -160,6 +161,7 @@ struct md_scan {
     struct buf pool;
     struct md_msg *msg;
     size_t n, cap;
+    bool read_files; /* a size came from a file's content, not its name */
 };
 
 static int md_scan_sub(struct maildrop *md, struct md_scan *sc, unsigned sub)
@@ -206,6 +208,7 @@ static int md_scan_sub(struct maildrop *md, struct md_scan *sc, unsigned sub)
         for (size_t i = 0; i < blen && name[i] >= '0' && name[i] <= '9' && m->t < INT64_MAX / 100; i++)
             m->t = m->t * 10 + (name[i] - '0');
         if (!md_name_wsize(name, blen, &m->size)) {
+            sc->read_files = true;
             rc = md_path(p, sizeof p, md->dir, md_sub[sub], name);
             if (!rc)
                 rc = md_file_size(p, &m->size);
@@ -250,7 +253,168 @@ static int md_cmp(const void *a, const void *b)
     return c ? c : (x->sub > y->sub) - (x->sub < y->sub);
 }
 
+/* --- the listing cache ------------------------------------------------------ */
+
+#define MDC_SLOTS 4096u            /* direct-mapped by the directory's hash */
+#define MDC_BYTES (64u << 20)      /* all listings together */
+#define MDC_SETTLE_NS 2000000000LL /* older than any time stamp granularity */
+
+struct mdc_stamp {
+    uint64_t dev, ino;
+    int64_t mtime_ns, ctime_ns;
+};
+
+struct mdc_entry {
+    char *dir; /* NULL: empty slot */
+    struct mdc_stamp st[2]; /* new/, cur/ when listed */
+    struct md_msg *msg;     /* sorted; names point into pool */
+    size_t n, pool_len, bytes;
+    uint64_t total;
+    char *pool;
+};
+
+struct maildrop_cache {
+    size_t bytes;
+    struct mdc_entry e[MDC_SLOTS];
+};
+
+struct maildrop_cache *maildrop_cache_new(void)
+{
+    return calloc(1, sizeof(struct maildrop_cache));
+}
+
+static void mdc_clear(struct maildrop_cache *c, struct mdc_entry *e)
+{
+    c->bytes -= e->bytes;
+    free(e->dir);
+    free(e->msg);
+    free(e->pool);
+    memset(e, 0, sizeof *e);
+}
+
+void maildrop_cache_free(struct maildrop_cache *c)
+{
+    if (!c)
+        return;
+    for (unsigned i = 0; i < MDC_SLOTS; i++)
+        mdc_clear(c, &c->e[i]);
+    free(c);
+}
+
+size_t maildrop_cache_count(const struct maildrop_cache *c)
+{
+    size_t n = 0;
+    for (unsigned i = 0; c && i < MDC_SLOTS; i++)
+        n += c->e[i].dir != NULL;
+    return n;
+}
+
+static struct mdc_entry *mdc_slot(struct maildrop_cache *c, const char *dir)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const unsigned char *q = (const unsigned char *)dir; *q; q++)
+        h = (h ^ *q) * 16777619u;
+    return &c->e[h % MDC_SLOTS];
+}
+
+/* Copies n messages and their pool, pointing the names into the copy. */
+static int mdc_copy(const struct md_msg *msg, size_t n, const char *pool, size_t pool_len,
+                    struct md_msg **msg_out, char **pool_out)
+{
+    *msg_out = malloc(n ? n * sizeof *msg : 1);
+    *pool_out = malloc(pool_len ? pool_len : 1);
+    if (!*msg_out || !*pool_out) {
+        free(*msg_out);
+        free(*pool_out);
+        return ENOMEM;
+    }
+    memcpy(*pool_out, pool, pool_len);
+    for (size_t i = 0; i < n; i++) {
+        (*msg_out)[i] = msg[i];
+        (*msg_out)[i].name = *pool_out + (msg[i].name - pool);
+        (*msg_out)[i].uid = *pool_out + (msg[i].uid - pool);
+    }
+    return 0;
+}
+
+/* The listing of md (just scanned, under its lock) is kept when both
+ * directories had settled before the scan began (t0): a later change then
+ * gets a later time stamp, whatever the file system's granularity. */
+static void mdc_store(struct maildrop_cache *c, const struct maildrop *md,
+                      const struct mdc_stamp st[2], int64_t t0)
+{
+    for (unsigned s = 0; s < 2; s++)
+        if (st[s].mtime_ns > t0 - MDC_SETTLE_NS || st[s].ctime_ns > t0 - MDC_SETTLE_NS)
+            return;
+    struct mdc_entry *e = mdc_slot(c, md->dir);
+    mdc_clear(c, e);
+    size_t bytes = md->n * sizeof *md->msg + md->pool_len + strlen(md->dir) + 1;
+    if (bytes > MDC_BYTES - c->bytes)
+        return;
+    e->dir = strdup(md->dir);
+    if (!e->dir || mdc_copy(md->msg, md->n, md->pool, md->pool_len, &e->msg, &e->pool)) {
+        free(e->dir);
+        memset(e, 0, sizeof *e);
+        return;
+    }
+    memcpy(e->st, st, sizeof e->st);
+    e->n = md->n;
+    e->pool_len = md->pool_len;
+    e->total = md->total;
+    e->bytes = bytes;
+    c->bytes += bytes;
+}
+
+/* A copy of the cached listing of md->dir when new/ and cur/ are as they
+ * were then: 0, or ENOENT (no such listing) or ENOMEM. */
+static int mdc_load(struct maildrop_cache *c, struct maildrop *md, const struct mdc_stamp st[2])
+{
+    struct mdc_entry *e = mdc_slot(c, md->dir);
+    if (!e->dir || strcmp(e->dir, md->dir) || memcmp(e->st, st, sizeof e->st))
+        return ENOENT;
+    int rc = mdc_copy(e->msg, e->n, e->pool, e->pool_len, &md->msg, &md->pool);
+    if (rc)
+        return rc;
+    md->n = e->n;
+    md->pool_len = e->pool_len;
+    md->total = e->total;
+    return 0;
+}
+
+/* --- open ------------------------------------------------------------------ */
+
+static int md_scan(struct maildrop *md, bool *read_files)
+{
+    struct md_scan sc = {BUF_INIT, NULL, 0, 0, false};
+    int rc = 0;
+    for (unsigned s = 0; s < 2 && !rc; s++)
+        rc = md_scan_sub(md, &sc, s);
+    if (rc) {
+        buf_free(&sc.pool);
+        free(sc.msg);
+        return rc;
+    }
+    *read_files = sc.read_files;
+    md->pool_len = sc.pool.len;
+    md->pool = buf_steal(&sc.pool);
+    md->msg = sc.msg;
+    md->n = sc.n;
+    for (size_t i = 0; i < md->n; i++) {
+        md->msg[i].name = md->pool + (uintptr_t)md->msg[i].name;
+        md->msg[i].uid = md->msg[i].name + strlen(md->msg[i].name) + 1;
+        md->total += md->msg[i].size;
+    }
+    if (md->n > 1)
+        qsort(md->msg, md->n, sizeof *md->msg, md_cmp);
+    return 0;
+}
+
 int maildrop_open(const char *dir, struct maildrop **out)
+{
+    return maildrop_open_cached(dir, NULL, out);
+}
+
+int maildrop_open_cached(const char *dir, struct maildrop_cache *c, struct maildrop **out)
 {
     *out = NULL;
     struct maildrop *md = calloc(1, sizeof *md);
@@ -263,15 +427,23 @@ int maildrop_open(const char *dir, struct maildrop **out)
         free(md);
         return ENOMEM;
     }
+    struct timespec now;
+    plat_clock_gettime(PLAT_CLOCK_REALTIME, &now);
+    int64_t t0 = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
     char p[PATH_MAX];
-    struct stat st;
+    struct plat_stat st;
+    struct mdc_stamp stamp[2];
     int rc = 0;
     for (unsigned s = 0; s < 2 && !rc; s++) {
         rc = md_path(p, sizeof p, dir, md_sub[s], NULL);
-        if (!rc && stat(p, &st))
-            rc = errno;
-        else if (!rc && !S_ISDIR(st.st_mode))
+        if (!rc)
+            rc = plat_stat(p, &st);
+        if (!rc && !st.is_dir)
             rc = ENOENT;
+        if (!rc)
+            stamp[s] = (struct mdc_stamp){st.dev, st.ino,
+                                          st.mtime_sec * 1000000000LL + st.mtime_nsec,
+                                          st.ctime_sec * 1000000000LL + st.ctime_nsec};
     }
     if (!rc)
         rc = md_path(p, sizeof p, dir, MAILDROP_LOCK, NULL);
@@ -280,25 +452,25 @@ int maildrop_open(const char *dir, struct maildrop **out)
         if (rc == EWOULDBLOCK || rc == EAGAIN)
             rc = EBUSY;
     }
-    struct md_scan sc = {BUF_INIT, NULL, 0, 0};
-    for (unsigned s = 0; s < 2 && !rc; s++)
-        rc = md_scan_sub(md, &sc, s);
+    /* Windows keeps no change time of a directory we can trust here: no cache */
+    if (PLAT_WINDOWS)
+        c = NULL;
+    bool cached = false, read_files = true;
+    if (!rc && c) {
+        rc = mdc_load(c, md, stamp);
+        cached = rc == 0;
+        if (rc == ENOENT)
+            rc = 0;
+    }
+    if (!rc && !cached) {
+        rc = md_scan(md, &read_files);
+        if (!rc && c && !read_files)
+            mdc_store(c, md, stamp, t0);
+    }
     if (rc) {
-        buf_free(&sc.pool);
-        free(sc.msg);
         maildrop_close(md);
         return rc;
     }
-    md->pool = buf_steal(&sc.pool);
-    md->msg = sc.msg;
-    md->n = sc.n;
-    for (size_t i = 0; i < md->n; i++) {
-        md->msg[i].name = md->pool + (uintptr_t)md->msg[i].name;
-        md->msg[i].uid = md->msg[i].name + strlen(md->msg[i].name) + 1;
-        md->total += md->msg[i].size;
-    }
-    if (md->n > 1)
-        qsort(md->msg, md->n, sizeof *md->msg, md_cmp);
     *out = md;
     return 0;
 }
@@ -370,6 +542,18 @@ int maildrop_read(struct maildrop *md, size_t i, uint64_t off, void *buf, size_t
         *got = (size_t)r;
         return 0;
     }
+}
+
+void maildrop_read_done(struct maildrop *md)
+{
+    if (md->fd >= 0)
+        close(md->fd);
+    md->fd = -1;
+}
+
+unsigned maildrop_fds(const struct maildrop *md)
+{
+    return (md->lock.fd >= 0) + (md->fd >= 0);
 }
 
 int maildrop_remove(struct maildrop *md, size_t i)

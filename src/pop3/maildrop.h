@@ -44,6 +44,25 @@ int maildrop_create(const char *dir);
  * ENOENT (dir, new/ or cur/ missing), EFBIG (too many messages), ENOMEM, or
  * another errno value; the lock is not held after a failure. */
 int maildrop_open(const char *dir, struct maildrop **out);
+/* A cache of maildrop listings for one server (the Exchange store owns
+ * one): a Maildir whose new/ and cur/ are as they were at an earlier scan
+ * (same device, inode, modification and change times) is not listed
+ * again; the listing is copied. A listing is kept only when every size came
+ * from a name (",W=": a file's content can change without its directory
+ * changing) and both directories had not changed for 2 s when the scan
+ * began (so that no later change can carry the same time stamps, whatever
+ * the file system's granularity). Bounded: 4,096 listings, 64 MiB. Not on
+ * Windows. */
+struct maildrop_cache;
+/* A new, empty cache (caller-owned), or NULL without memory. */
+struct maildrop_cache *maildrop_cache_new(void);
+/* Frees c and its listings (NULL is fine). */
+void maildrop_cache_free(struct maildrop_cache *c);
+/* Listings c holds (for tests and status). */
+size_t maildrop_cache_count(const struct maildrop_cache *c);
+/* maildrop_open, taking the listing from c when it is still valid and
+ * keeping a new one there (c NULL: no cache). Same errors. */
+int maildrop_open_cached(const char *dir, struct maildrop_cache *c, struct maildrop **out);
 /* Releases the lock and frees md (NULL is fine). Removes nothing. */
 void maildrop_close(struct maildrop *md);
 
@@ -63,6 +82,12 @@ const char *maildrop_name(const struct maildrop *md, size_t i);
  * when the file vanished). */
 int maildrop_read(struct maildrop *md, size_t i, uint64_t off, void *buf, size_t cap,
                   size_t *got);
+/* Closes the message file maildrop_read keeps open, if any (a transfer
+ * ended); the next read reopens it. */
+void maildrop_read_done(struct maildrop *md);
+/* Descriptors md holds now: its lock, and the open message file during a
+ * transfer (for the daemon's descriptor accounting). */
+unsigned maildrop_fds(const struct maildrop *md);
 
 /* Unlinks message i (the UPDATE state). A file already gone counts as
  * removed. Not durable until maildrop_sync. Returns 0 or an errno value. */

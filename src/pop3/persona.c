@@ -551,9 +551,13 @@ static void line_put(struct line *l, const char *s, size_t n)
 
 static void line_putu(struct line *l, uint64_t v)
 {
-    char t[24];
-    int n = snprintf(t, sizeof t, "%llu", (unsigned long long)v);
-    line_put(l, t, (size_t)n);
+    char t[24]; /* digits from the end: no printf for a reply's numbers */
+    size_t i = sizeof t;
+    do {
+        t[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    line_put(l, t + i, sizeof t - i);
 }
 
 bool persona_silent(const struct persona *p, enum persona_reply r)

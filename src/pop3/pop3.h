@@ -177,6 +177,9 @@ int64_t pop3_session_deadline(const struct pop3_session *s);
  * too many bad commands, or an error); send the remaining output first. */
 bool pop3_session_closed(const struct pop3_session *s);
 enum pop3_state pop3_session_state(const struct pop3_session *s);
+/* Descriptors the session holds besides its connection: its maildrop's
+ * lock once logged on, and the message file during a RETR or TOP. */
+unsigned pop3_session_fds(const struct pop3_session *s);
 
 /* Ends and frees the session. If it had not closed (connection lost), it
  * runs no UPDATE: nothing is deleted and the maildrop lock is released.

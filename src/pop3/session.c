@@ -921,6 +921,8 @@ static void pump_msg(struct pop3_session *s, size_t target)
                 return;
             }
             s->st.kind = ST_NONE;
+            /* an idle session holds its lock alone, not the last message */
+            maildrop_read_done(s->md);
         }
     }
 }
@@ -1095,6 +1097,11 @@ int64_t pop3_session_deadline(const struct pop3_session *s)
 bool pop3_session_closed(const struct pop3_session *s)
 {
     return s->state == POP3_CLOSED;
+}
+
+unsigned pop3_session_fds(const struct pop3_session *s)
+{
+    return s->md ? maildrop_fds(s->md) : 0;
 }
 
 enum pop3_state pop3_session_state(const struct pop3_session *s)

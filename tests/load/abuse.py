@@ -215,6 +215,76 @@ def abuse(lab):
         s.close()
 
 
+def non_loopback_address():
+    """An IPv4 address of this host that is not loopback, or None (no
+    packet is sent: a UDP socket's connect only picks the route)."""
+    try:
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.connect(("192.0.2.1", 9))
+        addr = u.getsockname()[0]
+        u.close()
+        s = socket.socket()
+        s.bind((addr, 0))
+        s.close()
+    except OSError:
+        return None
+    return None if addr.startswith("127.") else addr
+
+
+def storm(host, port, n):
+    """n connections at once from host to host:port: (greeted, refused by
+    the persona's too-many-connections line)."""
+    socks = [socket.create_connection((host, port), timeout=10) for _ in range(n)]
+    got = [s.makefile("rb").readline() for s in socks]
+    for s in socks:
+        s.close()
+    greeted = sum(g.startswith(b"+OK Microsoft Exchange") for g in got)
+    refused = sum(g == b"-Err Too many connections, try again later\r\n" for g in got)
+    if greeted + refused != n:
+        fail("storm of %d: unexpected replies %r" % (n, [g for g in got if not g.startswith(
+            (b"+OK", b"-Err Too many"))][:3]))
+    return greeted, refused
+
+
+def rate_limit(lab):
+    """--max-conn-rate counts each non-loopback source (tested from this
+    host's own non-loopback address when it has one) and loopback only
+    with --rate-limit-loopback; the storm's refused connections get the
+    persona's line, and the daemon keeps serving. (19, not 20: lab.up's
+    readiness probe took one of the second's 20.)"""
+    addr = non_loopback_address()
+    if addr:
+        lab.up("--max-conn-rate", "20", host=addr)
+        greeted, refused = storm(addr, lab.port, 100)
+        if not (19 <= greeted <= 40 and refused):
+            fail("non-loopback source %s at 20/s: %d greeted, %d refused" % (
+                addr, greeted, refused))
+        time.sleep(1.1)
+        if storm(addr, lab.port, 1) != (1, 0):
+            fail("non-loopback source: not greeted again the next second")
+        lab.down()
+        print("abuse: rate limit 20/s from %s (non-loopback): %d of 100 greeted" % (
+            addr, greeted), flush=True)
+    else:
+        print("abuse: no non-loopback address here: that source is not tested", flush=True)
+    lab.up("--max-conn-rate", "20")
+    greeted, refused = storm("127.0.0.1", lab.port, 100)
+    if (greeted, refused) != (100, 0):
+        fail("loopback at 20/s without --rate-limit-loopback: %d greeted, %d refused" % (
+            greeted, refused))
+    lab.down()
+    lab.up("--max-conn-rate", "20", "--rate-limit-loopback")
+    greeted, refused = storm("127.0.0.1", lab.port, 100)
+    if not (19 <= greeted <= 40 and refused):
+        fail("loopback at 20/s with --rate-limit-loopback: %d greeted, %d refused" % (
+            greeted, refused))
+    if not lab.alive():
+        fail("the daemon died under the rate limit")
+    lab.down()
+    print("abuse: rate limit 20/s: loopback exempt (100 of 100 greeted), counted with "
+          "--rate-limit-loopback (%d of 100 greeted)" % greeted, flush=True)
+
+
 def security_listen(lab):
     """Without --listen the POP3 listener is on 127.0.0.1 (port 1110 for the
     first store); a bare port means 127.0.0.1 too."""
@@ -435,10 +505,10 @@ def main():
         setup(lab)
         security_names(lab)
         security_listen(lab)
-        # the abusers and the good client share 127.0.0.1: the per-address
-        # rate limit (tested in tests/cli/up_sessions.t) would refuse the
-        # good client during the connect storm, so it is off here
-        lab.up("--max-conn-rate", "0")
+        # the abusers and the good client share 127.0.0.1, under the
+        # default per-address rate limit: loopback is exempt from it, so
+        # the connect storm refuses nobody (rate_limit() tests the limit)
+        lab.up()
         expected = [crlf(m) for m in lab.messages()]
         good = GoodClient(lab.port, expected)
         good.start()
@@ -465,7 +535,10 @@ def main():
         if busy > 0.2:
             fail("the daemon uses %.0f%% CPU while idle after the abuse" % (busy * 100))
         security_lockout(lab, lab.port)
+        if b"connection rate limit reached" in lab.log_text():
+            fail("a loopback client was refused by the default rate limit")
         lab.down()
+        rate_limit(lab)
         security_no_passwords(lab)
     except (RuntimeError, OSError, subprocess.SubprocessError) as e:
         fail("%s: %s" % (type(e).__name__, e))

@@ -28,6 +28,7 @@ class Lab:
         self.env.pop("NTLAB_CONTROL", None)
         self.daemon = None
         self.port = None
+        self.host = "127.0.0.1"
         self.logf = None
 
     def run(self, *args, check=True, input=None):
@@ -57,21 +58,25 @@ class Lab:
         out.sort()
         return [data for _name, data in out]
 
-    def up(self, *extra):
-        self.port = free_port()
+    def up(self, *extra, host="127.0.0.1", nofile=None):
+        self.host = host
+        self.port = free_port(host)
         # stderr is the log; stdout the listeners and the lab's welcome text
         self.logf = open(os.path.join(self.path, "foreground.log"), "ab")
         self.outf = open(os.path.join(self.path, "foreground.out"), "ab")
         self.daemon = subprocess.Popen(
             [self.exe, "-C", self.path, "up", "--foreground", "--listen",
-             "127.0.0.1:%d" % self.port] + list(extra),
-            stdout=self.outf, stderr=self.logf, env=self.env)
+             "%s:%d" % (host, self.port)] + list(extra),
+            stdout=self.outf, stderr=self.logf, env=self.env,
+            # nofile: the daemon's descriptor limit, soft and hard
+            preexec_fn=(lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile)))
+            if nofile else None)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.daemon.poll() is not None:
                 raise RuntimeError("ntlab up exited %d" % self.daemon.returncode)
             try:
-                c = Pop3(self.port, timeout=2)
+                c = Pop3(self.port, timeout=2, host=host)
                 c.line()
                 c.close()
                 return
@@ -115,17 +120,17 @@ class Lab:
         return text
 
 
-def free_port():
+def free_port(host="127.0.0.1"):
     s = socket.socket()
-    s.bind(("127.0.0.1", 0))
+    s.bind((host, 0))
     port = s.getsockname()[1]
     s.close()
     return port
 
 
 class Pop3:
-    def __init__(self, port, timeout=10):
-        self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, port, timeout=10, host="127.0.0.1"):
+        self.s = socket.create_connection((host, port), timeout=timeout)
         self.buf = b""
 
     def line(self):

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void append_raw(const char *dir, const char *file, const char *text)
@@ -316,11 +317,54 @@ static void test_group_commit(void)
     unit_rmtree(dir);
 }
 
+/* Inside a group the log's lock is held from the first record to the
+ * commit (a logon's audit then costs one write, issue 12): another process
+ * appends after the commit, with the next number. */
+static void test_group_holds_lock(void)
+{
+    const char *dir = unit_tmpdir();
+    struct evtlog *l;
+    CU_ASSERT_FATAL(evtlog_open(dir, "M", &l) == STATUS_SUCCESS);
+    evtlog_begin(l);
+    CU_ASSERT(evtlog_write(l, EVTLOG_SECURITY, 1, "Security", 528, EVT_AUDIT_SUCCESS, 2, "u",
+                           "one") == STATUS_SUCCESS);
+    fflush(NULL);
+    pid_t pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) { /* the other process: waits for the commit */
+        struct evtlog *o;
+        if (evtlog_open(dir, "M", &o) != STATUS_SUCCESS)
+            _exit(2);
+        ntstatus st = evtlog_write(o, EVTLOG_SECURITY, 3, "Security", 529, EVT_AUDIT_FAILURE, 2,
+                                   "v", "three");
+        size_t n = evtlog_count(o, EVTLOG_SECURITY);
+        uint32_t rec = n ? evtlog_at(o, EVTLOG_SECURITY, n - 1)->record : 0;
+        evtlog_free(o);
+        _exit(st == STATUS_SUCCESS && rec == 3 ? 0 : 1);
+    }
+    usleep(300 * 1000);
+    CU_ASSERT(evtlog_write(l, EVTLOG_SECURITY, 2, "Security", 528, EVT_AUDIT_SUCCESS, 2, "u",
+                           "two") == STATUS_SUCCESS);
+    CU_ASSERT(evtlog_commit(l) == STATUS_SUCCESS);
+    int status;
+    CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+    CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    evtlog_free(l);
+    CU_ASSERT_FATAL(evtlog_open(dir, "M", &l) == STATUS_SUCCESS);
+    CU_ASSERT_FATAL(evtlog_count(l, EVTLOG_SECURITY) == 3);
+    for (size_t i = 0; i < 3; i++)
+        CU_ASSERT(evtlog_at(l, EVTLOG_SECURITY, i)->record == i + 1);
+    CU_ASSERT_STRING_EQUAL(evtlog_at(l, EVTLOG_SECURITY, 2)->description, "three");
+    evtlog_free(l);
+    unit_rmtree(dir);
+}
+
 void suite_evtlog(void)
 {
     UNIT_SUITE("evtlog", UNIT_TEST(test_memory_only), UNIT_TEST(test_bad_arguments),
                UNIT_TEST(test_sanitize_and_truncate), UNIT_TEST(test_durable_reload),
                UNIT_TEST(test_malformed_and_torn), UNIT_TEST(test_record_numbers_exhausted),
                UNIT_TEST(test_bounded_memory),
-               UNIT_TEST(test_two_writers), UNIT_TEST(test_group_commit));
+               UNIT_TEST(test_two_writers), UNIT_TEST(test_group_commit),
+               UNIT_TEST(test_group_holds_lock));
 }

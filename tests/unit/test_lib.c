@@ -33,6 +33,30 @@ static void test_buf(void)
     buf_free(&b);
 }
 
+/* buf_printf formats into the spare room first and grows when the text
+ * does not fit: every length around the room left gives the whole text,
+ * NUL-terminated, after what was there. */
+static void test_buf_printf_room(void)
+{
+    char want[300], arg[200];
+    for (size_t pre = 0; pre < 70; pre++) {
+        for (size_t n = 0; n < 140; n += 3) {
+            struct buf b = BUF_INIT;
+            memset(want, 'p', pre);
+            want[pre] = 0;
+            CU_ASSERT_EQUAL_FATAL(buf_puts(&b, want), 0);
+            memset(arg, 'a' + (int)(n % 26), n);
+            arg[n] = 0;
+            CU_ASSERT_EQUAL_FATAL(buf_printf(&b, "<%s|%zu>", arg, n), 0);
+            snprintf(want + pre, sizeof want - pre, "<%s|%zu>", arg, n);
+            CU_ASSERT_EQUAL(b.len, strlen(want));
+            CU_ASSERT_STRING_EQUAL(b.p, want);
+            CU_ASSERT(b.len < b.cap);
+            buf_free(&b);
+        }
+    }
+}
+
 static void test_str(void)
 {
     char d[4];
@@ -257,9 +281,9 @@ static void test_clock(void)
 
 void suite_lib(void)
 {
-    UNIT_SUITE("lib", UNIT_TEST(test_buf), UNIT_TEST(test_str), UNIT_TEST(test_text_decode),
-               UNIT_TEST(test_text_lines), UNIT_TEST(test_afile), UNIT_TEST(test_text_error_line),
-               UNIT_TEST(test_afile_sweeps_stale_temps),
+    UNIT_SUITE("lib", UNIT_TEST(test_buf), UNIT_TEST(test_buf_printf_room), UNIT_TEST(test_str),
+               UNIT_TEST(test_text_decode), UNIT_TEST(test_text_lines), UNIT_TEST(test_afile),
+               UNIT_TEST(test_text_error_line), UNIT_TEST(test_afile_sweeps_stale_temps),
                UNIT_TEST(test_filelock),
                UNIT_TEST(test_re_bounded), UNIT_TEST(test_clock));
 }

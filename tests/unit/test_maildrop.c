@@ -248,10 +248,76 @@ static void test_maildrop_many(void)
     unit_rmtree(dir);
 }
 
+/* The uids of a maildrop opened through c, joined by spaces, into out. */
+static size_t listing(const char *dir, struct maildrop_cache *c, char *out, size_t n)
+{
+    struct maildrop *md;
+    CU_ASSERT_EQUAL_FATAL(maildrop_open_cached(dir, c, &md), 0);
+    size_t count = maildrop_count(md), w = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < count && w < n; i++)
+        w += (size_t)snprintf(out + w, n - w, "%s%s:%llu", i ? " " : "", maildrop_uid(md, i),
+                              (unsigned long long)maildrop_size(md, i));
+    maildrop_close(md);
+    return count;
+}
+
+/* The listing cache (issue 12: a logon listed new/ and cur/ every time):
+ * an unchanged, settled Maildir is served from the cache with the same
+ * listing; a delivery or a removal is seen at once; a maildrop whose sizes
+ * came from file contents is never kept. */
+static void test_maildrop_cache(void)
+{
+    const char *root = unit_tmpdir();
+    char a[PATH_MAX], b[PATH_MAX];
+    snprintf(a, sizeof a, "%s/a", root);
+    snprintf(b, sizeof b, "%s/b", root);
+    CU_ASSERT_EQUAL_FATAL(maildrop_create(a), 0);
+    CU_ASSERT_EQUAL_FATAL(maildrop_create(b), 0);
+    CU_ASSERT_EQUAL(maildrop_deliver(a, "1\n", 2, 10, NULL, 0), 0);
+    CU_ASSERT_EQUAL(maildrop_deliver(a, "22\n", 3, 11, NULL, 0), 0);
+    CU_ASSERT_EQUAL(maildrop_deliver(b, "1\n", 2, 10, NULL, 0), 0);
+    put_file(b, "cur", "12.foreign:2,S", "no size in the name\n");
+    sleep(3); /* both settle: older than any time stamp granularity */
+    struct maildrop_cache *c = maildrop_cache_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    char want[512], got[512];
+    CU_ASSERT_EQUAL(listing(a, NULL, want, sizeof want), 2);
+    CU_ASSERT_EQUAL(listing(a, c, got, sizeof got), 2); /* scanned, kept */
+    CU_ASSERT_STRING_EQUAL(got, want);
+    CU_ASSERT_EQUAL(maildrop_cache_count(c), 1);
+    CU_ASSERT_EQUAL(listing(a, c, got, sizeof got), 2); /* from the cache */
+    CU_ASSERT_STRING_EQUAL(got, want);
+    CU_ASSERT_EQUAL(listing(b, c, got, sizeof got), 2);
+    CU_ASSERT_EQUAL(maildrop_cache_count(c), 1); /* b's sizes came from a file */
+    /* a delivery is seen at once */
+    CU_ASSERT_EQUAL(maildrop_deliver(a, "333\n", 4, 12, NULL, 0), 0);
+    CU_ASSERT_EQUAL(listing(a, NULL, want, sizeof want), 3);
+    CU_ASSERT_EQUAL(listing(a, c, got, sizeof got), 3);
+    CU_ASSERT_STRING_EQUAL(got, want);
+    /* so is a removal (the UPDATE of a session opened through the cache) */
+    struct maildrop *md;
+    CU_ASSERT_EQUAL_FATAL(maildrop_open_cached(a, c, &md), 0);
+    CU_ASSERT_EQUAL(maildrop_remove(md, 0), 0);
+    CU_ASSERT_EQUAL(maildrop_sync(md), 0);
+    maildrop_close(md);
+    CU_ASSERT_EQUAL(listing(a, NULL, want, sizeof want), 2);
+    CU_ASSERT_EQUAL(listing(a, c, got, sizeof got), 2);
+    CU_ASSERT_STRING_EQUAL(got, want);
+    /* the lock still excludes a second session */
+    CU_ASSERT_EQUAL_FATAL(maildrop_open_cached(a, c, &md), 0);
+    struct maildrop *md2;
+    CU_ASSERT_EQUAL(maildrop_open_cached(a, c, &md2), EBUSY);
+    maildrop_close(md);
+    maildrop_cache_free(c);
+    unit_rmtree(root);
+}
+
 void suite_maildrop(void)
 {
     UNIT_SUITE("maildrop", UNIT_TEST(test_maildrop_sent_size),
                UNIT_TEST(test_maildrop_deliver_and_scan), UNIT_TEST(test_maildrop_foreign_files),
                UNIT_TEST(test_maildrop_lock), UNIT_TEST(test_maildrop_remove),
-               UNIT_TEST(test_maildrop_not_a_maildir), UNIT_TEST(test_maildrop_many));
+               UNIT_TEST(test_maildrop_not_a_maildir), UNIT_TEST(test_maildrop_many),
+               UNIT_TEST(test_maildrop_cache));
 }

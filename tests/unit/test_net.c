@@ -13,6 +13,7 @@
 #include "src/lib/filesig.h"
 #include "emulator/machine.h"
 #include "src/lib/plat.h"
+#include "src/net/log.h"
 #include "tests/unit/unit.h"
 #include <errno.h>
 #include <netinet/in.h>
@@ -173,6 +174,19 @@ static void test_addr(void)
     CU_ASSERT_FATAL(net_addr_parse("[::1]:1110", &a) == 0);
     net_addr_format(&a, s, sizeof s);
     CU_ASSERT_STRING_EQUAL(s, "[::1]:1110");
+    /* IPv4 is formatted by hand: every width of every part, and cut as
+     * snprintf cuts */
+    CU_ASSERT_FATAL(net_addr_parse("255.255.255.255:65535", &a) == 0);
+    net_addr_format(&a, s, sizeof s);
+    CU_ASSERT_STRING_EQUAL(s, "255.255.255.255:65535");
+    CU_ASSERT_FATAL(net_addr_parse("10.0.99.100:1", &a) == 0);
+    net_addr_format(&a, s, sizeof s);
+    CU_ASSERT_STRING_EQUAL(s, "10.0.99.100:1");
+    net_addr_format(&a, s, 6);
+    CU_ASSERT_STRING_EQUAL(s, "10.0.");
+    s[0] = 'x';
+    net_addr_format(&a, s, 0);
+    CU_ASSERT(s[0] == 'x');
     static const char *const bad[] = {
         "", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:1x",
         "host.example:110", "1.2.3:110", "[::1]", "[::1]110", "[zz]:110", ":110", "0",
@@ -195,6 +209,28 @@ static void test_addr(void)
     CU_ASSERT(net_listen_tcp(&a, &fd2, err, sizeof err) == EADDRINUSE);
     CU_ASSERT(strstr(err, "listen on 127.0.0.1:") != NULL);
     close(fd);
+}
+
+/* A log line: "YYYY-MM-DD HH:MM:SS.mmmZ ntlab[PID]: text", the prefix
+ * built from the parts kept for the second. */
+static void test_log_line(void)
+{
+    struct net_logq q = {0};
+    CU_ASSERT_EQUAL(net_logq_add(&q, "one %d", 1), 0);
+    CU_ASSERT_EQUAL(net_logq_add(&q, "two %s", "x"), 0);
+    char want[64];
+    snprintf(want, sizeof want, "Z ntlab[%ld]: one 1\n", (long)getpid());
+    const char *l1 = q.b.p, *l2 = strchr(l1, '\n') + 1;
+    for (const char *l = l1; l; l = l == l1 ? l2 : NULL) {
+        int y, mo, d, h, mi, se, ms;
+        CU_ASSERT_EQUAL(sscanf(l, "%4d-%2d-%2d %2d:%2d:%2d.%3d", &y, &mo, &d, &h, &mi, &se, &ms), 7);
+        CU_ASSERT(l[4] == '-' && l[10] == ' ' && l[19] == '.' && l[23] == 'Z');
+        CU_ASSERT(y >= 2024 && ms >= 0 && ms <= 999);
+    }
+    CU_ASSERT(strncmp(l1 + 23, want, strlen(want)) == 0);
+    snprintf(want, sizeof want, "Z ntlab[%ld]: two x\n", (long)getpid());
+    CU_ASSERT_STRING_EQUAL(l2 + 23, want);
+    net_logq_free(&q);
 }
 
 static void test_forward_without_daemon(void)
@@ -338,5 +374,5 @@ void suite_net(void)
     UNIT_SUITE("net", UNIT_TEST(test_request_round_trip), UNIT_TEST(test_request_hostile),
                UNIT_TEST(test_response), UNIT_TEST(test_addr),
                UNIT_TEST(test_forward_without_daemon), UNIT_TEST(test_listen_check),
-               UNIT_TEST(test_welcome_render), UNIT_TEST(test_labwatch));
+               UNIT_TEST(test_welcome_render), UNIT_TEST(test_labwatch), UNIT_TEST(test_log_line));
 }

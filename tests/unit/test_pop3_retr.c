@@ -7,6 +7,7 @@
 #include "src/lib/buf.h"
 #include "src/pop3/pop3.h"
 #include "tests/unit/unit.h"
+#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -289,8 +290,77 @@ static void test_retr_random(void)
         free(m[k]);
 }
 
+/* Open descriptors of this process (/proc/self/fd), or -1 without /proc. */
+static int open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return -1;
+    int n = 0;
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n - 3; /* ".", "..", and the directory's own descriptor */
+}
+
+/* Runs cmds (whole lines) through s and drains the output. */
+static void feed(struct pop3_session *s, const char *cmds)
+{
+    size_t fed = 0, len = strlen(cmds);
+    for (unsigned spins = 0; spins < 1000000u; spins++) {
+        if (fed < len && pop3_session_want_input(s))
+            fed += pop3_session_input(s, cmds + fed, len - fed, T0);
+        size_t n;
+        (void)pop3_session_output(s, &n);
+        if (!n && fed == len)
+            return;
+        pop3_session_consume(s, n, T0);
+    }
+    CU_FAIL("the session did not take its input");
+}
+
+/* What the daemon's descriptor accounting counts (pop3_session_fds) is
+ * what is open: a logged-on idle session holds its maildrop lock alone, a
+ * message file only while its RETR or TOP runs (issue 12: 10,000 idle
+ * sessions did not fit the descriptors reserved as if each held two). */
+static void test_retr_fds(void)
+{
+    const char *root = unit_tmpdir();
+    struct rb b;
+    snprintf(b.dir, sizeof b.dir, "%s/alice", root);
+    CU_ASSERT_EQUAL_FATAL(maildrop_create(b.dir), 0);
+    for (int i = 0; i < 2; i++)
+        CU_ASSERT_EQUAL_FATAL(maildrop_deliver(b.dir, "Subject: x\n\nbody\n", 17, T0 + i, NULL, 0), 0);
+    struct persona *p;
+    char err[256];
+    CU_ASSERT_EQUAL_FATAL(persona_builtin("rfc1939", &p, err, sizeof err), 0);
+    struct pop3_config cfg;
+    pop3_config_default(&cfg);
+    struct pop3_session *s = pop3_session_new(p, &rb_backend, &b, &cfg, T0, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    int base = open_fds();
+    CU_ASSERT_EQUAL(pop3_session_fds(s), 0);
+    feed(s, "USER alice\r\nPASS x\r\n");
+    CU_ASSERT_EQUAL(pop3_session_state(s), POP3_TRANSACTION);
+    CU_ASSERT_EQUAL(pop3_session_fds(s), 1); /* the lock */
+    if (base >= 0)
+        CU_ASSERT_EQUAL(open_fds() - base, 1);
+    feed(s, "RETR 1\r\nTOP 2 0\r\nRETR 2\r\n");
+    CU_ASSERT_EQUAL(pop3_session_fds(s), 1); /* the messages are closed again */
+    if (base >= 0)
+        CU_ASSERT_EQUAL(open_fds() - base, 1);
+    feed(s, "QUIT\r\n");
+    CU_ASSERT(pop3_session_closed(s));
+    CU_ASSERT_EQUAL(pop3_session_fds(s), 0);
+    if (base >= 0)
+        CU_ASSERT_EQUAL(open_fds() - base, 0);
+    pop3_session_drop(s);
+    persona_free(p);
+    unit_rmtree(root);
+}
+
 void suite_pop3_retr(void)
 {
     UNIT_SUITE("pop3_retr", UNIT_TEST(test_retr_tricky), UNIT_TEST(test_retr_boundaries),
-               UNIT_TEST(test_retr_random));
+               UNIT_TEST(test_retr_random), UNIT_TEST(test_retr_fds));
 }
