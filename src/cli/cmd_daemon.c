@@ -41,64 +41,88 @@ static int live_command(void *arg, struct lab *lab, const char *labdir, const ch
     return cli_dispatch(&ctx, argc, argv);
 }
 
+/* --listen, once per listener: into listen, the array behind cfg->listen. */
+struct up_listen {
+    struct daemon_config *cfg;
+    const char **listen;
+};
+
+static int up_listen_opt(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
+                         const char *val)
+{
+    struct up_listen *l = o->to;
+    if (l->cfg->nlisten == DAEMON_MAX_LISTEN)
+        return cli_error(ctx, CLI_USAGE, "%s: at most %d --listen", what, DAEMON_MAX_LISTEN);
+    char why[400];
+    if (daemon_listen_check(val, why, sizeof why))
+        return cli_error(ctx, CLI_USAGE, "%s: %s", what, why);
+    l->listen[l->cfg->nlisten++] = val;
+    return CLI_OK;
+}
+
+static int up_control_opt(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
+                          const char *val)
+{
+    struct net_addr ca;
+    if (ctltcp_spec_parse(val, &ca))
+        return cli_error(ctx, CLI_USAGE, "%s: bad --control '%s' (tcp:ADDR:PORT)", what, val);
+    *(const char **)o->to = val;
+    return CLI_OK;
+}
+
+static int up_max_connections_opt(struct cli_ctx *ctx, const char *what,
+                                  const struct args_opt *o, const char *val)
+{
+    int64_t v;
+    if (str_to_i64(val, 1, 1000000, &v))
+        return cli_error(ctx, CLI_USAGE, "%s: bad --max-connections '%s' (1-1000000)", what, val);
+    *(size_t *)o->to = (size_t)v;
+    return CLI_OK;
+}
+
+static int up_max_conn_rate_opt(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
+                                const char *val)
+{
+    int64_t v;
+    if (str_to_i64(val, 0, 1000000, &v))
+        return cli_error(ctx, CLI_USAGE,
+                         "%s: bad --max-conn-rate '%s' (connections per address per second, "
+                         "0-1000000; 0 = no limit)", what, val);
+    *(int64_t *)o->to = v ? v : -1;
+    return CLI_OK;
+}
+
+static int up_idle_timeout_opt(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
+                               const char *val)
+{
+    int64_t v;
+    if (str_to_duration(val, &v) || v < 1 || v > 86400 * 7)
+        return cli_error(ctx, CLI_USAGE,
+                         "%s: bad --idle-timeout '%s' (e.g. 600, 10m; RFC 1939 wants at least "
+                         "10 minutes)", what, val);
+    *(int64_t *)o->to = v;
+    return CLI_OK;
+}
+
 int cmd_up(struct cli_ctx *ctx, int argc, char **argv)
 {
     const char *listen[DAEMON_MAX_LISTEN];
     struct daemon_config cfg = {.listen = listen, .command = live_command, .out = ctx->out};
-    struct args a;
-    args_init(&a, argc, argv, 1);
-    int k;
-    while ((k = args_next(&a))) {
-        if (k == 2)
-            return cli_error(ctx, CLI_USAGE, "up: unexpected argument '%s'", a.val);
-        if (strcmp(a.opt, "--foreground") == 0) {
-            cfg.foreground = true;
-            continue;
-        }
-        if (strcmp(a.opt, "--rate-limit-loopback") == 0) {
-            cfg.rate_loopback = true;
-            continue;
-        }
-        if (!args_value(&a))
-            return cli_error(ctx, CLI_USAGE, "up: %s needs a value", a.opt);
-        if (strcmp(a.opt, "--listen") == 0) {
-            if (cfg.nlisten == DAEMON_MAX_LISTEN)
-                return cli_error(ctx, CLI_USAGE, "up: at most %d --listen", DAEMON_MAX_LISTEN);
-            char why[400];
-            if (daemon_listen_check(a.val, why, sizeof why))
-                return cli_error(ctx, CLI_USAGE, "up: %s", why);
-            listen[cfg.nlisten++] = a.val;
-        } else if (strcmp(a.opt, "--control") == 0) {
-            struct net_addr ca;
-            if (ctltcp_spec_parse(a.val, &ca))
-                return cli_error(ctx, CLI_USAGE, "up: bad --control '%s' (tcp:ADDR:PORT)", a.val);
-            cfg.control_tcp = a.val;
-        } else if (strcmp(a.opt, "--control-secret-file") == 0) {
-            cfg.control_secret_file = a.val;
-        } else if (strcmp(a.opt, "--max-connections") == 0) {
-            int64_t v;
-            if (str_to_i64(a.val, 1, 1000000, &v))
-                return cli_error(ctx, CLI_USAGE, "up: bad --max-connections '%s' (1-1000000)",
-                                 a.val);
-            cfg.max_connections = (size_t)v;
-        } else if (strcmp(a.opt, "--max-conn-rate") == 0) {
-            int64_t v;
-            if (str_to_i64(a.val, 0, 1000000, &v))
-                return cli_error(ctx, CLI_USAGE,
-                                 "up: bad --max-conn-rate '%s' (connections per address per "
-                                 "second, 0-1000000; 0 = no limit)", a.val);
-            cfg.max_conn_rate = v ? v : -1;
-        } else if (strcmp(a.opt, "--idle-timeout") == 0) {
-            int64_t v;
-            if (str_to_duration(a.val, &v) || v < 1 || v > 86400 * 7)
-                return cli_error(ctx, CLI_USAGE,
-                                 "up: bad --idle-timeout '%s' (e.g. 600, 10m; RFC 1939 wants at "
-                                 "least 10 minutes)", a.val);
-            cfg.idle_timeout = v;
-        } else {
-            return cli_error(ctx, CLI_USAGE, "up: unknown option '%s'", a.opt);
-        }
-    }
+    struct up_listen ul = {&cfg, listen};
+    const struct args_opt opts[] = {
+        ARGS_OPT_FLAG("--foreground", &cfg.foreground),
+        ARGS_OPT_FLAG("--rate-limit-loopback", &cfg.rate_loopback),
+        ARGS_OPT_CALL("--listen", &ul, up_listen_opt),
+        ARGS_OPT_CALL("--control", &cfg.control_tcp, up_control_opt),
+        ARGS_OPT_STR("--control-secret-file", &cfg.control_secret_file),
+        ARGS_OPT_CALL("--max-connections", &cfg.max_connections, up_max_connections_opt),
+        ARGS_OPT_CALL("--max-conn-rate", &cfg.max_conn_rate, up_max_conn_rate_opt),
+        ARGS_OPT_CALL("--idle-timeout", &cfg.idle_timeout, up_idle_timeout_opt),
+    };
+    const struct args_spec spec = {.what = "up", .opts = opts, .nopts = ARGS_COUNT(opts)};
+    int perr = args_parse(ctx, &spec, argc, argv, 1);
+    if (perr != CLI_OK)
+        return perr;
     if (!cfg.control_tcp != !cfg.control_secret_file)
         return cli_error(ctx, CLI_USAGE,
                          "up: --control tcp:ADDR:PORT and --control-secret-file go together");

@@ -10,43 +10,44 @@
 
 #define DEFAULT_ADMIN_PASSWORD "Admin1"
 
+static int os_opt(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
+                   const char *val)
+{
+    if (!osver_parse(val, o->to))
+        return cli_error(ctx, CLI_USAGE, "%s: unknown --os '%s' (nt4, w2k or xp)", what, val);
+    return CLI_OK;
+}
+
+static int role_opt(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
+                     const char *val)
+{
+    enum machine_role *role = o->to;
+    if (!machine_role_parse(val, role) || *role == ROLE_BDC)
+        return cli_error(ctx, CLI_USAGE, "%s: unknown --role '%s' (member, pdc or standalone)",
+                         what, val);
+    return CLI_OK;
+}
+
 int cmd_init(struct cli_ctx *ctx, int argc, char **argv)
 {
     const char *dir = NULL, *name = "NTSRV", *domain = NULL, *preset = NULL;
     const char *adminpw = DEFAULT_ADMIN_PASSWORD;
     enum osver os = OSVER_NT4;
     enum machine_role role = ROLE_STANDALONE;
-    struct args a;
-    args_init(&a, argc, argv, 1);
-    int k;
-    while ((k = args_next(&a))) {
-        if (k == 2) {
-            if (dir)
-                return cli_error(ctx, CLI_USAGE, "init: unexpected argument '%s'", a.val);
-            dir = a.val;
-            continue;
-        }
-        if (!args_value(&a))
-            return cli_error(ctx, CLI_USAGE, "init: %s needs a value", a.opt);
-        if (strcmp(a.opt, "--name") == 0) {
-            name = a.val;
-        } else if (strcmp(a.opt, "--os") == 0) {
-            if (!osver_parse(a.val, &os))
-                return cli_error(ctx, CLI_USAGE, "init: unknown --os '%s' (nt4, w2k or xp)", a.val);
-        } else if (strcmp(a.opt, "--role") == 0) {
-            if (!machine_role_parse(a.val, &role) || role == ROLE_BDC)
-                return cli_error(ctx, CLI_USAGE,
-                                 "init: unknown --role '%s' (member, pdc or standalone)", a.val);
-        } else if (strcmp(a.opt, "--domain") == 0) {
-            domain = a.val;
-        } else if (strcmp(a.opt, "--admin-password") == 0) {
-            adminpw = a.val;
-        } else if (strcmp(a.opt, "--preset") == 0) {
-            preset = a.val;
-        } else {
-            return cli_error(ctx, CLI_USAGE, "init: unknown option '%s'", a.opt);
-        }
-    }
+    const struct args_opt opts[] = {
+        ARGS_OPT_STR("--name", &name),
+        ARGS_OPT_CALL("--os", &os, os_opt),
+        ARGS_OPT_CALL("--role", &role, role_opt),
+        ARGS_OPT_STR("--domain", &domain),
+        ARGS_OPT_STR("--admin-password", &adminpw),
+        ARGS_OPT_STR("--preset", &preset),
+    };
+    struct args_words dirs = {.v = &dir, .max = 1};
+    const struct args_spec spec = {.what = "init", .opts = opts, .nopts = ARGS_COUNT(opts),
+                                   .word = args_words, .word_to = &dirs};
+    int rc = args_parse(ctx, &spec, argc, argv, 1);
+    if (rc != CLI_OK)
+        return rc;
     if (!dir)
         return cli_error(ctx, CLI_USAGE, "usage: ntlab init LABDIR [--name NAME] [--os nt4|w2k|xp] "
                                          "[--role member|pdc|standalone] [--domain D] [--preset P]");

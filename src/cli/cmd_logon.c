@@ -42,37 +42,32 @@ static bool split_account(const char *in, char *dom, size_t nd, char *user, size
            *user && !strchr(user, '\\');
 }
 
+static int type_opt(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
+                      const char *val)
+{
+    if (!logon_type_parse(val, o->to))
+        return cli_error(ctx, CLI_USAGE,
+                         "%s: unknown --type '%s' (interactive, network, batch, service)", what, val);
+    return CLI_OK;
+}
+
 int cmd_logon(struct cli_ctx *ctx, int argc, char **argv)
 {
     const char *caller = NULL, *workstation = NULL;
     enum logon_type type = LOGON_NETWORK;
     const char *pos[2];
-    size_t npos = 0;
-    struct args a;
-    args_init(&a, argc, argv, 1);
-    int k;
-    while ((k = args_next(&a))) {
-        if (k == 2) {
-            if (npos == 2)
-                return cli_error(ctx, CLI_USAGE, "logon: unexpected argument '%s'", a.val);
-            pos[npos++] = a.val;
-            continue;
-        }
-        if (!args_value(&a))
-            return cli_error(ctx, CLI_USAGE, "logon: %s needs a value", a.opt);
-        if (strcmp(a.opt, "--caller") == 0) {
-            caller = a.val;
-        } else if (strcmp(a.opt, "--type") == 0) {
-            if (!logon_type_parse(a.val, &type))
-                return cli_error(ctx, CLI_USAGE,
-                                 "logon: unknown --type '%s' (interactive, network, batch, service)",
-                                 a.val);
-        } else if (strcmp(a.opt, "--workstation") == 0) {
-            workstation = a.val;
-        } else {
-            return cli_error(ctx, CLI_USAGE, "logon: unknown option '%s'", a.opt);
-        }
-    }
+    const struct args_opt opts[] = {
+        ARGS_OPT_STR("--caller", &caller),
+        ARGS_OPT_CALL("--type", &type, type_opt),
+        ARGS_OPT_STR("--workstation", &workstation),
+    };
+    struct args_words words = {.v = pos, .max = 2};
+    const struct args_spec spec = {.what = "logon", .opts = opts, .nopts = ARGS_COUNT(opts),
+                                   .word = args_words, .word_to = &words};
+    int rc = args_parse(ctx, &spec, argc, argv, 1);
+    if (rc != CLI_OK)
+        return rc;
+    size_t npos = words.n;
     if (npos != 2)
         return cli_error(ctx, CLI_USAGE, "usage: ntlab logon [--caller ACCOUNT|SYSTEM] "
                                          "[--type TYPE] USER|'DOMAIN\\USER' PASSWORD");

@@ -36,6 +36,31 @@ static void machine_line(struct cli_ctx *ctx, struct machine *m)
             osver_display(m->os), m->domain[0] ? m->domain : "-", m->running ? "running" : "down");
 }
 
+/* --role, and whether it was given: machine add needs one. */
+struct given_role {
+    enum machine_role role;
+    bool given;
+};
+
+static int machine_role_opt(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
+                            const char *val)
+{
+    struct given_role *r = o->to;
+    if (!machine_role_parse(val, &r->role))
+        return cli_error(ctx, CLI_USAGE, "%s: unknown --role '%s' (pdc, bdc, member, standalone)",
+                         what, val);
+    r->given = true;
+    return CLI_OK;
+}
+
+static int machine_os_opt(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
+                          const char *val)
+{
+    if (!osver_parse(val, o->to))
+        return cli_error(ctx, CLI_USAGE, "%s: unknown --os '%s' (nt4, w2k, xp)", what, val);
+    return CLI_OK;
+}
+
 int cmd_machine(struct cli_ctx *ctx, int argc, char **argv)
 {
     if (argc < 2)
@@ -55,40 +80,23 @@ int cmd_machine(struct cli_ctx *ctx, int argc, char **argv)
         return cli_error(ctx, CLI_USAGE, "machine: unknown subcommand '%s' (add, list)", argv[1]);
     const char *name = NULL, *domain = NULL, *adminpw = "Admin1", *persona = NULL;
     enum osver os = OSVER_NT4;
-    enum machine_role role = ROLE_STANDALONE;
-    bool have_role = false;
-    struct args a;
-    args_init(&a, argc, argv, 2);
-    int k;
-    while ((k = args_next(&a))) {
-        if (k == 2) {
-            if (name)
-                return cli_error(ctx, CLI_USAGE, "machine add: unexpected argument '%s'", a.val);
-            name = a.val;
-            continue;
-        }
-        if (!args_value(&a))
-            return cli_error(ctx, CLI_USAGE, "machine add: %s needs a value", a.opt);
-        if (strcmp(a.opt, "--role") == 0) {
-            if (!machine_role_parse(a.val, &role))
-                return cli_error(ctx, CLI_USAGE,
-                                 "machine add: unknown --role '%s' (pdc, bdc, member, standalone)",
-                                 a.val);
-            have_role = true;
-        } else if (strcmp(a.opt, "--os") == 0) {
-            if (!osver_parse(a.val, &os))
-                return cli_error(ctx, CLI_USAGE, "machine add: unknown --os '%s' (nt4, w2k, xp)",
-                                 a.val);
-        } else if (strcmp(a.opt, "--domain") == 0) {
-            domain = a.val;
-        } else if (strcmp(a.opt, "--admin-password") == 0) {
-            adminpw = a.val;
-        } else if (strcmp(a.opt, "--persona") == 0) {
-            persona = a.val;
-        } else {
-            return cli_error(ctx, CLI_USAGE, "machine add: unknown option '%s'", a.opt);
-        }
-    }
+    struct given_role r = {ROLE_STANDALONE, false};
+    const struct args_opt opts[] = {
+        ARGS_OPT_CALL("--role", &r, machine_role_opt),
+        ARGS_OPT_CALL("--os", &os, machine_os_opt),
+        ARGS_OPT_STR("--domain", &domain),
+        ARGS_OPT_STR("--admin-password", &adminpw),
+        ARGS_OPT_STR("--persona", &persona),
+    };
+    struct args_words names = {.v = &name, .max = 1};
+    const struct args_spec spec = {.what = "machine add", .opts = opts,
+                                   .nopts = ARGS_COUNT(opts), .word = args_words,
+                                   .word_to = &names};
+    int rc = args_parse(ctx, &spec, argc, argv, 2);
+    if (rc != CLI_OK)
+        return rc;
+    enum machine_role role = r.role;
+    bool have_role = r.given;
     if (!name || !have_role)
         return cli_error(ctx, CLI_USAGE, "usage: ntlab machine add NAME --role pdc|bdc|member|"
                                          "standalone --os nt4|w2k|xp [--domain D]");
@@ -251,6 +259,46 @@ static int service_list(struct cli_ctx *ctx, struct machine *m, bool tokens)
     return CLI_OK;
 }
 
+static int service_list_usage(struct cli_ctx *ctx, const char *what, void *to, const char *word)
+{
+    (void)what;
+    (void)to;
+    (void)word;
+    return cli_error(ctx, CLI_USAGE, "usage: ntlab service list [--tokens]");
+}
+
+static int service_unexpected(struct cli_ctx *ctx, const char *what, void *to, const char *word)
+{
+    (void)to;
+    return cli_error(ctx, CLI_USAGE, "%s: unexpected '%s'", what, word);
+}
+
+static int service_start_opt(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
+                             const char *val)
+{
+    if (!scm_start_type_parse(val, o->to))
+        return cli_error(ctx, CLI_USAGE, "%s: bad --start '%s' (auto, demand, disabled)", what,
+                         val);
+    return CLI_OK;
+}
+
+/* --depends, once per dependency: into deps, the array behind cfg->deps. */
+struct service_deps {
+    struct scm_config *cfg;
+    const char **deps;
+};
+
+static int service_depends_opt(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
+                               const char *val)
+{
+    struct service_deps *d = o->to;
+    if (d->cfg->ndeps == SCM_MAX_DEPS)
+        return cli_error(ctx, CLI_USAGE, "%s: at most %d dependencies", what, SCM_MAX_DEPS);
+    d->cfg->set_deps = true;
+    d->deps[d->cfg->ndeps++] = val;
+    return CLI_OK;
+}
+
 int cmd_service(struct cli_ctx *ctx, int argc, char **argv)
 {
     if (argc < 2)
@@ -266,10 +314,13 @@ int cmd_service(struct cli_ctx *ctx, int argc, char **argv)
     }
     const char *sub = argv[1];
     if (strcmp(sub, "list") == 0) {
-        bool tokens = argc > 2 && strcmp(argv[2], "--tokens") == 0;
-        if (argc > 2 + (tokens ? 1 : 0))
-            return cli_error(ctx, CLI_USAGE, "usage: ntlab service list [--tokens]");
-        return service_list(ctx, m, tokens);
+        bool tokens = false;
+        const struct args_opt opts[] = {ARGS_OPT_FLAG("--tokens", &tokens)};
+        const struct args_spec spec = {.what = "service list", .opts = opts,
+                                       .nopts = ARGS_COUNT(opts), .word = service_list_usage,
+                                       .unknown_is_word = true};
+        int e = args_parse(ctx, &spec, argc, argv, 2);
+        return e != CLI_OK ? e : service_list(ctx, m, tokens);
     }
     if (argc < 3)
         return cli_error(ctx, CLI_USAGE, "usage: ntlab service %s NAME", sub);
@@ -297,34 +348,22 @@ int cmd_service(struct cli_ctx *ctx, int argc, char **argv)
         return cli_error(ctx, CLI_USAGE, "service: unknown subcommand '%s'", sub);
     struct scm_config cfg = {.name = name};
     const char *deps[SCM_MAX_DEPS];
-    struct args a;
-    args_init(&a, argc, argv, 3);
-    int k;
-    while ((k = args_next(&a))) {
-        if (k == 2)
-            return cli_error(ctx, CLI_USAGE, "service %s: unexpected '%s'", sub, a.val);
-        if (!args_value(&a))
-            return cli_error(ctx, CLI_USAGE, "service %s: %s needs a value", sub, a.opt);
-        if (strcmp(a.opt, "--image") == 0) {
-            cfg.image = a.val;
-        } else if (strcmp(a.opt, "--account") == 0) {
-            cfg.account = a.val;
-        } else if (strcmp(a.opt, "--password") == 0) {
-            cfg.password = a.val;
-        } else if (strcmp(a.opt, "--display") == 0) {
-            cfg.display = a.val;
-        } else if (strcmp(a.opt, "--start") == 0) {
-            if (!scm_start_type_parse(a.val, &cfg.start))
-                return cli_error(ctx, CLI_USAGE, "service %s: bad --start '%s' (auto, demand, disabled)", sub, a.val);
-        } else if (strcmp(a.opt, "--depends") == 0) {
-            if (cfg.ndeps == SCM_MAX_DEPS)
-                return cli_error(ctx, CLI_USAGE, "service %s: at most %d dependencies", sub, SCM_MAX_DEPS);
-            cfg.set_deps = true;
-            deps[cfg.ndeps++] = a.val;
-        } else {
-            return cli_error(ctx, CLI_USAGE, "service %s: unknown option '%s'", sub, a.opt);
-        }
-    }
+    struct service_deps d = {&cfg, deps};
+    const struct args_opt opts[] = {
+        ARGS_OPT_STR("--image", &cfg.image),
+        ARGS_OPT_STR("--account", &cfg.account),
+        ARGS_OPT_STR("--password", &cfg.password),
+        ARGS_OPT_STR("--display", &cfg.display),
+        ARGS_OPT_CALL("--start", &cfg.start, service_start_opt),
+        ARGS_OPT_CALL("--depends", &d, service_depends_opt),
+    };
+    char what[32];
+    snprintf(what, sizeof what, "service %s", sub);
+    const struct args_spec spec = {.what = what, .opts = opts, .nopts = ARGS_COUNT(opts),
+                                   .word = service_unexpected};
+    int e = args_parse(ctx, &spec, argc, argv, 3);
+    if (e != CLI_OK)
+        return e;
     cfg.deps = deps;
     struct sid sid;
     char guess[300];
@@ -400,30 +439,55 @@ int cmd_clock(struct cli_ctx *ctx, int argc, char **argv)
 
 /* --- eventlog ---------------------------------------------------------------------- */
 
+/* The log --log chose; all until one is chosen. */
+struct eventlog_choice {
+    enum evtlog_which which;
+    bool all;
+};
+
+static int eventlog_log_opt(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
+                            const char *val)
+{
+    struct eventlog_choice *c = o->to;
+    if (evtlog_parse_name(val, &c->which))
+        return cli_error(ctx, CLI_USAGE, "%s: unknown log '%s' (system, application, security)",
+                         what, val);
+    c->all = false;
+    return CLI_OK;
+}
+
+static int eventlog_since_opt(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
+                              const char *val)
+{
+    if (str_to_i64(val, 0, UINT32_MAX, o->to))
+        return cli_error(ctx, CLI_USAGE, "%s: bad --since '%s' (a record number)", what, val);
+    return CLI_OK;
+}
+
+static int eventlog_usage(struct cli_ctx *ctx, const char *what, void *to, const char *word)
+{
+    (void)what;
+    (void)to;
+    (void)word;
+    return cli_error(ctx, CLI_USAGE,
+                     "usage: ntlab eventlog [--log system|application|security] [--since N]");
+}
+
 int cmd_eventlog(struct cli_ctx *ctx, int argc, char **argv)
 {
-    enum evtlog_which which = EVTLOG_SYSTEM;
-    bool all = true;
+    struct eventlog_choice c = {EVTLOG_SYSTEM, true};
     int64_t since = 0;
-    struct args a;
-    args_init(&a, argc, argv, 1);
-    int k;
-    while ((k = args_next(&a))) {
-        if (k == 2)
-            return cli_error(ctx, CLI_USAGE, "usage: ntlab eventlog [--log system|application|security] [--since N]");
-        if (!args_value(&a))
-            return cli_error(ctx, CLI_USAGE, "eventlog: %s needs a value", a.opt);
-        if (strcmp(a.opt, "--log") == 0) {
-            if (evtlog_parse_name(a.val, &which))
-                return cli_error(ctx, CLI_USAGE, "eventlog: unknown log '%s' (system, application, security)", a.val);
-            all = false;
-        } else if (strcmp(a.opt, "--since") == 0) {
-            if (str_to_i64(a.val, 0, UINT32_MAX, &since))
-                return cli_error(ctx, CLI_USAGE, "eventlog: bad --since '%s' (a record number)", a.val);
-        } else {
-            return cli_error(ctx, CLI_USAGE, "eventlog: unknown option '%s'", a.opt);
-        }
-    }
+    const struct args_opt opts[] = {
+        ARGS_OPT_CALL("--log", &c, eventlog_log_opt),
+        ARGS_OPT_CALL("--since", &since, eventlog_since_opt),
+    };
+    const struct args_spec spec = {.what = "eventlog", .opts = opts, .nopts = ARGS_COUNT(opts),
+                                   .word = eventlog_usage};
+    int rc = args_parse(ctx, &spec, argc, argv, 1);
+    if (rc != CLI_OK)
+        return rc;
+    enum evtlog_which which = c.which;
+    bool all = c.all;
     struct machine *m = cli_machine(ctx);
     if (!m)
         return CLI_FAIL;

@@ -112,25 +112,16 @@ int cmd_mailbox(struct cli_ctx *ctx, int argc, char **argv)
     if (strcmp(argv[1], "add") != 0)
         return cli_error(ctx, CLI_USAGE, "mailbox: unknown subcommand '%s' (add, list)", argv[1]);
     const char *alias = NULL, *owner = NULL, *secret = NULL;
-    struct args a;
-    args_init(&a, argc, argv, 2);
-    int k;
-    while ((k = args_next(&a))) {
-        if (k == 2) {
-            if (alias)
-                return cli_error(ctx, CLI_USAGE, "mailbox add: unexpected argument '%s'", a.val);
-            alias = a.val;
-            continue;
-        }
-        if (!args_value(&a))
-            return cli_error(ctx, CLI_USAGE, "mailbox add: %s needs a value", a.opt);
-        if (strcmp(a.opt, "--owner") == 0)
-            owner = a.val;
-        else if (strcmp(a.opt, "--apop-secret") == 0)
-            secret = a.val;
-        else
-            return cli_error(ctx, CLI_USAGE, "mailbox add: unknown option '%s'", a.opt);
-    }
+    const struct args_opt opts[] = {
+        ARGS_OPT_STR("--owner", &owner),
+        ARGS_OPT_STR("--apop-secret", &secret),
+    };
+    struct args_words aliases = {.v = &alias, .max = 1};
+    const struct args_spec spec = {.what = "mailbox add", .opts = opts, .nopts = ARGS_COUNT(opts),
+                                   .word = args_words, .word_to = &aliases};
+    int rc = args_parse(ctx, &spec, argc, argv, 2);
+    if (rc != CLI_OK)
+        return rc;
     if (!alias || !owner)
         return cli_error(ctx, CLI_USAGE,
                          "usage: ntlab mailbox add ALIAS --owner 'DOMAIN\\ACCOUNT' [--apop-secret S]");

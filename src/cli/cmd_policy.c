@@ -74,7 +74,7 @@ static int apply_sa(struct cli_ctx *ctx, struct cli_focus *f, const struct lsa_s
     return CLI_OK;
 }
 
-static int set(struct cli_ctx *ctx, struct cli_focus *f, char **pairs, size_t n)
+static int set(struct cli_ctx *ctx, struct cli_focus *f, const char *const *pairs, size_t n)
 {
     lsa_refresh(f->lsa);
     struct lsa_sysaccess sa = *lsa_sysaccess(f->lsa);
@@ -223,25 +223,18 @@ int cmd_policy(struct cli_ctx *ctx, int argc, char **argv)
     if (argc < 2)
         return cli_error(ctx, CLI_USAGE, "%s", usage);
     const char *sub = argv[1], *focus = NULL;
-    char *pos[64];
-    size_t npos = 0;
-    struct args a;
-    args_init(&a, argc, argv, 2);
-    int k;
-    while ((k = args_next(&a))) {
-        if (k == 2) {
-            if (npos == sizeof pos / sizeof pos[0])
-                return cli_error(ctx, CLI_USAGE, "policy: too many arguments");
-            pos[npos++] = (char *)a.val;
-        } else if (strcmp(a.opt, "--focus") == 0) {
-            if (!args_value(&a))
-                return cli_error(ctx, CLI_USAGE, "policy: --focus needs a value (DOMAIN, COMPUTER or "
-                                                 "'\\\\COMPUTER')");
-            focus = a.val;
-        } else {
-            return cli_error(ctx, CLI_USAGE, "policy: unknown option '%s'", a.opt);
-        }
-    }
+    const char *pos[64];
+    const struct args_opt opts[] = {
+        {.name = "--focus", .kind = ARGS_STR, .to = &focus,
+         .missing = "--focus needs a value (DOMAIN, COMPUTER or '\\\\COMPUTER')"},
+    };
+    struct args_words words = {.v = pos, .max = 64, .too_many = "too many arguments"};
+    const struct args_spec spec = {.what = "policy", .opts = opts, .nopts = ARGS_COUNT(opts),
+                                   .word = args_words, .word_to = &words};
+    int rc = args_parse(ctx, &spec, argc, argv, 2);
+    if (rc != CLI_OK)
+        return rc;
+    size_t npos = words.n;
     struct cli_focus f;
     if (strcmp(sub, "show") == 0) {
         if (npos)

@@ -181,28 +181,19 @@ int cmd_rights(struct cli_ctx *ctx, int argc, char **argv)
     const char *focus = NULL;
     bool display = false, all = false;
     const char *pos[64];
-    size_t npos = 0;
-    struct args a;
-    args_init(&a, argc, argv, 2);
-    int k;
-    while ((k = args_next(&a))) {
-        if (k == 2) {
-            if (npos == sizeof pos / sizeof pos[0])
-                return cli_error(ctx, CLI_USAGE, "rights: too many arguments");
-            pos[npos++] = a.val;
-        } else if (strcmp(a.opt, "--focus") == 0) {
-            if (!args_value(&a))
-                return cli_error(ctx, CLI_USAGE, "rights: --focus needs a value (DOMAIN, COMPUTER or "
-                                                 "'\\\\COMPUTER')");
-            focus = a.val;
-        } else if (strcmp(a.opt, "--display") == 0) {
-            display = true;
-        } else if (strcmp(a.opt, "--all") == 0) {
-            all = true;
-        } else {
-            return cli_error(ctx, CLI_USAGE, "rights: unknown option '%s'", a.opt);
-        }
-    }
+    const struct args_opt opts[] = {
+        {.name = "--focus", .kind = ARGS_STR, .to = &focus,
+         .missing = "--focus needs a value (DOMAIN, COMPUTER or '\\\\COMPUTER')"},
+        ARGS_OPT_FLAG("--display", &display),
+        ARGS_OPT_FLAG("--all", &all),
+    };
+    struct args_words words = {.v = pos, .max = 64, .too_many = "too many arguments"};
+    const struct args_spec spec = {.what = "rights", .opts = opts, .nopts = ARGS_COUNT(opts),
+                                   .word = args_words, .word_to = &words};
+    int rc = args_parse(ctx, &spec, argc, argv, 2);
+    if (rc != CLI_OK)
+        return rc;
+    size_t npos = words.n;
     struct cli_focus f;
     if (strcmp(sub, "grant") == 0 || strcmp(sub, "revoke") == 0) {
         bool grant = sub[0] == 'g';
@@ -231,37 +222,54 @@ int cmd_rights(struct cli_ctx *ctx, int argc, char **argv)
                      sub);
 }
 
+/* ntrights' +r and -r: one of them, once. */
+struct ntrights_op {
+    int op; /* 1 grant, -1 revoke, 0 not yet given */
+    const char *right;
+};
+
+static int ntrights_op_opt(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
+                           const char *val)
+{
+    struct ntrights_op *r = o->to;
+    if (r->op)
+        return cli_error(ctx, CLI_USAGE, "%s: give one of +r or -r, once", what);
+    r->op = o->name[0] == '+' ? 1 : -1;
+    r->right = val;
+    return CLI_OK;
+}
+
+static int ntrights_unexpected(struct cli_ctx *ctx, const char *what, void *to, const char *word)
+{
+    (void)to;
+    return cli_error(ctx, CLI_USAGE, "%s: unexpected argument '%s'", what, word);
+}
+
 /* ntrights +r RIGHT -u ACCOUNT [-m \\COMPUTER] [-e ENTRY]: one right per
  * call, case-sensitive names, the local computer unless -m. */
 int cmd_ntrights(struct cli_ctx *ctx, int argc, char **argv)
 {
-    const char *right = NULL, *account = NULL, *computer = NULL, *entry = NULL;
-    int op = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i];
-        bool takes = strcmp(o, "+r") == 0 || strcmp(o, "-r") == 0 || strcmp(o, "-u") == 0 ||
-                     strcmp(o, "-m") == 0 || strcmp(o, "-e") == 0;
-        if (takes && i + 1 >= argc)
-            return cli_error(ctx, CLI_USAGE, "ntrights: %s needs a value (%s)", o,
-                             o[1] == 'r' ? "a right, e.g. SeTcbPrivilege"
-                             : o[1] == 'u' ? "an account, e.g. 'CORP\\EXCHSVC'"
-                             : o[1] == 'm' ? "a computer, e.g. '\\\\EXCHSRV'"
-                                           : "the text of an event-log entry");
-        if ((strcmp(o, "+r") == 0 || strcmp(o, "-r") == 0) && i + 1 < argc) {
-            if (op)
-                return cli_error(ctx, CLI_USAGE, "ntrights: give one of +r or -r, once");
-            op = o[0] == '+' ? 1 : -1;
-            right = argv[++i];
-        } else if (strcmp(o, "-u") == 0 && i + 1 < argc) {
-            account = argv[++i];
-        } else if (strcmp(o, "-m") == 0 && i + 1 < argc) {
-            computer = argv[++i];
-        } else if (strcmp(o, "-e") == 0 && i + 1 < argc) {
-            entry = argv[++i];
-        } else {
-            return cli_error(ctx, CLI_USAGE, "ntrights: unexpected argument '%s'", o);
-        }
-    }
+    const char *account = NULL, *computer = NULL, *entry = NULL;
+    struct ntrights_op r = {0, NULL};
+    const struct args_opt opts[] = {
+        {.name = "+r", .kind = ARGS_CALL, .to = &r, .call = ntrights_op_opt,
+         .missing = "+r needs a value (a right, e.g. SeTcbPrivilege)"},
+        {.name = "-r", .kind = ARGS_CALL, .to = &r, .call = ntrights_op_opt,
+         .missing = "-r needs a value (a right, e.g. SeTcbPrivilege)"},
+        {.name = "-u", .kind = ARGS_STR, .to = &account,
+         .missing = "-u needs a value (an account, e.g. 'CORP\\EXCHSVC')"},
+        {.name = "-m", .kind = ARGS_STR, .to = &computer,
+         .missing = "-m needs a value (a computer, e.g. '\\\\EXCHSRV')"},
+        {.name = "-e", .kind = ARGS_STR, .to = &entry,
+         .missing = "-e needs a value (the text of an event-log entry)"},
+    };
+    const struct args_spec spec = {.what = "ntrights", .opts = opts, .nopts = ARGS_COUNT(opts),
+                                   .word = ntrights_unexpected, .unknown_is_word = true};
+    int e = args_parse(ctx, &spec, argc, argv, 1);
+    if (e != CLI_OK)
+        return e;
+    int op = r.op;
+    const char *right = r.right;
     if (!op || !account)
         return cli_error(ctx, CLI_USAGE,
                          "usage: ntlab ntrights (+r|-r) RIGHT -u ACCOUNT [-m '\\\\COMPUTER'] [-e ENTRY]");

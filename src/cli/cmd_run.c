@@ -2,6 +2,7 @@
  * of a scenario are ntlab commands: cli_dispatch against the scenario's
  * in-process lab, or control_forward into the `ntlab up` serving --lab. */
 #include "emulator/lab.h"
+#include "src/cli/args.h"
 #include "src/cli/cli.h"
 #include "src/lib/afile.h"
 #include "src/lib/plat.h"
@@ -192,88 +193,82 @@ static const char run_usage[] =
     "           [--target HOST:PORT [--lab DIR]] [--keep] [--tmp DIR] [--allow-outside-files]\n"
     "           | --prepare DIR FILE";
 
+/* --tag, once per tag; one too many is a usage error. */
+static int run_tag_opt(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
+                       const char *val)
+{
+    (void)what;
+    struct args_words *t = o->to;
+    if (t->n == t->max)
+        return cli_error(ctx, CLI_USAGE, "%s", run_usage);
+    t->v[t->n++] = val;
+    return CLI_OK;
+}
+
+static int run_jobs_opt(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
+                        const char *val)
+{
+    int64_t v;
+    if (str_to_i64(val, 1, 256, &v))
+        return cli_error(ctx, CLI_USAGE, "%s: -j needs a number of workers (1-256)", what);
+    *(long *)o->to = (long)v;
+    return CLI_OK;
+}
+
+/* A scenario file, or a directory of them; another word starting with a
+ * dash is an unknown option. */
+static int run_file_word(struct cli_ctx *ctx, const char *what, void *to, const char *a)
+{
+    struct files *files = to;
+    if (a[0] == '-' && a[1])
+        return cli_error(ctx, CLI_USAGE, "%s: unknown option '%s'", what, a);
+    struct plat_stat st;
+    int se = plat_stat(a, &st);
+    if (se)
+        return cli_error(ctx, CLI_USAGE, "%s: %s: %s", what, a, strerror(se));
+    int e = st.is_dir ? collect_dir(a, files, 0) : files_add(files, a);
+    if (e)
+        return cli_error(ctx, CLI_FAIL, "%s: %s: %s", what, a,
+                         e == E2BIG ? "too many scenario files" : strerror(e));
+    return CLI_OK;
+}
+
 int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 {
     struct runner rn = {.ctx = ctx};
     struct files files = {0};
     const char *tags[64];
-    size_t ntags = 0;
-    const char *junit = NULL, *missing = NULL; /* an option given without its value */
+    const char *junit = NULL;
     long workers = 1;
     bool allow_outside = false;
     int rc = CLI_OK;
     struct scn_admin admin = {admin_run, NULL};
     rn.opts.admin = &admin;
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = NULL;
-#define TAKE(name)                                                                         \
-    (strcmp(a, name) == 0 ? (i + 1 < argc ? (val = argv[++i], 1) : -1)                     \
-     : strncmp(a, name "=", sizeof name) == 0 ? (val = a + sizeof name, 1)                \
-                                              : 0)
-        int t;
-        if ((t = TAKE("--tag")) != 0) {
-            if ((t < 0 && (missing = a)) || ntags == sizeof tags / sizeof tags[0])
-                goto usage;
-            tags[ntags++] = val;
-        } else if ((t = TAKE("--jobs")) != 0 || (t = TAKE("-j")) != 0 ||
-                   (strncmp(a, "-j", 2) == 0 && a[2] && (val = a + 2, t = 1))) {
-            int64_t v;
-            if (t < 0 || str_to_i64(val, 1, 256, &v)) {
-                rc = cli_error(ctx, CLI_USAGE, "run: -j needs a number of workers (1-256)");
-                goto out;
-            }
-            workers = (long)v;
-        } else if ((t = TAKE("--junit")) != 0) {
-            if (t < 0 && (missing = a))
-                goto usage;
-            junit = val;
-        } else if ((t = TAKE("--target")) != 0) {
-            if (t < 0 && (missing = a))
-                goto usage;
-            rn.opts.target = val;
-        } else if ((t = TAKE("--lab")) != 0) {
-            if (t < 0 && (missing = a))
-                goto usage;
-            rn.opts.labdir = val;
-        } else if ((t = TAKE("--tmp")) != 0) {
-            if (t < 0 && (missing = a))
-                goto usage;
-            rn.opts.tmpbase = val;
-        } else if ((t = TAKE("--prepare")) != 0) {
-            if (t < 0 && (missing = a))
-                goto usage;
-            rn.opts.prepare = val;
-        } else if (strcmp(a, "--tap") == 0) {
-            rn.tap = true;
-        } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
-            rn.verbose = true;
-        } else if (strcmp(a, "--transcript") == 0) {
-            rn.opts.want_transcript = true;
-        } else if (strcmp(a, "--keep") == 0) {
-            rn.opts.keep = true;
-        } else if (strcmp(a, "--allow-outside-files") == 0) {
-            allow_outside = true; /* include and file arguments may leave the scenario's tree */
-        } else if (a[0] == '-' && a[1]) {
-            rc = cli_error(ctx, CLI_USAGE, "run: unknown option '%s'", a);
-            goto out;
-        } else {
-            struct plat_stat st;
-            int se = plat_stat(a, &st);
-            if (se) {
-                rc = cli_error(ctx, CLI_USAGE, "run: %s: %s", a, strerror(se));
-                goto out;
-            }
-            int e = st.is_dir ? collect_dir(a, &files, 0) : files_add(&files, a);
-            if (e) {
-                rc = cli_error(ctx, CLI_FAIL, "run: %s: %s", a,
-                               e == E2BIG ? "too many scenario files" : strerror(e));
-                goto out;
-            }
-        }
-#undef TAKE
-    }
+    struct args_words tagw = {.v = tags, .max = sizeof tags / sizeof tags[0]};
+    const struct args_opt opts[] = {
+        ARGS_OPT_CALL("--tag", &tagw, run_tag_opt),
+        {.name = "--jobs", .alias = "-j", .kind = ARGS_CALL, .to = &workers, .call = run_jobs_opt,
+         .missing = "-j needs a number of workers (1-256)", .joined = true},
+        ARGS_OPT_STR("--junit", &junit),
+        ARGS_OPT_STR("--target", &rn.opts.target),
+        ARGS_OPT_STR("--lab", &rn.opts.labdir),
+        ARGS_OPT_STR("--tmp", &rn.opts.tmpbase),
+        ARGS_OPT_STR("--prepare", &rn.opts.prepare),
+        ARGS_OPT_FLAG("--tap", &rn.tap),
+        {.name = "--verbose", .alias = "-v", .kind = ARGS_FLAG, .to = &rn.verbose},
+        ARGS_OPT_FLAG("--transcript", &rn.opts.want_transcript),
+        ARGS_OPT_FLAG("--keep", &rn.opts.keep),
+        /* include and file arguments may leave the scenario's tree */
+        ARGS_OPT_FLAG("--allow-outside-files", &allow_outside),
+    };
+    const struct args_spec spec = {.what = "run", .opts = opts, .nopts = ARGS_COUNT(opts),
+                                   .word = run_file_word, .word_to = &files,
+                                   .unknown_is_word = true};
+    rc = args_parse(ctx, &spec, argc, argv, 1);
+    if (rc != CLI_OK)
+        goto out;
+    size_t ntags = tagw.n;
     if (files.n == 0) {
         rc = cli_error(ctx, CLI_USAGE, "run: no scenario files given (FILE.scn or a directory)");
         goto out;
@@ -374,12 +369,6 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
             rn.counts.failed++;
     }
     rc = rn.counts.failed || e ? CLI_FAIL : CLI_OK;
-    goto out;
-usage:
-    if (missing)
-        rc = cli_error(ctx, CLI_USAGE, "run: %s needs a value", missing);
-    else
-        rc = cli_error(ctx, CLI_USAGE, "%s", run_usage);
 out:
     for (size_t i = 0; i < rn.njobs; i++) {
         scn_free(rn.jobs[i].s);
@@ -397,36 +386,44 @@ out:
 
 /* --- record ---------------------------------------------------------------------------- */
 
+static int record_sessions_opt(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
+                               const char *val)
+{
+    int64_t n;
+    if (str_to_i64(val, 1, 1000000, &n))
+        return cli_error(ctx, CLI_USAGE, "%s: bad session count '%s'", what, val);
+    *(size_t *)o->to = (size_t)n;
+    return CLI_OK;
+}
+
+/* The upstream HOST:PORT; a word starting with a dash is a usage error. */
+static int record_word(struct cli_ctx *ctx, const char *what, void *to, const char *a)
+{
+    const char **upstream = to;
+    if (a[0] == '-')
+        return cli_error(ctx, CLI_USAGE, "usage: ntlab record HOST:PORT [--listen ADDR:PORT] "
+                                         "[-n SESSIONS] -o FILE");
+    if (*upstream)
+        return cli_error(ctx, CLI_USAGE, "%s: unexpected argument '%s'", what, a);
+    *upstream = a;
+    return CLI_OK;
+}
+
 int cmd_record(struct cli_ctx *ctx, int argc, char **argv)
 {
     struct scn_record_opts o = {.log = ctx->err, .stop_on_request = true};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool takes = strcmp(a, "--listen") == 0 || strcmp(a, "-o") == 0 || strcmp(a, "-n") == 0 ||
-                     strcmp(a, "--sessions") == 0;
-        if (takes && i + 1 >= argc)
-            return cli_error(ctx, CLI_USAGE, "record: %s needs a value", a);
-        if (takes) {
-            const char *v = argv[++i];
-            if (a[1] == 'o')
-                o.out_path = v;
-            else if (strcmp(a, "--listen") == 0)
-                o.listen = v;
-            else {
-                int64_t n;
-                if (str_to_i64(v, 1, 1000000, &n))
-                    return cli_error(ctx, CLI_USAGE, "record: bad session count '%s'", v);
-                o.max_sessions = (size_t)n;
-            }
-        } else if (a[0] == '-') {
-            return cli_error(ctx, CLI_USAGE, "usage: ntlab record HOST:PORT [--listen ADDR:PORT] "
-                                             "[-n SESSIONS] -o FILE");
-        } else if (!o.upstream) {
-            o.upstream = a;
-        } else {
-            return cli_error(ctx, CLI_USAGE, "record: unexpected argument '%s'", a);
-        }
-    }
+    const struct args_opt opts[] = {
+        ARGS_OPT_STR("--listen", &o.listen),
+        ARGS_OPT_STR("-o", &o.out_path),
+        {.name = "--sessions", .alias = "-n", .kind = ARGS_CALL, .to = &o.max_sessions,
+         .call = record_sessions_opt},
+    };
+    const struct args_spec spec = {.what = "record", .opts = opts, .nopts = ARGS_COUNT(opts),
+                                   .word = record_word, .word_to = &o.upstream,
+                                   .unknown_is_word = true};
+    int perr = args_parse(ctx, &spec, argc, argv, 1);
+    if (perr != CLI_OK)
+        return perr;
     if (!o.upstream || !o.out_path)
         return cli_error(ctx, CLI_USAGE,
                          "usage: ntlab record HOST:PORT [--listen ADDR:PORT] [-n SESSIONS] -o FILE");

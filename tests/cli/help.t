@@ -109,3 +109,11 @@ expect_rc 2 "$NTLAB" -C
 expect_grep "-C needs a lab directory"
 expect_rc 2 "$NTLAB" user list --machine
 expect_grep "--machine needs a machine name"
+# one parser: an unknown option is named as such wherever it stands, also
+# last (it is not taken for an option whose value is missing)
+for cmd in "init X" "logon" "machine add X" "service add S" "eventlog" "mailbox add a" \
+           "policy show" "rights list" "up" "run"; do
+    # shellcheck disable=SC2086
+    expect_rc 2 "$NTLAB" $cmd --bogus
+    expect_grep "^ntlab: ${cmd%% *}[a-z ]*: unknown option '--bogus'$"
+done

@@ -43,6 +43,24 @@ const char *unit_tmpdir(void)
     return p;
 }
 
+const char *unit_code_mismatch(const char *what, bool win32, uint32_t got, uint32_t want)
+{
+    static char ring[64][768];
+    static unsigned slot;
+    char *out = ring[slot++ % 64];
+    const char *g = win32 ? nterr_win32_symbol(got) : nterr_status_symbol(got);
+    const char *w = win32 ? nterr_win32_symbol(want) : nterr_status_symbol(want);
+    if (win32)
+        snprintf(out, sizeof ring[0], "%s: got %s (%u), expected %s (%u)", what,
+                 g ? g : "an unknown code", (unsigned)got, w ? w : "an unknown code",
+                 (unsigned)want);
+    else
+        snprintf(out, sizeof ring[0], "%s: got %s (0x%08X), expected %s (0x%08X)", what,
+                 g ? g : "an unknown status", (unsigned)got, w ? w : "an unknown status",
+                 (unsigned)want);
+    return out;
+}
+
 bool unit_timing(void)
 {
     const char *v = getenv("UNIT_NO_TIMING");

@@ -60,10 +60,11 @@ static void test_lab_clock_run(void)
     snprintf(d, sizeof d, "%s", dir);
     struct lab *lab;
     struct machine *m;
-    CU_ASSERT_FATAL(lab_open(d, true, &lab, err, sizeof err) == STATUS_SUCCESS);
-    CU_ASSERT_FATAL(lab_machine_add(lab, "SRV", ROLE_STANDALONE, OSVER_NT4, NULL, "Adm1n!", &m) ==
-                    STATUS_SUCCESS);
-    CU_ASSERT(lab_clock_set(lab, 2000000000) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lab_open(d, true, &lab, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        lab_machine_add(lab, "SRV", ROLE_STANDALONE, OSVER_NT4, NULL, "Adm1n!", &m),
+        STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lab_clock_set(lab, 2000000000), STATUS_SUCCESS);
     lab_clock_run(lab);
     CU_ASSERT_TRUE(lab_clock_is_virtual(lab));
     sleep_ms(1100);
@@ -73,18 +74,18 @@ static void test_lab_clock_run(void)
     int64_t mt = clock_now(&lab_machine_find(lab, "SRV")->clock);
     CU_ASSERT_TRUE(mt >= t && mt <= t + 1);
     /* advance: from the running time, written durably, still running. */
-    CU_ASSERT(lab_clock_advance(lab, 3600) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lab_clock_advance(lab, 3600), STATUS_SUCCESS);
     int64_t after = lab_clock_now(lab);
     CU_ASSERT_TRUE(after >= t + 3600 && after <= t + 3601);
     CU_ASSERT_TRUE(lab_machine_find(lab, "SRV")->clock.running);
     /* set keeps it running too. */
-    CU_ASSERT(lab_clock_set(lab, 2100000000) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lab_clock_set(lab, 2100000000), STATUS_SUCCESS);
     CU_ASSERT_TRUE(lab_machine_find(lab, "SRV")->clock.running);
-    CU_ASSERT(lab_clock_advance(lab, 60) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lab_clock_advance(lab, 60), STATUS_SUCCESS);
     lab_free(lab);
     /* What was written is the time reached, and a new process starts
      * frozen there. */
-    CU_ASSERT_FATAL(lab_open(d, false, &lab, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lab_open(d, false, &lab, err, sizeof err), STATUS_SUCCESS);
     t = lab_clock_now(lab);
     CU_ASSERT_TRUE(t >= 2100000060 && t <= 2100000061);
     CU_ASSERT_FALSE(lab_machine_find(lab, "SRV")->clock.running);
@@ -92,7 +93,7 @@ static void test_lab_clock_run(void)
     lab_clock_use_wall(lab);
     lab_clock_run(lab);
     CU_ASSERT_FALSE(lab_clock_is_virtual(lab));
-    CU_ASSERT(lab_clock_advance(lab, 60) == STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(lab_clock_advance(lab, 60), STATUS_INVALID_PARAMETER);
     lab_free(lab);
     unit_rmtree(d);
 }

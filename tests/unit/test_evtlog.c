@@ -31,15 +31,18 @@ static char *read_all(const char *dir, const char *file)
 static void test_memory_only(void)
 {
     struct evtlog *l;
-    CU_ASSERT_FATAL(evtlog_open(NULL, "EXCHSRV", &l) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(evtlog_open(NULL, "EXCHSRV", &l), STATUS_SUCCESS);
     CU_ASSERT(evtlog_count(l, EVTLOG_SYSTEM) == 0);
     CU_ASSERT(evtlog_at(l, EVTLOG_SYSTEM, 0) == NULL);
-    CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 899283600, "EventLog", 6005, EVT_INFORMATION, 0,
-                           NULL, "The Event log service was started.") == STATUS_SUCCESS);
-    CU_ASSERT(evtlog_write(l, EVTLOG_SECURITY, 899283601, "Security", 529, EVT_AUDIT_FAILURE, 2,
-                           "EXCHSRV\\bob", "Logon Failure") == STATUS_SUCCESS);
-    CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 899283602, "EventLog", 6009, EVT_INFORMATION, 0,
-                           "", "boot") == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(evtlog_write(l, EVTLOG_SYSTEM, 899283600, "EventLog", 6005, EVT_INFORMATION,
+                                    0, NULL, "The Event log service was started."),
+                       STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(evtlog_write(l, EVTLOG_SECURITY, 899283601, "Security", 529,
+                                    EVT_AUDIT_FAILURE, 2, "EXCHSRV\\bob", "Logon Failure"),
+                       STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(
+        evtlog_write(l, EVTLOG_SYSTEM, 899283602, "EventLog", 6009, EVT_INFORMATION, 0, "", "boot"),
+        STATUS_SUCCESS);
     CU_ASSERT(evtlog_count(l, EVTLOG_SYSTEM) == 2);
     CU_ASSERT(evtlog_count(l, EVTLOG_SECURITY) == 1);
     CU_ASSERT(evtlog_count(l, EVTLOG_APPLICATION) == 0);
@@ -65,14 +68,14 @@ static void test_memory_only(void)
 static void test_bad_arguments(void)
 {
     struct evtlog *l;
-    CU_ASSERT(evtlog_open("", "X", &l) == STATUS_INVALID_PARAMETER);
-    CU_ASSERT_FATAL(evtlog_open(NULL, "X", &l) == STATUS_SUCCESS);
-    CU_ASSERT(evtlog_write(l, EVTLOG_COUNT, 0, "s", 1, EVT_ERROR, 0, NULL, "") ==
-              STATUS_INVALID_PARAMETER);
-    CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 0, "", 1, EVT_ERROR, 0, NULL, "") ==
-              STATUS_INVALID_PARAMETER);
-    CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 0, "s", 1, (enum evtlog_type)3, 0, NULL, "") ==
-              STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(evtlog_open("", "X", &l), STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS_FATAL(evtlog_open(NULL, "X", &l), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(evtlog_write(l, EVTLOG_COUNT, 0, "s", 1, EVT_ERROR, 0, NULL, ""),
+                       STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(evtlog_write(l, EVTLOG_SYSTEM, 0, "", 1, EVT_ERROR, 0, NULL, ""),
+                       STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(evtlog_write(l, EVTLOG_SYSTEM, 0, "s", 1, (enum evtlog_type)3, 0, NULL, ""),
+                       STATUS_INVALID_PARAMETER);
     CU_ASSERT(evtlog_count(l, EVTLOG_SYSTEM) == 0);
     CU_ASSERT(evtlog_set_capacity(l, 0) != 0);
     evtlog_free(l);
@@ -90,9 +93,10 @@ static void test_bad_arguments(void)
 static void test_sanitize_and_truncate(void)
 {
     struct evtlog *l;
-    CU_ASSERT_FATAL(evtlog_open(NULL, "M", &l) == STATUS_SUCCESS);
-    CU_ASSERT(evtlog_write(l, EVTLOG_APPLICATION, 0, "So\turce", 1, EVT_WARNING, 0, "a\nb",
-                           "line1\r\nline2\tend") == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(evtlog_open(NULL, "M", &l), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(evtlog_write(l, EVTLOG_APPLICATION, 0, "So\turce", 1, EVT_WARNING, 0, "a\nb",
+                                    "line1\r\nline2\tend"),
+                       STATUS_SUCCESS);
     const struct evtlog_record *r = evtlog_at(l, EVTLOG_APPLICATION, 0);
     CU_ASSERT_STRING_EQUAL(r->source, "So urce");
     CU_ASSERT_STRING_EQUAL(r->user, "a b");
@@ -102,8 +106,8 @@ static void test_sanitize_and_truncate(void)
     char big[1100];
     memset(big, 'x', 1022);
     strcpy(big + 1022, "\xE2\x82\xAC tail");
-    CU_ASSERT(evtlog_write(l, EVTLOG_APPLICATION, 0, "S", 2, EVT_ERROR, 0, NULL, big) ==
-              STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(evtlog_write(l, EVTLOG_APPLICATION, 0, "S", 2, EVT_ERROR, 0, NULL, big),
+                       STATUS_SUCCESS);
     r = evtlog_at(l, EVTLOG_APPLICATION, 1);
     CU_ASSERT(strlen(r->description) == 1022);
     evtlog_free(l);
@@ -115,12 +119,14 @@ static void test_durable_reload(void)
     char evdir[300];
     snprintf(evdir, sizeof evdir, "%s/eventlog", dir);
     struct evtlog *l;
-    CU_ASSERT_FATAL(evtlog_open(evdir, "PDC", &l) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(evtlog_open(evdir, "PDC", &l), STATUS_SUCCESS);
     for (int i = 0; i < 5; i++)
-        CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 1000 + i, "Service Control Manager", 7000 + i,
-                               EVT_ERROR, 0, NULL, "text") == STATUS_SUCCESS);
-    CU_ASSERT(evtlog_write(l, EVTLOG_SECURITY, 5, "Security", 528, EVT_AUDIT_SUCCESS, 2,
-                           "CORP\\alice", "Successful Logon") == STATUS_SUCCESS);
+        UNIT_ASSERT_STATUS(evtlog_write(l, EVTLOG_SYSTEM, 1000 + i, "Service Control Manager",
+                                        7000 + i, EVT_ERROR, 0, NULL, "text"),
+                           STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(evtlog_write(l, EVTLOG_SECURITY, 5, "Security", 528, EVT_AUDIT_SUCCESS, 2,
+                                    "CORP\\alice", "Successful Logon"),
+                       STATUS_SUCCESS);
     evtlog_free(l);
 
     char *text = read_all(evdir, "Security.evt");
@@ -128,7 +134,7 @@ static void test_durable_reload(void)
                                  "Successful Logon\n");
     free(text);
 
-    CU_ASSERT_FATAL(evtlog_open(evdir, "PDC", &l) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(evtlog_open(evdir, "PDC", &l), STATUS_SUCCESS);
     CU_ASSERT(evtlog_count(l, EVTLOG_SYSTEM) == 5);
     CU_ASSERT(evtlog_bad_lines(l, EVTLOG_SYSTEM) == 0);
     CU_ASSERT(evtlog_problem(l, EVTLOG_SYSTEM) == NULL);
@@ -136,8 +142,9 @@ static void test_durable_reload(void)
     CU_ASSERT_FATAL(r != NULL);
     CU_ASSERT(r->record == 5 && r->event_id == 7004 && r->time == 1004);
     CU_ASSERT_STRING_EQUAL(r->source, "Service Control Manager");
-    CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 2000, "EventLog", 6005, EVT_INFORMATION, 0, NULL,
-                           "The Event log service was started.") == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(evtlog_write(l, EVTLOG_SYSTEM, 2000, "EventLog", 6005, EVT_INFORMATION, 0,
+                                    NULL, "The Event log service was started."),
+                       STATUS_SUCCESS);
     CU_ASSERT(evtlog_at(l, EVTLOG_SYSTEM, 5)->record == 6);
     r = evtlog_at(l, EVTLOG_SECURITY, 0);
     CU_ASSERT(r && r->type == EVT_AUDIT_SUCCESS && r->category == 2);
@@ -150,9 +157,10 @@ static void test_malformed_and_torn(void)
 {
     const char *dir = unit_tmpdir();
     struct evtlog *l;
-    CU_ASSERT_FATAL(evtlog_open(dir, "M", &l) == STATUS_SUCCESS);
-    CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 1, "EventLog", 6005, EVT_INFORMATION, 0, NULL,
-                           "ok") == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(evtlog_open(dir, "M", &l), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(
+        evtlog_write(l, EVTLOG_SYSTEM, 1, "EventLog", 6005, EVT_INFORMATION, 0, NULL, "ok"),
+        STATUS_SUCCESS);
     evtlog_free(l);
     /* garbage of several kinds, then a record, then a torn line (crash) */
     char longline[5000];
@@ -168,7 +176,7 @@ static void test_malformed_and_torn(void)
     append_raw(dir, "System.evt", "7\t2\tWarning\t0\t42\tSrc\tN/A\tM\tkept\r\n");
     append_raw(dir, "System.evt", "8\t3\tError\t0\t43\tSrc\tN/A\tM\tha");
 
-    CU_ASSERT_FATAL(evtlog_open(dir, "M", &l) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(evtlog_open(dir, "M", &l), STATUS_SUCCESS);
     CU_ASSERT(evtlog_count(l, EVTLOG_SYSTEM) == 2);
     CU_ASSERT(evtlog_bad_lines(l, EVTLOG_SYSTEM) == 7);
     const char *p = evtlog_problem(l, EVTLOG_SYSTEM);
@@ -178,12 +186,13 @@ static void test_malformed_and_torn(void)
     CU_ASSERT(r && r->record == 7 && r->event_id == 42);
     CU_ASSERT_STRING_EQUAL(r->description, "kept");
     /* numbering goes on after the highest good record, on a fresh line */
-    CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 9, "EventLog", 6009, EVT_INFORMATION, 0, NULL,
-                           "after") == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(
+        evtlog_write(l, EVTLOG_SYSTEM, 9, "EventLog", 6009, EVT_INFORMATION, 0, NULL, "after"),
+        STATUS_SUCCESS);
     CU_ASSERT(evtlog_at(l, EVTLOG_SYSTEM, 2)->record == 8);
     evtlog_free(l);
 
-    CU_ASSERT_FATAL(evtlog_open(dir, "M", &l) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(evtlog_open(dir, "M", &l), STATUS_SUCCESS);
     CU_ASSERT(evtlog_count(l, EVTLOG_SYSTEM) == 3);
     CU_ASSERT(evtlog_bad_lines(l, EVTLOG_SYSTEM) == 6); /* the torn line is gone */
     CU_ASSERT_STRING_EQUAL(evtlog_at(l, EVTLOG_SYSTEM, 2)->description, "after");
@@ -197,27 +206,29 @@ static void test_record_numbers_exhausted(void)
     append_raw(dir, "Application.evt", "4294967294\t1\tError\t0\t1\tS\tu\tM\td\n");
     append_raw(dir, "System.evt", "2\t1\tError\t0\t1\tS\tu\tM\tbad \x01 byte\n");
     struct evtlog *l;
-    CU_ASSERT_FATAL(evtlog_open(dir, "M", &l) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(evtlog_open(dir, "M", &l), STATUS_SUCCESS);
     CU_ASSERT(evtlog_bad_lines(l, EVTLOG_SYSTEM) == 1);
     CU_ASSERT(strstr(evtlog_problem(l, EVTLOG_SYSTEM), "System.evt:1: bad description") != NULL);
     /* the last number a log can give is 4294967295; then it is full */
-    CU_ASSERT(evtlog_write(l, EVTLOG_APPLICATION, 2, "S", 1, EVT_ERROR, 0, NULL, "") ==
-              STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(evtlog_write(l, EVTLOG_APPLICATION, 2, "S", 1, EVT_ERROR, 0, NULL, ""),
+                       STATUS_SUCCESS);
     CU_ASSERT(evtlog_at(l, EVTLOG_APPLICATION, 1)->record == 4294967295u);
-    CU_ASSERT(evtlog_write(l, EVTLOG_APPLICATION, 3, "S", 1, EVT_ERROR, 0, NULL, "") ==
-              STATUS_LOG_FILE_FULL);
+    UNIT_ASSERT_STATUS(evtlog_write(l, EVTLOG_APPLICATION, 3, "S", 1, EVT_ERROR, 0, NULL, ""),
+                       STATUS_LOG_FILE_FULL);
     CU_ASSERT(evtlog_count(l, EVTLOG_APPLICATION) == 2);
     /* issue 12: in a group (a boot), a record that could not be written is
      * what the commit reports, with its log; a new group starts clean */
     evtlog_begin(l);
     (void)evtlog_write(l, EVTLOG_APPLICATION, 4, "S", 1, EVT_ERROR, 0, NULL, "");
-    CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 4, "S", 1, EVT_ERROR, 0, NULL, "") == STATUS_SUCCESS);
-    CU_ASSERT(evtlog_commit(l) == STATUS_LOG_FILE_FULL);
+    UNIT_ASSERT_STATUS(evtlog_write(l, EVTLOG_SYSTEM, 4, "S", 1, EVT_ERROR, 0, NULL, ""),
+                       STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(evtlog_commit(l), STATUS_LOG_FILE_FULL);
     CU_ASSERT(evtlog_failed_log(l) == EVTLOG_APPLICATION);
     CU_ASSERT_STRING_EQUAL(evtlog_failure_text(l), "The Application log file is full.");
     evtlog_begin(l);
-    CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 5, "S", 1, EVT_ERROR, 0, NULL, "") == STATUS_SUCCESS);
-    CU_ASSERT(evtlog_commit(l) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(evtlog_write(l, EVTLOG_SYSTEM, 5, "S", 1, EVT_ERROR, 0, NULL, ""),
+                       STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(evtlog_commit(l), STATUS_SUCCESS);
     evtlog_free(l);
     unit_rmtree(dir);
 }
@@ -226,17 +237,19 @@ static void test_bounded_memory(void)
 {
     const char *dir = unit_tmpdir();
     struct evtlog *l;
-    CU_ASSERT_FATAL(evtlog_open(dir, "M", &l) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(evtlog_open(dir, "M", &l), STATUS_SUCCESS);
     for (int i = 0; i < 5; i++)
-        CU_ASSERT(evtlog_write(l, EVTLOG_APPLICATION, i, "A", (uint32_t)i, EVT_INFORMATION, 0,
-                               NULL, "") == STATUS_SUCCESS);
+        UNIT_ASSERT_STATUS(
+            evtlog_write(l, EVTLOG_APPLICATION, i, "A", (uint32_t)i, EVT_INFORMATION, 0, NULL, ""),
+            STATUS_SUCCESS);
     CU_ASSERT(evtlog_set_capacity(l, 3) == 0);
     CU_ASSERT(evtlog_count(l, EVTLOG_APPLICATION) == 5);
     CU_ASSERT(evtlog_first(l, EVTLOG_APPLICATION) == 2);
     CU_ASSERT(evtlog_at(l, EVTLOG_APPLICATION, 1) == NULL);
     for (int i = 5; i < 10; i++)
-        CU_ASSERT(evtlog_write(l, EVTLOG_APPLICATION, i, "A", (uint32_t)i, EVT_INFORMATION, 0,
-                               NULL, "") == STATUS_SUCCESS);
+        UNIT_ASSERT_STATUS(
+            evtlog_write(l, EVTLOG_APPLICATION, i, "A", (uint32_t)i, EVT_INFORMATION, 0, NULL, ""),
+            STATUS_SUCCESS);
     CU_ASSERT(evtlog_count(l, EVTLOG_APPLICATION) == 10);
     CU_ASSERT(evtlog_first(l, EVTLOG_APPLICATION) == 7);
     CU_ASSERT(evtlog_at(l, EVTLOG_APPLICATION, 6) == NULL);
@@ -244,13 +257,14 @@ static void test_bounded_memory(void)
     CU_ASSERT(evtlog_at(l, EVTLOG_APPLICATION, 9)->record == 10);
     CU_ASSERT(evtlog_at(l, EVTLOG_APPLICATION, 10) == NULL);
     CU_ASSERT(evtlog_set_capacity(l, 100) == 0);
-    CU_ASSERT(evtlog_write(l, EVTLOG_APPLICATION, 10, "A", 10, EVT_INFORMATION, 0, NULL, "") ==
-              STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(
+        evtlog_write(l, EVTLOG_APPLICATION, 10, "A", 10, EVT_INFORMATION, 0, NULL, ""),
+        STATUS_SUCCESS);
     CU_ASSERT(evtlog_first(l, EVTLOG_APPLICATION) == 7);
     CU_ASSERT(evtlog_at(l, EVTLOG_APPLICATION, 10)->record == 11);
     evtlog_free(l);
     /* the disk kept them all */
-    CU_ASSERT_FATAL(evtlog_open(dir, "M", &l) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(evtlog_open(dir, "M", &l), STATUS_SUCCESS);
     CU_ASSERT(evtlog_count(l, EVTLOG_APPLICATION) == 11);
     CU_ASSERT(evtlog_at(l, EVTLOG_APPLICATION, 0)->record == 1);
     evtlog_free(l);
@@ -263,8 +277,8 @@ static void test_two_writers(void)
      * sees the other's appends before writing, so numbers stay unique. */
     const char *dir = unit_tmpdir();
     struct evtlog *a, *b;
-    CU_ASSERT_FATAL(evtlog_open(dir, "M", &a) == STATUS_SUCCESS);
-    CU_ASSERT_FATAL(evtlog_open(dir, "M", &b) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(evtlog_open(dir, "M", &a), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(evtlog_open(dir, "M", &b), STATUS_SUCCESS);
     CU_ASSERT(evtlog_write(a, EVTLOG_SYSTEM, 1, "A", 1, EVT_ERROR, 0, NULL, "a1") == 0);
     CU_ASSERT(evtlog_write(b, EVTLOG_SYSTEM, 2, "B", 2, EVT_ERROR, 0, NULL, "b1") == 0);
     CU_ASSERT(evtlog_write(a, EVTLOG_SYSTEM, 3, "A", 3, EVT_ERROR, 0, NULL, "a2") == 0);
@@ -281,38 +295,42 @@ static void test_group_commit(void)
 {
     const char *dir = unit_tmpdir();
     struct evtlog *l, *other;
-    CU_ASSERT_FATAL(evtlog_open(dir, "M", &l) == STATUS_SUCCESS);
-    CU_ASSERT(evtlog_commit(l) == STATUS_SUCCESS); /* no group open: nothing to do */
+    UNIT_ASSERT_STATUS_FATAL(evtlog_open(dir, "M", &l), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(evtlog_commit(l), STATUS_SUCCESS); /* no group open: nothing to do */
     evtlog_begin(l);
-    CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 1, "EventLog", 6006, EVT_INFORMATION, 0, NULL,
-                           "stopped") == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(
+        evtlog_write(l, EVTLOG_SYSTEM, 1, "EventLog", 6006, EVT_INFORMATION, 0, NULL, "stopped"),
+        STATUS_SUCCESS);
     evtlog_begin(l); /* nested */
-    CU_ASSERT(evtlog_write(l, EVTLOG_SECURITY, 2, "Security", 528, EVT_AUDIT_SUCCESS, 2, "u",
-                           "in") == STATUS_SUCCESS);
-    CU_ASSERT(evtlog_commit(l) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(
+        evtlog_write(l, EVTLOG_SECURITY, 2, "Security", 528, EVT_AUDIT_SUCCESS, 2, "u", "in"),
+        STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(evtlog_commit(l), STATUS_SUCCESS);
     /* each record is in the file as soon as it is logged; only the sync waits */
-    CU_ASSERT_FATAL(evtlog_open(dir, "M", &other) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(evtlog_open(dir, "M", &other), STATUS_SUCCESS);
     CU_ASSERT(evtlog_count(other, EVTLOG_SYSTEM) == 1);
     CU_ASSERT(evtlog_count(other, EVTLOG_SECURITY) == 1);
     evtlog_free(other);
-    CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 3, "EventLog", 6005, EVT_INFORMATION, 0, NULL,
-                           "started") == STATUS_SUCCESS);
-    CU_ASSERT(evtlog_commit(l) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(
+        evtlog_write(l, EVTLOG_SYSTEM, 3, "EventLog", 6005, EVT_INFORMATION, 0, NULL, "started"),
+        STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(evtlog_commit(l), STATUS_SUCCESS);
     /* a group left open when the log is freed still reaches the disk */
     evtlog_begin(l);
-    CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 4, "EventLog", 6006, EVT_INFORMATION, 0, NULL,
-                           "stopped") == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(
+        evtlog_write(l, EVTLOG_SYSTEM, 4, "EventLog", 6006, EVT_INFORMATION, 0, NULL, "stopped"),
+        STATUS_SUCCESS);
     evtlog_free(l);
-    CU_ASSERT_FATAL(evtlog_open(dir, "M", &l) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(evtlog_open(dir, "M", &l), STATUS_SUCCESS);
     CU_ASSERT(evtlog_count(l, EVTLOG_SYSTEM) == 3);
     CU_ASSERT(evtlog_at(l, EVTLOG_SYSTEM, 2)->record == 3);
     CU_ASSERT(evtlog_at(l, EVTLOG_SYSTEM, 2)->time == 4);
     evtlog_free(l);
     /* in memory only, groups are harmless */
-    CU_ASSERT_FATAL(evtlog_open(NULL, "M", &l) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(evtlog_open(NULL, "M", &l), STATUS_SUCCESS);
     evtlog_begin(l);
     CU_ASSERT(evtlog_write(l, EVTLOG_SYSTEM, 1, "S", 1, EVT_ERROR, 0, NULL, "") == 0);
-    CU_ASSERT(evtlog_commit(l) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(evtlog_commit(l), STATUS_SUCCESS);
     evtlog_free(l);
     unit_rmtree(dir);
 }
@@ -324,10 +342,11 @@ static void test_group_holds_lock(void)
 {
     const char *dir = unit_tmpdir();
     struct evtlog *l;
-    CU_ASSERT_FATAL(evtlog_open(dir, "M", &l) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(evtlog_open(dir, "M", &l), STATUS_SUCCESS);
     evtlog_begin(l);
-    CU_ASSERT(evtlog_write(l, EVTLOG_SECURITY, 1, "Security", 528, EVT_AUDIT_SUCCESS, 2, "u",
-                           "one") == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(
+        evtlog_write(l, EVTLOG_SECURITY, 1, "Security", 528, EVT_AUDIT_SUCCESS, 2, "u", "one"),
+        STATUS_SUCCESS);
     fflush(NULL);
     pid_t pid = fork();
     CU_ASSERT_FATAL(pid >= 0);
@@ -343,14 +362,15 @@ static void test_group_holds_lock(void)
         _exit(st == STATUS_SUCCESS && rec == 3 ? 0 : 1);
     }
     usleep(300 * 1000);
-    CU_ASSERT(evtlog_write(l, EVTLOG_SECURITY, 2, "Security", 528, EVT_AUDIT_SUCCESS, 2, "u",
-                           "two") == STATUS_SUCCESS);
-    CU_ASSERT(evtlog_commit(l) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(
+        evtlog_write(l, EVTLOG_SECURITY, 2, "Security", 528, EVT_AUDIT_SUCCESS, 2, "u", "two"),
+        STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(evtlog_commit(l), STATUS_SUCCESS);
     int status;
     CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
     CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     evtlog_free(l);
-    CU_ASSERT_FATAL(evtlog_open(dir, "M", &l) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(evtlog_open(dir, "M", &l), STATUS_SUCCESS);
     CU_ASSERT_FATAL(evtlog_count(l, EVTLOG_SECURITY) == 3);
     for (size_t i = 0; i < 3; i++)
         CU_ASSERT(evtlog_at(l, EVTLOG_SECURITY, i)->record == i + 1);

@@ -30,18 +30,20 @@ struct corp {
 static void domain_user(struct corp *c, const char *name, const char *pw, struct sid *sid)
 {
     struct sam *sam = lab_domain_sam(c->lab, "CORP");
-    CU_ASSERT_FATAL(sam_user_add(sam, name, pw, lab_clock_now(c->lab), NULL) == STATUS_SUCCESS);
-    CU_ASSERT_FATAL(machine_save_sam(c->pdc) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(sam_user_add(sam, name, pw, lab_clock_now(c->lab), NULL),
+                             STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_save_sam(c->pdc), STATUS_SUCCESS);
     sam_user_sid(sam, sam_user_find(sam, name), sid);
 }
 
 static void grant(struct lsa *lsa, const struct sid *sid, const char *right)
 {
     struct lsa_handle h;
-    CU_ASSERT_FATAL(lsa_open_policy(lsa, sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS,
-                                    &h) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        lsa_open_policy(lsa, sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS, &h),
+        STATUS_SUCCESS);
     const char *r[1] = {right};
-    CU_ASSERT_FATAL(lsa_add_account_rights(&h, sid, r, 1) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_add_account_rights(&h, sid, r, 1), STATUS_SUCCESS);
     lsa_close(&h);
 }
 
@@ -54,13 +56,16 @@ static void corp_create(struct corp *c, bool tcb, const char *persona)
     memset(c, 0, sizeof *c);
     c->dir = unit_tmpdir();
     char err[512];
-    CU_ASSERT_FATAL(lab_open(c->dir, true, &c->lab, err, sizeof err) == STATUS_SUCCESS);
-    CU_ASSERT_FATAL(lab_machine_add(c->lab, "CORPDC", ROLE_PDC, OSVER_NT4, "CORP", ADMIN_PW,
-                                    &c->pdc) == STATUS_SUCCESS);
-    CU_ASSERT_FATAL(lab_machine_add(c->lab, "EXCHSRV", ROLE_MEMBER, OSVER_NT4, "CORP", ADMIN_PW,
-                                    &c->exch) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lab_open(c->dir, true, &c->lab, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        lab_machine_add(c->lab, "CORPDC", ROLE_PDC, OSVER_NT4, "CORP", ADMIN_PW, &c->pdc),
+        STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        lab_machine_add(c->lab, "EXCHSRV", ROLE_MEMBER, OSVER_NT4, "CORP", ADMIN_PW, &c->exch),
+        STATUS_SUCCESS);
     str_copy(c->exch->persona, sizeof c->exch->persona, persona);
-    CU_ASSERT_FATAL(machine_save_conf(c->exch) == STATUS_SUCCESS); /* the store reads the file */
+    UNIT_ASSERT_STATUS_FATAL(machine_save_conf(c->exch),
+                             STATUS_SUCCESS); /* the store reads the file */
     domain_user(c, "exchsvc", SVC_PW, &c->exchsvc);
     domain_user(c, "alice", "Passw0rd", &c->alice);
     domain_user(c, "bob", "b0bpw", &c->bob);
@@ -75,14 +80,14 @@ static void corp_create(struct corp *c, bool tcb, const char *persona)
     cfg.account = "CORP\\exchsvc";
     cfg.password = SVC_PW;
     cfg.start = SCM_AUTO;
-    CU_ASSERT_FATAL(scm_add(c->exch, &cfg) == ERROR_SUCCESS);
+    UNIT_ASSERT_WIN32_FATAL(scm_add(c->exch, &cfg), ERROR_SUCCESS);
     CU_ASSERT_FATAL(exchange_mailbox_add(c->exch, "alice", "CORP\\alice", NULL, err,
                                          sizeof err) == 0);
     CU_ASSERT_FATAL(exchange_mailbox_add(c->exch, "amail", "CORP\\alice", NULL, err,
                                          sizeof err) == 0);
     CU_ASSERT_FATAL(exchange_mailbox_add(c->exch, "shared", "CORP\\bob", NULL, err,
                                          sizeof err) == 0);
-    CU_ASSERT_FATAL(lab_boot_all(c->lab, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lab_boot_all(c->lab, err, sizeof err), STATUS_SUCCESS);
     pop3_config_default(&c->cfg);
 }
 
@@ -192,7 +197,7 @@ static void test_q189732_snapshot(void)
     CU_ASSERT(exchange_session_store_running(cl2.es));
 
     /* restart: a new token; the old sessions' store is gone */
-    CU_ASSERT(scm_restart(c.exch, "MSExchangeIS") == ERROR_SUCCESS);
+    UNIT_ASSERT_WIN32(scm_restart(c.exch, "MSExchangeIS"), ERROR_SUCCESS);
     CU_ASSERT(token_has_privilege(&exchange_service(c.exch)->token, RI_TCB));
     CU_ASSERT(!exchange_session_store_running(cl2.es));
     say(&cl2, "USER alice\r\n");
@@ -225,17 +230,19 @@ static void test_reboot_takes_new_token(void)
     CU_ASSERT(scm_token_drift(c.exch, exchange_service(c.exch), &granted, &revoked) == 0);
     CU_ASSERT(granted == RIGHTS_BIT(RI_TCB) && revoked == 0);
     CU_ASSERT(c.exch->next_logon_id == next_id);
-    CU_ASSERT(machine_reboot(c.exch, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_reboot(c.exch, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT_FATAL(exchange_running(c.exch));
     CU_ASSERT(token_has_privilege(&exchange_service(c.exch)->token, RI_TCB));
     CU_ASSERT(scm_token_drift(c.exch, exchange_service(c.exch), &granted, &revoked) == 0);
     CU_ASSERT(granted == 0 && revoked == 0);
     /* revoked since start */
     struct lsa_handle h;
-    CU_ASSERT_FATAL(lsa_open_policy(c.exch->lsa, sid_wellknown(SID_WK_SYSTEM), 1,
-                                    POLICY_ALL_ACCESS, &h) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        lsa_open_policy(c.exch->lsa, sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS, &h),
+        STATUS_SUCCESS);
     const char *tcb[1] = {"SeTcbPrivilege"};
-    CU_ASSERT_FATAL(lsa_remove_account_rights(&h, &c.exchsvc, false, tcb, 1) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_remove_account_rights(&h, &c.exchsvc, false, tcb, 1),
+                             STATUS_SUCCESS);
     lsa_close(&h);
     CU_ASSERT(scm_token_drift(c.exch, exchange_service(c.exch), &granted, &revoked) == 0);
     CU_ASSERT(granted == 0 && revoked == RIGHTS_BIT(RI_TCB));
@@ -247,11 +254,12 @@ static void test_reboot_takes_new_token(void)
     CU_ASSERT_STRING_EQUAL(say(&cl, "PASS Passw0rd\r\n"), "+OK User successfully logged on\r\n");
     client_close(&cl);
     /* a stopped store refuses sessions (a connection refused) */
-    CU_ASSERT(scm_stop(c.exch, "MSExchangeIS") == ERROR_SUCCESS);
+    UNIT_ASSERT_WIN32(scm_stop(c.exch, "MSExchangeIS"), ERROR_SUCCESS);
     CU_ASSERT(!exchange_running(c.exch));
     CU_ASSERT(exchange_service(c.exch) == NULL);
-    CU_ASSERT(scm_token_drift(c.exch, scm_find(c.exch->scm, "MSExchangeIS"), &granted,
-                              &revoked) == STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(
+        scm_token_drift(c.exch, scm_find(c.exch->scm, "MSExchangeIS"), &granted, &revoked),
+        STATUS_INVALID_PARAMETER);
     struct exchange_session *es = NULL;
     CU_ASSERT(exchange_session_open(c.exch, &c.cfg, 0, 1, NULL, &es) == ECONNREFUSED);
     CU_ASSERT(es == NULL);
@@ -552,7 +560,8 @@ static void test_store_start_failures(void)
     /* the store could not load its persona: not running, 7000 + 1000 logged */
     CU_ASSERT(!exchange_running(c.exch));
     struct scm_service *svc = scm_find(c.exch->scm, "MSExchangeIS");
-    CU_ASSERT(svc->state == SCM_STOPPED && svc->last_error == ERROR_FILE_NOT_FOUND);
+    CU_ASSERT(svc->state == SCM_STOPPED);
+    UNIT_ASSERT_WIN32(svc->last_error, ERROR_FILE_NOT_FOUND);
     CU_ASSERT(count_app_events(c.exch, "MSExchangeIS", 1000, "no-such-persona") == 1);
     /* a lab's own persona, LAB/personas/NAME.persona */
     char p[4200];
@@ -562,16 +571,16 @@ static void test_store_start_failures(void)
     static const char custom[] = "persona 1\ninherit exchange-5.0.1457.10\n"
                                  "reply banner %+ Custom lab server ready\n";
     CU_ASSERT_FATAL(afile_write(p, custom, sizeof custom - 1, 0644) == 0);
-    CU_ASSERT(scm_start(c.exch, "MSExchangeIS") == ERROR_SUCCESS);
+    UNIT_ASSERT_WIN32(scm_start(c.exch, "MSExchangeIS"), ERROR_SUCCESS);
     struct client cl;
     CU_ASSERT_FATAL(client_open(&c, &cl) == 0);
     CU_ASSERT_STRING_EQUAL(drain(&cl), "+OK Custom lab server ready\r\n");
     client_close(&cl);
     /* a malformed directory stops the store at its next start */
-    CU_ASSERT(scm_stop(c.exch, "MSExchangeIS") == ERROR_SUCCESS);
+    UNIT_ASSERT_WIN32(scm_stop(c.exch, "MSExchangeIS"), ERROR_SUCCESS);
     snprintf(p, sizeof p, "%s/%s", c.exch->dir, EXCHANGE_DIR_FILE);
     CU_ASSERT_FATAL(afile_write(p, "[broken\n", 8, 0600) == 0);
-    CU_ASSERT(scm_start(c.exch, "MSExchangeIS") == ERROR_INTERNAL_DB_CORRUPTION);
+    UNIT_ASSERT_WIN32(scm_start(c.exch, "MSExchangeIS"), ERROR_INTERNAL_DB_CORRUPTION);
     CU_ASSERT(count_app_events(c.exch, "MSExchangeIS", 1001, "mailboxes.conf:1:") == 1);
     CU_ASSERT(!exchange_running(c.exch));
     corp_free(&c);
@@ -619,19 +628,19 @@ static void test_persona_read_at_start(void)
     CU_ASSERT_STRING_EQUAL(banner_now(&c, &cl),
                            "+OK Microsoft Exchange POP3 server version 5.0.1457.10     ready\r\n");
     client_close(&cl);
-    CU_ASSERT_FATAL(scm_restart(c.exch, "MSExchangeIS") == ERROR_SUCCESS);
+    UNIT_ASSERT_WIN32_FATAL(scm_restart(c.exch, "MSExchangeIS"), ERROR_SUCCESS);
     CU_ASSERT(strstr(banner_now(&c, &cl), "5.5.") != NULL);
     client_close(&cl);
     CU_ASSERT_STRING_EQUAL(c.exch->persona, "exchange-5.5");
     /* the reboot reads it too */
     edit_persona(c.exch, "persona = rfc1939\n");
     char err[256];
-    CU_ASSERT_FATAL(machine_reboot(c.exch, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_reboot(c.exch, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT(strncmp(banner_now(&c, &cl), "+OK POP3 server ready <", 23) == 0);
     client_close(&cl);
     /* no persona line: the default */
     edit_persona(c.exch, "");
-    CU_ASSERT_FATAL(scm_restart(c.exch, "MSExchangeIS") == ERROR_SUCCESS);
+    UNIT_ASSERT_WIN32_FATAL(scm_restart(c.exch, "MSExchangeIS"), ERROR_SUCCESS);
     CU_ASSERT_STRING_EQUAL(exchange_persona(c.exch)->name, EXCHANGE_DEFAULT_PERSONA);
     /* a malformed machine.conf: the store does not start and says where */
     edit_persona(c.exch, "persona = bad name!\n");

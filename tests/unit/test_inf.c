@@ -31,7 +31,7 @@ static void test_parse_good(void)
                        "SeChangeNotifyPrivilege=*S-1-1-0\r\n";
     struct inf doc;
     char err[256] = "x";
-    CU_ASSERT_EQUAL_FATAL(parse(text, OSVER_NT4, &doc, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(parse(text, OSVER_NT4, &doc, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT_STRING_EQUAL(err, "");
     CU_ASSERT_TRUE(doc.sa_set[INF_SA_MIN_PASSWORD_AGE]);
     CU_ASSERT_EQUAL(doc.sa[INF_SA_MIN_PASSWORD_AGE], 1);
@@ -69,13 +69,13 @@ static void test_utf16(void)
     }
     struct inf doc;
     char err[256];
-    CU_ASSERT_EQUAL_FATAL(inf_parse("u.inf", u, 2 + 2 * n, OSVER_NT4, NULL, &doc, err, sizeof err),
-                          STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        inf_parse("u.inf", u, 2 + 2 * n, OSVER_NT4, NULL, &doc, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(doc.ngrants, 2u);
     inf_free(&doc);
     /* Odd length UTF-16 is rejected as text. */
-    CU_ASSERT_EQUAL(inf_parse("u.inf", u, 1 + 2 * n, OSVER_NT4, NULL, &doc, err, sizeof err),
-                    STATUS_INTERNAL_DB_CORRUPTION);
+    UNIT_ASSERT_STATUS(inf_parse("u.inf", u, 1 + 2 * n, OSVER_NT4, NULL, &doc, err, sizeof err),
+                       STATUS_INTERNAL_DB_CORRUPTION);
     unsigned lines = 0; /* the stray byte is half of the last LF: on the last line */
     for (size_t i = 0; i < n; i++)
         lines += text[i] == '\n';
@@ -180,8 +180,8 @@ static void test_hide_text(void)
     CU_ASSERT_PTR_NULL(strstr(err, "hunter2"));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, ":7: bad number \"...\" for MaximumPasswordAge"));
     const char *right = HDR "[Privilege Rights]\nSeHunter2 = *S-1-1-0\n";
-    CU_ASSERT_EQUAL(inf_parse("s", right, strlen(right), OSVER_NT4, &lim, &doc, err, sizeof err),
-                    STATUS_NO_SUCH_PRIVILEGE);
+    UNIT_ASSERT_STATUS(inf_parse("s", right, strlen(right), OSVER_NT4, &lim, &doc, err, sizeof err),
+                       STATUS_NO_SUCH_PRIVILEGE);
     CU_ASSERT_STRING_EQUAL(err, "s:7: unknown right \"...\"");
     /* the default still quotes (a local user reads their own file) */
     CU_ASSERT_EQUAL(inf_parse("s", shadow, strlen(shadow), OSVER_NT4, NULL, &doc, err, sizeof err),
@@ -218,7 +218,7 @@ static void test_limits(void)
     /* Exactly at the limit is fine. */
     name[INF_MAX_NAME] = 0;
     snprintf(text, sizeof text, HDR "[Privilege Rights]\nSeTcbPrivilege = %s\n", name);
-    CU_ASSERT_EQUAL(parse(text, OSVER_NT4, &doc, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(parse(text, OSVER_NT4, &doc, err, sizeof err), STATUS_SUCCESS);
     inf_free(&doc);
 }
 
@@ -232,7 +232,7 @@ static void test_write_canonical(void)
                            "SeDebugPrivilege =\n";
     struct inf doc;
     char err[256];
-    CU_ASSERT_EQUAL_FATAL(parse(text, OSVER_NT4, &doc, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(parse(text, OSVER_NT4, &doc, err, sizeof err), STATUS_SUCCESS);
     struct buf b = BUF_INIT;
     CU_ASSERT_EQUAL_FATAL(inf_write(&doc, &b), 0);
     const char *want = "[Unicode]\r\nUnicode=yes\r\n[Version]\r\nsignature=\"$CHICAGO$\"\r\nRevision=1\r\n"
@@ -244,8 +244,8 @@ static void test_write_canonical(void)
     CU_ASSERT_STRING_EQUAL(b.p, want);
     /* The output parses back to the same output (a fixed point). */
     struct inf again;
-    CU_ASSERT_EQUAL_FATAL(inf_parse("w", b.p, b.len, OSVER_NT4, NULL, &again, err, sizeof err),
-                          STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(inf_parse("w", b.p, b.len, OSVER_NT4, NULL, &again, err, sizeof err),
+                             STATUS_SUCCESS);
     struct buf b2 = BUF_INIT;
     CU_ASSERT_EQUAL(inf_write(&again, &b2), 0);
     CU_ASSERT_STRING_EQUAL(b2.p, want);

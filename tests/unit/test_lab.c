@@ -24,13 +24,16 @@ static void corp_create(struct corp *c)
 {
     c->dir = unit_tmpdir();
     char err[256];
-    CU_ASSERT_FATAL(lab_open(c->dir, true, &c->lab, err, sizeof err) == STATUS_SUCCESS);
-    CU_ASSERT_FATAL(lab_machine_add(c->lab, "pdc", ROLE_PDC, OSVER_NT4, "corp", ADMIN_PW,
-                                    &c->pdc) == STATUS_SUCCESS);
-    CU_ASSERT_FATAL(lab_machine_add(c->lab, "BDC", ROLE_BDC, OSVER_NT4, "CORP", ADMIN_PW,
-                                    &c->bdc) == STATUS_SUCCESS);
-    CU_ASSERT_FATAL(lab_machine_add(c->lab, "EXCHSRV", ROLE_MEMBER, OSVER_NT4, "CORP", ADMIN_PW,
-                                    &c->exch) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lab_open(c->dir, true, &c->lab, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        lab_machine_add(c->lab, "pdc", ROLE_PDC, OSVER_NT4, "corp", ADMIN_PW, &c->pdc),
+        STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        lab_machine_add(c->lab, "BDC", ROLE_BDC, OSVER_NT4, "CORP", ADMIN_PW, &c->bdc),
+        STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        lab_machine_add(c->lab, "EXCHSRV", ROLE_MEMBER, OSVER_NT4, "CORP", ADMIN_PW, &c->exch),
+        STATUS_SUCCESS);
 }
 
 static void corp_free(struct corp *c)
@@ -44,8 +47,9 @@ static void domain_user(struct corp *c, const char *name, const char *pw, struct
 {
     struct sam *sam = lab_domain_sam(c->lab, "CORP");
     CU_ASSERT_FATAL(sam != NULL);
-    CU_ASSERT_FATAL(sam_user_add(sam, name, pw, lab_clock_now(c->lab), NULL) == STATUS_SUCCESS);
-    CU_ASSERT_FATAL(machine_save_sam(c->pdc) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(sam_user_add(sam, name, pw, lab_clock_now(c->lab), NULL),
+                             STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_save_sam(c->pdc), STATUS_SUCCESS);
     if (sid)
         sam_user_sid(sam, sam_user_find(sam, name), sid);
 }
@@ -53,10 +57,11 @@ static void domain_user(struct corp *c, const char *name, const char *pw, struct
 static void grant(struct lsa *lsa, const struct sid *sid, const char *right)
 {
     struct lsa_handle h;
-    CU_ASSERT_FATAL(lsa_open_policy(lsa, sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS,
-                                    &h) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        lsa_open_policy(lsa, sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS, &h),
+        STATUS_SUCCESS);
     const char *r[1] = {right};
-    CU_ASSERT_FATAL(lsa_add_account_rights(&h, sid, r, 1) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_add_account_rights(&h, sid, r, 1), STATUS_SUCCESS);
     lsa_close(&h);
 }
 
@@ -86,8 +91,9 @@ static void test_create_and_reopen(void)
     struct corp c;
     corp_create(&c);
     struct machine *solo;
-    CU_ASSERT(lab_machine_add(c.lab, "Solo", ROLE_STANDALONE, OSVER_W2K, NULL, ADMIN_PW, &solo) ==
-              STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(
+        lab_machine_add(c.lab, "Solo", ROLE_STANDALONE, OSVER_W2K, NULL, ADMIN_PW, &solo),
+        STATUS_SUCCESS);
     CU_ASSERT(lab_machine_count(c.lab) == 4);
     CU_ASSERT_STRING_EQUAL(c.pdc->name, "PDC");
     CU_ASSERT_STRING_EQUAL(solo->name, "SOLO");
@@ -118,7 +124,7 @@ static void test_create_and_reopen(void)
     lab_free(c.lab);
 
     char err[256];
-    CU_ASSERT_FATAL(lab_open(c.dir, false, &c.lab, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lab_open(c.dir, false, &c.lab, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT(lab_machine_count(c.lab) == 4);
     c.pdc = lab_machine_find(c.lab, "PDC");
     c.bdc = lab_machine_find(c.lab, "BDC");
@@ -138,28 +144,33 @@ static void test_add_errors(void)
     struct corp c;
     corp_create(&c);
     struct machine *m;
-    CU_ASSERT(lab_machine_add(c.lab, "M1", ROLE_MEMBER, OSVER_NT4, "NODOM", ADMIN_PW, &m) ==
-              STATUS_OBJECT_NAME_NOT_FOUND);
-    CU_ASSERT(lab_machine_add(c.lab, "PDC2", ROLE_PDC, OSVER_NT4, "CORP", ADMIN_PW, &m) ==
-              STATUS_OBJECT_NAME_COLLISION);
-    CU_ASSERT(lab_machine_add(c.lab, "exchsrv", ROLE_STANDALONE, OSVER_NT4, NULL, ADMIN_PW, &m) ==
-              STATUS_OBJECT_NAME_COLLISION);
-    CU_ASSERT(lab_machine_add(c.lab, "S1", ROLE_STANDALONE, OSVER_NT4, "CORP", ADMIN_PW, &m) ==
-              STATUS_INVALID_PARAMETER);
-    CU_ASSERT(lab_machine_add(c.lab, "M2", ROLE_MEMBER, OSVER_NT4, NULL, ADMIN_PW, &m) ==
-              STATUS_INVALID_PARAMETER);
-    CU_ASSERT(lab_machine_add(c.lab, "../x", ROLE_STANDALONE, OSVER_NT4, NULL, ADMIN_PW, &m) ==
-              STATUS_INVALID_PARAMETER);
-    CU_ASSERT(lab_machine_add(c.lab, "SIXTEENCHARSLONG", ROLE_STANDALONE, OSVER_NT4, NULL,
-                              ADMIN_PW, &m) == STATUS_INVALID_PARAMETER);
-    CU_ASSERT(lab_machine_add(c.lab, "", ROLE_STANDALONE, OSVER_NT4, NULL, ADMIN_PW, &m) ==
-              STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(lab_machine_add(c.lab, "M1", ROLE_MEMBER, OSVER_NT4, "NODOM", ADMIN_PW, &m),
+                       STATUS_OBJECT_NAME_NOT_FOUND);
+    UNIT_ASSERT_STATUS(lab_machine_add(c.lab, "PDC2", ROLE_PDC, OSVER_NT4, "CORP", ADMIN_PW, &m),
+                       STATUS_OBJECT_NAME_COLLISION);
+    UNIT_ASSERT_STATUS(
+        lab_machine_add(c.lab, "exchsrv", ROLE_STANDALONE, OSVER_NT4, NULL, ADMIN_PW, &m),
+        STATUS_OBJECT_NAME_COLLISION);
+    UNIT_ASSERT_STATUS(
+        lab_machine_add(c.lab, "S1", ROLE_STANDALONE, OSVER_NT4, "CORP", ADMIN_PW, &m),
+        STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(lab_machine_add(c.lab, "M2", ROLE_MEMBER, OSVER_NT4, NULL, ADMIN_PW, &m),
+                       STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(
+        lab_machine_add(c.lab, "../x", ROLE_STANDALONE, OSVER_NT4, NULL, ADMIN_PW, &m),
+        STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(
+        lab_machine_add(c.lab, "SIXTEENCHARSLONG", ROLE_STANDALONE, OSVER_NT4, NULL, ADMIN_PW, &m),
+        STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(lab_machine_add(c.lab, "", ROLE_STANDALONE, OSVER_NT4, NULL, ADMIN_PW, &m),
+                       STATUS_INVALID_PARAMETER);
     CU_ASSERT(lab_machine_count(c.lab) == 3);
     char err[256];
     struct lab *none;
     char missing[600];
     snprintf(missing, sizeof missing, "%s/nolab", c.dir);
-    CU_ASSERT(lab_open(missing, false, &none, err, sizeof err) == STATUS_OBJECT_NAME_NOT_FOUND);
+    UNIT_ASSERT_STATUS(lab_open(missing, false, &none, err, sizeof err),
+                       STATUS_OBJECT_NAME_NOT_FOUND);
     corp_free(&c);
 }
 
@@ -200,31 +211,31 @@ static void test_member_logon_through_dc(void)
     struct sid alice;
     domain_user(&c, "alice", "secret", &alice);
     char err[256];
-    CU_ASSERT_FATAL(lab_boot_all(c.lab, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lab_boot_all(c.lab, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT(c.pdc->running && c.bdc->running && c.exch->running);
     CU_ASSERT(lab_domain_controller(c.lab, "corp") == c.pdc);
 
     struct token tok;
-    CU_ASSERT(net_logon(c.exch, "CORP", "alice", "secret", &tok) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net_logon(c.exch, "CORP", "alice", "secret", &tok), STATUS_SUCCESS);
     CU_ASSERT(sid_equal(&tok.user, &alice));
-    CU_ASSERT(net_logon(c.exch, "CORP", "alice", "wrong", &tok) == STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net_logon(c.exch, "CORP", "alice", "wrong", &tok), STATUS_LOGON_FAILURE);
     /* the member's own SAM does not know her */
-    CU_ASSERT(net_logon(c.exch, ".", "alice", "secret", &tok) == STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net_logon(c.exch, ".", "alice", "secret", &tok), STATUS_LOGON_FAILURE);
 
     /* the BDC answers while the PDC is down */
-    CU_ASSERT(machine_shutdown(c.pdc) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_shutdown(c.pdc), STATUS_SUCCESS);
     CU_ASSERT(lab_domain_controller(c.lab, "CORP") == c.bdc);
-    CU_ASSERT(net_logon(c.exch, "CORP", "alice", "secret", &tok) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net_logon(c.exch, "CORP", "alice", "secret", &tok), STATUS_SUCCESS);
     /* no DC running: 1311 */
-    CU_ASSERT(machine_shutdown(c.bdc) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_shutdown(c.bdc), STATUS_SUCCESS);
     CU_ASSERT(lab_domain_controller(c.lab, "CORP") == NULL);
     ntstatus st = net_logon(c.exch, "CORP", "alice", "secret", &tok);
-    CU_ASSERT(st == STATUS_NO_LOGON_SERVERS);
-    CU_ASSERT(nterr_to_win32(st) == ERROR_NO_LOGON_SERVERS);
+    UNIT_ASSERT_STATUS(st, STATUS_NO_LOGON_SERVERS);
+    UNIT_ASSERT_WIN32(nterr_to_win32(st), ERROR_NO_LOGON_SERVERS);
     /* local accounts still work */
-    CU_ASSERT(net_logon(c.exch, ".", "Administrator", ADMIN_PW, &tok) == STATUS_SUCCESS);
-    CU_ASSERT(machine_boot(c.bdc, err, sizeof err) == STATUS_SUCCESS);
-    CU_ASSERT(net_logon(c.exch, "CORP", "alice", "secret", &tok) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net_logon(c.exch, ".", "Administrator", ADMIN_PW, &tok), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_boot(c.bdc, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net_logon(c.exch, "CORP", "alice", "secret", &tok), STATUS_SUCCESS);
     corp_free(&c);
 }
 
@@ -239,28 +250,28 @@ static void test_focus_trap(void)
     struct sid exchsvc;
     domain_user(&c, "exchsvc", "pw", &exchsvc);
     struct lsa *dom, *local, *x;
-    CU_ASSERT_FATAL(lab_policy_for_focus(c.lab, "CORP", &dom) == STATUS_SUCCESS);
-    CU_ASSERT_FATAL(lab_policy_for_focus(c.lab, "\\\\EXCHSRV", &local) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lab_policy_for_focus(c.lab, "CORP", &dom), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lab_policy_for_focus(c.lab, "\\\\EXCHSRV", &local), STATUS_SUCCESS);
     CU_ASSERT(dom == c.pdc->lsa && local == c.exch->lsa && dom != local);
-    CU_ASSERT(lab_policy_for_focus(c.lab, "\\\\PDC", &x) == STATUS_INVALID_PARAMETER);
-    CU_ASSERT(lab_policy_for_focus(c.lab, "\\\\NOSUCH", &x) == STATUS_OBJECT_NAME_NOT_FOUND);
-    CU_ASSERT(lab_policy_for_focus(c.lab, "NODOMAIN", &x) == STATUS_OBJECT_NAME_NOT_FOUND);
-    CU_ASSERT(lab_policy_for_focus(c.lab, "", &x) == STATUS_OBJECT_NAME_INVALID);
-    CU_ASSERT(lab_policy_for_focus(c.lab, "\\EXCHSRV", &x) == STATUS_OBJECT_NAME_INVALID);
+    UNIT_ASSERT_STATUS(lab_policy_for_focus(c.lab, "\\\\PDC", &x), STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(lab_policy_for_focus(c.lab, "\\\\NOSUCH", &x), STATUS_OBJECT_NAME_NOT_FOUND);
+    UNIT_ASSERT_STATUS(lab_policy_for_focus(c.lab, "NODOMAIN", &x), STATUS_OBJECT_NAME_NOT_FOUND);
+    UNIT_ASSERT_STATUS(lab_policy_for_focus(c.lab, "", &x), STATUS_OBJECT_NAME_INVALID);
+    UNIT_ASSERT_STATUS(lab_policy_for_focus(c.lab, "\\EXCHSRV", &x), STATUS_OBJECT_NAME_INVALID);
     CU_ASSERT(lab_focus_machine(c.lab, "CORP") == c.pdc);
     CU_ASSERT(lab_focus_machine(c.lab, "\\\\EXCHSRV") == c.exch);
 
     /* the Exchange service runs on EXCHSRV as CORP\exchsvc */
     grant(local, &exchsvc, "SeServiceLogonRight");
     char err[256];
-    CU_ASSERT_FATAL(scm_attach(c.exch, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(scm_attach(c.exch, err, sizeof err), STATUS_SUCCESS);
     struct scm_config cfg = {0};
     cfg.name = "MSExchangeIS";
     cfg.account = "CORP\\exchsvc";
     cfg.password = "pw";
     cfg.start = SCM_AUTO;
-    CU_ASSERT(scm_add(c.exch, &cfg) == ERROR_SUCCESS);
-    CU_ASSERT_FATAL(lab_boot_all(c.lab, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_WIN32(scm_add(c.exch, &cfg), ERROR_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lab_boot_all(c.lab, err, sizeof err), STATUS_SUCCESS);
     struct scm_service *is = scm_find(c.exch->scm, "MSExchangeIS");
     CU_ASSERT_FATAL(is && is->state == SCM_RUNNING);
     CU_ASSERT(sid_equal(&is->token.user, &exchsvc));
@@ -270,7 +281,7 @@ static void test_focus_trap(void)
     grant(dom, &exchsvc, "SeTcbPrivilege");
     CU_ASSERT(lsa_sid_rights(dom, &exchsvc) & RIGHTS_BIT(RI_TCB));
     CU_ASSERT(!(lsa_sid_rights(local, &exchsvc) & RIGHTS_BIT(RI_TCB)));
-    CU_ASSERT(machine_reboot(c.exch, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_reboot(c.exch, err, sizeof err), STATUS_SUCCESS);
     is = scm_find(c.exch->scm, "MSExchangeIS");
     CU_ASSERT(is->state == SCM_RUNNING);
     CU_ASSERT(!token_has_privilege(&is->token, RI_TCB));
@@ -278,15 +289,15 @@ static void test_focus_trap(void)
     /* \\EXCHSRV focus: written at once, reaching the service at reboot */
     grant(local, &exchsvc, "SeTcbPrivilege");
     CU_ASSERT(!token_has_privilege(&is->token, RI_TCB));
-    CU_ASSERT(machine_reboot(c.exch, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_reboot(c.exch, err, sizeof err), STATUS_SUCCESS);
     is = scm_find(c.exch->scm, "MSExchangeIS");
     CU_ASSERT(is->state == SCM_RUNNING);
     CU_ASSERT(token_has_privilege(&is->token, RI_TCB));
 
     /* and the grant is on disk: a fresh process sees it */
     lab_free(c.lab);
-    CU_ASSERT_FATAL(lab_open(c.dir, false, &c.lab, err, sizeof err) == STATUS_SUCCESS);
-    CU_ASSERT_FATAL(lab_policy_for_focus(c.lab, "\\\\EXCHSRV", &local) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lab_open(c.dir, false, &c.lab, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lab_policy_for_focus(c.lab, "\\\\EXCHSRV", &local), STATUS_SUCCESS);
     CU_ASSERT(lsa_sid_rights(local, &exchsvc) & RIGHTS_BIT(RI_TCB));
     corp_free(&c);
 }
@@ -301,16 +312,16 @@ static void test_lockout_on_virtual_time(void)
     sa.lockout_bad_count = 3;
     sa.reset_lockout_count = 30;
     sa.lockout_duration = 30;
-    CU_ASSERT_FATAL(lsa_set_sysaccess(dom, &sa) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_set_sysaccess(dom, &sa), STATUS_SUCCESS);
     char err[256];
-    CU_ASSERT_FATAL(lab_boot_all(c.lab, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lab_boot_all(c.lab, err, sizeof err), STATUS_SUCCESS);
 
     struct token tok;
     for (int i = 0; i < 3; i++)
-        CU_ASSERT(net_logon(c.exch, "CORP", "bob", "wrong", &tok) == STATUS_LOGON_FAILURE);
+        UNIT_ASSERT_STATUS(net_logon(c.exch, "CORP", "bob", "wrong", &tok), STATUS_LOGON_FAILURE);
     /* locked: even the right password is refused, at the member and the DC */
-    CU_ASSERT(net_logon(c.exch, "CORP", "bob", "right", &tok) == STATUS_ACCOUNT_LOCKED_OUT);
-    CU_ASSERT(net_logon(c.pdc, "CORP", "bob", "right", &tok) == STATUS_ACCOUNT_LOCKED_OUT);
+    UNIT_ASSERT_STATUS(net_logon(c.exch, "CORP", "bob", "right", &tok), STATUS_ACCOUNT_LOCKED_OUT);
+    UNIT_ASSERT_STATUS(net_logon(c.pdc, "CORP", "bob", "right", &tok), STATUS_ACCOUNT_LOCKED_OUT);
     /* audits: 529 for each bad password and 539 at the machine logged on
      * to; 644 once, where the domain database locked the account */
     CU_ASSERT(count_events(c.exch, EVTLOG_SECURITY, 529) == 3);
@@ -319,12 +330,12 @@ static void test_lockout_on_virtual_time(void)
     CU_ASSERT(count_events(c.pdc, EVTLOG_SECURITY, 644) == 1);
     CU_ASSERT(count_events(c.exch, EVTLOG_SECURITY, 644) == 0);
     /* the lockout is in the domain database, so a DC reboot keeps it */
-    CU_ASSERT(machine_reboot(c.pdc, err, sizeof err) == STATUS_SUCCESS);
-    CU_ASSERT(net_logon(c.exch, "CORP", "bob", "right", &tok) == STATUS_ACCOUNT_LOCKED_OUT);
-    CU_ASSERT(lab_clock_advance(c.lab, 29 * 60) == STATUS_SUCCESS);
-    CU_ASSERT(net_logon(c.exch, "CORP", "bob", "right", &tok) == STATUS_ACCOUNT_LOCKED_OUT);
-    CU_ASSERT(lab_clock_advance(c.lab, 2 * 60) == STATUS_SUCCESS);
-    CU_ASSERT(net_logon(c.exch, "CORP", "bob", "right", &tok) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_reboot(c.pdc, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net_logon(c.exch, "CORP", "bob", "right", &tok), STATUS_ACCOUNT_LOCKED_OUT);
+    UNIT_ASSERT_STATUS(lab_clock_advance(c.lab, 29 * 60), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net_logon(c.exch, "CORP", "bob", "right", &tok), STATUS_ACCOUNT_LOCKED_OUT);
+    UNIT_ASSERT_STATUS(lab_clock_advance(c.lab, 2 * 60), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net_logon(c.exch, "CORP", "bob", "right", &tok), STATUS_SUCCESS);
     corp_free(&c);
 }
 
@@ -333,31 +344,31 @@ static void test_dc_reboot_rereads_domain_db(void)
     struct corp c;
     corp_create(&c);
     char err[256];
-    CU_ASSERT_FATAL(lab_boot_all(c.lab, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lab_boot_all(c.lab, err, sizeof err), STATUS_SUCCESS);
     struct sam *before = c.pdc->sam;
-    CU_ASSERT(machine_reboot(c.pdc, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_reboot(c.pdc, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT(c.pdc->sam == before); /* unchanged: not re-read */
 
     /* another process adds a domain account */
     const char *path = lab_domain_sam_path(c.lab, "CORP");
     CU_ASSERT_FATAL(path != NULL);
     struct sam *other;
-    CU_ASSERT_FATAL(sam_load(path, &other, err, sizeof err) == STATUS_SUCCESS);
-    CU_ASSERT_FATAL(sam_user_add(other, "carol", "pw", 0, NULL) == STATUS_SUCCESS);
-    CU_ASSERT_FATAL(sam_save(other, path) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(sam_load(path, &other, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(sam_user_add(other, "carol", "pw", 0, NULL), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(sam_save(other, path), STATUS_SUCCESS);
     sam_free(other);
     CU_ASSERT(sam_user_find(c.pdc->sam, "carol") == NULL);
-    CU_ASSERT(machine_reboot(c.pdc, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_reboot(c.pdc, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT(sam_user_find(c.pdc->sam, "carol") != NULL);
     /* both DCs point at the new database */
     CU_ASSERT(c.bdc->sam == c.pdc->sam && c.pdc->sam == lab_domain_sam(c.lab, "CORP"));
     struct token tok;
-    CU_ASSERT(net_logon(c.exch, "CORP", "carol", "pw", &tok) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net_logon(c.exch, "CORP", "carol", "pw", &tok), STATUS_SUCCESS);
 
     /* a broken domain file: the DC's boot fails and names it */
     const char *junk = "this is not a SAM\n";
     CU_ASSERT_FATAL(afile_write(path, junk, strlen(junk), 0600) == 0);
-    CU_ASSERT(machine_reboot(c.bdc, err, sizeof err) == STATUS_INTERNAL_DB_CORRUPTION);
+    UNIT_ASSERT_STATUS(machine_reboot(c.bdc, err, sizeof err), STATUS_INTERNAL_DB_CORRUPTION);
     CU_ASSERT(strstr(err, "sam.txt") != NULL);
     CU_ASSERT(!c.bdc->running);
     corp_free(&c);
@@ -371,30 +382,31 @@ static void test_lab_clock(void)
     corp_create(&c);
     CU_ASSERT(lab_clock_is_virtual(c.lab));
     CU_ASSERT(lab_clock_now(c.lab) == CLOCK_DEFAULT_START);
-    CU_ASSERT(lab_clock_advance(c.lab, 3600) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lab_clock_advance(c.lab, 3600), STATUS_SUCCESS);
     CU_ASSERT(clock_now(&c.exch->clock) == CLOCK_DEFAULT_START + 3600);
     CU_ASSERT(clock_now(&c.pdc->clock) == CLOCK_DEFAULT_START + 3600);
-    CU_ASSERT(lab_clock_advance(c.lab, -1) == STATUS_INVALID_PARAMETER);
-    CU_ASSERT(lab_clock_set(c.lab, -5) == STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(lab_clock_advance(c.lab, -1), STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(lab_clock_set(c.lab, -5), STATUS_INVALID_PARAMETER);
     CU_ASSERT(lab_clock_now(c.lab) == CLOCK_DEFAULT_START + 3600);
     /* a machine added later joins the lab's time */
     struct machine *late;
-    CU_ASSERT_FATAL(lab_machine_add(c.lab, "LATE", ROLE_MEMBER, OSVER_NT4, "CORP", ADMIN_PW,
-                                    &late) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        lab_machine_add(c.lab, "LATE", ROLE_MEMBER, OSVER_NT4, "CORP", ADMIN_PW, &late),
+        STATUS_SUCCESS);
     CU_ASSERT(clock_now(&late->clock) == CLOCK_DEFAULT_START + 3600);
-    CU_ASSERT(lab_clock_set(c.lab, 1000000000) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lab_clock_set(c.lab, 1000000000), STATUS_SUCCESS);
     lab_free(c.lab);
     char err[256];
-    CU_ASSERT_FATAL(lab_open(c.dir, false, &c.lab, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lab_open(c.dir, false, &c.lab, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT(lab_clock_now(c.lab) == 1000000000);
     CU_ASSERT(clock_now(&lab_machine_find(c.lab, "EXCHSRV")->clock) == 1000000000);
     /* wall time for a daemon: this process only */
     lab_clock_use_wall(c.lab);
     CU_ASSERT(!lab_clock_is_virtual(c.lab));
-    CU_ASSERT(lab_clock_advance(c.lab, 60) == STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(lab_clock_advance(c.lab, 60), STATUS_INVALID_PARAMETER);
     CU_ASSERT(lab_clock_now(c.lab) > 1500000000);
     lab_free(c.lab);
-    CU_ASSERT_FATAL(lab_open(c.dir, false, &c.lab, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lab_open(c.dir, false, &c.lab, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT(lab_clock_now(c.lab) == 1000000000);
     corp_free(&c);
 }
@@ -405,31 +417,33 @@ static void test_lab_clock_save_and_floor(void)
     struct corp c;
     corp_create(&c);
     char err[256];
-    CU_ASSERT_FATAL(machine_boot(c.exch, err, sizeof err) == STATUS_SUCCESS); /* events at T0 */
+    UNIT_ASSERT_STATUS_FATAL(machine_boot(c.exch, err, sizeof err),
+                             STATUS_SUCCESS); /* events at T0 */
     /* the machine logs at T0+100 while lab.conf still says T0 (a daemon
      * killed before it saved the clock) ... */
     c.exch->clock.now += 100;
-    CU_ASSERT(machine_reboot(c.exch, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_reboot(c.exch, err, sizeof err), STATUS_SUCCESS);
     c.exch->clock.now -= 100;
     int64_t moved = -1;
     /* ... past the lab's clock (a kill lost the save): the floor moves it */
-    CU_ASSERT(lab_clock_not_before_events(c.lab, &moved) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lab_clock_not_before_events(c.lab, &moved), STATUS_SUCCESS);
     CU_ASSERT(moved == 100);
     CU_ASSERT(lab_clock_now(c.lab) == CLOCK_DEFAULT_START + 100);
     CU_ASSERT(clock_now(&c.pdc->clock) == CLOCK_DEFAULT_START + 100);
-    CU_ASSERT(lab_clock_not_before_events(c.lab, &moved) == STATUS_SUCCESS && moved == 0);
+    UNIT_ASSERT_STATUS(lab_clock_not_before_events(c.lab, &moved), STATUS_SUCCESS);
+    CU_ASSERT(moved == 0);
     lab_free(c.lab);
-    CU_ASSERT_FATAL(lab_open(c.dir, false, &c.lab, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lab_open(c.dir, false, &c.lab, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT(lab_clock_now(c.lab) == CLOCK_DEFAULT_START + 100); /* written */
     /* a running clock: save writes where it stands */
     lab_clock_run(c.lab);
-    CU_ASSERT(lab_clock_save(c.lab) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lab_clock_save(c.lab), STATUS_SUCCESS);
     lab_free(c.lab);
-    CU_ASSERT_FATAL(lab_open(c.dir, false, &c.lab, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lab_open(c.dir, false, &c.lab, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT(lab_clock_now(c.lab) >= CLOCK_DEFAULT_START + 100);
     /* a hand edit of lab.conf since: not overwritten */
-    CU_ASSERT(lab_clock_advance(c.lab, 60) == STATUS_SUCCESS); /* its own write is fine */
-    CU_ASSERT(lab_clock_save(c.lab) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lab_clock_advance(c.lab, 60), STATUS_SUCCESS); /* its own write is fine */
+    UNIT_ASSERT_STATUS(lab_clock_save(c.lab), STATUS_SUCCESS);
     char path[4200], *text;
     size_t len;
     snprintf(path, sizeof path, "%s/lab.conf", c.dir);
@@ -437,7 +451,7 @@ static void test_lab_clock_save_and_floor(void)
     struct buf edited = BUF_INIT;
     CU_ASSERT_FATAL(buf_printf(&edited, "# edited by hand\n%s", text) == 0);
     CU_ASSERT_FATAL(afile_write(path, edited.p, edited.len, 0644) == 0);
-    CU_ASSERT(lab_clock_save(c.lab) == STATUS_SHARING_VIOLATION);
+    UNIT_ASSERT_STATUS(lab_clock_save(c.lab), STATUS_SHARING_VIOLATION);
     free(text);
     CU_ASSERT_FATAL(afile_read(path, 1 << 16, &text, &len) == 0);
     CU_ASSERT(strncmp(text, "# edited by hand\n", 17) == 0);
@@ -445,8 +459,9 @@ static void test_lab_clock_save_and_floor(void)
     buf_free(&edited);
     /* on wall time neither writes nor moves */
     lab_clock_use_wall(c.lab);
-    CU_ASSERT(lab_clock_save(c.lab) == STATUS_SUCCESS);
-    CU_ASSERT(lab_clock_not_before_events(c.lab, &moved) == STATUS_SUCCESS && moved == 0);
+    UNIT_ASSERT_STATUS(lab_clock_save(c.lab), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lab_clock_not_before_events(c.lab, &moved), STATUS_SUCCESS);
+    CU_ASSERT(moved == 0);
     corp_free(&c);
 }
 
@@ -460,13 +475,13 @@ static void test_two_labs_share_nothing(void)
     CU_ASSERT(sam_user_find(lab_domain_sam(b.lab, "CORP"), "alice") == NULL);
     CU_ASSERT(lab_domain_sam(a.lab, "CORP") != lab_domain_sam(b.lab, "CORP"));
     char err[256];
-    CU_ASSERT_FATAL(lab_boot_all(a.lab, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lab_boot_all(a.lab, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT(lab_domain_controller(a.lab, "CORP") == a.pdc);
     CU_ASSERT(lab_domain_controller(b.lab, "CORP") == NULL); /* b is not booted */
     struct token tok;
-    CU_ASSERT(net_logon(a.exch, "CORP", "alice", "pw", &tok) == STATUS_SUCCESS);
-    CU_ASSERT(net_logon(b.exch, "CORP", "alice", "pw", &tok) == STATUS_NO_LOGON_SERVERS);
-    CU_ASSERT(lab_clock_advance(a.lab, 600) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net_logon(a.exch, "CORP", "alice", "pw", &tok), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net_logon(b.exch, "CORP", "alice", "pw", &tok), STATUS_NO_LOGON_SERVERS);
+    UNIT_ASSERT_STATUS(lab_clock_advance(a.lab, 600), STATUS_SUCCESS);
     CU_ASSERT(lab_clock_now(b.lab) == CLOCK_DEFAULT_START);
     CU_ASSERT(count_events(a.exch, EVTLOG_SYSTEM, 6005) == 1);
     CU_ASSERT(count_events(b.exch, EVTLOG_SYSTEM, 6005) == 0);

@@ -14,29 +14,29 @@
 static struct machine *new_machine(const char *name, enum osver os)
 {
     struct machine *m;
-    CU_ASSERT_FATAL(machine_create(name, os, ROLE_STANDALONE, NULL, "admin", &m) ==
-                    STATUS_SUCCESS);
-    CU_ASSERT_FATAL(sam_user_add(m->sam, "alice", PW, clock_now(&m->clock), NULL) ==
-                    STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_create(name, os, ROLE_STANDALONE, NULL, "admin", &m),
+                             STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(sam_user_add(m->sam, "alice", PW, clock_now(&m->clock), NULL),
+                             STATUS_SUCCESS);
     return m;
 }
 
 static struct sid sid_of(struct machine *m, const char *name)
 {
     struct sid s;
-    CU_ASSERT_FATAL(machine_resolve(m, name, &s) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_resolve(m, name, &s), STATUS_SUCCESS);
     return s;
 }
 
 static void set_right(struct lsa *l, const struct sid *sid, const char *right, bool on)
 {
     struct lsa_handle h;
-    CU_ASSERT_FATAL(lsa_open_policy(l, sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS, &h) ==
-                    STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        lsa_open_policy(l, sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS, &h), STATUS_SUCCESS);
     const char *r[1] = {right};
     ntstatus st = on ? lsa_add_account_rights(&h, sid, r, 1)
                      : lsa_remove_account_rights(&h, sid, false, r, 1);
-    CU_ASSERT_FATAL(st == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(st, STATUS_SUCCESS);
     lsa_close(&h);
 }
 
@@ -78,7 +78,7 @@ static void set_policy(struct machine *m, int bad, int reset, int duration)
     sa.lockout_bad_count = bad;
     sa.reset_lockout_count = reset;
     sa.lockout_duration = duration;
-    CU_ASSERT_FATAL(lsa_set_sysaccess(m->lsa, &sa) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_set_sysaccess(m->lsa, &sa), STATUS_SUCCESS);
 }
 
 /* --- 1314: the caller's SeTcbPrivilege ------------------------------------ */
@@ -90,31 +90,34 @@ static void test_tcb_required_nt4_w2k(void)
         struct machine *m = new_machine("EXCHSRV", oses[i]);
         struct token svc, out;
         /* the Exchange service account: a user token without TCB */
-        CU_ASSERT_FATAL(logon_token_for(m, ".", "alice", LOGON_SERVICE, &svc) == STATUS_SUCCESS);
+        UNIT_ASSERT_STATUS_FATAL(logon_token_for(m, ".", "alice", LOGON_SERVICE, &svc),
+                                 STATUS_SUCCESS);
         CU_ASSERT_FALSE(token_has_privilege(&svc, RI_TCB));
         size_t before = sec_count(m);
         ntstatus st = logon_user(m, &svc, NULL, "alice", PW, LOGON_NETWORK, NULL, "MSExchangeIS",
                                  &out);
-        CU_ASSERT_EQUAL(st, STATUS_PRIVILEGE_NOT_HELD);
-        CU_ASSERT_EQUAL(nterr_to_win32(st), ERROR_PRIVILEGE_NOT_HELD);
+        UNIT_ASSERT_STATUS(st, STATUS_PRIVILEGE_NOT_HELD);
+        UNIT_ASSERT_WIN32(nterr_to_win32(st), ERROR_PRIVILEGE_NOT_HELD);
         /* before anything else: unknown user, bad password, bad type */
-        CU_ASSERT_EQUAL(logon_user(m, &svc, NULL, "nobody", "x", LOGON_NETWORK, NULL, NULL, &out),
-                        STATUS_PRIVILEGE_NOT_HELD);
-        CU_ASSERT_EQUAL(logon_user(m, &svc, "NODOMAIN", "alice", "bad", (enum logon_type)9, NULL,
-                                   NULL, &out),
-                        STATUS_PRIVILEGE_NOT_HELD);
-        CU_ASSERT_EQUAL(logon_user(m, NULL, NULL, "alice", PW, LOGON_NETWORK, NULL, NULL, &out),
-                        STATUS_PRIVILEGE_NOT_HELD);
+        UNIT_ASSERT_STATUS(
+            logon_user(m, &svc, NULL, "nobody", "x", LOGON_NETWORK, NULL, NULL, &out),
+            STATUS_PRIVILEGE_NOT_HELD);
+        UNIT_ASSERT_STATUS(
+            logon_user(m, &svc, "NODOMAIN", "alice", "bad", (enum logon_type)9, NULL, NULL, &out),
+            STATUS_PRIVILEGE_NOT_HELD);
+        UNIT_ASSERT_STATUS(logon_user(m, NULL, NULL, "alice", PW, LOGON_NETWORK, NULL, NULL, &out),
+                           STATUS_PRIVILEGE_NOT_HELD);
         /* rejected before the LSA: no audit */
         CU_ASSERT_EQUAL(sec_count(m), before);
         /* a held but disabled TCB is enough (held is what counts) */
         struct sid alice = sid_of(m, "alice");
         set_right(m->lsa, &alice, "SeTcbPrivilege", true);
-        CU_ASSERT_FATAL(logon_token_for(m, ".", "alice", LOGON_SERVICE, &svc) == STATUS_SUCCESS);
+        UNIT_ASSERT_STATUS_FATAL(logon_token_for(m, ".", "alice", LOGON_SERVICE, &svc),
+                                 STATUS_SUCCESS);
         CU_ASSERT_TRUE(token_has_privilege(&svc, RI_TCB));
         CU_ASSERT_FALSE(token_privilege_enabled(&svc, RI_TCB));
-        CU_ASSERT_EQUAL(logon_user(m, &svc, NULL, "alice", PW, LOGON_NETWORK, NULL, NULL, &out),
-                        STATUS_SUCCESS);
+        UNIT_ASSERT_STATUS(logon_user(m, &svc, NULL, "alice", PW, LOGON_NETWORK, NULL, NULL, &out),
+                           STATUS_SUCCESS);
         machine_free(m);
     }
 }
@@ -123,12 +126,13 @@ static void test_xp_needs_no_tcb(void)
 {
     struct machine *m = new_machine("XPBOX", OSVER_XP);
     struct token svc, out;
-    CU_ASSERT_FATAL(logon_token_for(m, NULL, "alice", LOGON_SERVICE, &svc) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(logon_token_for(m, NULL, "alice", LOGON_SERVICE, &svc),
+                             STATUS_SUCCESS);
     CU_ASSERT_FALSE(token_has_privilege(&svc, RI_TCB));
-    CU_ASSERT_EQUAL(logon_user(m, &svc, NULL, "alice", PW, LOGON_NETWORK, NULL, NULL, &out),
-                    STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(logon_user(m, &svc, NULL, "alice", "bad", LOGON_NETWORK, NULL, NULL, &out),
-                    STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(logon_user(m, &svc, NULL, "alice", PW, LOGON_NETWORK, NULL, NULL, &out),
+                       STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(logon_user(m, &svc, NULL, "alice", "bad", LOGON_NETWORK, NULL, NULL, &out),
+                       STATUS_LOGON_FAILURE);
     machine_free(m);
 }
 
@@ -138,8 +142,8 @@ static void test_success_and_audit(void)
 {
     struct machine *m = new_machine("EXCHSRV", OSVER_NT4);
     struct token t;
-    CU_ASSERT_EQUAL_FATAL(logon_as(m, ".", "ALICE", PW, LOGON_NETWORK, "WS1", &t),
-                          STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(logon_as(m, ".", "ALICE", PW, LOGON_NETWORK, "WS1", &t),
+                             STATUS_SUCCESS);
     struct sid alice = sid_of(m, "alice");
     CU_ASSERT_TRUE(sid_equal(&t.user, &alice));
     CU_ASSERT_STRING_EQUAL(t.user_name, "alice"); /* the SAM's spelling */
@@ -159,8 +163,8 @@ static void test_success_and_audit(void)
     CU_ASSERT_EQUAL(sam_user_find(m->sam, "alice")->last_logon, clock_now(&m->clock));
     /* each logon gets its own id; the machine name is a local domain too */
     struct token t2;
-    CU_ASSERT_EQUAL(logon_as(m, "exchsrv", "alice", PW, LOGON_NETWORK, NULL, &t2),
-                    STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(logon_as(m, "exchsrv", "alice", PW, LOGON_NETWORK, NULL, &t2),
+                       STATUS_SUCCESS);
     CU_ASSERT_NOT_EQUAL(t.logon_id, t2.logon_id);
     machine_free(m);
 }
@@ -170,8 +174,8 @@ static void test_bad_password_unknown_user(void)
     struct machine *m = new_machine("EXCHSRV", OSVER_NT4);
     struct token t;
     ntstatus st = logon_as(m, NULL, "alice", "wrong", LOGON_NETWORK, NULL, &t);
-    CU_ASSERT_EQUAL(st, STATUS_LOGON_FAILURE);
-    CU_ASSERT_EQUAL(nterr_to_win32(st), ERROR_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(st, STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_WIN32(nterr_to_win32(st), ERROR_LOGON_FAILURE);
     const struct evtlog_record *r = last_audit(m, 529);
     CU_ASSERT_EQUAL(r->type, EVT_AUDIT_FAILURE);
     CU_ASSERT_STRING_EQUAL(r->user, "NT AUTHORITY\\SYSTEM");
@@ -181,26 +185,26 @@ static void test_bad_password_unknown_user(void)
                            "MSExchangeIS Authentication Package: "
                            "MICROSOFT_AUTHENTICATION_PACKAGE_V1_0 Workstation Name: EXCHSRV");
     CU_ASSERT_EQUAL(sam_user_find(m->sam, "alice")->bad_count, 1);
-    CU_ASSERT_EQUAL(net(m, "alice", ""), STATUS_LOGON_FAILURE);
-    CU_ASSERT_EQUAL(net(m, "alice", NULL), STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net(m, "alice", ""), STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net(m, "alice", NULL), STATUS_LOGON_FAILURE);
     /* unknown user: the same answer and audit, nothing counted */
-    CU_ASSERT_EQUAL(net(m, "mallory", PW), STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net(m, "mallory", PW), STATUS_LOGON_FAILURE);
     r = last_audit(m, 529);
     CU_ASSERT_PTR_NOT_NULL(strstr(r->description, "User Name: mallory"));
-    CU_ASSERT_EQUAL(net(m, NULL, PW), STATUS_LOGON_FAILURE);
-    CU_ASSERT_EQUAL(net(m, "", PW), STATUS_LOGON_FAILURE);
-    CU_ASSERT_EQUAL(net(m, "averyveryverylongusernamethatisnotthere", PW), STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net(m, NULL, PW), STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net(m, "", PW), STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net(m, "averyveryverylongusernamethatisnotthere", PW), STATUS_LOGON_FAILURE);
     /* a hostile name reaches the log without its control characters */
-    CU_ASSERT_EQUAL(net(m, "evil\r\nname", PW), STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net(m, "evil\r\nname", PW), STATUS_LOGON_FAILURE);
     r = last_audit(m, 529);
     CU_ASSERT_PTR_NOT_NULL(strstr(r->description, "User Name: evil??name"));
     /* an unknown domain is a failed logon too */
-    CU_ASSERT_EQUAL(logon_as(m, "ELSEWHERE", "alice", PW, LOGON_NETWORK, NULL, &t),
-                    STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(logon_as(m, "ELSEWHERE", "alice", PW, LOGON_NETWORK, NULL, &t),
+                       STATUS_LOGON_FAILURE);
     r = last_audit(m, 529);
     CU_ASSERT_PTR_NOT_NULL(strstr(r->description, "Domain: ELSEWHERE"));
     /* a good logon resets the counter */
-    CU_ASSERT_EQUAL(net(m, "alice", PW), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(sam_user_find(m->sam, "alice")->bad_count, 0);
     /* passwords never reach the log */
     for (size_t i = 0; i < sec_count(m); i++) {
@@ -217,13 +221,13 @@ static void test_invalid_type(void)
     struct token t;
     size_t before = sec_count(m);
     ntstatus st = logon_as(m, NULL, "alice", PW, (enum logon_type)8, NULL, &t);
-    CU_ASSERT_EQUAL(st, STATUS_INVALID_LOGON_TYPE);
-    CU_ASSERT_EQUAL(nterr_to_win32(st), ERROR_INVALID_LOGON_TYPE);
-    CU_ASSERT_EQUAL(logon_as(m, NULL, "alice", PW, (enum logon_type)0, NULL, &t),
-                    STATUS_INVALID_LOGON_TYPE);
+    UNIT_ASSERT_STATUS(st, STATUS_INVALID_LOGON_TYPE);
+    UNIT_ASSERT_WIN32(nterr_to_win32(st), ERROR_INVALID_LOGON_TYPE);
+    UNIT_ASSERT_STATUS(logon_as(m, NULL, "alice", PW, (enum logon_type)0, NULL, &t),
+                       STATUS_INVALID_LOGON_TYPE);
     CU_ASSERT_EQUAL(sec_count(m), before);
-    CU_ASSERT_EQUAL(logon_token_for(m, NULL, "alice", (enum logon_type)1, &t),
-                    STATUS_INVALID_LOGON_TYPE);
+    UNIT_ASSERT_STATUS(logon_token_for(m, NULL, "alice", (enum logon_type)1, &t),
+                       STATUS_INVALID_LOGON_TYPE);
     machine_free(m);
 }
 
@@ -234,7 +238,7 @@ static void test_lockout_and_release(void)
     struct machine *m = new_machine("EXCHSRV", OSVER_NT4);
     set_policy(m, 3, 30, 30);
     for (int i = 0; i < 3; i++)
-        CU_ASSERT_EQUAL(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
+        UNIT_ASSERT_STATUS(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
     struct sam_user *u = sam_user_find(m->sam, "alice");
     CU_ASSERT_TRUE(u->flags & SAM_LOCKED);
     CU_ASSERT_EQUAL(u->locked_at, clock_now(&m->clock));
@@ -245,22 +249,22 @@ static void test_lockout_and_release(void)
                                                   "Name: alice"));
     /* locked: the right password and a wrong one both get 1909 */
     ntstatus st = net(m, "alice", PW);
-    CU_ASSERT_EQUAL(st, STATUS_ACCOUNT_LOCKED_OUT);
-    CU_ASSERT_EQUAL(nterr_to_win32(st), ERROR_ACCOUNT_LOCKED_OUT);
+    UNIT_ASSERT_STATUS(st, STATUS_ACCOUNT_LOCKED_OUT);
+    UNIT_ASSERT_WIN32(nterr_to_win32(st), ERROR_ACCOUNT_LOCKED_OUT);
     r = last_audit(m, 539);
     CU_ASSERT_PTR_NOT_NULL(strstr(r->description, "Reason: Account locked out"));
-    CU_ASSERT_EQUAL(net(m, "alice", "wrong"), STATUS_ACCOUNT_LOCKED_OUT);
+    UNIT_ASSERT_STATUS(net(m, "alice", "wrong"), STATUS_ACCOUNT_LOCKED_OUT);
     CU_ASSERT_EQUAL(sam_user_find(m->sam, "alice")->bad_count, 3);
     /* LockoutDuration 30 minutes on the virtual clock */
     CU_ASSERT_EQUAL(clock_advance(&m->clock, 29 * 60 + 59), 0);
-    CU_ASSERT_EQUAL(net(m, "alice", PW), STATUS_ACCOUNT_LOCKED_OUT);
+    UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_ACCOUNT_LOCKED_OUT);
     CU_ASSERT_EQUAL(clock_advance(&m->clock, 1), 0);
-    CU_ASSERT_EQUAL(net(m, "alice", PW), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
     u = sam_user_find(m->sam, "alice");
     CU_ASSERT_FALSE(u->flags & SAM_LOCKED);
     CU_ASSERT_EQUAL(u->bad_count, 0);
     /* released by time, a wrong password counts from zero again */
-    CU_ASSERT_EQUAL(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
     CU_ASSERT_EQUAL(sam_user_find(m->sam, "alice")->bad_count, 1);
     machine_free(m);
 }
@@ -269,25 +273,25 @@ static void test_lockout_counter_reset(void)
 {
     struct machine *m = new_machine("EXCHSRV", OSVER_NT4);
     set_policy(m, 3, 30, 30);
-    CU_ASSERT_EQUAL(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
-    CU_ASSERT_EQUAL(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
     /* ResetLockoutCount: 30 minutes after the last bad one the count restarts */
     CU_ASSERT_EQUAL(clock_advance(&m->clock, 30 * 60), 0);
-    CU_ASSERT_EQUAL(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
     CU_ASSERT_EQUAL(sam_user_find(m->sam, "alice")->bad_count, 1);
-    CU_ASSERT_EQUAL(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
-    CU_ASSERT_EQUAL(net(m, "alice", PW), STATUS_SUCCESS); /* 2 < 3: not locked */
+    UNIT_ASSERT_STATUS(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS); /* 2 < 3: not locked */
     /* a good logon resets the count too */
-    CU_ASSERT_EQUAL(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
-    CU_ASSERT_EQUAL(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
-    CU_ASSERT_EQUAL(net(m, "alice", PW), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
-    CU_ASSERT_EQUAL(net(m, "alice", PW), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
     /* LockoutBadCount 0: never locks */
     set_policy(m, 0, 30, 30);
     for (int i = 0; i < 20; i++)
-        CU_ASSERT_EQUAL(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
-    CU_ASSERT_EQUAL(net(m, "alice", PW), STATUS_SUCCESS);
+        UNIT_ASSERT_STATUS(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
     machine_free(m);
 }
 
@@ -295,19 +299,19 @@ static void test_lockout_until_admin(void)
 {
     struct machine *m = new_machine("EXCHSRV", OSVER_W2K);
     set_policy(m, 2, 30, -1);
-    CU_ASSERT_EQUAL(net(m, "alice", "a"), STATUS_LOGON_FAILURE);
-    CU_ASSERT_EQUAL(net(m, "alice", "b"), STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net(m, "alice", "a"), STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net(m, "alice", "b"), STATUS_LOGON_FAILURE);
     CU_ASSERT_EQUAL(clock_advance(&m->clock, 30LL * 86400), 0); /* within MaximumPasswordAge */
-    CU_ASSERT_EQUAL(net(m, "alice", PW), STATUS_ACCOUNT_LOCKED_OUT);
+    UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_ACCOUNT_LOCKED_OUT);
     /* User Manager's "Account Locked Out" box cleared by an admin */
     struct sam_user *u = sam_user_find(m->sam, "alice");
     u->flags &= ~SAM_LOCKED;
     u->bad_count = 0;
-    CU_ASSERT_EQUAL(net(m, "alice", PW), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
     /* other accounts are not affected by alice's lockout */
-    CU_ASSERT_EQUAL(net(m, "alice", "a"), STATUS_LOGON_FAILURE);
-    CU_ASSERT_EQUAL(net(m, "alice", "b"), STATUS_LOGON_FAILURE);
-    CU_ASSERT_EQUAL(net(m, "Administrator", "admin"), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net(m, "alice", "a"), STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net(m, "alice", "b"), STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net(m, "Administrator", "admin"), STATUS_SUCCESS);
     machine_free(m);
 }
 
@@ -317,33 +321,34 @@ static void test_lockout_is_durable(void)
     char mdir[512], err[256];
     snprintf(mdir, sizeof mdir, "%s/EXCHSRV", dir);
     struct machine *m;
-    CU_ASSERT_FATAL(machine_init_dir(mdir, "EXCHSRV", OSVER_NT4, ROLE_STANDALONE, NULL, "admin",
-                                     &m) == STATUS_SUCCESS);
-    CU_ASSERT_FATAL(sam_user_add(m->sam, "alice", PW, clock_now(&m->clock), NULL) ==
-                    STATUS_SUCCESS);
-    CU_ASSERT_FATAL(machine_save_sam(m) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        machine_init_dir(mdir, "EXCHSRV", OSVER_NT4, ROLE_STANDALONE, NULL, "admin", &m),
+        STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(sam_user_add(m->sam, "alice", PW, clock_now(&m->clock), NULL),
+                             STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_save_sam(m), STATUS_SUCCESS);
     set_policy(m, 2, 30, 30);
-    CU_ASSERT_EQUAL(net(m, "alice", "a"), STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net(m, "alice", "a"), STATUS_LOGON_FAILURE);
     /* the bad count is on disk at once */
     struct machine *copy;
-    CU_ASSERT_FATAL(machine_load(mdir, &copy, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_load(mdir, &copy, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(sam_user_find(copy->sam, "alice")->bad_count, 1);
     machine_free(copy);
-    CU_ASSERT_EQUAL(net(m, "alice", "b"), STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net(m, "alice", "b"), STATUS_LOGON_FAILURE);
     machine_free(m); /* as after kill -9: nothing more is written */
-    CU_ASSERT_FATAL(machine_load(mdir, &m, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_load(mdir, &m, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT_TRUE(sam_user_find(m->sam, "alice")->flags & SAM_LOCKED);
     CU_ASSERT_EQUAL(lsa_sysaccess(m->lsa)->lockout_bad_count, 2);
-    CU_ASSERT_EQUAL(net(m, "alice", PW), STATUS_ACCOUNT_LOCKED_OUT);
+    UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_ACCOUNT_LOCKED_OUT);
     /* the release by time is written too */
     CU_ASSERT_EQUAL(clock_advance(&m->clock, 31 * 60), 0);
-    CU_ASSERT_EQUAL(net(m, "alice", PW), STATUS_SUCCESS);
-    CU_ASSERT_FATAL(machine_load(mdir, &copy, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_load(mdir, &copy, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT_FALSE(sam_user_find(copy->sam, "alice")->flags & SAM_LOCKED);
     CU_ASSERT_EQUAL(sam_user_find(copy->sam, "alice")->bad_count, 0);
     machine_free(copy);
     /* the audits went to the machine's Security log on disk */
-    CU_ASSERT_FATAL(machine_load(mdir, &copy, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_load(mdir, &copy, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(evtlog_count(copy->evtlog, EVTLOG_SECURITY), 5); /* 529 529 644 539 528 */
     machine_free(copy);
     machine_free(m);
@@ -375,7 +380,7 @@ static void test_restrictions(void)
     expect_restriction(m, NULL, STATUS_ACCOUNT_DISABLED, ERROR_ACCOUNT_DISABLED, 531,
                        "Account currently disabled");
     /* restrictions only after a good password */
-    CU_ASSERT_EQUAL(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
     /* disabled is checked before expiry */
     u->expires = now;
     expect_restriction(m, NULL, STATUS_ACCOUNT_DISABLED, ERROR_ACCOUNT_DISABLED, 531,
@@ -384,7 +389,7 @@ static void test_restrictions(void)
     expect_restriction(m, NULL, STATUS_ACCOUNT_EXPIRED, ERROR_ACCOUNT_EXPIRED, 532,
                        "The specified user account has expired");
     u->expires = now + 1;
-    CU_ASSERT_EQUAL(net(m, "alice", PW), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
     u->expires = 0;
 
     /* CLOCK_DEFAULT_START is Wednesday 09:00 UTC: bit 3 * 24 + 9 */
@@ -394,16 +399,16 @@ static void test_restrictions(void)
                        "Account logon time restriction violation");
     memset(u->logon_hours, 0, sizeof u->logon_hours);
     u->logon_hours[bit / 8] = (uint8_t)(1u << (bit % 8));
-    CU_ASSERT_EQUAL(net(m, "alice", PW), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(clock_advance(&m->clock, 3600), 0); /* 10:00: not allowed */
-    CU_ASSERT_EQUAL(net(m, "alice", PW), STATUS_INVALID_LOGON_HOURS);
+    UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_INVALID_LOGON_HOURS);
     /* the week wraps: Saturday 23:00 is bit 167, Sunday 00:00 bit 0 */
     memset(u->logon_hours, 0, sizeof u->logon_hours);
     u->logon_hours[20] = 0x80;
     CU_ASSERT_EQUAL(clock_set(&m->clock, CLOCK_DEFAULT_START + 3 * 86400 + 14 * 3600), 0);
-    CU_ASSERT_EQUAL(net(m, "alice", PW), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(clock_advance(&m->clock, 3600), 0);
-    CU_ASSERT_EQUAL(net(m, "alice", PW), STATUS_INVALID_LOGON_HOURS);
+    UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_INVALID_LOGON_HOURS);
     memset(u->logon_hours, 0xFF, sizeof u->logon_hours);
     now = clock_now(&m->clock);
 
@@ -412,36 +417,36 @@ static void test_restrictions(void)
     expect_restriction(m, "WS3", STATUS_INVALID_WORKSTATION, ERROR_INVALID_WORKSTATION, 533,
                        "User not allowed to logon at this computer");
     struct token t;
-    CU_ASSERT_EQUAL(logon_as(m, NULL, "alice", PW, LOGON_NETWORK, "ws2", &t), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(logon_as(m, NULL, "alice", PW, LOGON_NETWORK, NULL, &t), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(logon_as(m, NULL, "alice", PW, LOGON_NETWORK, "ws2", &t), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(logon_as(m, NULL, "alice", PW, LOGON_NETWORK, NULL, &t), STATUS_SUCCESS);
     u->workstations[0][0] = u->workstations[1][0] = 0;
 
     /* MaximumPasswordAge = 42 days in the NT 4.0 template */
     CU_ASSERT_EQUAL(lsa_sysaccess(m->lsa)->max_password_age, 42);
     u->pwd_last_set = now - 42 * 86400;
-    CU_ASSERT_EQUAL(net(m, "alice", PW), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
     u->pwd_last_set = now - 42 * 86400 - 1;
     expect_restriction(m, NULL, STATUS_PASSWORD_EXPIRED, ERROR_PASSWORD_EXPIRED, 535,
                        "The specified account's password has expired");
     u->flags |= SAM_PWD_NEVER_EXPIRES;
-    CU_ASSERT_EQUAL(net(m, "alice", PW), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
     u->flags &= ~SAM_PWD_NEVER_EXPIRES;
     struct lsa_sysaccess sa = *lsa_sysaccess(m->lsa);
     sa.max_password_age = -1;
-    CU_ASSERT_FATAL(lsa_set_sysaccess(m->lsa, &sa) == STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(net(m, "alice", PW), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_set_sysaccess(m->lsa, &sa), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
     sa.max_password_age = 42;
-    CU_ASSERT_FATAL(lsa_set_sysaccess(m->lsa, &sa) == STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(net(m, "alice", PW), STATUS_PASSWORD_EXPIRED);
-    CU_ASSERT_EQUAL(sam_set_password(m->sam, "alice", PW, now), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_set_sysaccess(m->lsa, &sa), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_PASSWORD_EXPIRED);
+    UNIT_ASSERT_STATUS(sam_set_password(m->sam, "alice", PW, now), STATUS_SUCCESS);
     u = sam_user_find(m->sam, "alice");
-    CU_ASSERT_EQUAL(net(m, "alice", PW), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
 
     u->flags |= SAM_MUST_CHANGE;
     expect_restriction(m, NULL, STATUS_PASSWORD_MUST_CHANGE, ERROR_PASSWORD_MUST_CHANGE, 535,
                        "The specified account's password has expired");
     u->flags &= ~SAM_MUST_CHANGE;
-    CU_ASSERT_EQUAL(net(m, "alice", PW), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
     last_audit(m, 528);
     machine_free(m);
 }
@@ -455,40 +460,41 @@ static void test_logon_rights(void)
     struct token t;
     /* nobody holds batch or service logon by default */
     ntstatus st = logon_as(m, NULL, "alice", PW, LOGON_BATCH, NULL, &t);
-    CU_ASSERT_EQUAL(st, STATUS_LOGON_TYPE_NOT_GRANTED);
-    CU_ASSERT_EQUAL(nterr_to_win32(st), ERROR_LOGON_TYPE_NOT_GRANTED);
+    UNIT_ASSERT_STATUS(st, STATUS_LOGON_TYPE_NOT_GRANTED);
+    UNIT_ASSERT_WIN32(nterr_to_win32(st), ERROR_LOGON_TYPE_NOT_GRANTED);
     const struct evtlog_record *r = last_audit(m, 534);
     CU_ASSERT_PTR_NOT_NULL(strstr(r->description, "Logon Type: 4"));
-    CU_ASSERT_EQUAL(logon_as(m, NULL, "alice", PW, LOGON_SERVICE, NULL, &t),
-                    STATUS_LOGON_TYPE_NOT_GRANTED);
+    UNIT_ASSERT_STATUS(logon_as(m, NULL, "alice", PW, LOGON_SERVICE, NULL, &t),
+                       STATUS_LOGON_TYPE_NOT_GRANTED);
     set_right(m->lsa, &alice, "SeBatchLogonRight", true);
     set_right(m->lsa, &alice, "SeServiceLogonRight", true);
-    CU_ASSERT_EQUAL(logon_as(m, NULL, "alice", PW, LOGON_BATCH, NULL, &t), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(logon_as(m, NULL, "alice", PW, LOGON_BATCH, NULL, &t), STATUS_SUCCESS);
     CU_ASSERT_TRUE(token_is_member(&t, sid_wellknown(SID_WK_BATCH)));
-    CU_ASSERT_EQUAL(logon_as(m, NULL, "alice", PW, LOGON_SERVICE, NULL, &t), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(logon_as(m, NULL, "alice", PW, LOGON_SERVICE, NULL, &t), STATUS_SUCCESS);
     /* interactive through Everyone/Users on an NT 4.0 server */
-    CU_ASSERT_EQUAL(logon_as(m, NULL, "alice", PW, LOGON_INTERACTIVE, NULL, &t), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(logon_as(m, NULL, "alice", PW, LOGON_INTERACTIVE, NULL, &t), STATUS_SUCCESS);
     /* network logon comes from Everyone: take it away */
     set_right(m->lsa, sid_wellknown(SID_WK_EVERYONE), "SeNetworkLogonRight", false);
-    CU_ASSERT_EQUAL(net(m, "alice", PW), STATUS_LOGON_TYPE_NOT_GRANTED);
-    CU_ASSERT_EQUAL(net(m, "Administrator", "admin"), STATUS_SUCCESS); /* Administrators */
+    UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_LOGON_TYPE_NOT_GRANTED);
+    UNIT_ASSERT_STATUS(net(m, "Administrator", "admin"), STATUS_SUCCESS); /* Administrators */
     /* granted through a group the user is in */
-    CU_ASSERT_EQUAL(sam_group_add(m->sam, "Mail Users", SAM_GROUP_ALIAS, NULL), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(sam_group_add_member(m->sam, "Mail Users", &alice), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_group_add(m->sam, "Mail Users", SAM_GROUP_ALIAS, NULL), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_group_add_member(m->sam, "Mail Users", &alice), STATUS_SUCCESS);
     struct sid mail = sid_of(m, "Mail Users");
     set_right(m->lsa, &mail, "SeNetworkLogonRight", true);
-    CU_ASSERT_EQUAL(net(m, "alice", PW), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
     /* or to the logon-type SID itself */
     set_right(m->lsa, &mail, "SeNetworkLogonRight", false);
-    CU_ASSERT_EQUAL(net(m, "alice", PW), STATUS_LOGON_TYPE_NOT_GRANTED);
+    UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_LOGON_TYPE_NOT_GRANTED);
     set_right(m->lsa, sid_wellknown(SID_WK_NETWORK), "SeNetworkLogonRight", true);
-    CU_ASSERT_EQUAL(net(m, "alice", PW), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
     /* NT 4.0 has no deny rights at all */
     struct lsa_handle h;
-    CU_ASSERT_FATAL(lsa_open_policy(m->lsa, sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS,
-                                    &h) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        lsa_open_policy(m->lsa, sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS, &h),
+        STATUS_SUCCESS);
     const char *deny[1] = {"SeDenyNetworkLogonRight"};
-    CU_ASSERT_EQUAL(lsa_add_account_rights(&h, &alice, deny, 1), STATUS_NO_SUCH_PRIVILEGE);
+    UNIT_ASSERT_STATUS(lsa_add_account_rights(&h, &alice, deny, 1), STATUS_NO_SUCH_PRIVILEGE);
     lsa_close(&h);
     machine_free(m);
 }
@@ -511,22 +517,22 @@ static void test_deny_rights_override(void)
         for (size_t i = 0; i < 4; i++) {
             struct token t;
             set_right(m->lsa, &alice, cases[i].allow, true);
-            CU_ASSERT_EQUAL(logon_as(m, NULL, "alice", PW, cases[i].type, NULL, &t),
-                            STATUS_SUCCESS);
+            UNIT_ASSERT_STATUS(logon_as(m, NULL, "alice", PW, cases[i].type, NULL, &t),
+                               STATUS_SUCCESS);
             /* deny on the user wins over allow */
             set_right(m->lsa, &alice, cases[i].deny, true);
-            CU_ASSERT_EQUAL(logon_as(m, NULL, "alice", PW, cases[i].type, NULL, &t),
-                            STATUS_LOGON_TYPE_NOT_GRANTED);
+            UNIT_ASSERT_STATUS(logon_as(m, NULL, "alice", PW, cases[i].type, NULL, &t),
+                               STATUS_LOGON_TYPE_NOT_GRANTED);
             last_audit(m, 534);
             set_right(m->lsa, &alice, cases[i].deny, false);
             /* deny through a group (Users) wins over allow on the user */
             set_right(m->lsa, sid_wellknown(SID_WK_USERS), cases[i].deny, true);
-            CU_ASSERT_EQUAL(logon_as(m, NULL, "alice", PW, cases[i].type, NULL, &t),
-                            STATUS_LOGON_TYPE_NOT_GRANTED);
+            UNIT_ASSERT_STATUS(logon_as(m, NULL, "alice", PW, cases[i].type, NULL, &t),
+                               STATUS_LOGON_TYPE_NOT_GRANTED);
             /* taken back: allowed again */
             set_right(m->lsa, sid_wellknown(SID_WK_USERS), cases[i].deny, false);
-            CU_ASSERT_EQUAL(logon_as(m, NULL, "alice", PW, cases[i].type, NULL, &t),
-                            STATUS_SUCCESS);
+            UNIT_ASSERT_STATUS(logon_as(m, NULL, "alice", PW, cases[i].type, NULL, &t),
+                               STATUS_SUCCESS);
         }
         machine_free(m);
     }
@@ -539,8 +545,8 @@ static void test_token_contents(void)
     struct machine *m = new_machine("EXCHSRV", OSVER_NT4);
     struct sid alice = sid_of(m, "alice");
     struct token t;
-    CU_ASSERT_EQUAL_FATAL(logon_as(m, NULL, "alice", PW, LOGON_NETWORK, NULL, &t),
-                          STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(logon_as(m, NULL, "alice", PW, LOGON_NETWORK, NULL, &t),
+                             STATUS_SUCCESS);
     CU_ASSERT_TRUE(token_is_member(&t, sid_wellknown(SID_WK_EVERYONE)));
     CU_ASSERT_TRUE(token_is_member(&t, sid_wellknown(SID_WK_NETWORK)));
     CU_ASSERT_TRUE(token_is_member(&t, sid_wellknown(SID_WK_AUTHENTICATED_USERS)));
@@ -562,17 +568,17 @@ static void test_token_contents(void)
     set_right(m->lsa, &alice, "SeTcbPrivilege", true);
     CU_ASSERT_FALSE(token_has_privilege(&t, RI_TCB));
     struct token t2;
-    CU_ASSERT_EQUAL(logon_as(m, NULL, "alice", PW, LOGON_NETWORK, NULL, &t2), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(logon_as(m, NULL, "alice", PW, LOGON_NETWORK, NULL, &t2), STATUS_SUCCESS);
     CU_ASSERT_TRUE(token_has_privilege(&t2, RI_TCB));
     CU_ASSERT_FALSE(token_privilege_enabled(&t2, RI_TCB));
     set_right(m->lsa, &alice, "SeTcbPrivilege", false);
     CU_ASSERT_TRUE(token_has_privilege(&t2, RI_TCB));
-    CU_ASSERT_EQUAL(logon_as(m, NULL, "alice", PW, LOGON_NETWORK, NULL, &t2), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(logon_as(m, NULL, "alice", PW, LOGON_NETWORK, NULL, &t2), STATUS_SUCCESS);
     CU_ASSERT_FALSE(token_has_privilege(&t2, RI_TCB));
 
     /* the Administrator: Administrators and its privileges */
-    CU_ASSERT_EQUAL(logon_as(m, NULL, "administrator", "admin", LOGON_INTERACTIVE, NULL, &t),
-                    STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(logon_as(m, NULL, "administrator", "admin", LOGON_INTERACTIVE, NULL, &t),
+                       STATUS_SUCCESS);
     CU_ASSERT_TRUE(token_is_member(&t, sid_wellknown(SID_WK_ADMINISTRATORS)));
     CU_ASSERT_TRUE(token_is_member(&t, sid_wellknown(SID_WK_INTERACTIVE)));
     CU_ASSERT_TRUE(token_has_privilege(&t, RI_DEBUG));
@@ -582,12 +588,12 @@ static void test_token_contents(void)
 
     /* logon_token_for: the same token without password or checks */
     sam_user_find(m->sam, "alice")->flags |= SAM_DISABLED;
-    CU_ASSERT_EQUAL(logon_token_for(m, "EXCHSRV", "alice", LOGON_SERVICE, &t), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(logon_token_for(m, "EXCHSRV", "alice", LOGON_SERVICE, &t), STATUS_SUCCESS);
     CU_ASSERT_TRUE(sid_equal(&t.user, &alice));
     CU_ASSERT_TRUE(token_is_member(&t, sid_wellknown(SID_WK_SERVICE)));
-    CU_ASSERT_EQUAL(logon_token_for(m, NULL, "nobody", LOGON_SERVICE, &t), STATUS_NO_SUCH_USER);
-    CU_ASSERT_EQUAL(logon_token_for(m, "ELSEWHERE", "alice", LOGON_SERVICE, &t),
-                    STATUS_NO_SUCH_USER);
+    UNIT_ASSERT_STATUS(logon_token_for(m, NULL, "nobody", LOGON_SERVICE, &t), STATUS_NO_SUCH_USER);
+    UNIT_ASSERT_STATUS(logon_token_for(m, "ELSEWHERE", "alice", LOGON_SERVICE, &t),
+                       STATUS_NO_SUCH_USER);
     machine_free(m);
 }
 
@@ -595,23 +601,23 @@ static void test_two_machines_share_nothing(void)
 {
     struct machine *a = new_machine("EXCHSRV", OSVER_NT4);
     struct machine *b;
-    CU_ASSERT_FATAL(machine_create("EXCHSRV", OSVER_NT4, ROLE_STANDALONE, NULL, "other", &b) ==
-                    STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        machine_create("EXCHSRV", OSVER_NT4, ROLE_STANDALONE, NULL, "other", &b), STATUS_SUCCESS);
     CU_ASSERT_TRUE(sid_equal(&a->sid, &b->sid)); /* same name, same derived SID */
     CU_ASSERT_PTR_NOT_EQUAL(a->sam, b->sam);
     CU_ASSERT_PTR_NOT_EQUAL(a->lsa, b->lsa);
-    CU_ASSERT_EQUAL(net(a, "alice", PW), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(net(b, "alice", PW), STATUS_LOGON_FAILURE);
-    CU_ASSERT_EQUAL(net(a, "Administrator", "other"), STATUS_LOGON_FAILURE);
-    CU_ASSERT_EQUAL(net(b, "Administrator", "other"), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net(a, "alice", PW), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net(b, "alice", PW), STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net(a, "Administrator", "other"), STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net(b, "Administrator", "other"), STATUS_SUCCESS);
     /* policy, lockout and clocks are per machine */
     struct sid alice = sid_of(a, "alice");
     set_right(a->lsa, &alice, "SeTcbPrivilege", true);
     CU_ASSERT_FALSE(lsa_sid_rights(b->lsa, &alice) & RIGHTS_BIT(RI_TCB));
     set_policy(a, 1, 30, 30);
-    CU_ASSERT_EQUAL(net(a, "Administrator", "bad"), STATUS_LOGON_FAILURE);
-    CU_ASSERT_EQUAL(net(a, "Administrator", "admin"), STATUS_ACCOUNT_LOCKED_OUT);
-    CU_ASSERT_EQUAL(net(b, "Administrator", "other"), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(net(a, "Administrator", "bad"), STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(net(a, "Administrator", "admin"), STATUS_ACCOUNT_LOCKED_OUT);
+    UNIT_ASSERT_STATUS(net(b, "Administrator", "other"), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(clock_advance(&a->clock, 3600), 0);
     CU_ASSERT_EQUAL(clock_now(&b->clock), CLOCK_DEFAULT_START);
     CU_ASSERT_NOT_EQUAL(sec_count(a), sec_count(b));
@@ -631,15 +637,17 @@ static void corp_up(struct corp *c)
 {
     char err[256];
     c->dir = unit_tmpdir();
-    CU_ASSERT_FATAL(lab_open(c->dir, true, &c->lab, err, sizeof err) == STATUS_SUCCESS);
-    CU_ASSERT_FATAL(lab_machine_add(c->lab, "PDC", ROLE_PDC, OSVER_NT4, "CORP", "dadmin",
-                                    &c->pdc) == STATUS_SUCCESS);
-    CU_ASSERT_FATAL(lab_machine_add(c->lab, "EXCHSRV", ROLE_MEMBER, OSVER_NT4, "CORP", "ladmin",
-                                    &c->exch) == STATUS_SUCCESS);
-    CU_ASSERT_FATAL(sam_user_add(c->pdc->sam, "bob", PW, lab_clock_now(c->lab), NULL) ==
-                    STATUS_SUCCESS);
-    CU_ASSERT_FATAL(machine_save_sam(c->pdc) == STATUS_SUCCESS);
-    CU_ASSERT_FATAL(lab_boot_all(c->lab, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lab_open(c->dir, true, &c->lab, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        lab_machine_add(c->lab, "PDC", ROLE_PDC, OSVER_NT4, "CORP", "dadmin", &c->pdc),
+        STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        lab_machine_add(c->lab, "EXCHSRV", ROLE_MEMBER, OSVER_NT4, "CORP", "ladmin", &c->exch),
+        STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(sam_user_add(c->pdc->sam, "bob", PW, lab_clock_now(c->lab), NULL),
+                             STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_save_sam(c->pdc), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lab_boot_all(c->lab, err, sizeof err), STATUS_SUCCESS);
 }
 
 static void test_pass_through(void)
@@ -648,10 +656,10 @@ static void test_pass_through(void)
     corp_up(&c);
     struct machine *m = c.exch;
     struct token t;
-    CU_ASSERT_EQUAL_FATAL(logon_as(m, "corp", "bob", PW, LOGON_NETWORK, NULL, &t),
-                          STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(logon_as(m, "corp", "bob", PW, LOGON_NETWORK, NULL, &t),
+                             STATUS_SUCCESS);
     struct sid bob, du, da;
-    CU_ASSERT_FATAL(machine_resolve(m, "CORP\\bob", &bob) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_resolve(m, "CORP\\bob", &bob), STATUS_SUCCESS);
     CU_ASSERT_TRUE(sid_equal(&t.user, &bob));
     CU_ASSERT_STRING_EQUAL(t.domain_name, "CORP");
     sid_compose(&c.pdc->sid, SID_RID_DOMAIN_USERS, &du);
@@ -666,73 +674,73 @@ static void test_pass_through(void)
     /* the domain Administrator: Domain Admins, and local Administrators
      * because lab_machine_add joined the member (CORP\Domain Admins is in
      * the member's Administrators); joining again changes nothing */
-    CU_ASSERT_EQUAL(logon_as(m, "CORP", "Administrator", "dadmin", LOGON_NETWORK, NULL, &t),
-                    STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(logon_as(m, "CORP", "Administrator", "dadmin", LOGON_NETWORK, NULL, &t),
+                       STATUS_SUCCESS);
     CU_ASSERT_TRUE(token_is_member(&t, &da));
     CU_ASSERT_TRUE(token_is_member(&t, sid_wellknown(SID_WK_ADMINISTRATORS)));
-    CU_ASSERT_EQUAL(machine_join_domain(m, &c.pdc->sid), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(machine_join_domain(m, &c.pdc->sid), STATUS_SUCCESS); /* idempotent */
-    CU_ASSERT_EQUAL(machine_join_domain(c.pdc, &c.pdc->sid), STATUS_INVALID_PARAMETER);
-    CU_ASSERT_EQUAL(logon_as(m, "CORP", "Administrator", "dadmin", LOGON_NETWORK, NULL, &t),
-                    STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_join_domain(m, &c.pdc->sid), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_join_domain(m, &c.pdc->sid), STATUS_SUCCESS); /* idempotent */
+    UNIT_ASSERT_STATUS(machine_join_domain(c.pdc, &c.pdc->sid), STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(logon_as(m, "CORP", "Administrator", "dadmin", LOGON_NETWORK, NULL, &t),
+                       STATUS_SUCCESS);
     CU_ASSERT_TRUE(token_is_member(&t, sid_wellknown(SID_WK_ADMINISTRATORS)));
     CU_ASSERT_TRUE(token_has_privilege(&t, RI_DEBUG)); /* the member's policy */
-    CU_ASSERT_EQUAL(logon_as(m, "CORP", "bob", PW, LOGON_NETWORK, NULL, &t), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(logon_as(m, "CORP", "bob", PW, LOGON_NETWORK, NULL, &t), STATUS_SUCCESS);
     CU_ASSERT_TRUE(token_is_member(&t, sid_wellknown(SID_WK_USERS)));
 
     /* the local account of the same name is another account */
-    CU_ASSERT_EQUAL(logon_as(m, NULL, "Administrator", "ladmin", LOGON_NETWORK, NULL, &t),
-                    STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(logon_as(m, NULL, "Administrator", "ladmin", LOGON_NETWORK, NULL, &t),
+                       STATUS_SUCCESS);
     CU_ASSERT_STRING_EQUAL(t.domain_name, "EXCHSRV");
-    CU_ASSERT_EQUAL(logon_as(m, "CORP", "Administrator", "ladmin", LOGON_NETWORK, NULL, &t),
-                    STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(logon_as(m, "CORP", "Administrator", "ladmin", LOGON_NETWORK, NULL, &t),
+                       STATUS_LOGON_FAILURE);
 
     /* the member's policy decides the privileges: a grant in the domain
      * policy does not reach EXCHSRV, a local one does */
     struct lsa *dom = lab_domain_lsa(c.lab, "CORP");
     set_right(dom, &bob, "SeTcbPrivilege", true);
-    CU_ASSERT_EQUAL(logon_as(m, "CORP", "bob", PW, LOGON_NETWORK, NULL, &t), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(logon_as(m, "CORP", "bob", PW, LOGON_NETWORK, NULL, &t), STATUS_SUCCESS);
     CU_ASSERT_FALSE(token_has_privilege(&t, RI_TCB));
     set_right(m->lsa, &bob, "SeTcbPrivilege", true);
-    CU_ASSERT_EQUAL(logon_as(m, "CORP", "bob", PW, LOGON_NETWORK, NULL, &t), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(logon_as(m, "CORP", "bob", PW, LOGON_NETWORK, NULL, &t), STATUS_SUCCESS);
     CU_ASSERT_TRUE(token_has_privilege(&t, RI_TCB));
     /* and decides the logon right */
-    CU_ASSERT_EQUAL(logon_as(m, "CORP", "bob", PW, LOGON_BATCH, NULL, &t),
-                    STATUS_LOGON_TYPE_NOT_GRANTED);
+    UNIT_ASSERT_STATUS(logon_as(m, "CORP", "bob", PW, LOGON_BATCH, NULL, &t),
+                       STATUS_LOGON_TYPE_NOT_GRANTED);
     set_right(dom, &bob, "SeBatchLogonRight", true);
-    CU_ASSERT_EQUAL(logon_as(m, "CORP", "bob", PW, LOGON_BATCH, NULL, &t),
-                    STATUS_LOGON_TYPE_NOT_GRANTED);
+    UNIT_ASSERT_STATUS(logon_as(m, "CORP", "bob", PW, LOGON_BATCH, NULL, &t),
+                       STATUS_LOGON_TYPE_NOT_GRANTED);
 
     /* the DC's SAM applies the account restrictions */
     sam_user_find(c.pdc->sam, "bob")->flags |= SAM_DISABLED;
-    CU_ASSERT_EQUAL(logon_as(m, "CORP", "bob", PW, LOGON_NETWORK, NULL, &t),
-                    STATUS_ACCOUNT_DISABLED);
+    UNIT_ASSERT_STATUS(logon_as(m, "CORP", "bob", PW, LOGON_NETWORK, NULL, &t),
+                       STATUS_ACCOUNT_DISABLED);
     last_audit(m, 531);
     sam_user_find(c.pdc->sam, "bob")->flags &= ~SAM_DISABLED;
 
     /* on the DC itself, its domain is local */
-    CU_ASSERT_EQUAL(logon_as(c.pdc, "CORP", "bob", PW, LOGON_NETWORK, NULL, &t), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(logon_as(c.pdc, "CORP", "bob", PW, LOGON_NETWORK, NULL, &t), STATUS_SUCCESS);
     CU_ASSERT_TRUE(token_is_member(&t, sid_wellknown(SID_WK_USERS)));
-    CU_ASSERT_EQUAL(logon_as(c.pdc, "PDC", "bob", PW, LOGON_NETWORK, NULL, &t), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(logon_as(c.pdc, "PDC", "bob", PW, LOGON_NETWORK, NULL, &t), STATUS_SUCCESS);
 
     /* a domain the member does not belong to */
-    CU_ASSERT_EQUAL(logon_as(m, "OTHERDOM", "bob", PW, LOGON_NETWORK, NULL, &t),
-                    STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(logon_as(m, "OTHERDOM", "bob", PW, LOGON_NETWORK, NULL, &t),
+                       STATUS_LOGON_FAILURE);
 
     /* no DC running: 1311, audited 537 */
-    CU_ASSERT_EQUAL(machine_shutdown(c.pdc), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_shutdown(c.pdc), STATUS_SUCCESS);
     ntstatus st = logon_as(m, "CORP", "bob", PW, LOGON_NETWORK, NULL, &t);
-    CU_ASSERT_EQUAL(st, STATUS_NO_LOGON_SERVERS);
-    CU_ASSERT_EQUAL(nterr_to_win32(st), ERROR_NO_LOGON_SERVERS);
+    UNIT_ASSERT_STATUS(st, STATUS_NO_LOGON_SERVERS);
+    UNIT_ASSERT_WIN32(nterr_to_win32(st), ERROR_NO_LOGON_SERVERS);
     last_audit(m, 537);
-    CU_ASSERT_EQUAL(logon_token_for(m, "CORP", "bob", LOGON_SERVICE, &t),
-                    STATUS_NO_LOGON_SERVERS);
+    UNIT_ASSERT_STATUS(logon_token_for(m, "CORP", "bob", LOGON_SERVICE, &t),
+                       STATUS_NO_LOGON_SERVERS);
     /* the TCB rule still comes first */
     struct token plain;
-    CU_ASSERT_FATAL(logon_token_for(m, NULL, "Administrator", LOGON_SERVICE, &plain) ==
-                    STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(logon_user(m, &plain, "CORP", "bob", PW, LOGON_NETWORK, NULL, NULL, &t),
-                    STATUS_PRIVILEGE_NOT_HELD);
+    UNIT_ASSERT_STATUS_FATAL(logon_token_for(m, NULL, "Administrator", LOGON_SERVICE, &plain),
+                             STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(logon_user(m, &plain, "CORP", "bob", PW, LOGON_NETWORK, NULL, NULL, &t),
+                       STATUS_PRIVILEGE_NOT_HELD);
     lab_free(c.lab);
     unit_rmtree(c.dir);
 }
@@ -746,17 +754,17 @@ static void test_pass_through_lockout_on_dc(void)
     sa.lockout_bad_count = 2;
     sa.reset_lockout_count = 10;
     sa.lockout_duration = 10;
-    CU_ASSERT_FATAL(lsa_set_sysaccess(dom, &sa) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_set_sysaccess(dom, &sa), STATUS_SUCCESS);
     /* the member's own [System Access] has no say over domain accounts */
     set_policy(c.exch, 0, -1, -1);
     struct token t;
     size_t dc_before = sec_count(c.pdc);
-    CU_ASSERT_EQUAL(logon_as(c.exch, "CORP", "bob", "x", LOGON_NETWORK, "WS9", &t),
-                    STATUS_LOGON_FAILURE);
-    CU_ASSERT_EQUAL(logon_as(c.exch, "CORP", "bob", "y", LOGON_NETWORK, "WS9", &t),
-                    STATUS_LOGON_FAILURE);
-    CU_ASSERT_EQUAL(logon_as(c.exch, "CORP", "bob", PW, LOGON_NETWORK, NULL, &t),
-                    STATUS_ACCOUNT_LOCKED_OUT);
+    UNIT_ASSERT_STATUS(logon_as(c.exch, "CORP", "bob", "x", LOGON_NETWORK, "WS9", &t),
+                       STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(logon_as(c.exch, "CORP", "bob", "y", LOGON_NETWORK, "WS9", &t),
+                       STATUS_LOGON_FAILURE);
+    UNIT_ASSERT_STATUS(logon_as(c.exch, "CORP", "bob", PW, LOGON_NETWORK, NULL, &t),
+                       STATUS_ACCOUNT_LOCKED_OUT);
     last_audit(c.exch, 539);
     /* 644 is written where the account was locked: the DC */
     CU_ASSERT_EQUAL(sec_count(c.pdc), dc_before + 1);
@@ -765,13 +773,13 @@ static void test_pass_through_lockout_on_dc(void)
     /* written to the domain's sam.txt */
     char err[256];
     struct sam *disk;
-    CU_ASSERT_FATAL(sam_load(lab_domain_sam_path(c.lab, "CORP"), &disk, err, sizeof err) ==
-                    STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(sam_load(lab_domain_sam_path(c.lab, "CORP"), &disk, err, sizeof err),
+                             STATUS_SUCCESS);
     CU_ASSERT_TRUE(sam_user_find(disk, "bob")->flags & SAM_LOCKED);
     sam_free(disk);
-    CU_ASSERT_EQUAL(lab_clock_advance(c.lab, 600), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(logon_as(c.exch, "CORP", "bob", PW, LOGON_NETWORK, NULL, &t),
-                    STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lab_clock_advance(c.lab, 600), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(logon_as(c.exch, "CORP", "bob", PW, LOGON_NETWORK, NULL, &t),
+                       STATUS_SUCCESS);
     lab_free(c.lab);
     unit_rmtree(c.dir);
 }

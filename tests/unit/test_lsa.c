@@ -76,51 +76,57 @@ static const struct sid *admins(void)
 
 static void open_admin(struct lsa *l, struct lsa_handle *h)
 {
-    CU_ASSERT_EQUAL_FATAL(lsa_open_policy(l, admins(), 1, POLICY_ALL_ACCESS, h), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_open_policy(l, admins(), 1, POLICY_ALL_ACCESS, h), STATUS_SUCCESS);
 }
 
 static void test_open_access(void)
 {
     struct lsa *l;
-    CU_ASSERT_EQUAL_FATAL(lsa_create(OSVER_NT4, &l), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_create(OSVER_NT4, &l), STATUS_SUCCESS);
     struct sid user[3] = {S("S-1-5-21-1-2-3-1001"), *sid_wellknown(SID_WK_EVERYONE),
                           *sid_wellknown(SID_WK_USERS)};
     struct lsa_handle h;
-    CU_ASSERT_EQUAL(lsa_open_policy(l, user, 3, POLICY_ALL_ACCESS, &h), STATUS_ACCESS_DENIED);
+    UNIT_ASSERT_STATUS(lsa_open_policy(l, user, 3, POLICY_ALL_ACCESS, &h), STATUS_ACCESS_DENIED);
     CU_ASSERT_FALSE(h.open);
-    CU_ASSERT_EQUAL(lsa_open_policy(l, user, 3, POLICY_CREATE_ACCOUNT | POLICY_LOOKUP_NAMES, &h),
-                    STATUS_ACCESS_DENIED);
-    CU_ASSERT_EQUAL(lsa_open_policy(l, user, 3, 0x00010000u /* DELETE */, &h), STATUS_ACCESS_DENIED);
-    CU_ASSERT_EQUAL(lsa_open_policy(l, user, 3, 0x10000000u, &h), STATUS_ACCESS_DENIED);
-    CU_ASSERT_EQUAL(lsa_open_policy(NULL, user, 3, POLICY_LOOKUP_NAMES, &h), STATUS_INVALID_HANDLE);
+    UNIT_ASSERT_STATUS(lsa_open_policy(l, user, 3, POLICY_CREATE_ACCOUNT | POLICY_LOOKUP_NAMES, &h),
+                       STATUS_ACCESS_DENIED);
+    UNIT_ASSERT_STATUS(lsa_open_policy(l, user, 3, 0x00010000u /* DELETE */, &h),
+                       STATUS_ACCESS_DENIED);
+    UNIT_ASSERT_STATUS(lsa_open_policy(l, user, 3, 0x10000000u, &h), STATUS_ACCESS_DENIED);
+    UNIT_ASSERT_STATUS(lsa_open_policy(NULL, user, 3, POLICY_LOOKUP_NAMES, &h),
+                       STATUS_INVALID_HANDLE);
     /* Read access is fine for anyone, but cannot write. */
-    CU_ASSERT_EQUAL_FATAL(lsa_open_policy(l, user, 3, POLICY_LOOKUP_NAMES | POLICY_VIEW_LOCAL_INFORMATION, &h),
-                          STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        lsa_open_policy(l, user, 3, POLICY_LOOKUP_NAMES | POLICY_VIEW_LOCAL_INFORMATION, &h),
+        STATUS_SUCCESS);
     const char *tcb[] = {"SeTcbPrivilege"};
-    CU_ASSERT_EQUAL(lsa_add_account_rights(&h, &user[0], tcb, 1), STATUS_ACCESS_DENIED);
-    CU_ASSERT_EQUAL(lsa_remove_account_rights(&h, &user[0], true, NULL, 0), STATUS_ACCESS_DENIED);
+    UNIT_ASSERT_STATUS(lsa_add_account_rights(&h, &user[0], tcb, 1), STATUS_ACCESS_DENIED);
+    UNIT_ASSERT_STATUS(lsa_remove_account_rights(&h, &user[0], true, NULL, 0),
+                       STATUS_ACCESS_DENIED);
     CU_ASSERT_EQUAL(lsa_account_count(l), 0u);
     lsa_close(&h);
     CU_ASSERT_FALSE(h.open);
-    CU_ASSERT_EQUAL(lsa_add_account_rights(&h, &user[0], tcb, 1), STATUS_INVALID_HANDLE);
+    UNIT_ASSERT_STATUS(lsa_add_account_rights(&h, &user[0], tcb, 1), STATUS_INVALID_HANDLE);
     rights_mask m;
-    CU_ASSERT_EQUAL(lsa_enumerate_account_rights(&h, &user[0], &m), STATUS_INVALID_HANDLE);
+    UNIT_ASSERT_STATUS(lsa_enumerate_account_rights(&h, &user[0], &m), STATUS_INVALID_HANDLE);
     /* A handle without LOOKUP_NAMES cannot enumerate. */
-    CU_ASSERT_EQUAL_FATAL(lsa_open_policy(l, user, 3, POLICY_VIEW_LOCAL_INFORMATION, &h), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(lsa_enumerate_account_rights(&h, &user[0], &m), STATUS_ACCESS_DENIED);
+    UNIT_ASSERT_STATUS_FATAL(lsa_open_policy(l, user, 3, POLICY_VIEW_LOCAL_INFORMATION, &h),
+                             STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_enumerate_account_rights(&h, &user[0], &m), STATUS_ACCESS_DENIED);
     /* Administrators or SYSTEM get write access. */
     struct sid adm[2] = {user[0], *admins()};
-    CU_ASSERT_EQUAL(lsa_open_policy(l, adm, 2, POLICY_ALL_ACCESS, &h), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_open_policy(l, adm, 2, POLICY_ALL_ACCESS, &h), STATUS_SUCCESS);
     CU_ASSERT_TRUE(h.open);
-    CU_ASSERT_EQUAL(lsa_add_account_rights(&h, &user[0], tcb, 1), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(lsa_open_policy(l, sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS, &h), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_add_account_rights(&h, &user[0], tcb, 1), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_open_policy(l, sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS, &h),
+                       STATUS_SUCCESS);
     lsa_free(l);
 }
 
 static void test_add_remove_enumerate(void)
 {
     struct lsa *l;
-    CU_ASSERT_EQUAL_FATAL(lsa_create(OSVER_NT4, &l), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_create(OSVER_NT4, &l), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(lsa_os(l), OSVER_NT4);
     struct lsa_handle h;
     open_admin(l, &h);
@@ -130,61 +136,71 @@ static void test_add_remove_enumerate(void)
     const char *deny[] = {"SeDenyNetworkLogonRight"};
     rights_mask m = 0;
     /* Unknown right: whole call fails, nothing created. */
-    CU_ASSERT_EQUAL(lsa_add_account_rights(&h, &svc, bad, 2), STATUS_NO_SUCH_PRIVILEGE);
-    CU_ASSERT_EQUAL(lsa_add_account_rights(&h, &svc, deny, 1), STATUS_NO_SUCH_PRIVILEGE);
-    CU_ASSERT_EQUAL(lsa_add_account_rights(&h, &svc, good, 0), STATUS_INVALID_PARAMETER);
-    CU_ASSERT_EQUAL(lsa_enumerate_account_rights(&h, &svc, &m), STATUS_OBJECT_NAME_NOT_FOUND);
+    UNIT_ASSERT_STATUS(lsa_add_account_rights(&h, &svc, bad, 2), STATUS_NO_SUCH_PRIVILEGE);
+    UNIT_ASSERT_STATUS(lsa_add_account_rights(&h, &svc, deny, 1), STATUS_NO_SUCH_PRIVILEGE);
+    UNIT_ASSERT_STATUS(lsa_add_account_rights(&h, &svc, good, 0), STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(lsa_enumerate_account_rights(&h, &svc, &m), STATUS_OBJECT_NAME_NOT_FOUND);
     CU_ASSERT_EQUAL(lsa_account_count(l), 0u);
-    CU_ASSERT_EQUAL(lsa_add_account_rights(&h, &svc, good, 2), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(lsa_enumerate_account_rights(&h, &svc, &m), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_add_account_rights(&h, &svc, good, 2), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_enumerate_account_rights(&h, &svc, &m), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(m, RIGHTS_BIT(RI_TCB) | RIGHTS_BIT(RI_SERVICE_LOGON));
     CU_ASSERT_EQUAL(lsa_account_count(l), 1u);
     /* Failing add on an existing account changes nothing either. */
-    CU_ASSERT_EQUAL(lsa_add_account_rights(&h, &svc, (const char *[]){"SeDebugPrivilege", "x"}, 2),
-                    STATUS_NO_SUCH_PRIVILEGE);
+    UNIT_ASSERT_STATUS(
+        lsa_add_account_rights(&h, &svc, (const char *[]){"SeDebugPrivilege", "x"}, 2),
+        STATUS_NO_SUCH_PRIVILEGE);
     CU_ASSERT_EQUAL(lsa_sid_rights(l, &svc), RIGHTS_BIT(RI_TCB) | RIGHTS_BIT(RI_SERVICE_LOGON));
     /* Remove: bad arguments. */
     struct sid nobody = S("S-1-5-21-1-2-3-1999");
-    CU_ASSERT_EQUAL(lsa_remove_account_rights(&h, &svc, false, NULL, 0), STATUS_INVALID_PARAMETER);
-    CU_ASSERT_EQUAL(lsa_remove_account_rights(&h, &svc, false, bad, 2), STATUS_NO_SUCH_PRIVILEGE);
-    CU_ASSERT_EQUAL(lsa_remove_account_rights(&h, &nobody, false, good, 1), STATUS_OBJECT_NAME_NOT_FOUND);
-    CU_ASSERT_EQUAL(lsa_remove_account_rights(&h, &nobody, true, NULL, 0), STATUS_OBJECT_NAME_NOT_FOUND);
+    UNIT_ASSERT_STATUS(lsa_remove_account_rights(&h, &svc, false, NULL, 0),
+                       STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(lsa_remove_account_rights(&h, &svc, false, bad, 2),
+                       STATUS_NO_SUCH_PRIVILEGE);
+    UNIT_ASSERT_STATUS(lsa_remove_account_rights(&h, &nobody, false, good, 1),
+                       STATUS_OBJECT_NAME_NOT_FOUND);
+    UNIT_ASSERT_STATUS(lsa_remove_account_rights(&h, &nobody, true, NULL, 0),
+                       STATUS_OBJECT_NAME_NOT_FOUND);
     /* Not held: ignored. */
-    CU_ASSERT_EQUAL(lsa_remove_account_rights(&h, &svc, false, (const char *[]){"SeDebugPrivilege"}, 1),
-                    STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(
+        lsa_remove_account_rights(&h, &svc, false, (const char *[]){"SeDebugPrivilege"}, 1),
+        STATUS_SUCCESS);
     CU_ASSERT_EQUAL(lsa_sid_rights(l, &svc), RIGHTS_BIT(RI_TCB) | RIGHTS_BIT(RI_SERVICE_LOGON));
-    CU_ASSERT_EQUAL(lsa_remove_account_rights(&h, &svc, false, good, 1), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_remove_account_rights(&h, &svc, false, good, 1), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(lsa_sid_rights(l, &svc), RIGHTS_BIT(RI_SERVICE_LOGON));
     /* Removing the last right deletes the account object. */
-    CU_ASSERT_EQUAL(lsa_remove_account_rights(&h, &svc, false, good + 1, 1), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(lsa_enumerate_account_rights(&h, &svc, &m), STATUS_OBJECT_NAME_NOT_FOUND);
+    UNIT_ASSERT_STATUS(lsa_remove_account_rights(&h, &svc, false, good + 1, 1), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_enumerate_account_rights(&h, &svc, &m), STATUS_OBJECT_NAME_NOT_FOUND);
     CU_ASSERT_EQUAL(lsa_account_count(l), 0u);
     /* all=true removes everything and deletes the object; rights ignored. */
-    CU_ASSERT_EQUAL(lsa_add_account_rights(&h, &svc, good, 2), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(lsa_remove_account_rights(&h, &svc, true, bad, 2), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(lsa_enumerate_account_rights(&h, &svc, &m), STATUS_OBJECT_NAME_NOT_FOUND);
+    UNIT_ASSERT_STATUS(lsa_add_account_rights(&h, &svc, good, 2), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_remove_account_rights(&h, &svc, true, bad, 2), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_enumerate_account_rights(&h, &svc, &m), STATUS_OBJECT_NAME_NOT_FOUND);
     CU_ASSERT_EQUAL(lsa_account_count(l), 0u);
 
     /* Enumerate accounts with a right. */
     struct sid *v = (struct sid *)1;
     size_t n = 99;
-    CU_ASSERT_EQUAL(lsa_enumerate_accounts_with_right(&h, "SeTcbPrivilege", &v, &n), STATUS_NO_MORE_ENTRIES);
+    UNIT_ASSERT_STATUS(lsa_enumerate_accounts_with_right(&h, "SeTcbPrivilege", &v, &n),
+                       STATUS_NO_MORE_ENTRIES);
     CU_ASSERT_PTR_NULL(v);
     CU_ASSERT_EQUAL(n, 0u);
-    CU_ASSERT_EQUAL(lsa_enumerate_accounts_with_right(&h, NULL, &v, &n), STATUS_NO_MORE_ENTRIES);
-    CU_ASSERT_EQUAL(lsa_enumerate_accounts_with_right(&h, "SeNope", &v, &n), STATUS_NO_SUCH_PRIVILEGE);
+    UNIT_ASSERT_STATUS(lsa_enumerate_accounts_with_right(&h, NULL, &v, &n), STATUS_NO_MORE_ENTRIES);
+    UNIT_ASSERT_STATUS(lsa_enumerate_accounts_with_right(&h, "SeNope", &v, &n),
+                       STATUS_NO_SUCH_PRIVILEGE);
     const char *tcb[] = {"SeTcbPrivilege"};
     const char *net[] = {"SeNetworkLogonRight"};
     struct sid a = S("S-1-5-21-1-2-3-1001");
-    CU_ASSERT_EQUAL(lsa_add_account_rights(&h, &a, tcb, 1), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(lsa_add_account_rights(&h, &svc, tcb, 1), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(lsa_add_account_rights(&h, sid_wellknown(SID_WK_EVERYONE), net, 1), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL_FATAL(lsa_enumerate_accounts_with_right(&h, "SeTcbPrivilege", &v, &n), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_add_account_rights(&h, &a, tcb, 1), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_add_account_rights(&h, &svc, tcb, 1), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_add_account_rights(&h, sid_wellknown(SID_WK_EVERYONE), net, 1),
+                       STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_enumerate_accounts_with_right(&h, "SeTcbPrivilege", &v, &n),
+                             STATUS_SUCCESS);
     CU_ASSERT_EQUAL_FATAL(n, 2u);
     CU_ASSERT_TRUE(sid_equal(&v[0], &svc));
     CU_ASSERT_TRUE(sid_equal(&v[1], &a));
     free(v);
-    CU_ASSERT_EQUAL_FATAL(lsa_enumerate_accounts_with_right(&h, NULL, &v, &n), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_enumerate_accounts_with_right(&h, NULL, &v, &n), STATUS_SUCCESS);
     CU_ASSERT_EQUAL_FATAL(n, 3u);
     CU_ASSERT_TRUE(sid_equal(&v[0], sid_wellknown(SID_WK_EVERYONE)));
     free(v);
@@ -200,41 +216,42 @@ static void test_add_remove_enumerate(void)
 static void test_lookup(void)
 {
     struct lsa *l;
-    CU_ASSERT_EQUAL_FATAL(lsa_create(OSVER_NT4, &l), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_create(OSVER_NT4, &l), STATUS_SUCCESS);
     struct lsa_handle h;
     open_admin(l, &h);
     const char *names[] = {"EXCH\\Exchsvc", "Administrators", "nobody"};
     struct sid sids[3];
     bool mapped[3];
     /* Without a names provider only well-known names resolve. */
-    CU_ASSERT_EQUAL(lsa_lookup_names(&h, names, 1, sids, mapped), STATUS_NONE_MAPPED);
+    UNIT_ASSERT_STATUS(lsa_lookup_names(&h, names, 1, sids, mapped), STATUS_NONE_MAPPED);
     CU_ASSERT_FALSE(mapped[0]);
     lsa_set_names(l, &fake_names);
-    CU_ASSERT_EQUAL(lsa_lookup_names(&h, names, 2, sids, mapped), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_lookup_names(&h, names, 2, sids, mapped), STATUS_SUCCESS);
     CU_ASSERT_TRUE(mapped[0] && mapped[1]);
     CU_ASSERT_TRUE(sid_equal(&sids[1], admins()));
     struct sid svc = S("S-1-5-21-1-2-3-1000");
     CU_ASSERT_TRUE(sid_equal(&sids[0], &svc));
-    CU_ASSERT_EQUAL(lsa_lookup_names(&h, names, 3, sids, mapped), STATUS_SOME_NOT_MAPPED);
+    UNIT_ASSERT_STATUS(lsa_lookup_names(&h, names, 3, sids, mapped), STATUS_SOME_NOT_MAPPED);
     CU_ASSERT_FALSE(mapped[2]);
-    CU_ASSERT_EQUAL(lsa_lookup_names(&h, names + 2, 1, sids, mapped), STATUS_NONE_MAPPED);
-    CU_ASSERT_EQUAL(nterr_to_win32(STATUS_SOME_NOT_MAPPED), 1301u);
-    CU_ASSERT_EQUAL(nterr_to_win32(STATUS_NONE_MAPPED), 1332u);
+    UNIT_ASSERT_STATUS(lsa_lookup_names(&h, names + 2, 1, sids, mapped), STATUS_NONE_MAPPED);
+    UNIT_ASSERT_WIN32(nterr_to_win32(STATUS_SOME_NOT_MAPPED), 1301u);
+    UNIT_ASSERT_WIN32(nterr_to_win32(STATUS_NONE_MAPPED), 1332u);
 
     struct sid q[3] = {svc, *sid_wellknown(SID_WK_SYSTEM), S("S-1-5-21-9-9-9-1234")};
     char out[3][64];
-    CU_ASSERT_EQUAL(lsa_lookup_sids(&h, q, 3, &out[0][0], 64, mapped), STATUS_SOME_NOT_MAPPED);
+    UNIT_ASSERT_STATUS(lsa_lookup_sids(&h, q, 3, &out[0][0], 64, mapped), STATUS_SOME_NOT_MAPPED);
     CU_ASSERT_TRUE(mapped[0] && mapped[1] && !mapped[2]);
     CU_ASSERT_STRING_EQUAL(out[0], "EXCH\\Exchsvc");
     CU_ASSERT_STRING_EQUAL(out[1], "NT AUTHORITY\\SYSTEM");
     CU_ASSERT_STRING_EQUAL(out[2], "S-1-5-21-9-9-9-1234");
-    CU_ASSERT_EQUAL(lsa_lookup_sids(&h, q, 2, &out[0][0], 64, mapped), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(lsa_lookup_sids(&h, q + 2, 1, &out[0][0], 64, mapped), STATUS_NONE_MAPPED);
+    UNIT_ASSERT_STATUS(lsa_lookup_sids(&h, q, 2, &out[0][0], 64, mapped), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_lookup_sids(&h, q + 2, 1, &out[0][0], 64, mapped), STATUS_NONE_MAPPED);
     /* Lookups need POLICY_LOOKUP_NAMES. */
     struct lsa_handle ro;
-    CU_ASSERT_EQUAL_FATAL(lsa_open_policy(l, NULL, 0, POLICY_VIEW_LOCAL_INFORMATION, &ro), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(lsa_lookup_names(&ro, names, 1, sids, mapped), STATUS_ACCESS_DENIED);
-    CU_ASSERT_EQUAL(lsa_lookup_sids(&ro, q, 1, &out[0][0], 64, mapped), STATUS_ACCESS_DENIED);
+    UNIT_ASSERT_STATUS_FATAL(lsa_open_policy(l, NULL, 0, POLICY_VIEW_LOCAL_INFORMATION, &ro),
+                             STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_lookup_names(&ro, names, 1, sids, mapped), STATUS_ACCESS_DENIED);
+    UNIT_ASSERT_STATUS(lsa_lookup_sids(&ro, q, 1, &out[0][0], 64, mapped), STATUS_ACCESS_DENIED);
     lsa_free(l);
 }
 
@@ -244,13 +261,15 @@ static void test_durable_and_names(void)
     const char *p = path_in(dir, "policy.inf");
     struct lsa *l;
     char err[256];
-    CU_ASSERT_EQUAL(lsa_load(p, OSVER_NT4, NULL, &l, err, sizeof err), STATUS_OBJECT_NAME_NOT_FOUND);
+    UNIT_ASSERT_STATUS(lsa_load(p, OSVER_NT4, NULL, &l, err, sizeof err),
+                       STATUS_OBJECT_NAME_NOT_FOUND);
     CU_ASSERT_PTR_NULL(l);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "no such file"));
     put(p, HDR "[System Access]\r\nMaximumPasswordAge = 42\r\nLockoutBadCount = 0\r\n"
                "[Privilege Rights]\r\nSeTcbPrivilege = EXCH\\Exchsvc,Ghost\r\n"
                "SeNetworkLogonRight = *S-1-1-0\r\n[Registry Values]\r\nMACHINE\\X=4,1\r\n");
-    CU_ASSERT_EQUAL_FATAL(lsa_load(p, OSVER_NT4, &fake_names, &l, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_load(p, OSVER_NT4, &fake_names, &l, err, sizeof err),
+                             STATUS_SUCCESS);
     CU_ASSERT_STRING_EQUAL(lsa_path(l), p);
     struct sid svc = S("S-1-5-21-1-2-3-1000");
     CU_ASSERT_EQUAL(lsa_sid_rights(l, &svc), RIGHTS_BIT(RI_TCB));
@@ -259,7 +278,8 @@ static void test_durable_and_names(void)
     struct lsa_handle h;
     open_admin(l, &h);
     struct sid alice = S("S-1-5-21-1-2-3-1001");
-    CU_ASSERT_EQUAL(lsa_add_account_rights(&h, &alice, (const char *[]){"SeBatchLogonRight"}, 1), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_add_account_rights(&h, &alice, (const char *[]){"SeBatchLogonRight"}, 1),
+                       STATUS_SUCCESS);
     char *text = slurp(p, NULL);
     CU_ASSERT_STRING_EQUAL(text, HDR "[System Access]\r\nMaximumPasswordAge = 42\r\nLockoutBadCount = 0\r\n"
                                      "[Privilege Rights]\r\nSeTcbPrivilege = *S-1-5-21-1-2-3-1000,Ghost\r\n"
@@ -269,7 +289,7 @@ static void test_durable_and_names(void)
     free(text);
     /* Visible on reload (without names: the SIDs are written as SIDs). */
     struct lsa *l2;
-    CU_ASSERT_EQUAL_FATAL(lsa_load(p, OSVER_NT4, NULL, &l2, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_load(p, OSVER_NT4, NULL, &l2, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(lsa_sid_rights(l2, &alice), RIGHTS_BIT(RI_BATCH_LOGON));
     CU_ASSERT_EQUAL(lsa_sid_rights(l2, &svc), RIGHTS_BIT(RI_TCB));
     CU_ASSERT_EQUAL(lsa_account_count(l2), 3u);
@@ -277,13 +297,13 @@ static void test_durable_and_names(void)
     /* [System Access]: invalid value refused; -1 unsets where -1 is not a value. */
     struct lsa_sysaccess sa = *lsa_sysaccess(l);
     sa.min_password_length = 15;
-    CU_ASSERT_EQUAL(lsa_set_sysaccess(l, &sa), STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(lsa_set_sysaccess(l, &sa), STATUS_INVALID_PARAMETER);
     sa.min_password_length = 8;
     sa.lockout_bad_count = 5;
     sa.reset_lockout_count = 30;
     sa.lockout_duration = -1;
-    CU_ASSERT_EQUAL(lsa_set_sysaccess(l, &sa), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL_FATAL(lsa_load(p, OSVER_NT4, NULL, &l2, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_set_sysaccess(l, &sa), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_load(p, OSVER_NT4, NULL, &l2, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(lsa_sysaccess(l2)->min_password_length, 8);
     CU_ASSERT_EQUAL(lsa_sysaccess(l2)->lockout_bad_count, 5);
     CU_ASSERT_EQUAL(lsa_sysaccess(l2)->lockout_duration, -1);
@@ -296,14 +316,14 @@ static void test_durable_and_names(void)
     free(text);
     /* ...but -1 is a value ("until an admin unlocks") once the key is set. */
     sa.lockout_duration = 30;
-    CU_ASSERT_EQUAL(lsa_set_sysaccess(l, &sa), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_set_sysaccess(l, &sa), STATUS_SUCCESS);
     sa.lockout_duration = -1;
-    CU_ASSERT_EQUAL(lsa_set_sysaccess(l, &sa), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_set_sysaccess(l, &sa), STATUS_SUCCESS);
     text = slurp(p, NULL);
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "LockoutDuration = -1\r\n"));
     free(text);
     sa.min_password_length = -1;
-    CU_ASSERT_EQUAL(lsa_set_sysaccess(l, &sa), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_set_sysaccess(l, &sa), STATUS_SUCCESS);
     text = slurp(p, NULL);
     CU_ASSERT_PTR_NULL(strstr(text, "MinimumPasswordLength"));
     free(text);
@@ -328,7 +348,7 @@ static void test_utf16_file(void)
     free(u);
     struct lsa *l;
     char err[256];
-    CU_ASSERT_EQUAL_FATAL(lsa_load(p, OSVER_NT4, NULL, &l, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_load(p, OSVER_NT4, NULL, &l, err, sizeof err), STATUS_SUCCESS);
     struct sid svc = S("S-1-5-21-1-2-3-1000");
     CU_ASSERT_EQUAL(lsa_sid_rights(l, &svc), RIGHTS_BIT(RI_TCB));
     lsa_free(l);
@@ -343,37 +363,39 @@ static void test_malformed_untouched(void)
     put(p, bad);
     struct lsa *l = (struct lsa *)1;
     char err[256];
-    CU_ASSERT_EQUAL(lsa_load(p, OSVER_NT4, NULL, &l, err, sizeof err), STATUS_INTERNAL_DB_CORRUPTION);
+    UNIT_ASSERT_STATUS(lsa_load(p, OSVER_NT4, NULL, &l, err, sizeof err),
+                       STATUS_INTERNAL_DB_CORRUPTION);
     CU_ASSERT_PTR_NULL(l);
     char want[600];
     snprintf(want, sizeof want, "%s:7: malformed SID \"*S-1-5-21-x\": non-numeric sub-authority field", p);
     CU_ASSERT_STRING_EQUAL(err, want);
     /* A right this OS lacks. */
     put(p, HDR "[Privilege Rights]\r\nSeUndockPrivilege = *S-1-1-0\r\n");
-    CU_ASSERT_EQUAL(lsa_load(p, OSVER_NT4, NULL, &l, err, sizeof err), STATUS_NO_SUCH_PRIVILEGE);
+    UNIT_ASSERT_STATUS(lsa_load(p, OSVER_NT4, NULL, &l, err, sizeof err), STATUS_NO_SUCH_PRIVILEGE);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, ":7: right SeUndockPrivilege does not exist on Windows NT 4.0"));
 
     /* Good file loaded; then someone breaks it on disk: our mutation fails,
      * memory is unchanged and the file is left byte-identical. */
     put(p, HDR "[Privilege Rights]\r\nSeTcbPrivilege = *S-1-5-21-1-2-3-1000\r\n");
-    CU_ASSERT_EQUAL_FATAL(lsa_load(p, OSVER_NT4, NULL, &l, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_load(p, OSVER_NT4, NULL, &l, err, sizeof err), STATUS_SUCCESS);
     put(p, bad);
     struct lsa_handle h;
     open_admin(l, &h);
     struct sid a = S("S-1-5-21-1-2-3-1001");
-    CU_ASSERT_EQUAL(lsa_add_account_rights(&h, &a, (const char *[]){"SeTcbPrivilege"}, 1),
-                    STATUS_INTERNAL_DB_CORRUPTION);
+    UNIT_ASSERT_STATUS(lsa_add_account_rights(&h, &a, (const char *[]){"SeTcbPrivilege"}, 1),
+                       STATUS_INTERNAL_DB_CORRUPTION);
     CU_ASSERT_PTR_NOT_NULL(strstr(lsa_last_error(l), ":7: malformed SID"));
     CU_ASSERT_EQUAL(lsa_sid_rights(l, &a), 0u);
     CU_ASSERT_EQUAL(lsa_account_count(l), 1u);
     struct sid svc = S("S-1-5-21-1-2-3-1000");
-    CU_ASSERT_EQUAL(lsa_remove_account_rights(&h, &svc, true, NULL, 0), STATUS_INTERNAL_DB_CORRUPTION);
+    UNIT_ASSERT_STATUS(lsa_remove_account_rights(&h, &svc, true, NULL, 0),
+                       STATUS_INTERNAL_DB_CORRUPTION);
     struct lsa_sysaccess sa = *lsa_sysaccess(l);
     sa.lockout_bad_count = 3;
-    CU_ASSERT_EQUAL(lsa_set_sysaccess(l, &sa), STATUS_INTERNAL_DB_CORRUPTION);
+    UNIT_ASSERT_STATUS(lsa_set_sysaccess(l, &sa), STATUS_INTERNAL_DB_CORRUPTION);
     rights_mask m;
-    CU_ASSERT_EQUAL(lsa_enumerate_account_rights(&h, &svc, &m), STATUS_INTERNAL_DB_CORRUPTION);
-    CU_ASSERT_EQUAL(lsa_refresh(l), STATUS_INTERNAL_DB_CORRUPTION);
+    UNIT_ASSERT_STATUS(lsa_enumerate_account_rights(&h, &svc, &m), STATUS_INTERNAL_DB_CORRUPTION);
+    UNIT_ASSERT_STATUS(lsa_refresh(l), STATUS_INTERNAL_DB_CORRUPTION);
     size_t len;
     char *now = slurp(p, &len);
     CU_ASSERT_EQUAL(len, strlen(bad));
@@ -381,8 +403,8 @@ static void test_malformed_untouched(void)
     free(now);
     /* A right the OS lacks, written by someone else, is corruption too. */
     put(p, HDR "[Privilege Rights]\r\nSeUndockPrivilege = *S-1-1-0\r\n");
-    CU_ASSERT_EQUAL(lsa_add_account_rights(&h, &a, (const char *[]){"SeTcbPrivilege"}, 1),
-                    STATUS_INTERNAL_DB_CORRUPTION);
+    UNIT_ASSERT_STATUS(lsa_add_account_rights(&h, &a, (const char *[]){"SeTcbPrivilege"}, 1),
+                       STATUS_INTERNAL_DB_CORRUPTION);
     lsa_free(l);
     unit_rmtree(dir);
 }
@@ -395,8 +417,8 @@ static void test_lock_and_concurrent_writer(void)
     put(p, HDR "[Privilege Rights]\r\n");
     struct lsa *a, *b;
     char err[256];
-    CU_ASSERT_EQUAL_FATAL(lsa_load(p, OSVER_NT4, NULL, &a, err, sizeof err), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL_FATAL(lsa_load(p, OSVER_NT4, NULL, &b, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_load(p, OSVER_NT4, NULL, &a, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_load(p, OSVER_NT4, NULL, &b, err, sizeof err), STATUS_SUCCESS);
     struct lsa_handle ha, hb;
     open_admin(a, &ha);
     open_admin(b, &hb);
@@ -408,10 +430,10 @@ static void test_lock_and_concurrent_writer(void)
     CU_ASSERT_EQUAL_FATAL(filelock_acquire(&other, lockp, false), 0);
     size_t len0;
     char *before = slurp(p, &len0);
-    CU_ASSERT_EQUAL(lsa_add_account_rights(&ha, &s1, tcb, 1), STATUS_SHARING_VIOLATION);
-    CU_ASSERT_EQUAL(nterr_to_win32(STATUS_SHARING_VIOLATION), 32u);
+    UNIT_ASSERT_STATUS(lsa_add_account_rights(&ha, &s1, tcb, 1), STATUS_SHARING_VIOLATION);
+    UNIT_ASSERT_WIN32(nterr_to_win32(STATUS_SHARING_VIOLATION), 32u);
     CU_ASSERT_EQUAL(lsa_sid_rights(a, &s1), 0u);
-    CU_ASSERT_EQUAL(lsa_save_as(a, p), STATUS_SHARING_VIOLATION);
+    UNIT_ASSERT_STATUS(lsa_save_as(a, p), STATUS_SHARING_VIOLATION);
     size_t len1;
     char *after = slurp(p, &len1);
     CU_ASSERT_TRUE(len0 == len1 && memcmp(before, after, len0) == 0);
@@ -420,20 +442,20 @@ static void test_lock_and_concurrent_writer(void)
     filelock_release(&other);
 
     /* a and b both write; neither loses the other's change. */
-    CU_ASSERT_EQUAL(lsa_add_account_rights(&ha, &s1, tcb, 1), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(lsa_add_account_rights(&hb, &s2, tcb, 1), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_add_account_rights(&ha, &s1, tcb, 1), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_add_account_rights(&hb, &s2, tcb, 1), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(lsa_sid_rights(b, &s1), RIGHTS_BIT(RI_TCB)); /* b re-read before writing */
-    CU_ASSERT_EQUAL(lsa_remove_account_rights(&ha, &s1, true, NULL, 0), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_remove_account_rights(&ha, &s1, true, NULL, 0), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(lsa_sid_rights(a, &s2), RIGHTS_BIT(RI_TCB));
     struct lsa *c;
-    CU_ASSERT_EQUAL_FATAL(lsa_load(p, OSVER_NT4, NULL, &c, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_load(p, OSVER_NT4, NULL, &c, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(lsa_sid_rights(c, &s1), 0u);
     CU_ASSERT_EQUAL(lsa_sid_rights(c, &s2), RIGHTS_BIT(RI_TCB));
     lsa_free(c);
     /* A reader sees another writer's change after a refresh. */
     rights_mask m;
     CU_ASSERT_EQUAL(lsa_sid_rights(b, &s1), RIGHTS_BIT(RI_TCB)); /* stale */
-    CU_ASSERT_EQUAL(lsa_enumerate_account_rights(&hb, &s1, &m), STATUS_OBJECT_NAME_NOT_FOUND);
+    UNIT_ASSERT_STATUS(lsa_enumerate_account_rights(&hb, &s1, &m), STATUS_OBJECT_NAME_NOT_FOUND);
     CU_ASSERT_EQUAL(lsa_sid_rights(b, &s1), 0u);
     lsa_free(a);
     lsa_free(b);
@@ -447,7 +469,7 @@ static void test_failed_write_keeps_memory(void)
     put(p, HDR "[Privilege Rights]\r\nSeTcbPrivilege = *S-1-5-21-1-2-3-1000\r\n");
     struct lsa *l;
     char err[256];
-    CU_ASSERT_EQUAL_FATAL(lsa_load(p, OSVER_NT4, NULL, &l, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_load(p, OSVER_NT4, NULL, &l, err, sizeof err), STATUS_SUCCESS);
     struct lsa_handle h;
     open_admin(l, &h);
     struct sid s1 = S("S-1-5-21-1-2-3-1000"), s2 = S("S-1-5-21-1-2-3-1001");
@@ -465,15 +487,16 @@ static void test_failed_write_keeps_memory(void)
     ntstatus ss = lsa_set_sysaccess(l, &sa);
     setrlimit(RLIMIT_FSIZE, &old);
     signal(SIGXFSZ, prev);
-    CU_ASSERT_EQUAL(add, STATUS_IO_DEVICE_ERROR);
-    CU_ASSERT_EQUAL(rm, STATUS_IO_DEVICE_ERROR);
-    CU_ASSERT_EQUAL(ss, STATUS_IO_DEVICE_ERROR);
+    UNIT_ASSERT_STATUS(add, STATUS_IO_DEVICE_ERROR);
+    UNIT_ASSERT_STATUS(rm, STATUS_IO_DEVICE_ERROR);
+    UNIT_ASSERT_STATUS(ss, STATUS_IO_DEVICE_ERROR);
     CU_ASSERT_EQUAL(lsa_sid_rights(l, &s2), 0u);
     CU_ASSERT_EQUAL(lsa_sid_rights(l, &s1), RIGHTS_BIT(RI_TCB));
     CU_ASSERT_EQUAL(lsa_sysaccess(l)->lockout_bad_count, -1);
     CU_ASSERT_NOT_EQUAL(lsa_last_error(l)[0], '\0');
     /* And it works again afterwards. */
-    CU_ASSERT_EQUAL(lsa_add_account_rights(&h, &s2, (const char *[]){"SeDebugPrivilege"}, 1), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_add_account_rights(&h, &s2, (const char *[]){"SeDebugPrivilege"}, 1),
+                       STATUS_SUCCESS);
     lsa_free(l);
     unit_rmtree(dir);
 }
@@ -483,28 +506,32 @@ static void test_save_as_and_mem(void)
     const char *dir = unit_tmpdir();
     const char *p = path_in(dir, "new.inf");
     struct lsa *l;
-    CU_ASSERT_EQUAL_FATAL(lsa_create(OSVER_W2K, &l), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_create(OSVER_W2K, &l), STATUS_SUCCESS);
     CU_ASSERT_PTR_NULL(lsa_path(l));
-    CU_ASSERT_EQUAL(lsa_refresh(l), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_refresh(l), STATUS_SUCCESS);
     struct lsa_handle h;
     open_admin(l, &h);
     const char *r[] = {"SeDenyNetworkLogonRight"};
-    CU_ASSERT_EQUAL(lsa_add_account_rights(&h, sid_wellknown(SID_WK_GUESTS), r, 1), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(lsa_save_as(l, path_in(dir, "no/such/dir.inf")), STATUS_OBJECT_NAME_NOT_FOUND);
+    UNIT_ASSERT_STATUS(lsa_add_account_rights(&h, sid_wellknown(SID_WK_GUESTS), r, 1),
+                       STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_save_as(l, path_in(dir, "no/such/dir.inf")),
+                       STATUS_OBJECT_NAME_NOT_FOUND);
     CU_ASSERT_PTR_NULL(lsa_path(l));
-    CU_ASSERT_EQUAL_FATAL(lsa_save_as(l, p), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_save_as(l, p), STATUS_SUCCESS);
     char *text = slurp(p, NULL);
     CU_ASSERT_STRING_EQUAL(text, HDR "[System Access]\r\n[Privilege Rights]\r\n"
                                      "SeDenyNetworkLogonRight = *S-1-5-32-546\r\n");
     struct lsa *m;
     char err[256];
-    CU_ASSERT_EQUAL_FATAL(lsa_load_mem("mem", text, strlen(text), OSVER_W2K, NULL, &m, err, sizeof err),
-                          STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        lsa_load_mem("mem", text, strlen(text), OSVER_W2K, NULL, &m, err, sizeof err),
+        STATUS_SUCCESS);
     CU_ASSERT_EQUAL(lsa_sid_rights(m, sid_wellknown(SID_WK_GUESTS)), RIGHTS_BIT(RI_DENY_NETWORK_LOGON));
     CU_ASSERT_PTR_NULL(lsa_path(m));
     lsa_free(m);
-    CU_ASSERT_EQUAL(lsa_load_mem("mem", text, strlen(text), OSVER_NT4, NULL, &m, err, sizeof err),
-                    STATUS_NO_SUCH_PRIVILEGE);
+    UNIT_ASSERT_STATUS(
+        lsa_load_mem("mem", text, strlen(text), OSVER_NT4, NULL, &m, err, sizeof err),
+        STATUS_NO_SUCH_PRIVILEGE);
     CU_ASSERT_STRING_EQUAL(err, "mem:8: right SeDenyNetworkLogonRight does not exist on Windows NT 4.0");
     free(text);
     lsa_free(l);
@@ -515,7 +542,7 @@ static void test_save_as_and_mem(void)
 static void test_table_churn(void)
 {
     struct lsa *l;
-    CU_ASSERT_EQUAL_FATAL(lsa_create(OSVER_NT4, &l), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_create(OSVER_NT4, &l), STATUS_SUCCESS);
     struct lsa_handle h;
     open_admin(l, &h);
     enum { N = 600 };
@@ -529,11 +556,11 @@ static void test_table_churn(void)
         struct sid s;
         sid_compose(sid_wellknown(SID_WK_BUILTIN), i, &s);
         if ((seed >> 4) & 1) {
-            CU_ASSERT_EQUAL(lsa_add_account_rights(&h, &s, &names[r], 1), STATUS_SUCCESS);
+            UNIT_ASSERT_STATUS(lsa_add_account_rights(&h, &s, &names[r], 1), STATUS_SUCCESS);
             ref[i] |= RIGHTS_BIT(r == 0 ? RI_TCB : r == 1 ? RI_DEBUG : RI_BATCH_LOGON);
         } else {
             ntstatus st = lsa_remove_account_rights(&h, &s, (seed >> 5) & 1, &names[r], 1);
-            CU_ASSERT_EQUAL(st, ref[i] ? STATUS_SUCCESS : STATUS_OBJECT_NAME_NOT_FOUND);
+            UNIT_ASSERT_STATUS(st, ref[i] ? STATUS_SUCCESS : STATUS_OBJECT_NAME_NOT_FOUND);
             if ((seed >> 5) & 1)
                 ref[i] = 0;
             else
@@ -581,7 +608,8 @@ static void test_default_templates(void)
         struct sid *v;
         size_t n;
         /* No one holds TCB; Everyone bypasses traverse checking. */
-        CU_ASSERT_EQUAL(lsa_enumerate_accounts_with_right(&h, "SeTcbPrivilege", &v, &n), STATUS_NO_MORE_ENTRIES);
+        UNIT_ASSERT_STATUS(lsa_enumerate_accounts_with_right(&h, "SeTcbPrivilege", &v, &n),
+                           STATUS_NO_MORE_ENTRIES);
         rights_mask every = lsa_sid_rights(l, sid_wellknown(SID_WK_EVERYONE));
         CU_ASSERT_TRUE(every & RIGHTS_BIT(RI_CHANGE_NOTIFY));
         CU_ASSERT_TRUE(every & RIGHTS_BIT(RI_NETWORK_LOGON));

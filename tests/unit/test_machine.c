@@ -36,8 +36,8 @@ static void test_roles(void)
 static void test_create(void)
 {
     struct machine *m;
-    CU_ASSERT_EQUAL_FATAL(machine_create("exchsrv", OSVER_NT4, ROLE_MEMBER, "corp", "pw", &m),
-                          STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_create("exchsrv", OSVER_NT4, ROLE_MEMBER, "corp", "pw", &m),
+                             STATUS_SUCCESS);
     CU_ASSERT_STRING_EQUAL(m->name, "EXCHSRV");
     CU_ASSERT_STRING_EQUAL(m->domain, "CORP");
     CU_ASSERT_EQUAL(m->os, OSVER_NT4);
@@ -66,8 +66,8 @@ static void test_create(void)
     machine_free(m);
 
     /* a DC: the domain's SAM with global groups, the DC template */
-    CU_ASSERT_EQUAL_FATAL(machine_create("PDC1", OSVER_W2K, ROLE_PDC, "CORP", "pw", &m),
-                          STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_create("PDC1", OSVER_W2K, ROLE_PDC, "CORP", "pw", &m),
+                             STATUS_SUCCESS);
     CU_ASSERT_TRUE(machine_is_dc(m));
     CU_ASSERT_STRING_EQUAL(sam_domain_name(m->sam), "CORP");
     CU_ASSERT_PTR_NOT_NULL(sam_group_find(m->sam, "Domain Admins"));
@@ -83,8 +83,8 @@ static void test_create(void)
               {OSVER_W2K, ROLE_MEMBER},     {OSVER_XP, ROLE_STANDALONE}, {OSVER_XP, ROLE_MEMBER}};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         const char *dom = ok[i].role == ROLE_STANDALONE ? NULL : "CORP";
-        CU_ASSERT_EQUAL_FATAL(machine_create("M", ok[i].os, ok[i].role, dom, "", &m),
-                              STATUS_SUCCESS);
+        UNIT_ASSERT_STATUS_FATAL(machine_create("M", ok[i].os, ok[i].role, dom, "", &m),
+                                 STATUS_SUCCESS);
         CU_ASSERT_EQUAL(lsa_os(m->lsa), ok[i].os);
         CU_ASSERT_TRUE(lsa_account_count(m->lsa) > 5);
         machine_free(m);
@@ -116,13 +116,13 @@ static void test_create_errors(void)
         {"A", OSVER_NT4, (enum machine_role)9, "CORP"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        CU_ASSERT_EQUAL(machine_create(bad[i].name, bad[i].os, bad[i].role, bad[i].domain, "",
-                                       &m),
-                        STATUS_INVALID_PARAMETER);
+        UNIT_ASSERT_STATUS(
+            machine_create(bad[i].name, bad[i].os, bad[i].role, bad[i].domain, "", &m),
+            STATUS_INVALID_PARAMETER);
         CU_ASSERT_PTR_NULL(m);
     }
-    CU_ASSERT_EQUAL(machine_create(NULL, OSVER_NT4, ROLE_STANDALONE, NULL, "", &m),
-                    STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(machine_create(NULL, OSVER_NT4, ROLE_STANDALONE, NULL, "", &m),
+                       STATUS_INVALID_PARAMETER);
 }
 
 static void test_derived_sid(void)
@@ -163,9 +163,8 @@ static void test_init_dir_and_load(void)
     char dir[512], err[256];
     snprintf(dir, sizeof dir, "%s/exchsrv", base);
     struct machine *m;
-    CU_ASSERT_EQUAL_FATAL(machine_init_dir(dir, "exchsrv", OSVER_W2K, ROLE_MEMBER, "corp", "pw",
-                                           &m),
-                          STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        machine_init_dir(dir, "exchsrv", OSVER_W2K, ROLE_MEMBER, "corp", "pw", &m), STATUS_SUCCESS);
     CU_ASSERT_STRING_EQUAL(m->dir, dir);
     char *conf = read_text(dir, "machine.conf");
     CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
@@ -182,23 +181,24 @@ static void test_init_dir_and_load(void)
 
     /* changes, then a fresh load sees them */
     CU_ASSERT_EQUAL(sam_user_add(m->sam, "alice", "pw", clock_now(&m->clock), NULL), 0);
-    CU_ASSERT_EQUAL(machine_save_sam(m), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_save_sam(m), STATUS_SUCCESS);
     struct sid alice;
-    CU_ASSERT_EQUAL(machine_resolve(m, "alice", &alice), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_resolve(m, "alice", &alice), STATUS_SUCCESS);
     struct lsa_handle h;
-    CU_ASSERT_FATAL(lsa_open_policy(m->lsa, sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS,
-                                    &h) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        lsa_open_policy(m->lsa, sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS, &h),
+        STATUS_SUCCESS);
     const char *tcb[1] = {"SeTcbPrivilege"};
-    CU_ASSERT_EQUAL(lsa_add_account_rights(&h, &alice, tcb, 1), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_add_account_rights(&h, &alice, tcb, 1), STATUS_SUCCESS);
     lsa_close(&h);
     str_copy(m->persona, sizeof m->persona, "exchange-5.5");
     CU_ASSERT_EQUAL(clock_advance(&m->clock, 3600), 0);
-    CU_ASSERT_EQUAL(machine_save_conf(m), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_save_conf(m), STATUS_SUCCESS);
     machine_audit(m, 528, true, "EXCHSRV\\alice", "Successful Logon: test");
     struct sid sid = m->sid;
     machine_free(m);
 
-    CU_ASSERT_EQUAL_FATAL(machine_load(dir, &m, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_load(dir, &m, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT_STRING_EQUAL(m->name, "EXCHSRV");
     CU_ASSERT_STRING_EQUAL(m->domain, "CORP");
     CU_ASSERT_EQUAL(m->os, OSVER_W2K);
@@ -214,30 +214,30 @@ static void test_init_dir_and_load(void)
     /* the loaded machine logs on with what it loaded */
     struct token sys, t;
     token_system(&sys, m->os, clock_now(&m->clock));
-    CU_ASSERT_EQUAL(logon_user(m, &sys, NULL, "alice", "pw", LOGON_NETWORK, NULL, NULL, &t),
-                    STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(logon_user(m, &sys, NULL, "alice", "pw", LOGON_NETWORK, NULL, NULL, &t),
+                       STATUS_SUCCESS);
     CU_ASSERT_TRUE(token_has_privilege(&t, RI_TCB));
     /* wall clock round trip */
     clock_init_wall(&m->clock);
-    CU_ASSERT_EQUAL(machine_save_conf(m), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_save_conf(m), STATUS_SUCCESS);
     machine_free(m);
-    CU_ASSERT_EQUAL_FATAL(machine_load(dir, &m, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_load(dir, &m, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT_FALSE(m->clock.virtual_time);
     machine_free(m);
 
     /* a second init on the same directory is refused */
-    CU_ASSERT_EQUAL(machine_init_dir(dir, "OTHER", OSVER_NT4, ROLE_STANDALONE, NULL, "", &m),
-                    STATUS_OBJECT_NAME_COLLISION);
+    UNIT_ASSERT_STATUS(machine_init_dir(dir, "OTHER", OSVER_NT4, ROLE_STANDALONE, NULL, "", &m),
+                       STATUS_OBJECT_NAME_COLLISION);
     /* no such directory */
     char nodir[600];
     snprintf(nodir, sizeof nodir, "%s/none", base);
-    CU_ASSERT_EQUAL(machine_load(nodir, &m, err, sizeof err), STATUS_OBJECT_NAME_NOT_FOUND);
+    UNIT_ASSERT_STATUS(machine_load(nodir, &m, err, sizeof err), STATUS_OBJECT_NAME_NOT_FOUND);
     CU_ASSERT_PTR_NULL(m);
     /* a member without its SAM */
     char path[600];
     snprintf(path, sizeof path, "%s/sam.txt", dir);
     CU_ASSERT_EQUAL(unlink(path), 0);
-    CU_ASSERT_EQUAL(machine_load(dir, &m, err, sizeof err), STATUS_OBJECT_NAME_NOT_FOUND);
+    UNIT_ASSERT_STATUS(machine_load(dir, &m, err, sizeof err), STATUS_OBJECT_NAME_NOT_FOUND);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "sam.txt"));
     unit_rmtree(base);
 }
@@ -249,19 +249,19 @@ static void test_policy_names(void)
     char dir[512], err[256];
     snprintf(dir, sizeof dir, "%s/m", base);
     struct machine *m;
-    CU_ASSERT_EQUAL_FATAL(machine_init_dir(dir, "EXCHSRV", OSVER_NT4, ROLE_STANDALONE, NULL, "pw",
-                                           &m),
-                          STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        machine_init_dir(dir, "EXCHSRV", OSVER_NT4, ROLE_STANDALONE, NULL, "pw", &m),
+        STATUS_SUCCESS);
     CU_ASSERT_EQUAL(sam_user_add(m->sam, "exchsvc", "pw", 0, NULL), 0);
-    CU_ASSERT_EQUAL(machine_save_sam(m), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_save_sam(m), STATUS_SUCCESS);
     struct sid svc;
-    CU_ASSERT_EQUAL(machine_resolve(m, "EXCHSRV\\exchsvc", &svc), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_resolve(m, "EXCHSRV\\exchsvc", &svc), STATUS_SUCCESS);
     machine_free(m);
     write_text(dir, "policy.inf",
                "[Unicode]\r\nUnicode=yes\r\n[Version]\r\nsignature=\"$CHICAGO$\"\r\nRevision=1\r\n"
                "[Privilege Rights]\r\nSeTcbPrivilege = exchsvc\r\n"
                "SeServiceLogonRight = EXCHSRV\\exchsvc,Administrators\r\n");
-    CU_ASSERT_EQUAL_FATAL(machine_load(dir, &m, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_load(dir, &m, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(lsa_sid_rights(m->lsa, &svc),
                     RIGHTS_BIT(RI_TCB) | RIGHTS_BIT(RI_SERVICE_LOGON));
     CU_ASSERT_TRUE(lsa_sid_rights(m->lsa, sid_wellknown(SID_WK_ADMINISTRATORS)) &
@@ -314,7 +314,7 @@ static void test_bad_conf(void)
         write_text(base, "machine.conf", cases[i].text);
         struct machine *m = (struct machine *)1;
         char err[400] = "";
-        CU_ASSERT_EQUAL(machine_load(base, &m, err, sizeof err), STATUS_INTERNAL_DB_CORRUPTION);
+        UNIT_ASSERT_STATUS(machine_load(base, &m, err, sizeof err), STATUS_INTERNAL_DB_CORRUPTION);
         CU_ASSERT_PTR_NULL(m);
         char want[300];
         snprintf(want, sizeof want, "%s/machine.conf%s", base, cases[i].want);
@@ -331,26 +331,26 @@ static void test_bad_conf(void)
     write_text(base, "machine.conf", big);
     struct machine *m;
     char err[400];
-    CU_ASSERT_EQUAL(machine_load(base, &m, err, sizeof err), STATUS_INTERNAL_DB_CORRUPTION);
+    UNIT_ASSERT_STATUS(machine_load(base, &m, err, sizeof err), STATUS_INTERNAL_DB_CORRUPTION);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, ":1: line longer than"));
     char path[600];
     snprintf(path, sizeof path, "%s/machine.conf", base);
     CU_ASSERT_FATAL(afile_write(path, "name = A\0B\n", 11, 0644) == 0);
-    CU_ASSERT_EQUAL(machine_load(base, &m, err, sizeof err), STATUS_INTERNAL_DB_CORRUPTION);
+    UNIT_ASSERT_STATUS(machine_load(base, &m, err, sizeof err), STATUS_INTERNAL_DB_CORRUPTION);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "NUL byte"));
     /* a good conf without databases: a member needs its SAM */
     write_text(base, "machine.conf", CONF_OK);
-    CU_ASSERT_EQUAL(machine_load(base, &m, err, sizeof err), STATUS_OBJECT_NAME_NOT_FOUND);
+    UNIT_ASSERT_STATUS(machine_load(base, &m, err, sizeof err), STATUS_OBJECT_NAME_NOT_FOUND);
     /* a DC without files is one waiting for its lab's domain database */
     write_text(base, "machine.conf",
                "# a DC\nname = PDC\nos = nt4\nrole = pdc\ndomain = CORP\nsid = S-1-5-21-1-2-3\n");
-    CU_ASSERT_EQUAL_FATAL(machine_load(base, &m, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_load(base, &m, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT_FALSE(m->owns_db);
     CU_ASSERT_PTR_NULL(m->sam);
     struct token sys, t;
     token_system(&sys, m->os, 0);
-    CU_ASSERT_EQUAL(logon_user(m, &sys, NULL, "x", "y", LOGON_NETWORK, NULL, NULL, &t),
-                    STATUS_NO_LOGON_SERVERS);
+    UNIT_ASSERT_STATUS(logon_user(m, &sys, NULL, "x", "y", LOGON_NETWORK, NULL, NULL, &t),
+                       STATUS_NO_LOGON_SERVERS);
     machine_free(m);
     unit_rmtree(base);
 }
@@ -360,18 +360,18 @@ static void test_lone_dc_dir(void)
     const char *base = unit_tmpdir();
     char err[256];
     struct machine *m;
-    CU_ASSERT_EQUAL_FATAL(machine_init_dir(base, "PDC", OSVER_NT4, ROLE_PDC, "CORP", "pw", &m),
-                          STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_init_dir(base, "PDC", OSVER_NT4, ROLE_PDC, "CORP", "pw", &m),
+                             STATUS_SUCCESS);
     CU_ASSERT_EQUAL(sam_user_add(m->sam, "bob", "pw", 0, NULL), 0);
-    CU_ASSERT_EQUAL(machine_save_sam(m), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_save_sam(m), STATUS_SUCCESS);
     machine_free(m);
-    CU_ASSERT_EQUAL_FATAL(machine_load(base, &m, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_load(base, &m, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT_TRUE(m->owns_db);
     CU_ASSERT_STRING_EQUAL(sam_domain_name(m->sam), "CORP");
     struct token sys, t;
     token_system(&sys, m->os, 0);
-    CU_ASSERT_EQUAL(logon_user(m, &sys, "CORP", "bob", "pw", LOGON_NETWORK, NULL, NULL, &t),
-                    STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(logon_user(m, &sys, "CORP", "bob", "pw", LOGON_NETWORK, NULL, NULL, &t),
+                       STATUS_SUCCESS);
     CU_ASSERT_STRING_EQUAL(t.domain_name, "CORP");
     machine_free(m);
     unit_rmtree(base);
@@ -388,31 +388,31 @@ static void test_resolve_and_names(void)
     static const char *ok_alice[] = {"alice", "ALICE", ".\\alice", "EXCHSRV\\alice",
                                      "exchsrv\\Alice"};
     for (size_t i = 0; i < 5; i++) {
-        CU_ASSERT_EQUAL(machine_resolve(m, ok_alice[i], &s), STATUS_SUCCESS);
+        UNIT_ASSERT_STATUS(machine_resolve(m, ok_alice[i], &s), STATUS_SUCCESS);
         CU_ASSERT_TRUE(sid_equal(&s, &alice));
     }
     char str[SID_STR_MAX + 1];
     sid_format(&alice, str + 1, SID_STR_MAX);
     str[0] = '*';
-    CU_ASSERT_EQUAL(machine_resolve(m, str, &s), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_resolve(m, str, &s), STATUS_SUCCESS);
     CU_ASSERT_TRUE(sid_equal(&s, &alice));
-    CU_ASSERT_EQUAL(machine_resolve(m, str + 1, &s), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(machine_resolve(m, "Everyone", &s), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_resolve(m, str + 1, &s), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_resolve(m, "Everyone", &s), STATUS_SUCCESS);
     CU_ASSERT_TRUE(sid_equal(&s, sid_wellknown(SID_WK_EVERYONE)));
-    CU_ASSERT_EQUAL(machine_resolve(m, "BUILTIN\\Administrators", &s), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_resolve(m, "BUILTIN\\Administrators", &s), STATUS_SUCCESS);
     CU_ASSERT_TRUE(sid_equal(&s, sid_wellknown(SID_WK_ADMINISTRATORS)));
-    CU_ASSERT_EQUAL(machine_resolve(m, "Administrators", &s), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_resolve(m, "Administrators", &s), STATUS_SUCCESS);
     CU_ASSERT_TRUE(sid_equal(&s, sid_wellknown(SID_WK_ADMINISTRATORS)));
-    CU_ASSERT_EQUAL(machine_resolve(m, "NT AUTHORITY\\SYSTEM", &s), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_resolve(m, "NT AUTHORITY\\SYSTEM", &s), STATUS_SUCCESS);
     CU_ASSERT_TRUE(sid_equal(&s, sid_wellknown(SID_WK_SYSTEM)));
-    CU_ASSERT_EQUAL(machine_resolve(m, "Administrator", &s), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_resolve(m, "Administrator", &s), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(s.sub[4], SID_RID_ADMINISTRATOR);
     static const char *none[] = {"", "nobody", "OTHER\\alice", "BUILTIN\\alice",
                                  "NT AUTHORITY\\alice", "S-1-x", "*", "VERYLONGDOMAINNAME\\a",
                                  "\\alice"};
     for (size_t i = 0; i < sizeof none / sizeof none[0]; i++)
-        CU_ASSERT_EQUAL(machine_resolve(m, none[i], &s), STATUS_NONE_MAPPED);
-    CU_ASSERT_EQUAL(machine_resolve(m, NULL, &s), STATUS_NONE_MAPPED);
+        UNIT_ASSERT_STATUS(machine_resolve(m, none[i], &s), STATUS_NONE_MAPPED);
+    UNIT_ASSERT_STATUS(machine_resolve(m, NULL, &s), STATUS_NONE_MAPPED);
 
     char name[128];
     machine_sid_name(m, &alice, name, sizeof name);
@@ -435,22 +435,22 @@ static void test_resolve_in_lab(void)
     char err[256];
     struct lab *lab;
     struct machine *pdc, *exch;
-    CU_ASSERT_FATAL(lab_open(base, true, &lab, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lab_open(base, true, &lab, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT_FATAL(lab_machine_add(lab, "PDC", ROLE_PDC, OSVER_NT4, "CORP", "pw", &pdc) == 0);
     CU_ASSERT_FATAL(lab_machine_add(lab, "EXCHSRV", ROLE_MEMBER, OSVER_NT4, "CORP", "pw", &exch) ==
                     0);
     CU_ASSERT_EQUAL(sam_user_add(pdc->sam, "bob", "pw", 0, NULL), 0);
     struct sid bob, s;
-    CU_ASSERT_EQUAL(machine_resolve(pdc, "bob", &bob), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_resolve(pdc, "bob", &bob), STATUS_SUCCESS);
     /* a member resolves its domain's accounts (without a DC running) */
-    CU_ASSERT_EQUAL(machine_resolve(exch, "CORP\\bob", &s), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_resolve(exch, "CORP\\bob", &s), STATUS_SUCCESS);
     CU_ASSERT_TRUE(sid_equal(&s, &bob));
-    CU_ASSERT_EQUAL(machine_resolve(exch, "bob", &s), STATUS_SUCCESS); /* primary domain */
-    CU_ASSERT_EQUAL(machine_resolve(exch, "EXCHSRV\\bob", &s), STATUS_NONE_MAPPED);
-    CU_ASSERT_EQUAL(machine_resolve(exch, "CORP\\Domain Admins", &s), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_resolve(exch, "bob", &s), STATUS_SUCCESS); /* primary domain */
+    UNIT_ASSERT_STATUS(machine_resolve(exch, "EXCHSRV\\bob", &s), STATUS_NONE_MAPPED);
+    UNIT_ASSERT_STATUS(machine_resolve(exch, "CORP\\Domain Admins", &s), STATUS_SUCCESS);
     /* a local account wins over the domain's of the same name */
     struct sid local_admin;
-    CU_ASSERT_EQUAL(machine_resolve(exch, "Administrator", &local_admin), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_resolve(exch, "Administrator", &local_admin), STATUS_SUCCESS);
     CU_ASSERT_TRUE(sid_split(&local_admin, &exch->sid, NULL));
     char name[128];
     machine_sid_name(exch, &bob, name, sizeof name);
@@ -460,8 +460,8 @@ static void test_resolve_in_lab(void)
     machine_sid_name(pdc, &bob, name, sizeof name);
     CU_ASSERT_STRING_EQUAL(name, "CORP\\bob");
     /* the DC answers to its computer name and its domain */
-    CU_ASSERT_EQUAL(machine_resolve(pdc, "PDC\\bob", &s), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(machine_resolve(pdc, "CORP\\bob", &s), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_resolve(pdc, "PDC\\bob", &s), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_resolve(pdc, "CORP\\bob", &s), STATUS_SUCCESS);
     lab_free(lab);
     unit_rmtree(base);
 }
@@ -502,16 +502,16 @@ static void test_join_domain(void)
     sid_make_domain(7, 8, 9, &dom);
     sid_compose(&dom, SID_RID_DOMAIN_ADMINS, &da);
     sid_compose(&dom, SID_RID_DOMAIN_USERS, &du);
-    CU_ASSERT_EQUAL(machine_join_domain(m, &dom), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_join_domain(m, &dom), STATUS_SUCCESS);
     struct sid got[8];
     size_t n;
-    CU_ASSERT_EQUAL(sam_memberships(m->sam, &da, 1, got, 8, &n), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_memberships(m->sam, &da, 1, got, 8, &n), STATUS_SUCCESS);
     CU_ASSERT_TRUE(n == 1 && sid_equal(&got[0], sid_wellknown(SID_WK_ADMINISTRATORS)));
-    CU_ASSERT_EQUAL(sam_memberships(m->sam, &du, 1, got, 8, &n), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_memberships(m->sam, &du, 1, got, 8, &n), STATUS_SUCCESS);
     CU_ASSERT_TRUE(n == 1 && sid_equal(&got[0], sid_wellknown(SID_WK_USERS)));
     machine_free(m);
     CU_ASSERT_FATAL(machine_create("SOLO", OSVER_NT4, ROLE_STANDALONE, NULL, "pw", &m) == 0);
-    CU_ASSERT_EQUAL(machine_join_domain(m, &dom), STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(machine_join_domain(m, &dom), STATUS_INVALID_PARAMETER);
     machine_free(m);
 }
 

@@ -336,7 +336,7 @@ static void test_labwatch(void)
     const char *dir = unit_tmpdir();
     char err[256], pid[4200], conf[4200], msg[4400];
     struct lab *lab;
-    CU_ASSERT_FATAL(lab_open(dir, true, &lab, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lab_open(dir, true, &lab, err, sizeof err), STATUS_SUCCESS);
     snprintf(pid, sizeof pid, "%s/ntlab.pid", dir);
     snprintf(conf, sizeof conf, "%s/lab.conf", dir);
     CU_ASSERT_FATAL(afile_write(pid, "1\n", 2, 0600) == 0);

@@ -45,25 +45,29 @@ static void test_catalogue_shape(void)
 static void test_lookup(void)
 {
     unsigned i = 999;
-    CU_ASSERT_EQUAL(rights_lookup("SeTcbPrivilege", OSVER_NT4, &i), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(rights_lookup("SeTcbPrivilege", OSVER_NT4, &i), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(i, (unsigned)RI_TCB);
-    CU_ASSERT_EQUAL(rights_lookup("SeServiceLogonRight", OSVER_NT4, &i), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(rights_lookup("SeServiceLogonRight", OSVER_NT4, &i), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(i, (unsigned)RI_SERVICE_LOGON);
     i = 999;
-    CU_ASSERT_EQUAL(rights_lookup("setcbprivilege", OSVER_XP, &i), STATUS_NO_SUCH_PRIVILEGE);
-    CU_ASSERT_EQUAL(rights_lookup("SeTCBPrivilege", OSVER_XP, &i), STATUS_NO_SUCH_PRIVILEGE);
-    CU_ASSERT_EQUAL(rights_lookup("SeNoSuchPrivilege", OSVER_XP, &i), STATUS_NO_SUCH_PRIVILEGE);
-    CU_ASSERT_EQUAL(rights_lookup("", OSVER_XP, &i), STATUS_NO_SUCH_PRIVILEGE);
-    CU_ASSERT_EQUAL(rights_lookup(NULL, OSVER_XP, &i), STATUS_NO_SUCH_PRIVILEGE);
+    UNIT_ASSERT_STATUS(rights_lookup("setcbprivilege", OSVER_XP, &i), STATUS_NO_SUCH_PRIVILEGE);
+    UNIT_ASSERT_STATUS(rights_lookup("SeTCBPrivilege", OSVER_XP, &i), STATUS_NO_SUCH_PRIVILEGE);
+    UNIT_ASSERT_STATUS(rights_lookup("SeNoSuchPrivilege", OSVER_XP, &i), STATUS_NO_SUCH_PRIVILEGE);
+    UNIT_ASSERT_STATUS(rights_lookup("", OSVER_XP, &i), STATUS_NO_SUCH_PRIVILEGE);
+    UNIT_ASSERT_STATUS(rights_lookup(NULL, OSVER_XP, &i), STATUS_NO_SUCH_PRIVILEGE);
     CU_ASSERT_EQUAL(i, 999u);
     /* Not on this OS. */
-    CU_ASSERT_EQUAL(rights_lookup("SeDenyNetworkLogonRight", OSVER_NT4, &i), STATUS_NO_SUCH_PRIVILEGE);
-    CU_ASSERT_EQUAL(rights_lookup("SeDenyNetworkLogonRight", OSVER_W2K, &i), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(rights_lookup("SeUndockPrivilege", OSVER_NT4, &i), STATUS_NO_SUCH_PRIVILEGE);
-    CU_ASSERT_EQUAL(rights_lookup("SeRemoteInteractiveLogonRight", OSVER_W2K, &i), STATUS_NO_SUCH_PRIVILEGE);
-    CU_ASSERT_EQUAL(rights_lookup("SeRemoteInteractiveLogonRight", OSVER_XP, &i), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(rights_lookup("SeDenyNetworkLogonRight", OSVER_NT4, &i),
+                       STATUS_NO_SUCH_PRIVILEGE);
+    UNIT_ASSERT_STATUS(rights_lookup("SeDenyNetworkLogonRight", OSVER_W2K, &i), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(rights_lookup("SeUndockPrivilege", OSVER_NT4, &i), STATUS_NO_SUCH_PRIVILEGE);
+    UNIT_ASSERT_STATUS(rights_lookup("SeRemoteInteractiveLogonRight", OSVER_W2K, &i),
+                       STATUS_NO_SUCH_PRIVILEGE);
+    UNIT_ASSERT_STATUS(rights_lookup("SeRemoteInteractiveLogonRight", OSVER_XP, &i),
+                       STATUS_SUCCESS);
     /* Out of scope (XP SP2/2003). */
-    CU_ASSERT_EQUAL(rights_lookup("SeImpersonatePrivilege", OSVER_XP, &i), STATUS_NO_SUCH_PRIVILEGE);
+    UNIT_ASSERT_STATUS(rights_lookup("SeImpersonatePrivilege", OSVER_XP, &i),
+                       STATUS_NO_SUCH_PRIVILEGE);
 }
 
 static void test_display(void)
@@ -77,27 +81,31 @@ static void test_display(void)
     CU_ASSERT_STRING_EQUAL(rights_display(RI_INCREASE_QUOTA, OSVER_W2K), "Increase quotas");
     CU_ASSERT_STRING_EQUAL(rights_display(RI_INCREASE_QUOTA, OSVER_XP), "Adjust memory quotas for a process");
     CU_ASSERT_PTR_NULL(rights_display(RI_COUNT, OSVER_XP));
-    CU_ASSERT_EQUAL(rights_lookup_display("act as part of the operating system", OSVER_NT4, &i), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(rights_lookup_display("act as part of the operating system", OSVER_NT4, &i),
+                       STATUS_SUCCESS);
     CU_ASSERT_EQUAL(i, (unsigned)RI_TCB);
-    CU_ASSERT_EQUAL(rights_lookup_display("Access this computer from the network", OSVER_NT4, &i), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(
+        rights_lookup_display("Access this computer from the network", OSVER_NT4, &i),
+        STATUS_SUCCESS);
     CU_ASSERT_EQUAL(i, (unsigned)RI_NETWORK_LOGON);
-    CU_ASSERT_EQUAL(rights_lookup_display("Deny logon locally", OSVER_NT4, &i), STATUS_NO_SUCH_PRIVILEGE);
-    CU_ASSERT_EQUAL(rights_lookup_display("Deny logon locally", OSVER_W2K, &i), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(rights_lookup_display("Deny logon locally", OSVER_NT4, &i),
+                       STATUS_NO_SUCH_PRIVILEGE);
+    UNIT_ASSERT_STATUS(rights_lookup_display("Deny logon locally", OSVER_W2K, &i), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(i, (unsigned)RI_DENY_INTERACTIVE_LOGON);
-    CU_ASSERT_EQUAL(rights_lookup_display("Frobnicate", OSVER_XP, &i), STATUS_NO_SUCH_PRIVILEGE);
+    UNIT_ASSERT_STATUS(rights_lookup_display("Frobnicate", OSVER_XP, &i), STATUS_NO_SUCH_PRIVILEGE);
 }
 
 static void test_luid_masks(void)
 {
     unsigned i = 0;
-    CU_ASSERT_EQUAL(rights_by_luid(7, OSVER_NT4, &i), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(rights_by_luid(7, OSVER_NT4, &i), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(i, (unsigned)RI_TCB);
-    CU_ASSERT_EQUAL(rights_by_luid(2, OSVER_NT4, &i), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(rights_by_luid(2, OSVER_NT4, &i), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(i, 0u);
-    CU_ASSERT_EQUAL(rights_by_luid(1, OSVER_XP, &i), STATUS_NO_SUCH_PRIVILEGE);
-    CU_ASSERT_EQUAL(rights_by_luid(28, OSVER_XP, &i), STATUS_NO_SUCH_PRIVILEGE);
-    CU_ASSERT_EQUAL(rights_by_luid(25, OSVER_NT4, &i), STATUS_NO_SUCH_PRIVILEGE);
-    CU_ASSERT_EQUAL(rights_by_luid(27, OSVER_W2K, &i), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(rights_by_luid(1, OSVER_XP, &i), STATUS_NO_SUCH_PRIVILEGE);
+    UNIT_ASSERT_STATUS(rights_by_luid(28, OSVER_XP, &i), STATUS_NO_SUCH_PRIVILEGE);
+    UNIT_ASSERT_STATUS(rights_by_luid(25, OSVER_NT4, &i), STATUS_NO_SUCH_PRIVILEGE);
+    UNIT_ASSERT_STATUS(rights_by_luid(27, OSVER_W2K, &i), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(i, (unsigned)RI_ENABLE_DELEGATION);
     rights_mask p = rights_privileges();
     CU_ASSERT_EQUAL(p, (RIGHTS_BIT(RI_ENABLE_DELEGATION + 1) - 1));
@@ -114,22 +122,24 @@ static void test_luid_masks(void)
 static void test_resolve_display(void)
 {
     unsigned i = 99;
-    CU_ASSERT_EQUAL(rights_resolve("SeTcbPrivilege", OSVER_NT4, &i), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(rights_resolve("SeTcbPrivilege", OSVER_NT4, &i), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(i, RI_TCB);
     i = 99;
-    CU_ASSERT_EQUAL(rights_resolve("act as part of the OPERATING system", OSVER_NT4, &i),
-                    STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(rights_resolve("act as part of the OPERATING system", OSVER_NT4, &i),
+                       STATUS_SUCCESS);
     CU_ASSERT_EQUAL(i, RI_TCB);
     /* W2K's spelling on W2K, and NT4's on W2K too (the names a person knows) */
-    CU_ASSERT_EQUAL(rights_resolve("Replace a process-level token", OSVER_W2K, &i), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(rights_resolve("Replace a process-level token", OSVER_W2K, &i),
+                       STATUS_SUCCESS);
     CU_ASSERT_EQUAL(i, RI_ASSIGN_PRIMARY_TOKEN);
-    CU_ASSERT_EQUAL(rights_resolve("Log on locally", OSVER_XP, &i), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(rights_resolve("Log on locally", OSVER_XP, &i), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(i, RI_INTERACTIVE_LOGON);
     /* constant names stay case-sensitive, as ntrights */
-    CU_ASSERT_EQUAL(rights_resolve("setcbprivilege", OSVER_NT4, &i), STATUS_NO_SUCH_PRIVILEGE);
+    UNIT_ASSERT_STATUS(rights_resolve("setcbprivilege", OSVER_NT4, &i), STATUS_NO_SUCH_PRIVILEGE);
     /* a right the OS does not know, by either name */
-    CU_ASSERT_EQUAL(rights_resolve("Deny logon locally", OSVER_NT4, &i), STATUS_NO_SUCH_PRIVILEGE);
-    CU_ASSERT_EQUAL(rights_resolve(NULL, OSVER_NT4, &i), STATUS_NO_SUCH_PRIVILEGE);
+    UNIT_ASSERT_STATUS(rights_resolve("Deny logon locally", OSVER_NT4, &i),
+                       STATUS_NO_SUCH_PRIVILEGE);
+    UNIT_ASSERT_STATUS(rights_resolve(NULL, OSVER_NT4, &i), STATUS_NO_SUCH_PRIVILEGE);
 }
 
 static void test_nearest(void)

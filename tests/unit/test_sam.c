@@ -70,7 +70,7 @@ static void test_create_member(void)
 {
     struct sid d = dom();
     struct sam *s;
-    CU_ASSERT_EQUAL_FATAL(sam_create("EXCHSRV", &d, false, "secret", T0, &s), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(sam_create("EXCHSRV", &d, false, "secret", T0, &s), STATUS_SUCCESS);
     CU_ASSERT_STRING_EQUAL(sam_domain_name(s), "EXCHSRV");
     CU_ASSERT_TRUE(sid_equal(sam_domain_sid(s), &d));
     struct sam_user *admin = sam_user_find(s, "administrator");
@@ -102,12 +102,12 @@ static void test_create_member(void)
     sam_free(s);
 
     /* bad parameters */
-    CU_ASSERT_EQUAL(sam_create("BAD\\NAME", &d, false, "x", T0, &s), STATUS_INVALID_PARAMETER);
-    CU_ASSERT_EQUAL(sam_create("MUCHTOOLONGANAME", &d, false, "x", T0, &s),
-                    STATUS_INVALID_PARAMETER);
-    CU_ASSERT_EQUAL(sam_create("", &d, false, "x", T0, &s), STATUS_INVALID_PARAMETER);
-    CU_ASSERT_EQUAL(sam_create("X", sid_wellknown(SID_WK_BUILTIN), false, "x", T0, &s),
-                    STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(sam_create("BAD\\NAME", &d, false, "x", T0, &s), STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(sam_create("MUCHTOOLONGANAME", &d, false, "x", T0, &s),
+                       STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(sam_create("", &d, false, "x", T0, &s), STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(sam_create("X", sid_wellknown(SID_WK_BUILTIN), false, "x", T0, &s),
+                       STATUS_INVALID_PARAMETER);
     CU_ASSERT_PTR_NULL(s);
 }
 
@@ -115,7 +115,7 @@ static void test_create_dc(void)
 {
     struct sid d = dom();
     struct sam *s;
-    CU_ASSERT_EQUAL_FATAL(sam_create("CORP", &d, true, "secret", T0, &s), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(sam_create("CORP", &d, true, "secret", T0, &s), STATUS_SUCCESS);
     struct sam_group *da = sam_group_find(s, "Domain Admins");
     CU_ASSERT_PTR_NOT_NULL_FATAL(da);
     CU_ASSERT_EQUAL(da->kind, SAM_GROUP_GLOBAL);
@@ -127,12 +127,12 @@ static void test_create_dc(void)
     struct sam_group *admins = sam_group_find(s, "Administrators");
     CU_ASSERT_TRUE(admins->nmembers == 1 && sid_equal(&admins->members[0], &das));
     uint32_t rid;
-    CU_ASSERT_EQUAL(sam_user_add(s, "alice", "pw", T0, &rid), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_user_add(s, "alice", "pw", T0, &rid), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(rid, 1000);
     struct sid alice = rid_sid(s, 1000);
     struct sid got[16];
     size_t n;
-    CU_ASSERT_EQUAL(sam_memberships(s, &alice, 1, got, 16, &n), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_memberships(s, &alice, 1, got, 16, &n), STATUS_SUCCESS);
     /* Domain Users directly, Users through it */
     CU_ASSERT_EQUAL(n, 2);
     struct sid du = rid_sid(s, 513);
@@ -144,10 +144,10 @@ static void test_create_dc(void)
     CU_ASSERT_TRUE(has_du && has_users);
     /* Administrator: Domain Admins, Domain Users, Administrators, Users */
     struct sid as = rid_sid(s, 500);
-    CU_ASSERT_EQUAL(sam_memberships(s, &as, 1, got, 16, &n), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_memberships(s, &as, 1, got, 16, &n), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(n, 4);
     /* overflow of the caller's array */
-    CU_ASSERT_EQUAL(sam_memberships(s, &as, 1, got, 3, &n), STATUS_NO_MEMORY);
+    UNIT_ASSERT_STATUS(sam_memberships(s, &as, 1, got, 3, &n), STATUS_NO_MEMORY);
     CU_ASSERT_EQUAL(n, 3);
     sam_free(s);
 }
@@ -156,24 +156,24 @@ static void test_users(void)
 {
     struct sid d = dom();
     struct sam *s;
-    CU_ASSERT_EQUAL_FATAL(sam_create("EXCHSRV", &d, false, "secret", T0, &s), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(sam_create("EXCHSRV", &d, false, "secret", T0, &s), STATUS_SUCCESS);
     uint32_t rid = 0;
-    CU_ASSERT_EQUAL(sam_user_add(s, "alice", "Pa55", T0 + 5, &rid), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_user_add(s, "alice", "Pa55", T0 + 5, &rid), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(rid, 1000);
-    CU_ASSERT_EQUAL(sam_user_add(s, "ALICE", "x", T0, NULL), STATUS_USER_EXISTS);
-    CU_ASSERT_EQUAL(sam_user_add(s, "users", "x", T0, NULL), STATUS_GROUP_EXISTS);
+    UNIT_ASSERT_STATUS(sam_user_add(s, "ALICE", "x", T0, NULL), STATUS_USER_EXISTS);
+    UNIT_ASSERT_STATUS(sam_user_add(s, "users", "x", T0, NULL), STATUS_GROUP_EXISTS);
     static const char *bad[] = {"", "a/b", "a\\b", "a[b", "a]b", "a:b", "a;b", "a|b", "a=b",
                                 "a,b", "a+b", "a*b", "a?b", "a<b", "a>b", "a\"b", "a\tb",
                                 "...", " . ", "abcdefghijklmnopqrstu", "\xff\xfe"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        CU_ASSERT_EQUAL(sam_user_add(s, bad[i], "x", T0, NULL), STATUS_INVALID_PARAMETER);
-    CU_ASSERT_EQUAL(sam_user_add(s, "abcdefghijklmnopqrst", "x", T0, NULL), STATUS_SUCCESS);
+        UNIT_ASSERT_STATUS(sam_user_add(s, bad[i], "x", T0, NULL), STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(sam_user_add(s, "abcdefghijklmnopqrst", "x", T0, NULL), STATUS_SUCCESS);
     char longpw[SAM_PASSWORD_MAX + 2];
     memset(longpw, 'p', sizeof longpw - 1);
     longpw[sizeof longpw - 1] = 0;
-    CU_ASSERT_EQUAL(sam_user_add(s, "bob", longpw, T0, NULL), STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(sam_user_add(s, "bob", longpw, T0, NULL), STATUS_INVALID_PARAMETER);
     longpw[SAM_PASSWORD_MAX] = 0;
-    CU_ASSERT_EQUAL(sam_user_add(s, "bob", longpw, T0, &rid), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_user_add(s, "bob", longpw, T0, &rid), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(rid, 1002);
     CU_ASSERT_TRUE(sam_password_ok(sam_user_find(s, "BOB"), longpw));
 
@@ -189,15 +189,15 @@ static void test_users(void)
     struct sid as = rid_sid(s, 1000);
     struct sid got[8];
     size_t n;
-    CU_ASSERT_EQUAL(sam_memberships(s, &as, 1, got, 8, &n), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_memberships(s, &as, 1, got, 8, &n), STATUS_SUCCESS);
     CU_ASSERT_TRUE(n == 1 && sid_equal(&got[0], sid_wellknown(SID_WK_USERS)));
 
-    CU_ASSERT_EQUAL(sam_set_password(s, "alice", "new", T0 + 99), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_set_password(s, "alice", "new", T0 + 99), STATUS_SUCCESS);
     a = sam_user_find(s, "alice");
     CU_ASSERT_TRUE(sam_password_ok(a, "new"));
     CU_ASSERT_EQUAL(a->pwd_last_set, T0 + 99);
-    CU_ASSERT_EQUAL(sam_set_password(s, "nobody", "new", T0), STATUS_NO_SUCH_USER);
-    CU_ASSERT_EQUAL(sam_set_password(s, "alice", longpw, T0), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_set_password(s, "nobody", "new", T0), STATUS_NO_SUCH_USER);
+    UNIT_ASSERT_STATUS(sam_set_password(s, "alice", longpw, T0), STATUS_SUCCESS);
 
     /* lookups */
     struct sid sid;
@@ -217,16 +217,16 @@ static void test_users(void)
     CU_ASSERT_FALSE(sam_lookup_sid(s, &unknown, &name, &is_group));
 
     /* delete: memberships go too; RIDs are not reused */
-    CU_ASSERT_EQUAL(sam_group_add_member(s, "Administrators", &as), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(sam_user_del(s, "ALICE"), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_group_add_member(s, "Administrators", &as), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_user_del(s, "ALICE"), STATUS_SUCCESS);
     CU_ASSERT_PTR_NULL(sam_user_find(s, "alice"));
     CU_ASSERT_PTR_NULL(sam_user_by_rid(s, 1000));
     CU_ASSERT_EQUAL(sam_group_find(s, "Administrators")->nmembers, 1);
     CU_ASSERT_EQUAL(sam_group_find(s, "Users")->nmembers, 2);
-    CU_ASSERT_EQUAL(sam_user_del(s, "alice"), STATUS_NO_SUCH_USER);
-    CU_ASSERT_EQUAL(sam_user_del(s, "Administrator"), STATUS_ACCESS_DENIED);
-    CU_ASSERT_EQUAL(sam_user_del(s, "guest"), STATUS_ACCESS_DENIED);
-    CU_ASSERT_EQUAL(sam_user_add(s, "carol", "x", T0, &rid), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_user_del(s, "alice"), STATUS_NO_SUCH_USER);
+    UNIT_ASSERT_STATUS(sam_user_del(s, "Administrator"), STATUS_ACCESS_DENIED);
+    UNIT_ASSERT_STATUS(sam_user_del(s, "guest"), STATUS_ACCESS_DENIED);
+    UNIT_ASSERT_STATUS(sam_user_add(s, "carol", "x", T0, &rid), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(rid, 1003);
     CU_ASSERT_PTR_NOT_NULL(sam_user_find(s, "bob")); /* indexes rebuilt after the move */
     CU_ASSERT_EQUAL(sam_user_find(s, "bob")->rid, 1002);
@@ -238,69 +238,69 @@ static void test_groups(void)
 {
     struct sid d = dom();
     struct sam *s;
-    CU_ASSERT_EQUAL_FATAL(sam_create("EXCHSRV", &d, false, "secret", T0, &s), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(sam_create("EXCHSRV", &d, false, "secret", T0, &s), STATUS_SUCCESS);
     uint32_t rid;
-    CU_ASSERT_EQUAL(sam_user_add(s, "alice", "x", T0, &rid), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_user_add(s, "alice", "x", T0, &rid), STATUS_SUCCESS);
     struct sid alice = rid_sid(s, rid);
-    CU_ASSERT_EQUAL(sam_group_add(s, "Mail Admins", SAM_GROUP_ALIAS, "mail"), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_group_add(s, "Mail Admins", SAM_GROUP_ALIAS, "mail"), STATUS_SUCCESS);
     struct sam_group *g = sam_group_find(s, "mail admins");
     CU_ASSERT_PTR_NOT_NULL_FATAL(g);
     struct sid gs = rid_sid(s, 1001);
     CU_ASSERT_TRUE(sid_equal(&g->sid, &gs));
     CU_ASSERT_FALSE(g->builtin);
     CU_ASSERT_EQUAL(sam_group_by_sid(s, &gs), g);
-    CU_ASSERT_EQUAL(sam_group_add(s, "MAIL ADMINS", SAM_GROUP_ALIAS, NULL), STATUS_GROUP_EXISTS);
-    CU_ASSERT_EQUAL(sam_group_add(s, "Alice", SAM_GROUP_ALIAS, NULL), STATUS_USER_EXISTS);
-    CU_ASSERT_EQUAL(sam_group_add(s, "Globals", SAM_GROUP_GLOBAL, NULL),
-                    STATUS_INVALID_PARAMETER);
-    CU_ASSERT_EQUAL(sam_group_add(s, "a*b", SAM_GROUP_ALIAS, NULL), STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(sam_group_add(s, "MAIL ADMINS", SAM_GROUP_ALIAS, NULL), STATUS_GROUP_EXISTS);
+    UNIT_ASSERT_STATUS(sam_group_add(s, "Alice", SAM_GROUP_ALIAS, NULL), STATUS_USER_EXISTS);
+    UNIT_ASSERT_STATUS(sam_group_add(s, "Globals", SAM_GROUP_GLOBAL, NULL),
+                       STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(sam_group_add(s, "a*b", SAM_GROUP_ALIAS, NULL), STATUS_INVALID_PARAMETER);
 
-    CU_ASSERT_EQUAL(sam_group_add_member(s, "Mail Admins", &alice), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(sam_group_add_member(s, "Mail Admins", &alice), STATUS_MEMBER_IN_GROUP);
-    CU_ASSERT_EQUAL(sam_group_add_member(s, "No Such", &alice), STATUS_NO_SUCH_GROUP);
+    UNIT_ASSERT_STATUS(sam_group_add_member(s, "Mail Admins", &alice), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_group_add_member(s, "Mail Admins", &alice), STATUS_MEMBER_IN_GROUP);
+    UNIT_ASSERT_STATUS(sam_group_add_member(s, "No Such", &alice), STATUS_NO_SUCH_GROUP);
     /* an alias cannot hold an alias, nor itself */
-    CU_ASSERT_EQUAL(sam_group_add_member(s, "Mail Admins", sid_wellknown(SID_WK_USERS)),
-                    STATUS_INVALID_PARAMETER);
-    CU_ASSERT_EQUAL(sam_group_add_member(s, "Administrators", &gs), STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(sam_group_add_member(s, "Mail Admins", sid_wellknown(SID_WK_USERS)),
+                       STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(sam_group_add_member(s, "Administrators", &gs), STATUS_INVALID_PARAMETER);
     /* a RID of this domain naming nothing */
     struct sid ghost = rid_sid(s, 7777);
-    CU_ASSERT_EQUAL(sam_group_add_member(s, "Administrators", &ghost), STATUS_NO_SUCH_USER);
+    UNIT_ASSERT_STATUS(sam_group_add_member(s, "Administrators", &ghost), STATUS_NO_SUCH_USER);
     /* a foreign SID (a domain group) and a well-known one are fine */
     struct sid other, corp_da;
     sid_make_domain(7, 8, 9, &other);
     sid_compose(&other, 512, &corp_da);
-    CU_ASSERT_EQUAL(sam_group_add_member(s, "Administrators", &corp_da), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(sam_group_add_member(s, "Users", sid_wellknown(SID_WK_AUTHENTICATED_USERS)),
-                    STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_group_add_member(s, "Administrators", &corp_da), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_group_add_member(s, "Users", sid_wellknown(SID_WK_AUTHENTICATED_USERS)),
+                       STATUS_SUCCESS);
 
     /* memberships of alice plus a foreign global group she is in */
     struct sid in[2] = {alice, corp_da}, got[8];
     size_t n;
-    CU_ASSERT_EQUAL(sam_memberships(s, in, 2, got, 8, &n), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_memberships(s, in, 2, got, 8, &n), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(n, 3); /* Administrators, Users, Mail Admins */
 
-    CU_ASSERT_EQUAL(sam_group_remove_member(s, "Mail Admins", &alice), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(sam_group_remove_member(s, "Mail Admins", &alice),
-                    STATUS_MEMBER_NOT_IN_GROUP);
-    CU_ASSERT_EQUAL(sam_group_remove_member(s, "Nope", &alice), STATUS_NO_SUCH_GROUP);
-    CU_ASSERT_EQUAL(sam_group_add_member(s, "Mail Admins", &alice), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(sam_group_del(s, "Users"), STATUS_ACCESS_DENIED);
-    CU_ASSERT_EQUAL(sam_group_del(s, "Nope"), STATUS_NO_SUCH_GROUP);
-    CU_ASSERT_EQUAL(sam_group_del(s, "Mail Admins"), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_group_remove_member(s, "Mail Admins", &alice), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_group_remove_member(s, "Mail Admins", &alice),
+                       STATUS_MEMBER_NOT_IN_GROUP);
+    UNIT_ASSERT_STATUS(sam_group_remove_member(s, "Nope", &alice), STATUS_NO_SUCH_GROUP);
+    UNIT_ASSERT_STATUS(sam_group_add_member(s, "Mail Admins", &alice), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_group_del(s, "Users"), STATUS_ACCESS_DENIED);
+    UNIT_ASSERT_STATUS(sam_group_del(s, "Nope"), STATUS_NO_SUCH_GROUP);
+    UNIT_ASSERT_STATUS(sam_group_del(s, "Mail Admins"), STATUS_SUCCESS);
     CU_ASSERT_PTR_NULL(sam_group_find(s, "Mail Admins"));
     CU_ASSERT_PTR_NULL(sam_group_by_sid(s, &gs));
     CU_ASSERT_PTR_NOT_NULL(sam_group_find(s, "Replicator")); /* index rebuilt */
-    CU_ASSERT_EQUAL(sam_memberships(s, in, 2, got, 8, &n), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_memberships(s, in, 2, got, 8, &n), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(n, 2);
     /* the freed RID is not handed out again */
-    CU_ASSERT_EQUAL(sam_user_add(s, "bob", "x", T0, &rid), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_user_add(s, "bob", "x", T0, &rid), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(rid, 1002);
 
     /* many members stay sorted and findable */
     for (uint32_t i = 0; i < 300; i++) {
         struct sid m;
         sid_compose(&other, 5000 - i, &m);
-        CU_ASSERT_EQUAL(sam_group_add_member(s, "Guests", &m), STATUS_SUCCESS);
+        UNIT_ASSERT_STATUS(sam_group_add_member(s, "Guests", &m), STATUS_SUCCESS);
     }
     g = sam_group_find(s, "Guests");
     for (size_t i = 1; i < g->nmembers; i++)
@@ -308,13 +308,13 @@ static void test_groups(void)
     sam_free(s);
 
     /* global groups on a DC take only users of the domain */
-    CU_ASSERT_EQUAL_FATAL(sam_create("CORP", &d, true, "secret", T0, &s), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(sam_group_add(s, "Mail Users", SAM_GROUP_GLOBAL, NULL), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(sam_group_add_member(s, "Mail Users", &corp_da), STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS_FATAL(sam_create("CORP", &d, true, "secret", T0, &s), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_group_add(s, "Mail Users", SAM_GROUP_GLOBAL, NULL), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_group_add_member(s, "Mail Users", &corp_da), STATUS_INVALID_PARAMETER);
     struct sid du = rid_sid(s, 513);
-    CU_ASSERT_EQUAL(sam_group_add_member(s, "Mail Users", &du), STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(sam_group_add_member(s, "Mail Users", &du), STATUS_INVALID_PARAMETER);
     struct sid adm = rid_sid(s, 500);
-    CU_ASSERT_EQUAL(sam_group_add_member(s, "Mail Users", &adm), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_group_add_member(s, "Mail Users", &adm), STATUS_SUCCESS);
     sam_free(s);
 }
 
@@ -348,9 +348,9 @@ static void test_roundtrip(void)
     snprintf(path, sizeof path, "%s", path_in(dir, "sam.txt"));
     struct sid d = dom();
     struct sam *s;
-    CU_ASSERT_EQUAL_FATAL(sam_create("CORP", &d, true, "secret", T0, &s), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(sam_create("CORP", &d, true, "secret", T0, &s), STATUS_SUCCESS);
     uint32_t rid;
-    CU_ASSERT_EQUAL(sam_user_add(s, "alice", "pw", T0, &rid), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_user_add(s, "alice", "pw", T0, &rid), STATUS_SUCCESS);
     struct sam_user *a = sam_user_find(s, "alice");
     str_copy(a->fullname, sizeof a->fullname, "Alice \\ Smith\tJr.\n\xc3\xa9");
     str_copy(a->comment, sizeof a->comment, "a=b, c");
@@ -363,19 +363,19 @@ static void test_roundtrip(void)
     a->last_bad = T0 + 1;
     a->locked_at = T0 + 2;
     a->last_logon = T0 + 3;
-    CU_ASSERT_EQUAL(sam_group_add(s, "Mail Users", SAM_GROUP_GLOBAL, "with space"),
-                    STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_group_add(s, "Mail Users", SAM_GROUP_GLOBAL, "with space"),
+                       STATUS_SUCCESS);
     struct sid as = rid_sid(s, rid);
-    CU_ASSERT_EQUAL(sam_group_add_member(s, "Mail Users", &as), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_group_add_member(s, "Mail Users", &as), STATUS_SUCCESS);
     struct sid other, foreign;
     sid_make_domain(7, 8, 9, &other);
     sid_compose(&other, 1234, &foreign);
-    CU_ASSERT_EQUAL(sam_group_add_member(s, "Administrators", &foreign), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(sam_save(s, path), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_group_add_member(s, "Administrators", &foreign), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_save(s, path), STATUS_SUCCESS);
 
     struct sam *l;
     char err[256];
-    CU_ASSERT_EQUAL_FATAL(sam_load(path, &l, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(sam_load(path, &l, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT_STRING_EQUAL(sam_domain_name(l), "CORP");
     CU_ASSERT_TRUE(sid_equal(sam_domain_sid(l), &d));
     CU_ASSERT_EQUAL(sam_user_count(l), sam_user_count(s));
@@ -399,7 +399,7 @@ static void test_roundtrip(void)
     /* the next RID continues, and saving again gives the same bytes */
     char path2[512];
     snprintf(path2, sizeof path2, "%s", path_in(dir, "sam2.txt"));
-    CU_ASSERT_EQUAL(sam_save(l, path2), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_save(l, path2), STATUS_SUCCESS);
     char *t1, *t2;
     size_t n1, n2;
     CU_ASSERT_EQUAL_FATAL(afile_read(path, 1 << 20, &t1, &n1), 0);
@@ -413,16 +413,17 @@ static void test_roundtrip(void)
     CU_ASSERT_PTR_NULL(strstr(t1, "secret"));
     free(t1);
     free(t2);
-    CU_ASSERT_EQUAL(sam_user_add(l, "bob", "x", T0, &rid), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_user_add(l, "bob", "x", T0, &rid), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(rid, 1002); /* 1001 is Mail Users */
     sam_free(l);
     sam_free(s);
 
-    CU_ASSERT_EQUAL(sam_load(path_in(dir, "absent.txt"), &l, err, sizeof err),
-                    STATUS_OBJECT_NAME_NOT_FOUND);
+    UNIT_ASSERT_STATUS(sam_load(path_in(dir, "absent.txt"), &l, err, sizeof err),
+                       STATUS_OBJECT_NAME_NOT_FOUND);
     CU_ASSERT_PTR_NULL(l);
-    CU_ASSERT_EQUAL_FATAL(sam_create("X", &d, false, "x", T0, &s), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(sam_save(s, path_in(dir, "no/such/dir/sam.txt")), STATUS_OBJECT_NAME_NOT_FOUND);
+    UNIT_ASSERT_STATUS_FATAL(sam_create("X", &d, false, "x", T0, &s), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_save(s, path_in(dir, "no/such/dir/sam.txt")),
+                       STATUS_OBJECT_NAME_NOT_FOUND);
     sam_free(s);
     unit_rmtree(dir);
 }
@@ -534,7 +535,7 @@ static void test_malformed(void)
         struct sam *s = (struct sam *)1;
         char err[300] = "";
         ntstatus st = sam_load(path, &s, err, sizeof err);
-        CU_ASSERT_EQUAL(st, STATUS_INTERNAL_DB_CORRUPTION);
+        UNIT_ASSERT_STATUS(st, STATUS_INTERNAL_DB_CORRUPTION);
         CU_ASSERT_PTR_NULL(s);
         size_t pl = strlen(path);
         bool ok = strncmp(err, path, pl) == 0 &&
@@ -551,20 +552,20 @@ static void test_malformed(void)
     CU_ASSERT_EQUAL_FATAL(afile_write(path, big, sizeof big, 0600), 0);
     struct sam *s;
     char err[300];
-    CU_ASSERT_EQUAL(sam_load(path, &s, err, sizeof err), STATUS_INTERNAL_DB_CORRUPTION);
+    UNIT_ASSERT_STATUS(sam_load(path, &s, err, sizeof err), STATUS_INTERNAL_DB_CORRUPTION);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2: line longer than 4096 bytes"));
     static const char nul[] = HDR "user name=a\0 rid=1000\n";
     CU_ASSERT_EQUAL_FATAL(afile_write(path, nul, sizeof nul - 1, 0600), 0);
-    CU_ASSERT_EQUAL(sam_load(path, &s, err, sizeof err), STATUS_INTERNAL_DB_CORRUPTION);
+    UNIT_ASSERT_STATUS(sam_load(path, &s, err, sizeof err), STATUS_INTERNAL_DB_CORRUPTION);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2: NUL byte in line"));
     /* CRLF line ends, comments, blank lines, fields in any order are fine */
     static const char ok[] = "# hand-written\r\n\r\n  " HDR GRP
                              "user nthash=" H32 " rid=1005 name=zed groups=Users\r\n";
     CU_ASSERT_EQUAL_FATAL(afile_write(path, ok, sizeof ok - 1, 0600), 0);
-    CU_ASSERT_EQUAL_FATAL(sam_load(path, &s, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(sam_load(path, &s, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT_TRUE(sam_password_ok(sam_user_find(s, "ZED"), "password"));
     uint32_t rid;
-    CU_ASSERT_EQUAL(sam_user_add(s, "next", "x", T0, &rid), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_user_add(s, "next", "x", T0, &rid), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(rid, 1006);
     sam_free(s);
     unit_rmtree(dir);
@@ -586,17 +587,17 @@ static void test_big(void)
     snprintf(path, sizeof path, "%s/sam.txt", dir);
     struct sid d = dom();
     struct sam *s;
-    CU_ASSERT_EQUAL_FATAL(sam_create("CORP", &d, true, "secret", T0, &s), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(sam_create("CORP", &d, true, "secret", T0, &s), STATUS_SUCCESS);
     for (int i = 0; i < 10000; i++) {
         char name[21];
         snprintf(name, sizeof name, "user%05d", i);
-        CU_ASSERT_EQUAL_FATAL(sam_user_add(s, name, name, T0, NULL), STATUS_SUCCESS);
+        UNIT_ASSERT_STATUS_FATAL(sam_user_add(s, name, name, T0, NULL), STATUS_SUCCESS);
     }
-    CU_ASSERT_EQUAL_FATAL(sam_save(s, path), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(sam_save(s, path), STATUS_SUCCESS);
     struct sam *l;
     char err[256];
     double t = now_ms();
-    CU_ASSERT_EQUAL_FATAL(sam_load(path, &l, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(sam_load(path, &l, err, sizeof err), STATUS_SUCCESS);
     t = now_ms() - t;
     if (unit_timing())
         CU_ASSERT_TRUE(t < 250);

@@ -47,10 +47,10 @@ static void rec_stop(void *arg, struct machine *m, struct scm_service *svc)
 static struct machine *new_machine(void)
 {
     struct machine *m = NULL;
-    CU_ASSERT_FATAL(machine_create("EXCHSRV", OSVER_NT4, ROLE_STANDALONE, NULL, ADMIN_PW, &m) ==
-                    STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        machine_create("EXCHSRV", OSVER_NT4, ROLE_STANDALONE, NULL, ADMIN_PW, &m), STATUS_SUCCESS);
     char err[256];
-    CU_ASSERT_FATAL(scm_attach(m, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(scm_attach(m, err, sizeof err), STATUS_SUCCESS);
     return m;
 }
 
@@ -64,18 +64,19 @@ static void register_recorder(struct machine *m, struct recorder *r)
 static void add_user(struct machine *m, const char *name, const char *pw, struct sid *sid)
 {
     uint32_t rid;
-    CU_ASSERT_FATAL(sam_user_add(m->sam, name, pw, clock_now(&m->clock), &rid) ==
-                    STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(sam_user_add(m->sam, name, pw, clock_now(&m->clock), &rid),
+                             STATUS_SUCCESS);
     sam_user_sid(m->sam, sam_user_find(m->sam, name), sid);
 }
 
 static void grant(struct lsa *lsa, const struct sid *sid, const char *right)
 {
     struct lsa_handle h;
-    CU_ASSERT_FATAL(lsa_open_policy(lsa, sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS,
-                                    &h) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        lsa_open_policy(lsa, sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS, &h),
+        STATUS_SUCCESS);
     const char *r[1] = {right};
-    CU_ASSERT_FATAL(lsa_add_account_rights(&h, sid, r, 1) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_add_account_rights(&h, sid, r, 1), STATUS_SUCCESS);
     lsa_close(&h);
 }
 
@@ -137,31 +138,32 @@ static void test_names_and_parsing(void)
 static void test_config_errors(void)
 {
     struct machine *m = new_machine();
-    CU_ASSERT(add(m, "A", NULL, NULL, NULL, SCM_AUTO, NULL, NULL) == ERROR_SUCCESS);
+    UNIT_ASSERT_WIN32(add(m, "A", NULL, NULL, NULL, SCM_AUTO, NULL, NULL), ERROR_SUCCESS);
     struct scm_service *a = scm_find(m->scm, "a");
     CU_ASSERT_FATAL(a != NULL);
     CU_ASSERT_STRING_EQUAL(a->image, "null");
     CU_ASSERT_STRING_EQUAL(a->account, "LocalSystem");
     CU_ASSERT_STRING_EQUAL(a->display, "A");
-    CU_ASSERT(add(m, "a", NULL, NULL, NULL, 0, NULL, NULL) == ERROR_SERVICE_EXISTS);
-    CU_ASSERT(add(m, "bad name", NULL, NULL, NULL, 0, NULL, NULL) == ERROR_INVALID_NAME);
-    CU_ASSERT(add(m, "../x", NULL, NULL, NULL, 0, NULL, NULL) == ERROR_INVALID_NAME);
-    CU_ASSERT(add(m, "B", NULL, NULL, NULL, 0, "Nosuch", NULL) == ERROR_SERVICE_DOES_NOT_EXIST);
-    CU_ASSERT(add(m, "B", NULL, "CORP\\a:b", "x", 0, NULL, NULL) == ERROR_INVALID_PARAMETER);
+    UNIT_ASSERT_WIN32(add(m, "a", NULL, NULL, NULL, 0, NULL, NULL), ERROR_SERVICE_EXISTS);
+    UNIT_ASSERT_WIN32(add(m, "bad name", NULL, NULL, NULL, 0, NULL, NULL), ERROR_INVALID_NAME);
+    UNIT_ASSERT_WIN32(add(m, "../x", NULL, NULL, NULL, 0, NULL, NULL), ERROR_INVALID_NAME);
+    UNIT_ASSERT_WIN32(add(m, "B", NULL, NULL, NULL, 0, "Nosuch", NULL),
+                      ERROR_SERVICE_DOES_NOT_EXIST);
+    UNIT_ASSERT_WIN32(add(m, "B", NULL, "CORP\\a:b", "x", 0, NULL, NULL), ERROR_INVALID_PARAMETER);
     /* NT trims names: an account part never starts or ends with a space
      * (a fuzzer found " " accepted and then unreadable in services.conf) */
-    CU_ASSERT(add(m, "B", NULL, " ", "x", 0, NULL, NULL) == ERROR_INVALID_PARAMETER);
-    CU_ASSERT(add(m, "B", NULL, "CORP\\bob ", "x", 0, NULL, NULL) == ERROR_INVALID_PARAMETER);
-    CU_ASSERT(add(m, "B", NULL, " CORP\\bob", "x", 0, NULL, NULL) == ERROR_INVALID_PARAMETER);
-    CU_ASSERT(add(m, "B", NULL, "WAYTOOLONGDOMAINNAME\\x", "x", 0, NULL, NULL) ==
-              ERROR_INVALID_PARAMETER);
-    CU_ASSERT(add(m, "B", "bad image", NULL, NULL, 0, NULL, NULL) == ERROR_INVALID_PARAMETER);
-    CU_ASSERT(add(m, "B", NULL, NULL, NULL, 0, "B", NULL) == ERROR_CIRCULAR_DEPENDENCY);
+    UNIT_ASSERT_WIN32(add(m, "B", NULL, " ", "x", 0, NULL, NULL), ERROR_INVALID_PARAMETER);
+    UNIT_ASSERT_WIN32(add(m, "B", NULL, "CORP\\bob ", "x", 0, NULL, NULL), ERROR_INVALID_PARAMETER);
+    UNIT_ASSERT_WIN32(add(m, "B", NULL, " CORP\\bob", "x", 0, NULL, NULL), ERROR_INVALID_PARAMETER);
+    UNIT_ASSERT_WIN32(add(m, "B", NULL, "WAYTOOLONGDOMAINNAME\\x", "x", 0, NULL, NULL),
+                      ERROR_INVALID_PARAMETER);
+    UNIT_ASSERT_WIN32(add(m, "B", "bad image", NULL, NULL, 0, NULL, NULL), ERROR_INVALID_PARAMETER);
+    UNIT_ASSERT_WIN32(add(m, "B", NULL, NULL, NULL, 0, "B", NULL), ERROR_CIRCULAR_DEPENDENCY);
     CU_ASSERT(scm_count(m->scm) == 1);
     /* a bare account name means the local account; LocalSystem keeps no password */
-    CU_ASSERT(add(m, "B", NULL, "svc", "pw", 0, "A", NULL) == ERROR_SUCCESS);
+    UNIT_ASSERT_WIN32(add(m, "B", NULL, "svc", "pw", 0, "A", NULL), ERROR_SUCCESS);
     CU_ASSERT_STRING_EQUAL(scm_find(m->scm, "B")->account, ".\\svc");
-    CU_ASSERT(add(m, "C", NULL, "LocalSystem", "ignored", 0, "B", NULL) == ERROR_SUCCESS);
+    UNIT_ASSERT_WIN32(add(m, "C", NULL, "LocalSystem", "ignored", 0, "B", NULL), ERROR_SUCCESS);
     CU_ASSERT_STRING_EQUAL(scm_find(m->scm, "C")->password, "");
     /* A -> C would close the cycle A -> C -> B -> A */
     const char *deps[1] = {"C"};
@@ -169,16 +171,16 @@ static void test_config_errors(void)
     c.set_deps = true;
     c.deps = deps;
     c.ndeps = 1;
-    CU_ASSERT(scm_change_config(m, "A", &c) == ERROR_CIRCULAR_DEPENDENCY);
+    UNIT_ASSERT_WIN32(scm_change_config(m, "A", &c), ERROR_CIRCULAR_DEPENDENCY);
     CU_ASSERT(scm_find(m->scm, "A")->ndeps == 0);
-    CU_ASSERT(scm_change_config(m, "Nosuch", &c) == ERROR_SERVICE_DOES_NOT_EXIST);
+    UNIT_ASSERT_WIN32(scm_change_config(m, "Nosuch", &c), ERROR_SERVICE_DOES_NOT_EXIST);
     struct scm_config bad = {0};
     bad.start = (enum scm_start_type)7;
-    CU_ASSERT(scm_change_config(m, "A", &bad) == ERROR_INVALID_PARAMETER);
+    UNIT_ASSERT_WIN32(scm_change_config(m, "A", &bad), ERROR_INVALID_PARAMETER);
     CU_ASSERT(scm_find(m->scm, "A")->start == SCM_AUTO);
-    CU_ASSERT(scm_delete(m, "Nosuch") == ERROR_SERVICE_DOES_NOT_EXIST);
-    CU_ASSERT(scm_start(m, "Nosuch") == ERROR_SERVICE_DOES_NOT_EXIST);
-    CU_ASSERT(scm_stop(m, "A") == ERROR_SERVICE_NOT_ACTIVE);
+    UNIT_ASSERT_WIN32(scm_delete(m, "Nosuch"), ERROR_SERVICE_DOES_NOT_EXIST);
+    UNIT_ASSERT_WIN32(scm_start(m, "Nosuch"), ERROR_SERVICE_DOES_NOT_EXIST);
+    UNIT_ASSERT_WIN32(scm_stop(m, "A"), ERROR_SERVICE_NOT_ACTIVE);
     /* images */
     struct scm_image dup = {"NULL", rec_start, NULL, NULL};
     CU_ASSERT(scm_register_image(m->scm, &dup) == EEXIST);
@@ -192,10 +194,11 @@ static void test_persist(void)
 {
     const char *dir = unit_tmpdir();
     struct machine *m;
-    CU_ASSERT_FATAL(machine_init_dir(dir, "EXCHSRV", OSVER_NT4, ROLE_STANDALONE, NULL, ADMIN_PW,
-                                     &m) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        machine_init_dir(dir, "EXCHSRV", OSVER_NT4, ROLE_STANDALONE, NULL, ADMIN_PW, &m),
+        STATUS_SUCCESS);
     char err[256];
-    CU_ASSERT_FATAL(scm_attach(m, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(scm_attach(m, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT(add(m, "MSExchangeSA", NULL, NULL, NULL, SCM_AUTO, NULL, NULL) == 0);
     struct scm_config c = {0};
     const char *deps[1] = {"MSExchangeSA"};
@@ -208,9 +211,9 @@ static void test_persist(void)
     c.set_deps = true;
     c.deps = deps;
     c.ndeps = 1;
-    CU_ASSERT(scm_add(m, &c) == ERROR_SUCCESS);
+    UNIT_ASSERT_WIN32(scm_add(m, &c), ERROR_SUCCESS);
     CU_ASSERT(add(m, "Spare", NULL, NULL, NULL, SCM_DISABLED, NULL, NULL) == 0);
-    CU_ASSERT(scm_delete(m, "Spare") == ERROR_SUCCESS);
+    UNIT_ASSERT_WIN32(scm_delete(m, "Spare"), ERROR_SUCCESS);
 
     char path[512];
     snprintf(path, sizeof path, "%s/services.conf", dir);
@@ -219,8 +222,8 @@ static void test_persist(void)
     CU_ASSERT((st.st_mode & 0077) == 0); /* it holds passwords */
     machine_free(m);
 
-    CU_ASSERT_FATAL(machine_load(dir, &m, err, sizeof err) == STATUS_SUCCESS);
-    CU_ASSERT_FATAL(scm_attach(m, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_load(dir, &m, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(scm_attach(m, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT(scm_count(m->scm) == 2);
     CU_ASSERT_STRING_EQUAL(scm_at(m->scm, 0)->name, "MSExchangeSA");
     struct scm_service *is = scm_at(m->scm, 1);
@@ -241,13 +244,14 @@ static void expect_bad_conf(const char *text, const char *where)
 {
     const char *dir = unit_tmpdir();
     struct machine *m;
-    CU_ASSERT_FATAL(machine_init_dir(dir, "EXCHSRV", OSVER_NT4, ROLE_STANDALONE, NULL, ADMIN_PW,
-                                     &m) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        machine_init_dir(dir, "EXCHSRV", OSVER_NT4, ROLE_STANDALONE, NULL, ADMIN_PW, &m),
+        STATUS_SUCCESS);
     char path[512];
     snprintf(path, sizeof path, "%s/services.conf", dir);
     CU_ASSERT_FATAL(afile_write(path, text, strlen(text), 0600) == 0);
     char err[512] = "";
-    CU_ASSERT(scm_attach(m, err, sizeof err) == STATUS_INTERNAL_DB_CORRUPTION);
+    UNIT_ASSERT_STATUS(scm_attach(m, err, sizeof err), STATUS_INTERNAL_DB_CORRUPTION);
     CU_ASSERT(m->scm == NULL);
     if (!strstr(err, where))
         fprintf(stderr, "\n  expected '%s' in '%s'\n", where, err);
@@ -281,11 +285,11 @@ static void test_logon_right_missing(void)
     add_user(m, "exchsvc", "pw", &svc_sid);
     CU_ASSERT(add(m, "MSExchangeIS", NULL, ".\\exchsvc", "pw", SCM_DEMAND, NULL, NULL) == 0);
     size_t before = evtlog_count(m->evtlog, EVTLOG_SYSTEM);
-    CU_ASSERT(scm_start(m, "MSExchangeIS") == ERROR_SERVICE_LOGON_FAILED);
+    UNIT_ASSERT_WIN32(scm_start(m, "MSExchangeIS"), ERROR_SERVICE_LOGON_FAILED);
     struct scm_service *svc = scm_find(m->scm, "MSExchangeIS");
     CU_ASSERT(svc->state == SCM_STOPPED);
-    CU_ASSERT(svc->last_error == ERROR_SERVICE_LOGON_FAILED);
-    CU_ASSERT(nterr_to_win32(svc->logon_status) == ERROR_LOGON_TYPE_NOT_GRANTED);
+    UNIT_ASSERT_WIN32(svc->last_error, ERROR_SERVICE_LOGON_FAILED);
+    UNIT_ASSERT_WIN32(nterr_to_win32(svc->logon_status), ERROR_LOGON_TYPE_NOT_GRANTED);
     /* 7013 then 7000, from the SCM, as errors */
     CU_ASSERT_FATAL(evtlog_count(m->evtlog, EVTLOG_SYSTEM) == before + 2);
     const struct evtlog_record *r = evtlog_at(m->evtlog, EVTLOG_SYSTEM, before);
@@ -305,19 +309,19 @@ static void test_logon_right_missing(void)
     struct scm_config c = {0};
     c.password = "wrong";
     CU_ASSERT(scm_change_config(m, "MSExchangeIS", &c) == 0);
-    CU_ASSERT(scm_start(m, "MSExchangeIS") == ERROR_SERVICE_LOGON_FAILED);
+    UNIT_ASSERT_WIN32(scm_start(m, "MSExchangeIS"), ERROR_SERVICE_LOGON_FAILED);
     CU_ASSERT_STRING_EQUAL(last_event(m, 7013)->description,
                            "Logon attempt with the current password failed with the following "
                            "error: Logon failure: unknown user name or bad password.");
     /* with the right and the password, it runs under its own account */
     c.password = "pw";
     CU_ASSERT(scm_change_config(m, "MSExchangeIS", &c) == 0);
-    CU_ASSERT(scm_start(m, "MSExchangeIS") == ERROR_SUCCESS);
+    UNIT_ASSERT_WIN32(scm_start(m, "MSExchangeIS"), ERROR_SUCCESS);
     CU_ASSERT(svc->state == SCM_RUNNING);
     CU_ASSERT(svc->last_error == 0);
     CU_ASSERT(sid_equal(&svc->token.user, &svc_sid));
     CU_ASSERT(svc->token.type == LOGON_SERVICE);
-    CU_ASSERT(scm_start(m, "MSExchangeIS") == ERROR_SERVICE_ALREADY_RUNNING);
+    UNIT_ASSERT_WIN32(scm_start(m, "MSExchangeIS"), ERROR_SERVICE_ALREADY_RUNNING);
     machine_free(m);
 }
 
@@ -330,7 +334,7 @@ static void test_token_kept_until_restart(void)
     CU_ASSERT(add(m, "MSExchangeIS", NULL, "exchsvc", "pw", SCM_AUTO, NULL, NULL) == 0);
     CU_ASSERT(add(m, "Other", NULL, NULL, NULL, SCM_AUTO, NULL, NULL) == 0);
     char err[256];
-    CU_ASSERT_FATAL(machine_boot(m, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_boot(m, err, sizeof err), STATUS_SUCCESS);
     struct scm_service *svc = scm_find(m->scm, "MSExchangeIS");
     CU_ASSERT_FATAL(svc->state == SCM_RUNNING);
     CU_ASSERT(!token_has_privilege(&svc->token, RI_TCB));
@@ -340,22 +344,23 @@ static void test_token_kept_until_restart(void)
     grant(m->lsa, &svc_sid, "SeTcbPrivilege");
     CU_ASSERT(!token_has_privilege(&svc->token, RI_TCB));
     /* restarting another service changes nothing for this one */
-    CU_ASSERT(scm_restart(m, "Other") == ERROR_SUCCESS);
+    UNIT_ASSERT_WIN32(scm_restart(m, "Other"), ERROR_SUCCESS);
     CU_ASSERT(!token_has_privilege(&svc->token, RI_TCB));
     /* restarting the service itself takes a fresh token */
-    CU_ASSERT(scm_restart(m, "MSExchangeIS") == ERROR_SUCCESS);
+    UNIT_ASSERT_WIN32(scm_restart(m, "MSExchangeIS"), ERROR_SUCCESS);
     CU_ASSERT(svc->state == SCM_RUNNING);
     CU_ASSERT(token_has_privilege(&svc->token, RI_TCB));
 
     /* the same through a reboot: revoke, the token keeps TCB, reboot drops it */
     struct lsa_handle h;
-    CU_ASSERT_FATAL(lsa_open_policy(m->lsa, sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS,
-                                    &h) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        lsa_open_policy(m->lsa, sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS, &h),
+        STATUS_SUCCESS);
     const char *tcb[1] = {"SeTcbPrivilege"};
-    CU_ASSERT(lsa_remove_account_rights(&h, &svc_sid, false, tcb, 1) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(lsa_remove_account_rights(&h, &svc_sid, false, tcb, 1), STATUS_SUCCESS);
     lsa_close(&h);
     CU_ASSERT(token_has_privilege(&svc->token, RI_TCB));
-    CU_ASSERT(machine_reboot(m, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_reboot(m, err, sizeof err), STATUS_SUCCESS);
     svc = scm_find(m->scm, "MSExchangeIS");
     CU_ASSERT(svc->state == SCM_RUNNING);
     CU_ASSERT(!token_has_privilege(&svc->token, RI_TCB));
@@ -366,11 +371,11 @@ static void test_localsystem_token(void)
 {
     struct machine *m = new_machine();
     CU_ASSERT(add(m, "Sys", NULL, NULL, NULL, SCM_DEMAND, NULL, NULL) == 0);
-    CU_ASSERT(scm_start(m, "Sys") == ERROR_SUCCESS);
+    UNIT_ASSERT_WIN32(scm_start(m, "Sys"), ERROR_SUCCESS);
     struct scm_service *svc = scm_find(m->scm, "Sys");
     CU_ASSERT(sid_equal(&svc->token.user, sid_wellknown(SID_WK_SYSTEM)));
     CU_ASSERT(token_has_privilege(&svc->token, RI_TCB));
-    CU_ASSERT(scm_stop(m, "Sys") == ERROR_SUCCESS);
+    UNIT_ASSERT_WIN32(scm_stop(m, "Sys"), ERROR_SUCCESS);
     CU_ASSERT(svc->state == SCM_STOPPED);
     CU_ASSERT(!token_has_privilege(&svc->token, RI_TCB)); /* dropped at stop */
     machine_free(m);
@@ -384,8 +389,9 @@ static void test_boot_order_and_reverse_shutdown(void)
      * can give the right order. */
     const char *dir = unit_tmpdir();
     struct machine *m;
-    CU_ASSERT_FATAL(machine_init_dir(dir, "EXCHSRV", OSVER_NT4, ROLE_STANDALONE, NULL, ADMIN_PW,
-                                     &m) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        machine_init_dir(dir, "EXCHSRV", OSVER_NT4, ROLE_STANDALONE, NULL, ADMIN_PW, &m),
+        STATUS_SUCCESS);
     char path[512];
     snprintf(path, sizeof path, "%s/services.conf", dir);
     const char *text = "[C]\nImage = rec\nStart = auto\nDependOnService = B\n"
@@ -396,11 +402,11 @@ static void test_boot_order_and_reverse_shutdown(void)
                        "[F]\nImage = rec\nStart = disabled\n";
     CU_ASSERT_FATAL(afile_write(path, text, strlen(text), 0600) == 0);
     char err0[256];
-    CU_ASSERT_FATAL(scm_attach(m, err0, sizeof err0) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(scm_attach(m, err0, sizeof err0), STATUS_SUCCESS);
     struct recorder rec;
     register_recorder(m, &rec);
     char err[256];
-    CU_ASSERT_FATAL(machine_boot(m, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_boot(m, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT(m->running);
     /* B (listed before A) needs A and D first; E and F do not start */
     CU_ASSERT_STRING_EQUAL(rec.log, "+A +D +B +C ");
@@ -408,7 +414,7 @@ static void test_boot_order_and_reverse_shutdown(void)
     CU_ASSERT(scm_find(m->scm, "F")->state == SCM_STOPPED);
     CU_ASSERT(count_events(m, 6005) == 1 && count_events(m, 6009) == 1);
     rec.log[0] = 0;
-    CU_ASSERT(machine_shutdown(m) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_shutdown(m), STATUS_SUCCESS);
     CU_ASSERT_STRING_EQUAL(rec.log, "-C -B -D -A ");
     CU_ASSERT(!m->running);
     CU_ASSERT(count_events(m, 6006) == 1);
@@ -416,12 +422,12 @@ static void test_boot_order_and_reverse_shutdown(void)
     CU_ASSERT_STRING_EQUAL(last_event(m, 6006)->description, "The Event log service was stopped.");
     CU_ASSERT_STRING_EQUAL(last_event(m, 6005)->source, "EventLog");
     /* shutting down twice, or booting a running machine, changes nothing */
-    CU_ASSERT(machine_shutdown(m) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_shutdown(m), STATUS_SUCCESS);
     CU_ASSERT(count_events(m, 6006) == 1);
     rec.log[0] = 0;
-    CU_ASSERT(machine_reboot(m, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_reboot(m, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT_STRING_EQUAL(rec.log, "+A +D +B +C ");
-    CU_ASSERT(machine_boot(m, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_boot(m, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT(count_events(m, 6005) == 2);
     machine_free(m);
     unit_rmtree(dir);
@@ -436,24 +442,24 @@ static void test_stop_and_restart_dependants(void)
     CU_ASSERT(add(m, "B", "rec", NULL, NULL, SCM_DEMAND, "A", NULL) == 0);
     CU_ASSERT(add(m, "C", "rec", NULL, NULL, SCM_DEMAND, "B", NULL) == 0);
     CU_ASSERT(add(m, "X", "rec", NULL, NULL, SCM_DEMAND, NULL, NULL) == 0);
-    CU_ASSERT(scm_start(m, "C") == ERROR_SUCCESS);
-    CU_ASSERT(scm_start(m, "X") == ERROR_SUCCESS);
+    UNIT_ASSERT_WIN32(scm_start(m, "C"), ERROR_SUCCESS);
+    UNIT_ASSERT_WIN32(scm_start(m, "X"), ERROR_SUCCESS);
     CU_ASSERT_STRING_EQUAL(rec.log, "+A +B +C +X ");
     rec.log[0] = 0;
-    CU_ASSERT(scm_restart(m, "A") == ERROR_SUCCESS);
+    UNIT_ASSERT_WIN32(scm_restart(m, "A"), ERROR_SUCCESS);
     CU_ASSERT_STRING_EQUAL(rec.log, "-C -B -A +A +B +C ");
     rec.log[0] = 0;
-    CU_ASSERT(scm_stop(m, "B") == ERROR_SUCCESS);
+    UNIT_ASSERT_WIN32(scm_stop(m, "B"), ERROR_SUCCESS);
     CU_ASSERT_STRING_EQUAL(rec.log, "-C -B ");
     CU_ASSERT(scm_find(m->scm, "A")->state == SCM_RUNNING);
     CU_ASSERT(scm_find(m->scm, "X")->state == SCM_RUNNING);
     /* restarting a stopped service just starts it */
     rec.log[0] = 0;
-    CU_ASSERT(scm_restart(m, "C") == ERROR_SUCCESS);
+    UNIT_ASSERT_WIN32(scm_restart(m, "C"), ERROR_SUCCESS);
     CU_ASSERT_STRING_EQUAL(rec.log, "+B +C ");
     /* deleting a running service stops it (and its dependants) first */
     rec.log[0] = 0;
-    CU_ASSERT(scm_delete(m, "X") == ERROR_SUCCESS);
+    UNIT_ASSERT_WIN32(scm_delete(m, "X"), ERROR_SUCCESS);
     CU_ASSERT_STRING_EQUAL(rec.log, "-X ");
     machine_free(m);
 }
@@ -472,30 +478,30 @@ static void test_failed_dependency(void)
     CU_ASSERT(add(m, "G", "rec", NULL, NULL, SCM_AUTO, "Off", NULL) == 0);
     CU_ASSERT(add(m, "H", "rec", NULL, NULL, SCM_AUTO, NULL, NULL) == 0);
     char err[256];
-    CU_ASSERT_FATAL(machine_boot(m, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_boot(m, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT_STRING_EQUAL(rec.log, "+H ");
     /* A was tried once: one 7013/7000 pair, however many depend on it */
     CU_ASSERT(count_events(m, 7013) == 1);
     CU_ASSERT(count_events(m, 7000) == 1);
     CU_ASSERT(count_events(m, 7001) == 4); /* B and C on A, D on C, G on Off */
-    CU_ASSERT(scm_find(m->scm, "B")->last_error == ERROR_SERVICE_DEPENDENCY_FAIL);
-    CU_ASSERT(scm_find(m->scm, "D")->last_error == ERROR_SERVICE_DEPENDENCY_FAIL);
+    UNIT_ASSERT_WIN32(scm_find(m->scm, "B")->last_error, ERROR_SERVICE_DEPENDENCY_FAIL);
+    UNIT_ASSERT_WIN32(scm_find(m->scm, "D")->last_error, ERROR_SERVICE_DEPENDENCY_FAIL);
     CU_ASSERT_STRING_EQUAL(last_event(m, 7001)->description,
                            "The G service depends on the Off service which failed to start "
                            "because of the following error: "
                            "The specified service is disabled and cannot be started.");
     /* by hand: the dependant fails with 1068 and says why */
-    CU_ASSERT(scm_start(m, "B") == ERROR_SERVICE_DEPENDENCY_FAIL);
+    UNIT_ASSERT_WIN32(scm_start(m, "B"), ERROR_SERVICE_DEPENDENCY_FAIL);
     CU_ASSERT_STRING_EQUAL(last_event(m, 7001)->description,
                            "The B service depends on the A service which failed to start "
                            "because of the following error: "
                            "The service did not start due to a logon failure.");
-    CU_ASSERT(scm_start(m, "D") == ERROR_SERVICE_DEPENDENCY_FAIL);
+    UNIT_ASSERT_WIN32(scm_start(m, "D"), ERROR_SERVICE_DEPENDENCY_FAIL);
     CU_ASSERT_STRING_EQUAL(last_event(m, 7001)->description,
                            "The D service depends on the C service which failed to start "
                            "because of the following error: "
                            "The dependency service or group failed to start.");
-    CU_ASSERT(scm_start(m, "Off") == ERROR_SERVICE_DISABLED);
+    UNIT_ASSERT_WIN32(scm_start(m, "Off"), ERROR_SERVICE_DISABLED);
     CU_ASSERT(scm_find(m->scm, "B")->state == SCM_STOPPED);
     machine_free(m);
 }
@@ -509,13 +515,13 @@ static void test_image_failures(void)
     rec.fail_with = STATUS_ACCESS_DENIED;
     CU_ASSERT(add(m, "Bad", "rec", NULL, NULL, SCM_DEMAND, NULL, NULL) == 0);
     CU_ASSERT(add(m, "Ghost", "msexchangeis", NULL, NULL, SCM_DEMAND, NULL, NULL) == 0);
-    CU_ASSERT(scm_start(m, "Bad") == ERROR_ACCESS_DENIED);
+    UNIT_ASSERT_WIN32(scm_start(m, "Bad"), ERROR_ACCESS_DENIED);
     CU_ASSERT_STRING_EQUAL(last_event(m, 7000)->description,
                            "The Bad service failed to start due to the following error: "
                            "Access is denied.");
     CU_ASSERT(scm_find(m->scm, "Bad")->state == SCM_STOPPED);
     /* no image registered under that name on this machine */
-    CU_ASSERT(scm_start(m, "Ghost") == ERROR_FILE_NOT_FOUND);
+    UNIT_ASSERT_WIN32(scm_start(m, "Ghost"), ERROR_FILE_NOT_FOUND);
     CU_ASSERT_STRING_EQUAL(last_event(m, 7000)->description,
                            "The Ghost service failed to start due to the following error: "
                            "The system cannot find the file specified.");
@@ -527,16 +533,17 @@ static void test_missing_dependency_in_file(void)
     /* services.conf edited by hand may name a service that does not exist */
     const char *dir = unit_tmpdir();
     struct machine *m;
-    CU_ASSERT_FATAL(machine_init_dir(dir, "EXCHSRV", OSVER_NT4, ROLE_STANDALONE, NULL, ADMIN_PW,
-                                     &m) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        machine_init_dir(dir, "EXCHSRV", OSVER_NT4, ROLE_STANDALONE, NULL, ADMIN_PW, &m),
+        STATUS_SUCCESS);
     char path[512];
     snprintf(path, sizeof path, "%s/services.conf", dir);
     const char *text = "[A]\nStart = auto\nDependOnService = Gone\n";
     CU_ASSERT_FATAL(afile_write(path, text, strlen(text), 0600) == 0);
     char err[256];
-    CU_ASSERT_FATAL(machine_boot(m, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_boot(m, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT(scm_find(m->scm, "A")->state == SCM_STOPPED);
-    CU_ASSERT(scm_find(m->scm, "A")->last_error == ERROR_SERVICE_DEPENDENCY_DELETED);
+    UNIT_ASSERT_WIN32(scm_find(m->scm, "A")->last_error, ERROR_SERVICE_DEPENDENCY_DELETED);
     CU_ASSERT_STRING_EQUAL(last_event(m, 7003)->description,
                            "The A service depends on the following nonexistent service: Gone");
     machine_free(m);
@@ -547,15 +554,16 @@ static void test_reboot_rereads_changed_files(void)
 {
     const char *dir = unit_tmpdir();
     struct machine *m;
-    CU_ASSERT_FATAL(machine_init_dir(dir, "EXCHSRV", OSVER_NT4, ROLE_STANDALONE, NULL, ADMIN_PW,
-                                     &m) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        machine_init_dir(dir, "EXCHSRV", OSVER_NT4, ROLE_STANDALONE, NULL, ADMIN_PW, &m),
+        STATUS_SUCCESS);
     char err[256];
-    CU_ASSERT_FATAL(machine_boot(m, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_boot(m, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT(add(m, "A", NULL, NULL, NULL, SCM_AUTO, NULL, NULL) == 0);
     struct scm_service *a = scm_find(m->scm, "A");
     struct sam *sam_before = m->sam;
     /* unchanged files: a reboot keeps the very same objects */
-    CU_ASSERT(machine_reboot(m, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_reboot(m, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT(scm_find(m->scm, "A") == a);
     CU_ASSERT(a->state == SCM_RUNNING);
     CU_ASSERT(m->sam == sam_before);
@@ -568,13 +576,13 @@ static void test_reboot_rereads_changed_files(void)
     char sam_path[512];
     snprintf(sam_path, sizeof sam_path, "%s/sam.txt", dir);
     struct sam *other;
-    CU_ASSERT_FATAL(sam_load(sam_path, &other, err, sizeof err) == STATUS_SUCCESS);
-    CU_ASSERT_FATAL(sam_user_add(other, "newbie", "pw", 0, NULL) == STATUS_SUCCESS);
-    CU_ASSERT_FATAL(sam_save(other, sam_path) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(sam_load(sam_path, &other, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(sam_user_add(other, "newbie", "pw", 0, NULL), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(sam_save(other, sam_path), STATUS_SUCCESS);
     sam_free(other);
     CU_ASSERT(sam_user_find(m->sam, "newbie") == NULL);
 
-    CU_ASSERT(machine_reboot(m, err, sizeof err) == STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_reboot(m, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT(sam_user_find(m->sam, "newbie") != NULL);
     CU_ASSERT(scm_find(m->scm, "A")->state == SCM_STOPPED);
     CU_ASSERT(scm_find(m->scm, "New")->state == SCM_RUNNING);
@@ -582,7 +590,7 @@ static void test_reboot_rereads_changed_files(void)
     /* a broken file on disk: the boot fails, naming it, and the machine stays down */
     const char *broken = "[A]\nStart = never\n";
     CU_ASSERT_FATAL(afile_write(path, broken, strlen(broken), 0600) == 0);
-    CU_ASSERT(machine_reboot(m, err, sizeof err) == STATUS_INTERNAL_DB_CORRUPTION);
+    UNIT_ASSERT_STATUS(machine_reboot(m, err, sizeof err), STATUS_INTERNAL_DB_CORRUPTION);
     CU_ASSERT(strstr(err, "services.conf:2:") != NULL);
     CU_ASSERT(!m->running);
     machine_free(m);

@@ -23,8 +23,8 @@ static void test_build(void)
     rights_mask r = RIGHTS_BIT(RI_CHANGE_NOTIFY) | RIGHTS_BIT(RI_SHUTDOWN) |
                     RIGHTS_BIT(RI_NETWORK_LOGON) | RIGHTS_BIT(RI_DENY_BATCH_LOGON);
     struct token t;
-    CU_ASSERT_EQUAL_FATAL(token_build(&t, &u, groups, 3, r, LOGON_NETWORK, "EXCHSRV", "alice", T0),
-                          STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        token_build(&t, &u, groups, 3, r, LOGON_NETWORK, "EXCHSRV", "alice", T0), STATUS_SUCCESS);
     CU_ASSERT_TRUE(sid_equal(&t.user, &u));
     /* Users once, Everyone once, NETWORK added */
     CU_ASSERT_EQUAL(t.ngroups, 3);
@@ -64,14 +64,14 @@ static void test_build(void)
                  {LOGON_BATCH, SID_WK_BATCH},
                  {LOGON_SERVICE, SID_WK_SERVICE}};
     for (size_t i = 0; i < 3; i++) {
-        CU_ASSERT_EQUAL(token_build(&t, &u, NULL, 0, 0, types[i].type, "D", "u", T0),
-                        STATUS_SUCCESS);
+        UNIT_ASSERT_STATUS(token_build(&t, &u, NULL, 0, 0, types[i].type, "D", "u", T0),
+                           STATUS_SUCCESS);
         CU_ASSERT_TRUE(token_is_member(&t, sid_wellknown(types[i].sid)));
         CU_ASSERT_EQUAL(t.ngroups, 2);
         CU_ASSERT_EQUAL(t.privileges, 0);
     }
-    CU_ASSERT_EQUAL(token_build(&t, &u, NULL, 0, 0, (enum logon_type)7, "D", "u", T0),
-                    STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(token_build(&t, &u, NULL, 0, 0, (enum logon_type)7, "D", "u", T0),
+                       STATUS_INVALID_PARAMETER);
 }
 
 static void test_too_many_groups(void)
@@ -81,17 +81,17 @@ static void test_too_many_groups(void)
         g[i] = user_sid((uint32_t)(2000 + i));
     struct token t;
     /* 64 groups + Everyone + NETWORK do not fit */
-    CU_ASSERT_EQUAL(token_build(&t, &u, g, TOKEN_MAX_GROUPS, 0, LOGON_NETWORK, "D", "u", T0),
-                    STATUS_NO_MEMORY);
-    CU_ASSERT_EQUAL(token_build(&t, &u, g, TOKEN_MAX_GROUPS - 2, 0, LOGON_NETWORK, "D", "u", T0),
-                    STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(token_build(&t, &u, g, TOKEN_MAX_GROUPS, 0, LOGON_NETWORK, "D", "u", T0),
+                       STATUS_NO_MEMORY);
+    UNIT_ASSERT_STATUS(token_build(&t, &u, g, TOKEN_MAX_GROUPS - 2, 0, LOGON_NETWORK, "D", "u", T0),
+                       STATUS_SUCCESS);
     CU_ASSERT_EQUAL(t.ngroups, TOKEN_MAX_GROUPS);
     /* over-long names are cut, not overflowed */
     char longname[200];
     memset(longname, 'n', sizeof longname - 1);
     longname[sizeof longname - 1] = 0;
-    CU_ASSERT_EQUAL(token_build(&t, &u, NULL, 0, 0, LOGON_NETWORK, longname, longname, T0),
-                    STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(token_build(&t, &u, NULL, 0, 0, LOGON_NETWORK, longname, longname, T0),
+                       STATUS_SUCCESS);
     CU_ASSERT_EQUAL(strlen(t.user_name), TOKEN_NAME_MAX - 1);
 }
 
@@ -99,27 +99,27 @@ static void test_adjust(void)
 {
     struct sid u = user_sid(1000);
     struct token t;
-    CU_ASSERT_EQUAL_FATAL(token_build(&t, &u, NULL, 0,
-                                      RIGHTS_BIT(RI_TCB) | RIGHTS_BIT(RI_CHANGE_NOTIFY),
-                                      LOGON_SERVICE, "D", "svc", T0),
-                          STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(token_build(&t, &u, NULL, 0,
+                                         RIGHTS_BIT(RI_TCB) | RIGHTS_BIT(RI_CHANGE_NOTIFY),
+                                         LOGON_SERVICE, "D", "svc", T0),
+                             STATUS_SUCCESS);
     CU_ASSERT_FALSE(token_privilege_enabled(&t, RI_TCB));
-    CU_ASSERT_EQUAL(token_adjust(&t, RI_TCB, true), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(token_adjust(&t, RI_TCB, true), STATUS_SUCCESS);
     CU_ASSERT_TRUE(token_privilege_enabled(&t, RI_TCB));
     CU_ASSERT_EQUAL(token_privilege_attributes(&t, RI_TCB), SE_PRIVILEGE_ENABLED);
-    CU_ASSERT_EQUAL(token_adjust(&t, RI_TCB, false), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(token_adjust(&t, RI_TCB, false), STATUS_SUCCESS);
     CU_ASSERT_FALSE(token_privilege_enabled(&t, RI_TCB));
     CU_ASSERT_TRUE(token_has_privilege(&t, RI_TCB));
     /* disabling a default-enabled one keeps its "by default" mark */
-    CU_ASSERT_EQUAL(token_adjust(&t, RI_CHANGE_NOTIFY, false), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(token_adjust(&t, RI_CHANGE_NOTIFY, false), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(token_privilege_attributes(&t, RI_CHANGE_NOTIFY),
                     SE_PRIVILEGE_ENABLED_BY_DEFAULT);
     /* not held: ERROR_NOT_ALL_ASSIGNED, and nothing changes */
-    CU_ASSERT_EQUAL(token_adjust(&t, RI_DEBUG, true), STATUS_NOT_ALL_ASSIGNED);
-    CU_ASSERT_EQUAL(nterr_to_win32(STATUS_NOT_ALL_ASSIGNED), ERROR_NOT_ALL_ASSIGNED);
+    UNIT_ASSERT_STATUS(token_adjust(&t, RI_DEBUG, true), STATUS_NOT_ALL_ASSIGNED);
+    UNIT_ASSERT_WIN32(nterr_to_win32(STATUS_NOT_ALL_ASSIGNED), ERROR_NOT_ALL_ASSIGNED);
     CU_ASSERT_FALSE(token_privilege_enabled(&t, RI_DEBUG));
-    CU_ASSERT_EQUAL(token_adjust(&t, RI_SERVICE_LOGON, true), STATUS_NOT_ALL_ASSIGNED);
-    CU_ASSERT_EQUAL(token_adjust(&t, 200, true), STATUS_NOT_ALL_ASSIGNED);
+    UNIT_ASSERT_STATUS(token_adjust(&t, RI_SERVICE_LOGON, true), STATUS_NOT_ALL_ASSIGNED);
+    UNIT_ASSERT_STATUS(token_adjust(&t, 200, true), STATUS_NOT_ALL_ASSIGNED);
     CU_ASSERT_FALSE(token_has_privilege(&t, 200));
     CU_ASSERT_EQUAL(token_privilege_attributes(&t, 200), 0);
 }
