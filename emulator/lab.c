@@ -56,45 +56,6 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-static ntstatus errno_status(int e)
-{
-    switch (e) {
-    case 0:
-        return STATUS_SUCCESS;
-    case ENOENT:
-        return STATUS_OBJECT_NAME_NOT_FOUND;
-    case EEXIST:
-        return STATUS_OBJECT_NAME_COLLISION;
-    case ENOSPC:
-        return STATUS_DISK_FULL;
-    case EACCES:
-    case EPERM:
-    case EROFS:
-        return STATUS_ACCESS_DENIED;
-    case ENOMEM:
-        return STATUS_NO_MEMORY;
-    case ENAMETOOLONG:
-        return STATUS_OBJECT_NAME_INVALID;
-    default:
-        return STATUS_IO_DEVICE_ERROR;
-    }
-}
-
-/* NetBIOS-style names used as directory names: no path tricks possible. */
-static bool valid_name(const char *s, size_t max)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > max)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_'))
-            return false;
-    }
-    return true;
-}
-
 static bool path_join(char *out, size_t n, const char *a, const char *b)
 {
     int k = snprintf(out, n, "%s/%s", a, b);
@@ -194,7 +155,7 @@ static ntstatus domain_new(struct lab *lab, const char *name, enum osver os,
 static ntstatus stat_failed(const char *path, int e, char *err, size_t errlen)
 {
     set_err(err, errlen, "%s: %s", path, strerror(e));
-    return errno_status(e);
+    return nterr_from_errno(e);
 }
 
 static ntstatus domain_load(struct lab_domain *d, char *err, size_t errlen)
@@ -311,7 +272,7 @@ static ntstatus save_conf(struct lab *lab, const struct clock *clk)
     if (!rc)
         (void)filesig_take(&lab->conf_sig, lab->conf_path);
     buf_free(&b);
-    return errno_status(rc);
+    return nterr_from_errno(rc);
 }
 
 struct conf_entry {
@@ -372,7 +333,7 @@ static ntstatus parse_conf(const char *path, char *text, struct conf *c, char *e
                 why = "too many domains";
                 break;
             }
-            if (!valid_name(val, SAM_DOMAIN_NAME_MAX)) {
+            if (!machine_name_valid(val, SAM_DOMAIN_NAME_MAX)) {
                 why = "bad domain name";
                 break;
             }
@@ -394,7 +355,7 @@ static ntstatus parse_conf(const char *path, char *text, struct conf *c, char *e
                 why = "too many machines";
                 break;
             }
-            if (!valid_name(val, MACHINE_NAME_MAX)) {
+            if (!machine_name_valid(val, MACHINE_NAME_MAX)) {
                 why = "bad machine name";
                 break;
             }
@@ -478,7 +439,7 @@ ntstatus lab_open(const char *dir, bool create, struct lab **out, char *err, siz
     if (rc == ENOENT && create) {
         clock_init_virtual(&lab->clock, CLOCK_DEFAULT_START);
         rc = afile_mkdirs(dir, 0755);
-        st = rc ? errno_status(rc) : save_conf(lab, &lab->clock);
+        st = rc ? nterr_from_errno(rc) : save_conf(lab, &lab->clock);
         if (st)
             set_err(err, errlen, "%s: cannot create the lab", lab->conf_path);
         goto done;
@@ -486,7 +447,7 @@ ntstatus lab_open(const char *dir, bool create, struct lab **out, char *err, siz
     if (rc) {
         set_err(err, errlen, "%s: %s", lab->conf_path,
                 rc == EFBIG ? "file too large" : plat_strerror(rc));
-        st = rc == EFBIG ? STATUS_INTERNAL_DB_CORRUPTION : errno_status(rc);
+        st = rc == EFBIG ? STATUS_INTERNAL_DB_CORRUPTION : nterr_from_errno(rc);
         goto done;
     }
     char *text = NULL;
@@ -594,7 +555,7 @@ static ntstatus create_domain(struct lab *lab, struct machine *m, const char *ad
     int rc = afile_mkdirs(d->dir, 0700);
     if (rc) {
         domain_free(d);
-        return errno_status(rc);
+        return nterr_from_errno(rc);
     }
     st = sam_create(d->name, &m->sid, true, admin_password ? admin_password : "",
                     clock_now(&lab->clock), &d->sam);
@@ -638,12 +599,12 @@ ntstatus lab_machine_add(struct lab *lab, const char *name, enum machine_role ro
 {
     if (out)
         *out = NULL;
-    if (!lab || !valid_name(name, MACHINE_NAME_MAX))
+    if (!lab || !machine_name_valid(name, MACHINE_NAME_MAX))
         return STATUS_INVALID_PARAMETER;
     bool has_domain = domain && *domain;
     if (role == ROLE_STANDALONE ? has_domain : !has_domain)
         return STATUS_INVALID_PARAMETER;
-    if (has_domain && !valid_name(domain, SAM_DOMAIN_NAME_MAX))
+    if (has_domain && !machine_name_valid(domain, SAM_DOMAIN_NAME_MAX))
         return STATUS_INVALID_PARAMETER;
     if (role != ROLE_STANDALONE && role != ROLE_MEMBER && role != ROLE_PDC && role != ROLE_BDC)
         return STATUS_INVALID_PARAMETER;
@@ -796,7 +757,7 @@ ntstatus lab_policy_for_focus(struct lab *lab, const char *focus, struct lsa **o
     if (!lab || !focus || !*focus)
         return STATUS_OBJECT_NAME_INVALID;
     if (focus[0] == '\\') {
-        if (focus[1] != '\\' || !valid_name(focus + 2, MACHINE_NAME_MAX))
+        if (focus[1] != '\\' || !machine_name_valid(focus + 2, MACHINE_NAME_MAX))
             return STATUS_OBJECT_NAME_INVALID;
         struct machine *m = lab_machine_find(lab, focus + 2);
         if (!m)
@@ -806,7 +767,7 @@ ntstatus lab_policy_for_focus(struct lab *lab, const char *focus, struct lsa **o
         *out = m->lsa;
         return m->lsa ? STATUS_SUCCESS : STATUS_OBJECT_NAME_NOT_FOUND;
     }
-    if (!valid_name(focus, SAM_DOMAIN_NAME_MAX))
+    if (!machine_name_valid(focus, SAM_DOMAIN_NAME_MAX))
         return STATUS_OBJECT_NAME_INVALID;
     struct lab_domain *d = domain_find(lab, focus);
     if (!d)

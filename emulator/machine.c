@@ -69,8 +69,7 @@ bool machine_is_dc(const struct machine *m)
     return m->role == ROLE_PDC || m->role == ROLE_BDC;
 }
 
-/* NetBIOS-style names (they also name directories): letters, digits, - _ */
-static bool netbios_ok(const char *s, size_t max)
+bool machine_name_valid(const char *s, size_t max)
 {
     size_t n = s ? strlen(s) : 0;
     if (n == 0 || n > max)
@@ -288,13 +287,13 @@ static ntstatus set_identity(struct machine *m, const char *name, enum osver os,
                              enum machine_role role, const char *domain)
 {
     bool has_domain = domain && *domain;
-    if (!netbios_ok(name, MACHINE_NAME_MAX) || !os_ok(os))
+    if (!machine_name_valid(name, MACHINE_NAME_MAX) || !os_ok(os))
         return STATUS_INVALID_PARAMETER;
     if (role != ROLE_STANDALONE && role != ROLE_MEMBER && role != ROLE_PDC && role != ROLE_BDC)
         return STATUS_INVALID_PARAMETER;
     if (role == ROLE_STANDALONE ? has_domain : !has_domain)
         return STATUS_INVALID_PARAMETER;
-    if (has_domain && !netbios_ok(domain, SAM_DOMAIN_NAME_MAX))
+    if (has_domain && !machine_name_valid(domain, SAM_DOMAIN_NAME_MAX))
         return STATUS_INVALID_PARAMETER;
     if (os == OSVER_XP && (role == ROLE_PDC || role == ROLE_BDC))
         return STATUS_INVALID_PARAMETER; /* XP cannot be a domain controller */
@@ -350,24 +349,6 @@ static bool join(char *out, size_t n, const char *dir, const char *file)
     return k >= 0 && (size_t)k < n;
 }
 
-static ntstatus errno_status(int e)
-{
-    switch (e) {
-    case 0: return STATUS_SUCCESS;
-    case ENOENT:
-    case ENOTDIR: return STATUS_OBJECT_NAME_NOT_FOUND;
-    case EEXIST: return STATUS_OBJECT_NAME_COLLISION;
-    case ENOSPC:
-    case EDQUOT: return STATUS_DISK_FULL;
-    case EACCES:
-    case EPERM:
-    case EROFS: return STATUS_ACCESS_DENIED;
-    case ENOMEM: return STATUS_NO_MEMORY;
-    case ENAMETOOLONG: return STATUS_OBJECT_NAME_INVALID;
-    default: return STATUS_IO_DEVICE_ERROR;
-    }
-}
-
 ntstatus machine_save_conf(const struct machine *m)
 {
     if (!m->dir[0])
@@ -395,7 +376,7 @@ ntstatus machine_save_conf(const struct machine *m)
     if (!rc)
         rc = afile_write(path, b.p, b.len, 0644);
     buf_free(&b);
-    return errno_status(rc);
+    return nterr_from_errno(rc);
 }
 
 static ntstatus open_evtlog(struct machine *m)
@@ -424,7 +405,7 @@ ntstatus machine_init_dir(const char *dir, const char *name, enum osver os,
     if (!st && stat(path, &sb) == 0)
         st = STATUS_OBJECT_NAME_COLLISION; /* a machine lives there already */
     if (!st)
-        st = errno_status(afile_mkdirs(dir, 0700));
+        st = nterr_from_errno(afile_mkdirs(dir, 0700));
     if (!st) {
         derive_sid(m->name, &m->sid);
         clock_init_virtual(&m->clock, CLOCK_DEFAULT_START);
@@ -524,13 +505,13 @@ static ntstatus parse_conf(struct machine *m, const char *path, char *text, char
     enum machine_role role;
     if (!machine_role_parse(val[K_ROLE], &role))
         return conf_bad(path, at[K_ROLE], err, errlen, "unknown role \"%.32s\"", val[K_ROLE]);
-    if (!netbios_ok(val[K_NAME], MACHINE_NAME_MAX))
+    if (!machine_name_valid(val[K_NAME], MACHINE_NAME_MAX))
         return conf_bad(path, at[K_NAME], err, errlen, "bad name (1-15 letters, digits, - _)");
     if (role == ROLE_STANDALONE && val[K_DOMAIN] && *val[K_DOMAIN])
         return conf_bad(path, at[K_DOMAIN], err, errlen, "a standalone server has no domain");
     if (role != ROLE_STANDALONE && !val[K_DOMAIN])
         return conf_bad(path, last, err, errlen, "missing domain");
-    if (val[K_DOMAIN] && *val[K_DOMAIN] && !netbios_ok(val[K_DOMAIN], SAM_DOMAIN_NAME_MAX))
+    if (val[K_DOMAIN] && *val[K_DOMAIN] && !machine_name_valid(val[K_DOMAIN], SAM_DOMAIN_NAME_MAX))
         return conf_bad(path, at[K_DOMAIN], err, errlen, "bad domain (1-15 letters, digits, - _)");
     if (set_identity(m, val[K_NAME], os, role, val[K_DOMAIN]) != STATUS_SUCCESS)
         return conf_bad(path, at[K_ROLE], err, errlen, "%s cannot be a %s", osver_display(os),
@@ -575,7 +556,7 @@ ntstatus machine_load(const char *dir, struct machine **out, char *err, size_t e
     if (!st && rc) {
         if (err && errlen)
             snprintf(err, errlen, "%s: %s", path, rc == EFBIG ? "file too large" : plat_strerror(rc));
-        st = rc == EFBIG ? STATUS_INTERNAL_DB_CORRUPTION : errno_status(rc);
+        st = rc == EFBIG ? STATUS_INTERNAL_DB_CORRUPTION : nterr_from_errno(rc);
     }
     const char *nul = st ? NULL : memchr(text, 0, len);
     if (nul) { /* the line it is on (it used to say line 1 wherever it was) */
@@ -636,7 +617,7 @@ ntstatus machine_reload_persona(struct machine *m, char *err, size_t errlen)
     if (rc) {
         if (err && errlen)
             snprintf(err, errlen, "%s: %s", path, rc == EFBIG ? "file too large" : strerror(rc));
-        return rc == EFBIG ? STATUS_INTERNAL_DB_CORRUPTION : errno_status(rc);
+        return rc == EFBIG ? STATUS_INTERNAL_DB_CORRUPTION : nterr_from_errno(rc);
     }
     struct machine *fresh = calloc(1, sizeof *fresh);
     ntstatus st = fresh ? STATUS_SUCCESS : STATUS_NO_MEMORY;

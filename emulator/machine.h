@@ -109,6 +109,10 @@ ntstatus machine_reload_persona(struct machine *m, char *err, size_t errlen);
 const char *machine_role_name(enum machine_role r); /* "standalone", "member", "pdc", "bdc" */
 bool machine_role_parse(const char *s, enum machine_role *out);
 bool machine_is_dc(const struct machine *m);
+/* A NetBIOS-style computer or domain name, 1..max letters, digits, '-' or
+ * '_' (it also names a directory: no path tricks possible). The one check
+ * of machine.conf, lab.conf and the lab's and machine's parameters. */
+bool machine_name_valid(const char *s, size_t max);
 
 /* Name resolution used by the LSA and the CLI: "name", ".\name",
  * "MACHINE\name", "DOMAIN\name" (through the domain DC), well-known names

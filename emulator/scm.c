@@ -160,22 +160,6 @@ static const char *error_text(uint32_t code, char *buf, size_t n)
     return buf;
 }
 
-static uint32_t errno_win32(int e)
-{
-    switch (e) {
-    case ENOSPC:
-        return ERROR_DISK_FULL;
-    case EACCES:
-    case EPERM:
-    case EROFS:
-        return ERROR_ACCESS_DENIED;
-    case ENOMEM:
-        return ERROR_NOT_ENOUGH_MEMORY;
-    default:
-        return ERROR_IO_DEVICE;
-    }
-}
-
 /* --- the service list ---------------------------------------------------- */
 
 static struct scm_service *find_in(struct scm_service *const *v, size_t n, const char *name)
@@ -551,7 +535,7 @@ static uint32_t save_conf(struct scm *s)
         memset(b.p, 0, b.len); /* it held passwords */
     buf_free(&b);
     if (rc)
-        return errno_win32(rc);
+        return nterr_to_win32(nterr_from_errno(rc));
     filesig_take(&s->sig, s->path);
     return ERROR_SUCCESS;
 }
