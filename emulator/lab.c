@@ -408,9 +408,44 @@ const char *lab_dir(const struct lab *lab)
     return lab->dir;
 }
 
+/* What a machine may ask of its lab (machine.h): the lab's own calls, with
+ * the lab as context. */
+static struct machine *host_domain_controller(void *ctx, const char *domain)
+{
+    return lab_domain_controller(ctx, domain);
+}
+
+static struct sam *host_domain_sam(void *ctx, const char *domain)
+{
+    return lab_domain_sam(ctx, domain);
+}
+
+static ntstatus host_domain_reload(void *ctx, const char *domain, char *err, size_t errlen)
+{
+    return lab_domain_reload_if_changed(ctx, domain, err, errlen);
+}
+
+static const char *host_domain_sam_path(void *ctx, const char *domain)
+{
+    return lab_domain_sam_path(ctx, domain);
+}
+
+static void host_domain_sam_saved(void *ctx, const char *domain)
+{
+    lab_domain_note_sam_saved(ctx, domain);
+}
+
+static const struct machine_host_ops host_ops = {
+    .domain_controller = host_domain_controller,
+    .domain_sam = host_domain_sam,
+    .domain_reload_if_changed = host_domain_reload,
+    .domain_sam_path = host_domain_sam_path,
+    .domain_sam_saved = host_domain_sam_saved,
+};
+
 static void adopt(struct lab *lab, struct machine *m)
 {
-    m->lab = lab;
+    m->host = (struct machine_host){&host_ops, lab};
     m->clock = lab->clock;
     lab->machines[lab->nmachines++] = m;
 }
@@ -520,6 +555,11 @@ done:
 }
 
 /* --- machines ------------------------------------------------------------ */
+
+struct lab *lab_of_machine(const struct machine *m)
+{
+    return m && m->host.ops == &host_ops ? m->host.ctx : NULL;
+}
 
 size_t lab_machine_count(const struct lab *lab)
 {

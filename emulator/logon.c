@@ -34,7 +34,6 @@
  * write, so a successful logon costs no fsync. A failed write does not
  * change the outcome reported for the logon. */
 #include "emulator/logon.h"
-#include "emulator/lab.h"
 #include "emulator/machine.h"
 #include "src/lib/str.h"
 #include <inttypes.h>
@@ -125,7 +124,8 @@ static ntstatus resolve_domain(struct machine *m, const char *domain, struct mac
         return STATUS_SUCCESS;
     }
     if (m->role == ROLE_MEMBER && str_ieq(domain, m->domain)) {
-        struct machine *dc = m->lab ? lab_domain_controller(m->lab, m->domain) : NULL;
+        struct machine *dc =
+            m->host.ops ? m->host.ops->domain_controller(m->host.ctx, m->domain) : NULL;
         if (!dc || !dc->sam)
             return STATUS_NO_LOGON_SERVERS;
         *am = dc;

@@ -19,7 +19,6 @@
  * w2k-dc.inf, xp-workstation.inf); Windows XP cannot be a domain
  * controller. */
 #include "emulator/machine.h"
-#include "emulator/lab.h"
 #include "emulator/scm.h"
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
@@ -128,9 +127,9 @@ static void derive_sid(const char *upper_name, struct sid *out)
  * member server's) through the lab. */
 static struct sam *domain_sam(struct machine *m, const char *domain)
 {
-    if (!m->lab || m->role != ROLE_MEMBER || !str_ieq(domain, m->domain))
+    if (!m->host.ops || m->role != ROLE_MEMBER || !str_ieq(domain, m->domain))
         return NULL;
-    return lab_domain_sam(m->lab, domain);
+    return m->host.ops->domain_sam(m->host.ctx, domain);
 }
 
 static bool is_local_domain(const struct machine *m, const char *d, size_t dl)

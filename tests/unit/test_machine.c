@@ -44,7 +44,7 @@ static void test_create(void)
     CU_ASSERT_FALSE(machine_is_dc(m));
     CU_ASSERT_FALSE(m->running);
     CU_ASSERT_TRUE(m->owns_db);
-    CU_ASSERT_PTR_NULL(m->lab);
+    CU_ASSERT_PTR_NULL(lab_of_machine(m));
     CU_ASSERT_STRING_EQUAL(m->dir, "");
     CU_ASSERT_TRUE(m->clock.virtual_time);
     CU_ASSERT_EQUAL(clock_now(&m->clock), CLOCK_DEFAULT_START);
