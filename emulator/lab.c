@@ -5,9 +5,8 @@
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
 #include "src/lib/filesig.h"
-#include "src/lib/plat.h"
+#include "src/lib/kvfile.h"
 #include "src/lib/str.h"
-#include "src/lib/text.h"
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -289,94 +288,94 @@ struct conf {
     size_t nmachines;
 };
 
-static ntstatus parse_conf(const char *path, char *text, struct conf *c, char *err,
-                           size_t errlen)
+/* lab.conf: settings without sections, '#' comments (format in lab.h). */
+static const struct kvfile_syntax lab_syntax = {
+    .comments = "#",
+    .bad_text = "not valid text (",
+    .bad_text_end = ")",
+    .no_equals = "expected KEY = VALUE",
+};
+
+static const char *conf_domain(struct conf *c, char *val)
+{
+    char *sp = strpbrk(val, " \t");
+    if (!sp)
+        return "domain needs NAME and OS";
+    *sp = 0;
+    char *os = str_trim(sp + 1);
+    struct conf_entry *e = &c->domains[c->ndomains];
+    if (c->ndomains == LAB_MAX_DOMAINS)
+        return "too many domains";
+    if (!machine_name_valid(val, SAM_DOMAIN_NAME_MAX))
+        return "bad domain name";
+    if (!osver_parse(os, &e->os))
+        return "unknown OS (nt4, w2k or xp)";
+    for (size_t i = 0; i < c->ndomains; i++)
+        if (str_ieq(c->domains[i].name, val))
+            return "domain listed twice";
+    strcpy(e->name, val);
+    str_upper(e->name);
+    c->ndomains++;
+    return NULL;
+}
+
+static const char *conf_machine(struct conf *c, const char *val)
+{
+    if (c->nmachines == LAB_MAX_MACHINES)
+        return "too many machines";
+    if (!machine_name_valid(val, MACHINE_NAME_MAX))
+        return "bad machine name";
+    for (size_t i = 0; i < c->nmachines; i++)
+        if (str_ieq(c->machines[i].name, val))
+            return "machine listed twice";
+    strcpy(c->machines[c->nmachines++].name, val);
+    return NULL;
+}
+
+/* One setting; returns what is wrong with it, or NULL. */
+static const char *conf_setting(struct conf *c, const char *key, char *val, unsigned ln)
+{
+    if (str_ieq(key, "clock")) {
+        int64_t t;
+        if (str_ieq(val, "wall"))
+            clock_init_wall(&c->clock);
+        else if (str_to_i64(val, 0, INT64_MAX, &t) == 0)
+            clock_init_virtual(&c->clock, t);
+        else
+            return "clock must be seconds since the epoch or \"wall\"";
+        return NULL;
+    }
+    if (str_ieq(key, "domain")) {
+        const char *why = conf_domain(c, val);
+        if (!why)
+            c->domains[c->ndomains - 1].line = ln;
+        return why;
+    }
+    if (str_ieq(key, "machine")) {
+        const char *why = conf_machine(c, val);
+        if (!why)
+            c->machines[c->nmachines - 1].line = ln;
+        return why;
+    }
+    return "unknown key (clock, domain, machine)";
+}
+
+static ntstatus parse_conf(struct kvfile *kf, struct conf *c)
 {
     memset(c, 0, sizeof *c);
     clock_init_virtual(&c->clock, CLOCK_DEFAULT_START);
-    struct text_lines it;
-    text_lines_init(&it, text);
-    unsigned ln;
-    char *line;
-    const char *why = NULL;
-    while ((line = text_lines_next(&it, &ln))) {
-        char *s = str_trim(line);
-        if (!*s || *s == '#')
-            continue;
-        char *eq = strchr(s, '=');
-        if (!eq) {
-            why = "expected KEY = VALUE";
-            break;
-        }
-        *eq = 0;
-        char *key = str_trim(s), *val = str_trim(eq + 1);
-        if (str_ieq(key, "clock")) {
-            int64_t t;
-            if (str_ieq(val, "wall"))
-                clock_init_wall(&c->clock);
-            else if (str_to_i64(val, 0, INT64_MAX, &t) == 0)
-                clock_init_virtual(&c->clock, t);
-            else {
-                why = "clock must be seconds since the epoch or \"wall\"";
-                break;
-            }
-        } else if (str_ieq(key, "domain")) {
-            char *sp = strpbrk(val, " \t");
-            if (!sp) {
-                why = "domain needs NAME and OS";
-                break;
-            }
-            *sp = 0;
-            char *os = str_trim(sp + 1);
-            struct conf_entry *e = &c->domains[c->ndomains];
-            if (c->ndomains == LAB_MAX_DOMAINS) {
-                why = "too many domains";
-                break;
-            }
-            if (!machine_name_valid(val, SAM_DOMAIN_NAME_MAX)) {
-                why = "bad domain name";
-                break;
-            }
-            if (!osver_parse(os, &e->os)) {
-                why = "unknown OS (nt4, w2k or xp)";
-                break;
-            }
-            for (size_t i = 0; i < c->ndomains && !why; i++)
-                if (str_ieq(c->domains[i].name, val))
-                    why = "domain listed twice";
-            if (why)
-                break;
-            strcpy(e->name, val);
-            str_upper(e->name);
-            e->line = ln;
-            c->ndomains++;
-        } else if (str_ieq(key, "machine")) {
-            if (c->nmachines == LAB_MAX_MACHINES) {
-                why = "too many machines";
-                break;
-            }
-            if (!machine_name_valid(val, MACHINE_NAME_MAX)) {
-                why = "bad machine name";
-                break;
-            }
-            for (size_t i = 0; i < c->nmachines && !why; i++)
-                if (str_ieq(c->machines[i].name, val))
-                    why = "machine listed twice";
-            if (why)
-                break;
-            struct conf_entry *e = &c->machines[c->nmachines++];
-            strcpy(e->name, val);
-            e->line = ln;
-        } else {
-            why = "unknown key (clock, domain, machine)";
-            break;
+    for (;;) {
+        struct kvfile_item it;
+        if (kvfile_next(kf, &it))
+            return STATUS_INTERNAL_DB_CORRUPTION;
+        if (it.kind == KVFILE_END)
+            return STATUS_SUCCESS;
+        const char *why = conf_setting(c, it.key, it.value, it.line);
+        if (why) {
+            kvfile_fail(kf, it.line, "%s", why);
+            return STATUS_INTERNAL_DB_CORRUPTION;
         }
     }
-    if (why) {
-        set_err(err, errlen, "%s:%u: %s", path, ln, why);
-        return STATUS_INTERNAL_DB_CORRUPTION;
-    }
-    return STATUS_SUCCESS;
 }
 
 /* --- open, free ---------------------------------------------------------- */
@@ -465,13 +464,14 @@ ntstatus lab_open(const char *dir, bool create, struct lab **out, char *err, siz
         free(lab);
         return STATUS_OBJECT_NAME_INVALID;
     }
-    char *data = NULL;
-    size_t len = 0;
     /* Taken before the read: a change in between shows as a change. */
     (void)filesig_take(&lab->conf_sig, lab->conf_path);
-    int rc = afile_read(lab->conf_path, LAB_CONF_MAX, &data, &len);
+    struct kvfile kf;
+    int rc = kvfile_open(&kf, lab->conf_path, LAB_CONF_MAX, &lab_syntax, err, errlen);
     ntstatus st = STATUS_SUCCESS;
     if (rc == ENOENT && create) {
+        kvfile_close(&kf);
+        set_err(err, errlen, "%s", "");
         clock_init_virtual(&lab->clock, CLOCK_DEFAULT_START);
         rc = afile_mkdirs(dir, 0755);
         st = rc ? nterr_from_errno(rc) : save_conf(lab, &lab->clock);
@@ -480,33 +480,18 @@ ntstatus lab_open(const char *dir, bool create, struct lab **out, char *err, siz
         goto done;
     }
     if (rc) {
-        set_err(err, errlen, "%s: %s", lab->conf_path,
-                rc == EFBIG ? "file too large" : plat_strerror(rc));
-        st = rc == EFBIG ? STATUS_INTERNAL_DB_CORRUPTION : nterr_from_errno(rc);
-        goto done;
-    }
-    char *text = NULL;
-    size_t tlen;
-    rc = text_decode(data, len, &text, &tlen);
-    const char *bad_why = "not valid text";
-    unsigned bad = rc == EILSEQ ? text_error_line(data, len, &bad_why) : 0;
-    free(data);
-    if (rc) {
-        if (bad)
-            set_err(err, errlen, "%s:%u: not valid text (%s)", lab->conf_path, bad, bad_why);
-        else
-            set_err(err, errlen, "%s: not valid text", lab->conf_path);
-        st = rc == ENOMEM ? STATUS_NO_MEMORY : STATUS_INTERNAL_DB_CORRUPTION;
+        kvfile_close(&kf);
+        st = rc == EFBIG || rc == EILSEQ ? STATUS_INTERNAL_DB_CORRUPTION : nterr_from_errno(rc);
         goto done;
     }
     struct conf *c = malloc(sizeof *c);
     if (!c) {
-        free(text);
+        kvfile_close(&kf);
         st = STATUS_NO_MEMORY;
         goto done;
     }
-    st = parse_conf(lab->conf_path, text, c, err, errlen);
-    free(text);
+    st = parse_conf(&kf, c);
+    kvfile_close(&kf);
     if (!st)
         lab->clock = c->clock;
     for (size_t i = 0; !st && i < c->ndomains; i++) {

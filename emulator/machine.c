@@ -23,7 +23,7 @@
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
 #include "src/lib/embed.h"
-#include "src/lib/plat.h" /* EDQUOT on Windows */
+#include "src/lib/kvfile.h"
 #include "src/lib/str.h"
 #include <errno.h>
 #include <inttypes.h>
@@ -433,22 +433,24 @@ ntstatus machine_init_dir(const char *dir, const char *name, enum osver os,
 
 /* ---- machine.conf reader ------------------------------------------------ */
 
-static ntstatus conf_bad(const char *path, unsigned line, char *err, size_t errlen,
-                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static ntstatus conf_bad(const char *path, unsigned line, char *err, size_t errlen,
-                         const char *fmt, ...)
+/* machine.conf: settings without sections (format at the top). */
+static const struct kvfile_syntax conf_syntax = {
+    .comments = "#;",
+    .raw = true,
+    .line_max = CONF_LINE_MAX,
+    .no_equals = "expected key = value",
+};
+
+static ntstatus conf_bad(const struct kvfile *kf, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static ntstatus conf_bad(const struct kvfile *kf, unsigned line, const char *fmt, ...)
 {
-    if (err && errlen) {
-        char msg[256];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
-        va_end(ap);
-        for (char *p = msg; *p; p++)
-            if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                *p = '?';
-        snprintf(err, errlen, "%s:%u: %s", path, line, msg);
-    }
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    kvfile_fail(kf, line, "%s", msg);
     return STATUS_INTERNAL_DB_CORRUPTION;
 }
 
@@ -456,43 +458,31 @@ enum conf_key { K_NAME, K_OS, K_ROLE, K_DOMAIN, K_SID, K_PERSONA, K_CLOCK, K_COU
 static const char *const conf_keys[K_COUNT] = {"name", "os", "role", "domain",
                                                "sid", "persona", "clock"};
 
-static ntstatus parse_conf(struct machine *m, const char *path, char *text, char *err,
-                           size_t errlen)
+static ntstatus parse_conf(struct machine *m, struct kvfile *kf)
 {
     char *val[K_COUNT] = {0};
     unsigned at[K_COUNT] = {0};
-    unsigned line = 0;
-    for (char *p = text; *p;) {
-        char *nl = strchr(p, '\n');
-        char *s = p;
-        if (nl)
-            *nl = 0;
-        p = nl ? nl + 1 : p + strlen(p);
-        line++;
-        if (strlen(s) > CONF_LINE_MAX)
-            return conf_bad(path, line, err, errlen, "line longer than %d bytes", CONF_LINE_MAX);
-        s = str_trim(s);
-        if (!*s || *s == '#' || *s == ';')
-            continue;
-        char *eq = strchr(s, '=');
-        if (!eq)
-            return conf_bad(path, line, err, errlen, "expected key = value");
-        *eq = 0;
-        char *k = str_trim(s), *v = str_trim(eq + 1);
+    struct kvfile_item it;
+    for (;;) {
+        if (kvfile_next(kf, &it))
+            return STATUS_INTERNAL_DB_CORRUPTION;
+        if (it.kind == KVFILE_END)
+            break;
         size_t i = 0;
-        while (i < K_COUNT && !str_ieq(k, conf_keys[i]))
+        while (i < K_COUNT && !str_ieq(it.key, conf_keys[i]))
             i++;
         if (i == K_COUNT)
-            return conf_bad(path, line, err, errlen, "unknown key \"%.32s\"", k);
+            return conf_bad(kf, it.line, "unknown key \"%.32s\"", it.key);
         if (val[i])
-            return conf_bad(path, line, err, errlen, "%s given twice", conf_keys[i]);
-        val[i] = v;
-        at[i] = line;
+            return conf_bad(kf, it.line, "%s given twice", conf_keys[i]);
+        val[i] = it.value;
+        at[i] = it.line;
     }
+    unsigned line = kvfile_lines(kf);
     unsigned last = line ? line : 1;
 #define NEED(k)                                                                            \
     if (!val[k])                                                                           \
-    return conf_bad(path, last, err, errlen, "missing %s", conf_keys[k])
+    return conf_bad(kf, last, "missing %s", conf_keys[k])
     NEED(K_NAME);
     NEED(K_OS);
     NEED(K_ROLE);
@@ -500,27 +490,27 @@ static ntstatus parse_conf(struct machine *m, const char *path, char *text, char
 #undef NEED
     enum osver os;
     if (!osver_parse(val[K_OS], &os))
-        return conf_bad(path, at[K_OS], err, errlen, "unknown os \"%.32s\"", val[K_OS]);
+        return conf_bad(kf, at[K_OS], "unknown os \"%.32s\"", val[K_OS]);
     enum machine_role role;
     if (!machine_role_parse(val[K_ROLE], &role))
-        return conf_bad(path, at[K_ROLE], err, errlen, "unknown role \"%.32s\"", val[K_ROLE]);
+        return conf_bad(kf, at[K_ROLE], "unknown role \"%.32s\"", val[K_ROLE]);
     if (!machine_name_valid(val[K_NAME], MACHINE_NAME_MAX))
-        return conf_bad(path, at[K_NAME], err, errlen, "bad name (1-15 letters, digits, - _)");
+        return conf_bad(kf, at[K_NAME], "bad name (1-15 letters, digits, - _)");
     if (role == ROLE_STANDALONE && val[K_DOMAIN] && *val[K_DOMAIN])
-        return conf_bad(path, at[K_DOMAIN], err, errlen, "a standalone server has no domain");
+        return conf_bad(kf, at[K_DOMAIN], "a standalone server has no domain");
     if (role != ROLE_STANDALONE && !val[K_DOMAIN])
-        return conf_bad(path, last, err, errlen, "missing domain");
+        return conf_bad(kf, last, "missing domain");
     if (val[K_DOMAIN] && *val[K_DOMAIN] && !machine_name_valid(val[K_DOMAIN], SAM_DOMAIN_NAME_MAX))
-        return conf_bad(path, at[K_DOMAIN], err, errlen, "bad domain (1-15 letters, digits, - _)");
+        return conf_bad(kf, at[K_DOMAIN], "bad domain (1-15 letters, digits, - _)");
     if (set_identity(m, val[K_NAME], os, role, val[K_DOMAIN]) != STATUS_SUCCESS)
-        return conf_bad(path, at[K_ROLE], err, errlen, "%s cannot be a %s", osver_display(os),
+        return conf_bad(kf, at[K_ROLE], "%s cannot be a %s", osver_display(os),
                         machine_role_name(role));
     const char *why = "not a machine SID (S-1-5-21-a-b-c)";
     if (sid_parse(val[K_SID], &m->sid, &why) != 0 || !machine_sid_ok(&m->sid))
-        return conf_bad(path, at[K_SID], err, errlen, "bad sid: %s", why);
+        return conf_bad(kf, at[K_SID], "bad sid: %s", why);
     if (val[K_PERSONA]) {
         if (!persona_ok(val[K_PERSONA]))
-            return conf_bad(path, at[K_PERSONA], err, errlen, "bad persona name");
+            return conf_bad(kf, at[K_PERSONA], "bad persona name");
         str_copy(m->persona, sizeof m->persona, val[K_PERSONA]);
     }
     clock_init_virtual(&m->clock, CLOCK_DEFAULT_START);
@@ -531,10 +521,23 @@ static ntstatus parse_conf(struct machine *m, const char *path, char *text, char
         else if (str_to_i64(val[K_CLOCK], 0, INT64_MAX / 2, &t) == 0)
             clock_init_virtual(&m->clock, t);
         else
-            return conf_bad(path, at[K_CLOCK], err, errlen,
+            return conf_bad(kf, at[K_CLOCK],
                             "clock must be seconds since 1970 or \"wall\"");
     }
     return STATUS_SUCCESS;
+}
+
+/* Reads machine.conf at path into m (identity, persona, clock). */
+static ntstatus read_conf(struct machine *m, const char *path, char *err, size_t errlen)
+{
+    struct kvfile kf;
+    int rc = kvfile_open(&kf, path, CONF_MAX, &conf_syntax, err, errlen);
+    ntstatus st = rc == EFBIG || rc == EILSEQ ? STATUS_INTERNAL_DB_CORRUPTION
+                                              : nterr_from_errno(rc);
+    if (!rc)
+        st = parse_conf(m, &kf);
+    kvfile_close(&kf);
+    return st;
 }
 
 ntstatus machine_load(const char *dir, struct machine **out, char *err, size_t errlen)
@@ -549,24 +552,8 @@ ntstatus machine_load(const char *dir, struct machine **out, char *err, size_t e
     if (!m)
         return STATUS_NO_MEMORY;
     ntstatus st = str_copy(m->dir, sizeof m->dir, dir) ? STATUS_OBJECT_NAME_INVALID : 0;
-    char *text = NULL;
-    size_t len;
-    int rc = st ? 0 : afile_read(path, CONF_MAX, &text, &len);
-    if (!st && rc) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s: %s", path, rc == EFBIG ? "file too large" : plat_strerror(rc));
-        st = rc == EFBIG ? STATUS_INTERNAL_DB_CORRUPTION : nterr_from_errno(rc);
-    }
-    const char *nul = st ? NULL : memchr(text, 0, len);
-    if (nul) { /* the line it is on (it used to say line 1 wherever it was) */
-        unsigned line = 1;
-        for (const char *c = text; c < nul; c++)
-            line += *c == '\n';
-        st = conf_bad(path, line, err, errlen, "NUL byte in line");
-    }
     if (!st)
-        st = parse_conf(m, path, text, err, errlen);
-    free(text);
+        st = read_conf(m, path, err, errlen);
     m->next_logon_id = FIRST_LOGON_ID;
 
     /* The databases. A DC in a lab has none of its own (the lab attaches
@@ -610,24 +597,11 @@ ntstatus machine_reload_persona(struct machine *m, char *err, size_t errlen)
     char path[PATH_MAX];
     if (!join(path, sizeof path, m->dir, CONF_NAME))
         return STATUS_OBJECT_NAME_INVALID;
-    char *text = NULL;
-    size_t len;
-    int rc = afile_read(path, CONF_MAX, &text, &len);
-    if (rc) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s: %s", path, rc == EFBIG ? "file too large" : strerror(rc));
-        return rc == EFBIG ? STATUS_INTERNAL_DB_CORRUPTION : nterr_from_errno(rc);
-    }
     struct machine *fresh = calloc(1, sizeof *fresh);
-    ntstatus st = fresh ? STATUS_SUCCESS : STATUS_NO_MEMORY;
-    if (!st && memchr(text, 0, len))
-        st = conf_bad(path, 1, err, errlen, "NUL byte in file");
-    if (!st)
-        st = parse_conf(fresh, path, text, err, errlen);
+    ntstatus st = fresh ? read_conf(fresh, path, err, errlen) : STATUS_NO_MEMORY;
     if (!st)
         memcpy(m->persona, fresh->persona, sizeof m->persona);
     free(fresh);
-    free(text);
     return st;
 }
 
