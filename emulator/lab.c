@@ -757,14 +757,13 @@ void lab_shutdown_all(struct lab *lab)
                 machine_shutdown(lab->machines[i]);
 }
 
-struct machine *lab_domain_controller(struct lab *lab, const char *domain)
+/* A DC of domain (running ones only when asked), preferring the PDC. */
+static struct machine *find_dc(struct lab *lab, const char *domain, bool running)
 {
-    if (!lab || !domain)
-        return NULL;
     struct machine *bdc = NULL;
     for (size_t i = 0; i < lab->nmachines; i++) {
         struct machine *m = lab->machines[i];
-        if (!m->running || !machine_is_dc(m) || !str_ieq(m->domain, domain))
+        if ((running && !m->running) || !machine_is_dc(m) || !str_ieq(m->domain, domain))
             continue;
         if (m->role == ROLE_PDC)
             return m;
@@ -772,6 +771,11 @@ struct machine *lab_domain_controller(struct lab *lab, const char *domain)
             bdc = m;
     }
     return bdc;
+}
+
+struct machine *lab_domain_controller(struct lab *lab, const char *domain)
+{
+    return lab && domain ? find_dc(lab, domain, true) : NULL;
 }
 
 /* --- focus --------------------------------------------------------------- */
@@ -807,17 +811,7 @@ struct machine *lab_focus_machine(struct lab *lab, const char *focus)
         return NULL;
     if (focus[0] == '\\')
         return focus[1] == '\\' ? lab_machine_find(lab, focus + 2) : NULL;
-    struct machine *bdc = NULL;
-    for (size_t i = 0; i < lab->nmachines; i++) {
-        struct machine *m = lab->machines[i];
-        if (!machine_is_dc(m) || !str_ieq(m->domain, focus))
-            continue;
-        if (m->role == ROLE_PDC)
-            return m;
-        if (!bdc)
-            bdc = m;
-    }
-    return bdc;
+    return find_dc(lab, focus, false);
 }
 
 /* --- clock --------------------------------------------------------------- */

@@ -305,10 +305,14 @@ static ntstatus set_identity(struct machine *m, const char *name, enum osver os,
     return STATUS_SUCCESS;
 }
 
-/* A new machine's databases: a fresh SAM (the domain's on a DC) and the
- * default policy. */
+/* A new machine, its identity set: its derived SID, the default clock,
+ * and its databases, a fresh SAM (the domain's on a DC) and the default
+ * policy. */
 static ntstatus fresh_db(struct machine *m, const char *admin_password)
 {
+    derive_sid(m->name, &m->sid);
+    clock_init_virtual(&m->clock, CLOCK_DEFAULT_START);
+    m->next_logon_id = FIRST_LOGON_ID;
     bool dc = machine_is_dc(m);
     ntstatus st = sam_create(dc ? m->domain : m->name, &m->sid, dc,
                              admin_password ? admin_password : "", clock_now(&m->clock), &m->sam);
@@ -326,12 +330,8 @@ ntstatus machine_create(const char *name, enum osver os, enum machine_role role,
     if (!m)
         return STATUS_NO_MEMORY;
     ntstatus st = set_identity(m, name, os, role, domain);
-    if (!st) {
-        derive_sid(m->name, &m->sid);
-        clock_init_virtual(&m->clock, CLOCK_DEFAULT_START);
-        m->next_logon_id = FIRST_LOGON_ID;
+    if (!st)
         st = fresh_db(m, admin_password);
-    }
     if (!st)
         st = evtlog_open(NULL, m->name, &m->evtlog);
     if (st) {
@@ -405,12 +405,8 @@ ntstatus machine_init_dir(const char *dir, const char *name, enum osver os,
         st = STATUS_OBJECT_NAME_COLLISION; /* a machine lives there already */
     if (!st)
         st = nterr_from_errno(afile_mkdirs(dir, 0700));
-    if (!st) {
-        derive_sid(m->name, &m->sid);
-        clock_init_virtual(&m->clock, CLOCK_DEFAULT_START);
-        m->next_logon_id = FIRST_LOGON_ID;
+    if (!st)
         st = fresh_db(m, admin_password);
-    }
     if (!st)
         st = join(path, sizeof path, dir, "sam.txt") ? sam_save(m->sam, path)
                                                      : STATUS_OBJECT_NAME_INVALID;

@@ -318,14 +318,21 @@ uint32_t scm_change_config(struct machine *m, const char *name, const struct scm
 
 static void stop_one(struct machine *m, struct scm *s, struct scm_service *svc);
 
+/* The position of service `name` in the list, or s->n when absent. */
+static size_t index_of(const struct scm *s, const char *name)
+{
+    size_t i = 0;
+    while (i < s->n && !str_ieq(s->v[i]->name, name))
+        i++;
+    return i;
+}
+
 uint32_t scm_delete(struct machine *m, const char *name)
 {
     struct scm *s = m->scm;
     if (!s || !name)
         return ERROR_INVALID_PARAMETER;
-    size_t i = 0;
-    while (i < s->n && !str_ieq(s->v[i]->name, name))
-        i++;
+    size_t i = index_of(s, name);
     if (i == s->n)
         return ERROR_SERVICE_DOES_NOT_EXIST;
     struct scm_service *svc = s->v[i];
@@ -530,9 +537,7 @@ uint32_t scm_restart(struct machine *m, const char *name)
     struct scm *s = m->scm;
     if (!s || !name)
         return ERROR_INVALID_PARAMETER;
-    size_t idx = 0;
-    while (idx < s->n && !str_ieq(s->v[idx]->name, name))
-        idx++;
+    size_t idx = index_of(s, name);
     if (idx == s->n)
         return ERROR_SERVICE_DOES_NOT_EXIST;
     struct scm_service *svc = s->v[idx];
