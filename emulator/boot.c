@@ -2,7 +2,6 @@
  * written through to disk on each change, so a boot only has to re-read the
  * files someone else changed: one stat per file decides. That keeps a
  * reboot cheap enough for scenario suites with thousands of them. */
-#include "emulator/lab.h"
 #include "emulator/machine.h"
 #include "emulator/scm.h"
 #include "src/lib/filesig.h"
@@ -89,8 +88,8 @@ static ntstatus reload_own_db(struct machine *m, char *err, size_t errlen)
 void machine_note_sam_saved(struct machine *m)
 {
     if (!m->owns_db) {
-        if (m->lab)
-            lab_domain_note_sam_saved(m->lab, m->domain);
+        if (m->host.ops)
+            m->host.ops->domain_sam_saved(m->host.ctx, m->domain);
         return;
     }
     char path[PATH_MAX];
@@ -108,8 +107,8 @@ static ntstatus do_boot(struct machine *m, char *err, size_t errlen)
     ntstatus st;
     if (m->owns_db)
         st = reload_own_db(m, err, errlen);
-    else if (m->lab)
-        st = lab_domain_reload_if_changed(m->lab, m->domain, err, errlen);
+    else if (m->host.ops)
+        st = m->host.ops->domain_reload_if_changed(m->host.ctx, m->domain, err, errlen);
     else
         st = STATUS_SUCCESS; /* a lone DC without its lab: nothing shared to re-read */
     if (st)

@@ -107,27 +107,6 @@ static bool type_parse(const char *s, enum evtlog_type *out)
     return false;
 }
 
-static ntstatus errno_status(int e)
-{
-    switch (e) {
-    case ENOSPC:
-#ifdef EDQUOT
-    case EDQUOT:
-#endif
-        return STATUS_DISK_FULL;
-    case EACCES:
-    case EPERM:
-    case EROFS:
-        return STATUS_ACCESS_DENIED;
-    case ENOMEM:
-        return STATUS_NO_MEMORY;
-    case ENAMETOOLONG:
-        return STATUS_OBJECT_NAME_INVALID;
-    default:
-        return STATUS_IO_DEVICE_ERROR;
-    }
-}
-
 /* Copies src into dst (capacity n) with control characters as spaces,
  * truncated at a UTF-8 character boundary. */
 static void field_copy(char *dst, size_t n, const char *src)
@@ -286,7 +265,7 @@ static ntstatus read_tail(struct evlog *g, size_t keep, off_t to)
         if (got < 0) {
             if (errno == EINTR)
                 continue;
-            return errno_status(errno);
+            return nterr_from_errno(errno);
         }
         if (got == 0)
             break; /* shrank under us: stop at what we have */
@@ -328,7 +307,7 @@ static ntstatus read_tail(struct evlog *g, size_t keep, off_t to)
     if (line_start < pos) {
         report(g, g->lines + 1, "torn last line (cut off)");
         if (ftruncate(g->fd, line_start))
-            return errno_status(errno);
+            return nterr_from_errno(errno);
         pos = line_start;
     }
     g->size = pos;
@@ -343,13 +322,13 @@ static ntstatus open_one(struct evlog *g, const char *dir, enum evtlog_which w, 
     bool existed = access(g->path, F_OK) == 0;
     g->fd = open(g->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (g->fd < 0)
-        return errno_status(errno);
+        return nterr_from_errno(errno);
     if (!existed && afile_sync_dir(g->path))
         return STATUS_IO_DEVICE_ERROR;
     if (plat_lock(g->fd, PLAT_LOCK_WAIT))
         return STATUS_IO_DEVICE_ERROR;
     struct stat st;
-    ntstatus s = fstat(g->fd, &st) ? errno_status(errno) : read_tail(g, keep, st.st_size);
+    ntstatus s = fstat(g->fd, &st) ? nterr_from_errno(errno) : read_tail(g, keep, st.st_size);
     plat_unlock(g->fd, 0);
     return s;
 }
@@ -374,7 +353,7 @@ ntstatus evtlog_open(const char *dir, const char *computer, struct evtlog **out)
         int rc = afile_mkdirs(dir, 0700);
         if (rc) {
             free(l);
-            return errno_status(rc);
+            return nterr_from_errno(rc);
         }
         for (unsigned i = 0; i < EVTLOG_COUNT; i++) {
             ntstatus s = open_one(&l->logs[i], dir, (enum evtlog_which)i, l->keep);
@@ -416,7 +395,7 @@ static ntstatus append_line(struct evlog *g, size_t keep, bool defer_sync, struc
     ntstatus s = STATUS_SUCCESS;
     struct stat st;
     if (fstat(g->fd, &st)) {
-        s = errno_status(errno);
+        s = nterr_from_errno(errno);
         goto out;
     }
     if (st.st_size != g->size) {
@@ -446,7 +425,7 @@ static ntstatus append_line(struct evlog *g, size_t keep, bool defer_sync, struc
         if (w < 0) {
             if (errno == EINTR)
                 continue;
-            s = errno_status(errno);
+            s = nterr_from_errno(errno);
             break;
         }
         done += (size_t)w;
@@ -454,7 +433,7 @@ static ntstatus append_line(struct evlog *g, size_t keep, bool defer_sync, struc
     if (!s && defer_sync)
         g->unsynced = true;
     else if (!s && plat_fdatasync(g->fd))
-        s = errno_status(errno);
+        s = nterr_from_errno(errno);
     if (s) {
         /* leave no partial record behind */
         if (ftruncate(g->fd, g->size) == 0)
@@ -556,7 +535,7 @@ ntstatus evtlog_commit(struct evtlog *l)
         if (g->unsynced) {
             g->unsynced = false;
             if (plat_fdatasync(g->fd))
-                (void)note_failure(l, (enum evtlog_which)i, errno_status(errno));
+                (void)note_failure(l, (enum evtlog_which)i, nterr_from_errno(errno));
         }
         if (g->held) { /* other processes may append again */
             g->held = false;

@@ -5,9 +5,8 @@
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
 #include "src/lib/filesig.h"
-#include "src/lib/plat.h"
+#include "src/lib/kvfile.h"
 #include "src/lib/str.h"
-#include "src/lib/text.h"
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -54,45 +53,6 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
-}
-
-static ntstatus errno_status(int e)
-{
-    switch (e) {
-    case 0:
-        return STATUS_SUCCESS;
-    case ENOENT:
-        return STATUS_OBJECT_NAME_NOT_FOUND;
-    case EEXIST:
-        return STATUS_OBJECT_NAME_COLLISION;
-    case ENOSPC:
-        return STATUS_DISK_FULL;
-    case EACCES:
-    case EPERM:
-    case EROFS:
-        return STATUS_ACCESS_DENIED;
-    case ENOMEM:
-        return STATUS_NO_MEMORY;
-    case ENAMETOOLONG:
-        return STATUS_OBJECT_NAME_INVALID;
-    default:
-        return STATUS_IO_DEVICE_ERROR;
-    }
-}
-
-/* NetBIOS-style names used as directory names: no path tricks possible. */
-static bool valid_name(const char *s, size_t max)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > max)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_'))
-            return false;
-    }
-    return true;
 }
 
 static bool path_join(char *out, size_t n, const char *a, const char *b)
@@ -194,7 +154,7 @@ static ntstatus domain_new(struct lab *lab, const char *name, enum osver os,
 static ntstatus stat_failed(const char *path, int e, char *err, size_t errlen)
 {
     set_err(err, errlen, "%s: %s", path, strerror(e));
-    return errno_status(e);
+    return nterr_from_errno(e);
 }
 
 static ntstatus domain_load(struct lab_domain *d, char *err, size_t errlen)
@@ -311,7 +271,7 @@ static ntstatus save_conf(struct lab *lab, const struct clock *clk)
     if (!rc)
         (void)filesig_take(&lab->conf_sig, lab->conf_path);
     buf_free(&b);
-    return errno_status(rc);
+    return nterr_from_errno(rc);
 }
 
 struct conf_entry {
@@ -328,94 +288,94 @@ struct conf {
     size_t nmachines;
 };
 
-static ntstatus parse_conf(const char *path, char *text, struct conf *c, char *err,
-                           size_t errlen)
+/* lab.conf: settings without sections, '#' comments (format in lab.h). */
+static const struct kvfile_syntax lab_syntax = {
+    .comments = "#",
+    .bad_text = "not valid text (",
+    .bad_text_end = ")",
+    .no_equals = "expected KEY = VALUE",
+};
+
+static const char *conf_domain(struct conf *c, char *val)
+{
+    char *sp = strpbrk(val, " \t");
+    if (!sp)
+        return "domain needs NAME and OS";
+    *sp = 0;
+    char *os = str_trim(sp + 1);
+    struct conf_entry *e = &c->domains[c->ndomains];
+    if (c->ndomains == LAB_MAX_DOMAINS)
+        return "too many domains";
+    if (!machine_name_valid(val, SAM_DOMAIN_NAME_MAX))
+        return "bad domain name";
+    if (!osver_parse(os, &e->os))
+        return "unknown OS (nt4, w2k or xp)";
+    for (size_t i = 0; i < c->ndomains; i++)
+        if (str_ieq(c->domains[i].name, val))
+            return "domain listed twice";
+    strcpy(e->name, val);
+    str_upper(e->name);
+    c->ndomains++;
+    return NULL;
+}
+
+static const char *conf_machine(struct conf *c, const char *val)
+{
+    if (c->nmachines == LAB_MAX_MACHINES)
+        return "too many machines";
+    if (!machine_name_valid(val, MACHINE_NAME_MAX))
+        return "bad machine name";
+    for (size_t i = 0; i < c->nmachines; i++)
+        if (str_ieq(c->machines[i].name, val))
+            return "machine listed twice";
+    strcpy(c->machines[c->nmachines++].name, val);
+    return NULL;
+}
+
+/* One setting; returns what is wrong with it, or NULL. */
+static const char *conf_setting(struct conf *c, const char *key, char *val, unsigned ln)
+{
+    if (str_ieq(key, "clock")) {
+        int64_t t;
+        if (str_ieq(val, "wall"))
+            clock_init_wall(&c->clock);
+        else if (str_to_i64(val, 0, INT64_MAX, &t) == 0)
+            clock_init_virtual(&c->clock, t);
+        else
+            return "clock must be seconds since the epoch or \"wall\"";
+        return NULL;
+    }
+    if (str_ieq(key, "domain")) {
+        const char *why = conf_domain(c, val);
+        if (!why)
+            c->domains[c->ndomains - 1].line = ln;
+        return why;
+    }
+    if (str_ieq(key, "machine")) {
+        const char *why = conf_machine(c, val);
+        if (!why)
+            c->machines[c->nmachines - 1].line = ln;
+        return why;
+    }
+    return "unknown key (clock, domain, machine)";
+}
+
+static ntstatus parse_conf(struct kvfile *kf, struct conf *c)
 {
     memset(c, 0, sizeof *c);
     clock_init_virtual(&c->clock, CLOCK_DEFAULT_START);
-    struct text_lines it;
-    text_lines_init(&it, text);
-    unsigned ln;
-    char *line;
-    const char *why = NULL;
-    while ((line = text_lines_next(&it, &ln))) {
-        char *s = str_trim(line);
-        if (!*s || *s == '#')
-            continue;
-        char *eq = strchr(s, '=');
-        if (!eq) {
-            why = "expected KEY = VALUE";
-            break;
-        }
-        *eq = 0;
-        char *key = str_trim(s), *val = str_trim(eq + 1);
-        if (str_ieq(key, "clock")) {
-            int64_t t;
-            if (str_ieq(val, "wall"))
-                clock_init_wall(&c->clock);
-            else if (str_to_i64(val, 0, INT64_MAX, &t) == 0)
-                clock_init_virtual(&c->clock, t);
-            else {
-                why = "clock must be seconds since the epoch or \"wall\"";
-                break;
-            }
-        } else if (str_ieq(key, "domain")) {
-            char *sp = strpbrk(val, " \t");
-            if (!sp) {
-                why = "domain needs NAME and OS";
-                break;
-            }
-            *sp = 0;
-            char *os = str_trim(sp + 1);
-            struct conf_entry *e = &c->domains[c->ndomains];
-            if (c->ndomains == LAB_MAX_DOMAINS) {
-                why = "too many domains";
-                break;
-            }
-            if (!valid_name(val, SAM_DOMAIN_NAME_MAX)) {
-                why = "bad domain name";
-                break;
-            }
-            if (!osver_parse(os, &e->os)) {
-                why = "unknown OS (nt4, w2k or xp)";
-                break;
-            }
-            for (size_t i = 0; i < c->ndomains && !why; i++)
-                if (str_ieq(c->domains[i].name, val))
-                    why = "domain listed twice";
-            if (why)
-                break;
-            strcpy(e->name, val);
-            str_upper(e->name);
-            e->line = ln;
-            c->ndomains++;
-        } else if (str_ieq(key, "machine")) {
-            if (c->nmachines == LAB_MAX_MACHINES) {
-                why = "too many machines";
-                break;
-            }
-            if (!valid_name(val, MACHINE_NAME_MAX)) {
-                why = "bad machine name";
-                break;
-            }
-            for (size_t i = 0; i < c->nmachines && !why; i++)
-                if (str_ieq(c->machines[i].name, val))
-                    why = "machine listed twice";
-            if (why)
-                break;
-            struct conf_entry *e = &c->machines[c->nmachines++];
-            strcpy(e->name, val);
-            e->line = ln;
-        } else {
-            why = "unknown key (clock, domain, machine)";
-            break;
+    for (;;) {
+        struct kvfile_item it;
+        if (kvfile_next(kf, &it))
+            return STATUS_INTERNAL_DB_CORRUPTION;
+        if (it.kind == KVFILE_END)
+            return STATUS_SUCCESS;
+        const char *why = conf_setting(c, it.key, it.value, it.line);
+        if (why) {
+            kvfile_fail(kf, it.line, "%s", why);
+            return STATUS_INTERNAL_DB_CORRUPTION;
         }
     }
-    if (why) {
-        set_err(err, errlen, "%s:%u: %s", path, ln, why);
-        return STATUS_INTERNAL_DB_CORRUPTION;
-    }
-    return STATUS_SUCCESS;
 }
 
 /* --- open, free ---------------------------------------------------------- */
@@ -447,9 +407,44 @@ const char *lab_dir(const struct lab *lab)
     return lab->dir;
 }
 
+/* What a machine may ask of its lab (machine.h): the lab's own calls, with
+ * the lab as context. */
+static struct machine *host_domain_controller(void *ctx, const char *domain)
+{
+    return lab_domain_controller(ctx, domain);
+}
+
+static struct sam *host_domain_sam(void *ctx, const char *domain)
+{
+    return lab_domain_sam(ctx, domain);
+}
+
+static ntstatus host_domain_reload(void *ctx, const char *domain, char *err, size_t errlen)
+{
+    return lab_domain_reload_if_changed(ctx, domain, err, errlen);
+}
+
+static const char *host_domain_sam_path(void *ctx, const char *domain)
+{
+    return lab_domain_sam_path(ctx, domain);
+}
+
+static void host_domain_sam_saved(void *ctx, const char *domain)
+{
+    lab_domain_note_sam_saved(ctx, domain);
+}
+
+static const struct machine_host_ops host_ops = {
+    .domain_controller = host_domain_controller,
+    .domain_sam = host_domain_sam,
+    .domain_reload_if_changed = host_domain_reload,
+    .domain_sam_path = host_domain_sam_path,
+    .domain_sam_saved = host_domain_sam_saved,
+};
+
 static void adopt(struct lab *lab, struct machine *m)
 {
-    m->lab = lab;
+    m->host = (struct machine_host){&host_ops, lab};
     m->clock = lab->clock;
     lab->machines[lab->nmachines++] = m;
 }
@@ -469,48 +464,34 @@ ntstatus lab_open(const char *dir, bool create, struct lab **out, char *err, siz
         free(lab);
         return STATUS_OBJECT_NAME_INVALID;
     }
-    char *data = NULL;
-    size_t len = 0;
     /* Taken before the read: a change in between shows as a change. */
     (void)filesig_take(&lab->conf_sig, lab->conf_path);
-    int rc = afile_read(lab->conf_path, LAB_CONF_MAX, &data, &len);
+    struct kvfile kf;
+    int rc = kvfile_open(&kf, lab->conf_path, LAB_CONF_MAX, &lab_syntax, err, errlen);
     ntstatus st = STATUS_SUCCESS;
     if (rc == ENOENT && create) {
+        kvfile_close(&kf);
+        set_err(err, errlen, "%s", "");
         clock_init_virtual(&lab->clock, CLOCK_DEFAULT_START);
         rc = afile_mkdirs(dir, 0755);
-        st = rc ? errno_status(rc) : save_conf(lab, &lab->clock);
+        st = rc ? nterr_from_errno(rc) : save_conf(lab, &lab->clock);
         if (st)
             set_err(err, errlen, "%s: cannot create the lab", lab->conf_path);
         goto done;
     }
     if (rc) {
-        set_err(err, errlen, "%s: %s", lab->conf_path,
-                rc == EFBIG ? "file too large" : plat_strerror(rc));
-        st = rc == EFBIG ? STATUS_INTERNAL_DB_CORRUPTION : errno_status(rc);
-        goto done;
-    }
-    char *text = NULL;
-    size_t tlen;
-    rc = text_decode(data, len, &text, &tlen);
-    const char *bad_why = "not valid text";
-    unsigned bad = rc == EILSEQ ? text_error_line(data, len, &bad_why) : 0;
-    free(data);
-    if (rc) {
-        if (bad)
-            set_err(err, errlen, "%s:%u: not valid text (%s)", lab->conf_path, bad, bad_why);
-        else
-            set_err(err, errlen, "%s: not valid text", lab->conf_path);
-        st = rc == ENOMEM ? STATUS_NO_MEMORY : STATUS_INTERNAL_DB_CORRUPTION;
+        kvfile_close(&kf);
+        st = rc == EFBIG || rc == EILSEQ ? STATUS_INTERNAL_DB_CORRUPTION : nterr_from_errno(rc);
         goto done;
     }
     struct conf *c = malloc(sizeof *c);
     if (!c) {
-        free(text);
+        kvfile_close(&kf);
         st = STATUS_NO_MEMORY;
         goto done;
     }
-    st = parse_conf(lab->conf_path, text, c, err, errlen);
-    free(text);
+    st = parse_conf(&kf, c);
+    kvfile_close(&kf);
     if (!st)
         lab->clock = c->clock;
     for (size_t i = 0; !st && i < c->ndomains; i++) {
@@ -560,6 +541,11 @@ done:
 
 /* --- machines ------------------------------------------------------------ */
 
+struct lab *lab_of_machine(const struct machine *m)
+{
+    return m && m->host.ops == &host_ops ? m->host.ctx : NULL;
+}
+
 size_t lab_machine_count(const struct lab *lab)
 {
     return lab ? lab->nmachines : 0;
@@ -594,7 +580,7 @@ static ntstatus create_domain(struct lab *lab, struct machine *m, const char *ad
     int rc = afile_mkdirs(d->dir, 0700);
     if (rc) {
         domain_free(d);
-        return errno_status(rc);
+        return nterr_from_errno(rc);
     }
     st = sam_create(d->name, &m->sid, true, admin_password ? admin_password : "",
                     clock_now(&lab->clock), &d->sam);
@@ -638,12 +624,12 @@ ntstatus lab_machine_add(struct lab *lab, const char *name, enum machine_role ro
 {
     if (out)
         *out = NULL;
-    if (!lab || !valid_name(name, MACHINE_NAME_MAX))
+    if (!lab || !machine_name_valid(name, MACHINE_NAME_MAX))
         return STATUS_INVALID_PARAMETER;
     bool has_domain = domain && *domain;
     if (role == ROLE_STANDALONE ? has_domain : !has_domain)
         return STATUS_INVALID_PARAMETER;
-    if (has_domain && !valid_name(domain, SAM_DOMAIN_NAME_MAX))
+    if (has_domain && !machine_name_valid(domain, SAM_DOMAIN_NAME_MAX))
         return STATUS_INVALID_PARAMETER;
     if (role != ROLE_STANDALONE && role != ROLE_MEMBER && role != ROLE_PDC && role != ROLE_BDC)
         return STATUS_INVALID_PARAMETER;
@@ -771,14 +757,13 @@ void lab_shutdown_all(struct lab *lab)
                 machine_shutdown(lab->machines[i]);
 }
 
-struct machine *lab_domain_controller(struct lab *lab, const char *domain)
+/* A DC of domain (running ones only when asked), preferring the PDC. */
+static struct machine *find_dc(struct lab *lab, const char *domain, bool running)
 {
-    if (!lab || !domain)
-        return NULL;
     struct machine *bdc = NULL;
     for (size_t i = 0; i < lab->nmachines; i++) {
         struct machine *m = lab->machines[i];
-        if (!m->running || !machine_is_dc(m) || !str_ieq(m->domain, domain))
+        if ((running && !m->running) || !machine_is_dc(m) || !str_ieq(m->domain, domain))
             continue;
         if (m->role == ROLE_PDC)
             return m;
@@ -786,6 +771,11 @@ struct machine *lab_domain_controller(struct lab *lab, const char *domain)
             bdc = m;
     }
     return bdc;
+}
+
+struct machine *lab_domain_controller(struct lab *lab, const char *domain)
+{
+    return lab && domain ? find_dc(lab, domain, true) : NULL;
 }
 
 /* --- focus --------------------------------------------------------------- */
@@ -796,7 +786,7 @@ ntstatus lab_policy_for_focus(struct lab *lab, const char *focus, struct lsa **o
     if (!lab || !focus || !*focus)
         return STATUS_OBJECT_NAME_INVALID;
     if (focus[0] == '\\') {
-        if (focus[1] != '\\' || !valid_name(focus + 2, MACHINE_NAME_MAX))
+        if (focus[1] != '\\' || !machine_name_valid(focus + 2, MACHINE_NAME_MAX))
             return STATUS_OBJECT_NAME_INVALID;
         struct machine *m = lab_machine_find(lab, focus + 2);
         if (!m)
@@ -806,7 +796,7 @@ ntstatus lab_policy_for_focus(struct lab *lab, const char *focus, struct lsa **o
         *out = m->lsa;
         return m->lsa ? STATUS_SUCCESS : STATUS_OBJECT_NAME_NOT_FOUND;
     }
-    if (!valid_name(focus, SAM_DOMAIN_NAME_MAX))
+    if (!machine_name_valid(focus, SAM_DOMAIN_NAME_MAX))
         return STATUS_OBJECT_NAME_INVALID;
     struct lab_domain *d = domain_find(lab, focus);
     if (!d)
@@ -821,17 +811,7 @@ struct machine *lab_focus_machine(struct lab *lab, const char *focus)
         return NULL;
     if (focus[0] == '\\')
         return focus[1] == '\\' ? lab_machine_find(lab, focus + 2) : NULL;
-    struct machine *bdc = NULL;
-    for (size_t i = 0; i < lab->nmachines; i++) {
-        struct machine *m = lab->machines[i];
-        if (!machine_is_dc(m) || !str_ieq(m->domain, focus))
-            continue;
-        if (m->role == ROLE_PDC)
-            return m;
-        if (!bdc)
-            bdc = m;
-    }
-    return bdc;
+    return find_dc(lab, focus, false);
 }
 
 /* --- clock --------------------------------------------------------------- */

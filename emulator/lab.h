@@ -22,6 +22,11 @@
 #define NTLAB_EMULATOR_LAB_H
 #include "emulator/machine.h"
 
+/* Dependencies go one way: the lab knows its machines; a machine knows
+ * only the machine_host_ops (machine.h) the lab gives it in lab_open and
+ * lab_machine_add, never this header. */
+struct lab;
+
 #define LAB_MAX_MACHINES 64
 #define LAB_MAX_DOMAINS 16
 
@@ -54,6 +59,10 @@ const char *lab_dir(const struct lab *lab);
  * out of memory), machine_init_dir's and the write errors. */
 ntstatus lab_machine_add(struct lab *lab, const char *name, enum machine_role role, enum osver os,
                          const char *domain, const char *admin_password, struct machine **out);
+/* The lab m lives in, NULL for a lone machine: for the layers above the
+ * emulator (the CLI, the Exchange store); the emulator itself asks its lab
+ * only through m->host. */
+struct lab *lab_of_machine(const struct machine *m);
 size_t lab_machine_count(const struct lab *lab);
 struct machine *lab_machine_at(struct lab *lab, size_t i);
 struct machine *lab_machine_find(struct lab *lab, const char *name); /* case-insensitive */

@@ -34,7 +34,6 @@
  * write, so a successful logon costs no fsync. A failed write does not
  * change the outcome reported for the logon. */
 #include "emulator/logon.h"
-#include "emulator/lab.h"
 #include "emulator/machine.h"
 #include "src/lib/str.h"
 #include <inttypes.h>
@@ -125,7 +124,8 @@ static ntstatus resolve_domain(struct machine *m, const char *domain, struct mac
         return STATUS_SUCCESS;
     }
     if (m->role == ROLE_MEMBER && str_ieq(domain, m->domain)) {
-        struct machine *dc = m->lab ? lab_domain_controller(m->lab, m->domain) : NULL;
+        struct machine *dc =
+            m->host.ops ? m->host.ops->domain_controller(m->host.ctx, m->domain) : NULL;
         if (!dc || !dc->sam)
             return STATUS_NO_LOGON_SERVERS;
         *am = dc;
@@ -228,7 +228,7 @@ struct audit_ctx {
     char domain[SAM_DOMAIN_NAME_MAX * 3 + 1];
     enum logon_type type;
     const char *process;
-    const char *workstation;
+    char workstation[16 * 3 + 1];
 };
 
 /* Caller-supplied text goes into the log: bounded, control bytes replaced. */
@@ -238,6 +238,17 @@ static void printable(char *out, size_t n, const char *in)
     for (; in && in[i] && i + 1 < n; i++)
         out[i] = (unsigned char)in[i] < 0x20 || in[i] == 0x7f ? '?' : in[i];
     out[i] = 0;
+}
+
+/* Everything but the domain, which is known once it has been resolved. */
+static void audit_init(struct audit_ctx *a, struct machine *m, const struct logon_request *rq)
+{
+    memset(a, 0, sizeof *a);
+    a->m = m;
+    a->type = rq->type;
+    a->process = rq->process ? rq->process : "Advapi";
+    printable(a->user, sizeof a->user, rq->user);
+    printable(a->workstation, sizeof a->workstation, rq->workstation ? rq->workstation : m->name);
 }
 
 static void audit_failure(const struct audit_ctx *a, uint32_t id, const char *reason)
@@ -368,6 +379,59 @@ static void save_if(struct machine *am, bool dirty)
         (void)machine_save_sam(am); /* see "Durability" above */
 }
 
+/* Steps 5-7, the part a challenge/response logon shares (see logon.h). */
+ntstatus logon_post_credential_checks(struct machine *m, struct machine *am, struct sam_user *u,
+                                      const struct logon_request *rq, struct token *out)
+{
+    if (!type_ok(rq->type))
+        return STATUS_INVALID_LOGON_TYPE;
+    struct audit_ctx a;
+    audit_init(&a, m, rq);
+    printable(a.domain, sizeof a.domain, sam_domain_name(am->sam));
+    int64_t now = clock_now(&m->clock);
+    const struct lsa_sysaccess *sa = account_policy(am);
+
+    /* 5. */
+    static const struct {
+        uint32_t event;
+        ntstatus status;
+        const char *reason;
+    } restriction[] = {
+        {531, STATUS_ACCOUNT_DISABLED, "Account currently disabled"},
+        {532, STATUS_ACCOUNT_EXPIRED, "The specified user account has expired"},
+        {530, STATUS_INVALID_LOGON_HOURS, "Account logon time restriction violation"},
+        {533, STATUS_INVALID_WORKSTATION, "User not allowed to logon at this computer"},
+        {535, STATUS_PASSWORD_EXPIRED, "The specified account's password has expired"},
+        {535, STATUS_PASSWORD_MUST_CHANGE, "The specified account's password has expired"},
+    };
+    bool fails[] = {
+        (u->flags & SAM_DISABLED) != 0,
+        u->expires != 0 && now >= u->expires,
+        !hour_allowed(u, now),
+        !workstation_allowed(u, rq->workstation),
+        password_expired(u, sa, now),
+        (u->flags & SAM_MUST_CHANGE) != 0,
+    };
+    for (size_t i = 0; i < sizeof fails / sizeof fails[0]; i++)
+        if (fails[i]) {
+            audit_failure(&a, restriction[i].event, restriction[i].reason);
+            return restriction[i].status;
+        }
+
+    /* 6 and 7 */
+    struct token t;
+    ntstatus st = make_token(m, am, u, rq->type, now, true, &t);
+    if (st == STATUS_LOGON_TYPE_NOT_GRANTED)
+        audit_failure(&a, 534,
+                      "The user has not been granted the requested logon type at this machine");
+    if (st)
+        return st;
+    u->last_logon = now;
+    *out = t;
+    audit_success(&a, out);
+    return STATUS_SUCCESS;
+}
+
 ntstatus logon_user(struct machine *m, const struct token *caller, const char *domain,
                     const char *user, const char *password, enum logon_type type,
                     const char *workstation, const char *process, struct token *out)
@@ -380,11 +444,9 @@ ntstatus logon_user(struct machine *m, const struct token *caller, const char *d
     if (!type_ok(type))
         return STATUS_INVALID_LOGON_TYPE;
 
-    struct audit_ctx a = {.m = m, .type = type, .process = process ? process : "Advapi"};
-    printable(a.user, sizeof a.user, user);
-    char ws[16 * 3 + 1];
-    printable(ws, sizeof ws, workstation ? workstation : m->name);
-    a.workstation = ws;
+    const struct logon_request rq = {domain, user, type, workstation, process};
+    struct audit_ctx a;
+    audit_init(&a, m, &rq);
     int64_t now = clock_now(&m->clock);
 
     /* 3. */
@@ -427,46 +489,7 @@ ntstatus logon_user(struct machine *m, const struct token *caller, const char *d
         dirty = true;
     }
     save_if(am, dirty);
-
-    /* 5. */
-    static const struct {
-        uint32_t event;
-        ntstatus status;
-        const char *reason;
-    } restriction[] = {
-        {531, STATUS_ACCOUNT_DISABLED, "Account currently disabled"},
-        {532, STATUS_ACCOUNT_EXPIRED, "The specified user account has expired"},
-        {530, STATUS_INVALID_LOGON_HOURS, "Account logon time restriction violation"},
-        {533, STATUS_INVALID_WORKSTATION, "User not allowed to logon at this computer"},
-        {535, STATUS_PASSWORD_EXPIRED, "The specified account's password has expired"},
-        {535, STATUS_PASSWORD_MUST_CHANGE, "The specified account's password has expired"},
-    };
-    bool fails[] = {
-        (u->flags & SAM_DISABLED) != 0,
-        u->expires != 0 && now >= u->expires,
-        !hour_allowed(u, now),
-        !workstation_allowed(u, workstation),
-        password_expired(u, sa, now),
-        (u->flags & SAM_MUST_CHANGE) != 0,
-    };
-    for (size_t i = 0; i < sizeof fails / sizeof fails[0]; i++)
-        if (fails[i]) {
-            audit_failure(&a, restriction[i].event, restriction[i].reason);
-            return restriction[i].status;
-        }
-
-    /* 6 and 7 */
-    struct token t;
-    st = make_token(m, am, u, type, now, true, &t);
-    if (st == STATUS_LOGON_TYPE_NOT_GRANTED)
-        audit_failure(&a, 534,
-                      "The user has not been granted the requested logon type at this machine");
-    if (st)
-        return st;
-    u->last_logon = now;
-    *out = t;
-    audit_success(&a, out);
-    return STATUS_SUCCESS;
+    return logon_post_credential_checks(m, am, u, &rq, out);
 }
 
 ntstatus logon_token_for(struct machine *m, const char *domain, const char *user,

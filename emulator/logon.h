@@ -30,6 +30,37 @@ ntstatus logon_user(struct machine *m, const struct token *caller, const char *d
                     const char *user, const char *password, enum logon_type type,
                     const char *workstation, const char *process, struct token *out);
 
+/* A logon as its caller asked for it: domain and user as given (for the
+ * audits), the type, the client's computer name (NULL = no workstation
+ * restriction checked) and the logon process name (NULL = "Advapi"). */
+struct logon_request {
+    const char *domain;
+    const char *user;
+    enum logon_type type;
+    const char *workstation;
+    const char *process;
+};
+
+struct sam_user;
+
+/* What LogonUser checks once the credential has been proven (a password
+ * here; a challenge/response for NTLM reuses it), in this order:
+ * restrictions -- disabled (STATUS_ACCOUNT_DISABLED, audit 531), expired
+ * (STATUS_ACCOUNT_EXPIRED, 532), logon hours (STATUS_INVALID_LOGON_HOURS,
+ * 530), workstation (STATUS_INVALID_WORKSTATION, 533), password age
+ * (STATUS_PASSWORD_EXPIRED, 535), must change (STATUS_PASSWORD_MUST_CHANGE,
+ * 535) --, then the logon right of rq->type with deny rights winning on
+ * Windows 2000 and later (STATUS_LOGON_TYPE_NOT_GRANTED, 534), then the
+ * token (STATUS_NO_MEMORY). On success fills *out (a fresh logon id of m),
+ * sets u->last_logon (in memory) and audits 528. STATUS_INVALID_LOGON_TYPE
+ * for a bad rq->type. Lockout is not among them: it is checked before the
+ * credential, since NT reports it whatever the password.
+ * m: the machine logged on to (its policy, local groups and Security log);
+ * am: the machine whose SAM holds u (m, or its domain's DC for a
+ * pass-through logon) and whose account policy ages the password. */
+ntstatus logon_post_credential_checks(struct machine *m, struct machine *am, struct sam_user *u,
+                                      const struct logon_request *rq, struct token *out);
+
 /* The token LogonUser would build for an existing account at this instant
  * (groups and privileges from the current policy), without a password and
  * without the logon-right and restriction checks: what the service control

@@ -365,29 +365,6 @@ ntstatus lsa_load_mem(const char *name_for_errors, const char *data, size_t len,
     return STATUS_SUCCESS;
 }
 
-static ntstatus errno_status(int e)
-{
-    switch (e) {
-    case 0:
-        return STATUS_SUCCESS;
-    case ENOENT:
-        return STATUS_OBJECT_NAME_NOT_FOUND;
-    case EACCES:
-    case EPERM:
-    case EROFS:
-        return STATUS_ACCESS_DENIED;
-    case ENOSPC:
-    case EDQUOT:
-        return STATUS_DISK_FULL;
-    case ENOMEM:
-        return STATUS_NO_MEMORY;
-    case EWOULDBLOCK:
-        return STATUS_SHARING_VIOLATION;
-    default:
-        return STATUS_IO_DEVICE_ERROR;
-    }
-}
-
 static bool stat_id(const char *path, struct file_id *id)
 {
     struct plat_stat st;
@@ -431,7 +408,7 @@ static ntstatus read_into(struct lsa *l, const char *path, struct file_id *id, c
         if (rc) {
             if (err && errlen)
                 snprintf(err, errlen, "%s: %s", path, strerror(rc));
-            return errno_status(rc);
+            return nterr_from_errno(rc);
         }
         stat_id(path, &after);
         if (!id_equal(&before, &after) && attempt < 3) {
@@ -532,7 +509,7 @@ static ntstatus write_file(struct lsa *l, const char *path, struct file_id *id)
     buf_free(&b);
     if (rc) {
         snprintf(l->lasterr, sizeof l->lasterr, "%s: %s", path, strerror(rc));
-        return errno_status(rc);
+        return nterr_from_errno(rc);
     }
     stat_id(path, id);
     return STATUS_SUCCESS;
@@ -554,7 +531,7 @@ ntstatus lsa_save_as(struct lsa *l, const char *path)
     if (rc) {
         snprintf(l->lasterr, sizeof l->lasterr, "%s.lock: %s", path,
                  rc == EWOULDBLOCK ? "held by another writer" : strerror(rc));
-        return errno_status(rc);
+        return nterr_from_errno(rc);
     }
     struct file_id id;
     ntstatus st = write_file(l, path, &id);
@@ -664,7 +641,7 @@ static ntstatus mutate(struct lsa *l, const struct change *c)
         if (rc) {
             snprintf(l->lasterr, sizeof l->lasterr, "%s: %s", l->lockpath,
                      rc == EWOULDBLOCK ? "held by another writer" : strerror(rc));
-            return errno_status(rc);
+            return nterr_from_errno(rc);
         }
         ntstatus st = refresh(l);
         if (st != STATUS_SUCCESS) {

@@ -19,12 +19,11 @@
  * w2k-dc.inf, xp-workstation.inf); Windows XP cannot be a domain
  * controller. */
 #include "emulator/machine.h"
-#include "emulator/lab.h"
 #include "emulator/scm.h"
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
 #include "src/lib/embed.h"
-#include "src/lib/plat.h" /* EDQUOT on Windows */
+#include "src/lib/kvfile.h"
 #include "src/lib/str.h"
 #include <errno.h>
 #include <inttypes.h>
@@ -69,8 +68,7 @@ bool machine_is_dc(const struct machine *m)
     return m->role == ROLE_PDC || m->role == ROLE_BDC;
 }
 
-/* NetBIOS-style names (they also name directories): letters, digits, - _ */
-static bool netbios_ok(const char *s, size_t max)
+bool machine_name_valid(const char *s, size_t max)
 {
     size_t n = s ? strlen(s) : 0;
     if (n == 0 || n > max)
@@ -129,9 +127,9 @@ static void derive_sid(const char *upper_name, struct sid *out)
  * member server's) through the lab. */
 static struct sam *domain_sam(struct machine *m, const char *domain)
 {
-    if (!m->lab || m->role != ROLE_MEMBER || !str_ieq(domain, m->domain))
+    if (!m->host.ops || m->role != ROLE_MEMBER || !str_ieq(domain, m->domain))
         return NULL;
-    return lab_domain_sam(m->lab, domain);
+    return m->host.ops->domain_sam(m->host.ctx, domain);
 }
 
 static bool is_local_domain(const struct machine *m, const char *d, size_t dl)
@@ -288,13 +286,13 @@ static ntstatus set_identity(struct machine *m, const char *name, enum osver os,
                              enum machine_role role, const char *domain)
 {
     bool has_domain = domain && *domain;
-    if (!netbios_ok(name, MACHINE_NAME_MAX) || !os_ok(os))
+    if (!machine_name_valid(name, MACHINE_NAME_MAX) || !os_ok(os))
         return STATUS_INVALID_PARAMETER;
     if (role != ROLE_STANDALONE && role != ROLE_MEMBER && role != ROLE_PDC && role != ROLE_BDC)
         return STATUS_INVALID_PARAMETER;
     if (role == ROLE_STANDALONE ? has_domain : !has_domain)
         return STATUS_INVALID_PARAMETER;
-    if (has_domain && !netbios_ok(domain, SAM_DOMAIN_NAME_MAX))
+    if (has_domain && !machine_name_valid(domain, SAM_DOMAIN_NAME_MAX))
         return STATUS_INVALID_PARAMETER;
     if (os == OSVER_XP && (role == ROLE_PDC || role == ROLE_BDC))
         return STATUS_INVALID_PARAMETER; /* XP cannot be a domain controller */
@@ -307,10 +305,14 @@ static ntstatus set_identity(struct machine *m, const char *name, enum osver os,
     return STATUS_SUCCESS;
 }
 
-/* A new machine's databases: a fresh SAM (the domain's on a DC) and the
- * default policy. */
+/* A new machine, its identity set: its derived SID, the default clock,
+ * and its databases, a fresh SAM (the domain's on a DC) and the default
+ * policy. */
 static ntstatus fresh_db(struct machine *m, const char *admin_password)
 {
+    derive_sid(m->name, &m->sid);
+    clock_init_virtual(&m->clock, CLOCK_DEFAULT_START);
+    m->next_logon_id = FIRST_LOGON_ID;
     bool dc = machine_is_dc(m);
     ntstatus st = sam_create(dc ? m->domain : m->name, &m->sid, dc,
                              admin_password ? admin_password : "", clock_now(&m->clock), &m->sam);
@@ -328,12 +330,8 @@ ntstatus machine_create(const char *name, enum osver os, enum machine_role role,
     if (!m)
         return STATUS_NO_MEMORY;
     ntstatus st = set_identity(m, name, os, role, domain);
-    if (!st) {
-        derive_sid(m->name, &m->sid);
-        clock_init_virtual(&m->clock, CLOCK_DEFAULT_START);
-        m->next_logon_id = FIRST_LOGON_ID;
+    if (!st)
         st = fresh_db(m, admin_password);
-    }
     if (!st)
         st = evtlog_open(NULL, m->name, &m->evtlog);
     if (st) {
@@ -348,24 +346,6 @@ static bool join(char *out, size_t n, const char *dir, const char *file)
 {
     int k = snprintf(out, n, "%s/%s", dir, file);
     return k >= 0 && (size_t)k < n;
-}
-
-static ntstatus errno_status(int e)
-{
-    switch (e) {
-    case 0: return STATUS_SUCCESS;
-    case ENOENT:
-    case ENOTDIR: return STATUS_OBJECT_NAME_NOT_FOUND;
-    case EEXIST: return STATUS_OBJECT_NAME_COLLISION;
-    case ENOSPC:
-    case EDQUOT: return STATUS_DISK_FULL;
-    case EACCES:
-    case EPERM:
-    case EROFS: return STATUS_ACCESS_DENIED;
-    case ENOMEM: return STATUS_NO_MEMORY;
-    case ENAMETOOLONG: return STATUS_OBJECT_NAME_INVALID;
-    default: return STATUS_IO_DEVICE_ERROR;
-    }
 }
 
 ntstatus machine_save_conf(const struct machine *m)
@@ -395,7 +375,7 @@ ntstatus machine_save_conf(const struct machine *m)
     if (!rc)
         rc = afile_write(path, b.p, b.len, 0644);
     buf_free(&b);
-    return errno_status(rc);
+    return nterr_from_errno(rc);
 }
 
 static ntstatus open_evtlog(struct machine *m)
@@ -424,13 +404,9 @@ ntstatus machine_init_dir(const char *dir, const char *name, enum osver os,
     if (!st && stat(path, &sb) == 0)
         st = STATUS_OBJECT_NAME_COLLISION; /* a machine lives there already */
     if (!st)
-        st = errno_status(afile_mkdirs(dir, 0700));
-    if (!st) {
-        derive_sid(m->name, &m->sid);
-        clock_init_virtual(&m->clock, CLOCK_DEFAULT_START);
-        m->next_logon_id = FIRST_LOGON_ID;
+        st = nterr_from_errno(afile_mkdirs(dir, 0700));
+    if (!st)
         st = fresh_db(m, admin_password);
-    }
     if (!st)
         st = join(path, sizeof path, dir, "sam.txt") ? sam_save(m->sam, path)
                                                      : STATUS_OBJECT_NAME_INVALID;
@@ -453,22 +429,24 @@ ntstatus machine_init_dir(const char *dir, const char *name, enum osver os,
 
 /* ---- machine.conf reader ------------------------------------------------ */
 
-static ntstatus conf_bad(const char *path, unsigned line, char *err, size_t errlen,
-                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static ntstatus conf_bad(const char *path, unsigned line, char *err, size_t errlen,
-                         const char *fmt, ...)
+/* machine.conf: settings without sections (format at the top). */
+static const struct kvfile_syntax conf_syntax = {
+    .comments = "#;",
+    .raw = true,
+    .line_max = CONF_LINE_MAX,
+    .no_equals = "expected key = value",
+};
+
+static ntstatus conf_bad(const struct kvfile *kf, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static ntstatus conf_bad(const struct kvfile *kf, unsigned line, const char *fmt, ...)
 {
-    if (err && errlen) {
-        char msg[256];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
-        va_end(ap);
-        for (char *p = msg; *p; p++)
-            if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                *p = '?';
-        snprintf(err, errlen, "%s:%u: %s", path, line, msg);
-    }
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    kvfile_fail(kf, line, "%s", msg);
     return STATUS_INTERNAL_DB_CORRUPTION;
 }
 
@@ -476,43 +454,31 @@ enum conf_key { K_NAME, K_OS, K_ROLE, K_DOMAIN, K_SID, K_PERSONA, K_CLOCK, K_COU
 static const char *const conf_keys[K_COUNT] = {"name", "os", "role", "domain",
                                                "sid", "persona", "clock"};
 
-static ntstatus parse_conf(struct machine *m, const char *path, char *text, char *err,
-                           size_t errlen)
+static ntstatus parse_conf(struct machine *m, struct kvfile *kf)
 {
     char *val[K_COUNT] = {0};
     unsigned at[K_COUNT] = {0};
-    unsigned line = 0;
-    for (char *p = text; *p;) {
-        char *nl = strchr(p, '\n');
-        char *s = p;
-        if (nl)
-            *nl = 0;
-        p = nl ? nl + 1 : p + strlen(p);
-        line++;
-        if (strlen(s) > CONF_LINE_MAX)
-            return conf_bad(path, line, err, errlen, "line longer than %d bytes", CONF_LINE_MAX);
-        s = str_trim(s);
-        if (!*s || *s == '#' || *s == ';')
-            continue;
-        char *eq = strchr(s, '=');
-        if (!eq)
-            return conf_bad(path, line, err, errlen, "expected key = value");
-        *eq = 0;
-        char *k = str_trim(s), *v = str_trim(eq + 1);
+    struct kvfile_item it;
+    for (;;) {
+        if (kvfile_next(kf, &it))
+            return STATUS_INTERNAL_DB_CORRUPTION;
+        if (it.kind == KVFILE_END)
+            break;
         size_t i = 0;
-        while (i < K_COUNT && !str_ieq(k, conf_keys[i]))
+        while (i < K_COUNT && !str_ieq(it.key, conf_keys[i]))
             i++;
         if (i == K_COUNT)
-            return conf_bad(path, line, err, errlen, "unknown key \"%.32s\"", k);
+            return conf_bad(kf, it.line, "unknown key \"%.32s\"", it.key);
         if (val[i])
-            return conf_bad(path, line, err, errlen, "%s given twice", conf_keys[i]);
-        val[i] = v;
-        at[i] = line;
+            return conf_bad(kf, it.line, "%s given twice", conf_keys[i]);
+        val[i] = it.value;
+        at[i] = it.line;
     }
+    unsigned line = kvfile_lines(kf);
     unsigned last = line ? line : 1;
 #define NEED(k)                                                                            \
     if (!val[k])                                                                           \
-    return conf_bad(path, last, err, errlen, "missing %s", conf_keys[k])
+    return conf_bad(kf, last, "missing %s", conf_keys[k])
     NEED(K_NAME);
     NEED(K_OS);
     NEED(K_ROLE);
@@ -520,27 +486,27 @@ static ntstatus parse_conf(struct machine *m, const char *path, char *text, char
 #undef NEED
     enum osver os;
     if (!osver_parse(val[K_OS], &os))
-        return conf_bad(path, at[K_OS], err, errlen, "unknown os \"%.32s\"", val[K_OS]);
+        return conf_bad(kf, at[K_OS], "unknown os \"%.32s\"", val[K_OS]);
     enum machine_role role;
     if (!machine_role_parse(val[K_ROLE], &role))
-        return conf_bad(path, at[K_ROLE], err, errlen, "unknown role \"%.32s\"", val[K_ROLE]);
-    if (!netbios_ok(val[K_NAME], MACHINE_NAME_MAX))
-        return conf_bad(path, at[K_NAME], err, errlen, "bad name (1-15 letters, digits, - _)");
+        return conf_bad(kf, at[K_ROLE], "unknown role \"%.32s\"", val[K_ROLE]);
+    if (!machine_name_valid(val[K_NAME], MACHINE_NAME_MAX))
+        return conf_bad(kf, at[K_NAME], "bad name (1-15 letters, digits, - _)");
     if (role == ROLE_STANDALONE && val[K_DOMAIN] && *val[K_DOMAIN])
-        return conf_bad(path, at[K_DOMAIN], err, errlen, "a standalone server has no domain");
+        return conf_bad(kf, at[K_DOMAIN], "a standalone server has no domain");
     if (role != ROLE_STANDALONE && !val[K_DOMAIN])
-        return conf_bad(path, last, err, errlen, "missing domain");
-    if (val[K_DOMAIN] && *val[K_DOMAIN] && !netbios_ok(val[K_DOMAIN], SAM_DOMAIN_NAME_MAX))
-        return conf_bad(path, at[K_DOMAIN], err, errlen, "bad domain (1-15 letters, digits, - _)");
+        return conf_bad(kf, last, "missing domain");
+    if (val[K_DOMAIN] && *val[K_DOMAIN] && !machine_name_valid(val[K_DOMAIN], SAM_DOMAIN_NAME_MAX))
+        return conf_bad(kf, at[K_DOMAIN], "bad domain (1-15 letters, digits, - _)");
     if (set_identity(m, val[K_NAME], os, role, val[K_DOMAIN]) != STATUS_SUCCESS)
-        return conf_bad(path, at[K_ROLE], err, errlen, "%s cannot be a %s", osver_display(os),
+        return conf_bad(kf, at[K_ROLE], "%s cannot be a %s", osver_display(os),
                         machine_role_name(role));
     const char *why = "not a machine SID (S-1-5-21-a-b-c)";
     if (sid_parse(val[K_SID], &m->sid, &why) != 0 || !machine_sid_ok(&m->sid))
-        return conf_bad(path, at[K_SID], err, errlen, "bad sid: %s", why);
+        return conf_bad(kf, at[K_SID], "bad sid: %s", why);
     if (val[K_PERSONA]) {
         if (!persona_ok(val[K_PERSONA]))
-            return conf_bad(path, at[K_PERSONA], err, errlen, "bad persona name");
+            return conf_bad(kf, at[K_PERSONA], "bad persona name");
         str_copy(m->persona, sizeof m->persona, val[K_PERSONA]);
     }
     clock_init_virtual(&m->clock, CLOCK_DEFAULT_START);
@@ -551,10 +517,23 @@ static ntstatus parse_conf(struct machine *m, const char *path, char *text, char
         else if (str_to_i64(val[K_CLOCK], 0, INT64_MAX / 2, &t) == 0)
             clock_init_virtual(&m->clock, t);
         else
-            return conf_bad(path, at[K_CLOCK], err, errlen,
+            return conf_bad(kf, at[K_CLOCK],
                             "clock must be seconds since 1970 or \"wall\"");
     }
     return STATUS_SUCCESS;
+}
+
+/* Reads machine.conf at path into m (identity, persona, clock). */
+static ntstatus read_conf(struct machine *m, const char *path, char *err, size_t errlen)
+{
+    struct kvfile kf;
+    int rc = kvfile_open(&kf, path, CONF_MAX, &conf_syntax, err, errlen);
+    ntstatus st = rc == EFBIG || rc == EILSEQ ? STATUS_INTERNAL_DB_CORRUPTION
+                                              : nterr_from_errno(rc);
+    if (!rc)
+        st = parse_conf(m, &kf);
+    kvfile_close(&kf);
+    return st;
 }
 
 ntstatus machine_load(const char *dir, struct machine **out, char *err, size_t errlen)
@@ -569,24 +548,8 @@ ntstatus machine_load(const char *dir, struct machine **out, char *err, size_t e
     if (!m)
         return STATUS_NO_MEMORY;
     ntstatus st = str_copy(m->dir, sizeof m->dir, dir) ? STATUS_OBJECT_NAME_INVALID : 0;
-    char *text = NULL;
-    size_t len;
-    int rc = st ? 0 : afile_read(path, CONF_MAX, &text, &len);
-    if (!st && rc) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s: %s", path, rc == EFBIG ? "file too large" : plat_strerror(rc));
-        st = rc == EFBIG ? STATUS_INTERNAL_DB_CORRUPTION : errno_status(rc);
-    }
-    const char *nul = st ? NULL : memchr(text, 0, len);
-    if (nul) { /* the line it is on (it used to say line 1 wherever it was) */
-        unsigned line = 1;
-        for (const char *c = text; c < nul; c++)
-            line += *c == '\n';
-        st = conf_bad(path, line, err, errlen, "NUL byte in line");
-    }
     if (!st)
-        st = parse_conf(m, path, text, err, errlen);
-    free(text);
+        st = read_conf(m, path, err, errlen);
     m->next_logon_id = FIRST_LOGON_ID;
 
     /* The databases. A DC in a lab has none of its own (the lab attaches
@@ -630,24 +593,11 @@ ntstatus machine_reload_persona(struct machine *m, char *err, size_t errlen)
     char path[PATH_MAX];
     if (!join(path, sizeof path, m->dir, CONF_NAME))
         return STATUS_OBJECT_NAME_INVALID;
-    char *text = NULL;
-    size_t len;
-    int rc = afile_read(path, CONF_MAX, &text, &len);
-    if (rc) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s: %s", path, rc == EFBIG ? "file too large" : strerror(rc));
-        return rc == EFBIG ? STATUS_INTERNAL_DB_CORRUPTION : errno_status(rc);
-    }
     struct machine *fresh = calloc(1, sizeof *fresh);
-    ntstatus st = fresh ? STATUS_SUCCESS : STATUS_NO_MEMORY;
-    if (!st && memchr(text, 0, len))
-        st = conf_bad(path, 1, err, errlen, "NUL byte in file");
-    if (!st)
-        st = parse_conf(fresh, path, text, err, errlen);
+    ntstatus st = fresh ? read_conf(fresh, path, err, errlen) : STATUS_NO_MEMORY;
     if (!st)
         memcpy(m->persona, fresh->persona, sizeof m->persona);
     free(fresh);
-    free(text);
     return st;
 }
 

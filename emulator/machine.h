@@ -35,8 +35,35 @@ enum machine_role {
     ROLE_BDC,        /* backup domain controller: shares them with the PDC */
 };
 
-struct lab;
 struct scm;
+struct machine;
+
+/* What a machine needs from the lab it lives in, and nothing more: the
+ * dependency goes one way, lab -> machine. lab.c fills this in when it
+ * creates or loads a machine (and knows machines); machine.c, boot.c,
+ * logon.c, scm.c and machine_save.c call only these and never include
+ * lab.h. A lone machine has no host (ops NULL): it has no domain to ask.
+ * The lab's clock needs no call: the lab sets every machine's clock. */
+struct machine_host_ops {
+    /* A running domain controller of `domain`, preferring the PDC, or NULL
+     * (a member server's pass-through logon). */
+    struct machine *(*domain_controller)(void *ctx, const char *domain);
+    /* The SAM of `domain`, or NULL for an unknown one (name resolution). */
+    struct sam *(*domain_sam)(void *ctx, const char *domain);
+    /* A DC's boot: re-reads the domain's database if it changed on disk
+     * (lab_domain_reload_if_changed's contract). */
+    ntstatus (*domain_reload_if_changed)(void *ctx, const char *domain, char *err,
+                                         size_t errlen);
+    /* Where the domain's sam.txt lives, or NULL for an unknown domain. */
+    const char *(*domain_sam_path)(void *ctx, const char *domain);
+    /* The domain's sam.txt now holds its in-memory SAM. */
+    void (*domain_sam_saved)(void *ctx, const char *domain);
+};
+
+struct machine_host {
+    const struct machine_host_ops *ops; /* NULL for a lone machine */
+    void *ctx;                          /* the lab; passed to every op */
+};
 
 struct machine {
     char name[MACHINE_NAME_MAX + 1];      /* "EXCHSRV" (upper case) */
@@ -53,7 +80,7 @@ struct machine {
     bool owns_db;             /* false on DCs: sam/lsa belong to the lab's domain */
     struct evtlog *evtlog;
     struct scm *scm;          /* services; NULL until scm_attach */
-    struct lab *lab;          /* the lab it lives in, NULL for a lone machine */
+    struct machine_host host; /* the lab it lives in; ops NULL for a lone machine */
     bool running;             /* booted and not shut down */
     uint64_t next_logon_id;
 
@@ -109,6 +136,10 @@ ntstatus machine_reload_persona(struct machine *m, char *err, size_t errlen);
 const char *machine_role_name(enum machine_role r); /* "standalone", "member", "pdc", "bdc" */
 bool machine_role_parse(const char *s, enum machine_role *out);
 bool machine_is_dc(const struct machine *m);
+/* A NetBIOS-style computer or domain name, 1..max letters, digits, '-' or
+ * '_' (it also names a directory: no path tricks possible). The one check
+ * of machine.conf, lab.conf and the lab's and machine's parameters. */
+bool machine_name_valid(const char *s, size_t max);
 
 /* Name resolution used by the LSA and the CLI: "name", ".\name",
  * "MACHINE\name", "DOMAIN\name" (through the domain DC), well-known names

@@ -3,7 +3,9 @@
  * the NT 4.0 / Windows 2000 SDK winerror.h (reference/nt-facts.md §2.3 where
  * listed there; the others from the SDK header as shipped with NT 4.0). */
 #include "emulator/nterr.h"
+#include "src/lib/plat.h" /* EDQUOT on Windows */
 #include "src/lib/str.h"
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -256,4 +258,23 @@ void nterr_describe(uint32_t code, char *out, unsigned long n)
         snprintf(out, n, "%" PRIu32 " %s: %s", code, e->sym, e->text);
     else
         snprintf(out, n, "%" PRIu32 " (unknown error)", code);
+}
+
+ntstatus nterr_from_errno(int e)
+{
+    switch (e) {
+    case 0: return STATUS_SUCCESS;
+    case ENOENT:
+    case ENOTDIR: return STATUS_OBJECT_NAME_NOT_FOUND;
+    case EEXIST: return STATUS_OBJECT_NAME_COLLISION;
+    case ENOSPC:
+    case EDQUOT: return STATUS_DISK_FULL;
+    case EACCES:
+    case EPERM:
+    case EROFS: return STATUS_ACCESS_DENIED;
+    case ENOMEM: return STATUS_NO_MEMORY;
+    case ENAMETOOLONG: return STATUS_OBJECT_NAME_INVALID;
+    case EWOULDBLOCK: return STATUS_SHARING_VIOLATION;
+    default: return STATUS_IO_DEVICE_ERROR;
+    }
 }

@@ -124,5 +124,13 @@ bool nterr_parse(const char *s, uint32_t *code);
 /* Writes "1314 ERROR_PRIVILEGE_NOT_HELD: A required privilege is not held by
  * the client." into out (always NUL-terminated). */
 void nterr_describe(uint32_t code, char *out, unsigned long n);
+/* The NTSTATUS for an errno value from a file operation, the one mapping
+ * every part of the emulator uses: 0 -> STATUS_SUCCESS; ENOENT, ENOTDIR ->
+ * STATUS_OBJECT_NAME_NOT_FOUND; EEXIST -> STATUS_OBJECT_NAME_COLLISION;
+ * ENOSPC, EDQUOT -> STATUS_DISK_FULL; EACCES, EPERM, EROFS ->
+ * STATUS_ACCESS_DENIED; ENOMEM -> STATUS_NO_MEMORY; ENAMETOOLONG ->
+ * STATUS_OBJECT_NAME_INVALID; EWOULDBLOCK (a lock held elsewhere) ->
+ * STATUS_SHARING_VIOLATION; anything else STATUS_IO_DEVICE_ERROR. */
+ntstatus nterr_from_errno(int e);
 
 #endif

@@ -1,14 +1,11 @@
 /* The service control manager: services.conf, images, start/stop with the
  * service logon, dependency order and the System-log events of failures. */
 #include "emulator/scm.h"
+#include "emulator/scm_conf.h"
 #include "emulator/logon.h"
 #include "emulator/machine.h"
-#include "src/lib/afile.h"
-#include "src/lib/buf.h"
 #include "src/lib/filesig.h"
-#include "src/lib/plat.h"
 #include "src/lib/str.h"
-#include "src/lib/text.h"
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -17,7 +14,6 @@
 #include <string.h>
 
 #define SCM_FILE "services.conf"
-#define SCM_FILE_MAX (4u << 20) /* far above SCM_MAX_SERVICES full sections */
 
 struct scm {
     struct scm_service **v; /* pointers, so add/delete leave the others in place */
@@ -71,69 +67,6 @@ bool scm_account_is_system(const char *account)
     return str_ieq(account, "LocalSystem") || str_ieq(account, ".\\LocalSystem");
 }
 
-static bool valid_service_name(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > SCM_NAME_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-' || c == '.' || c == '$'))
-            return false;
-    }
-    return true;
-}
-
-/* Printable text without control characters that fits in n bytes. */
-static bool valid_text(const char *s, size_t n)
-{
-    size_t len = strlen(s);
-    if (len >= n)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == 0x7F)
-            return false;
-    }
-    return true;
-}
-
-/* A user or domain name part: NT forbids " / \ [ ] : ; | = , + * ? < >, and
- * trims spaces at either end (so a name never starts or ends with one,
- * which also keeps services.conf's unquoted Account value exact). */
-static bool valid_account_part(const char *s, size_t len, size_t max)
-{
-    if (len == 0 || len > max || s[0] == ' ' || s[len - 1] == ' ')
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == 0x7F || strchr("\"/\\[]:;|=,+*?<>", c))
-            return false;
-    }
-    return true;
-}
-
-/* Normalizes an account into out: "LocalSystem", ".\name" or "DOMAIN\name". */
-static bool normalize_account(const char *in, char out[SCM_ACCOUNT_MAX + 1])
-{
-    if (scm_account_is_system(in)) {
-        strcpy(out, "LocalSystem");
-        return true;
-    }
-    const char *bs = strchr(in, '\\');
-    const char *user = bs ? bs + 1 : in;
-    if (!valid_account_part(user, strlen(user), SAM_NAME_MAX))
-        return false;
-    if (!bs)
-        return snprintf(out, SCM_ACCOUNT_MAX + 1, ".\\%s", user) <= SCM_ACCOUNT_MAX;
-    size_t dlen = (size_t)(bs - in);
-    if (!(dlen == 1 && in[0] == '.') && !valid_account_part(in, dlen, SAM_DOMAIN_NAME_MAX))
-        return false;
-    return snprintf(out, SCM_ACCOUNT_MAX + 1, "%.*s\\%s", (int)dlen, in, user) <=
-           SCM_ACCOUNT_MAX;
-}
-
 static void event(struct machine *m, uint32_t id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void event(struct machine *m, uint32_t id, const char *fmt, ...)
@@ -160,400 +93,9 @@ static const char *error_text(uint32_t code, char *buf, size_t n)
     return buf;
 }
 
-static uint32_t errno_win32(int e)
-{
-    switch (e) {
-    case ENOSPC:
-        return ERROR_DISK_FULL;
-    case EACCES:
-    case EPERM:
-    case EROFS:
-        return ERROR_ACCESS_DENIED;
-    case ENOMEM:
-        return ERROR_NOT_ENOUGH_MEMORY;
-    default:
-        return ERROR_IO_DEVICE;
-    }
-}
-
-/* --- the service list ---------------------------------------------------- */
-
-static struct scm_service *find_in(struct scm_service *const *v, size_t n, const char *name)
-{
-    for (size_t i = 0; i < n; i++)
-        if (str_ieq(v[i]->name, name))
-            return v[i];
-    return NULL;
-}
-
-static void free_list(struct scm_service **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        /* scrub the secret before the memory goes back */
-        memset(v[i]->password, 0, sizeof v[i]->password);
-        free(v[i]);
-    }
-    free(v);
-}
-
-static int list_push(struct scm_service ***v, size_t *n, size_t *cap, struct scm_service *svc)
-{
-    if (*n >= SCM_MAX_SERVICES)
-        return ENOSPC;
-    if (*n == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 16;
-        struct scm_service **nv = realloc(*v, ncap * sizeof *nv);
-        if (!nv)
-            return ENOMEM;
-        *v = nv;
-        *cap = ncap;
-    }
-    (*v)[(*n)++] = svc;
-    return 0;
-}
-
-/* Depth-first search for a cycle through existing dependencies; returns the
- * index of a service on a cycle, or -1. Unknown dependencies are not
- * followed (they fail at start, with 7003). */
-static long find_cycle(struct scm_service *const *v, size_t n)
-{
-    unsigned char *color = calloc(n ? n : 1, 1); /* 0 new, 1 on path, 2 done */
-    size_t *stack = malloc((n ? n : 1) * sizeof *stack);
-    size_t *next = malloc((n ? n : 1) * sizeof *next);
-    long hit = -1;
-    if (!color || !stack || !next) {
-        hit = -2;
-        goto out;
-    }
-    for (size_t root = 0; root < n && hit < 0; root++) {
-        if (color[root])
-            continue;
-        size_t sp = 0;
-        stack[sp] = root;
-        next[sp] = 0;
-        color[root] = 1;
-        sp++;
-        while (sp && hit < 0) {
-            size_t cur = stack[sp - 1];
-            if (next[sp - 1] >= v[cur]->ndeps) {
-                color[cur] = 2;
-                sp--;
-                continue;
-            }
-            const char *dn = v[cur]->deps[next[sp - 1]++];
-            for (size_t j = 0; j < n; j++) {
-                if (!str_ieq(v[j]->name, dn))
-                    continue;
-                if (color[j] == 1)
-                    hit = (long)j;
-                else if (color[j] == 0) {
-                    color[j] = 1;
-                    stack[sp] = j;
-                    next[sp] = 0;
-                    sp++;
-                }
-                break;
-            }
-        }
-    }
-out:
-    free(color);
-    free(stack);
-    free(next);
-    return hit;
-}
-
-/* --- services.conf ------------------------------------------------------- */
-
-struct parse {
-    const char *path;
-    char *err;
-    size_t errlen;
-};
-
-static ntstatus perr(const struct parse *p, unsigned line, const char *what)
-{
-    if (p->err && p->errlen) {
-        if (line)
-            snprintf(p->err, p->errlen, "%s:%u: %s", p->path, line, what);
-        else /* the file as a whole */
-            snprintf(p->err, p->errlen, "%s: %s", p->path, what);
-    }
-    return STATUS_INTERNAL_DB_CORRUPTION;
-}
-
-static const char *set_deps(struct scm_service *svc, char *list)
-{
-    svc->ndeps = 0;
-    if (!*list)
-        return NULL;
-    for (char *tok = list;;) {
-        char *comma = strchr(tok, ',');
-        if (comma)
-            *comma = 0;
-        char *name = str_trim(tok);
-        if (!valid_service_name(name))
-            return "bad dependency name";
-        if (svc->ndeps == SCM_MAX_DEPS)
-            return "too many dependencies";
-        for (size_t i = 0; i < svc->ndeps; i++)
-            if (str_ieq(svc->deps[i], name))
-                return "dependency listed twice";
-        if (str_ieq(name, svc->name))
-            return "service depends on itself";
-        strcpy(svc->deps[svc->ndeps++], name);
-        if (!comma)
-            return NULL;
-        tok = comma + 1;
-    }
-}
-
-static void svc_defaults(struct scm_service *svc, const char *name)
-{
-    memset(svc, 0, sizeof *svc);
-    strcpy(svc->name, name);
-    strcpy(svc->display, name);
-    strcpy(svc->image, "null");
-    strcpy(svc->account, "LocalSystem");
-    svc->start = SCM_DEMAND;
-    svc->state = SCM_STOPPED;
-}
-
-static ntstatus parse_conf(char *text, const struct parse *p, struct scm_service ***out,
-                           size_t *outn)
-{
-    struct scm_service **v = NULL;
-    size_t n = 0, cap = 0;
-    unsigned *header_line = NULL;
-    unsigned seen = 0; /* keys seen in the current section (bit per key) */
-    struct scm_service *cur = NULL;
-    ntstatus st = STATUS_SUCCESS;
-    struct text_lines it;
-    text_lines_init(&it, text);
-    unsigned lineno;
-    char *line;
-    static const char *const keys[] = {"DisplayName", "Image", "Account", "Password", "Start",
-                                       "DependOnService"};
-    while ((line = text_lines_next(&it, &lineno))) {
-        char *s = str_trim(line);
-        if (!*s || *s == '#' || *s == ';')
-            continue;
-        if (*s == '[') {
-            size_t len = strlen(s);
-            if (s[len - 1] != ']') {
-                st = perr(p, lineno, "section header without ']'");
-                goto fail;
-            }
-            s[len - 1] = 0;
-            char *name = str_trim(s + 1);
-            if (!valid_service_name(name)) {
-                st = perr(p, lineno, "bad service name");
-                goto fail;
-            }
-            if (find_in(v, n, name)) {
-                st = perr(p, lineno, "service defined twice");
-                goto fail;
-            }
-            cur = malloc(sizeof *cur);
-            if (!cur) {
-                st = STATUS_NO_MEMORY;
-                goto fail;
-            }
-            svc_defaults(cur, name);
-            int rc = list_push(&v, &n, &cap, cur);
-            if (rc) {
-                free(cur);
-                st = rc == ENOMEM ? STATUS_NO_MEMORY : perr(p, lineno, "too many services");
-                goto fail;
-            }
-            unsigned *nh = realloc(header_line, cap * sizeof *nh);
-            if (!nh) {
-                st = STATUS_NO_MEMORY;
-                goto fail;
-            }
-            header_line = nh;
-            header_line[n - 1] = lineno;
-            seen = 0;
-            continue;
-        }
-        char *eq = strchr(s, '=');
-        if (!eq) {
-            st = perr(p, lineno, "expected KEY = VALUE");
-            goto fail;
-        }
-        if (!cur) {
-            st = perr(p, lineno, "setting outside a [service] section");
-            goto fail;
-        }
-        *eq = 0;
-        char *key = str_trim(s), *val;
-        if (!str_unquote(eq + 1, &val)) {
-            st = perr(p, lineno, "broken quoted value");
-            goto fail;
-        }
-        unsigned k = 0;
-        while (k < sizeof keys / sizeof keys[0] && !str_ieq(key, keys[k]))
-            k++;
-        if (k == sizeof keys / sizeof keys[0]) {
-            st = perr(p, lineno, "unknown key");
-            goto fail;
-        }
-        if (seen & (1u << k)) {
-            st = perr(p, lineno, "key given twice");
-            goto fail;
-        }
-        seen |= 1u << k;
-        const char *why = NULL;
-        switch (k) {
-        case 0:
-            if (!valid_text(val, sizeof cur->display))
-                why = "bad display name";
-            else
-                strcpy(cur->display, val);
-            break;
-        case 1:
-            if (!valid_service_name(val) || strlen(val) >= sizeof cur->image)
-                why = "bad image name";
-            else
-                strcpy(cur->image, val);
-            break;
-        case 2:
-            if (!normalize_account(val, cur->account))
-                why = "bad account (LocalSystem, .\\name or DOMAIN\\name)";
-            break;
-        case 3:
-            if (!valid_text(val, sizeof cur->password))
-                why = "bad password value";
-            else
-                strcpy(cur->password, val);
-            break;
-        case 4:
-            if (!scm_start_type_parse(val, &cur->start))
-                why = "bad start type (auto, demand or disabled)";
-            break;
-        default:
-            why = set_deps(cur, val);
-            break;
-        }
-        if (why) {
-            st = perr(p, lineno, why);
-            goto fail;
-        }
-    }
-    for (size_t i = 0; i < n; i++)
-        if (scm_account_is_system(v[i]->account))
-            memset(v[i]->password, 0, sizeof v[i]->password);
-    long c = find_cycle(v, n);
-    if (c == -2) {
-        st = STATUS_NO_MEMORY;
-        goto fail;
-    }
-    if (c >= 0) {
-        st = perr(p, header_line[c], "circular service dependency");
-        goto fail;
-    }
-    free(header_line);
-    *out = v;
-    *outn = n;
-    return STATUS_SUCCESS;
-fail:
-    free(header_line);
-    free_list(v, n);
-    return st;
-}
-
-/* Reads path into a fresh list; a missing file is an empty list. */
-static ntstatus load_conf(const char *path, struct scm_service ***out, size_t *n,
-                          struct filesig *sig, char *err, size_t errlen)
-{
-    *out = NULL;
-    *n = 0;
-    struct parse p = {path, err, errlen};
-    int se = filesig_take(sig, path);
-    if (se)
-        return perr(&p, 0, strerror(se));
-    char *data = NULL;
-    size_t len = 0;
-    int rc = afile_read(path, SCM_FILE_MAX, &data, &len);
-    if (rc == ENOENT) {
-        memset(sig, 0, sizeof *sig);
-        return STATUS_SUCCESS;
-    }
-    if (rc == EFBIG)
-        return perr(&p, 0, "file too large");
-    if (rc)
-        return rc == ENOMEM ? STATUS_NO_MEMORY : perr(&p, 0, plat_strerror(rc));
-    char *text = NULL;
-    size_t tlen;
-    rc = text_decode(data, len, &text, &tlen);
-    const char *why = "not valid text";
-    unsigned bad = rc == EILSEQ ? text_error_line(data, len, &why) : 0;
-    free(data);
-    if (rc) {
-        char what[96];
-        snprintf(what, sizeof what, "not valid UTF-8 or UTF-16 text (%s)", why);
-        return rc == ENOMEM ? STATUS_NO_MEMORY : perr(&p, bad, what);
-    }
-    ntstatus st = parse_conf(text, &p, out, n);
-    free(text);
-    return st;
-}
-
-static int put_value(struct buf *b, const char *key, const char *val, bool quote)
-{
-    int rc = buf_printf(b, "%s = ", key);
-    if (rc)
-        return rc;
-    if (!quote)
-        return buf_printf(b, "%s\n", val);
-    rc = buf_putc(b, '"');
-    for (const char *c = val; !rc && *c; c++) {
-        if (*c == '"' || *c == '\\')
-            rc = buf_putc(b, '\\');
-        if (!rc)
-            rc = buf_putc(b, *c);
-    }
-    return rc ? rc : buf_puts(b, "\"\n");
-}
-
 static uint32_t save_conf(struct scm *s)
 {
-    if (!s->path[0])
-        return ERROR_SUCCESS;
-    struct buf b = BUF_INIT;
-    int rc = buf_puts(&b, "# ntlab services.conf: the installed services, in boot order.\n"
-                          "# Holds service passwords (NT keeps them as LSA secrets): "
-                          "keep it owner-only.\n");
-    for (size_t i = 0; !rc && i < s->n; i++) {
-        const struct scm_service *svc = s->v[i];
-        rc = buf_printf(&b, "\n[%s]\n", svc->name);
-        if (!rc)
-            rc = put_value(&b, "DisplayName", svc->display, true);
-        if (!rc)
-            rc = put_value(&b, "Image", svc->image, false);
-        if (!rc)
-            rc = put_value(&b, "Account", svc->account, false);
-        if (!rc && !scm_account_is_system(svc->account))
-            rc = put_value(&b, "Password", svc->password, true);
-        if (!rc)
-            rc = put_value(&b, "Start", scm_start_type_name(svc->start), false);
-        if (!rc && svc->ndeps) {
-            rc = buf_puts(&b, "DependOnService = ");
-            for (size_t d = 0; !rc && d < svc->ndeps; d++)
-                rc = buf_printf(&b, "%s%s", d ? "," : "", svc->deps[d]);
-            if (!rc)
-                rc = buf_putc(&b, '\n');
-        }
-    }
-    if (!rc)
-        rc = afile_write(s->path, b.p, b.len, 0600);
-    if (b.p)
-        memset(b.p, 0, b.len); /* it held passwords */
-    buf_free(&b);
-    if (rc)
-        return errno_win32(rc);
-    filesig_take(&s->sig, s->path);
-    return ERROR_SUCCESS;
+    return s->path[0] ? scm_conf_save(s->path, s->v, s->n, &s->sig) : ERROR_SUCCESS;
 }
 
 /* --- attach, images ------------------------------------------------------ */
@@ -580,7 +122,7 @@ ntstatus scm_attach(struct machine *m, char *err, size_t errlen)
             free(s);
             return STATUS_OBJECT_NAME_INVALID;
         }
-        ntstatus st = load_conf(s->path, &s->v, &s->n, &s->sig, err, errlen);
+        ntstatus st = scm_conf_load(s->path, &s->v, &s->n, &s->sig, err, errlen);
         if (st) {
             free(s);
             return st;
@@ -597,13 +139,13 @@ void scm_free(struct scm *s)
 {
     if (!s)
         return;
-    free_list(s->v, s->n);
+    scm_list_free(s->v, s->n);
     free(s);
 }
 
 int scm_register_image(struct scm *s, const struct scm_image *img)
 {
-    if (!s || !img || !img->name || !img->start || !valid_service_name(img->name) ||
+    if (!s || !img || !img->name || !img->start || !scm_name_valid(img->name) ||
         strlen(img->name) >= SCM_IMAGE_MAX)
         return EINVAL;
     if (scm_find_image(s, img->name))
@@ -634,7 +176,7 @@ struct scm_service *scm_at(struct scm *s, size_t i)
 
 struct scm_service *scm_find(struct scm *s, const char *name)
 {
-    return s && name ? find_in(s->v, s->n, name) : NULL;
+    return s && name ? scm_list_find(s->v, s->n, name) : NULL;
 }
 
 ntstatus scm_reload_if_changed(struct machine *m, char *err, size_t errlen)
@@ -653,10 +195,10 @@ ntstatus scm_reload_if_changed(struct machine *m, char *err, size_t errlen)
     struct scm_service **v;
     size_t n;
     struct filesig sig;
-    ntstatus st = load_conf(s->path, &v, &n, &sig, err, errlen);
+    ntstatus st = scm_conf_load(s->path, &v, &n, &sig, err, errlen);
     if (st)
         return st;
-    free_list(s->v, s->n);
+    scm_list_free(s->v, s->n);
     s->v = v;
     s->n = s->cap = n;
     s->sig = sig;
@@ -668,19 +210,19 @@ ntstatus scm_reload_if_changed(struct machine *m, char *err, size_t errlen)
 /* Applies cfg onto svc (a copy); returns a Win32 error for bad input. */
 static uint32_t apply_config(struct scm_service *svc, const struct scm_config *cfg)
 {
-    if (cfg->display && !valid_text(cfg->display, sizeof svc->display))
+    if (cfg->display && !scm_text_valid(cfg->display, sizeof svc->display))
         return ERROR_INVALID_PARAMETER;
     if (cfg->display)
         strcpy(svc->display, *cfg->display ? cfg->display : svc->name);
     if (cfg->image) {
-        if (!valid_service_name(cfg->image) || strlen(cfg->image) >= sizeof svc->image)
+        if (!scm_name_valid(cfg->image) || strlen(cfg->image) >= sizeof svc->image)
             return ERROR_INVALID_PARAMETER;
         strcpy(svc->image, cfg->image);
     }
-    if (cfg->account && !normalize_account(cfg->account, svc->account))
+    if (cfg->account && !scm_account_normalize(cfg->account, svc->account))
         return ERROR_INVALID_PARAMETER;
     if (cfg->password) {
-        if (!valid_text(cfg->password, sizeof svc->password))
+        if (!scm_text_valid(cfg->password, sizeof svc->password))
             return ERROR_INVALID_PARAMETER;
         strcpy(svc->password, cfg->password);
     }
@@ -697,7 +239,7 @@ static uint32_t apply_config(struct scm_service *svc, const struct scm_config *c
         svc->ndeps = 0;
         for (size_t i = 0; i < cfg->ndeps; i++) {
             const char *d = cfg->deps[i];
-            if (!d || !valid_service_name(d))
+            if (!d || !scm_name_valid(d))
                 return ERROR_INVALID_NAME;
             if (str_ieq(d, svc->name))
                 return ERROR_CIRCULAR_DEPENDENCY;
@@ -714,9 +256,9 @@ static uint32_t apply_config(struct scm_service *svc, const struct scm_config *c
 static uint32_t check_deps(struct scm *s, const struct scm_service *svc)
 {
     for (size_t i = 0; i < svc->ndeps; i++)
-        if (!find_in(s->v, s->n, svc->deps[i]))
+        if (!scm_list_find(s->v, s->n, svc->deps[i]))
             return ERROR_SERVICE_DOES_NOT_EXIST;
-    long c = find_cycle(s->v, s->n);
+    long c = scm_list_find_cycle(s->v, s->n);
     if (c == -2)
         return ERROR_NOT_ENOUGH_MEMORY;
     return c >= 0 ? ERROR_CIRCULAR_DEPENDENCY : ERROR_SUCCESS;
@@ -727,17 +269,17 @@ uint32_t scm_add(struct machine *m, const struct scm_config *cfg)
     struct scm *s = m->scm;
     if (!s || !cfg || !cfg->name)
         return ERROR_INVALID_PARAMETER;
-    if (!valid_service_name(cfg->name))
+    if (!scm_name_valid(cfg->name))
         return ERROR_INVALID_NAME;
-    if (find_in(s->v, s->n, cfg->name))
+    if (scm_list_find(s->v, s->n, cfg->name))
         return ERROR_SERVICE_EXISTS;
     struct scm_service *svc = malloc(sizeof *svc);
     if (!svc)
         return ERROR_NOT_ENOUGH_MEMORY;
-    svc_defaults(svc, cfg->name);
+    scm_service_defaults(svc, cfg->name);
     uint32_t e = apply_config(svc, cfg);
     if (!e) {
-        int rc = list_push(&s->v, &s->n, &s->cap, svc);
+        int rc = scm_list_push(&s->v, &s->n, &s->cap, svc);
         if (rc)
             e = rc == ENOMEM ? ERROR_NOT_ENOUGH_MEMORY : ERROR_INVALID_PARAMETER;
         else if ((e = check_deps(s, svc)) != 0 || (e = save_conf(s)) != 0)
@@ -755,7 +297,7 @@ uint32_t scm_change_config(struct machine *m, const char *name, const struct scm
     struct scm *s = m->scm;
     if (!s || !cfg || !name)
         return ERROR_INVALID_PARAMETER;
-    struct scm_service *svc = find_in(s->v, s->n, name);
+    struct scm_service *svc = scm_list_find(s->v, s->n, name);
     if (!svc)
         return ERROR_SERVICE_DOES_NOT_EXIST;
     struct scm_service *old = malloc(sizeof *old);
@@ -776,14 +318,21 @@ uint32_t scm_change_config(struct machine *m, const char *name, const struct scm
 
 static void stop_one(struct machine *m, struct scm *s, struct scm_service *svc);
 
+/* The position of service `name` in the list, or s->n when absent. */
+static size_t index_of(const struct scm *s, const char *name)
+{
+    size_t i = 0;
+    while (i < s->n && !str_ieq(s->v[i]->name, name))
+        i++;
+    return i;
+}
+
 uint32_t scm_delete(struct machine *m, const char *name)
 {
     struct scm *s = m->scm;
     if (!s || !name)
         return ERROR_INVALID_PARAMETER;
-    size_t i = 0;
-    while (i < s->n && !str_ieq(s->v[i]->name, name))
-        i++;
+    size_t i = index_of(s, name);
     if (i == s->n)
         return ERROR_SERVICE_DOES_NOT_EXIST;
     struct scm_service *svc = s->v[i];
@@ -855,7 +404,7 @@ static uint32_t try_start(struct machine *m, struct scm *s, struct scm_service *
     if (svc->start == SCM_DISABLED)
         return ERROR_SERVICE_DISABLED;
     for (size_t i = 0; i < svc->ndeps; i++) {
-        struct scm_service *d = find_in(s->v, s->n, svc->deps[i]);
+        struct scm_service *d = scm_list_find(s->v, s->n, svc->deps[i]);
         if (!d) {
             event(m, 7003, "The %s service depends on the following nonexistent service: %s",
                   svc->name, svc->deps[i]);
@@ -914,7 +463,7 @@ uint32_t scm_start(struct machine *m, const char *name)
     struct scm *s = m->scm;
     if (!s || !name)
         return ERROR_INVALID_PARAMETER;
-    struct scm_service *svc = find_in(s->v, s->n, name);
+    struct scm_service *svc = scm_list_find(s->v, s->n, name);
     if (!svc)
         return ERROR_SERVICE_DOES_NOT_EXIST;
     s->pass++;
@@ -963,7 +512,7 @@ uint32_t scm_stop(struct machine *m, const char *name)
     struct scm *s = m->scm;
     if (!s || !name)
         return ERROR_INVALID_PARAMETER;
-    struct scm_service *svc = find_in(s->v, s->n, name);
+    struct scm_service *svc = scm_list_find(s->v, s->n, name);
     if (!svc)
         return ERROR_SERVICE_DOES_NOT_EXIST;
     if (svc->state != SCM_RUNNING)
@@ -988,9 +537,7 @@ uint32_t scm_restart(struct machine *m, const char *name)
     struct scm *s = m->scm;
     if (!s || !name)
         return ERROR_INVALID_PARAMETER;
-    size_t idx = 0;
-    while (idx < s->n && !str_ieq(s->v[idx]->name, name))
-        idx++;
+    size_t idx = index_of(s, name);
     if (idx == s->n)
         return ERROR_SERVICE_DOES_NOT_EXIST;
     struct scm_service *svc = s->v[idx];

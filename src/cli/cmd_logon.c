@@ -81,7 +81,7 @@ int cmd_logon(struct cli_ctx *ctx, int argc, char **argv)
      * member server can pass a domain logon through to its DC. */
     if (!ctx->live) {
         char err[512] = "";
-        ntstatus st = lab_boot_all(m->lab, err, sizeof err);
+        ntstatus st = lab_boot_all(lab_of_machine(m), err, sizeof err);
         if (st != STATUS_SUCCESS)
             return cli_error(ctx, CLI_FAIL, "logon: cannot boot the lab: %s",
                              err[0] ? err : nterr_status_symbol(st));

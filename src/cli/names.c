@@ -90,7 +90,7 @@ int cli_user_target(struct cli_ctx *ctx, struct machine *m, const char *name,
     /* A member server's domain: the account lives in the domain's SAM,
      * which its domain controller holds (net user NAME /domain). */
     if (m->role == ROLE_MEMBER && dl == strlen(m->domain) && strncasecmp(name, m->domain, dl) == 0) {
-        struct machine *dc = m->lab ? lab_focus_machine(m->lab, m->domain) : NULL;
+        struct machine *dc = lab_focus_machine(lab_of_machine(m), m->domain); /* NULL: no lab */
         if (!dc || !dc->sam)
             return cli_error(ctx, CLI_FAIL, "no domain controller of %s in this lab", m->domain);
         *target = dc;

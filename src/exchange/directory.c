@@ -4,9 +4,9 @@
 #include "src/exchange/exchange.h"
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
+#include "src/lib/kvfile.h"
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
-#include "src/lib/text.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,151 +106,126 @@ int exchange_directory_add(struct exchange_directory *d, const struct exchange_m
 
 /* --- reading ------------------------------------------------------------------ */
 
-struct parse {
-    const char *path;
-    char *err;
-    size_t errlen;
+static const struct kvfile_syntax dir_syntax = {
+    .comments = "#;",
+    .sections = true,
+    .quoted = true,
+    .bad_text = "not valid text (UTF-8 or UTF-16 with BOM): ",
+    .bad_text_end = "",
+    .no_equals = "expected KEY = VALUE",
+    .bad_header = "section header must be [ALIAS]",
+    .outside = "setting outside a [ALIAS] section",
 };
 
-static int perr(const struct parse *p, unsigned line, const char *what)
-{
-    if (p->err && p->errlen)
-        snprintf(p->err, p->errlen, "%s:%u: %s", p->path, line, what);
-    return EINVAL;
-}
+/* One [ALIAS] section as it is read. */
+struct section {
+    struct exchange_mailbox mb;
+    bool in, have_owner, have_sid;
+    unsigned start;
+};
 
 /* Checks the section just read and appends it. */
-static int finish(struct exchange_directory *d, struct exchange_mailbox *mb, bool have_owner,
-                  bool have_sid, unsigned line, const struct parse *p)
+static int finish(struct exchange_directory *d, const struct section *sec, struct kvfile *kf)
 {
-    if (!have_owner)
-        return perr(p, line, "mailbox has no Owner");
-    if (!have_sid)
-        return perr(p, line, "mailbox has no OwnerSid");
-    int e = exchange_directory_add(d, mb);
+    unsigned line = sec->start;
+    if (!sec->have_owner)
+        return kvfile_fail(kf, line, "mailbox has no Owner");
+    if (!sec->have_sid)
+        return kvfile_fail(kf, line, "mailbox has no OwnerSid");
+    int e = exchange_directory_add(d, &sec->mb);
     if (e == EEXIST)
-        return perr(p, line, "duplicate mailbox alias");
+        return kvfile_fail(kf, line, "duplicate mailbox alias");
     if (e == EFBIG) {
-        perr(p, line, "too many mailboxes");
+        kvfile_fail(kf, line, "too many mailboxes");
         return EFBIG;
     }
     if (e)
-        return e == EINVAL ? perr(p, line, "invalid mailbox") : e;
+        return e == EINVAL ? kvfile_fail(kf, line, "invalid mailbox") : e;
     return 0;
 }
 
-static int parse_text(struct exchange_directory *d, char *text, const struct parse *p)
+static int setting(struct section *sec, const char *key, const char *val, unsigned ln,
+                   struct kvfile *kf)
 {
-    struct text_lines it;
-    text_lines_init(&it, text);
-    char *raw;
-    unsigned ln;
-    bool in = false, have_owner = false, have_sid = false;
-    unsigned start = 0;
-    struct exchange_mailbox mb;
-    memset(&mb, 0, sizeof mb);
-    while ((raw = text_lines_next(&it, &ln)) != NULL) {
-        char *s = str_trim(raw);
-        if (!*s || *s == '#' || *s == ';')
-            continue;
-        if (*s == '[') {
-            if (in) {
-                int e = finish(d, &mb, have_owner, have_sid, start, p);
-                if (e)
-                    return e;
-            }
-            size_t n = strlen(s);
-            if (n < 3 || s[n - 1] != ']')
-                return perr(p, ln, "section header must be [ALIAS]");
-            s[n - 1] = 0;
-            if (!exchange_alias_valid(s + 1))
-                return perr(p, ln, "invalid mailbox alias (letters, digits, '.', '_', '-'; "
-                                   "at most 64; not starting with '.')");
-            memset(&mb, 0, sizeof mb);
-            str_copy(mb.alias, sizeof mb.alias, s + 1);
-            in = true;
-            have_owner = have_sid = false;
-            start = ln;
-            continue;
-        }
-        char *eq = strchr(s, '=');
-        if (!eq)
-            return perr(p, ln, "expected KEY = VALUE");
-        if (!in)
-            return perr(p, ln, "setting outside a [ALIAS] section");
-        *eq = 0;
-        char *key = str_trim(s), *val;
-        if (!str_unquote(eq + 1, &val))
-            return perr(p, ln, "broken quoted value");
-        if (str_ieq(key, "Owner")) {
-            if (have_owner)
-                return perr(p, ln, "duplicate Owner");
-            if (!valid_value(val, EXCHANGE_OWNER_MAX))
-                return perr(p, ln, "Owner must be 1-160 printable characters");
-            str_copy(mb.owner, sizeof mb.owner, val);
-            have_owner = true;
-        } else if (str_ieq(key, "OwnerSid")) {
-            if (have_sid)
-                return perr(p, ln, "duplicate OwnerSid");
-            const char *why = NULL;
-            if (sid_parse(val, &mb.owner_sid, &why)) {
-                char msg[160];
-                snprintf(msg, sizeof msg, "bad OwnerSid: %s", why ? why : "not a SID");
-                return perr(p, ln, msg);
-            }
-            have_sid = true;
-        } else if (str_ieq(key, "ApopSecret")) {
-            if (mb.has_secret)
-                return perr(p, ln, "duplicate ApopSecret");
-            if (!valid_value(val, EXCHANGE_SECRET_MAX))
-                return perr(p, ln, "ApopSecret must be 1-128 printable characters");
-            str_copy(mb.apop_secret, sizeof mb.apop_secret, val);
-            mb.has_secret = true;
-        } else {
-            return perr(p, ln, "unknown key (Owner, OwnerSid, ApopSecret)");
-        }
+    struct exchange_mailbox *mb = &sec->mb;
+    if (str_ieq(key, "Owner")) {
+        if (sec->have_owner)
+            return kvfile_fail(kf, ln, "duplicate Owner");
+        if (!valid_value(val, EXCHANGE_OWNER_MAX))
+            return kvfile_fail(kf, ln, "Owner must be 1-160 printable characters");
+        str_copy(mb->owner, sizeof mb->owner, val);
+        sec->have_owner = true;
+    } else if (str_ieq(key, "OwnerSid")) {
+        if (sec->have_sid)
+            return kvfile_fail(kf, ln, "duplicate OwnerSid");
+        const char *why = NULL;
+        if (sid_parse(val, &mb->owner_sid, &why))
+            return kvfile_fail(kf, ln, "bad OwnerSid: %s", why ? why : "not a SID");
+        sec->have_sid = true;
+    } else if (str_ieq(key, "ApopSecret")) {
+        if (mb->has_secret)
+            return kvfile_fail(kf, ln, "duplicate ApopSecret");
+        if (!valid_value(val, EXCHANGE_SECRET_MAX))
+            return kvfile_fail(kf, ln, "ApopSecret must be 1-128 printable characters");
+        str_copy(mb->apop_secret, sizeof mb->apop_secret, val);
+        mb->has_secret = true;
+    } else {
+        return kvfile_fail(kf, ln, "unknown key (Owner, OwnerSid, ApopSecret)");
     }
-    if (in)
-        return finish(d, &mb, have_owner, have_sid, start, p);
     return 0;
+}
+
+static int parse(struct exchange_directory *d, struct kvfile *kf)
+{
+    struct section sec;
+    memset(&sec, 0, sizeof sec);
+    int e = 0;
+    struct kvfile_item it;
+    while (!e && !(e = kvfile_next(kf, &it)) && it.kind != KVFILE_END) {
+        if (it.kind == KVFILE_PAIR) {
+            e = setting(&sec, it.key, it.value, it.line, kf);
+            continue;
+        }
+        if (sec.in && (e = finish(d, &sec, kf)) != 0)
+            break;
+        if (!*it.name)
+            return kvfile_fail(kf, it.line, "%s", dir_syntax.bad_header);
+        if (!exchange_alias_valid(it.name))
+            return kvfile_fail(kf, it.line,
+                               "invalid mailbox alias (letters, digits, '.', '_', '-'; "
+                               "at most 64; not starting with '.')");
+        plat_wipe(&sec, sizeof sec);
+        str_copy(sec.mb.alias, sizeof sec.mb.alias, it.name);
+        sec.in = true;
+        sec.start = it.line;
+    }
+    if (!e && sec.in)
+        e = finish(d, &sec, kf);
+    plat_wipe(&sec, sizeof sec);
+    return e;
 }
 
 int exchange_directory_load(const char *path, struct exchange_directory **out, char *err,
                             size_t errlen)
 {
-    if (err && errlen)
-        err[0] = 0;
     struct exchange_directory *d = exchange_directory_new();
-    if (!d)
-        return ENOMEM;
-    char *raw = NULL, *text = NULL;
-    size_t len = 0, tlen = 0;
-    int e = afile_read(path, DIR_FILE_MAX, &raw, &len);
-    if (e == ENOENT) {
-        *out = d;
-        return 0;
-    }
-    if (e) {
+    if (!d) {
         if (err && errlen)
-            snprintf(err, errlen, "%s: %s", path, plat_strerror(e));
-        exchange_directory_free(d);
-        return e;
+            err[0] = 0;
+        return ENOMEM;
     }
-    e = text_decode(raw, len, &text, &tlen);
-    const char *why = "not valid text";
-    unsigned bad = e == EILSEQ ? text_error_line(raw, len, &why) : 0;
-    free(raw);
-    if (e) {
-        const struct parse p = {path, err, errlen};
-        char what[96];
-        snprintf(what, sizeof what, "not valid text (UTF-8 or UTF-16 with BOM): %s", why);
-        exchange_directory_free(d);
-        return e == EILSEQ ? perr(&p, bad ? bad : 1, what) : e;
+    struct kvfile kf;
+    int e = kvfile_open(&kf, path, DIR_FILE_MAX, &dir_syntax, err, errlen);
+    if (e == ENOENT) {
+        if (err && errlen)
+            err[0] = 0;
+        e = 0;
+    } else if (e == EILSEQ) {
+        e = EINVAL;
+    } else if (!e) {
+        e = parse(d, &kf);
     }
-    const struct parse p = {path, err, errlen};
-    e = parse_text(d, text, &p);
-    plat_wipe(text, tlen);
-    free(text);
+    kvfile_close(&kf);
     if (e) {
         exchange_directory_free(d);
         return e;

@@ -68,8 +68,8 @@ static int dir_path(const struct machine *m, char *out, size_t n)
 static const char *persona_dir(const struct machine *m, char *buf, size_t n)
 {
     int k;
-    if (m->lab)
-        k = snprintf(buf, n, "%s/personas", lab_dir(m->lab));
+    if (lab_of_machine(m))
+        k = snprintf(buf, n, "%s/personas", lab_dir(lab_of_machine(m)));
     else if (m->dir[0])
         k = snprintf(buf, n, "%s/personas", m->dir);
     else

@@ -802,6 +802,89 @@ static void test_type_names(void)
     CU_ASSERT_FALSE(logon_type_parse("Networks", &t));
 }
 
+/* --- the checks after the credential (issue 13 item 3) --------------------- */
+
+/* logon_post_credential_checks: no password, no caller token; each check
+ * of its contract gives its status and audit, in the documented order. */
+static ntstatus post(struct machine *m, const char *ws, enum logon_type type, struct token *t)
+{
+    struct sam_user *u = sam_user_find(m->sam, "alice");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(u);
+    const struct logon_request rq = {NULL, "alice", type, ws, "NtLmSsp"};
+    return logon_post_credential_checks(m, m, u, &rq, t);
+}
+
+static void expect_post(struct machine *m, const char *ws, ntstatus want, uint32_t event)
+{
+    struct token t;
+    size_t before = sec_count(m);
+    CU_ASSERT_EQUAL(post(m, ws, LOGON_NETWORK, &t), want);
+    CU_ASSERT_EQUAL(sec_count(m), before + 1);
+    const struct evtlog_record *r = last_audit(m, event);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r->description, "Logon Process: NtLmSsp"));
+}
+
+static void test_post_credential_checks(void)
+{
+    struct machine *m = new_machine("EXCHSRV", OSVER_NT4);
+    struct sam_user *u = sam_user_find(m->sam, "alice");
+    int64_t now = clock_now(&m->clock);
+    struct token t;
+
+    /* success: a token, a logon id, last_logon, audit 528 */
+    uint64_t id = m->next_logon_id;
+    expect_post(m, NULL, STATUS_SUCCESS, 528);
+    UNIT_ASSERT_STATUS(post(m, NULL, LOGON_NETWORK, &t), STATUS_SUCCESS);
+    CU_ASSERT_EQUAL(t.logon_id, id + 1);
+    CU_ASSERT_STRING_EQUAL(t.user_name, "alice");
+    CU_ASSERT_EQUAL(u->last_logon, now);
+    /* a bad type, before any audit */
+    size_t before = sec_count(m);
+    UNIT_ASSERT_STATUS(post(m, NULL, (enum logon_type)9, &t), STATUS_INVALID_LOGON_TYPE);
+    CU_ASSERT_EQUAL(sec_count(m), before);
+    /* lockout is the credential step's: not checked here */
+    u->flags |= SAM_LOCKED;
+    u->locked_at = now;
+    expect_post(m, NULL, STATUS_SUCCESS, 528);
+    u->flags &= ~SAM_LOCKED;
+
+    u->flags |= SAM_DISABLED;
+    u->expires = now; /* disabled comes first */
+    expect_post(m, NULL, STATUS_ACCOUNT_DISABLED, 531);
+    u->flags &= ~SAM_DISABLED;
+    expect_post(m, NULL, STATUS_ACCOUNT_EXPIRED, 532);
+    u->expires = 0;
+    unsigned bit = 3 * 24 + 9; /* CLOCK_DEFAULT_START: Wednesday 09:00 UTC */
+    u->logon_hours[bit / 8] &= (uint8_t)~(1u << (bit % 8));
+    expect_post(m, NULL, STATUS_INVALID_LOGON_HOURS, 530);
+    memset(u->logon_hours, 0xFF, sizeof u->logon_hours);
+    str_copy(u->workstations[0], sizeof u->workstations[0], "WS1");
+    expect_post(m, "WS3", STATUS_INVALID_WORKSTATION, 533);
+    expect_post(m, "ws1", STATUS_SUCCESS, 528);
+    u->workstations[0][0] = 0;
+    u->pwd_last_set = now - 42 * 86400 - 1; /* NT 4.0 template: 42 days */
+    expect_post(m, NULL, STATUS_PASSWORD_EXPIRED, 535);
+    u->pwd_last_set = now;
+    u->flags |= SAM_MUST_CHANGE;
+    expect_post(m, NULL, STATUS_PASSWORD_MUST_CHANGE, 535);
+    u->flags &= ~SAM_MUST_CHANGE;
+    /* the logon right of the type: nobody holds batch logon by default */
+    before = sec_count(m);
+    UNIT_ASSERT_STATUS(post(m, NULL, LOGON_BATCH, &t), STATUS_LOGON_TYPE_NOT_GRANTED);
+    CU_ASSERT_EQUAL(sec_count(m), before + 1);
+    last_audit(m, 534);
+    machine_free(m);
+
+    /* deny rights win on Windows 2000 */
+    m = new_machine("W2KSRV", OSVER_W2K);
+    struct sid alice = sid_of(m, "alice");
+    set_right(m->lsa, &alice, "SeNetworkLogonRight", true);
+    expect_post(m, NULL, STATUS_SUCCESS, 528);
+    set_right(m->lsa, &alice, "SeDenyNetworkLogonRight", true);
+    expect_post(m, NULL, STATUS_LOGON_TYPE_NOT_GRANTED, 534);
+    machine_free(m);
+}
+
 void suite_logon(void)
 {
     UNIT_SUITE("logon", UNIT_TEST(test_tcb_required_nt4_w2k), UNIT_TEST(test_xp_needs_no_tcb),
@@ -812,5 +895,5 @@ void suite_logon(void)
                UNIT_TEST(test_logon_rights), UNIT_TEST(test_deny_rights_override),
                UNIT_TEST(test_token_contents), UNIT_TEST(test_two_machines_share_nothing),
                UNIT_TEST(test_pass_through), UNIT_TEST(test_pass_through_lockout_on_dc),
-               UNIT_TEST(test_type_names));
+               UNIT_TEST(test_type_names), UNIT_TEST(test_post_credential_checks));
 }

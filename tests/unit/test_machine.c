@@ -44,7 +44,7 @@ static void test_create(void)
     CU_ASSERT_FALSE(machine_is_dc(m));
     CU_ASSERT_FALSE(m->running);
     CU_ASSERT_TRUE(m->owns_db);
-    CU_ASSERT_PTR_NULL(m->lab);
+    CU_ASSERT_PTR_NULL(lab_of_machine(m));
     CU_ASSERT_STRING_EQUAL(m->dir, "");
     CU_ASSERT_TRUE(m->clock.virtual_time);
     CU_ASSERT_EQUAL(clock_now(&m->clock), CLOCK_DEFAULT_START);
@@ -515,6 +515,21 @@ static void test_join_domain(void)
     machine_free(m);
 }
 
+/* The one NetBIOS name check (issue 13 item 7) that machine.c and lab.c share. */
+static void test_name_valid(void)
+{
+    CU_ASSERT_TRUE(machine_name_valid("EXCHSRV", MACHINE_NAME_MAX));
+    CU_ASSERT_TRUE(machine_name_valid("a-b_9", MACHINE_NAME_MAX));
+    CU_ASSERT_TRUE(machine_name_valid("ABCDEFGHIJKLMNO", MACHINE_NAME_MAX));
+    CU_ASSERT_FALSE(machine_name_valid("ABCDEFGHIJKLMNOP", MACHINE_NAME_MAX));
+    CU_ASSERT_FALSE(machine_name_valid("", MACHINE_NAME_MAX));
+    CU_ASSERT_FALSE(machine_name_valid(NULL, MACHINE_NAME_MAX));
+    CU_ASSERT_FALSE(machine_name_valid("..", MACHINE_NAME_MAX));
+    CU_ASSERT_FALSE(machine_name_valid("a/b", MACHINE_NAME_MAX));
+    CU_ASSERT_FALSE(machine_name_valid("a b", MACHINE_NAME_MAX));
+    CU_ASSERT_FALSE(machine_name_valid("CORP", 3));
+}
+
 void suite_machine(void)
 {
     UNIT_SUITE("machine", UNIT_TEST(test_roles), UNIT_TEST(test_create),
@@ -522,5 +537,6 @@ void suite_machine(void)
                UNIT_TEST(test_init_dir_and_load), UNIT_TEST(test_policy_names),
                UNIT_TEST(test_bad_conf), UNIT_TEST(test_lone_dc_dir),
                UNIT_TEST(test_resolve_and_names), UNIT_TEST(test_resolve_in_lab),
-               UNIT_TEST(test_audit), UNIT_TEST(test_join_domain));
+               UNIT_TEST(test_audit), UNIT_TEST(test_join_domain),
+               UNIT_TEST(test_name_valid));
 }

@@ -1,6 +1,8 @@
 #include "emulator/nterr.h"
 #include "emulator/osver.h"
 #include "tests/unit/unit.h"
+#include "src/lib/plat.h"
+#include <errno.h>
 #include <string.h>
 
 static void test_mapping(void)
@@ -144,9 +146,38 @@ static void test_osver(void)
     CU_ASSERT_TRUE(OSVER_NT4 < OSVER_W2K && OSVER_W2K < OSVER_XP);
 }
 
+/* The one errno mapping of the emulator (issue 13 item 7): each errno a
+ * file operation reports, and the Win32 code the SCM turns it into. */
+static void test_from_errno(void)
+{
+    static const struct {
+        int e;
+        ntstatus st;
+    } cases[] = {
+        {0, STATUS_SUCCESS},
+        {ENOENT, STATUS_OBJECT_NAME_NOT_FOUND},
+        {ENOTDIR, STATUS_OBJECT_NAME_NOT_FOUND},
+        {EEXIST, STATUS_OBJECT_NAME_COLLISION},
+        {ENOSPC, STATUS_DISK_FULL},
+        {EDQUOT, STATUS_DISK_FULL},
+        {EACCES, STATUS_ACCESS_DENIED},
+        {EPERM, STATUS_ACCESS_DENIED},
+        {EROFS, STATUS_ACCESS_DENIED},
+        {ENOMEM, STATUS_NO_MEMORY},
+        {ENAMETOOLONG, STATUS_OBJECT_NAME_INVALID},
+        {EWOULDBLOCK, STATUS_SHARING_VIOLATION},
+        {EIO, STATUS_IO_DEVICE_ERROR},
+        {EINVAL, STATUS_IO_DEVICE_ERROR},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        CU_ASSERT_EQUAL(nterr_from_errno(cases[i].e), cases[i].st);
+    UNIT_ASSERT_WIN32(nterr_to_win32(nterr_from_errno(ENOSPC)), ERROR_DISK_FULL);
+    UNIT_ASSERT_WIN32(nterr_to_win32(nterr_from_errno(EIO)), ERROR_IO_DEVICE);
+}
+
 void suite_nterr(void)
 {
     UNIT_SUITE("nterr", UNIT_TEST(test_mapping), UNIT_TEST(test_tables_complete),
                UNIT_TEST(test_texts), UNIT_TEST(test_parse), UNIT_TEST(test_describe),
-               UNIT_TEST(test_osver));
+               UNIT_TEST(test_osver), UNIT_TEST(test_from_errno));
 }
