@@ -93,8 +93,10 @@ static void test_errors(void)
     expect_bad(&sectioned, "[a]\nk = \"x\" y\n", 14, EINVAL, ":2: broken quoted value");
     expect_bad(&sectioned, "[a]\n\nk\xff = 1\n", 11, EILSEQ, ":3: bad text (invalid UTF-8)");
     expect_bad(&sectioned, "[a]\nk\0 = 1\n", 11, EILSEQ, ":2: bad text (NUL byte)");
-    expect_bad(&sectioned, "[a]\n" "0123456789012345678901234567890123456789"
-                           "0123456789012345678901234567890123456789\n",
+    expect_bad(&sectioned,
+               "[a]\n"
+               "0123456789012345678901234567890123456789"
+               "0123456789012345678901234567890123456789\n",
                85, EFBIG, ": file too large");
     /* a raw syntax: no decoding, a NUL at its line, the line bound, ';' is
      * no comment there, and no sections */

@@ -855,7 +855,7 @@ static void test_post_credential_checks(void)
     expect_post(m, NULL, STATUS_ACCOUNT_EXPIRED, 532);
     u->expires = 0;
     unsigned bit = 3 * 24 + 9; /* CLOCK_DEFAULT_START: Wednesday 09:00 UTC */
-    u->logon_hours[bit / 8] &= (uint8_t)~(1u << (bit % 8));
+    u->logon_hours[bit / 8] &= (uint8_t) ~(1u << (bit % 8));
     expect_post(m, NULL, STATUS_INVALID_LOGON_HOURS, 530);
     memset(u->logon_hours, 0xFF, sizeof u->logon_hours);
     str_copy(u->workstations[0], sizeof u->workstations[0], "WS1");

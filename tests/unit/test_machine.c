@@ -537,6 +537,5 @@ void suite_machine(void)
                UNIT_TEST(test_init_dir_and_load), UNIT_TEST(test_policy_names),
                UNIT_TEST(test_bad_conf), UNIT_TEST(test_lone_dc_dir),
                UNIT_TEST(test_resolve_and_names), UNIT_TEST(test_resolve_in_lab),
-               UNIT_TEST(test_audit), UNIT_TEST(test_join_domain),
-               UNIT_TEST(test_name_valid));
+               UNIT_TEST(test_audit), UNIT_TEST(test_join_domain), UNIT_TEST(test_name_valid));
 }
