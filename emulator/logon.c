@@ -403,7 +403,7 @@ static void authenticate_user(struct machine *am, const char *user, struct sam_u
     struct sam_user trial;
     memcpy(&trial, v, sizeof trial);
     authenticate(&trial, au);
-    if (memcmp(&trial, v, sizeof trial) == 0)
+    if (sam_user_equal(&trial, v))
         return;
     if (sam_user_edit(am->sam, user, authenticate, au) != STATUS_SUCCESS)
         au->locked_now = false; /* not written, so not locked */

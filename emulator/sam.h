@@ -145,6 +145,10 @@ struct sam_user *sam_user_at(const struct sam *s, size_t i);
 ntstatus sam_set_password(struct sam *s, const char *name, const char *password, int64_t now);
 bool sam_password_ok(const struct sam_user *u, const char *password);
 
+/* True when a and b hold the same account fields (strings compared up to
+ * their NUL: the bytes after it are not part of the account). */
+bool sam_user_equal(const struct sam_user *a, const struct sam_user *b);
+
 /* Changes one user's account fields: fn is called on the user (after any
  * refresh) and returns STATUS_SUCCESS to keep what it changed, anything else
  * to drop it (returned as is). name, rid and nthash are not fn's to change

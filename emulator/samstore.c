@@ -257,12 +257,10 @@ ntstatus sam_batch_begin(struct sam *s)
     ntstatus st = enter(s);
     if (st)
         return st;
-    if (s->store.path) {
-        s->store.undo = sam_clone(s);
-        if (!s->store.undo) {
-            leave(s);
-            return STATUS_NO_MEMORY;
-        }
+    s->store.undo = sam_clone(s); /* for a failed write, or a cancel */
+    if (!s->store.undo) {
+        leave(s);
+        return STATUS_NO_MEMORY;
     }
     s->store.batch = 1;
     return STATUS_SUCCESS;
@@ -274,14 +272,11 @@ ntstatus sam_batch_end(struct sam *s)
         return STATUS_INVALID_PARAMETER;
     if (--s->store.batch)
         return STATUS_SUCCESS;
-    ntstatus st = STATUS_SUCCESS;
-    if (s->store.path) {
-        st = write_through(s);
-        if (st)
-            sam_swap_model(s, s->store.undo);
-        sam_free(s->store.undo);
-        s->store.undo = NULL;
-    }
+    ntstatus st = s->store.path ? write_through(s) : STATUS_SUCCESS;
+    if (st)
+        sam_swap_model(s, s->store.undo);
+    sam_free(s->store.undo);
+    s->store.undo = NULL;
     leave(s);
     return st;
 }
@@ -391,6 +386,20 @@ ntstatus sam_group_remove_member(struct sam *s, const char *group, const struct 
 
 /* ---- one user's fields ---------------------------------------------------- */
 
+bool sam_user_equal(const struct sam_user *a, const struct sam_user *b)
+{
+    for (size_t i = 0; i < SAM_WORKSTATIONS_MAX; i++)
+        if (strcmp(a->workstations[i], b->workstations[i]) != 0)
+            return false;
+    return strcmp(a->name, b->name) == 0 && strcmp(a->fullname, b->fullname) == 0 &&
+           strcmp(a->comment, b->comment) == 0 && a->rid == b->rid &&
+           memcmp(a->nthash, b->nthash, sizeof a->nthash) == 0 && a->flags == b->flags &&
+           a->pwd_last_set == b->pwd_last_set && a->expires == b->expires &&
+           memcmp(a->logon_hours, b->logon_hours, sizeof a->logon_hours) == 0 &&
+           a->bad_count == b->bad_count && a->last_bad == b->last_bad &&
+           a->locked_at == b->locked_at && a->last_logon == b->last_logon;
+}
+
 ntstatus sam_user_edit(struct sam *s, const char *name, sam_user_edit_fn fn, void *arg)
 {
     ntstatus st = enter(s);
@@ -408,7 +417,7 @@ ntstatus sam_user_edit(struct sam *s, const char *name, sam_user_edit_fn fn, voi
         (strcmp(u->name, old.name) != 0 || u->rid != old.rid ||
          memcmp(u->nthash, old.nthash, sizeof old.nthash) != 0))
         st = STATUS_INVALID_PARAMETER; /* the indexes and sam_set_password own these */
-    if (st == STATUS_SUCCESS && writes_through(s) && memcmp(u, &old, sizeof old) != 0)
+    if (st == STATUS_SUCCESS && writes_through(s) && !sam_user_equal(u, &old))
         st = write_through(s);
     if (st)
         memcpy(u, &old, sizeof old);

@@ -234,6 +234,20 @@ static void test_batch(void)
     CU_ASSERT_PTR_NOT_NULL(sam_user_find(f.s, "u1"));
     CU_ASSERT_TRUE(memory_is_disk(&f));
     CU_ASSERT_EQUAL(sam_batch_end(f.s), STATUS_INVALID_PARAMETER); /* none open */
+    /* cancel puts back what begin saw, with or without a file */
+    struct sid d;
+    sid_make_domain(1, 2, 3, &d);
+    struct sam *mem;
+    CU_ASSERT_EQUAL_FATAL(sam_create("LONE", &d, false, "a", T0, &mem), STATUS_SUCCESS);
+    struct sam *both[2] = {f.s, mem};
+    for (int i = 0; i < 2; i++) {
+        CU_ASSERT_EQUAL_FATAL(sam_batch_begin(both[i]), STATUS_SUCCESS);
+        CU_ASSERT_EQUAL(sam_user_add(both[i], "u9", "pw", T0, NULL), STATUS_SUCCESS);
+        sam_batch_cancel(both[i]);
+        CU_ASSERT_PTR_NULL(sam_user_find(both[i], "u9"));
+    }
+    CU_ASSERT_TRUE(memory_is_disk(&f));
+    sam_free(mem);
     teardown(&f);
 }
 
