@@ -12,18 +12,6 @@
 
 /* ---- small helpers ------------------------------------------------------ */
 
-uint64_t sam_name_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a over ASCII-folded bytes */
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c >= 'A' && c <= 'Z')
-            c = (unsigned char)(c + 32);
-        h = (h ^ c) * 1099511628211ull;
-    }
-    return h ^ (h >> 29);
-}
-
 /* ASCII case-insensitive equality without the locale calls of tolower(). */
 static bool name_eq(const char *a, const char *b)
 {
@@ -527,23 +515,6 @@ static void user_defaults(struct sam_user *u)
 {
     memset(u, 0, sizeof *u);
     memset(u->logon_hours, 0xFF, sizeof u->logon_hours);
-}
-
-/* The same defaults without clearing the text arrays past their first
- * byte: the loader fills 10,000 of these per reboot, and zeroing ~800
- * bytes each is a measurable part of it. Bytes after a string's NUL are
- * never read. */
-void sam_user_defaults_fast(struct sam_user *u)
-{
-    u->name[0] = u->fullname[0] = u->comment[0] = 0;
-    u->rid = 0;
-    memset(u->nthash, 0, sizeof u->nthash);
-    u->flags = 0;
-    u->pwd_last_set = u->expires = u->last_bad = u->locked_at = u->last_logon = 0;
-    memset(u->logon_hours, 0xFF, sizeof u->logon_hours);
-    for (size_t i = 0; i < SAM_WORKSTATIONS_MAX; i++)
-        u->workstations[i][0] = 0;
-    u->bad_count = 0;
 }
 
 /* Indexes the user in the slot after the last one (h = its sam_name_hash)

@@ -62,7 +62,18 @@ struct sam *sam_new(void);
 bool sam_name_ok(const char *name, size_t max);
 bool sam_text_ok(const char *t);
 bool sam_domain_sid_ok(const struct sid *d);
-uint64_t sam_name_hash(const char *name);
+/* FNV-1a over ASCII-folded bytes; inline: the loader hashes every name. */
+static inline uint64_t sam_name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c + 32);
+        h = (h ^ c) * 1099511628211ull;
+    }
+    return h ^ (h >> 29);
+}
 bool sam_name_taken(const struct sam *s, const char *name, ntstatus *why);
 bool sam_name_taken_h(const struct sam *s, const char *name, uint64_t h, ntstatus *why);
 bool sam_rid_taken(const struct sam *s, uint32_t rid);
@@ -73,7 +84,6 @@ bool sam_local_user_index(const struct sam *s, const struct sid *sid, size_t *ui
 /* Sizes the arrays and indexes for about n accounts (the loader). ENOMEM. */
 int sam_reserve(struct sam *s, size_t n);
 int sam_users_reserve(struct sam *s, size_t want);
-void sam_user_defaults_fast(struct sam_user *u);
 /* Indexes users[nusers] (h = its name hash) and counts it. */
 ntstatus sam_user_commit_h(struct sam *s, uint64_t h);
 ntstatus sam_group_append(struct sam *s, const char *name, const char *comment,
