@@ -12,27 +12,7 @@
 
 /* ---- small helpers ------------------------------------------------------ */
 
-/* ASCII case-insensitive equality without the locale calls of tolower(). */
-static bool name_eq(const char *a, const char *b)
-{
-    for (;; a++, b++) {
-        unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
-        if (x != y) {
-            x = (unsigned char)(x >= 'A' && x <= 'Z' ? x + 32 : x);
-            y = (unsigned char)(y >= 'A' && y <= 'Z' ? y + 32 : y);
-            if (x != y)
-                return false;
-        }
-        if (!x)
-            return true;
-    }
-}
 
-static uint64_t rid_hash(uint32_t rid)
-{
-    uint64_t x = rid * 0x9E3779B97F4A7C15ull;
-    return x ^ (x >> 32);
-}
 
 static size_t cap_for(size_t n)
 {
@@ -42,30 +22,11 @@ static size_t cap_for(size_t n)
     return c;
 }
 
-static const char *user_key(const struct sam *s, size_t i) { return s->users[i].name; }
-static const char *group_key(const struct sam *s, size_t i) { return s->groups[i].name; }
 
-typedef const char *(*key_fn)(const struct sam *, size_t);
 
-static size_t idx_find_h(const struct sam *s, const struct idx *x, key_fn key, const char *name,
-                         uint64_t h)
+static size_t idx_find(const struct sam *s, const struct idx *x, sam_key_fn key, const char *name)
 {
-    if (!x->cap)
-        return SIZE_MAX;
-    size_t mask = x->cap - 1;
-    uint32_t fp = (uint32_t)(h >> 32);
-    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
-        const struct islot *sl = &x->slot[i];
-        if (!sl->ix)
-            return SIZE_MAX;
-        if (sl->fp == fp && name_eq(key(s, sl->ix - 1), name))
-            return sl->ix - 1;
-    }
-}
-
-static size_t idx_find(const struct sam *s, const struct idx *x, key_fn key, const char *name)
-{
-    return idx_find_h(s, x, key, name, sam_name_hash(name));
+    return sam_idx_find_h(s, x, key, name, sam_name_hash(name));
 }
 
 static void idx_put_h(struct idx *x, uint64_t h, size_t i)
@@ -84,7 +45,7 @@ static void idx_put(struct idx *x, const char *name, size_t i)
 }
 
 /* Rebuilds the index for n entries (capacity for at least `want`). */
-static int idx_rebuild(const struct sam *s, struct idx *x, key_fn key, size_t n, size_t want)
+static int idx_rebuild(const struct sam *s, struct idx *x, sam_key_fn key, size_t n, size_t want)
 {
     size_t cap = cap_for(want > n ? want : n);
     struct islot *slot = calloc(cap, sizeof *slot);
@@ -99,7 +60,7 @@ static int idx_rebuild(const struct sam *s, struct idx *x, key_fn key, size_t n,
 }
 
 /* Makes room for entry n (the n+1-th) and inserts it. */
-static int idx_add(const struct sam *s, struct idx *x, key_fn key, size_t n)
+static int idx_add(const struct sam *s, struct idx *x, sam_key_fn key, size_t n)
 {
     if (2 * (n + 1) > x->cap) {
         int rc = idx_rebuild(s, x, key, n, 2 * (n + 1));
@@ -110,25 +71,11 @@ static int idx_add(const struct sam *s, struct idx *x, key_fn key, size_t n)
     return 0;
 }
 
-static bool ridx_find(const struct ridx *r, uint32_t rid, uint32_t *val)
-{
-    if (!r->cap || !rid)
-        return false;
-    size_t mask = r->cap - 1;
-    for (size_t i = (size_t)rid_hash(rid) & mask;; i = (i + 1) & mask) {
-        if (!r->key[i])
-            return false;
-        if (r->key[i] == rid) {
-            *val = r->val[i];
-            return true;
-        }
-    }
-}
 
 static void ridx_put_nogrow(struct ridx *r, uint32_t rid, uint32_t val)
 {
     size_t mask = r->cap - 1;
-    size_t i = (size_t)rid_hash(rid) & mask;
+    size_t i = (size_t)sam_rid_hash(rid) & mask;
     while (r->key[i] && r->key[i] != rid)
         i = (i + 1) & mask;
     r->key[i] = rid;
@@ -191,9 +138,9 @@ static int rebuild_all(struct sam *s)
     for (size_t i = 0; i < s->ngroups; i++)
         if (sid_is_builtin_alias(&s->groups[i].sid))
             s->builtin_ix[s->groups[i].sid.sub[1] - 500] = (uint32_t)(i + 1);
-    int rc = idx_rebuild(s, &s->user_names, user_key, s->nusers, s->nusers + 1);
+    int rc = idx_rebuild(s, &s->user_names, sam_user_key, s->nusers, s->nusers + 1);
     if (!rc)
-        rc = idx_rebuild(s, &s->group_names, group_key, s->ngroups, s->ngroups + 1);
+        rc = idx_rebuild(s, &s->group_names, sam_group_key, s->ngroups, s->ngroups + 1);
     if (!rc)
         rc = ridx_rebuild(s, s->nusers + s->ngroups + 1);
     return rc;
@@ -337,7 +284,7 @@ struct sam_user *sam_user_find(const struct sam *s, const char *name)
 {
     if (!name)
         return NULL;
-    size_t i = idx_find(s, &s->user_names, user_key, name);
+    size_t i = idx_find(s, &s->user_names, sam_user_key, name);
     return i == SIZE_MAX ? NULL : &s->users[i];
 }
 
@@ -345,14 +292,14 @@ struct sam_group *sam_group_find(const struct sam *s, const char *name)
 {
     if (!name)
         return NULL;
-    size_t i = idx_find(s, &s->group_names, group_key, name);
+    size_t i = idx_find(s, &s->group_names, sam_group_key, name);
     return i == SIZE_MAX ? NULL : &s->groups[i];
 }
 
 struct sam_user *sam_user_by_rid(const struct sam *s, uint32_t rid)
 {
     uint32_t v;
-    if (!ridx_find(&s->rids, rid, &v) || (v & RID_GROUP))
+    if (!sam_ridx_find(&s->rids, rid, &v) || (v & RID_GROUP))
         return NULL;
     return &s->users[v];
 }
@@ -361,7 +308,7 @@ struct sam_group *sam_group_by_sid(const struct sam *s, const struct sid *sid)
 {
     uint32_t rid, v;
     if (sid_split(sid, &s->sid, &rid)) {
-        if (!ridx_find(&s->rids, rid, &v) || !(v & RID_GROUP))
+        if (!sam_ridx_find(&s->rids, rid, &v) || !(v & RID_GROUP))
             return NULL;
         return &s->groups[v & ~RID_GROUP];
     }
@@ -480,29 +427,12 @@ static int groups_reserve(struct sam *s, size_t want)
     return 0;
 }
 
-bool sam_name_taken_h(const struct sam *s, const char *name, uint64_t h, ntstatus *why)
-{
-    if (idx_find_h(s, &s->user_names, user_key, name, h) != SIZE_MAX) {
-        *why = STATUS_USER_EXISTS;
-        return true;
-    }
-    if (idx_find_h(s, &s->group_names, group_key, name, h) != SIZE_MAX) {
-        *why = STATUS_GROUP_EXISTS;
-        return true;
-    }
-    return false;
-}
 
 bool sam_name_taken(const struct sam *s, const char *name, ntstatus *why)
 {
     return sam_name_taken_h(s, name, sam_name_hash(name), why);
 }
 
-bool sam_rid_taken(const struct sam *s, uint32_t rid)
-{
-    uint32_t v;
-    return ridx_find(&s->rids, rid, &v);
-}
 
 static uint32_t alloc_rid(struct sam *s)
 {
@@ -523,7 +453,7 @@ ntstatus sam_user_commit_h(struct sam *s, uint64_t h)
 {
     size_t i = s->nusers;
     if (2 * (i + 1) > s->user_names.cap) {
-        if (idx_rebuild(s, &s->user_names, user_key, i, 2 * (i + 1)))
+        if (idx_rebuild(s, &s->user_names, sam_user_key, i, 2 * (i + 1)))
             return STATUS_NO_MEMORY;
     }
     idx_put_h(&s->user_names, h, i);
@@ -561,7 +491,7 @@ ntstatus sam_group_append(struct sam *s, const char *name, const char *comment,
     g->kind = kind;
     g->builtin = builtin;
     uint32_t rid;
-    if (idx_add(s, &s->group_names, group_key, i) ||
+    if (idx_add(s, &s->group_names, sam_group_key, i) ||
         (group_rid(s, g, &rid) && ridx_add(s, rid, (uint32_t)i | RID_GROUP)))
         return STATUS_NO_MEMORY;
     if (sid_is_builtin_alias(sid))
@@ -736,7 +666,7 @@ static void drop_member_everywhere(struct sam *s, const struct sid *sid)
 
 ntstatus sam_do_user_del(struct sam *s, const char *name)
 {
-    size_t i = name ? idx_find(s, &s->user_names, user_key, name) : SIZE_MAX;
+    size_t i = name ? idx_find(s, &s->user_names, sam_user_key, name) : SIZE_MAX;
     if (i == SIZE_MAX)
         return STATUS_NO_SUCH_USER;
     /* NT refuses to delete the built-in accounts. */
@@ -787,7 +717,7 @@ ntstatus sam_do_group_add(struct sam *s, const char *name, enum sam_group_kind k
 
 ntstatus sam_do_group_del(struct sam *s, const char *name)
 {
-    size_t i = name ? idx_find(s, &s->group_names, group_key, name) : SIZE_MAX;
+    size_t i = name ? idx_find(s, &s->group_names, sam_group_key, name) : SIZE_MAX;
     if (i == SIZE_MAX)
         return STATUS_NO_SUCH_GROUP;
     if (s->groups[i].builtin)
@@ -807,7 +737,7 @@ ntstatus sam_member_allowed(const struct sam *s, const struct sam_group *g,
 {
     uint32_t rid, v;
     bool local = sid_split(member, &s->sid, &rid);
-    bool local_user = local && ridx_find(&s->rids, rid, &v) && !(v & RID_GROUP);
+    bool local_user = local && sam_ridx_find(&s->rids, rid, &v) && !(v & RID_GROUP);
     if (sid_equal(member, &g->sid))
         return STATUS_INVALID_PARAMETER;
     if (g->kind == SAM_GROUP_GLOBAL)
@@ -889,13 +819,13 @@ ntstatus sam_memberships(const struct sam *s, const struct sid *in, size_t nin, 
 
 size_t sam_group_index(const struct sam *s, const char *name)
 {
-    return idx_find(s, &s->group_names, group_key, name);
+    return idx_find(s, &s->group_names, sam_group_key, name);
 }
 
 bool sam_local_user_index(const struct sam *s, const struct sid *sid, size_t *ui)
 {
     uint32_t rid, v;
-    if (!sid_split(sid, &s->sid, &rid) || !ridx_find(&s->rids, rid, &v) || (v & RID_GROUP))
+    if (!sid_split(sid, &s->sid, &rid) || !sam_ridx_find(&s->rids, rid, &v) || (v & RID_GROUP))
         return false;
     *ui = v;
     return true;
@@ -903,8 +833,8 @@ bool sam_local_user_index(const struct sam *s, const struct sid *sid, size_t *ui
 
 int sam_reserve(struct sam *s, size_t n)
 {
-    if (sam_users_reserve(s, n) || idx_rebuild(s, &s->user_names, user_key, 0, n) ||
-        ridx_alloc(&s->rids, n) || idx_rebuild(s, &s->group_names, group_key, 0, 16))
+    if (sam_users_reserve(s, n) || idx_rebuild(s, &s->user_names, sam_user_key, 0, n) ||
+        ridx_alloc(&s->rids, n) || idx_rebuild(s, &s->group_names, sam_group_key, 0, 16))
         return ENOMEM;
     return 0;
 }

@@ -55,6 +55,85 @@ struct sam {
     struct sam_store store; /* samstore.c; not part of the model */
 };
 
+/* ---- lookups, inline: the loader (samfile.c) runs them for every line ---- */
+
+/* ASCII case-insensitive equality without the locale calls of tolower(). */
+static inline bool sam_name_eq(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+        if (x != y) {
+            x = (unsigned char)(x >= 'A' && x <= 'Z' ? x + 32 : x);
+            y = (unsigned char)(y >= 'A' && y <= 'Z' ? y + 32 : y);
+            if (x != y)
+                return false;
+        }
+        if (!x)
+            return true;
+    }
+}
+
+static inline uint64_t sam_rid_hash(uint32_t rid)
+{
+    uint64_t x = rid * 0x9E3779B97F4A7C15ull;
+    return x ^ (x >> 32);
+}
+
+static inline const char *sam_user_key(const struct sam *s, size_t i) { return s->users[i].name; }
+static inline const char *sam_group_key(const struct sam *s, size_t i) { return s->groups[i].name; }
+
+typedef const char *(*sam_key_fn)(const struct sam *, size_t);
+
+static inline size_t sam_idx_find_h(const struct sam *s, const struct idx *x, sam_key_fn key, const char *name,
+                         uint64_t h)
+{
+    if (!x->cap)
+        return SIZE_MAX;
+    size_t mask = x->cap - 1;
+    uint32_t fp = (uint32_t)(h >> 32);
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+        const struct islot *sl = &x->slot[i];
+        if (!sl->ix)
+            return SIZE_MAX;
+        if (sl->fp == fp && sam_name_eq(key(s, sl->ix - 1), name))
+            return sl->ix - 1;
+    }
+}
+
+static inline bool sam_ridx_find(const struct ridx *r, uint32_t rid, uint32_t *val)
+{
+    if (!r->cap || !rid)
+        return false;
+    size_t mask = r->cap - 1;
+    for (size_t i = (size_t)sam_rid_hash(rid) & mask;; i = (i + 1) & mask) {
+        if (!r->key[i])
+            return false;
+        if (r->key[i] == rid) {
+            *val = r->val[i];
+            return true;
+        }
+    }
+}
+
+static inline bool sam_name_taken_h(const struct sam *s, const char *name, uint64_t h, ntstatus *why)
+{
+    if (sam_idx_find_h(s, &s->user_names, sam_user_key, name, h) != SIZE_MAX) {
+        *why = STATUS_USER_EXISTS;
+        return true;
+    }
+    if (sam_idx_find_h(s, &s->group_names, sam_group_key, name, h) != SIZE_MAX) {
+        *why = STATUS_GROUP_EXISTS;
+        return true;
+    }
+    return false;
+}
+
+static inline bool sam_rid_taken(const struct sam *s, uint32_t rid)
+{
+    uint32_t v;
+    return sam_ridx_find(&s->rids, rid, &v);
+}
+
 /* ---- sam.c: model internals ---------------------------------------------- */
 
 struct sam *sam_new(void);
@@ -75,8 +154,6 @@ static inline uint64_t sam_name_hash(const char *s)
     return h ^ (h >> 29);
 }
 bool sam_name_taken(const struct sam *s, const char *name, ntstatus *why);
-bool sam_name_taken_h(const struct sam *s, const char *name, uint64_t h, ntstatus *why);
-bool sam_rid_taken(const struct sam *s, uint32_t rid);
 /* Index of the group or SIZE_MAX. */
 size_t sam_group_index(const struct sam *s, const char *name);
 /* True when sid is a user of this SAM; *ui = its index in the users array. */
