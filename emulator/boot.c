@@ -4,8 +4,6 @@
  * reboot cheap enough for scenario suites with thousands of them. */
 #include "emulator/machine.h"
 #include "emulator/scm.h"
-#include "src/lib/filesig.h"
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,64 +36,24 @@ static void set_err(char *err, size_t errlen, const char *path, const char *what
         snprintf(err, errlen, "%s%s%s", path, *what ? ": " : "", what);
 }
 
-static int sam_path(const struct machine *m, char *out, size_t n)
-{
-    int k = snprintf(out, n, "%s/sam.txt", m->dir);
-    return k < 0 || (size_t)k >= n ? -1 : 0;
-}
-
 /* A member or standalone server's own SAM and policy. */
 static ntstatus reload_own_db(struct machine *m, char *err, size_t errlen)
 {
     if (!m->dir[0])
         return STATUS_SUCCESS;
-    char path[PATH_MAX];
-    if (sam_path(m, path, sizeof path))
-        return STATUS_OBJECT_NAME_INVALID;
-    struct filesig now;
-    int e = filesig_take(&now, path);
-    if (e) { /* "Permission denied" says what to do; a bare I/O error did not */
-        set_err(err, errlen, path, strerror(e));
-        return e == EACCES || e == EPERM ? STATUS_ACCESS_DENIED : STATUS_IO_DEVICE_ERROR;
-    }
-    if (!m->sam_sig_valid) {
-        /* first boot after machine_load: memory is what the file holds */
-        m->sam_sig = now;
-        m->sam_sig_valid = true;
-    } else if (!filesig_equal(&now, &m->sam_sig)) {
-        if (!now.exists) {
-            set_err(err, errlen, path, "the SAM file is missing");
-            return STATUS_INTERNAL_DB_CORRUPTION;
-        }
-        struct sam *fresh;
-        ntstatus st = sam_load(path, &fresh, err, errlen);
-        if (st)
-            return st;
-        sam_free(m->sam);
-        m->sam = fresh;
-        m->sam_sig = now;
-    }
+    ntstatus st = sam_refresh(m->sam, err, errlen);
+    if (st == STATUS_OBJECT_NAME_NOT_FOUND)
+        return STATUS_INTERNAL_DB_CORRUPTION; /* err: "PATH: the SAM file is missing" */
+    if (st)
+        return st;
     if (m->lsa) {
-        ntstatus st = lsa_refresh(m->lsa);
+        st = lsa_refresh(m->lsa);
         if (st) {
             set_err(err, errlen, lsa_last_error(m->lsa), "");
             return st;
         }
     }
     return STATUS_SUCCESS;
-}
-
-void machine_note_sam_saved(struct machine *m)
-{
-    if (!m->owns_db) {
-        if (m->host.ops)
-            m->host.ops->domain_sam_saved(m->host.ctx, m->domain);
-        return;
-    }
-    char path[PATH_MAX];
-    if (!m->dir[0] || sam_path(m, path, sizeof path))
-        return;
-    m->sam_sig_valid = filesig_take(&m->sam_sig, path) == 0;
 }
 
 static ntstatus do_boot(struct machine *m, char *err, size_t errlen)

@@ -4,7 +4,6 @@
 #include "emulator/scm.h"
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
-#include "src/lib/filesig.h"
 #include "src/lib/kvfile.h"
 #include "src/lib/str.h"
 #include <errno.h>
@@ -28,7 +27,6 @@ struct lab_domain {
     char policy_path[PATH_MAX];
     struct sam *sam;
     struct lsa *lsa;
-    struct filesig sam_sig;    /* sam.txt as last read or written */
     struct lsa_names names;    /* resolves the policy's account names */
 };
 
@@ -149,19 +147,8 @@ static ntstatus domain_new(struct lab *lab, const char *name, enum osver os,
     return STATUS_SUCCESS;
 }
 
-/* A file that cannot even be stat'ed (a directory the user may not enter):
- * its path and why ("Permission denied"), not a bare STATUS_IO_DEVICE_ERROR. */
-static ntstatus stat_failed(const char *path, int e, char *err, size_t errlen)
-{
-    set_err(err, errlen, "%s: %s", path, strerror(e));
-    return nterr_from_errno(e);
-}
-
 static ntstatus domain_load(struct lab_domain *d, char *err, size_t errlen)
 {
-    int e = filesig_take(&d->sam_sig, d->sam_path);
-    if (e)
-        return stat_failed(d->sam_path, e, err, errlen);
     ntstatus st = sam_load(d->sam_path, &d->sam, err, errlen);
     if (st == STATUS_OBJECT_NAME_NOT_FOUND)
         set_err(err, errlen, "%s: missing", d->sam_path);
@@ -191,37 +178,16 @@ ntstatus lab_domain_reload_if_changed(struct lab *lab, const char *domain, char 
     struct lab_domain *d = domain_find(lab, domain);
     if (!d)
         return STATUS_OBJECT_NAME_NOT_FOUND;
-    struct filesig now;
-    int e = filesig_take(&now, d->sam_path);
-    if (e)
-        return stat_failed(d->sam_path, e, err, errlen);
-    if (!filesig_equal(&now, &d->sam_sig)) {
-        struct sam *fresh;
-        ntstatus st = sam_load(d->sam_path, &fresh, err, errlen);
-        if (st == STATUS_OBJECT_NAME_NOT_FOUND)
-            set_err(err, errlen, "%s: missing", d->sam_path);
-        if (st)
-            return st;
-        sam_free(d->sam);
-        d->sam = fresh;
-        d->sam_sig = now;
-        for (size_t i = 0; i < lab->nmachines; i++) {
-            struct machine *m = lab->machines[i];
-            if (machine_is_dc(m) && str_ieq(m->domain, d->name))
-                m->sam = d->sam;
-        }
-    }
-    ntstatus st = lsa_refresh(d->lsa);
+    /* in place: the DCs of the domain keep pointing at it */
+    ntstatus st = sam_refresh(d->sam, err, errlen);
+    if (st == STATUS_OBJECT_NAME_NOT_FOUND)
+        set_err(err, errlen, "%s: missing", d->sam_path);
+    if (st)
+        return st;
+    st = lsa_refresh(d->lsa);
     if (st)
         set_err(err, errlen, "%s", lsa_last_error(d->lsa));
     return st;
-}
-
-void lab_domain_note_sam_saved(struct lab *lab, const char *domain)
-{
-    struct lab_domain *d = domain_find(lab, domain);
-    if (d)
-        filesig_take(&d->sam_sig, d->sam_path);
 }
 
 const char *lab_domain_sam_path(const struct lab *lab, const char *domain)
@@ -424,22 +390,10 @@ static ntstatus host_domain_reload(void *ctx, const char *domain, char *err, siz
     return lab_domain_reload_if_changed(ctx, domain, err, errlen);
 }
 
-static const char *host_domain_sam_path(void *ctx, const char *domain)
-{
-    return lab_domain_sam_path(ctx, domain);
-}
-
-static void host_domain_sam_saved(void *ctx, const char *domain)
-{
-    lab_domain_note_sam_saved(ctx, domain);
-}
-
 static const struct machine_host_ops host_ops = {
     .domain_controller = host_domain_controller,
     .domain_sam = host_domain_sam,
     .domain_reload_if_changed = host_domain_reload,
-    .domain_sam_path = host_domain_sam_path,
-    .domain_sam_saved = host_domain_sam_saved,
 };
 
 static void adopt(struct lab *lab, struct machine *m)
@@ -585,9 +539,7 @@ static ntstatus create_domain(struct lab *lab, struct machine *m, const char *ad
     st = sam_create(d->name, &m->sid, true, admin_password ? admin_password : "",
                     clock_now(&lab->clock), &d->sam);
     if (!st)
-        st = sam_save(d->sam, d->sam_path);
-    if (!st && filesig_take(&d->sam_sig, d->sam_path))
-        st = STATUS_IO_DEVICE_ERROR;
+        st = sam_save_as(d->sam, d->sam_path);
     if (!st && m->owns_db && m->lsa) {
         d->lsa = m->lsa; /* the DC default policy of this OS */
         m->lsa = NULL;

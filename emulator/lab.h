@@ -94,8 +94,6 @@ struct lsa *lab_domain_lsa(struct lab *lab, const char *domain);
  * lab_open, with the previous state kept. */
 ntstatus lab_domain_reload_if_changed(struct lab *lab, const char *domain, char *err,
                                       size_t errlen);
-/* The domain's sam.txt now holds the in-memory SAM (after sam_save). */
-void lab_domain_note_sam_saved(struct lab *lab, const char *domain);
 /* The path of the domain's sam.txt, or NULL for an unknown domain. */
 const char *lab_domain_sam_path(const struct lab *lab, const char *domain);
 

@@ -29,10 +29,11 @@
  * (the Exchange store writes its own MSExchangePOP3 event).
  *
  * Durability: bad-password counts, lockouts and their release are written
- * to the SAM at once (machine_save_sam) when the machine has a state
+ * to the SAM at once (sam_user_edit) when the machine has a state
  * directory. last_logon is kept in memory and reaches disk with the next
  * write, so a successful logon costs no fsync. A failed write does not
- * change the outcome reported for the logon. */
+ * change the outcome reported for the logon, but the SAM keeps what its
+ * file holds (no count, no lockout, no 644). */
 #include "emulator/logon.h"
 #include "emulator/machine.h"
 #include "src/lib/str.h"
@@ -338,17 +339,13 @@ static const struct lsa_sysaccess *account_policy(const struct machine *am)
 
 /* Releases a lockout whose LockoutDuration has passed (-1: only an admin
  * unlocks). Returns true when the account is still locked. */
-static bool still_locked(struct sam_user *u, const struct lsa_sysaccess *sa, int64_t now,
-                         bool *dirty)
+static bool still_locked(struct sam_user *u, const struct lsa_sysaccess *sa, int64_t now)
 {
     if (!(u->flags & SAM_LOCKED))
         return false;
     if (sa && sa->lockout_duration >= 0 &&
         now - u->locked_at >= (int64_t)sa->lockout_duration * 60) {
-        u->flags &= ~SAM_LOCKED;
-        u->bad_count = 0;
-        u->locked_at = 0;
-        *dirty = true;
+        sam_user_clear_lockout(u);
         return false;
     }
     return true;
@@ -373,10 +370,55 @@ static bool count_bad_password(struct sam_user *u, const struct lsa_sysaccess *s
     return false;
 }
 
-static void save_if(struct machine *am, bool dirty)
+/* Step 4 on one account, as a sam_user_edit function: lockout release,
+ * lockout, the password, the bad-password count. */
+struct auth {
+    const struct lsa_sysaccess *sa;
+    int64_t now;
+    const char *password;
+    enum { AUTH_OK, AUTH_LOCKED, AUTH_BAD } outcome;
+    bool locked_now; /* this attempt locked the account */
+};
+
+static ntstatus authenticate(struct sam_user *u, void *arg)
 {
-    if (dirty)
-        (void)machine_save_sam(am); /* see "Durability" above */
+    struct auth *au = arg;
+    au->locked_now = false;
+    if (still_locked(u, au->sa, au->now)) {
+        au->outcome = AUTH_LOCKED;
+    } else if (!sam_password_ok(u, au->password)) {
+        au->outcome = AUTH_BAD;
+        au->locked_now = count_bad_password(u, au->sa, au->now);
+    } else {
+        au->outcome = AUTH_OK;
+        u->bad_count = 0;
+    }
+    return STATUS_SUCCESS;
+}
+
+/* Runs step 4 for the user *u of am's SAM. The common case (not locked, no
+ * bad password counted, the right password) changes nothing and costs one
+ * hash. Otherwise a trial on a copy tells whether the account changes; if
+ * so the change goes through sam_user_edit, which re-reads the SAM when
+ * another process wrote it and decides on what the file holds (see
+ * "Durability"). *u is looked up again after a write (NULL: gone). */
+static void authenticate_user(struct machine *am, const char *user, struct sam_user **u,
+                              struct auth *au)
+{
+    struct sam_user *v = *u;
+    if (!(v->flags & SAM_LOCKED) && v->bad_count == 0 && sam_password_ok(v, au->password)) {
+        au->outcome = AUTH_OK;
+        au->locked_now = false;
+        return;
+    }
+    struct sam_user trial;
+    memcpy(&trial, v, sizeof trial);
+    authenticate(&trial, au);
+    if (sam_user_equal(&trial, v))
+        return;
+    if (sam_user_edit(am->sam, user, authenticate, au) != STATUS_SUCCESS)
+        au->locked_now = false; /* not written, so not locked */
+    *u = sam_user_find(am->sam, user);
 }
 
 /* Steps 5-7, the part a challenge/response logon shares (see logon.h). */
@@ -470,25 +512,22 @@ ntstatus logon_user(struct machine *m, const struct token *caller, const char *d
         return STATUS_LOGON_FAILURE;
     }
     const struct lsa_sysaccess *sa = account_policy(am);
-    bool dirty = false;
-    if (still_locked(u, sa, now, &dirty)) {
-        save_if(am, dirty);
+    struct auth au = {.sa = sa, .now = now, .password = password ? password : ""};
+    authenticate_user(am, user, &u, &au);
+    if (!u) {
+        audit_failure(&a, 529, "Unknown user name or bad password");
+        return STATUS_LOGON_FAILURE; /* another process deleted it meanwhile */
+    }
+    if (au.outcome == AUTH_LOCKED) {
         audit_failure(&a, 539, "Account locked out");
         return STATUS_ACCOUNT_LOCKED_OUT;
     }
-    if (!sam_password_ok(u, password ? password : "")) {
-        bool locked = count_bad_password(u, sa, now);
-        save_if(am, true);
+    if (au.outcome == AUTH_BAD) {
         audit_failure(&a, 529, "Unknown user name or bad password");
-        if (locked)
+        if (au.locked_now)
             audit_lockout(am, &a, u);
         return STATUS_LOGON_FAILURE;
     }
-    if (u->bad_count) {
-        u->bad_count = 0;
-        dirty = true;
-    }
-    save_if(am, dirty);
     return logon_post_credential_checks(m, am, u, &rq, out);
 }
 

@@ -408,10 +408,9 @@ ntstatus machine_init_dir(const char *dir, const char *name, enum osver os,
     if (!st)
         st = fresh_db(m, admin_password);
     if (!st)
-        st = join(path, sizeof path, dir, "sam.txt") ? sam_save(m->sam, path)
+        st = join(path, sizeof path, dir, "sam.txt") ? sam_save_as(m->sam, path)
                                                      : STATUS_OBJECT_NAME_INVALID;
     if (!st) {
-        m->sam_sig_valid = filesig_take(&m->sam_sig, path) == 0;
         st = join(path, sizeof path, dir, "policy.inf") ? lsa_save_as(m->lsa, path)
                                                          : STATUS_OBJECT_NAME_INVALID;
     }
@@ -565,7 +564,6 @@ ntstatus machine_load(const char *dir, struct machine **out, char *err, size_t e
             m->owns_db = false;
             st = STATUS_SUCCESS;
         } else if (!st) {
-            m->sam_sig_valid = filesig_take(&m->sam_sig, sam_path) == 0;
             struct lsa_names names;
             names_for(m, &names);
             st = lsa_load(pol_path, m->os, &names, &m->lsa, err, errlen);
@@ -611,13 +609,17 @@ ntstatus machine_join_domain(struct machine *m, const struct sid *domain_sid)
         uint32_t rid;
         const char *alias;
     } joins[] = {{SID_RID_DOMAIN_ADMINS, "Administrators"}, {SID_RID_DOMAIN_USERS, "Users"}};
-    for (size_t i = 0; i < sizeof joins / sizeof joins[0]; i++) {
+    ntstatus st = sam_batch_begin(m->sam);
+    for (size_t i = 0; i < sizeof joins / sizeof joins[0] && !st; i++) {
         struct sid g;
-        if (sid_compose(domain_sid, joins[i].rid, &g))
-            return STATUS_INVALID_PARAMETER;
-        ntstatus st = sam_group_add_member(m->sam, joins[i].alias, &g);
-        if (st && st != STATUS_MEMBER_IN_GROUP)
-            return st;
+        st = sid_compose(domain_sid, joins[i].rid, &g) ? STATUS_INVALID_PARAMETER
+                                                        : sam_group_add_member(m->sam, joins[i].alias, &g);
+        if (st == STATUS_MEMBER_IN_GROUP)
+            st = STATUS_SUCCESS;
     }
-    return machine_save_sam(m);
+    if (st) {
+        sam_batch_cancel(m->sam); /* nothing written, nothing kept */
+        return st;
+    }
+    return sam_batch_end(m->sam);
 }

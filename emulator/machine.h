@@ -54,10 +54,6 @@ struct machine_host_ops {
      * (lab_domain_reload_if_changed's contract). */
     ntstatus (*domain_reload_if_changed)(void *ctx, const char *domain, char *err,
                                          size_t errlen);
-    /* Where the domain's sam.txt lives, or NULL for an unknown domain. */
-    const char *(*domain_sam_path)(void *ctx, const char *domain);
-    /* The domain's sam.txt now holds its in-memory SAM. */
-    void (*domain_sam_saved)(void *ctx, const char *domain);
 };
 
 struct machine_host {
@@ -83,12 +79,6 @@ struct machine {
     struct machine_host host; /* the lab it lives in; ops NULL for a lone machine */
     bool running;             /* booted and not shut down */
     uint64_t next_logon_id;
-
-    /* boot.c: sam.txt as last read or written, so that boot re-reads the
-     * SAM only when another writer changed it (in-memory state is written
-     * through on every change). Zero until the first boot takes it. */
-    struct filesig sam_sig;
-    bool sam_sig_valid;
 };
 
 /* Creates a lone in-memory machine (no state directory) with a fresh SAM
@@ -173,20 +163,16 @@ void machine_sid_name(struct machine *m, const struct sid *sid, char *out, size_
 ntstatus machine_boot(struct machine *m, char *err, size_t errlen);
 ntstatus machine_shutdown(struct machine *m);
 ntstatus machine_reboot(struct machine *m, char *err, size_t errlen);
-/* Tells boot that m's SAM file now holds exactly the in-memory SAM (after
- * a sam_save of m->sam done some other way). */
-void machine_note_sam_saved(struct machine *m);
-
-/* Saves m's SAM durably where it lives: m->dir/sam.txt, or on a DC in a lab
- * the domain's LAB/domains/DOMAIN/sam.txt; then tells boot it is current
- * (machine_note_sam_saved / lab_domain_note_sam_saved). In-memory machines
- * (no dir) succeed without writing. Returns sam_save's status. */
+/* Writes what m's SAM holds in memory and no change wrote (last_logon)
+ * to where it lives: m->dir/sam.txt, or on a DC in a lab the domain's
+ * LAB/domains/DOMAIN/sam.txt (sam_flush; every change of the SAM is written
+ * by itself). In-memory machines (no dir) succeed without writing. */
 ntstatus machine_save_sam(struct machine *m);
 
 /* Makes a member server's SAM reflect its domain membership as NT's join
  * does: DOMAIN\Domain Admins (domain_sid-512) in the local Administrators
- * and DOMAIN\Domain Users (-513) in the local Users; then saves the SAM
- * (machine_save_sam). STATUS_INVALID_PARAMETER when m is not a member
+ * and DOMAIN\Domain Users (-513) in the local Users, in one write.
+ * STATUS_INVALID_PARAMETER when m is not a member
  * server with its own SAM. Idempotent. */
 ntstatus machine_join_domain(struct machine *m, const struct sid *domain_sid);
 

@@ -1,7 +1,18 @@
 /* The Security Accounts Manager database of one machine (or of a domain,
  * on its domain controllers): users, local and global groups, the BUILTIN
  * aliases, NT password hashes and account restrictions. The plain-text
- * password is never stored. Persisted as text (sam.txt, see the README). */
+ * password is never stored. Persisted as text (sam.txt, see the README).
+ *
+ * A SAM read from or saved to a file is bound to it: every change below
+ * (add, del, passwords, groups, memberships, sam_user_edit and what is
+ * built on it) takes "<file>.lock", re-reads the file if another process
+ * rewrote it, applies the change and writes the file durably before it
+ * returns; a change that cannot be written is undone, so memory stays what
+ * the file holds, and its status says why (STATUS_DISK_FULL,
+ * STATUS_ACCESS_DENIED, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_SHARING_VIOLATION
+ * when another writer holds the lock, STATUS_IO_DEVICE_ERROR,
+ * STATUS_NO_MEMORY). An unbound SAM (sam_create) changes in memory only.
+ * Pointers to users and groups are valid until the next change. */
 #ifndef NTLAB_EMULATOR_SAM_H
 #define NTLAB_EMULATOR_SAM_H
 #include "emulator/nterr.h"
@@ -72,14 +83,37 @@ ntstatus sam_create(const char *name, const struct sid *domain_sid, bool domain_
                     const char *admin_password, int64_t now, struct sam **out);
 void sam_free(struct sam *s);
 
-/* Loads sam.txt (format documented at the top of sam.c). On a malformed file returns STATUS_INTERNAL_DB_CORRUPTION
+/* Loads sam.txt (format documented at the top of samfile.c) and binds the
+ * SAM to it. On a malformed file returns STATUS_INTERNAL_DB_CORRUPTION
  * and writes "PATH:LINE: problem" into err (errlen bytes). A missing file is
  * STATUS_OBJECT_NAME_NOT_FOUND. */
 ntstatus sam_load(const char *path, struct sam **out, char *err, size_t errlen);
-/* Writes the SAM durably (temp, fsync, rename, fsync dir), mode 0600.
- * Returns STATUS_SUCCESS, STATUS_DISK_FULL, STATUS_ACCESS_DENIED,
- * STATUS_OBJECT_NAME_NOT_FOUND (no directory) or STATUS_IO_DEVICE_ERROR. */
+/* Writes the SAM durably (temp, fsync, rename, fsync dir), mode 0600, under
+ * "<path>.lock": a copy; the SAM stays bound where it was. Returns
+ * STATUS_SUCCESS, STATUS_DISK_FULL, STATUS_ACCESS_DENIED,
+ * STATUS_OBJECT_NAME_NOT_FOUND (no directory), STATUS_SHARING_VIOLATION or
+ * STATUS_IO_DEVICE_ERROR. */
 ntstatus sam_save(const struct sam *s, const char *path);
+/* sam_save, then binds the SAM to path (later changes write through to
+ * it). STATUS_INVALID_PARAMETER inside a batch. */
+ntstatus sam_save_as(struct sam *s, const char *path);
+/* The file the SAM is bound to, or NULL. */
+const char *sam_path(const struct sam *s);
+/* Re-reads the bound file if another process rewrote it since this SAM
+ * last read or wrote it (a boot). STATUS_OBJECT_NAME_NOT_FOUND when the
+ * file is gone, or sam_load's errors, with "PATH: problem" in err. */
+ntstatus sam_refresh(struct sam *s, char *err, size_t errlen);
+/* Writes what memory holds and no change wrote yet (last_logon, which a
+ * logon keeps in memory) through the same path as a change. */
+ntstatus sam_flush(struct sam *s);
+/* Many changes, one write: begin takes the lock and refreshes; the changes
+ * in between apply in memory; end writes once, or on failure puts back the
+ * SAM as it was at begin and returns why. Batches nest. */
+ntstatus sam_batch_begin(struct sam *s);
+ntstatus sam_batch_end(struct sam *s);
+/* Ends the outermost batch without writing: the SAM is again as it was at
+ * begin. */
+void sam_batch_cancel(struct sam *s);
 
 const char *sam_domain_name(const struct sam *s);
 const struct sid *sam_domain_sid(const struct sam *s);
@@ -110,6 +144,37 @@ struct sam_user *sam_user_at(const struct sam *s, size_t i);
  * STATUS_NO_SUCH_USER, STATUS_INVALID_PARAMETER (password too long). */
 ntstatus sam_set_password(struct sam *s, const char *name, const char *password, int64_t now);
 bool sam_password_ok(const struct sam_user *u, const char *password);
+
+/* True when a and b hold the same account fields (strings compared up to
+ * their NUL: the bytes after it are not part of the account). */
+bool sam_user_equal(const struct sam_user *a, const struct sam_user *b);
+
+/* Changes one user's account fields: fn is called on the user (after any
+ * refresh) and returns STATUS_SUCCESS to keep what it changed, anything else
+ * to drop it (returned as is). name, rid and nthash are not fn's to change
+ * (STATUS_INVALID_PARAMETER). Nothing is written when nothing changed.
+ * STATUS_NO_SUCH_USER, or a write failure (then the user is as before). */
+typedef ntstatus (*sam_user_edit_fn)(struct sam_user *u, void *arg);
+ntstatus sam_user_edit(struct sam *s, const char *name, sam_user_edit_fn fn, void *arg);
+/* What an administrator sets (User Manager's account dialog): copies
+ * from `from` the fields named by SAM_FIELD_* bits and the flag bits in
+ * flag_mask (not SAM_LOCKED, which has its own rule: then
+ * STATUS_INVALID_PARAMETER) to the user called name. */
+#define SAM_FIELD_FULLNAME 0x01u
+#define SAM_FIELD_COMMENT 0x02u
+#define SAM_FIELD_EXPIRES 0x04u
+#define SAM_FIELD_PWD_LAST_SET 0x08u
+#define SAM_FIELD_HOURS 0x10u
+#define SAM_FIELD_WORKSTATIONS 0x20u
+ntstatus sam_user_set_fields(struct sam *s, const char *name, const struct sam_user *from,
+                             unsigned fields, uint32_t flag_mask);
+/* Sets and clears account flags (not SAM_LOCKED: STATUS_INVALID_PARAMETER). */
+ntstatus sam_user_set_flags(struct sam *s, const char *name, uint32_t set, uint32_t clear);
+/* The one unlock rule, for an administrator and for a lockout whose
+ * duration ran out: not locked, no bad passwords counted, no lockout time. */
+void sam_user_clear_lockout(struct sam_user *u);
+/* sam_user_edit with sam_user_clear_lockout. */
+ntstatus sam_user_unlock(struct sam *s, const char *name);
 /* The user's SID (domain SID + RID). */
 void sam_user_sid(const struct sam *s, const struct sam_user *u, struct sid *out);
 

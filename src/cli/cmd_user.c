@@ -18,14 +18,6 @@ static int sam_fail(struct cli_ctx *ctx, const char *what, const char *name, nts
     return cli_error(ctx, CLI_FAIL, "%s '%s': %s", what, name, text);
 }
 
-static int save(struct cli_ctx *ctx, struct machine *m)
-{
-    ntstatus st = machine_save_sam(m);
-    if (st != STATUS_SUCCESS)
-        return sam_fail(ctx, "cannot save the SAM of", m->name, st);
-    return CLI_OK;
-}
-
 static void fmt_time(int64_t t, char *out, size_t n)
 {
     if (t == 0) {
@@ -131,12 +123,21 @@ static bool parse_onoff(const char *s, bool *out)
     return false;
 }
 
-static void set_flag(struct sam_user *u, uint32_t flag, bool on)
+/* What `user set` changes: the fields given on the command line
+ * (SAM_FIELD_* bits) and flag bits, with their new values in `want`. */
+struct user_set {
+    struct sam_user want;
+    unsigned given;
+    uint32_t flag_mask;
+};
+
+static void set_flag(struct user_set *r, uint32_t flag, bool on)
 {
     if (on)
-        u->flags |= flag;
+        r->want.flags |= flag;
     else
-        u->flags &= ~flag;
+        r->want.flags &= ~flag;
+    r->flag_mask |= flag;
 }
 
 static int user_show(struct cli_ctx *ctx, struct machine *m, struct sam_user *u)
@@ -203,22 +204,28 @@ static int user_add(struct cli_ctx *ctx, struct machine *m, const char **pos, si
     for (size_t i = 0; i < ngroups; i++)
         if (!sam_group_find(m->sam, groups[i]))
             return cli_error(ctx, CLI_FAIL, "user add: no group '%s' on %s", groups[i], m->name);
-    uint32_t rid;
-    ntstatus st = sam_user_add(m->sam, pos[0], password, now, &rid);
+    /* the account and its groups in one write, or none of them */
+    ntstatus st = sam_batch_begin(m->sam);
     if (st != STATUS_SUCCESS)
         return sam_fail(ctx, "cannot add user", pos[0], st);
+    uint32_t rid;
+    st = sam_user_add(m->sam, pos[0], password, now, &rid);
+    if (st != STATUS_SUCCESS) {
+        sam_batch_cancel(m->sam);
+        return sam_fail(ctx, "cannot add user", pos[0], st);
+    }
     struct sid sid;
     sam_user_sid(m->sam, sam_user_by_rid(m->sam, rid), &sid);
     for (size_t i = 0; i < ngroups; i++) {
         st = sam_group_add_member(m->sam, groups[i], &sid);
         if (st != STATUS_SUCCESS && st != STATUS_MEMBER_IN_GROUP) {
-            sam_user_del(m->sam, pos[0]);
+            sam_batch_cancel(m->sam);
             return sam_fail(ctx, "cannot add the user to group", groups[i], st);
         }
     }
-    if (save(ctx, m)) {
-        return CLI_FAIL;
-    }
+    st = sam_batch_end(m->sam);
+    if (st != STATUS_SUCCESS)
+        return sam_fail(ctx, "cannot add user", pos[0], st);
     char sidbuf[SID_STR_MAX];
     fprintf(ctx->out, "user %s\\%s added (%s)\n", sam_domain_name(m->sam), pos[0],
             sid_str(&sid, sidbuf));
@@ -236,7 +243,7 @@ static int user_set(struct cli_ctx *ctx, struct machine *m, int argc, char **arg
     struct sam_user *u = cli_user(ctx, m, argv[2], &m);
     if (!u)
         return CLI_FAIL;
-    struct sam_user copy = *u;
+    struct user_set r = {.want = *u};
     args_init(&a, argc, argv, 3);
     while ((k = args_next(&a))) {
         bool on;
@@ -246,22 +253,27 @@ static int user_set(struct cli_ctx *ctx, struct machine *m, int argc, char **arg
         if (!args_value(&a))
             return cli_error(ctx, CLI_USAGE, "user set: %s needs a value", a.opt);
         if (strcmp(a.opt, "--fullname") == 0) {
-            if (str_copy(copy.fullname, sizeof copy.fullname, a.val))
+            if (str_copy(r.want.fullname, sizeof r.want.fullname, a.val))
                 return cli_error(ctx, CLI_USAGE, "user set: --fullname too long");
+            r.given |= SAM_FIELD_FULLNAME;
         } else if (strcmp(a.opt, "--comment") == 0) {
-            if (str_copy(copy.comment, sizeof copy.comment, a.val))
+            if (str_copy(r.want.comment, sizeof r.want.comment, a.val))
                 return cli_error(ctx, CLI_USAGE, "user set: --comment too long");
+            r.given |= SAM_FIELD_COMMENT;
         } else if (strcmp(a.opt, "--expires") == 0) {
-            if (!parse_when(a.val, now, &copy.expires))
+            if (!parse_when(a.val, now, &r.want.expires))
                 return cli_error(ctx, CLI_USAGE, "user set: bad --expires '%s' (YYYY-MM-DD[ HH:MM], +30d, never)", a.val);
+            r.given |= SAM_FIELD_EXPIRES;
         } else if (strcmp(a.opt, "--password-last-set") == 0) {
-            if (!parse_when(a.val, now, &copy.pwd_last_set) || copy.pwd_last_set == 0)
+            if (!parse_when(a.val, now, &r.want.pwd_last_set) || r.want.pwd_last_set == 0)
                 return cli_error(ctx, CLI_USAGE, "user set: bad --password-last-set '%s' (YYYY-MM-DD[ HH:MM] or -50d)", a.val);
+            r.given |= SAM_FIELD_PWD_LAST_SET;
         } else if (strcmp(a.opt, "--hours") == 0) {
-            if (!parse_hours(a.val, copy.logon_hours))
+            if (!parse_hours(a.val, r.want.logon_hours))
                 return cli_error(ctx, CLI_USAGE, "user set: bad --hours '%s' (all, none, or e.g. \"Mon-Fri 8-18\", UTC)", a.val);
+            r.given |= SAM_FIELD_HOURS;
         } else if (strcmp(a.opt, "--workstations") == 0) {
-            memset(copy.workstations, 0, sizeof copy.workstations);
+            memset(r.want.workstations, 0, sizeof r.want.workstations);
             char buf[256];
             if (str_copy(buf, sizeof buf, a.val))
                 return cli_error(ctx, CLI_USAGE, "user set: --workstations too long");
@@ -269,28 +281,26 @@ static int user_set(struct cli_ctx *ctx, struct machine *m, int argc, char **arg
             char *save_ptr = NULL;
             for (char *w = strtok_r(buf, ",", &save_ptr); w; w = strtok_r(NULL, ",", &save_ptr)) {
                 if (n == SAM_WORKSTATIONS_MAX ||
-                    str_copy(copy.workstations[n++], sizeof copy.workstations[0], str_trim(w)))
+                    str_copy(r.want.workstations[n++], sizeof r.want.workstations[0], str_trim(w)))
                     return cli_error(ctx, CLI_USAGE, "user set: at most %d workstations of 15 characters", SAM_WORKSTATIONS_MAX);
             }
+            r.given |= SAM_FIELD_WORKSTATIONS;
         } else if (strcmp(a.opt, "--must-change") == 0 && parse_onoff(a.val, &on)) {
-            set_flag(&copy, SAM_MUST_CHANGE, on);
+            set_flag(&r, SAM_MUST_CHANGE, on);
         } else if (strcmp(a.opt, "--password-never-expires") == 0 && parse_onoff(a.val, &on)) {
-            set_flag(&copy, SAM_PWD_NEVER_EXPIRES, on);
+            set_flag(&r, SAM_PWD_NEVER_EXPIRES, on);
         } else if (strcmp(a.opt, "--cant-change") == 0 && parse_onoff(a.val, &on)) {
-            set_flag(&copy, SAM_CANT_CHANGE, on);
+            set_flag(&r, SAM_CANT_CHANGE, on);
         } else if (strcmp(a.opt, "--disabled") == 0 && parse_onoff(a.val, &on)) {
-            set_flag(&copy, SAM_DISABLED, on);
+            set_flag(&r, SAM_DISABLED, on);
         } else {
             return cli_error(ctx, CLI_USAGE, "user set: unknown option or value '%s %s'", a.opt, a.val);
         }
     }
-    struct sam_user old = *u;
-    *u = copy;
-    if (save(ctx, m)) {
-        *u = old;
-        return CLI_FAIL;
-    }
-    fprintf(ctx->out, "user %s updated\n", u->name);
+    ntstatus st = sam_user_set_fields(m->sam, r.want.name, &r.want, r.given, r.flag_mask);
+    if (st != STATUS_SUCCESS)
+        return sam_fail(ctx, "cannot update user", r.want.name, st);
+    fprintf(ctx->out, "user %s updated\n", r.want.name);
     return CLI_OK;
 }
 
@@ -362,8 +372,6 @@ int cmd_user(struct cli_ctx *ctx, int argc, char **argv)
         ntstatus st = sam_user_del(m->sam, pos[0]);
         if (st != STATUS_SUCCESS)
             return sam_fail(ctx, "cannot delete user", pos[0], st);
-        if (save(ctx, m))
-            return CLI_FAIL;
         fprintf(ctx->out, "user %s deleted\n", pos[0]);
         return CLI_OK;
     }
@@ -374,28 +382,21 @@ int cmd_user(struct cli_ctx *ctx, int argc, char **argv)
         ntstatus st = sam_set_password(m->sam, pos[0], pw, now);
         if (st != STATUS_SUCCESS)
             return sam_fail(ctx, "cannot set the password of", pos[0], st);
-        if (save(ctx, m))
-            return CLI_FAIL;
         fprintf(ctx->out, "password of %s changed\n", pos[0]);
         return CLI_OK;
     }
-    struct sam_user old = *u;
-    if (strcmp(sub, "disable") == 0) {
-        u->flags |= SAM_DISABLED;
-    } else if (strcmp(sub, "enable") == 0) {
-        u->flags &= ~SAM_DISABLED;
-    } else if (strcmp(sub, "unlock") == 0) {
-        u->flags &= ~SAM_LOCKED;
-        u->bad_count = 0;
-        u->locked_at = 0;
-    } else {
+    ntstatus st;
+    if (strcmp(sub, "disable") == 0)
+        st = sam_user_set_flags(m->sam, pos[0], SAM_DISABLED, 0);
+    else if (strcmp(sub, "enable") == 0)
+        st = sam_user_set_flags(m->sam, pos[0], 0, SAM_DISABLED);
+    else if (strcmp(sub, "unlock") == 0)
+        st = sam_user_unlock(m->sam, pos[0]);
+    else
         return cli_error(ctx, CLI_USAGE, "user: unknown subcommand '%s'", sub);
-    }
-    if (save(ctx, m)) {
-        *u = old;
-        return CLI_FAIL;
-    }
-    fprintf(ctx->out, "user %s %sd\n", u->name, sub[strlen(sub) - 1] == 'e' ? sub : sub);
+    if (st != STATUS_SUCCESS)
+        return sam_fail(ctx, "cannot change user", pos[0], st);
+    fprintf(ctx->out, "user %s %sd\n", pos[0], sub[strlen(sub) - 1] == 'e' ? sub : sub);
     return CLI_OK;
 }
 
@@ -465,8 +466,6 @@ int cmd_group(struct cli_ctx *ctx, int argc, char **argv)
     }
     if (st != STATUS_SUCCESS)
         return sam_fail(ctx, sub, pos[0], st);
-    if (save(ctx, m))
-        return CLI_FAIL;
     fprintf(ctx->out, "group %s: %s%s%s done\n", pos[0], sub, npos > 1 ? " " : "", npos > 1 ? pos[1] : "");
     return CLI_OK;
 }

@@ -150,14 +150,16 @@ void str_hex(const uint8_t *in, size_t n, char *out)
     out[2 * n] = 0;
 }
 
-static int hexval(char c)
+/* A table, not tolower or branches: sam.txt holds 32 hex digits a user and
+ * the loader reads 10,000 users per reboot. Value + 1; 0 = not a digit. */
+int str_hexval(int c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)tolower((unsigned char)c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
+    static const unsigned char v[256] = {
+        ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
+        ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
+        ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+    };
+    return (int)v[(unsigned char)c] - 1; /* c: a char or an unsigned char */
 }
 
 int str_unhex(const char *in, uint8_t *out, size_t n)
@@ -165,7 +167,7 @@ int str_unhex(const char *in, uint8_t *out, size_t n)
     if (strlen(in) != 2 * n)
         return EINVAL;
     for (size_t i = 0; i < n; i++) {
-        int hi = hexval(in[2 * i]), lo = hexval(in[2 * i + 1]);
+        int hi = str_hexval(in[2 * i]), lo = str_hexval(in[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return EINVAL;
         out[i] = (uint8_t)(hi << 4 | lo);

@@ -30,6 +30,8 @@ bool str_unquote(char *v, char **out);
 void str_upper(char *s);
 /* Hex-encodes n bytes into out (2n+1 bytes, lowercase). */
 void str_hex(const uint8_t *in, size_t n, char *out);
+/* The value of one hex digit (either case), or -1. */
+int str_hexval(int c);
 /* Decodes exactly 2n hex digits into n bytes. Returns 0 or EINVAL. */
 int str_unhex(const char *in, uint8_t *out, size_t n);
 

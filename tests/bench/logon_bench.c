@@ -19,15 +19,20 @@ static double now_us(void)
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
+/* One batch: one write of the SAM, not one per user. */
 static int add_users(struct machine *m)
 {
+    if (sam_batch_begin(m->sam) != STATUS_SUCCESS)
+        return -1;
     for (int i = 0; i < USERS; i++) {
         char name[21];
         snprintf(name, sizeof name, "user%05d", i);
-        if (sam_user_add(m->sam, name, name, clock_now(&m->clock), NULL) != STATUS_SUCCESS)
+        if (sam_user_add(m->sam, name, name, clock_now(&m->clock), NULL) != STATUS_SUCCESS) {
+            sam_batch_cancel(m->sam);
             return -1;
+        }
     }
-    return 0;
+    return sam_batch_end(m->sam) == STATUS_SUCCESS ? 0 : -1;
 }
 
 int main(void)

@@ -41,6 +41,8 @@ static int add_all(struct lab *lab, const char *machine, const char *prefix, con
     if (exchange_mailbox_list(m, &dir, err, sizeof err))
         return fail("cannot load the mailbox directory", err);
     int rc = 0;
+    if (sam_batch_begin(m->sam) != STATUS_SUCCESS) /* one SAM write for all users */
+        rc = fail("cannot lock the SAM of", m->name);
     for (unsigned long i = 1; i <= count && !rc; i++) {
         char name[64], pw[64];
         snprintf(name, sizeof name, "%s%04lu", prefix, i);
@@ -63,7 +65,9 @@ static int add_all(struct lab *lab, const char *machine, const char *prefix, con
         if (e)
             rc = fail(name, strerror(e));
     }
-    if (!rc && machine_save_sam(m) != STATUS_SUCCESS)
+    if (rc)
+        sam_batch_cancel(m->sam);
+    else if (sam_batch_end(m->sam) != STATUS_SUCCESS)
         rc = fail("cannot save the SAM of", m->name);
     if (!rc) {
         char path[PATH_MAX + sizeof EXCHANGE_DIR_FILE + 1];

@@ -55,6 +55,8 @@ static int setup(const char *dir, int accounts, struct machine **out)
     if (machine_init_dir(dir, "BENCH", OSVER_NT4, ROLE_STANDALONE, NULL, "Adm1n!", &m))
         return fail("machine_init_dir", dir);
     int64_t now = clock_now(&m->clock);
+    if (sam_batch_begin(m->sam)) /* one SAM write for all accounts */
+        return fail("sam_batch_begin", NULL);
     for (int i = 0; i < USERS; i++) {
         char name[21];
         snprintf(name, sizeof name, "user%05d", i);
@@ -76,8 +78,8 @@ static int setup(const char *dir, int accounts, struct machine **out)
             return fail("lsa_add_account_rights", name);
     }
     lsa_close(&h);
-    if (machine_save_sam(m))
-        return fail("machine_save_sam", NULL);
+    if (sam_batch_end(m->sam))
+        return fail("sam_batch_end", NULL);
     char err[256];
     if (scm_attach(m, err, sizeof err))
         return fail("scm_attach", err);
