@@ -2,6 +2,7 @@
 can log users on, `ntlab up --foreground` as a child process, a small
 blocking POP3 client, the daemon's memory."""
 import os
+import re
 import resource
 import socket
 import subprocess
@@ -79,10 +80,19 @@ class Lab:
                 c = Pop3(self.port, timeout=2, host=host)
                 c.line()
                 c.close()
-                return
+                break
             except OSError:
                 time.sleep(0.01)
-        raise RuntimeError("ntlab up did not serve within 15 s")
+        else:
+            raise RuntimeError("ntlab up did not serve within 15 s")
+        # The probe counts against --max-connections until the daemon has
+        # seen it close: wait for that, so a test of a limit starts at 0.
+        while time.monotonic() < deadline:
+            st = self.run("status", check=False).stdout
+            if re.search(rb"connections: 0 open", st):
+                return
+            time.sleep(0.01)
+        raise RuntimeError("ntlab up: the ready probe's connection is still open after 15 s")
 
     def down(self):
         if self.daemon and self.daemon.poll() is None:
