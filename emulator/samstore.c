@@ -17,23 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The SAM's one errno -> NTSTATUS mapping (reads and writes). */
+/* errno -> NTSTATUS as everywhere (nterr_from_errno), but for the SAM's
+ * own size limit: a sam.txt past SAM_FILE_MAX is a corrupt database. */
 static ntstatus errno_status(int e)
 {
-    switch (e) {
-    case 0: return STATUS_SUCCESS;
-    case ENOENT:
-    case ENOTDIR: return STATUS_OBJECT_NAME_NOT_FOUND;
-    case EACCES:
-    case EPERM:
-    case EROFS: return STATUS_ACCESS_DENIED;
-    case ENOSPC:
-    case EDQUOT: return STATUS_DISK_FULL;
-    case ENOMEM: return STATUS_NO_MEMORY;
-    case EFBIG: return STATUS_INTERNAL_DB_CORRUPTION; /* a sam.txt past SAM_FILE_MAX */
-    case EWOULDBLOCK: return STATUS_SHARING_VIOLATION;
-    default: return STATUS_IO_DEVICE_ERROR;
-    }
+    return e == EFBIG ? STATUS_INTERNAL_DB_CORRUPTION : nterr_from_errno(e);
 }
 
 void sam_store_free(struct sam_store *st)

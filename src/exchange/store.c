@@ -9,6 +9,7 @@
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,6 +346,16 @@ static void open_maildrop(struct exchange_store *st, const struct exchange_mailb
                                                             : ERROR_IO_DEVICE);
 }
 
+/* Wipes what a token holds (its SIDs in use, privileges and names), not
+ * its unused group slots: the whole 4.5 KB was a tenth of a logon's
+ * instructions (issue 12). */
+static void wipe_token(struct token *t)
+{
+    size_t ng = t->ngroups < TOKEN_MAX_GROUPS ? t->ngroups : TOKEN_MAX_GROUPS;
+    plat_wipe(t, offsetof(struct token, groups) + ng * sizeof t->groups[0]);
+    plat_wipe(&t->privileges, sizeof *t - offsetof(struct token, privileges));
+}
+
 static void be_login(void *arg, const struct pop3_credentials *cred, struct pop3_login_result *res)
 {
     struct exchange_session *es = arg;
@@ -379,7 +390,7 @@ static void be_login(void *arg, const struct pop3_credentials *cred, struct pop3
         audit_failure(st, cred, domain, "The account does not own the mailbox.");
         return;
     }
-    plat_wipe(&tok, sizeof tok);
+    wipe_token(&tok);
     open_maildrop(st, mb, res);
 }
 

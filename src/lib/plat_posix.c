@@ -518,6 +518,16 @@ int plat_sock_nodelay(int fd)
     return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) ? errno : 0;
 }
 
+int plat_sock_accepted_nodelay(int fd)
+{
+#ifdef __linux__
+    (void)fd; /* inherited from the listener (test_sockets_and_loop checks it) */
+    return 0;
+#else
+    return plat_sock_nodelay(fd);
+#endif
+}
+
 int plat_sock_v6only(int fd)
 {
     int one = 1;

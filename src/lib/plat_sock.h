@@ -59,6 +59,11 @@ int plat_sock_nonblock(int fd, bool on);
 int plat_sock_listen_opts(int fd);
 /* TCP_NODELAY on. */
 int plat_sock_nodelay(int fd);
+/* TCP_NODELAY on a socket accepted from a listener that has it (set by
+ * plat_sock_nodelay on the listener): nothing to do on Linux, where the
+ * accepted socket inherits it (a system call less per connection), a
+ * plat_sock_nodelay elsewhere. */
+int plat_sock_accepted_nodelay(int fd);
 /* IPV6_V6ONLY on. */
 int plat_sock_v6only(int fd);
 /* The socket's pending error (SO_ERROR) as an errno value; 0 when none. */

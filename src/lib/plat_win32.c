@@ -730,6 +730,11 @@ int plat_sock_nodelay(int fd)
                : 0;
 }
 
+int plat_sock_accepted_nodelay(int fd)
+{
+    return plat_sock_nodelay(fd);
+}
+
 int plat_sock_v6only(int fd)
 {
     DWORD one = 1;

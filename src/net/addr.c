@@ -141,6 +141,7 @@ int net_listen_tcp(const struct net_addr *a, int *fdp, char *err, size_t errlen)
         return e;
     }
     (void)plat_sock_listen_opts(fd);
+    (void)plat_sock_nodelay(fd); /* accepted sockets inherit it on Linux */
     if (a->ss.ss_family == AF_INET6)
         (void)plat_sock_v6only(fd);
     if (plat_bind(fd, (const struct sockaddr *)&a->ss, a->len) != 0) {

@@ -471,8 +471,8 @@ static void accept_pop3(struct server *s, struct listener *l)
             continue;
         }
         /* pop3-facts §8: without it a reply written in pieces waits for the
-         * client's delayed ACK (Nagle). */
-        (void)plat_sock_nodelay(fd);
+         * client's delayed ACK (Nagle). Set on the listener (addr.c). */
+        (void)plat_sock_accepted_nodelay(fd);
         struct conn *c = calloc(1, sizeof *c);
         if (!c) {
             plat_sock_close(fd);

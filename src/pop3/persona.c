@@ -578,8 +578,10 @@ int persona_render(const struct persona *p, enum persona_reply r, const struct p
     struct line l;
     l.n = 0;
     for (; *t; t++) {
-        if (*t != '%') {
-            line_put(&l, t, 1);
+        if (*t != '%') { /* the literal text up to the next '%' at once */
+            size_t run = strcspn(t, "%");
+            line_put(&l, t, run);
+            t += run - 1;
             continue;
         }
         t++;

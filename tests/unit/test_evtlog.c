@@ -335,6 +335,53 @@ static void test_group_commit(void)
     unit_rmtree(dir);
 }
 
+/* Issue 12 (logons): inside a group a record costs no fstat (the lock
+ * was kept since our own last append), and the line is formatted without
+ * printf. A record another writer appended between two groups is still
+ * seen (numbers go on), and the file's text is exactly the format
+ * evtlog_open reads (negative time, the largest numbers). */
+static void test_group_line_format(void)
+{
+    const char *dir = unit_tmpdir();
+    struct evtlog *l, *o;
+    UNIT_ASSERT_STATUS_FATAL(evtlog_open(dir, "M", &l), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(evtlog_open(dir, "M", &o), STATUS_SUCCESS);
+    evtlog_begin(l);
+    UNIT_ASSERT_STATUS(
+        evtlog_write(l, EVTLOG_SECURITY, -5, "Security", 528, EVT_AUDIT_SUCCESS, 2, "u", "one"),
+        STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(evtlog_commit(l), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(
+        evtlog_write(o, EVTLOG_SECURITY, 7, "Security", 529, EVT_AUDIT_FAILURE, 2, NULL, "two"),
+        STATUS_SUCCESS);
+    evtlog_begin(l);
+    UNIT_ASSERT_STATUS(evtlog_write(l, EVTLOG_SECURITY, INT64_MAX, "S", UINT32_MAX, EVT_ERROR,
+                                    65535, "CORP\\a", "three"),
+                       STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(evtlog_write(l, EVTLOG_SECURITY, 0, "S", 0, EVT_WARNING, 0, "", ""),
+                       STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(evtlog_commit(l), STATUS_SUCCESS);
+    evtlog_free(o);
+    evtlog_free(l);
+    char path[512], text[1024];
+    snprintf(path, sizeof path, "%s/Security.evt", dir);
+    FILE *f = fopen(path, "rb");
+    CU_ASSERT_FATAL(f != NULL);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = 0;
+    CU_ASSERT_STRING_EQUAL(
+        text, "1\t-5\tSuccess Audit\t2\t528\tSecurity\tu\tM\tone\n"
+              "2\t7\tFailure Audit\t2\t529\tSecurity\tN/A\tM\ttwo\n"
+              "3\t9223372036854775807\tError\t65535\t4294967295\tS\tCORP\\a\tM\tthree\n"
+              "4\t0\tWarning\t0\t0\tS\tN/A\tM\t\n");
+    UNIT_ASSERT_STATUS_FATAL(evtlog_open(dir, "M", &l), STATUS_SUCCESS);
+    CU_ASSERT(evtlog_count(l, EVTLOG_SECURITY) == 4);
+    CU_ASSERT(evtlog_bad_lines(l, EVTLOG_SECURITY) == 0);
+    evtlog_free(l);
+    unit_rmtree(dir);
+}
+
 /* Inside a group the log's lock is held from the first record to the
  * commit (a logon's audit then costs one write, issue 12): another process
  * appends after the commit, with the next number. */
@@ -384,7 +431,7 @@ void suite_evtlog(void)
     UNIT_SUITE("evtlog", UNIT_TEST(test_memory_only), UNIT_TEST(test_bad_arguments),
                UNIT_TEST(test_sanitize_and_truncate), UNIT_TEST(test_durable_reload),
                UNIT_TEST(test_malformed_and_torn), UNIT_TEST(test_record_numbers_exhausted),
-               UNIT_TEST(test_bounded_memory),
-               UNIT_TEST(test_two_writers), UNIT_TEST(test_group_commit),
-               UNIT_TEST(test_group_holds_lock));
+               UNIT_TEST(test_bounded_memory), UNIT_TEST(test_two_writers),
+               UNIT_TEST(test_group_commit), UNIT_TEST(test_group_holds_lock),
+               UNIT_TEST(test_group_line_format));
 }

@@ -476,6 +476,38 @@ static const char *write_tmp(const char *dir, const char *text)
     return path;
 }
 
+/* Issue 12 (logons): the directory finds an alias through a hash index,
+ * without case, across its growth; a duplicate in another case is EEXIST
+ * and an unknown alias (one that shares a slot chain too) is not found. */
+static void test_directory_index(void)
+{
+    struct exchange_directory *d = exchange_directory_new();
+    CU_ASSERT_FATAL(d != NULL);
+    CU_ASSERT(exchange_directory_find(d, "user0001") == NULL); /* empty */
+    struct exchange_mailbox mb = {0};
+    CU_ASSERT_FATAL(sid_parse("S-1-5-21-1-2-3-1001", &mb.owner_sid, NULL) == 0);
+    str_copy(mb.owner, sizeof mb.owner, "M\\u");
+    char alias[32];
+    for (int i = 1; i <= 1000; i++) {
+        snprintf(alias, sizeof alias, "User%04d", i);
+        str_copy(mb.alias, sizeof mb.alias, alias);
+        CU_ASSERT(exchange_directory_add(d, &mb) == 0);
+    }
+    CU_ASSERT(exchange_directory_count(d) == 1000);
+    for (int i = 1; i <= 1000; i++) {
+        snprintf(alias, sizeof alias, "uSER%04d", i);
+        const struct exchange_mailbox *f = exchange_directory_find(d, alias);
+        CU_ASSERT_FATAL(f != NULL);
+        CU_ASSERT(f == exchange_directory_at(d, (size_t)i - 1));
+    }
+    str_copy(mb.alias, sizeof mb.alias, "USER0500");
+    CU_ASSERT(exchange_directory_add(d, &mb) == EEXIST);
+    CU_ASSERT(exchange_directory_find(d, "user1001") == NULL);
+    CU_ASSERT(exchange_directory_find(d, "user000") == NULL);
+    CU_ASSERT(exchange_directory_find(d, "") == NULL);
+    exchange_directory_free(d);
+}
+
 static void test_directory_file(void)
 {
     const char *dir = unit_tmpdir();
@@ -705,7 +737,7 @@ void suite_exchange(void)
                UNIT_TEST(test_alias_is_not_account), UNIT_TEST(test_other_owner_denied),
                UNIT_TEST(test_failures), UNIT_TEST(test_maildir_missing_is_recreated),
                UNIT_TEST(test_deliver_and_dele), UNIT_TEST(test_mailbox_add_errors),
-               UNIT_TEST(test_directory_file), UNIT_TEST(test_store_start_failures),
-               UNIT_TEST(test_apop), UNIT_TEST(test_session_memory),
-               UNIT_TEST(test_persona_read_at_start));
+               UNIT_TEST(test_directory_file), UNIT_TEST(test_directory_index),
+               UNIT_TEST(test_store_start_failures), UNIT_TEST(test_apop),
+               UNIT_TEST(test_session_memory), UNIT_TEST(test_persona_read_at_start));
 }

@@ -9,10 +9,13 @@
 #include "tests/unit/unit.h"
 #include <fcntl.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 static void test_buf(void)
@@ -36,6 +39,36 @@ static void test_buf(void)
 /* buf_printf formats into the spare room first and grows when the text
  * does not fit: every length around the room left gives the whole text,
  * NUL-terminated, after what was there. */
+/* Issue 12 (logons): buf_printf formats %s %c %d %u %ld %lu %lld %llu %zu
+ * %% itself; the text is snprintf's, at the limits too, and any other
+ * conversion (flags, width, precision, %x, %p) still goes to vsnprintf. */
+#define SAME_AS_SNPRINTF(...)                                                                      \
+    do {                                                                                           \
+        char want_[256];                                                                           \
+        struct buf b_ = BUF_INIT;                                                                  \
+        CU_ASSERT_EQUAL(buf_puts(&b_, "x"), 0);                                                    \
+        CU_ASSERT_EQUAL(buf_printf(&b_, __VA_ARGS__), 0);                                          \
+        want_[0] = 'x';                                                                            \
+        snprintf(want_ + 1, sizeof want_ - 1, __VA_ARGS__);                                        \
+        CU_ASSERT_STRING_EQUAL(b_.p, want_);                                                       \
+        CU_ASSERT_EQUAL(b_.len, strlen(want_));                                                    \
+        buf_free(&b_);                                                                             \
+    } while (0)
+
+static void test_buf_printf_plain(void)
+{
+    SAME_AS_SNPRINTF("%s", "");
+    SAME_AS_SNPRINTF("plain text, no conversion");
+    SAME_AS_SNPRINTF("#%llu %s logon %s user=\"%s\": OK", 18446744073709551615ULL, "BENCH",
+                     "127.0.0.1:1", "user0001");
+    SAME_AS_SNPRINTF("%d %d %d %u %u", 0, INT_MIN, INT_MAX, 0u, UINT_MAX);
+    SAME_AS_SNPRINTF("%ld %ld %lu", LONG_MIN, LONG_MAX, ULONG_MAX);
+    SAME_AS_SNPRINTF("%lld|%lld|%llu", LLONG_MIN, LLONG_MAX, 0ULL);
+    SAME_AS_SNPRINTF("%zu%%%c%s%%", SIZE_MAX, 'q', "end");
+    SAME_AS_SNPRINTF("%5d|%-3s|%.2s|%x|%02u|%lx|%zd", 42, "a", "abc", 255u, 7u, 255ul, (ssize_t)-3);
+    SAME_AS_SNPRINTF("100%% %s %llu%s", "done", 3ULL, "");
+}
+
 static void test_buf_printf_room(void)
 {
     char want[300], arg[200];
@@ -281,9 +314,9 @@ static void test_clock(void)
 
 void suite_lib(void)
 {
-    UNIT_SUITE("lib", UNIT_TEST(test_buf), UNIT_TEST(test_buf_printf_room), UNIT_TEST(test_str),
-               UNIT_TEST(test_text_decode), UNIT_TEST(test_text_lines), UNIT_TEST(test_afile),
-               UNIT_TEST(test_text_error_line), UNIT_TEST(test_afile_sweeps_stale_temps),
-               UNIT_TEST(test_filelock),
+    UNIT_SUITE("lib", UNIT_TEST(test_buf), UNIT_TEST(test_buf_printf_room),
+               UNIT_TEST(test_buf_printf_plain), UNIT_TEST(test_str), UNIT_TEST(test_text_decode),
+               UNIT_TEST(test_text_lines), UNIT_TEST(test_afile), UNIT_TEST(test_text_error_line),
+               UNIT_TEST(test_afile_sweeps_stale_temps), UNIT_TEST(test_filelock),
                UNIT_TEST(test_re_bounded), UNIT_TEST(test_clock));
 }

@@ -13,6 +13,8 @@
 #include "src/net/ctltcp.h"
 #include "tests/unit/unit.h"
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <regex.h>
 #include <signal.h>
 #include <stdio.h>
@@ -432,6 +434,7 @@ static void test_sockets_and_loop(void)
     int l = plat_socket(AF_INET, SOCK_STREAM, 0, PLAT_SOCK_NONBLOCK | PLAT_SOCK_CLOEXEC);
     CU_ASSERT_FATAL(l >= 0);
     CU_ASSERT_EQUAL(plat_sock_listen_opts(l), 0);
+    CU_ASSERT_EQUAL(plat_sock_nodelay(l), 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t al = sizeof a;
     CU_ASSERT_EQUAL(plat_bind(l, (struct sockaddr *)&a, sizeof a), 0);
@@ -450,6 +453,13 @@ static void test_sockets_and_loop(void)
     CU_ASSERT_EQUAL(plat_poll(&pl, 1, 2000), 1);
     int s = plat_accept(l, NULL, NULL, PLAT_SOCK_CLOEXEC);
     CU_ASSERT(s >= 0);
+    /* issue 12 (logons): TCP_NODELAY set on the listener reaches the
+     * accepted socket (inherited on Linux, set there elsewhere) */
+    CU_ASSERT_EQUAL(plat_sock_accepted_nodelay(s), 0);
+    int nd = 0;
+    socklen_t ndl = sizeof nd;
+    CU_ASSERT_EQUAL(getsockopt(s, IPPROTO_TCP, TCP_NODELAY, &nd, &ndl), 0);
+    CU_ASSERT(nd != 0);
     plat_sock_close(s);
     plat_sock_close(c);
     plat_sock_close(l); /* the port is free again: a connect is refused */
