@@ -26,11 +26,11 @@ static bool spells(const char *word, const char *name, bool joined, const char *
     return false;
 }
 
-static const struct args_opt *find(const struct args_spec *spec, const char *word,
+static const struct args_opt *find(const struct args_opt *opts, size_t nopts, const char *word,
                                    const char **inl)
 {
-    for (size_t i = 0; i < spec->nopts; i++) {
-        const struct args_opt *o = &spec->opts[i];
+    for (size_t i = 0; i < nopts; i++) {
+        const struct args_opt *o = &opts[i];
         if (spells(word, o->name, o->joined, inl) || spells(word, o->alias, o->joined, inl))
             return o;
     }
@@ -53,7 +53,7 @@ int args_parse(struct cli_ctx *ctx, const struct args_spec *spec, int argc, char
 {
     for (int i = first; i < argc; i++) {
         const char *w = argv[i], *val = NULL;
-        const struct args_opt *o = find(spec, w, &val);
+        const struct args_opt *o = find(spec->opts, spec->nopts, w, &val);
         if (o && o->kind == ARGS_FLAG && val && spec->unknown_is_word)
             o = NULL;
         int rc = CLI_OK;
@@ -79,6 +79,13 @@ int args_parse(struct cli_ctx *ctx, const struct args_spec *spec, int argc, char
             return rc;
     }
     return CLI_OK;
+}
+
+bool args_takes_next(const struct args_opt *opts, size_t nopts, const char *word)
+{
+    const char *inl;
+    const struct args_opt *o = find(opts, nopts, word, &inl);
+    return o && o->kind != ARGS_FLAG && !inl;
 }
 
 int args_words(struct cli_ctx *ctx, const char *what, void *to, const char *word)

@@ -69,6 +69,12 @@ struct args_spec {
 int args_parse(struct cli_ctx *ctx, const struct args_spec *spec, int argc, char *const *argv,
                int first);
 
+/* Whether word is an option of opts whose value is the next argument (a
+ * value-taking option spelt without "=VALUE" or a joined value), as
+ * args_parse would read it: for code that steps over option values without
+ * parsing (cli_file_args). */
+bool args_takes_next(const struct args_opt *opts, size_t nopts, const char *word);
+
 /* A word handler (args_word_fn) collecting up to max words in v (to is a
  * struct args_words). One more is "WHAT: unexpected argument 'WORD'", or
  * "WHAT: " + too_many when that is set. */
