@@ -26,11 +26,11 @@ static bool spells(const char *word, const char *name, bool joined, const char *
     return false;
 }
 
-static const struct args_opt *find(const struct args_spec *spec, const char *word,
+static const struct args_opt *find(const struct args_opt *opts, size_t nopts, const char *word,
                                    const char **inl)
 {
-    for (size_t i = 0; i < spec->nopts; i++) {
-        const struct args_opt *o = &spec->opts[i];
+    for (size_t i = 0; i < nopts; i++) {
+        const struct args_opt *o = &opts[i];
         if (spells(word, o->name, o->joined, inl) || spells(word, o->alias, o->joined, inl))
             return o;
     }
@@ -53,7 +53,7 @@ int args_parse(struct cli_ctx *ctx, const struct args_spec *spec, int argc, char
 {
     for (int i = first; i < argc; i++) {
         const char *w = argv[i], *val = NULL;
-        const struct args_opt *o = find(spec, w, &val);
+        const struct args_opt *o = find(spec->opts, spec->nopts, w, &val);
         if (o && o->kind == ARGS_FLAG && val && spec->unknown_is_word)
             o = NULL;
         int rc = CLI_OK;
@@ -81,6 +81,13 @@ int args_parse(struct cli_ctx *ctx, const struct args_spec *spec, int argc, char
     return CLI_OK;
 }
 
+bool args_takes_next(const struct args_opt *opts, size_t nopts, const char *word)
+{
+    const char *inl;
+    const struct args_opt *o = find(opts, nopts, word, &inl);
+    return o && o->kind != ARGS_FLAG && !inl;
+}
+
 int args_words(struct cli_ctx *ctx, const char *what, void *to, const char *word)
 {
     struct args_words *w = to;
@@ -91,45 +98,4 @@ int args_words(struct cli_ctx *ctx, const char *what, void *to, const char *word
     }
     w->v[w->n++] = word;
     return CLI_OK;
-}
-
-/* --- the old scanner (cmd_user.c) ------------------------------------------------ */
-
-
-void args_init(struct args *a, int argc, char **argv, int first)
-{
-    a->argc = argc;
-    a->argv = argv;
-    a->i = first;
-    a->opt = a->val = NULL;
-}
-
-int args_next(struct args *a)
-{
-    a->opt = a->val = NULL;
-    if (a->i >= a->argc)
-        return 0;
-    char *s = a->argv[a->i++];
-    if (s[0] == '-' && s[1] == '-' && s[2]) {
-        char *eq = strchr(s, '=');
-        if (eq) {
-            /* "--os=nt4": split in place; the value is taken by args_value. */
-            *eq = 0;
-            a->val = eq + 1;
-        }
-        a->opt = s;
-        return 1;
-    }
-    a->val = s;
-    return 2;
-}
-
-bool args_value(struct args *a)
-{
-    if (a->val)
-        return true;
-    if (a->i >= a->argc)
-        return false;
-    a->val = a->argv[a->i++];
-    return true;
 }

@@ -69,6 +69,12 @@ struct args_spec {
 int args_parse(struct cli_ctx *ctx, const struct args_spec *spec, int argc, char *const *argv,
                int first);
 
+/* Whether word is an option of opts whose value is the next argument (a
+ * value-taking option spelt without "=VALUE" or a joined value), as
+ * args_parse would read it: for code that steps over option values without
+ * parsing (cli_file_args). */
+bool args_takes_next(const struct args_opt *opts, size_t nopts, const char *word);
+
 /* A word handler (args_word_fn) collecting up to max words in v (to is a
  * struct args_words). One more is "WHAT: unexpected argument 'WORD'", or
  * "WHAT: " + too_many when that is set. */
@@ -78,24 +84,5 @@ struct args_words {
     const char *too_many;
 };
 int args_words(struct cli_ctx *ctx, const char *what, void *to, const char *word);
-
-/* The old scanner, left for src/cli/cmd_user.c until it moves to
- * args_parse (issue 13 item 8): long options with a value ("--os nt4" or
- * "--os=nt4"), flags, and positional arguments. Splits "--os=nt4" in
- * place. */
-struct args {
-    int argc;
-    char **argv;
-    int i;           /* next index */
-    const char *opt; /* current option name (without value) */
-    const char *val; /* its value, when it takes one */
-};
-void args_init(struct args *a, int argc, char **argv, int first);
-/* Returns the next argument. An option ("--x") returns 1 with a->opt set; a
- * positional returns 2 with a->val set; the end returns 0. */
-int args_next(struct args *a);
-/* For the current option, takes its value (from "=" or the next argument).
- * Returns false if there is none. */
-bool args_value(struct args *a);
 
 #endif

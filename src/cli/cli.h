@@ -96,6 +96,12 @@ int cmd_group(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_logon(struct cli_ctx *ctx, int argc, char **argv);
 /* Account policy and security-template import (src/cli/cmd_policy.c). */
 int cmd_policy(struct cli_ctx *ctx, int argc, char **argv);
+/* The option table of `policy`, the value of --focus going to *focus: fills
+ * out (CMD_POLICY_NOPTS rows) and returns the row count (cli_file_args reads
+ * it to step over option values). */
+struct args_opt;
+enum { CMD_POLICY_NOPTS = 1 };
+size_t cmd_policy_options(struct args_opt *out, const char **focus);
 /* The machine, its services, clock and event log (src/cli/cmd_machine.c). */
 int cmd_machine(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_boot(struct cli_ctx *ctx, int argc, char **argv); /* boot|shutdown|reboot */

@@ -215,6 +215,16 @@ static int import(struct cli_ctx *ctx, struct cli_focus *f, const char *path)
     return rc;
 }
 
+size_t cmd_policy_options(struct args_opt *out, const char **focus)
+{
+    const struct args_opt opts[CMD_POLICY_NOPTS] = {
+        {.name = "--focus", .kind = ARGS_STR, .to = focus,
+         .missing = "--focus needs a value (DOMAIN, COMPUTER or '\\\\COMPUTER')"},
+    };
+    memcpy(out, opts, sizeof opts);
+    return CMD_POLICY_NOPTS;
+}
+
 int cmd_policy(struct cli_ctx *ctx, int argc, char **argv)
 {
     static const char usage[] =
@@ -224,12 +234,10 @@ int cmd_policy(struct cli_ctx *ctx, int argc, char **argv)
         return cli_error(ctx, CLI_USAGE, "%s", usage);
     const char *sub = argv[1], *focus = NULL;
     const char *pos[64];
-    const struct args_opt opts[] = {
-        {.name = "--focus", .kind = ARGS_STR, .to = &focus,
-         .missing = "--focus needs a value (DOMAIN, COMPUTER or '\\\\COMPUTER')"},
-    };
+    struct args_opt opts[CMD_POLICY_NOPTS];
     struct args_words words = {.v = pos, .max = 64, .too_many = "too many arguments"};
-    const struct args_spec spec = {.what = "policy", .opts = opts, .nopts = ARGS_COUNT(opts),
+    const struct args_spec spec = {.what = "policy", .opts = opts,
+                                   .nopts = cmd_policy_options(opts, &focus),
                                    .word = args_words, .word_to = &words};
     int rc = args_parse(ctx, &spec, argc, argv, 2);
     if (rc != CLI_OK)

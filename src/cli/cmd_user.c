@@ -129,15 +129,113 @@ struct user_set {
     struct sam_user want;
     unsigned given;
     uint32_t flag_mask;
+    int64_t now; /* for --expires +30d */
 };
 
-static void set_flag(struct user_set *r, uint32_t flag, bool on)
+/* The `.to` of a yes/no option of `user set`: which flag it sets. */
+struct user_set_flag {
+    struct user_set *r;
+    uint32_t flag;
+};
+
+static int set_fullname(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
+                        const char *val)
 {
+    struct user_set *r = o->to;
+    if (str_copy(r->want.fullname, sizeof r->want.fullname, val))
+        return cli_error(ctx, CLI_USAGE, "%s: --fullname too long", what);
+    r->given |= SAM_FIELD_FULLNAME;
+    return CLI_OK;
+}
+
+static int set_comment(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
+                       const char *val)
+{
+    struct user_set *r = o->to;
+    if (str_copy(r->want.comment, sizeof r->want.comment, val))
+        return cli_error(ctx, CLI_USAGE, "%s: --comment too long", what);
+    r->given |= SAM_FIELD_COMMENT;
+    return CLI_OK;
+}
+
+static int set_expires(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
+                       const char *val)
+{
+    struct user_set *r = o->to;
+    if (!parse_when(val, r->now, &r->want.expires))
+        return cli_error(ctx, CLI_USAGE,
+                         "%s: bad --expires '%s' (YYYY-MM-DD[ HH:MM], +30d, never)", what, val);
+    r->given |= SAM_FIELD_EXPIRES;
+    return CLI_OK;
+}
+
+static int set_pwd_last_set(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
+                            const char *val)
+{
+    struct user_set *r = o->to;
+    if (!parse_when(val, r->now, &r->want.pwd_last_set) || r->want.pwd_last_set == 0)
+        return cli_error(ctx, CLI_USAGE,
+                         "%s: bad --password-last-set '%s' (YYYY-MM-DD[ HH:MM] or -50d)", what,
+                         val);
+    r->given |= SAM_FIELD_PWD_LAST_SET;
+    return CLI_OK;
+}
+
+static int set_hours(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
+                     const char *val)
+{
+    struct user_set *r = o->to;
+    if (!parse_hours(val, r->want.logon_hours))
+        return cli_error(ctx, CLI_USAGE,
+                         "%s: bad --hours '%s' (all, none, or e.g. \"Mon-Fri 8-18\", UTC)", what,
+                         val);
+    r->given |= SAM_FIELD_HOURS;
+    return CLI_OK;
+}
+
+static int set_workstations(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
+                            const char *val)
+{
+    struct user_set *r = o->to;
+    memset(r->want.workstations, 0, sizeof r->want.workstations);
+    char buf[256];
+    if (str_copy(buf, sizeof buf, val))
+        return cli_error(ctx, CLI_USAGE, "%s: --workstations too long", what);
+    int n = 0;
+    char *save_ptr = NULL;
+    for (char *w = strtok_r(buf, ",", &save_ptr); w; w = strtok_r(NULL, ",", &save_ptr)) {
+        if (n == SAM_WORKSTATIONS_MAX ||
+            str_copy(r->want.workstations[n++], sizeof r->want.workstations[0], str_trim(w)))
+            return cli_error(ctx, CLI_USAGE, "%s: at most %d workstations of 15 characters",
+                             what, SAM_WORKSTATIONS_MAX);
+    }
+    r->given |= SAM_FIELD_WORKSTATIONS;
+    return CLI_OK;
+}
+
+/* --must-change, --disabled, ...: yes/no (on/off, true/false). */
+static int set_flag(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
+                    const char *val)
+{
+    const struct user_set_flag *f = o->to;
+    bool on;
+    if (!parse_onoff(val, &on))
+        return cli_error(ctx, CLI_USAGE, "%s: unknown option or value '%s %s'", what, o->name,
+                         val);
     if (on)
-        r->want.flags |= flag;
+        f->r->want.flags |= f->flag;
     else
-        r->want.flags &= ~flag;
-    r->flag_mask |= flag;
+        f->r->want.flags &= ~f->flag;
+    f->r->flag_mask |= f->flag;
+    return CLI_OK;
+}
+
+/* A word among the options of `user set`: each of them takes a value. */
+static int set_word(struct cli_ctx *ctx, const char *what, void *to, const char *word)
+{
+    (void)to;
+    return cli_error(ctx, CLI_USAGE, "%s: unexpected argument '%s' (options take a value)", what,
+                     word);
 }
 
 static int user_show(struct cli_ctx *ctx, struct machine *m, struct sam_user *u)
@@ -236,72 +334,43 @@ static int user_add(struct cli_ctx *ctx, struct machine *m, const char **pos, si
  * applied, and the SAM is written once. */
 static int user_set(struct cli_ctx *ctx, struct machine *m, int argc, char **argv, int64_t now)
 {
-    struct args a;
-    int k;
     if (argc < 3)
         return cli_error(ctx, CLI_USAGE, "usage: ntlab user set NAME OPTION...");
     struct sam_user *u = cli_user(ctx, m, argv[2], &m);
     if (!u)
         return CLI_FAIL;
-    struct user_set r = {.want = *u};
-    args_init(&a, argc, argv, 3);
-    while ((k = args_next(&a))) {
-        bool on;
-        if (k == 2)
-            return cli_error(ctx, CLI_USAGE, "user set: unexpected argument '%s' (options "
-                                             "take a value)", a.val);
-        if (!args_value(&a))
-            return cli_error(ctx, CLI_USAGE, "user set: %s needs a value", a.opt);
-        if (strcmp(a.opt, "--fullname") == 0) {
-            if (str_copy(r.want.fullname, sizeof r.want.fullname, a.val))
-                return cli_error(ctx, CLI_USAGE, "user set: --fullname too long");
-            r.given |= SAM_FIELD_FULLNAME;
-        } else if (strcmp(a.opt, "--comment") == 0) {
-            if (str_copy(r.want.comment, sizeof r.want.comment, a.val))
-                return cli_error(ctx, CLI_USAGE, "user set: --comment too long");
-            r.given |= SAM_FIELD_COMMENT;
-        } else if (strcmp(a.opt, "--expires") == 0) {
-            if (!parse_when(a.val, now, &r.want.expires))
-                return cli_error(ctx, CLI_USAGE, "user set: bad --expires '%s' (YYYY-MM-DD[ HH:MM], +30d, never)", a.val);
-            r.given |= SAM_FIELD_EXPIRES;
-        } else if (strcmp(a.opt, "--password-last-set") == 0) {
-            if (!parse_when(a.val, now, &r.want.pwd_last_set) || r.want.pwd_last_set == 0)
-                return cli_error(ctx, CLI_USAGE, "user set: bad --password-last-set '%s' (YYYY-MM-DD[ HH:MM] or -50d)", a.val);
-            r.given |= SAM_FIELD_PWD_LAST_SET;
-        } else if (strcmp(a.opt, "--hours") == 0) {
-            if (!parse_hours(a.val, r.want.logon_hours))
-                return cli_error(ctx, CLI_USAGE, "user set: bad --hours '%s' (all, none, or e.g. \"Mon-Fri 8-18\", UTC)", a.val);
-            r.given |= SAM_FIELD_HOURS;
-        } else if (strcmp(a.opt, "--workstations") == 0) {
-            memset(r.want.workstations, 0, sizeof r.want.workstations);
-            char buf[256];
-            if (str_copy(buf, sizeof buf, a.val))
-                return cli_error(ctx, CLI_USAGE, "user set: --workstations too long");
-            int n = 0;
-            char *save_ptr = NULL;
-            for (char *w = strtok_r(buf, ",", &save_ptr); w; w = strtok_r(NULL, ",", &save_ptr)) {
-                if (n == SAM_WORKSTATIONS_MAX ||
-                    str_copy(r.want.workstations[n++], sizeof r.want.workstations[0], str_trim(w)))
-                    return cli_error(ctx, CLI_USAGE, "user set: at most %d workstations of 15 characters", SAM_WORKSTATIONS_MAX);
-            }
-            r.given |= SAM_FIELD_WORKSTATIONS;
-        } else if (strcmp(a.opt, "--must-change") == 0 && parse_onoff(a.val, &on)) {
-            set_flag(&r, SAM_MUST_CHANGE, on);
-        } else if (strcmp(a.opt, "--password-never-expires") == 0 && parse_onoff(a.val, &on)) {
-            set_flag(&r, SAM_PWD_NEVER_EXPIRES, on);
-        } else if (strcmp(a.opt, "--cant-change") == 0 && parse_onoff(a.val, &on)) {
-            set_flag(&r, SAM_CANT_CHANGE, on);
-        } else if (strcmp(a.opt, "--disabled") == 0 && parse_onoff(a.val, &on)) {
-            set_flag(&r, SAM_DISABLED, on);
-        } else {
-            return cli_error(ctx, CLI_USAGE, "user set: unknown option or value '%s %s'", a.opt, a.val);
-        }
-    }
+    struct user_set r = {.want = *u, .now = now};
+    struct user_set_flag must = {&r, SAM_MUST_CHANGE}, never = {&r, SAM_PWD_NEVER_EXPIRES},
+                         cant = {&r, SAM_CANT_CHANGE}, disabled = {&r, SAM_DISABLED};
+    const struct args_opt opts[] = {
+        ARGS_OPT_CALL("--fullname", &r, set_fullname),
+        ARGS_OPT_CALL("--comment", &r, set_comment),
+        ARGS_OPT_CALL("--expires", &r, set_expires),
+        ARGS_OPT_CALL("--password-last-set", &r, set_pwd_last_set),
+        ARGS_OPT_CALL("--hours", &r, set_hours),
+        ARGS_OPT_CALL("--workstations", &r, set_workstations),
+        ARGS_OPT_CALL("--must-change", &must, set_flag),
+        ARGS_OPT_CALL("--password-never-expires", &never, set_flag),
+        ARGS_OPT_CALL("--cant-change", &cant, set_flag),
+        ARGS_OPT_CALL("--disabled", &disabled, set_flag),
+    };
+    const struct args_spec spec = {.what = "user set", .opts = opts, .nopts = ARGS_COUNT(opts),
+                                   .word = set_word};
+    int rc = args_parse(ctx, &spec, argc, argv, 3);
+    if (rc != CLI_OK)
+        return rc;
     ntstatus st = sam_user_set_fields(m->sam, r.want.name, &r.want, r.given, r.flag_mask);
     if (st != STATUS_SUCCESS)
         return sam_fail(ctx, "cannot update user", r.want.name, st);
     fprintf(ctx->out, "user %s updated\n", r.want.name);
     return CLI_OK;
+}
+
+/* --group G of `user add`, up to max (to is a struct args_words). */
+static int add_group(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
+                     const char *val)
+{
+    return args_words(ctx, what, o->to, val);
 }
 
 int cmd_user(struct cli_ctx *ctx, int argc, char **argv)
@@ -310,35 +379,22 @@ int cmd_user(struct cli_ctx *ctx, int argc, char **argv)
         return cli_error(ctx, CLI_USAGE, "usage: ntlab user add|del|passwd|disable|enable|unlock|"
                                          "show|list|set ...");
     const char *sub = argv[1];
-    const char *pos[4];
-    size_t npos = 0;
-    const char *password = NULL;
-    const char *groups[16];
-    size_t ngroups = 0;
-    struct args a;
-    args_init(&a, argc, argv, 2);
-    int k;
+    const char *pos[4], *password = NULL, *groups[16];
+    struct args_words words = {.v = pos, .max = 4, .too_many = "too many arguments"};
+    struct args_words gw = {.v = groups, .max = 16, .too_many = "too many --group"};
+    const struct args_opt opts[] = {
+        ARGS_OPT_STR("--password", &password),
+        ARGS_OPT_CALL("--group", &gw, add_group),
+    };
+    const struct args_spec spec = {.what = "user", .opts = opts, .nopts = ARGS_COUNT(opts),
+                                   .word = args_words, .word_to = &words};
     /* `user set` takes its options itself; the others are parsed here. */
     if (strcmp(sub, "set") != 0) {
-        while ((k = args_next(&a))) {
-            if (k == 2) {
-                if (npos == sizeof pos / sizeof pos[0])
-                    return cli_error(ctx, CLI_USAGE, "user: too many arguments");
-                pos[npos++] = a.val;
-            } else if ((strcmp(a.opt, "--password") == 0 || strcmp(a.opt, "--group") == 0) &&
-                       !args_value(&a)) {
-                return cli_error(ctx, CLI_USAGE, "user: %s needs a value", a.opt);
-            } else if (strcmp(a.opt, "--password") == 0) {
-                password = a.val;
-            } else if (strcmp(a.opt, "--group") == 0) {
-                if (ngroups == sizeof groups / sizeof groups[0])
-                    return cli_error(ctx, CLI_USAGE, "user: too many --group");
-                groups[ngroups++] = a.val;
-            } else {
-                return cli_error(ctx, CLI_USAGE, "user: unknown or incomplete option '%s'", a.opt);
-            }
-        }
+        int rc = args_parse(ctx, &spec, argc, argv, 2);
+        if (rc != CLI_OK)
+            return rc;
     }
+    size_t npos = words.n, ngroups = gw.n;
     struct machine *m = cli_machine(ctx);
     if (!m)
         return CLI_FAIL;
@@ -405,28 +461,19 @@ int cmd_group(struct cli_ctx *ctx, int argc, char **argv)
     if (argc < 2)
         return cli_error(ctx, CLI_USAGE, "usage: ntlab group add|del|add-member|remove-member|list ...");
     const char *sub = argv[1];
-    const char *pos[4];
-    size_t npos = 0;
-    const char *comment = "";
+    const char *pos[4], *comment = "";
     bool global = false;
-    struct args a;
-    args_init(&a, argc, argv, 2);
-    int k;
-    while ((k = args_next(&a))) {
-        if (k == 2) {
-            if (npos == sizeof pos / sizeof pos[0])
-                return cli_error(ctx, CLI_USAGE, "group: too many arguments");
-            pos[npos++] = a.val;
-        } else if (strcmp(a.opt, "--comment") == 0) {
-            if (!args_value(&a))
-                return cli_error(ctx, CLI_USAGE, "group: --comment needs a value");
-            comment = a.val;
-        } else if (strcmp(a.opt, "--global") == 0) {
-            global = true;
-        } else {
-            return cli_error(ctx, CLI_USAGE, "group: unknown or incomplete option '%s'", a.opt);
-        }
-    }
+    struct args_words words = {.v = pos, .max = 4, .too_many = "too many arguments"};
+    const struct args_opt opts[] = {
+        ARGS_OPT_STR("--comment", &comment),
+        ARGS_OPT_FLAG("--global", &global),
+    };
+    const struct args_spec spec = {.what = "group", .opts = opts, .nopts = ARGS_COUNT(opts),
+                                   .word = args_words, .word_to = &words};
+    int rc = args_parse(ctx, &spec, argc, argv, 2);
+    if (rc != CLI_OK)
+        return rc;
+    size_t npos = words.n;
     struct machine *m = cli_machine(ctx);
     if (!m)
         return CLI_FAIL;

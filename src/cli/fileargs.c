@@ -3,6 +3,7 @@
  * daemon's working directory ("/" once detached), not the caller's; and a
  * scenario's file references are checked against its own directory. Both
  * need to know where the file names are (cli.h). */
+#include "src/cli/args.h"
 #include "src/cli/cli.h"
 #include "src/lib/plat.h"
 #include <errno.h>
@@ -11,21 +12,18 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The options of `policy` that take a value (cmd_policy.c): the word after
- * them is not a positional argument. */
-static bool policy_option_takes_value(const char *opt)
-{
-    return strcmp(opt, "--focus") == 0;
-}
-
 int cli_file_args(int argc, char *const *argv, int *idx, int max)
 {
     int n = 0;
     if (argc >= 3 && strcmp(argv[0], "policy") == 0 && strcmp(argv[1], "import") == 0) {
+        /* policy's own table says which options take the next word */
+        struct args_opt opts[CMD_POLICY_NOPTS];
+        const char *focus;
+        size_t nopts = cmd_policy_options(opts, &focus);
         for (int i = 2; i < argc; i++) {
             const char *a = argv[i];
             if (a[0] == '-' && a[1] == '-' && a[2]) {
-                if (!strchr(a, '=') && policy_option_takes_value(a))
+                if (args_takes_next(opts, nopts, a))
                     i++;
                 continue;
             }

@@ -112,7 +112,8 @@ expect_grep "--machine needs a machine name"
 # one parser: an unknown option is named as such wherever it stands, also
 # last (it is not taken for an option whose value is missing)
 for cmd in "init X" "logon" "machine add X" "service add S" "eventlog" "mailbox add a" \
-           "policy show" "rights list" "up" "run"; do
+           "policy show" "rights list" "up" "run" "user add bob" "user set Administrator" \
+           "group add g"; do
     # shellcheck disable=SC2086
     expect_rc 2 "$NTLAB" $cmd --bogus
     expect_grep "^ntlab: ${cmd%% *}[a-z ]*: unknown option '--bogus'$"
