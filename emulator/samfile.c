@@ -37,6 +37,7 @@
  * user in a global group). */
 #include "emulator/sam_int.h"
 #include "src/lib/str.h"
+#include "src/lib/text.h"
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -296,17 +297,10 @@ struct loader {
 static ntstatus bad(struct loader *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static ntstatus bad(struct loader *L, const char *fmt, ...)
 {
-    if (L->err && L->errlen) {
-        char msg[512];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
-        va_end(ap);
-        for (char *p = msg; *p; p++) /* names from the file may hold escaped controls */
-            if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                *p = '?';
-        snprintf(L->err, L->errlen, "%s:%u: %s", L->path, L->line, msg);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    text_file_verror(L->err, L->errlen, L->path, L->line, fmt, ap);
+    va_end(ap);
     return STATUS_INTERNAL_DB_CORRUPTION;
 }
 

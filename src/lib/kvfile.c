@@ -3,6 +3,7 @@
 #include "src/lib/afile.h"
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
+#include "src/lib/text.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,20 +12,10 @@
 
 int kvfile_fail(const struct kvfile *f, unsigned line, const char *fmt, ...)
 {
-    if (f->err && f->errlen) {
-        char msg[256];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
-        va_end(ap);
-        for (char *p = msg; *p; p++)
-            if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                *p = '?';
-        if (line)
-            snprintf(f->err, f->errlen, "%s:%u: %s", f->path, line, msg);
-        else
-            snprintf(f->err, f->errlen, "%s: %s", f->path, msg);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    text_file_verror(f->err, f->errlen, f->path, line, fmt, ap);
+    va_end(ap);
     return EINVAL;
 }
 

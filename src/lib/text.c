@@ -1,6 +1,7 @@
 #include "src/lib/text.h"
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -209,4 +210,20 @@ char *text_lines_next(struct text_lines *it, unsigned *lineno)
     if (lineno)
         *lineno = it->lineno;
     return s;
+}
+
+void text_file_verror(char *out, size_t n, const char *path, unsigned line, const char *fmt,
+                      va_list ap)
+{
+    if (!out || !n)
+        return;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    for (char *p = msg; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    if (line)
+        snprintf(out, n, "%s:%u: %s", path, line, msg);
+    else
+        snprintf(out, n, "%s: %s", path, msg);
 }

@@ -2,6 +2,7 @@
  * without BOM, or ASCII; CRLF or LF line ends. */
 #ifndef NTLAB_LIB_TEXT_H
 #define NTLAB_LIB_TEXT_H
+#include <stdarg.h>
 #include <stddef.h>
 
 /* Decodes data into a malloc'd NUL-terminated UTF-8 string (*out, owned by
@@ -16,6 +17,11 @@ int text_decode(const char *data, size_t len, char **out, size_t *outlen);
  * ...). Returns 0 with *why NULL when text_decode would accept it. For
  * the readers' "FILE:LINE: problem" messages. */
 unsigned text_error_line(const char *data, size_t len, const char **why);
+/* Formats a file's parse error into out (n bytes, truncated): "PATH:LINE:
+ * MESSAGE", or "PATH: MESSAGE" when line is 0. Control characters in the
+ * message (names quoted from the file) become '?'. Owns nothing. */
+void text_file_verror(char *out, size_t n, const char *path, unsigned line, const char *fmt,
+                      va_list ap) __attribute__((format(printf, 5, 0)));
 
 /* Decodes the UTF-8 sequence at s, of which n bytes may be read (n >= 1).
  * Returns the code point and sets *len to its length, or returns -1 with
