@@ -475,32 +475,17 @@ static void step_closed(struct scn_runner *r, const struct scn_step *st)
     end_sess(se);
 }
 
+/* One row per session operation; the others are run.c's and run_admin.c's. */
+static void (*const session_steps[])(struct scn_runner *, const struct scn_step *) = {
+    [SCN_OP_OPEN] = step_open, [SCN_OP_REFUSED] = step_refused, [SCN_OP_CLOSE] = step_close,
+    [SCN_OP_SEND] = step_send, [SCN_OP_EXPECT] = step_expect,   [SCN_OP_CLOSED] = step_closed,
+};
+
 void scn_run_session_step(struct scn_runner *r, const struct scn_step *st)
 {
-    switch (st->op) {
-    case SCN_OP_OPEN:
-        step_open(r, st);
-        break;
-    case SCN_OP_REFUSED:
-        step_refused(r, st);
-        break;
-    case SCN_OP_CLOSE:
-        step_close(r, st);
-        break;
-    case SCN_OP_SEND:
-        step_send(r, st);
-        break;
-    case SCN_OP_EXPECT:
-        step_expect(r, st);
-        break;
-    case SCN_OP_CLOSED:
-        step_closed(r, st);
-        break;
-    case SCN_OP_BEGIN:
-    case SCN_OP_TIMEOUT:
-    case SCN_OP_NTLAB:
-        break; /* not session steps (run.c, run_admin.c) */
-    }
+    size_t op = (size_t)st->op;
+    if (op < sizeof session_steps / sizeof session_steps[0] && session_steps[op])
+        session_steps[op](r, st);
 }
 
 void scn_run_flush_sessions(struct scn_runner *r, struct scn_loc loc)
