@@ -179,6 +179,20 @@ static int next_line(struct scn_runner *r, struct scn_sess *se, char **line, siz
     }
 }
 
+/* A received line that no step expected: it goes to the actual
+ * transcript, -v and the article, its quote to q; line is freed. */
+static void unexpected_line(struct scn_runner *r, struct scn_sess *se, char *line, size_t len,
+                            unsigned flags, char *q, size_t qlen)
+{
+    char pre[SCN_NAME_MAX + 8];
+    snprintf(pre, sizeof pre, "%s < ", se->name);
+    scn_run_chk(r, scn_ts_add2(&r->act, pre, line, len, flags));
+    scn_run_real_line(r, pre, line, len, flags);
+    scn_run_article_line(r, se->name, line, len);
+    scn_run_quote(q, qlen, line, len, flags);
+    free(line);
+}
+
 /* Lines that arrived and that no step expected: shown as extra lines. */
 static void flush_unexpected(struct scn_runner *r, struct scn_sess *se, struct scn_loc loc)
 {
@@ -190,15 +204,9 @@ static void flush_unexpected(struct scn_runner *r, struct scn_sess *se, struct s
     size_t len;
     unsigned flags;
     while (take_line(se, &line, &len, &flags)) {
-        char pre[SCN_NAME_MAX + 8];
-        snprintf(pre, sizeof pre, "%s < ", se->name);
-        scn_run_chk(r, scn_ts_add2(&r->act, pre, line, len, flags));
-        scn_run_real_line(r, pre, line, len, flags);
-        scn_run_article_line(r, se->name, line, len);
         char q[160];
-        scn_run_quote(q, sizeof q, line, len, flags);
+        unexpected_line(r, se, line, len, flags, q, sizeof q);
         scn_run_mismatch(r, loc, "%s: unexpected reply line %s", se->name, q);
-        free(line);
     }
 }
 
@@ -454,15 +462,9 @@ static void step_closed(struct scn_runner *r, const struct scn_step *st)
     unsigned flags;
     int got;
     while ((got = next_line(r, se, &line, &len, &flags)) == 1) {
-        char pre[SCN_NAME_MAX + 8];
-        snprintf(pre, sizeof pre, "%s < ", se->name);
-        scn_run_chk(r, scn_ts_add2(&r->act, pre, line, len, flags));
-        scn_run_real_line(r, pre, line, len, flags);
-        scn_run_article_line(r, se->name, line, len);
         char q[160];
-        scn_run_quote(q, sizeof q, line, len, flags);
+        unexpected_line(r, se, line, len, flags, q, sizeof q);
         scn_run_mismatch(r, st->loc, "%s: expected the connection closed, got %s", st->session, q);
-        free(line);
     }
     scn_run_real_linef(r, "%s %s", st->session, got == 0 ? "closed" : "still open");
     if (got == 0) {
