@@ -233,6 +233,115 @@ static int run_file_word(struct cli_ctx *ctx, const char *what, void *to, const 
     return CLI_OK;
 }
 
+/* The options that go together or not (after the parse). CLI_OK or the
+ * usage error. */
+static int check_run_opts(struct cli_ctx *ctx, struct runner *rn, const struct files *files)
+{
+    if (files->n == 0)
+        return cli_error(ctx, CLI_USAGE, "run: no scenario files given (FILE.scn or a directory)");
+    /* NTLAB_CONTROL=tcp:HOST:PORT names the daemon's control endpoint
+     * whatever the lab directory (control.h): admin steps can run. */
+    if (rn->opts.target && !rn->opts.labdir && getenv("NTLAB_CONTROL"))
+        rn->opts.labdir = ".";
+    if (rn->opts.labdir && !rn->opts.target)
+        return cli_error(ctx, CLI_USAGE, "run: --lab goes with --target (the daemon's lab)");
+    if (rn->opts.target) {
+        char host[SCN_HOST_MAX], port[8];
+        if (scn_tcp_split(rn->opts.target, host, port, 0))
+            return cli_error(ctx, CLI_USAGE, "run: bad --target '%s' (HOST:PORT)",
+                             rn->opts.target);
+    }
+    if (rn->opts.prepare && (files->n != 1 || rn->opts.target))
+        return cli_error(ctx, CLI_USAGE,
+                         "run: --prepare DIR takes one scenario file and no --target");
+    return CLI_OK;
+}
+
+/* Parses every file into rn->jobs, first of all: the tags select, and the
+ * workers inherit the parse. A file that does not parse is a job that
+ * fails. CLI_OK or CLI_FAIL (out of memory, no scenario has the tags). */
+static int parse_jobs(struct cli_ctx *ctx, struct runner *rn, const struct files *files,
+                      const char *const *tags, size_t ntags, bool allow_outside)
+{
+    rn->jobs = calloc(files->n, sizeof *rn->jobs);
+    if (!rn->jobs)
+        return cli_error(ctx, CLI_FAIL, "run: out of memory");
+    struct scn_parse_opts po = {scenario_command_ok, cli_file_args, allow_outside};
+    for (size_t i = 0; i < files->n; i++) {
+        char err[1024] = "";
+        struct scn *s = NULL;
+        int e = scn_parse_file(files->v[i], &po, &s, err, sizeof err);
+        if (e == ENOMEM)
+            return cli_error(ctx, CLI_FAIL, "run: out of memory");
+        if (e == 0 && ntags) {
+            bool want = false;
+            for (size_t k = 0; k < ntags && !want; k++)
+                want = scn_has_tag(s, tags[k]);
+            if (!want) {
+                scn_free(s);
+                continue;
+            }
+        }
+        struct job *j = &rn->jobs[rn->njobs++];
+        j->path = files->v[i];
+        j->s = s;
+        if (e)
+            j->parse_err = strdup(err);
+    }
+    if (rn->njobs == 0)
+        return cli_error(ctx, CLI_FAIL, "run: no scenario has tag%s %s%s", ntags > 1 ? "s" : "",
+                         tags[0], ntags > 1 ? " (or the others)" : "");
+    return CLI_OK;
+}
+
+/* --junit FILE: the kept results as JUnit XML. 0 or an errno value (said). */
+static int write_junit(struct cli_ctx *ctx, const struct runner *rn, const char *junit)
+{
+    const struct scn_result **v = calloc(rn->njobs, sizeof *v);
+    struct buf x = BUF_INIT;
+    int je = v ? 0 : ENOMEM;
+    for (size_t i = 0; v && i < rn->njobs; i++)
+        v[i] = &rn->results[i];
+    if (je == 0)
+        je = scn_report_junit(&x, (const struct scn_result *const *)v, rn->njobs,
+                              "ntlab scenarios");
+    if (je == 0)
+        je = afile_write(junit, x.p, x.len, 0644);
+    if (je)
+        cli_error(ctx, CLI_FAIL, "run: cannot write %s: %s", junit, strerror(je));
+    buf_free(&x);
+    free(v);
+    return je;
+}
+
+/* Runs the jobs on the workers, reports, and writes --junit. CLI_OK when
+ * every scenario passed. */
+static int run_jobs(struct cli_ctx *ctx, struct runner *rn, long workers, const char *junit)
+{
+    rn->keep_results = junit != NULL;
+    if (rn->keep_results && !(rn->results = calloc(rn->njobs, sizeof *rn->results)))
+        return cli_error(ctx, CLI_FAIL, "run: out of memory");
+    if (rn->tap)
+        scn_report_tap_begin(ctx->out, rn->njobs);
+    int e = scn_pool_run(rn->njobs, (int)workers, run_job, rn, job_done, rn);
+    if (e)
+        cli_error(ctx, CLI_FAIL, "run: cannot start workers: %s", strerror(e));
+    if (rn->tap) {
+        scn_report_tap_end(ctx->out, &rn->counts);
+    } else {
+        char line[128];
+        scn_counts_line(&rn->counts, line, sizeof line);
+        fprintf(ctx->out, "%s\n", line);
+    }
+    if (rn->opts.prepare && rn->counts.failed == 0)
+        fprintf(ctx->out, "prepared %s: serve it with 'ntlab -C %s up', then run with --target "
+                          "HOST:PORT --lab %s\n",
+                rn->opts.prepare, rn->opts.prepare, rn->opts.prepare);
+    if (junit && write_junit(ctx, rn, junit))
+        rn->counts.failed++;
+    return rn->counts.failed || e ? CLI_FAIL : CLI_OK;
+}
+
 int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 {
     struct runner rn = {.ctx = ctx};
@@ -241,7 +350,6 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
     const char *junit = NULL;
     long workers = 1;
     bool allow_outside = false;
-    int rc = CLI_OK;
     struct scn_admin admin = {admin_run, NULL};
     rn.opts.admin = &admin;
 
@@ -265,111 +373,14 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
     const struct args_spec spec = {.what = "run", .opts = opts, .nopts = ARGS_COUNT(opts),
                                    .word = run_file_word, .word_to = &files,
                                    .unknown_is_word = true};
-    rc = args_parse(ctx, &spec, argc, argv, 1);
-    if (rc != CLI_OK)
-        goto out;
-    size_t ntags = tagw.n;
-    if (files.n == 0) {
-        rc = cli_error(ctx, CLI_USAGE, "run: no scenario files given (FILE.scn or a directory)");
-        goto out;
-    }
-    /* NTLAB_CONTROL=tcp:HOST:PORT names the daemon's control endpoint
-     * whatever the lab directory (control.h): admin steps can run. */
-    if (rn.opts.target && !rn.opts.labdir && getenv("NTLAB_CONTROL"))
-        rn.opts.labdir = ".";
-    if (rn.opts.labdir && !rn.opts.target) {
-        rc = cli_error(ctx, CLI_USAGE, "run: --lab goes with --target (the daemon's lab)");
-        goto out;
-    }
-    if (rn.opts.target) {
-        char host[SCN_HOST_MAX], port[8];
-        if (scn_tcp_split(rn.opts.target, host, port, 0)) {
-            rc = cli_error(ctx, CLI_USAGE, "run: bad --target '%s' (HOST:PORT)", rn.opts.target);
-            goto out;
-        }
-    }
-    if (rn.opts.prepare && (files.n != 1 || rn.opts.target)) {
-        rc = cli_error(ctx, CLI_USAGE, "run: --prepare DIR takes one scenario file and no --target");
-        goto out;
-    }
+    int rc = args_parse(ctx, &spec, argc, argv, 1);
+    if (rc == CLI_OK)
+        rc = check_run_opts(ctx, &rn, &files);
     rn.opts.want_actual = rn.verbose;
-
-    /* Parse everything first: tags select, and workers inherit the parse. */
-    rn.jobs = calloc(files.n, sizeof *rn.jobs);
-    if (!rn.jobs) {
-        rc = cli_error(ctx, CLI_FAIL, "run: out of memory");
-        goto out;
-    }
-    struct scn_parse_opts po = {scenario_command_ok, cli_file_args, allow_outside};
-    for (size_t i = 0; i < files.n; i++) {
-        char err[1024] = "";
-        struct scn *s = NULL;
-        int e = scn_parse_file(files.v[i], &po, &s, err, sizeof err);
-        if (e == ENOMEM) {
-            rc = cli_error(ctx, CLI_FAIL, "run: out of memory");
-            goto out;
-        }
-        if (e == 0 && ntags) {
-            bool want = false;
-            for (size_t k = 0; k < ntags && !want; k++)
-                want = scn_has_tag(s, tags[k]);
-            if (!want) {
-                scn_free(s);
-                continue;
-            }
-        }
-        struct job *j = &rn.jobs[rn.njobs++];
-        j->path = files.v[i];
-        j->s = s;
-        if (e)
-            j->parse_err = strdup(err);
-    }
-    if (rn.njobs == 0) {
-        rc = cli_error(ctx, CLI_FAIL, "run: no scenario has tag%s %s%s", ntags > 1 ? "s" : "",
-                       tags[0], ntags > 1 ? " (or the others)" : "");
-        goto out;
-    }
-    rn.keep_results = junit != NULL;
-    if (rn.keep_results && !(rn.results = calloc(rn.njobs, sizeof *rn.results))) {
-        rc = cli_error(ctx, CLI_FAIL, "run: out of memory");
-        goto out;
-    }
-    if (rn.tap)
-        scn_report_tap_begin(ctx->out, rn.njobs);
-    int e = scn_pool_run(rn.njobs, (int)workers, run_job, &rn, job_done, &rn);
-    if (e)
-        cli_error(ctx, CLI_FAIL, "run: cannot start workers: %s", strerror(e));
-    if (rn.tap) {
-        scn_report_tap_end(ctx->out, &rn.counts);
-    } else {
-        char line[128];
-        scn_counts_line(&rn.counts, line, sizeof line);
-        fprintf(ctx->out, "%s\n", line);
-    }
-    if (rn.opts.prepare && rn.counts.failed == 0)
-        fprintf(ctx->out, "prepared %s: serve it with 'ntlab -C %s up', then run with --target "
-                          "HOST:PORT --lab %s\n",
-                rn.opts.prepare, rn.opts.prepare, rn.opts.prepare);
-    if (junit) {
-        const struct scn_result **v = calloc(rn.njobs, sizeof *v);
-        struct buf x = BUF_INIT;
-        int je = v ? 0 : ENOMEM;
-        for (size_t i = 0; v && i < rn.njobs; i++)
-            v[i] = &rn.results[i];
-        if (je == 0)
-            je = scn_report_junit(&x, (const struct scn_result *const *)v, rn.njobs,
-                                  "ntlab scenarios");
-        if (je == 0)
-            je = afile_write(junit, x.p, x.len, 0644);
-        if (je)
-            cli_error(ctx, CLI_FAIL, "run: cannot write %s: %s", junit, strerror(je));
-        buf_free(&x);
-        free(v);
-        if (je)
-            rn.counts.failed++;
-    }
-    rc = rn.counts.failed || e ? CLI_FAIL : CLI_OK;
-out:
+    if (rc == CLI_OK)
+        rc = parse_jobs(ctx, &rn, &files, tags, tagw.n, allow_outside);
+    if (rc == CLI_OK)
+        rc = run_jobs(ctx, &rn, workers, junit);
     for (size_t i = 0; i < rn.njobs; i++) {
         scn_free(rn.jobs[i].s);
         free(rn.jobs[i].parse_err);

@@ -696,6 +696,81 @@ static int machine_arg(struct pstate *ps, const char *file, unsigned line, const
     return 0;
 }
 
+/* "tags WORD...": the words (blank- or comma-separated) join the tags. */
+static int parse_tags(struct pstate *ps, const char *file, unsigned line, char *targ)
+{
+    char *save = NULL;
+    for (char *t = strtok_r(targ, " \t,", &save); t; t = strtok_r(NULL, " \t,", &save)) {
+        if (!valid_tag(t))
+            return fail(ps, file, line, "bad tag '%s' (letters, digits, _ - .)", t);
+        if (ps->s->ntags >= SCN_MAX_TAGS)
+            return fail(ps, file, line, "more than %d tags", SCN_MAX_TAGS);
+        char **v = realloc(ps->s->tags, (ps->s->ntags + 1) * sizeof *v);
+        if (!v)
+            return ENOMEM;
+        ps->s->tags = v;
+        if (!(v[ps->s->ntags] = strdup(t)))
+            return ENOMEM;
+        ps->s->ntags++;
+    }
+    return 0;
+}
+
+/* "open NAME [MACHINE]", "close NAME", "refused [MACHINE]" (word says
+ * which; targ holds the arguments and is cut into words). */
+static int parse_connection(struct pstate *ps, const char *file, unsigned line, const char *word,
+                            char *targ)
+{
+    int rc = 0;
+    char *save = NULL;
+    char *w1 = strtok_r(targ, " \t", &save);
+    char *w2 = w1 ? strtok_r(NULL, " \t", &save) : NULL;
+    char *w3 = w2 ? strtok_r(NULL, " \t", &save) : NULL;
+    if (word[0] == 'r') {
+        if (w2)
+            return fail(ps, file, line, "usage: refused [MACHINE]");
+        struct scn_step *st = new_step(ps, SCN_OP_REFUSED, file, line, &rc);
+        if (!st)
+            return rc;
+        rc = machine_arg(ps, file, line, w1, st->machine);
+        ps->s->session_steps++;
+        return rc;
+    }
+    if (!w1 || w3 || (word[1] == 'l' && w2))
+        return fail(ps, file, line,
+                    word[1] == 'l' ? "usage: close NAME" : "usage: open NAME [MACHINE]");
+    if (!valid_name(w1, SCN_NAME_MAX) || is_keyword(w1))
+        return fail(ps, file, line,
+                    "bad session name '%s' (a letter, then letters, "
+                    "digits, _ - .; not a directive)",
+                    w1);
+    int idx = session_index(ps, w1);
+    if (word[1] == 'p') {
+        if (idx >= 0)
+            return fail(ps, file, line, "session '%s' is already open", w1);
+        if (ps->nopen >= SCN_MAX_SESSIONS)
+            return fail(ps, file, line, "more than %d sessions open at once", SCN_MAX_SESSIONS);
+        struct scn_step *st = new_step(ps, SCN_OP_OPEN, file, line, &rc);
+        if (!st)
+            return rc;
+        str_copy(st->session, sizeof st->session, w1);
+        rc = machine_arg(ps, file, line, w2, st->machine);
+        str_copy(ps->open[ps->nopen++], SCN_NAME_MAX + 1, w1);
+        ps->s->session_steps++;
+    } else {
+        if (idx < 0)
+            return fail(ps, file, line, "session '%s' is not open here", w1);
+        struct scn_step *st = new_step(ps, SCN_OP_CLOSE, file, line, &rc);
+        if (!st)
+            return rc;
+        str_copy(st->session, sizeof st->session, w1);
+        memmove(ps->open[idx], ps->open[idx + 1],
+                (ps->nopen - (size_t)idx - 1) * sizeof ps->open[0]);
+        ps->nopen--;
+    }
+    return rc;
+}
+
 static int parse_lines(struct pstate *ps, const char *file, struct line *lines, size_t nlines)
 {
     int rc = 0;
@@ -735,21 +810,7 @@ static int parse_lines(struct pstate *ps, const char *file, struct line *lines, 
             ps->last_ntlab = 0;
         } else if (strcmp(word, "tags") == 0) {
             ps->last_ntlab = 0;
-            char *save = NULL;
-            for (char *t = strtok_r(targ, " \t,", &save); t && rc == 0;
-                 t = strtok_r(NULL, " \t,", &save)) {
-                if (!valid_tag(t))
-                    return fail(ps, file, line, "bad tag '%s' (letters, digits, _ - .)", t);
-                if (ps->s->ntags >= SCN_MAX_TAGS)
-                    return fail(ps, file, line, "more than %d tags", SCN_MAX_TAGS);
-                char **v = realloc(ps->s->tags, (ps->s->ntags + 1) * sizeof *v);
-                if (!v)
-                    return ENOMEM;
-                ps->s->tags = v;
-                if (!(v[ps->s->ntags] = strdup(t)))
-                    return ENOMEM;
-                ps->s->ntags++;
-            }
+            rc = parse_tags(ps, file, line, targ);
         } else if (strcmp(word, "include") == 0) {
             ps->last_ntlab = 0;
             if (!*targ)
@@ -794,51 +855,7 @@ static int parse_lines(struct pstate *ps, const char *file, struct line *lines, 
                                text);
         } else if (strcmp(word, "open") == 0 || strcmp(word, "close") == 0 ||
                    strcmp(word, "refused") == 0) {
-            char *save = NULL;
-            char *w1 = strtok_r(targ, " \t", &save);
-            char *w2 = w1 ? strtok_r(NULL, " \t", &save) : NULL;
-            char *w3 = w2 ? strtok_r(NULL, " \t", &save) : NULL;
-            if (word[0] == 'r') {
-                if (w2)
-                    return fail(ps, file, line, "usage: refused [MACHINE]");
-                struct scn_step *st = new_step(ps, SCN_OP_REFUSED, file, line, &rc);
-                if (!st)
-                    return rc;
-                rc = machine_arg(ps, file, line, w1, st->machine);
-                ps->s->session_steps++;
-                continue;
-            }
-            if (!w1 || w3 || (word[1] == 'l' && w2))
-                return fail(ps, file, line, word[1] == 'l' ? "usage: close NAME"
-                                                           : "usage: open NAME [MACHINE]");
-            if (!valid_name(w1, SCN_NAME_MAX) || is_keyword(w1))
-                return fail(ps, file, line, "bad session name '%s' (a letter, then letters, "
-                                            "digits, _ - .; not a directive)", w1);
-            int idx = session_index(ps, w1);
-            if (word[1] == 'p') {
-                if (idx >= 0)
-                    return fail(ps, file, line, "session '%s' is already open", w1);
-                if (ps->nopen >= SCN_MAX_SESSIONS)
-                    return fail(ps, file, line, "more than %d sessions open at once",
-                                SCN_MAX_SESSIONS);
-                struct scn_step *st = new_step(ps, SCN_OP_OPEN, file, line, &rc);
-                if (!st)
-                    return rc;
-                str_copy(st->session, sizeof st->session, w1);
-                rc = machine_arg(ps, file, line, w2, st->machine);
-                str_copy(ps->open[ps->nopen++], SCN_NAME_MAX + 1, w1);
-                ps->s->session_steps++;
-            } else {
-                if (idx < 0)
-                    return fail(ps, file, line, "session '%s' is not open here", w1);
-                struct scn_step *st = new_step(ps, SCN_OP_CLOSE, file, line, &rc);
-                if (!st)
-                    return rc;
-                str_copy(st->session, sizeof st->session, w1);
-                memmove(ps->open[idx], ps->open[idx + 1],
-                        (ps->nopen - (size_t)idx - 1) * sizeof ps->open[0]);
-                ps->nopen--;
-            }
+            rc = parse_connection(ps, file, line, word, targ);
         } else {
             rc = parse_session_line(ps, file, lines, nlines, &i, word, after);
         }

@@ -184,6 +184,66 @@ static bool relay(struct rec *r, struct conn *c, bool from_server)
     return scn_tcp_send_all(to, tmp, (size_t)n) == 0;
 }
 
+/* Takes a new client and connects it upstream (one refused beyond
+ * SCN_RECORD_MAX_CONNS; an upstream that refuses is recorded as refused). */
+static void accept_client(struct rec *r, int lfd)
+{
+    const struct scn_record_opts *o = r->o;
+    int cfd = plat_accept(lfd, NULL, NULL, PLAT_SOCK_CLOEXEC);
+    if (cfd < 0)
+        return;
+    int slot = -1;
+    for (int i = 0; i < SCN_RECORD_MAX_CONNS && slot < 0; i++)
+        if (!r->c[i].used)
+            slot = i;
+    if (slot < 0) {
+        logf_(r, "ntlab record: more than %d connections; one refused", SCN_RECORD_MAX_CONNS);
+        scn_tcp_close(cfd);
+        return;
+    }
+    int ufd;
+    int crc = scn_tcp_connect(o->upstream, 5000, &ufd);
+    if (crc) {
+        logf_(r, "ntlab record: cannot reach %s: %s", o->upstream, strerror(crc));
+        if (crc == ECONNREFUSED)
+            buf_printf(&r->body, "refused\n");
+        scn_tcp_close(cfd);
+        r->ended++;
+        save(r);
+        return;
+    }
+    struct conn *c = &r->c[slot];
+    memset(c, 0, sizeof *c);
+    c->used = true;
+    c->id = r->next_id++;
+    c->cfd = cfd;
+    c->ufd = ufd;
+    buf_printf(&r->body, "%sopen s%d\n", r->body.len ? "\n" : "", c->id);
+    logf_(r, "s%d: a client connected", c->id);
+}
+
+/* Relays what the connections have (pfd: their upstream and client
+ * descriptors, in pairs); the server side first: its reply precedes what
+ * the client sends next. */
+static void relay_ready(struct rec *r, const struct plat_pollfd *pfd)
+{
+    for (int i = 0; i < SCN_RECORD_MAX_CONNS; i++) {
+        struct conn *c = &r->c[i];
+        if (!c->used)
+            continue;
+        if (pfd[2 * i].revents & (PLAT_POLLIN | PLAT_POLLHUP | PLAT_POLLERR)) {
+            if (!relay(r, c, true)) {
+                end_conn(r, c, true);
+                continue;
+            }
+        }
+        if (pfd[1 + 2 * i].revents & (PLAT_POLLIN | PLAT_POLLHUP | PLAT_POLLERR)) {
+            if (!relay(r, c, false))
+                end_conn(r, c, false);
+        }
+    }
+}
+
 int scn_record(const struct scn_record_opts *o, char *err, size_t errlen)
 {
     const char *laddr = o->listen ? o->listen : SCN_RECORD_DEFAULT_LISTEN;
@@ -245,56 +305,9 @@ int scn_record(const struct scn_record_opts *o, char *err, size_t errlen)
                 continue;
             }
         }
-        /* Server side first: its reply precedes what the client sends next. */
-        for (int i = 0; i < SCN_RECORD_MAX_CONNS; i++) {
-            struct conn *c = &r->c[i];
-            if (!c->used)
-                continue;
-            if (pfd[NFIXED + 2 * i].revents & (PLAT_POLLIN | PLAT_POLLHUP | PLAT_POLLERR)) {
-                if (!relay(r, c, true)) {
-                    end_conn(r, c, true);
-                    continue;
-                }
-            }
-            if (pfd[NFIXED + 1 + 2 * i].revents & (PLAT_POLLIN | PLAT_POLLHUP | PLAT_POLLERR)) {
-                if (!relay(r, c, false))
-                    end_conn(r, c, false);
-            }
-        }
-        if (pfd[0].revents & PLAT_POLLIN) {
-            int cfd = plat_accept(lfd, NULL, NULL, PLAT_SOCK_CLOEXEC);
-            if (cfd < 0)
-                continue;
-            int slot = -1;
-            for (int i = 0; i < SCN_RECORD_MAX_CONNS && slot < 0; i++)
-                if (!r->c[i].used)
-                    slot = i;
-            if (slot < 0) {
-                logf_(r, "ntlab record: more than %d connections; one refused",
-                      SCN_RECORD_MAX_CONNS);
-                scn_tcp_close(cfd);
-                continue;
-            }
-            int ufd;
-            int crc = scn_tcp_connect(o->upstream, 5000, &ufd);
-            if (crc) {
-                logf_(r, "ntlab record: cannot reach %s: %s", o->upstream, strerror(crc));
-                if (crc == ECONNREFUSED)
-                    buf_printf(&r->body, "refused\n");
-                scn_tcp_close(cfd);
-                r->ended++;
-                save(r);
-                continue;
-            }
-            struct conn *c = &r->c[slot];
-            memset(c, 0, sizeof *c);
-            c->used = true;
-            c->id = r->next_id++;
-            c->cfd = cfd;
-            c->ufd = ufd;
-            buf_printf(&r->body, "%sopen s%d\n", r->body.len ? "\n" : "", c->id);
-            logf_(r, "s%d: a client connected", c->id);
-        }
+        relay_ready(r, pfd + NFIXED);
+        if (pfd[0].revents & PLAT_POLLIN)
+            accept_client(r, lfd);
     }
     /* Connections still open end here, as the client's. */
     for (int i = 0; i < SCN_RECORD_MAX_CONNS; i++)
