@@ -5,6 +5,7 @@
 #include "src/lib/md5.h"
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
+#include "src/pop3/msgstream.h"
 #include "src/pop3/pop3.h"
 #include <errno.h>
 #include <stdio.h>
@@ -13,28 +14,11 @@
 #include <strings.h>
 
 #define OUT_LOW 4096u   /* run further pipelined commands while below this */
-#define RAW_CHUNK 4096u /* stored bytes read per step of a TOP */
-#define RAW_READ 65536u /* stored bytes read per step of a RETR */
 /* While the transport takes each piece whole, the next one may be twice as
  * large, up to this; a partial send (the socket is full) or an idle session
  * goes back to POP3_OUT_CHUNK, and the buffer is freed when idle. */
 #define OUT_BURST_MAX 262144u
 #define FIELD_MAX 256u  /* domain, account, mailbox, password (NUL included) */
-
-enum { ST_NONE, ST_MSG, ST_LIST, ST_UIDL };
-
-struct pop3_stream {
-    unsigned char kind;
-    bool top;        /* TOP: stop after the header and lines_left body lines */
-    bool line_start; /* next stored byte starts a line (dot-stuffing) */
-    bool in_body;
-    unsigned char ln; /* bytes in the current line, capped at 2 */
-    bool ln_cr;       /* the current line's first byte is CR */
-    int last;         /* last stored byte, -1 at the start */
-    size_t idx;       /* message (ST_MSG) or listing cursor */
-    uint64_t off;
-    uint64_t lines_left;
-};
 
 struct pop3_session {
     const struct persona *p;
@@ -158,7 +142,7 @@ static void session_close(struct pop3_session *s, enum pop3_close_reason why, si
     if (s->in.p)
         plat_wipe(s->in.p, s->in.cap);
     buf_free(&s->in);
-    s->st.kind = ST_NONE;
+    s->st.kind = POP3_ST_NONE;
     s->auth_pending = false;
     s->state = POP3_CLOSED;
     emit(s, &ev);
@@ -287,8 +271,17 @@ static void finish_login(struct pop3_session *s, struct pop3_credentials *cred, 
     }
 }
 
-static void cmd_user(struct pop3_session *s, char *arg)
+/* USER and PASS take the rest of the line (their row's `line`): NT names
+ * and passwords may hold spaces. USER drops trailing blanks a telnet user
+ * typed. */
+static void cmd_user(struct pop3_session *s, char **a)
 {
+    char *arg = a[0];
+    if (arg) {
+        size_t n = strlen(arg);
+        while (n && (arg[n - 1] == ' ' || arg[n - 1] == '\t'))
+            arg[--n] = 0;
+    }
     struct user_parts u;
     wipe_free(s->user);
     s->user = NULL;
@@ -308,8 +301,9 @@ static void cmd_user(struct pop3_session *s, char *arg)
     reply(s, PERSONA_USER_OK, NULL);
 }
 
-static void cmd_pass(struct pop3_session *s, char *arg)
+static void cmd_pass(struct pop3_session *s, char **a)
 {
+    char *arg = a[0];
     if (!s->user) {
         reply(s, PERSONA_PASS_NO_USER, NULL);
         return;
@@ -333,8 +327,9 @@ static void cmd_pass(struct pop3_session *s, char *arg)
     wipe_free(user);
 }
 
-static void cmd_apop(struct pop3_session *s, char *name, char *digest)
+static void cmd_apop(struct pop3_session *s, char **a)
 {
+    char *name = a[0], *digest = a[1];
     struct user_parts u;
     if (!name || !digest || strlen(digest) != 32) {
         bad(s, PERSONA_SYNTAX);
@@ -417,8 +412,9 @@ static void auth_plain(struct pop3_session *s, const char *b64)
     free(d);
 }
 
-static void cmd_auth(struct pop3_session *s, char *mech, char *ir)
+static void cmd_auth(struct pop3_session *s, char **a)
 {
+    char *mech = a[0], *ir = a[1];
     if (!mech) {
         reply(s, PERSONA_AUTH_LIST, NULL);
         if (s->p->sasl & PERSONA_SASL_PLAIN)
@@ -467,18 +463,7 @@ static bool msg_arg(struct pop3_session *s, const char *arg, size_t *idx)
     return true;
 }
 
-static void start_msg(struct pop3_session *s, size_t i, bool top, uint64_t lines)
-{
-    memset(&s->st, 0, sizeof s->st);
-    s->st.kind = ST_MSG;
-    s->st.idx = i;
-    s->st.top = top;
-    s->st.lines_left = lines;
-    s->st.line_start = true;
-    s->st.last = -1;
-}
-
-static void cmd_retr_top(struct pop3_session *s, bool top, char *a1, char *a2)
+static void retr_top(struct pop3_session *s, bool top, char *a1, char *a2)
 {
     size_t i;
     uint64_t lines = 0;
@@ -500,10 +485,10 @@ static void cmd_retr_top(struct pop3_session *s, bool top, char *a1, char *a2)
     struct persona_vars v = {0};
     v.octets = maildrop_size(s->md, i);
     reply(s, top ? PERSONA_TOP_OK : PERSONA_RETR_OK, &v);
-    start_msg(s, i, top, lines);
+    pop3_msg_start(&s->st, i, top, lines);
 }
 
-static void cmd_list_uidl(struct pop3_session *s, bool uidl, char *arg)
+static void list_uidl(struct pop3_session *s, bool uidl, char *arg)
 {
     struct persona_vars v = {0};
     if (arg) {
@@ -520,11 +505,47 @@ static void cmd_list_uidl(struct pop3_session *s, bool uidl, char *arg)
     v.octets = maildrop_total(s->md) - s->deloct;
     reply(s, uidl ? PERSONA_UIDL_ALL : PERSONA_LIST_ALL, &v);
     memset(&s->st, 0, sizeof s->st);
-    s->st.kind = uidl ? ST_UIDL : ST_LIST;
+    s->st.kind = uidl ? POP3_ST_UIDL : POP3_ST_LIST;
 }
 
-static void cmd_dele(struct pop3_session *s, char *arg)
+static void cmd_retr(struct pop3_session *s, char **a)
 {
+    retr_top(s, false, a[0], NULL);
+}
+
+static void cmd_top(struct pop3_session *s, char **a)
+{
+    retr_top(s, true, a[0], a[1]);
+}
+
+static void cmd_list(struct pop3_session *s, char **a)
+{
+    list_uidl(s, false, a[0]);
+}
+
+static void cmd_uidl(struct pop3_session *s, char **a)
+{
+    list_uidl(s, true, a[0]);
+}
+
+static void cmd_stat(struct pop3_session *s, char **a)
+{
+    (void)a;
+    struct persona_vars v = {0};
+    v.count = maildrop_count(s->md) - s->ndel;
+    v.octets = maildrop_total(s->md) - s->deloct;
+    reply(s, PERSONA_STAT, &v);
+}
+
+static void cmd_noop(struct pop3_session *s, char **a)
+{
+    (void)a;
+    reply(s, PERSONA_NOOP_OK, NULL);
+}
+
+static void cmd_dele(struct pop3_session *s, char **a)
+{
+    char *arg = a[0];
     size_t i;
     if (!msg_arg(s, arg, &i))
         return;
@@ -536,8 +557,9 @@ static void cmd_dele(struct pop3_session *s, char *arg)
     reply(s, PERSONA_DELE_OK, &v);
 }
 
-static void cmd_rset(struct pop3_session *s)
+static void cmd_rset(struct pop3_session *s, char **a)
 {
+    (void)a;
     memset(s->marks, 0, maildrop_count(s->md) / 8 + 1);
     s->ndel = 0;
     s->deloct = 0;
@@ -547,8 +569,9 @@ static void cmd_rset(struct pop3_session *s)
     reply(s, PERSONA_RSET_OK, &v);
 }
 
-static void cmd_quit(struct pop3_session *s)
+static void cmd_quit(struct pop3_session *s, char **a)
 {
+    (void)a;
     if (s->state != POP3_TRANSACTION) {
         reply(s, PERSONA_SIGNOFF, NULL);
         session_close(s, POP3_CLOSE_QUIT, 0, 0);
@@ -573,8 +596,9 @@ static void cmd_quit(struct pop3_session *s)
     session_close(s, POP3_CLOSE_QUIT, removed, failed);
 }
 
-static void cmd_capa(struct pop3_session *s)
+static void cmd_capa(struct pop3_session *s, char **a)
 {
+    (void)a;
     unsigned want = s->state == POP3_TRANSACTION ? PERSONA_CAPA_TRANS : PERSONA_CAPA_AUTH;
     reply(s, PERSONA_CAPA_OK, NULL);
     for (size_t i = 0; i < s->p->ncapa; i++) {
@@ -588,33 +612,46 @@ static void cmd_capa(struct pop3_session *s)
 
 /* --- command dispatch ---------------------------------------------------------- */
 
-enum cmd_id { C_USER, C_PASS, C_APOP, C_AUTH, C_QUIT, C_CAPA, C_STAT, C_LIST, C_RETR, C_DELE,
-              C_NOOP, C_RSET, C_TOP, C_UIDL };
-
 #define IN_AUTH 1u
 #define IN_TRANS 2u
+/* One row per command: dispatch is a lookup and a call (as popa3d does). */
 static const struct {
     const char *kw;
-    enum cmd_id id;
+    void (*fn)(struct pop3_session *s, char **a); /* a[0], a[1]: arguments or NULL */
     unsigned states;
-    unsigned offer; /* 0: always offered */
-    unsigned char min, max; /* arguments */
+    unsigned offer;         /* 0: always offered */
+    bool line;              /* a[0] is the rest of the line, unsplit */
+    unsigned char min, max; /* words, when not `line` */
 } cmds[] = {
-    {"USER", C_USER, IN_AUTH, 0, 0, 0},
-    {"PASS", C_PASS, IN_AUTH, 0, 0, 0},
-    {"APOP", C_APOP, IN_AUTH, PERSONA_OFFER_APOP, 2, 2},
-    {"AUTH", C_AUTH, IN_AUTH, PERSONA_OFFER_AUTH, 0, 2},
-    {"QUIT", C_QUIT, IN_AUTH | IN_TRANS, 0, 0, 0},
-    {"CAPA", C_CAPA, IN_AUTH | IN_TRANS, PERSONA_OFFER_CAPA, 0, 0},
-    {"STAT", C_STAT, IN_TRANS, 0, 0, 0},
-    {"LIST", C_LIST, IN_TRANS, 0, 0, 1},
-    {"RETR", C_RETR, IN_TRANS, 0, 1, 1},
-    {"DELE", C_DELE, IN_TRANS, 0, 1, 1},
-    {"NOOP", C_NOOP, IN_TRANS, 0, 0, 0},
-    {"RSET", C_RSET, IN_TRANS, 0, 0, 0},
-    {"TOP", C_TOP, IN_TRANS, PERSONA_OFFER_TOP, 2, 2},
-    {"UIDL", C_UIDL, IN_TRANS, PERSONA_OFFER_UIDL, 0, 1},
+    {"USER", cmd_user, IN_AUTH, 0, true, 0, 0},
+    {"PASS", cmd_pass, IN_AUTH, 0, true, 0, 0},
+    {"APOP", cmd_apop, IN_AUTH, PERSONA_OFFER_APOP, false, 2, 2},
+    {"AUTH", cmd_auth, IN_AUTH, PERSONA_OFFER_AUTH, false, 0, 2},
+    {"QUIT", cmd_quit, IN_AUTH | IN_TRANS, 0, false, 0, 0},
+    {"CAPA", cmd_capa, IN_AUTH | IN_TRANS, PERSONA_OFFER_CAPA, false, 0, 0},
+    {"STAT", cmd_stat, IN_TRANS, 0, false, 0, 0},
+    {"LIST", cmd_list, IN_TRANS, 0, false, 0, 1},
+    {"RETR", cmd_retr, IN_TRANS, 0, false, 1, 1},
+    {"DELE", cmd_dele, IN_TRANS, 0, false, 1, 1},
+    {"NOOP", cmd_noop, IN_TRANS, 0, false, 0, 0},
+    {"RSET", cmd_rset, IN_TRANS, 0, false, 0, 0},
+    {"TOP", cmd_top, IN_TRANS, PERSONA_OFFER_TOP, false, 2, 2},
+    {"UIDL", cmd_uidl, IN_TRANS, PERSONA_OFFER_UIDL, false, 0, 1},
 };
+
+/* Splits rest into words a[0], a[1]; returns how many, 3 for more than two
+ * (no row takes more). */
+static size_t split_args(char *rest, char **a)
+{
+    size_t na = 0;
+    char *save = NULL;
+    for (char *w = rest ? strtok_r(rest, " \t", &save) : NULL; w; w = strtok_r(NULL, " \t", &save)) {
+        if (na == 2)
+            return 3;
+        a[na++] = w;
+    }
+    return na;
+}
 
 static void command(struct pop3_session *s, char *line)
 {
@@ -635,79 +672,17 @@ static void command(struct pop3_session *s, char *line)
         bad(s, PERSONA_WRONG_STATE);
         return;
     }
-    /* USER and PASS take the rest of the line: NT names and passwords may
-     * hold spaces. USER drops trailing blanks a telnet user typed. */
-    if (cmds[c].id == C_USER) {
-        if (rest) {
-            size_t n = strlen(rest);
-            while (n && (rest[n - 1] == ' ' || rest[n - 1] == '\t'))
-                rest[--n] = 0;
+    char *a[2] = {NULL, NULL};
+    if (cmds[c].line) {
+        a[0] = rest;
+    } else {
+        size_t na = split_args(rest, a);
+        if (na < cmds[c].min || na > cmds[c].max) {
+            bad(s, PERSONA_SYNTAX);
+            return;
         }
-        cmd_user(s, rest);
-        return;
     }
-    if (cmds[c].id == C_PASS) {
-        cmd_pass(s, rest);
-        return;
-    }
-    char *a[3] = {NULL, NULL, NULL};
-    size_t na = 0;
-    bool extra = false;
-    char *save = NULL;
-    for (char *w = rest ? strtok_r(rest, " \t", &save) : NULL; w; w = strtok_r(NULL, " \t", &save)) {
-        if (na < 2)
-            a[na++] = w;
-        else
-            extra = true;
-    }
-    if (extra || na < cmds[c].min || na > cmds[c].max) {
-        bad(s, PERSONA_SYNTAX);
-        return;
-    }
-    switch (cmds[c].id) {
-    case C_APOP:
-        cmd_apop(s, a[0], a[1]);
-        break;
-    case C_AUTH:
-        cmd_auth(s, a[0], a[1]);
-        break;
-    case C_QUIT:
-        cmd_quit(s);
-        break;
-    case C_CAPA:
-        cmd_capa(s);
-        break;
-    case C_STAT: {
-        struct persona_vars v = {0};
-        v.count = maildrop_count(s->md) - s->ndel;
-        v.octets = maildrop_total(s->md) - s->deloct;
-        reply(s, PERSONA_STAT, &v);
-        break;
-    }
-    case C_LIST:
-        cmd_list_uidl(s, false, a[0]);
-        break;
-    case C_UIDL:
-        cmd_list_uidl(s, true, a[0]);
-        break;
-    case C_RETR:
-        cmd_retr_top(s, false, a[0], NULL);
-        break;
-    case C_TOP:
-        cmd_retr_top(s, true, a[0], a[1]);
-        break;
-    case C_DELE:
-        cmd_dele(s, a[0]);
-        break;
-    case C_NOOP:
-        reply(s, PERSONA_NOOP_OK, NULL);
-        break;
-    case C_RSET:
-        cmd_rset(s);
-        break;
-    default:
-        break; /* USER and PASS returned above */
-    }
+    cmds[c].fn(s, a);
 }
 
 /* Output bytes not yet consumed by the transport. */
@@ -727,7 +702,7 @@ static size_t out_target(const struct pop3_session *s)
 static bool blocked(const struct pop3_session *s)
 {
     size_t low = s->burst ? s->burst : OUT_LOW;
-    return s->state == POP3_CLOSED || s->st.kind != ST_NONE || pending(s) >= low;
+    return s->state == POP3_CLOSED || s->st.kind != POP3_ST_NONE || pending(s) >= low;
 }
 
 /* Runs the complete lines waiting in the input buffer, in order. */
@@ -779,168 +754,20 @@ static void run(struct pop3_session *s)
 
 /* --- multi-line output ---------------------------------------------------------- */
 
-/* TOP's path, a byte at a time: stored bytes to wire form (CRLF line ends,
- * dot-stuffing) with TOP's cut. Returns true when TOP has sent all it
- * should. RETR takes the runs below, which produce the same bytes. */
-static bool xform(struct pop3_session *s, const unsigned char *p, size_t n)
-{
-    struct pop3_stream *st = &s->st;
-    char *o = s->out.p + s->out.len;
-    bool done = false;
-    for (size_t i = 0; i < n && !done; i++) {
-        unsigned char c = p[i];
-        if (st->line_start && c == '.')
-            *o++ = '.';
-        if (c == '\n') {
-            if (st->last != '\r')
-                *o++ = '\r';
-            *o++ = '\n';
-            st->line_start = true;
-            if (st->top) {
-                bool empty = st->ln == 0 || (st->ln == 1 && st->ln_cr);
-                if (!st->in_body) {
-                    if (empty) {
-                        st->in_body = true;
-                        done = st->lines_left == 0;
-                    }
-                } else {
-                    done = --st->lines_left == 0;
-                }
-            }
-            st->ln = 0;
-        } else {
-            *o++ = (char)c;
-            st->line_start = false;
-            if (st->ln == 0)
-                st->ln_cr = c == '\r';
-            if (st->ln < 2)
-                st->ln++;
-        }
-        st->last = c;
-    }
-    s->out.len = (size_t)(o - s->out.p);
-    s->out.p[s->out.len] = 0;
-    return done;
-}
-
-/* RETR's path, a run at a time: the same rules as xform (a line starting
- * with '.' gets another '.', an LF not preceded by CR gets a CR, anything
- * else, a CR alone included, passes as stored), applied in place to the n
- * stored bytes just read to s->out.p + s->out.len. A first pass finds the
- * lines with memchr and notes where a byte goes in; a second moves the
- * runs between those points up, from the end, so that each byte after the
- * first insertion moves once and CRLF mail without leading dots not at all.
- * st->line_start and st->last carry across pieces. *used is how many
- * stored bytes it took: all of them unless one piece needs more than
- * INS_MAX insertions (bare-LF mail), when it stops at a line start and the
- * rest is read again. Returns 0 or ENOMEM. */
-#define INS_MAX 2048u
-#define INS_DOT 0x80000000u /* in ins[]: a '.' goes in (else a CR) */
-
-static int retr_convert(struct pop3_session *s, size_t n, size_t *used)
-{
-    struct pop3_stream *st = &s->st;
-    const char *p = s->out.p + s->out.len;
-    uint32_t ins[INS_MAX];
-    size_t nins = 0, i = 0;
-    while (i < n && nins + 2 <= INS_MAX) { /* at most two per line */
-        if (st->line_start && p[i] == '.')
-            ins[nins++] = (uint32_t)i | INS_DOT;
-        const char *lf = memchr(p + i, '\n', n - i);
-        if (!lf) {
-            st->line_start = false;
-            st->last = (unsigned char)p[n - 1];
-            i = n;
-            break;
-        }
-        size_t q = (size_t)(lf - p);
-        if ((q ? (unsigned char)p[q - 1] : st->last) != '\r')
-            ins[nins++] = (uint32_t)q;
-        st->line_start = true;
-        st->last = '\n';
-        i = q + 1;
-    }
-    *used = i;
-    if (nins) {
-        if (buf_reserve(&s->out, i + nins + 8))
-            return ENOMEM;
-        char *w = s->out.p + s->out.len;
-        size_t end = i;
-        for (size_t j = nins; j-- > 0;) {
-            size_t at = ins[j] & ~INS_DOT;
-            memmove(w + at + j + 1, w + at, end - at);
-            w[at + j] = ins[j] & INS_DOT ? '.' : '\r';
-            end = at;
-        }
-    }
-    s->out.len += i + nins;
-    s->out.p[s->out.len] = 0;
-    return 0;
-}
-
-static void pump_msg(struct pop3_session *s, size_t target)
-{
-    unsigned char raw[RAW_CHUNK];
-    while (s->st.kind == ST_MSG && s->out.len < target) {
-        size_t room = target - s->out.len, want;
-        if (s->st.top) /* the output may be twice the input */
-            want = room / 2 + 1 < sizeof raw ? room / 2 + 1 : sizeof raw;
-        else
-            want = room < RAW_READ ? room : RAW_READ;
-        if (buf_reserve(&s->out, (s->st.top ? 2 * want : want) + 8)) {
-            session_close(s, POP3_CLOSE_ERROR, 0, 0);
-            return;
-        }
-        /* RETR reads straight into the output buffer */
-        void *dst = s->st.top ? (void *)raw : (void *)(s->out.p + s->out.len);
-        size_t got;
-        if (maildrop_read(s->md, s->st.idx, s->st.off, dst, want, &got)) {
-            /* the +OK is out: the only honest end is to close */
-            session_close(s, POP3_CLOSE_ERROR, 0, 0);
-            return;
-        }
-        bool done = got == 0;
-        if (got && s->st.top) {
-            s->st.off += got;
-            done = xform(s, raw, got);
-        } else if (got) {
-            size_t used;
-            if (retr_convert(s, got, &used)) {
-                session_close(s, POP3_CLOSE_ERROR, 0, 0);
-                return;
-            }
-            s->st.off += used;
-        }
-        if (done) {
-            if (!s->st.line_start && buf_append(&s->out, "\r\n", 2)) {
-                session_close(s, POP3_CLOSE_ERROR, 0, 0);
-                return;
-            }
-            if (buf_append(&s->out, ".\r\n", 3)) {
-                session_close(s, POP3_CLOSE_ERROR, 0, 0);
-                return;
-            }
-            s->st.kind = ST_NONE;
-            /* an idle session holds its lock alone, not the last message */
-            maildrop_read_done(s->md);
-        }
-    }
-}
-
 static void pump_list(struct pop3_session *s, size_t target)
 {
     size_t n = maildrop_count(s->md);
-    while (s->st.kind != ST_NONE && s->out.len < target) {
+    while (s->st.kind != POP3_ST_NONE && s->out.len < target) {
         size_t i = s->st.idx;
         if (i >= n) {
             put(s, ".\r\n");
-            s->st.kind = ST_NONE;
+            s->st.kind = POP3_ST_NONE;
             return;
         }
         s->st.idx++;
         if (marked(s, i))
             continue;
-        int rc = s->st.kind == ST_LIST ? buf_printf(&s->out, "%zu %llu\r\n", i + 1,
+        int rc = s->st.kind == POP3_ST_LIST ? buf_printf(&s->out, "%zu %llu\r\n", i + 1,
                                                     (unsigned long long)maildrop_size(s->md, i))
                                        : buf_printf(&s->out, "%zu %s\r\n", i + 1, maildrop_uid(s->md, i));
         if (rc) {
@@ -963,15 +790,17 @@ static void pump(struct pop3_session *s)
         s->out_off = 0;
     }
     for (;;) {
-        if (s->st.kind == ST_MSG)
-            pump_msg(s, target);
-        else if (s->st.kind != ST_NONE)
+        if (s->st.kind == POP3_ST_MSG) {
+            if (pop3_msg_pump(&s->st, &s->out, s->md, target))
+                session_close(s, POP3_CLOSE_ERROR, 0, 0);
+        }
+        else if (s->st.kind != POP3_ST_NONE)
             pump_list(s, target);
-        if (s->st.kind != ST_NONE || s->out.len >= target || s->state == POP3_CLOSED)
+        if (s->st.kind != POP3_ST_NONE || s->out.len >= target || s->state == POP3_CLOSED)
             return;
         size_t before = s->in.len;
         run(s);
-        if (s->st.kind == ST_NONE && s->in.len == before)
+        if (s->st.kind == POP3_ST_NONE && s->in.len == before)
             return;
     }
 }
@@ -1067,7 +896,7 @@ void pop3_session_consume(struct pop3_session *s, size_t n, int64_t now)
         s->out.len = s->out_off = 0;
         s->out.p[0] = 0;
     }
-    if (s->out.len == 0 && s->st.kind == ST_NONE) {
+    if (s->out.len == 0 && s->st.kind == POP3_ST_NONE) {
         buf_free(&s->out); /* idle sessions hold no buffers */
         s->burst = 0;
     }

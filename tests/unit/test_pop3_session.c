@@ -487,6 +487,50 @@ static void test_pop3_nul_byte(void)
     unit_rmtree(root);
 }
 
+/* The command table's rows: states, offers and argument counts, each
+ * command at its edges (issue 13 item 8 made dispatch a table lookup). */
+static void test_pop3_command_rows(void)
+{
+    const char *root = unit_tmpdir();
+    struct tb b;
+    tb_init(&b, root);
+    char *dir = tb_mailbox(&b, "alice");
+    deliver(dir, M1, T0 - 100);
+    struct tc c;
+    tc_open(&c, "rfc1939", &b);
+    c.cfg.max_bad_commands = 0; /* more errors below than the default 20 */
+    tc_take(&c);
+    expect(&c, "STAT\r\n", "-ERR command not valid in this state\r\n");
+    expect(&c, "XTND\r\n", "-ERR unknown command\r\n");
+    expect(&c, "USERX a\r\n", "-ERR unknown command\r\n");
+    expect(&c, "APOP alice\r\n", "-ERR syntax error\r\n");
+    expect(&c, "APOP alice 0123 x\r\n", "-ERR syntax error\r\n");
+    expect(&c, "AUTH PLAIN x y\r\n", "-ERR syntax error\r\n");
+    expect(&c, "CAPA x\r\n", "-ERR syntax error\r\n");
+    expect(&c, "QUIT now\r\n", "-ERR syntax error\r\n");
+    expect(&c, "PASS x\r\n", "-ERR send USER first\r\n");
+    expect(&c, "USER \t \r\n", "-ERR syntax error\r\n");
+    expect(&c, "uSeR alice \t\r\n", "+OK send PASS\r\n");
+    expect(&c, "PASS Passw0rd\r\n", "+OK maildrop has 1 messages (34 octets)\r\n");
+    expect(&c, "USER alice\r\n", "-ERR command not valid in this state\r\n");
+    expect(&c, "APOP alice 0123\r\n", "-ERR command not valid in this state\r\n");
+    expect(&c, "STAT 1\r\n", "-ERR syntax error\r\n");
+    expect(&c, "NOOP 1\r\n", "-ERR syntax error\r\n");
+    expect(&c, "RSET 1\r\n", "-ERR syntax error\r\n");
+    expect(&c, "RETR\r\n", "-ERR syntax error\r\n");
+    expect(&c, "RETR 1 2\r\n", "-ERR syntax error\r\n");
+    expect(&c, "DELE\r\n", "-ERR syntax error\r\n");
+    expect(&c, "TOP 1 0 3\r\n", "-ERR syntax error\r\n");
+    expect(&c, "UIDL 1 1\r\n", "-ERR syntax error\r\n");
+    expect(&c, "LIST\t1\r\n", "-ERR unknown command\r\n"); /* the keyword ends at a space */
+    expect(&c, "LIST  1\r\n", "+OK 1 34\r\n");
+    expect(&c, "noop\r\n", "+OK\r\n");
+    expect(&c, "STAT\r\n", "+OK 1 34\r\n");
+    tc_close(&c);
+    buf_free(&b.log);
+    unit_rmtree(root);
+}
+
 static void test_pop3_too_many_bad_commands(void)
 {
     const char *root = unit_tmpdir();
@@ -882,7 +926,7 @@ static void test_pop3_random_input(void)
 void suite_pop3_session(void)
 {
     UNIT_SUITE("pop3_session", UNIT_TEST(test_pop3_q189732_transcript),
-               UNIT_TEST(test_pop3_user_syntax), UNIT_TEST(test_pop3_full_session),
+               UNIT_TEST(test_pop3_user_syntax), UNIT_TEST(test_pop3_full_session), UNIT_TEST(test_pop3_command_rows),
                UNIT_TEST(test_pop3_drop_deletes_nothing), UNIT_TEST(test_pop3_second_session_in_use),
                UNIT_TEST(test_pop3_overlong_line), UNIT_TEST(test_pop3_nul_byte),
                UNIT_TEST(test_pop3_too_many_bad_commands), UNIT_TEST(test_pop3_autologout),
