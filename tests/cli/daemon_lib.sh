@@ -33,6 +33,19 @@ start_daemon() {
     DAEMON_PIDS="$DAEMON_PIDS $DAEMON_PID"
 }
 
+# start_foreground LAB PORT: `ntlab -C LAB up --foreground` in the background
+# (stdout fg.out, stderr fg.err), returned once serving; FG_PID is its pid
+start_foreground() {
+    "$NTLAB" -C "$1" up --foreground --listen "127.0.0.1:$2" > fg.out 2> fg.err &
+    FG_PID=$!
+    DAEMON_PIDS="$DAEMON_PIDS $FG_PID"
+    i=0
+    until grep -q "serving lab" fg.out 2>/dev/null; do
+        i=$((i + 1)); [ $i -lt 100 ] || die "foreground daemon did not start: $(cat fg.err)"
+        sleep 0.1
+    done
+}
+
 # pop PORT [client options] < script: the server's bytes on stdout
 pop() {
     port=$1; shift

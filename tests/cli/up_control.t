@@ -65,13 +65,8 @@ expect_rc 0 "$NTLAB" -C lab eventlog --log system --machine EXCHSRV
 expect_grep "6006 .*The Event log service was stopped."
 
 # --foreground: logs to stderr, SIGINT stops it
-"$NTLAB" -C lab up --foreground --listen "127.0.0.1:$PORT" > fg.out 2> fg.err &
-fg=$!
-DAEMON_PIDS="$DAEMON_PIDS $fg"
-i=0
-until grep -q "serving lab" fg.out 2>/dev/null; do
-    i=$((i + 1)); [ $i -lt 100 ] || die "foreground daemon did not start: $(cat fg.err)"; sleep 0.1
-done
+start_foreground lab "$PORT"
+fg=$FG_PID
 i=0
 until grep -q "Ctrl-C here stops the lab" fg.out; do
     i=$((i + 1)); [ $i -lt 100 ] || die "no welcome text: $(cat fg.out)"; sleep 0.1

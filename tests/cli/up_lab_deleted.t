@@ -9,13 +9,8 @@ expect_rc 0 "$NTLAB" init lab --preset q189732
 PORT=$(free_port)
 
 # deleted: the foreground daemon's log (stderr) is outside the lab
-"$NTLAB" -C lab up --foreground --listen "127.0.0.1:$PORT" > fg.out 2> fg.err &
-fg=$!
-DAEMON_PIDS="$DAEMON_PIDS $fg"
-i=0
-until grep -q "serving lab" fg.out 2>/dev/null; do
-    i=$((i + 1)); [ $i -lt 100 ] || die "daemon did not start: $(cat fg.err)"; sleep 0.1
-done
+start_foreground lab "$PORT"
+fg=$FG_PID
 rm -rf lab
 gone "$fg" || die "the daemon still runs 5 s after its lab was deleted"
 wait $fg || die "the daemon exited non-zero"
