@@ -343,19 +343,28 @@ static ntstatus parse_into(struct lsa *l, const char *name, const char *data, si
     return st;
 }
 
-ntstatus lsa_load_mem(const char *name_for_errors, const char *data, size_t len, enum osver os,
-                      const struct lsa_names *names, struct lsa **out, char *err, size_t errlen)
+/* The loaders' common start: *out and err cleared, an empty database for
+ * os carrying the names (NULL: the default names). NULL when out of memory. */
+static struct lsa *load_begin(enum osver os, const struct lsa_names *names, struct lsa **out,
+                              char *err, size_t errlen)
 {
     *out = NULL;
     if (err && errlen)
         err[0] = '\0';
     struct lsa *l = lsa_new(os);
-    if (!l)
-        return STATUS_NO_MEMORY;
-    if (names) {
+    if (l && names) {
         l->names = *names;
         l->have_names = true;
     }
+    return l;
+}
+
+ntstatus lsa_load_mem(const char *name_for_errors, const char *data, size_t len, enum osver os,
+                      const struct lsa_names *names, struct lsa **out, char *err, size_t errlen)
+{
+    struct lsa *l = load_begin(os, names, out, err, errlen);
+    if (!l)
+        return STATUS_NO_MEMORY;
     ntstatus st = parse_into(l, name_for_errors, data, len, err, errlen);
     if (st != STATUS_SUCCESS) {
         lsa_free(l);
@@ -443,16 +452,9 @@ static ntstatus bind_path(struct lsa *l, const char *path)
 ntstatus lsa_load(const char *path, enum osver os, const struct lsa_names *names,
                   struct lsa **out, char *err, size_t errlen)
 {
-    *out = NULL;
-    if (err && errlen)
-        err[0] = '\0';
-    struct lsa *l = lsa_new(os);
+    struct lsa *l = load_begin(os, names, out, err, errlen);
     if (!l)
         return STATUS_NO_MEMORY;
-    if (names) {
-        l->names = *names;
-        l->have_names = true;
-    }
     ntstatus st = read_into(l, path, &l->id, err, errlen);
     if (st == STATUS_SUCCESS)
         st = bind_path(l, path);

@@ -38,6 +38,9 @@ int cli_dispatch(struct cli_ctx *ctx, int argc, char **argv);
  * NULL on failure), and finds the target machine (ctx->machine or the
  * first). */
 struct lab *cli_lab(struct cli_ctx *ctx);
+/* `init`: creates (or opens) the lab in dir for the caller, who closes it
+ * with lab_close; CLI_OK, or CLI_FAIL after printing why. */
+int cli_lab_create(struct cli_ctx *ctx, const char *dir, struct lab **lab);
 struct machine *cli_machine(struct cli_ctx *ctx);
 /* Closes the lab if cli_lab opened it (offline); state is already on disk. */
 void cli_close(struct cli_ctx *ctx);

@@ -67,11 +67,9 @@ int cmd_init(struct cli_ctx *ctx, int argc, char **argv)
         return cli_error(ctx, CLI_USAGE, "init: Windows XP cannot be a domain controller");
 
     struct lab *lab;
-    char err[512] = "";
-    ntstatus s = lab_open(dir, true, &lab, err, sizeof err);
-    if (s != STATUS_SUCCESS)
-        return cli_error(ctx, CLI_FAIL, "init: cannot create lab %s: %s", dir,
-                         err[0] ? err : nterr_status_symbol(s));
+    if (cli_lab_create(ctx, dir, &lab) != CLI_OK)
+        return CLI_FAIL;
+    ntstatus s;
     struct machine *m = NULL;
     if (role == ROLE_MEMBER) {
         /* The member's domain needs a PDC: DOMAINDC, on NT 4.0 like the article's. */

@@ -50,6 +50,16 @@ static void not_a_lab(struct cli_ctx *ctx)
               dir, sub, sub);
 }
 
+int cli_lab_create(struct cli_ctx *ctx, const char *dir, struct lab **lab)
+{
+    char err[512] = "";
+    ntstatus s = lab_open(dir, true, lab, err, sizeof err);
+    if (s != STATUS_SUCCESS)
+        return cli_error(ctx, CLI_FAIL, "init: cannot create lab %s: %s", dir,
+                         err[0] ? err : nterr_status_symbol(s));
+    return CLI_OK;
+}
+
 struct lab *cli_lab(struct cli_ctx *ctx)
 {
     if (ctx->lab)

@@ -121,11 +121,9 @@ static int run_step(struct cli_ctx *ctx, struct lab *lab, const char *dir,
 static int create_q189732(struct cli_ctx *ctx, const char *dir)
 {
     struct lab *lab;
-    char err[512] = "";
-    ntstatus s = lab_open(dir, true, &lab, err, sizeof err);
-    if (s != STATUS_SUCCESS)
-        return cli_error(ctx, CLI_FAIL, "init: cannot create lab %s: %s", dir,
-                         err[0] ? err : nterr_status_symbol(s));
+    if (cli_lab_create(ctx, dir, &lab) != CLI_OK)
+        return CLI_FAIL;
+    ntstatus s;
     int rc = CLI_FAIL;
     struct machine *srv = NULL;
     s = lab_machine_add(lab, Q_PDC, ROLE_PDC, OSVER_NT4, Q_DOMAIN, Q_ADMIN_PASSWORD, NULL);

@@ -565,19 +565,33 @@ static int unix_addr(const char *dir, const char *name, struct sockaddr_un *sa, 
     return 0;
 }
 
+/* A new non-blocking AF_UNIX socket and its address dir/name (unix_addr);
+ * 0 or an errno value, with nothing left open on failure. */
+static int unix_socket(const char *dir, const char *name, struct sockaddr_un *sa, int *dirfd,
+                       int *fdp)
+{
+    *fdp = -1;
+    int e = unix_addr(dir, name, sa, dirfd);
+    if (e)
+        return e;
+    *fdp = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (*fdp >= 0)
+        return 0;
+    e = errno;
+    if (*dirfd >= 0)
+        close(*dirfd);
+    *dirfd = -1;
+    return e;
+}
+
 int plat_unix_listen(const char *dir, const char *name, int backlog)
 {
     struct sockaddr_un sa;
-    int dirfd;
-    int e = unix_addr(dir, name, &sa, &dirfd);
+    int dirfd, fd;
+    int e = unix_socket(dir, name, &sa, &dirfd, &fd);
     if (e) {
         errno = e;
         return -1;
-    }
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        e = errno;
-        goto out;
     }
     unlink(sa.sun_path); /* the caller holds the lab: any socket here is stale */
     /* Created owner-only from the start: no window with a wider mode. */
@@ -593,7 +607,6 @@ int plat_unix_listen(const char *dir, const char *name, int backlog)
     } else {
         e = 0;
     }
-out:
     if (dirfd >= 0)
         close(dirfd);
     errno = e;
@@ -602,26 +615,19 @@ out:
 
 int plat_unix_connect(const char *dir, const char *name, int *fdp)
 {
-    *fdp = -1;
     struct sockaddr_un sa;
     int dirfd;
-    int e = unix_addr(dir, name, &sa, &dirfd);
+    int e = unix_socket(dir, name, &sa, &dirfd, fdp);
     if (e) {
         errno = e;
         return -1;
     }
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
+    if (connect(*fdp, (struct sockaddr *)&sa, sizeof sa) != 0)
         e = errno;
-    } else {
-        *fdp = fd;
-        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
-            e = errno;
-    }
     if (dirfd >= 0)
         close(dirfd);
     errno = e;
-    return e ? -1 : fd;
+    return e ? -1 : *fdp;
 }
 
 bool plat_sock_peer_is_self(int fd)

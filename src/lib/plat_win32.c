@@ -155,6 +155,19 @@ static void slashes(char *p)
             *p = '/';
 }
 
+/* A directory path of k bytes in tmp, to out (n bytes) as the POSIX side
+ * gives it: "C:\lab\" -> "C:/lab" (a root keeps its slash). */
+static int dir_out(char *tmp, DWORD k, char *out, size_t n)
+{
+    while (k > 3 && (tmp[k - 1] == '\\' || tmp[k - 1] == '/'))
+        tmp[--k] = 0;
+    if (k >= n)
+        return ENAMETOOLONG;
+    slashes(tmp);
+    memcpy(out, tmp, k + 1);
+    return 0;
+}
+
 int plat_realpath(const char *path, char *out, size_t n)
 {
     char tmp[MAX_PATH * 4];
@@ -165,14 +178,7 @@ int plat_realpath(const char *path, char *out, size_t n)
         return ENAMETOOLONG;
     if (GetFileAttributesA(tmp) == INVALID_FILE_ATTRIBUTES)
         return win_errno(GetLastError());
-    /* "C:\lab\" -> "C:/lab" (a root keeps its slash) */
-    while (k > 3 && (tmp[k - 1] == '\\' || tmp[k - 1] == '/'))
-        tmp[--k] = 0;
-    if (k >= n)
-        return ENAMETOOLONG;
-    slashes(tmp);
-    memcpy(out, tmp, k + 1);
-    return 0;
+    return dir_out(tmp, k, out, n);
 }
 
 int plat_mkdtemp(char *tmpl)
@@ -201,13 +207,7 @@ int plat_tmpdir(char *out, size_t n)
     DWORD k = GetTempPathA((DWORD)sizeof tmp, tmp);
     if (k == 0 || k >= sizeof tmp)
         return ENAMETOOLONG;
-    while (k > 3 && (tmp[k - 1] == '\\' || tmp[k - 1] == '/'))
-        tmp[--k] = 0;
-    if (k >= n)
-        return ENAMETOOLONG;
-    slashes(tmp);
-    memcpy(out, tmp, k + 1);
-    return 0;
+    return dir_out(tmp, k, out, n);
 }
 
 static int64_t ft_100ns(FILETIME ft)

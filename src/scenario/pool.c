@@ -3,6 +3,7 @@
  * write to a dead peer is EPIPE and never SIGPIPE). Where the platform has
  * no fork (Windows), the jobs run one after the other in this process. */
 #include "src/scenario/pool.h"
+#include "src/scenario/tcp.h"
 #include "src/lib/plat.h"
 #include "src/lib/plat_sock.h"
 #include <errno.h>
@@ -136,22 +137,6 @@ struct worker {
     struct buf in;
 };
 
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len > 0) {
-        ssize_t n = plat_send(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return errno;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 static int read_full(int fd, void *data, size_t len)
 {
     char *p = data;
@@ -188,7 +173,7 @@ static void worker_main(int fd, scn_pool_job job, void *job_arg)
         }
         scn_result_free(&r);
         if (rc == 0)
-            rc = write_all(fd, b.p, b.len);
+            rc = scn_tcp_send_all(fd, b.p, b.len);
         buf_free(&b);
         if (rc)
             break;
@@ -250,7 +235,7 @@ static void send_next(struct worker *w, size_t *next, size_t n)
         return;
     }
     uint64_t idx = *next;
-    if (write_all(w->fd, &idx, sizeof idx) == 0) {
+    if (scn_tcp_send_all(w->fd, &idx, sizeof idx) == 0) {
         w->busy = (long)*next;
         (*next)++;
     }
