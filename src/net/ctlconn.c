@@ -32,7 +32,7 @@ static void ctl_close(struct server *s, struct server_conn *h, const char *why)
     struct ctl *c = (struct ctl *)h;
     if (why)
         LOG(s, "control: %s", why);
-    server_conn_unlink(s, h);
+    listener_conn_unlink(s, h);
     plat_sock_close(h->fd);
     buf_free(&c->in);
     buf_free(&c->out);
@@ -204,7 +204,7 @@ static void accept_ctl(struct server *s, struct server_listener *l)
         c->h.fd = fd;
         c->need_auth = l->tcp;
         c->deadline_ms = server_mono_ms() + CTL_RECV_TIMEOUT_MS;
-        if (server_conn_add(s, l, &c->h, PLAT_EV_IN) != 0) {
+        if (listener_conn_add(s, l, &c->h, PLAT_EV_IN) != 0) {
             plat_sock_close(fd);
             free(c);
         }
@@ -280,7 +280,7 @@ int ctlconn_open(struct server *s, char *err, size_t errlen)
     if (PLAT_HAS_UNIX_SOCKETS) {
         e = control_listen(lab_dir(s->lab), &fd, err, errlen);
         if (!e)
-            e = server_listener_add(s, &ctlconn_kind, fd, NULL, NULL, &l, err, errlen);
+            e = listener_add(s, &ctlconn_kind, fd, NULL, NULL, &l, err, errlen);
         if (e)
             return e;
     }
@@ -299,7 +299,7 @@ int ctlconn_open(struct server *s, char *err, size_t errlen)
     if (!e)
         e = net_listen_tcp(&s->ctl_tcp_addr, &fd, err, errlen);
     if (!e)
-        e = server_listener_add(s, &ctlconn_kind, fd, NULL, &s->ctl_tcp_addr, &l, err, errlen);
+        e = listener_add(s, &ctlconn_kind, fd, NULL, &s->ctl_tcp_addr, &l, err, errlen);
     if (e)
         return e;
     l->tcp = true;

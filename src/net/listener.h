@@ -47,7 +47,7 @@ struct listener_kind {
     /* The daemon is stopping: send what is queued and close, or keep c
      * for the last moment of output (then output, then close). */
     void (*stop)(struct server *s, struct server_conn *c);
-    /* Ends c (server_conn_unlink, its socket, its memory); why for the
+    /* Ends c (listener_conn_unlink, its socket, its memory); why for the
      * log, NULL for none. */
     void (*close)(struct server *s, struct server_conn *c, const char *why);
     /* Heap bytes c holds (for the status' session heap). */
@@ -133,19 +133,19 @@ int64_t server_mono_ms(void);
 /* Opens nothing: registers the listening socket fd (the server owns it
  * from now on, also on failure) as a listener of kind for m (NULL for the
  * control channel) at addr (NULL: none). 0 or an errno value (err says). */
-int server_listener_add(struct server *s, const struct listener_kind *kind, int fd,
-                        struct machine *m, const struct net_addr *addr,
-                        struct server_listener **out, char *err, size_t errlen);
+int listener_add(struct server *s, const struct listener_kind *kind, int fd, struct machine *m,
+                 const struct net_addr *addr, struct server_listener **out, char *err,
+                 size_t errlen);
 
 /* Puts a new connection (its head filled: kind, fd) on l's list and in the
  * counts, and into the event set with events. 0 or an errno value (then
  * nothing is linked: the caller frees c and closes its socket). */
-int server_conn_add(struct server *s, struct server_listener *l, struct server_conn *c,
-                    uint32_t events);
+int listener_conn_add(struct server *s, struct server_listener *l, struct server_conn *c,
+                      uint32_t events);
 /* Takes c off its listener's list, the counts, the event set (where
  * closing its socket does not) and the deferred replies. The caller
  * closes the socket and frees c. */
-void server_conn_unlink(struct server *s, struct server_conn *c);
+void listener_conn_unlink(struct server *s, struct server_conn *c);
 
 /* Puts c on the list of replies sent after the pass's log write; false
  * without memory (then the caller writes the log now). */

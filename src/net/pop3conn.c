@@ -133,7 +133,7 @@ static void conn_close(struct server *s, struct server_conn *h, const char *why)
     if (why)
         LOG(s, "#%llu %s", (unsigned long long)c->id, why);
     exchange_session_close(c->es); /* may log through on_event: c still valid */
-    server_conn_unlink(s, h);
+    listener_conn_unlink(s, h);
     plat_sock_close(h->fd);
     s->nfds -= c->fds;
     free(c->pend);
@@ -336,7 +336,7 @@ static void conn_open(struct server *s, struct server_listener *l, int fd,
                                   &hooks, &c->es);
     uint32_t events = PLAT_EV_IN | PLAT_EV_RDHUP;
     if (e == 0)
-        e = server_conn_add(s, l, &c->h, events);
+        e = listener_conn_add(s, l, &c->h, events);
     if (e) {
         LOG(s, "%s: connection from %s closed: %s", l->m->name, peer, strerror(e));
         exchange_session_close(c->es);
