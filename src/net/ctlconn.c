@@ -33,7 +33,7 @@ static void ctl_close(struct server *s, struct server_conn *h, const char *why)
     if (why)
         LOG(s, "control: %s", why);
     listener_conn_unlink(s, h);
-    plat_sock_close(h->fd);
+    plat_sock_close(h->o.fd);
     buf_free(&c->in);
     buf_free(&c->out);
     free(c);
@@ -43,7 +43,7 @@ static void ctl_flush(struct server *s, struct server_conn *h)
 {
     struct ctl *c = (struct ctl *)h;
     while (c->sent < c->out.len) {
-        ssize_t w = plat_send(h->fd, c->out.p + c->sent, c->out.len - c->sent);
+        ssize_t w = plat_send(h->o.fd, c->out.p + c->sent, c->out.len - c->sent);
         if (w > 0) {
             c->sent += (size_t)w;
             continue;
@@ -51,7 +51,7 @@ static void ctl_flush(struct server *s, struct server_conn *h)
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            plat_ev_mod(s->ep, h->fd, PLAT_EV_OUT, c);
+            plat_ev_mod(s->ep, h->o.fd, PLAT_EV_OUT, c);
             return;
         }
         break;
@@ -145,7 +145,7 @@ static void ctl_readable(struct server *s, struct server_conn *h)
         return;
     }
     char buf[16384];
-    ssize_t r = plat_recv(h->fd, buf, sizeof buf);
+    ssize_t r = plat_recv(h->o.fd, buf, sizeof buf);
     if (r < 0 && (errno == EAGAIN || errno == EINTR || errno == EWOULDBLOCK))
         return;
     if (r <= 0 || c->in.len + (size_t)r > CONTROL_REQUEST_MAX + 64 ||
@@ -164,7 +164,7 @@ static void ctl_readable(struct server *s, struct server_conn *h)
         ctl_close(s, h, NULL);
         return;
     }
-    plat_ev_mod(s->ep, h->fd, 0, c);
+    plat_ev_mod(s->ep, h->o.fd, 0, c);
     ctl_execute(s, c, &req);
     control_request_free(&req);
 }
@@ -182,7 +182,7 @@ static void accept_ctl(struct server *s, struct server_listener *l)
     for (int k = 0; k < 16; k++) {
         struct sockaddr_storage peer;
         socklen_t pl = sizeof peer;
-        int fd = plat_accept(l->fd, (struct sockaddr *)&peer, &pl,
+        int fd = plat_accept(l->o.fd, (struct sockaddr *)&peer, &pl,
                              PLAT_SOCK_NONBLOCK | PLAT_SOCK_CLOEXEC);
         if (fd < 0)
             return;
@@ -201,7 +201,7 @@ static void accept_ctl(struct server *s, struct server_listener *l)
             continue;
         }
         c->h.o.kind = &ctlconn_kind;
-        c->h.fd = fd;
+        c->h.o.fd = fd;
         c->need_auth = l->tcp;
         c->deadline_ms = server_mono_ms() + CTL_RECV_TIMEOUT_MS;
         if (listener_conn_add(s, l, &c->h, PLAT_EV_IN) != 0) {
@@ -304,7 +304,7 @@ int ctlconn_open(struct server *s, char *err, size_t errlen)
         return e;
     l->tcp = true;
     if (!PLAT_HAS_UNIX_SOCKETS)
-        e = ctllocal_publish(lab_dir(s->lab), l->fd, secret_file, err, errlen);
+        e = ctllocal_publish(lab_dir(s->lab), l->o.fd, secret_file, err, errlen);
     return e;
 }
 
@@ -312,10 +312,10 @@ void ctlconn_free(struct server *s)
 {
     for (size_t i = 0; i < s->nls; i++) {
         struct server_listener *l = &s->ls[i];
-        if (l->o.kind != &ctlconn_kind || l->fd < 0)
+        if (l->o.kind != &ctlconn_kind || l->o.fd < 0)
             continue;
-        plat_sock_close(l->fd);
-        l->fd = -1;
+        plat_sock_close(l->o.fd);
+        l->o.fd = -1;
         /* the Unix socket, or on Windows the published TCP endpoint */
         if ((!l->tcp || !PLAT_HAS_UNIX_SOCKETS) && !s->lab_lost)
             control_unlink(lab_dir(s->lab));

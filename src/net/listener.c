@@ -17,7 +17,7 @@ int listener_add(struct server *s, const struct listener_kind *kind, int fd, str
     memset(l, 0, sizeof *l);
     l->o.kind = kind;
     l->o.listening = true;
-    l->fd = fd;
+    l->o.fd = fd;
     l->srv = s;
     l->m = m;
     if (addr)
@@ -34,7 +34,7 @@ int listener_add(struct server *s, const struct listener_kind *kind, int fd, str
 int listener_conn_add(struct server *s, struct server_listener *l, struct server_conn *c,
                       uint32_t events)
 {
-    int e = plat_ev_add(s->ep, c->fd, events, c);
+    int e = plat_ev_add(s->ep, c->o.fd, events, c);
     if (e)
         return e;
     c->l = l;
@@ -54,7 +54,7 @@ void listener_conn_unlink(struct server *s, struct server_conn *c)
 {
     struct server_listener *l = c->l;
     if (!PLAT_EV_CLOSE_REMOVES) /* else the close does it: one system call less */
-        plat_ev_del(s->ep, c->fd);
+        plat_ev_del(s->ep, c->o.fd);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -65,7 +65,7 @@ void listener_conn_unlink(struct server *s, struct server_conn *c)
     s->nconns_all--;
     if (l->o.kind->sessions)
         s->nsessions--;
-    for (size_t i = 0; c->deferred && i < s->ndeferred; i++)
+    for (size_t i = 0; c->o.deferred && i < s->ndeferred; i++)
         if (s->deferred[i] == c)
             s->deferred[i] = NULL;
 }

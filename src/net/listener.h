@@ -64,13 +64,15 @@ struct listener_kind {
 struct server_obj {
     const struct listener_kind *kind;
     bool listening; /* a struct server_listener, else a struct server_conn */
+    bool deferred;  /* a connection in server.deferred: its reply waits for the
+                       pass's log write */
+    int fd;         /* the socket */
 };
 
 struct server_listener {
     struct server_obj o;
     bool was_running; /* POP3: the store's state last seen, for the log */
     bool tcp;         /* the control channel over TCP: the secret first */
-    int fd;
     struct server *srv;
     struct machine *m; /* the machine whose store it serves; NULL for control */
     struct net_addr addr;
@@ -82,8 +84,6 @@ struct server_listener {
 /* The head of every connection (first member of each kind's own). */
 struct server_conn {
     struct server_obj o;
-    bool deferred; /* in server.deferred: its reply waits for the pass's log write */
-    int fd;
     struct server_listener *l;
     struct server_conn *prev, *next;
 };

@@ -22,18 +22,20 @@
 /* One POP3 connection: kept small; the engine session holds the rest. */
 struct conn {
     struct server_conn h;
-    bool eof;        /* the client sent FIN: no more input, finish the output */
-    uint8_t fds;     /* descriptors the session holds besides the socket */
-    uint32_t events; /* epoll interest now */
-    uint32_t stall;  /* when a closed session's last output got stuck (s), or 0 */
+    struct net_peer peer; /* the client's address (the status) */
+    bool eof;             /* the client sent FIN: no more input, finish the output */
+    uint8_t fds;          /* descriptors the session holds besides the socket */
+    uint16_t events;      /* epoll interest now (PLAT_EV_* fit in 16 bits) */
+    uint32_t stall;       /* when a closed session's last output got stuck (s), or 0 */
     uint32_t pend_len;
     uint64_t id;
     struct exchange_session *es;
     char *pend; /* input the engine has not taken yet (NULL almost always) */
     char *who;  /* "user\0mailbox" once logged on, else NULL (the status) */
     uint64_t bytes_in, bytes_out;
-    struct net_peer peer;
 };
+_Static_assert(PLAT_EV_IN <= UINT16_MAX && PLAT_EV_OUT <= UINT16_MAX &&
+                   PLAT_EV_RDHUP <= UINT16_MAX, "epoll interest in conn.events");
 
 static struct server *srv_of(const struct conn *c)
 {
@@ -121,8 +123,8 @@ static void ep_mod(struct server *s, struct conn *c, uint32_t ev)
 {
     if (c->events == ev)
         return;
-    if (plat_ev_mod(s->ep, c->h.fd, ev, c) == 0)
-        c->events = ev;
+    if (plat_ev_mod(s->ep, c->h.o.fd, ev, c) == 0)
+        c->events = (uint16_t)ev;
 }
 
 /* Ends a connection: the engine drops the session (no UPDATE unless it ran
@@ -134,7 +136,7 @@ static void conn_close(struct server *s, struct server_conn *h, const char *why)
         LOG(s, "#%llu %s", (unsigned long long)c->id, why);
     exchange_session_close(c->es); /* may log through on_event: c still valid */
     listener_conn_unlink(s, h);
-    plat_sock_close(h->fd);
+    plat_sock_close(h->o.fd);
     s->nfds -= c->fds;
     free(c->pend);
     free(c->who);
@@ -174,7 +176,7 @@ static void conn_pump(struct server *s, struct server_conn *h)
             return; /* sent at the end of the pass, after the log write */
         if (s->log.first)
             net_logger_flush(&s->log);
-        ssize_t w = plat_send(h->fd, p, len);
+        ssize_t w = plat_send(h->o.fd, p, len);
         if (w > 0) {
             c->bytes_out += (uint64_t)w;
             pop3_session_consume(ps, (size_t)w, now);
@@ -232,7 +234,7 @@ static void conn_readable(struct server *s, struct server_conn *h)
         return;
     }
     char buf[READ_CHUNK];
-    ssize_t r = plat_recv(h->fd, buf, sizeof buf);
+    ssize_t r = plat_recv(h->o.fd, buf, sizeof buf);
     if (r == 0) {
         c->eof = true;
         conn_pump(s, h);
@@ -327,7 +329,7 @@ static void conn_open(struct server *s, struct server_listener *l, int fd,
         return;
     }
     c->h.o.kind = &pop3conn_kind;
-    c->h.fd = fd;
+    c->h.o.fd = fd;
     c->h.l = l;
     c->id = ++s->next_id;
     net_peer_set(&c->peer, (const struct sockaddr *)ss, sl);
@@ -344,7 +346,7 @@ static void conn_open(struct server *s, struct server_listener *l, int fd,
         free(c);
         return;
     }
-    c->events = events;
+    c->events = (uint16_t)events;
     s->total_conns++;
     if (!l->addr_str[0])
         net_addr_format(&l->addr, l->addr_str, sizeof l->addr_str);
@@ -358,7 +360,7 @@ static void accept_pop3(struct server *s, struct server_listener *l)
     for (int k = 0; k < 64; k++) {
         struct sockaddr_storage ss;
         socklen_t sl = sizeof ss;
-        int fd = plat_accept(l->fd, (struct sockaddr *)&ss, &sl,
+        int fd = plat_accept(l->o.fd, (struct sockaddr *)&ss, &sl,
                              PLAT_SOCK_NONBLOCK | PLAT_SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
@@ -367,7 +369,7 @@ static void accept_pop3(struct server *s, struct server_listener *l)
                 /* Out of descriptors: free the spare to take the connection
                  * off the queue and close it, so the loop does not spin. */
                 close(s->spare_fd);
-                fd = plat_accept(l->fd, NULL, NULL, 0);
+                fd = plat_accept(l->o.fd, NULL, NULL, 0);
                 if (fd >= 0)
                     plat_sock_close(fd);
                 s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -430,7 +432,7 @@ static void conn_stop(struct server *s, struct server_conn *h)
     size_t len;
     const char *p = pop3_session_output(exchange_session_pop3(c->es), &len);
     if (len)
-        (void)plat_send(h->fd, p, len);
+        (void)plat_send(h->o.fd, p, len);
     conn_close(s, h, "closed: the daemon is stopping");
 }
 

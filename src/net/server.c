@@ -37,7 +37,7 @@ int64_t server_mono_ms(void)
 
 bool server_defer(struct server *s, struct server_conn *c)
 {
-    if (c->deferred)
+    if (c->o.deferred)
         return true;
     if (s->ndeferred == s->cap_deferred) {
         size_t cap = s->cap_deferred ? 2 * s->cap_deferred : 64;
@@ -48,7 +48,7 @@ bool server_defer(struct server *s, struct server_conn *c)
         s->cap_deferred = cap;
     }
     s->deferred[s->ndeferred++] = c;
-    c->deferred = true;
+    c->o.deferred = true;
     return true;
 }
 
@@ -310,7 +310,7 @@ static void pass_end(struct server *s, int64_t *next_sweep)
     for (size_t i = 0; i < s->ndeferred; i++) { /* then the replies that waited */
         struct server_conn *c = s->deferred[i];
         if (c) {
-            c->deferred = false;
+            c->o.deferred = false;
             c->o.kind->output(s, c);
         }
     }
@@ -348,12 +348,12 @@ static void shut_down(struct server *s, struct plat_ev_event *evs, int max)
     size_t dropped = s->nsessions;
     for (size_t i = 0; i < s->nls; i++) {
         struct server_listener *l = &s->ls[i];
-        plat_ev_del(s->ep, l->fd);
+        plat_ev_del(s->ep, l->o.fd);
         /* The control channel's stay open, out of the event set, until
          * server_free removes what they published (ctlconn_free). */
         if (l->o.kind->sessions) {
-            plat_sock_close(l->fd);
-            l->fd = -1;
+            plat_sock_close(l->o.fd);
+            l->o.fd = -1;
         }
         struct server_conn *c = l->conns, *next;
         for (; c; c = next) {
@@ -413,8 +413,8 @@ void server_free(struct server *s)
             s->ls[i].o.kind->close(s, s->ls[i].conns, NULL);
     ctlconn_free(s);
     for (size_t i = 0; i < s->nls; i++)
-        if (s->ls[i].fd >= 0)
-            plat_sock_close(s->ls[i].fd);
+        if (s->ls[i].o.fd >= 0)
+            plat_sock_close(s->ls[i].o.fd);
     labwatch_stop(&s->watch);
     net_logger_free(&s->log);
     plat_stop_close(&s->stop);
