@@ -23,6 +23,10 @@
 struct server_listener;
 struct server_conn;
 
+/* One row per kind. Every function is required unless it says optional;
+ * each gets the server and its own object (a kind casts a struct
+ * server_conn * to its own connection struct, whose first member it is).
+ * The loop calls exactly one of accept, input or output per event. */
 struct listener_kind {
     const char *name; /* "POP3", "control": the status and the log */
     /* Its connections are sessions: they count against --max-connections
@@ -52,7 +56,9 @@ struct listener_kind {
     void (*close)(struct server *s, struct server_conn *c, const char *why);
     /* Heap bytes c holds (for the status' session heap). */
     size_t (*memory)(const struct server_conn *c);
-    /* What a listener and a connection show in the status (server.h). */
+    /* What a listener and a connection show in the status (server.h):
+     * out comes zeroed with kind and nsessions filled. session_info is
+     * called for kinds with sessions only (optional otherwise). */
     void (*listener_info)(struct server *s, const struct server_listener *l,
                           struct server_listener_info *out);
     void (*session_info)(struct server *s, const struct server_conn *c,
