@@ -167,3 +167,40 @@ int net_listen_tcp(const struct net_addr *a, int *fdp, char *err, size_t errlen)
     *fdp = fd;
     return 0;
 }
+
+void net_peer_set(struct net_peer *p, const struct sockaddr *sa, socklen_t len)
+{
+    memset(p, 0, sizeof *p);
+    if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+        p->family = 4;
+        memcpy(p->ip, &s4->sin_addr, 4);
+        p->port = ntohs(s4->sin_port);
+    } else if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+        p->family = 6;
+        memcpy(p->ip, &s6->sin6_addr, 16);
+        p->port = ntohs(s6->sin6_port);
+    }
+}
+
+void net_peer_format(const struct net_peer *p, char *out, size_t n)
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    socklen_t len = 0;
+    if (p->family == 4) {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+        s4->sin_family = AF_INET;
+        memcpy(&s4->sin_addr, p->ip, 4);
+        s4->sin_port = htons(p->port);
+        len = sizeof *s4;
+    } else if (p->family == 6) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+        s6->sin6_family = AF_INET6;
+        memcpy(&s6->sin6_addr, p->ip, 16);
+        s6->sin6_port = htons(p->port);
+        len = sizeof *s6;
+    }
+    net_sockaddr_format((const struct sockaddr *)&ss, len, out, n);
+}

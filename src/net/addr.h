@@ -3,6 +3,7 @@
 #ifndef NTLAB_NET_ADDR_H
 #define NTLAB_NET_ADDR_H
 #include <stddef.h>
+#include <stdint.h>
 #include "src/lib/plat_sock.h"
 
 #define NET_DEFAULT_ADDR "127.0.0.1"
@@ -26,6 +27,16 @@ int net_addr_check(const char *spec, char *why, size_t n);
 void net_addr_format(const struct net_addr *a, char *out, size_t n);
 /* Formats a peer from accept() the same way. */
 void net_sockaddr_format(const struct sockaddr *sa, socklen_t len, char *out, size_t n);
+/* A peer address kept small (a connection holds one for the status):
+ * family 0 when unknown. */
+struct net_peer {
+    uint8_t family; /* 4, 6 or 0 */
+    uint8_t ip[16];
+    uint16_t port; /* host order */
+};
+void net_peer_set(struct net_peer *p, const struct sockaddr *sa, socklen_t len);
+/* Formatted as net_sockaddr_format does ("?" when unknown). */
+void net_peer_format(const struct net_peer *p, char *out, size_t n);
 /* Opens a listening TCP socket (SO_REUSEADDR; SO_EXCLUSIVEADDRUSE on
  * Windows: plat_sock_listen_opts; non-blocking, close-on-exec,
  * backlog 4096). Returns 0 and *fd, or the errno of socket/bind/listen (err

@@ -11,7 +11,9 @@
 #include "src/net/control.h"
 #include "src/net/labwatch.h"
 #include "src/net/log.h"
+#include "src/net/pop3conn.h"
 #include "src/net/server.h"
+#include "src/net/status.h"
 #include "src/net/welcome.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -136,6 +138,7 @@ static int plan_listeners(struct lab *lab, const struct daemon_config *cfg,
             return EINVAL;
         }
         (void)net_addr_parse(spec, &ls[*nls].addr); /* checked above */
+        ls[*nls].kind = &pop3conn_kind;
         ls[*nls].m = m;
         assigned[k] = true;
         (*nls)++;
@@ -147,6 +150,7 @@ static int plan_listeners(struct lab *lab, const struct daemon_config *cfg,
         char spec[32];
         snprintf(spec, sizeof spec, "%s:%u", NET_DEFAULT_ADDR, port++);
         (void)net_addr_parse(spec, &ls[*nls].addr);
+        ls[*nls].kind = &pop3conn_kind;
         ls[*nls].m = stores[k];
         (*nls)++;
     }
@@ -175,7 +179,7 @@ static void ready_text(struct server *srv, const struct daemon_config *cfg, cons
 {
     fprintf(f, "ntlab: serving lab %s (pid %ld)%s\n", labdir, (long)getpid(),
             cfg->foreground ? "; Ctrl-C stops it" : "; 'ntlab down' stops it");
-    server_print_listeners(srv, f);
+    status_print_listeners(srv, f);
     if (cfg->foreground)
         print_welcome(labdir, cfg->labdir_shown ? cfg->labdir_shown : labdir, ls, nls, f);
     fflush(f);

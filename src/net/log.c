@@ -91,3 +91,41 @@ void net_log(FILE *f, const char *fmt, ...)
         (void)net_logq_flush(&q, f); /* one write for the whole line */
     net_logq_free(&q);
 }
+
+void net_logger_flush(struct net_logger *lg)
+{
+    lg->first = false;
+    (void)net_logq_flush(&lg->q, lg->f); /* nowhere to report a failed log write */
+}
+
+void net_logger_printf(struct net_logger *lg, const char *fmt, ...)
+{
+    if (!lg->f)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = net_logq_vadd(&lg->q, fmt, ap);
+    va_end(ap);
+    if (rc) {
+        net_logger_flush(lg);
+        fputs("ntlab: a log line was lost (out of memory)\n", lg->f);
+        fflush(lg->f);
+        return;
+    }
+    if (!lg->batching || lg->q.b.len >= NET_LOGGER_MAX)
+        net_logger_flush(lg);
+}
+
+void net_logger_free(struct net_logger *lg)
+{
+    net_logger_flush(lg);
+    net_logq_free(&lg->q);
+}
+
+void net_log_clean(const char *in, char *out, size_t n)
+{
+    size_t j = 0;
+    for (size_t i = 0; in && in[i] && j + 1 < n; i++)
+        out[j++] = (unsigned char)in[i] >= 0x20 && (unsigned char)in[i] < 0x7f ? in[i] : '?';
+    out[j] = 0;
+}

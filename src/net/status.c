@@ -1,0 +1,111 @@
+/* The daemon's status text (status.h). The machines part still reads the
+ * emulator directly; the rest is printed from server.h's values. */
+#include "src/net/status.h"
+#include "emulator/lab.h"
+#include "emulator/rights.h"
+#include "emulator/scm.h"
+#include "src/net/drift.h"
+#include "src/net/listener.h"
+
+static void print_token(FILE *f, struct machine *m, const struct token *t)
+{
+    fprintf(f, "      token of %s\\%s (logon id %llu):\n", t->domain_name, t->user_name,
+            (unsigned long long)t->logon_id);
+    bool any = false;
+    for (unsigned i = 0; i < RI_COUNT; i++) {
+        if (!token_has_privilege(t, i))
+            continue;
+        unsigned attr = token_privilege_attributes(t, i);
+        fprintf(f, "        %-32s %-45s %s\n", rights_at(i)->name, rights_display(i, m->os),
+                attr & SE_PRIVILEGE_ENABLED
+                    ? (attr & SE_PRIVILEGE_ENABLED_BY_DEFAULT ? "Enabled by default" : "Enabled")
+                    : "Disabled");
+        any = true;
+    }
+    if (!any)
+        fprintf(f, "        (no privileges)\n");
+}
+
+static void print_machines(struct server *s, FILE *f)
+{
+    fprintf(f, "machines:\n");
+    for (size_t i = 0; i < lab_machine_count(s->lab); i++) {
+        struct machine *m = lab_machine_at(s->lab, i);
+        fprintf(f, "  %-15s %-10s %-14s %-15s %s\n", m->name, machine_role_name(m->role),
+                osver_display(m->os), m->domain[0] ? m->domain : "-",
+                m->running ? "running" : "down");
+        for (size_t j = 0; m->scm && j < scm_count(m->scm); j++) {
+            struct scm_service *svc = scm_at(m->scm, j);
+            fprintf(f, "    service %-18s %-8s %-8s %-14s %s\n", svc->name,
+                    scm_state_name(svc->state), scm_start_type_name(svc->start), svc->image,
+                    svc->account);
+            if (svc->state == SCM_RUNNING) {
+                print_token(f, m, &svc->token);
+                drift_print(f, m, svc, "      ");
+            } else if (svc->last_error) {
+                const char *t = nterr_win32_text(svc->last_error);
+                fprintf(f, "      last start failed: %u %s\n", (unsigned)svc->last_error,
+                        t ? t : "");
+            }
+        }
+    }
+}
+
+void status_print_listeners(struct server *s, FILE *f)
+{
+    struct server_listener_info li[SERVER_MAX_LISTENERS];
+    size_t n = server_listeners(s, li, SERVER_MAX_LISTENERS), stores = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!li[i].machine)
+            continue;
+        stores++;
+        fprintf(f, "  %s %-22s %-15s store %s", li[i].kind, li[i].address, li[i].machine,
+                li[i].store_running ? "running" : "not running");
+        if (li[i].store_running)
+            fprintf(f, " (%s as %s, persona %s)", li[i].service, li[i].account, li[i].persona);
+        fprintf(f, ", %zu session(s)\n", li[i].nsessions);
+    }
+    if (!stores)
+        fprintf(f, "  (no machine of this lab has an msexchangeis service: no POP3 listener)\n");
+    for (size_t i = 0; i < n; i++)
+        if (li[i].tcp_secret)
+            fprintf(f, "  %s tcp:%s (with the secret)\n", li[i].kind, li[i].address);
+}
+
+struct session_print {
+    FILE *f;
+    size_t n;
+};
+
+static void print_session(void *arg, const struct server_session_info *si)
+{
+    struct session_print *sp = arg;
+    if (sp->n++ >= STATUS_SESSIONS_MAX)
+        return;
+    fprintf(sp->f, "  #%llu %s from %s on %s: %s", (unsigned long long)si->id, si->kind,
+            si->peer, si->machine ? si->machine : "-", si->state);
+    if (si->user[0])
+        fprintf(sp->f, " user=\"%s\" mailbox=%s", si->user, si->mailbox);
+    fprintf(sp->f, ", idle %llds, %llu bytes in, %llu out\n", (long long)si->idle_s,
+            (unsigned long long)si->bytes_in, (unsigned long long)si->bytes_out);
+}
+
+void status_print(struct server *s, FILE *f)
+{
+    struct server_info in;
+    server_info(s, &in);
+    fprintf(f, "daemon: pid %ld serving %s, up %llds\n", in.pid, in.lab_dir,
+            (long long)in.uptime_s);
+    print_machines(s, f);
+    fprintf(f, "listeners:\n");
+    status_print_listeners(s, f);
+    fprintf(f, "connections: %zu open (limit %zu), %llu since start, %zu bytes of session heap"
+               " (%zu per connection)\n",
+            in.nconns, in.max_conns, (unsigned long long)in.total_conns, in.session_heap,
+            in.nconns ? in.session_heap / in.nconns : 0);
+    fprintf(f, "sessions:%s\n", in.nconns ? "" : " none");
+    struct session_print sp = {f, 0};
+    server_sessions(s, print_session, &sp);
+    if (sp.n > STATUS_SESSIONS_MAX)
+        fprintf(f, "  ... and %zu more\n", sp.n - STATUS_SESSIONS_MAX);
+}
