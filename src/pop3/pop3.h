@@ -30,7 +30,7 @@
  * to POP3_IN_MAX bytes while a reply is pending (pipelining). */
 #ifndef NTLAB_POP3_POP3_H
 #define NTLAB_POP3_POP3_H
-#include "src/pop3/maildrop.h"
+#include "src/mailstore/maildrop.h"
 #include "src/pop3/persona.h"
 #include <stdbool.h>
 #include <stddef.h>
