@@ -18,6 +18,7 @@
 #include "src/net/log.h"
 #include "src/net/ratelimit.h"
 #include "src/pop3/persona.h"
+#include "src/pop3/pop3.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -50,6 +51,7 @@ struct listener {
     struct net_addr addr;
     char addr_str[NET_ADDR_STR_MAX]; /* addr for the log; "" until the first connect */
     size_t nconns;
+    struct pop3_config pcfg; /* the server's, with the machine's name as host */
 };
 
 /* One POP3 connection: kept small; the engine session holds the rest. */
@@ -64,7 +66,8 @@ struct conn {
     uint32_t pend_len;
     uint64_t id;
     struct listener *l;
-    struct exchange_session *es;
+    struct exchange_session *es; /* the store: ps's logon backend */
+    struct pop3_session *ps;
     char *pend; /* input the engine has not taken yet (NULL almost always) */
     struct conn *prev, *next;
 };
@@ -173,14 +176,14 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static const char *outcome_name(enum pop3_outcome o)
+static const char *outcome_name(enum mail_logon_outcome o)
 {
     switch (o) {
-    case POP3_LOGIN_OK: return "OK";
-    case POP3_LOGIN_WIN32: return "FAILED";
-    case POP3_LOGIN_IN_USE: return "IN_USE";
-    case POP3_LOGIN_NO_MAILBOX: return "NO_MAILBOX";
-    case POP3_LOGIN_ACCESS_DENIED: return "ACCESS_DENIED";
+    case MAIL_LOGON_OK: return "OK";
+    case MAIL_LOGON_WIN32: return "FAILED";
+    case MAIL_LOGON_IN_USE: return "IN_USE";
+    case MAIL_LOGON_NO_MAILBOX: return "NO_MAILBOX";
+    case MAIL_LOGON_ACCESS_DENIED: return "ACCESS_DENIED";
     default: return "SYSTEM_ERROR";
     }
 }
@@ -206,7 +209,7 @@ static const char *state_name(enum pop3_state st)
     }
 }
 
-/* Session events from the engine, through the store: never a password. */
+/* Session events from the engine: never a password. */
 static void on_event(void *arg, const struct pop3_event *ev)
 {
     struct conn *c = arg;
@@ -215,8 +218,8 @@ static void on_event(void *arg, const struct pop3_event *ev)
     if (ev->type == POP3_EV_LOGON) {
         char user[160];
         clean(ev->cred->user, user, sizeof user);
-        const struct pop3_login_result *r = ev->result;
-        if (r->outcome == POP3_LOGIN_OK)
+        const struct mail_logon_result *r = ev->result;
+        if (r->outcome == MAIL_LOGON_OK)
             logf_(s, "#%llu %s logon %s user=\"%s\": OK", (unsigned long long)c->id,
                   c->l->m->name, ev->cred->mechanism, user);
         else
@@ -249,7 +252,8 @@ static void conn_close(struct server *s, struct conn *c, const char *why)
 {
     if (why)
         logf_(s, "#%llu %s", (unsigned long long)c->id, why);
-    exchange_session_close(c->es); /* may log through on_event: c still valid */
+    pop3_session_drop(c->ps); /* may log through on_event: c still valid */
+    exchange_session_close(c->es);
     if (!PLAT_EV_CLOSE_REMOVES) /* else the close does it: one system call less */
         plat_ev_del(s->ep, c->fd);
     plat_sock_close(c->fd);
@@ -292,7 +296,7 @@ static bool defer(struct server *s, struct conn *c)
  * sets the epoll interest. */
 static void conn_pump(struct server *s, struct conn *c)
 {
-    struct pop3_session *ps = exchange_session_pop3(c->es);
+    struct pop3_session *ps = c->ps;
     int64_t now = lab_clock_now(s->lab);
     bool blocked = false;
     for (;;) {
@@ -387,7 +391,7 @@ static void conn_readable(struct server *s, struct conn *c)
         return;
     }
     if (r > 0) {
-        struct pop3_session *ps = exchange_session_pop3(c->es);
+        struct pop3_session *ps = c->ps;
         size_t n = pop3_session_input(ps, buf, (size_t)r, lab_clock_now(s->lab));
         if (n < (size_t)r && !pop3_session_closed(ps)) {
             /* The engine holds POP3_IN_MAX already: keep the rest until it
@@ -482,14 +486,19 @@ static void accept_pop3(struct server *s, struct listener *l)
         c->fd = fd;
         c->l = l;
         c->id = ++s->next_id;
-        const struct exchange_hooks hooks = {on_event, c};
-        int e = exchange_session_open(l->m, &s->pcfg, lab_clock_now(s->lab),
-                                      s->apop_base + c->id, &hooks, &c->es);
+        int e = exchange_session_open(l->m, &c->es);
+        if (e == 0) {
+            const struct pop3_backend be = {&exchange_logon_ops, c->es, on_event, c};
+            c->ps = pop3_session_new(exchange_session_persona(c->es), &be, &l->pcfg,
+                                     lab_clock_now(s->lab), s->apop_base + c->id);
+            e = c->ps ? 0 : ENOMEM;
+        }
         uint32_t events = PLAT_EV_IN | PLAT_EV_RDHUP;
         if (e == 0)
             e = plat_ev_add(s->ep, fd, events, c);
         if (e) {
             logf_(s, "%s: connection from %s closed: %s", l->m->name, peer, strerror(e));
+            pop3_session_drop(c->ps);
             exchange_session_close(c->es);
             plat_sock_close(fd);
             free(c);
@@ -560,7 +569,7 @@ static void sweep(struct server *s)
             conn_close(s, c, "closed: the client stopped reading");
             continue;
         }
-        struct pop3_session *ps = exchange_session_pop3(c->es);
+        struct pop3_session *ps = c->ps;
         if (pop3_session_deadline(ps) <= now) {
             pop3_session_tick(ps, now);
             conn_pump(s, c);
@@ -572,7 +581,8 @@ size_t server_session_memory(struct server *s, size_t *nconns)
 {
     size_t total = 0;
     for (struct conn *c = s->conns; c; c = c->next)
-        total += sizeof *c + c->pend_len + exchange_session_memory(c->es);
+        total += sizeof *c + c->pend_len + exchange_session_memory(c->es) +
+                 pop3_session_memory(c->ps);
     if (nconns)
         *nconns = s->nconns;
     return total;
@@ -930,6 +940,8 @@ int server_new(struct lab *lab, const struct daemon_config *cfg, const struct se
         l->kind = K_POP3_LISTEN;
         l->srv = s;
         l->m = lsv[i].m;
+        l->pcfg = s->pcfg;
+        l->pcfg.host = l->m->name;
         l->addr = lsv[i].addr;
         l->was_running = exchange_running(l->m);
         e = net_listen_tcp(&l->addr, &l->fd, err, errlen);
@@ -1144,7 +1156,7 @@ void server_run(struct server *s)
     while (s->conns) {
         struct conn *c = s->conns;
         size_t len;
-        const char *p = pop3_session_output(exchange_session_pop3(c->es), &len);
+        const char *p = pop3_session_output(c->ps, &len);
         if (len)
             (void)plat_send(c->fd, p, len); /* non-blocking */
         conn_close(s, c, "closed: the daemon is stopping");

@@ -2,7 +2,6 @@
  * persona; multi-line replies are produced in pieces by pump() as the
  * transport drains the output. */
 #include "src/lib/base64.h"
-#include "src/lib/md5.h"
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include "src/pop3/msgstream.h"
@@ -18,12 +17,11 @@
  * large, up to this; a partial send (the socket is full) or an idle session
  * goes back to POP3_OUT_CHUNK, and the buffer is freed when idle. */
 #define OUT_BURST_MAX 262144u
-#define FIELD_MAX 256u  /* domain, account, mailbox, password (NUL included) */
+#define FIELD_MAX MAIL_LOGON_FIELD_MAX /* a password, NUL included */
 
 struct pop3_session {
     const struct persona *p;
-    const struct pop3_backend *be;
-    void *arg;
+    struct pop3_backend be;
     const struct pop3_config *cfg;
     enum pop3_state state;
     bool skipping;     /* discarding the rest of an over-long line */
@@ -49,24 +47,6 @@ void pop3_config_default(struct pop3_config *c)
     c->max_bad_commands = 20;
     c->max_line = 255;
     c->max_auth_line = 8192;
-}
-
-bool pop3_apop_check(const char *timestamp, const char *secret, const char *digest)
-{
-    struct md5_ctx c;
-    uint8_t d[16];
-    char hex[33];
-    md5_init(&c);
-    md5_update(&c, timestamp, strlen(timestamp));
-    md5_update(&c, secret, strlen(secret));
-    md5_final(&c, d);
-    str_hex(d, 16, hex);
-    if (strlen(digest) != 32)
-        return false;
-    unsigned diff = 0;
-    for (unsigned i = 0; i < 32; i++)
-        diff |= (unsigned)(hex[i] ^ digest[i]);
-    return diff == 0;
 }
 
 static const char *host_of(const struct pop3_session *s)
@@ -111,8 +91,8 @@ static void put(struct pop3_session *s, const char *text)
 
 static void emit(struct pop3_session *s, const struct pop3_event *ev)
 {
-    if (s->be->event)
-        s->be->event(s->arg, ev);
+    if (s->be.event)
+        s->be.event(s->be.event_arg, ev);
 }
 
 static void wipe_free(char *p)
@@ -162,86 +142,50 @@ static void bad(struct pop3_session *s, enum persona_reply r)
 
 /* --- logon ---------------------------------------------------------------------- */
 
-struct user_parts {
-    char domain[FIELD_MAX], account[FIELD_MAX], mailbox[FIELD_MAX];
-};
-
-static bool has_ctl(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-            return true;
-    return false;
-}
-
 /* Splits a user argument by the persona's syntax; false when unusable. */
-static bool parse_user(const struct persona *p, const char *arg, struct user_parts *u)
+static bool parse_user(const struct persona *p, const char *arg, struct mail_logon_user *u)
 {
-    size_t n = strlen(arg);
-    if (n == 0 || n >= FIELD_MAX || has_ctl(arg, n))
-        return false;
-    u->domain[0] = 0;
-    const char *bs = p->user_syntax == PERSONA_USER_EXCHANGE ? strchr(arg, '\\') : NULL;
-    if (!bs) {
-        memcpy(u->account, arg, n + 1);
-        memcpy(u->mailbox, arg, n + 1);
-        return true;
-    }
-    /* domain\account, domain\account\mailbox, domain\account/mailbox */
-    size_t dl = (size_t)(bs - arg);
-    const char *rest = bs + 1;
-    size_t al = strcspn(rest, "\\/");
-    if (dl == 0 || al == 0)
-        return false;
-    memcpy(u->domain, arg, dl);
-    u->domain[dl] = 0;
-    memcpy(u->account, rest, al);
-    u->account[al] = 0;
-    if (!rest[al]) {
-        memcpy(u->mailbox, u->account, al + 1);
-        return true;
-    }
-    const char *mb = rest + al + 1;
-    if (!*mb || strpbrk(mb, "\\/"))
-        return false;
-    memcpy(u->mailbox, mb, strlen(mb) + 1);
-    return true;
+    return mail_logon_split_user(arg,
+                                 p->user_syntax == PERSONA_USER_EXCHANGE ? MAIL_LOGON_SYNTAX_NT
+                                                                         : MAIL_LOGON_SYNTAX_PLAIN,
+                                 u);
 }
 
-static void finish_login(struct pop3_session *s, struct pop3_credentials *cred, bool apop)
+static void finish_login(struct pop3_session *s, struct mail_logon_credentials *cred, bool apop)
 {
-    struct pop3_login_result res;
+    struct mail_logon_result res;
     memset(&res, 0, sizeof res);
-    if (apop && !s->be->login_apop) {
-        res.outcome = POP3_LOGIN_SYSTEM_ERROR;
+    const struct mail_logon_ops *ops = s->be.logon;
+    if (apop && !ops->login_apop) {
+        res.outcome = MAIL_LOGON_SYSTEM_ERROR;
     } else if (apop) {
-        s->be->login_apop(s->arg, cred, &res);
+        ops->login_apop(s->be.logon_arg, cred, &res);
     } else {
-        s->be->login(s->arg, cred, &res);
+        ops->login(s->be.logon_arg, cred, &res);
     }
     res.text[sizeof res.text - 1] = 0;
     struct maildrop *md = res.maildrop;
     res.maildrop = NULL;
-    if (res.outcome == POP3_LOGIN_OK && !md)
-        res.outcome = POP3_LOGIN_SYSTEM_ERROR;
+    if (res.outcome == MAIL_LOGON_OK && !md)
+        res.outcome = MAIL_LOGON_SYSTEM_ERROR;
     unsigned char *marks = NULL;
-    if (res.outcome == POP3_LOGIN_OK) {
+    if (res.outcome == MAIL_LOGON_OK) {
         size_t n = maildrop_count(md);
         marks = calloc(n / 8 + 1, 1);
         if (!marks)
-            res.outcome = POP3_LOGIN_SYSTEM_ERROR;
+            res.outcome = MAIL_LOGON_SYSTEM_ERROR;
     }
-    if (res.outcome != POP3_LOGIN_OK) {
+    if (res.outcome != MAIL_LOGON_OK) {
         maildrop_close(md); /* a backend that handed one over anyway */
         md = NULL;
     }
-    struct pop3_credentials logged = *cred;
+    struct mail_logon_credentials logged = *cred;
     logged.password = NULL;
     struct pop3_event ev = {.type = POP3_EV_LOGON, .cred = &logged, .result = &res};
     emit(s, &ev);
     struct persona_vars v = {0};
     switch (res.outcome) {
-    case POP3_LOGIN_OK:
+    case MAIL_LOGON_OK:
         s->md = md;
         s->marks = marks;
         s->ndel = 0;
@@ -251,18 +195,18 @@ static void finish_login(struct pop3_session *s, struct pop3_credentials *cred, 
         v.octets = maildrop_total(md);
         reply(s, PERSONA_LOGON_OK, &v);
         return;
-    case POP3_LOGIN_WIN32:
+    case MAIL_LOGON_WIN32:
         v.code = res.win32;
         v.text = res.text;
         reply(s, PERSONA_WIN32, &v);
         return;
-    case POP3_LOGIN_IN_USE:
+    case MAIL_LOGON_IN_USE:
         reply(s, PERSONA_IN_USE, NULL);
         return;
-    case POP3_LOGIN_NO_MAILBOX:
+    case MAIL_LOGON_NO_MAILBOX:
         reply(s, PERSONA_NO_MAILBOX, NULL);
         return;
-    case POP3_LOGIN_ACCESS_DENIED:
+    case MAIL_LOGON_ACCESS_DENIED:
         reply(s, PERSONA_ACCESS_DENIED, NULL);
         return;
     default:
@@ -282,7 +226,7 @@ static void cmd_user(struct pop3_session *s, char **a)
         while (n && (arg[n - 1] == ' ' || arg[n - 1] == '\t'))
             arg[--n] = 0;
     }
-    struct user_parts u;
+    struct mail_logon_user u;
     wipe_free(s->user);
     s->user = NULL;
     if (!arg || !*arg) {
@@ -310,13 +254,13 @@ static void cmd_pass(struct pop3_session *s, char **a)
     }
     char *user = s->user;
     s->user = NULL; /* RFC 1939: a failed PASS starts over with USER */
-    struct user_parts u;
+    struct mail_logon_user u;
     if (!arg || strlen(arg) >= FIELD_MAX || !parse_user(s->p, user, &u)) {
         wipe_free(user);
         bad(s, PERSONA_SYNTAX);
         return;
     }
-    struct pop3_credentials c = {.mechanism = "USER",
+    struct mail_logon_credentials c = {.mechanism = "USER",
                                  .user = user,
                                  .domain = u.domain,
                                  .account = u.account,
@@ -330,7 +274,7 @@ static void cmd_pass(struct pop3_session *s, char **a)
 static void cmd_apop(struct pop3_session *s, char **a)
 {
     char *name = a[0], *digest = a[1];
-    struct user_parts u;
+    struct mail_logon_user u;
     if (!name || !digest || strlen(digest) != 32) {
         bad(s, PERSONA_SYNTAX);
         return;
@@ -349,7 +293,7 @@ static void cmd_apop(struct pop3_session *s, char **a)
     }
     char ts[160];
     apop_timestamp(s, ts, sizeof ts);
-    struct pop3_credentials c = {.mechanism = "APOP",
+    struct mail_logon_credentials c = {.mechanism = "APOP",
                                  .user = name,
                                  .domain = u.domain,
                                  .account = u.account,
@@ -392,14 +336,14 @@ static void auth_plain(struct pop3_session *s, const char *b64)
     }
     if (!rc && nf == 3 && n < cap)
         d[n] = 0;
-    struct user_parts u;
+    struct mail_logon_user u;
     bool ok = !rc && nf == 3 && *f[1] && strlen(f[1]) < FIELD_MAX && strlen(f[2]) < FIELD_MAX &&
               !strpbrk(f[0], "\r\n") && !strpbrk(f[1], "\r\n") && !strpbrk(f[2], "\r\n") &&
               (!*f[0] || strcmp(f[0], f[1]) == 0) && parse_user(s->p, f[1], &u);
     if (!ok) {
         bad(s, PERSONA_AUTH_BAD);
     } else {
-        struct pop3_credentials c = {.mechanism = "PLAIN",
+        struct mail_logon_credentials c = {.mechanism = "PLAIN",
                                      .user = f[1],
                                      .domain = u.domain,
                                      .account = u.account,
@@ -808,7 +752,7 @@ static void pump(struct pop3_session *s)
 /* --- public API ------------------------------------------------------------------ */
 
 struct pop3_session *pop3_session_new(const struct persona *persona,
-                                      const struct pop3_backend *backend, void *backend_arg,
+                                      const struct pop3_backend *backend,
                                       const struct pop3_config *config, int64_t now,
                                       uint64_t nonce)
 {
@@ -816,8 +760,7 @@ struct pop3_session *pop3_session_new(const struct persona *persona,
     if (!s)
         return NULL;
     s->p = persona;
-    s->be = backend;
-    s->arg = backend_arg;
+    s->be = *backend;
     s->cfg = config;
     s->state = POP3_AUTHORIZATION;
     s->start = s->last = now;

@@ -65,37 +65,37 @@ struct run {
     unsigned closes;
 };
 
-static void open_box(const struct pop3_credentials *c, struct pop3_login_result *r)
+static void open_box(const struct mail_logon_credentials *c, struct mail_logon_result *r)
 {
     const char *dir = strcmp(c->mailbox, "fuzz") == 0   ? G.dir
                       : strcmp(c->mailbox, "busy") == 0 ? G.busy
                                                         : NULL;
     if (!dir) {
-        r->outcome = POP3_LOGIN_NO_MAILBOX;
+        r->outcome = MAIL_LOGON_NO_MAILBOX;
         return;
     }
     int rc = maildrop_open(dir, &r->maildrop);
-    r->outcome = rc == 0 ? POP3_LOGIN_OK : rc == EBUSY ? POP3_LOGIN_IN_USE : POP3_LOGIN_SYSTEM_ERROR;
+    r->outcome = rc == 0 ? MAIL_LOGON_OK : rc == EBUSY ? MAIL_LOGON_IN_USE : MAIL_LOGON_SYSTEM_ERROR;
 }
 
-static void be_login(void *arg, const struct pop3_credentials *c, struct pop3_login_result *r)
+static void be_login(void *arg, const struct mail_logon_credentials *c, struct mail_logon_result *r)
 {
     (void)arg;
     if (!c->password || !c->account || !*c->account || !c->mailbox || !c->domain)
         fuzz_fail("login without the credentials the contract promises");
     if (strcmp(c->password, "denied") == 0) {
-        r->outcome = POP3_LOGIN_ACCESS_DENIED;
+        r->outcome = MAIL_LOGON_ACCESS_DENIED;
         return;
     }
     if (strcmp(c->password, "crlf") == 0) {
         /* a backend text that would break the line if sent as is */
-        r->outcome = POP3_LOGIN_WIN32;
+        r->outcome = MAIL_LOGON_WIN32;
         r->win32 = 1314;
         snprintf(r->text, sizeof r->text, "A required privilege\r\nis not held.\r\n");
         return;
     }
     if (strcmp(c->password, "pass") != 0) {
-        r->outcome = POP3_LOGIN_WIN32;
+        r->outcome = MAIL_LOGON_WIN32;
         r->win32 = 1326;
         snprintf(r->text, sizeof r->text, "Logon failure: unknown user name or bad password.");
         return;
@@ -103,14 +103,14 @@ static void be_login(void *arg, const struct pop3_credentials *c, struct pop3_lo
     open_box(c, r);
 }
 
-static void be_login_apop(void *arg, const struct pop3_credentials *c,
-                          struct pop3_login_result *r)
+static void be_login_apop(void *arg, const struct mail_logon_credentials *c,
+                          struct mail_logon_result *r)
 {
     (void)arg;
     if (c->password || !c->apop_timestamp || !c->apop_digest)
         fuzz_fail("APOP credentials not as the contract says");
-    if (!pop3_apop_check(c->apop_timestamp, "tanstaaf", c->apop_digest)) {
-        r->outcome = POP3_LOGIN_WIN32;
+    if (!mail_logon_apop_check(c->apop_timestamp, "tanstaaf", c->apop_digest)) {
+        r->outcome = MAIL_LOGON_WIN32;
         r->win32 = 1326;
         snprintf(r->text, sizeof r->text, "Logon failure: unknown user name or bad password.");
         return;
@@ -136,7 +136,7 @@ static void be_event(void *arg, const struct pop3_event *ev)
     }
 }
 
-static const struct pop3_backend backend = {be_login, be_login_apop, be_event};
+static const struct mail_logon_ops logon = {be_login, be_login_apop, NULL, NULL};
 
 /* --- the maildrop ---------------------------------------------------------- */
 
@@ -291,8 +291,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct run R = {0};
     struct wire w = {.trickle = (mode & 0x08) != 0, .last = -1};
     int64_t now = T0;
+    const struct pop3_backend backend = {&logon, &R, be_event, &R};
     struct pop3_session *s =
-        pop3_session_new(G.personas[mode & 3], &backend, &R, &cfg, now, NONCE);
+        pop3_session_new(G.personas[mode & 3], &backend, &cfg, now, NONCE);
     if (!s)
         return 0;
     drain(s, &w, now);
