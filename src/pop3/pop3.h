@@ -1,6 +1,7 @@
 /* The POP3 engine: one session is a value, bytes in and bytes out, with no
  * sockets and no clock of its own. RFC 1939 states (AUTHORIZATION,
- * TRANSACTION, UPDATE), RFC 2449 CAPA, RFC 5034 AUTH PLAIN, APOP; every
+ * TRANSACTION, UPDATE), RFC 2449 CAPA, RFC 5034 AUTH with a table of SASL
+ * mechanisms (sasl.h: PLAIN, and challenge/response ones), APOP; every
  * line the client sees comes from the session's persona (persona.h).
  *
  * The engine never logs anyone on and never opens a mailbox by itself: it
@@ -35,6 +36,7 @@
 #include "src/mailstore/mail_logon.h"
 #include "src/mailstore/maildrop.h"
 #include "src/pop3/persona.h"
+#include "src/pop3/sasl.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,9 +60,15 @@ struct pop3_config {
     size_t max_line;
     /* Longest AUTH continuation line (RFC 5034 lets it exceed max_line). */
     size_t max_auth_line;
+    /* The SASL mechanisms AUTH knows, in listing order (sasl.h); NULL:
+     * pop3_sasl_builtin. A row is offered where the persona's sasl bits
+     * include its offer bit. Must outlive the sessions. */
+    const struct pop3_sasl_mech *sasl;
+    size_t nsasl;
 };
 
-/* idle_timeout 600, max_bad_commands 20, max_line 255, max_auth_line 8192. */
+/* idle_timeout 600, max_bad_commands 20, max_line 255, max_auth_line 8192,
+ * the built-in SASL table. */
 void pop3_config_default(struct pop3_config *c);
 
 /* --- the backend ---------------------------------------------------------- */

@@ -1,11 +1,11 @@
 /* The POP3 session state machine (pop3.h). Replies are rendered by the
  * persona; multi-line replies are produced in pieces by pump() as the
  * transport drains the output. */
-#include "src/lib/base64.h"
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include "src/pop3/msgstream.h"
 #include "src/pop3/pop3.h"
+#include "src/pop3/sasl.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +25,6 @@ struct pop3_session {
     const struct pop3_config *cfg;
     enum pop3_state state;
     bool skipping;     /* discarding the rest of an over-long line */
-    bool auth_pending; /* AUTH PLAIN sent "+ " and waits for the response */
     unsigned bad;
     int64_t start, last;
     uint64_t nonce;
@@ -38,6 +37,8 @@ struct pop3_session {
     size_t ndel;
     uint64_t deloct;
     struct pop3_stream st;
+    const struct pop3_sasl_mech *auth; /* the AUTH exchange waiting for a line */
+    void *auth_state;                  /* the backend's state for it */
 };
 
 void pop3_config_default(struct pop3_config *c)
@@ -47,6 +48,8 @@ void pop3_config_default(struct pop3_config *c)
     c->max_bad_commands = 20;
     c->max_line = 255;
     c->max_auth_line = 8192;
+    c->sasl = NULL;
+    c->nsasl = 0;
 }
 
 static const char *host_of(const struct pop3_session *s)
@@ -103,6 +106,15 @@ static void wipe_free(char *p)
     }
 }
 
+/* Ends the AUTH exchange in progress, if any: the backend frees its state. */
+static void auth_end(struct pop3_session *s)
+{
+    if (s->auth_state && s->be.logon->challenge_end)
+        s->be.logon->challenge_end(s->be.logon_arg, s->auth_state);
+    s->auth_state = NULL;
+    s->auth = NULL;
+}
+
 static void session_close(struct pop3_session *s, enum pop3_close_reason why, size_t removed,
                           size_t not_removed)
 {
@@ -123,7 +135,7 @@ static void session_close(struct pop3_session *s, enum pop3_close_reason why, si
         plat_wipe(s->in.p, s->in.cap);
     buf_free(&s->in);
     s->st.kind = POP3_ST_NONE;
-    s->auth_pending = false;
+    auth_end(s);
     s->state = POP3_CLOSED;
     emit(s, &ev);
 }
@@ -142,27 +154,22 @@ static void bad(struct pop3_session *s, enum persona_reply r)
 
 /* --- logon ---------------------------------------------------------------------- */
 
+static enum mail_logon_syntax syntax_of(const struct persona *p)
+{
+    return p->user_syntax == PERSONA_USER_EXCHANGE ? MAIL_LOGON_SYNTAX_NT : MAIL_LOGON_SYNTAX_PLAIN;
+}
+
 /* Splits a user argument by the persona's syntax; false when unusable. */
 static bool parse_user(const struct persona *p, const char *arg, struct mail_logon_user *u)
 {
-    return mail_logon_split_user(arg,
-                                 p->user_syntax == PERSONA_USER_EXCHANGE ? MAIL_LOGON_SYNTAX_NT
-                                                                         : MAIL_LOGON_SYNTAX_PLAIN,
-                                 u);
+    return mail_logon_split_user(arg, syntax_of(p), u);
 }
 
-static void finish_login(struct pop3_session *s, struct mail_logon_credentials *cred, bool apop)
+/* A logon's result, from whichever call: the event, the state, the reply. */
+static void login_done(struct pop3_session *s, const struct mail_logon_credentials *cred,
+                       struct mail_logon_result *rp)
 {
-    struct mail_logon_result res;
-    memset(&res, 0, sizeof res);
-    const struct mail_logon_ops *ops = s->be.logon;
-    if (apop && !ops->login_apop) {
-        res.outcome = MAIL_LOGON_SYSTEM_ERROR;
-    } else if (apop) {
-        ops->login_apop(s->be.logon_arg, cred, &res);
-    } else {
-        ops->login(s->be.logon_arg, cred, &res);
-    }
+    struct mail_logon_result res = *rp;
     res.text[sizeof res.text - 1] = 0;
     struct maildrop *md = res.maildrop;
     res.maildrop = NULL;
@@ -213,6 +220,22 @@ static void finish_login(struct pop3_session *s, struct mail_logon_credentials *
         reply(s, PERSONA_SYSTEM_ERROR, NULL);
         return;
     }
+}
+
+static void finish_login(struct pop3_session *s, const struct mail_logon_credentials *cred,
+                         bool apop)
+{
+    struct mail_logon_result res;
+    memset(&res, 0, sizeof res);
+    const struct mail_logon_ops *ops = s->be.logon;
+    if (apop && !ops->login_apop) {
+        res.outcome = MAIL_LOGON_SYSTEM_ERROR;
+    } else if (apop) {
+        ops->login_apop(s->be.logon_arg, cred, &res);
+    } else {
+        ops->login(s->be.logon_arg, cred, &res);
+    }
+    login_done(s, cred, &res);
 }
 
 /* USER and PASS take the rest of the line (their row's `line`): NT names
@@ -304,78 +327,113 @@ static void cmd_apop(struct pop3_session *s, char **a)
     finish_login(s, &c, true);
 }
 
-/* RFC 4616 PLAIN: authzid NUL authcid NUL passwd, in base64. */
-static void auth_plain(struct pop3_session *s, const char *b64)
+/* --- AUTH (sasl.h) ----------------------------------------------------------- */
+
+static const struct pop3_sasl_mech *sasl_table(const struct pop3_session *s, size_t *n)
 {
-    if (strcmp(b64, "*") == 0) {
+    *n = s->cfg->sasl ? s->cfg->nsasl : pop3_sasl_nbuiltin;
+    return s->cfg->sasl ? s->cfg->sasl : pop3_sasl_builtin;
+}
+
+/* What the step asked for. */
+static void auth_act(struct pop3_session *s, const struct pop3_sasl_mech *m,
+                     enum pop3_sasl_rc rc, struct pop3_sasl_call *c)
+{
+    if (rc != POP3_SASL_CHALLENGE)
+        auth_end(s); /* a state the backend kept past its end is freed too */
+    switch (rc) {
+    case POP3_SASL_CHALLENGE:
+        s->auth = m;
+        if (pop3_sasl_challenge(c->out, c->outlen, &s->out))
+            session_close(s, POP3_CLOSE_ERROR, 0, 0);
+        return;
+    case POP3_SASL_LOGIN:
+        finish_login(s, &c->cred, false);
+        return;
+    case POP3_SASL_RESULT: {
+        /* who the backend found in the client's messages, for the event */
+        const struct mail_logon_result *r = c->res;
+        char user[2 * MAIL_LOGON_FIELD_MAX];
+        snprintf(user, sizeof user, "%.255s%s%.255s", r->domain, r->domain[0] ? "\\" : "",
+                 r->account);
+        const struct mail_logon_credentials cred = {.mechanism = m->name,
+                                                    .user = user,
+                                                    .domain = r->domain,
+                                                    .account = r->account,
+                                                    .mailbox = r->mailbox,
+                                                    .authzid = ""};
+        login_done(s, &cred, c->res);
+        return;
+    }
+    default:
+        bad(s, PERSONA_AUTH_BAD);
+        return;
+    }
+}
+
+/* One client message of an AUTH exchange with mechanism m: the initial
+ * response (first; NULL when none) or a continuation line. */
+static void auth_step(struct pop3_session *s, const struct pop3_sasl_mech *m, const char *line,
+                      bool first)
+{
+    s->auth = NULL; /* a line answers the challenge once */
+    if (line && strcmp(line, "*") == 0) {
+        auth_end(s);
         reply(s, PERSONA_AUTH_CANCELLED, NULL);
         return;
     }
-    size_t len = strlen(b64), cap = len / 4 * 3 + 3;
-    uint8_t *d = malloc(cap);
-    if (!d) {
-        reply(s, PERSONA_SYSTEM_ERROR, NULL);
+    uint8_t *in = NULL;
+    size_t inlen = 0;
+    int e = line ? pop3_sasl_decode(line, &in, &inlen) : 0;
+    if (e) {
+        auth_end(s);
+        if (e == ENOMEM)
+            reply(s, PERSONA_SYSTEM_ERROR, NULL);
+        else
+            bad(s, PERSONA_AUTH_BAD);
         return;
     }
-    size_t n = 0;
-    /* "=" is the empty response (RFC 5034 §4) */
-    int rc = strcmp(b64, "=") == 0 ? 0 : base64_decode(b64, len, d, cap, &n);
-    const char *f[3] = {NULL, NULL, NULL};
-    size_t nf = 0, startf = 0;
-    for (size_t i = 0; !rc && i <= n; i++) {
-        if (i < n && d[i] != 0)
-            continue;
-        if (nf == 3) {
-            rc = EINVAL; /* a third NUL */
-            break;
-        }
-        if (i < n)
-            d[i] = 0;
-        f[nf++] = (const char *)d + startf;
-        startf = i + 1;
+    uint8_t ch[MAIL_LOGON_CHALLENGE_MAX];
+    struct mail_logon_result res;
+    memset(&res, 0, sizeof res);
+    struct pop3_sasl_call c = {.mechanism = m->name,
+                               .in = in,
+                               .inlen = inlen,
+                               .first = first,
+                               .syntax = syntax_of(s->p),
+                               .logon = s->be.logon,
+                               .logon_arg = s->be.logon_arg,
+                               .state = &s->auth_state,
+                               .out = ch,
+                               .outcap = sizeof ch,
+                               .res = &res};
+    auth_act(s, m, m->step(&c), &c);
+    if (in) {
+        plat_wipe(in, inlen);
+        free(in);
     }
-    if (!rc && nf == 3 && n < cap)
-        d[n] = 0;
-    struct mail_logon_user u;
-    bool ok = !rc && nf == 3 && *f[1] && strlen(f[1]) < FIELD_MAX && strlen(f[2]) < FIELD_MAX &&
-              !strpbrk(f[0], "\r\n") && !strpbrk(f[1], "\r\n") && !strpbrk(f[2], "\r\n") &&
-              (!*f[0] || strcmp(f[0], f[1]) == 0) && parse_user(s->p, f[1], &u);
-    if (!ok) {
-        bad(s, PERSONA_AUTH_BAD);
-    } else {
-        struct mail_logon_credentials c = {.mechanism = "PLAIN",
-                                     .user = f[1],
-                                     .domain = u.domain,
-                                     .account = u.account,
-                                     .mailbox = u.mailbox,
-                                     .password = f[2],
-                                     .authzid = f[0]};
-        finish_login(s, &c, false);
-    }
-    plat_wipe(d, cap);
-    free(d);
+    plat_wipe(&c, sizeof c);
+    plat_wipe(ch, sizeof ch);
 }
 
 static void cmd_auth(struct pop3_session *s, char **a)
 {
     char *mech = a[0], *ir = a[1];
+    size_t n, count;
+    const struct pop3_sasl_mech *tab = sasl_table(s, &n);
     if (!mech) {
         reply(s, PERSONA_AUTH_LIST, NULL);
-        if (s->p->sasl & PERSONA_SASL_PLAIN)
-            put(s, "PLAIN\r\n");
+        if (pop3_sasl_names(tab, n, s->p->sasl, "", "\r\n", &s->out, &count))
+            session_close(s, POP3_CLOSE_ERROR, 0, 0);
         put(s, ".\r\n");
         return;
     }
-    if (!str_ieq(mech, "PLAIN") || !(s->p->sasl & PERSONA_SASL_PLAIN)) {
+    const struct pop3_sasl_mech *m = pop3_sasl_find(tab, n, s->p->sasl, mech);
+    if (!m) {
         reply(s, PERSONA_AUTH_MECHANISM, NULL);
         return;
     }
-    if (ir) {
-        auth_plain(s, ir);
-        return;
-    }
-    put(s, "+ \r\n");
-    s->auth_pending = true;
+    auth_step(s, m, ir, true);
 }
 
 /* --- transaction ---------------------------------------------------------------- */
@@ -546,9 +604,17 @@ static void cmd_capa(struct pop3_session *s, char **a)
     unsigned want = s->state == POP3_TRANSACTION ? PERSONA_CAPA_TRANS : PERSONA_CAPA_AUTH;
     reply(s, PERSONA_CAPA_OK, NULL);
     for (size_t i = 0; i < s->p->ncapa; i++) {
+        const char *line = s->p->capa[i].line;
         if (!(s->p->capa[i].states & want))
             continue;
-        put(s, s->p->capa[i].line);
+        if (strncasecmp(line, "SASL", 4) == 0 && (!line[4] || line[4] == ' ')) {
+            size_t n; /* what AUTH offers, from the same table (persona.h) */
+            const struct pop3_sasl_mech *tab = sasl_table(s, &n);
+            if (pop3_sasl_capa(tab, n, s->p->sasl, &s->out))
+                session_close(s, POP3_CLOSE_ERROR, 0, 0);
+            continue;
+        }
+        put(s, line);
         put(s, "\r\n");
     }
     put(s, ".\r\n");
@@ -653,7 +719,7 @@ static bool blocked(const struct pop3_session *s)
 static void run(struct pop3_session *s)
 {
     while (!blocked(s) && s->in.len) {
-        size_t limit = s->auth_pending ? s->cfg->max_auth_line : s->cfg->max_line;
+        size_t limit = s->auth ? s->cfg->max_auth_line : s->cfg->max_line;
         char *lf = memchr(s->in.p, '\n', s->in.len);
         if (!lf) {
             if (s->in.len >= limit) {
@@ -661,7 +727,7 @@ static void run(struct pop3_session *s)
                 plat_wipe(s->in.p, s->in.len);
                 buf_reset(&s->in);
                 s->skipping = true;
-                s->auth_pending = false;
+                auth_end(s);
                 bad(s, PERSONA_LINE_TOO_LONG);
             }
             break;
@@ -673,14 +739,13 @@ static void run(struct pop3_session *s)
         char *line = s->in.p;
         line[n] = 0;
         if (n + 2 > limit) {
-            s->auth_pending = false;
+            auth_end(s);
             bad(s, PERSONA_LINE_TOO_LONG);
         } else if (memchr(line, 0, n)) {
-            s->auth_pending = false;
+            auth_end(s);
             bad(s, PERSONA_NUL_BYTE);
-        } else if (s->auth_pending) {
-            s->auth_pending = false;
-            auth_plain(s, line);
+        } else if (s->auth) {
+            auth_step(s, s->auth, line, false);
         } else {
             command(s, line);
         }
