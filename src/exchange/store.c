@@ -297,7 +297,7 @@ int exchange_deliver(struct machine *m, const char *alias, const void *data, siz
     return maildrop_deliver(mdir, data, len, clock_now(&m->clock), name_out, name_cap);
 }
 
-/* --- the logon backend (mail_logon.h) ------------------------------------------------------------ */
+/* --- the logon backend (mail_logon.h) ---------------------------------------------------- */
 
 static void set_win32(struct mail_logon_result *res, enum mail_logon_outcome o, uint32_t code)
 {
@@ -354,7 +354,8 @@ static void wipe_token(struct token *t)
     plat_wipe(&t->privileges, sizeof *t - offsetof(struct token, privileges));
 }
 
-static void be_login(void *arg, const struct mail_logon_credentials *cred, struct mail_logon_result *res)
+static void be_login(void *arg, const struct mail_logon_credentials *cred,
+                     struct mail_logon_result *res)
 {
     struct exchange_session *es = arg;
     struct exchange_store *st = es->store;

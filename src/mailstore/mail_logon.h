@@ -33,8 +33,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MAIL_LOGON_TEXT_MAX 256u      /* a Win32 error text from the backend */
-#define MAIL_LOGON_FIELD_MAX 256u     /* a name or password, NUL included */
+#define MAIL_LOGON_TEXT_MAX 256u       /* a Win32 error text from the backend */
+#define MAIL_LOGON_FIELD_MAX 256u      /* a name or password, NUL included */
 #define MAIL_LOGON_CHALLENGE_MAX 4096u /* one decoded challenge (NTLM's Type 2 fits) */
 
 /* What the client offered. Strings are NUL-terminated, owned by the engine,
@@ -45,9 +45,9 @@ struct mail_logon_credentials {
     const char *user; /* the user argument as sent (USER, APOP name, PLAIN authcid) */
     /* The user argument split by the engine's user syntax
      * (mail_logon_split_user). */
-    const char *domain;  /* "" when the client named none: the server's domain */
-    const char *account; /* never empty */
-    const char *mailbox; /* the alias; equals account when the client named none */
+    const char *domain;         /* "" when the client named none: the server's domain */
+    const char *account;        /* never empty */
+    const char *mailbox;        /* the alias; equals account when the client named none */
     const char *password;       /* clear text; NULL for APOP and in events */
     const char *authzid;        /* PLAIN: "" or equal to the authcid (checked) */
     const char *apop_timestamp; /* APOP: the banner's <...>, else NULL */
@@ -119,8 +119,7 @@ struct mail_logon_ops {
      * set *state to NULL. A mechanism the backend does not know, or a
      * message it cannot parse, is DONE with a failure. NULL: the engine's
      * challenge/response mechanisms answer system-error. */
-    enum mail_logon_step (*login_challenge)(void *arg, void **state,
-                                            struct mail_logon_message *msg,
+    enum mail_logon_step (*login_challenge)(void *arg, void **state, struct mail_logon_message *msg,
                                             struct mail_logon_result *res);
     /* The engine abandons an exchange that last returned CONTINUE (client
      * cancel, bad line, session end): frees state (never NULL here). */

@@ -78,8 +78,8 @@ const struct pop3_sasl_mech *pop3_sasl_find(const struct pop3_sasl_mech *tab, si
     return NULL;
 }
 
-int pop3_sasl_names(const struct pop3_sasl_mech *tab, size_t n, unsigned offers,
-                    const char *before, const char *after, struct buf *out, size_t *count)
+int pop3_sasl_names(const struct pop3_sasl_mech *tab, size_t n, unsigned offers, const char *before,
+                    const char *after, struct buf *out, size_t *count)
 {
     *count = 0;
     for (size_t i = 0; i < n; i++) {

@@ -63,9 +63,9 @@ typedef enum pop3_sasl_rc pop3_sasl_step(struct pop3_sasl_call *c);
 
 /* One mechanism. */
 struct pop3_sasl_mech {
-    const char *name; /* upper case, as the AUTH listing and CAPA's SASL
-                         line print it and events name it */
-    unsigned offer;   /* the persona's sasl bit (PERSONA_SASL_*) offering it */
+    const char *name;     /* upper case, as the AUTH listing and CAPA's SASL
+                             line print it and events name it */
+    unsigned offer;       /* the persona's sasl bit (PERSONA_SASL_*) offering it */
     pop3_sasl_step *step; /* each client message, the first included */
 };
 
@@ -91,8 +91,8 @@ const struct pop3_sasl_mech *pop3_sasl_find(const struct pop3_sasl_mech *tab, si
                                             unsigned offers, const char *name);
 /* Appends before NAME after for each row offered, in table order; *count
  * says how many. 0 or ENOMEM. */
-int pop3_sasl_names(const struct pop3_sasl_mech *tab, size_t n, unsigned offers,
-                    const char *before, const char *after, struct buf *out, size_t *count);
+int pop3_sasl_names(const struct pop3_sasl_mech *tab, size_t n, unsigned offers, const char *before,
+                    const char *after, struct buf *out, size_t *count);
 
 /* CAPA's SASL line (RFC 2449 §6.3): "SASL" and the offered names, CRLF;
  * nothing when none is offered. 0 or ENOMEM. */

@@ -284,12 +284,12 @@ static void cmd_pass(struct pop3_session *s, char **a)
         return;
     }
     struct mail_logon_credentials c = {.mechanism = "USER",
-                                 .user = user,
-                                 .domain = u.domain,
-                                 .account = u.account,
-                                 .mailbox = u.mailbox,
-                                 .password = arg,
-                                 .authzid = ""};
+                                       .user = user,
+                                       .domain = u.domain,
+                                       .account = u.account,
+                                       .mailbox = u.mailbox,
+                                       .password = arg,
+                                       .authzid = ""};
     finish_login(s, &c, false);
     wipe_free(user);
 }
@@ -317,13 +317,13 @@ static void cmd_apop(struct pop3_session *s, char **a)
     char ts[160];
     apop_timestamp(s, ts, sizeof ts);
     struct mail_logon_credentials c = {.mechanism = "APOP",
-                                 .user = name,
-                                 .domain = u.domain,
-                                 .account = u.account,
-                                 .mailbox = u.mailbox,
-                                 .authzid = "",
-                                 .apop_timestamp = ts,
-                                 .apop_digest = digest};
+                                       .user = name,
+                                       .domain = u.domain,
+                                       .account = u.account,
+                                       .mailbox = u.mailbox,
+                                       .authzid = "",
+                                       .apop_timestamp = ts,
+                                       .apop_digest = digest};
     finish_login(s, &c, true);
 }
 
@@ -336,8 +336,8 @@ static const struct pop3_sasl_mech *sasl_table(const struct pop3_session *s, siz
 }
 
 /* What the step asked for. */
-static void auth_act(struct pop3_session *s, const struct pop3_sasl_mech *m,
-                     enum pop3_sasl_rc rc, struct pop3_sasl_call *c)
+static void auth_act(struct pop3_session *s, const struct pop3_sasl_mech *m, enum pop3_sasl_rc rc,
+                     struct pop3_sasl_call *c)
 {
     if (rc != POP3_SASL_CHALLENGE)
         auth_end(s); /* a state the backend kept past its end is freed too */
@@ -818,8 +818,7 @@ static void pump(struct pop3_session *s)
 
 struct pop3_session *pop3_session_new(const struct persona *persona,
                                       const struct pop3_backend *backend,
-                                      const struct pop3_config *config, int64_t now,
-                                      uint64_t nonce)
+                                      const struct pop3_config *config, int64_t now, uint64_t nonce)
 {
     struct pop3_session *s = calloc(1, sizeof *s);
     if (!s)

@@ -85,7 +85,9 @@ static void open_box(const struct mail_logon_credentials *c, struct mail_logon_r
         return;
     }
     int rc = maildrop_open(dir, &r->maildrop);
-    r->outcome = rc == 0 ? MAIL_LOGON_OK : rc == EBUSY ? MAIL_LOGON_IN_USE : MAIL_LOGON_SYSTEM_ERROR;
+    r->outcome = rc == 0       ? MAIL_LOGON_OK
+                 : rc == EBUSY ? MAIL_LOGON_IN_USE
+                               : MAIL_LOGON_SYSTEM_ERROR;
 }
 
 static void be_login(void *arg, const struct mail_logon_credentials *c, struct mail_logon_result *r)
@@ -378,8 +380,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct wire w = {.trickle = (mode & 0x08) != 0, .last = -1};
     int64_t now = T0;
     const struct pop3_backend backend = {&logon, &R, be_event, &R};
-    struct pop3_session *s =
-        pop3_session_new(G.personas[mode & 3], &backend, &cfg, now, NONCE);
+    struct pop3_session *s = pop3_session_new(G.personas[mode & 3], &backend, &cfg, now, NONCE);
     if (!s)
         return 0;
     drain(s, &w, now);

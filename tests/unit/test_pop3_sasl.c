@@ -50,10 +50,10 @@ static void hmac_md5(const char *key, const void *data, size_t n, char hex[33])
 struct cb {
     char root[PATH_MAX]; /* Maildirs are root/<user> */
     const char *user, *secret;
-    unsigned live;   /* exchange states allocated and not yet freed */
-    unsigned ends;   /* challenge_end calls */
-    unsigned calls;  /* login_challenge calls */
-    bool ir_seen;    /* the first call carried a message */
+    unsigned live;  /* exchange states allocated and not yet freed */
+    unsigned ends;  /* challenge_end calls */
+    unsigned calls; /* login_challenge calls */
+    bool ir_seen;   /* the first call carried a message */
     size_t last_inlen;
     char mech[32];
     struct buf log; /* events */
@@ -78,8 +78,7 @@ static void cb_fail(struct mail_logon_result *r)
     snprintf(r->text, sizeof r->text, "Logon failure: unknown user name or bad password.");
 }
 
-static void cb_login(void *arg, const struct mail_logon_credentials *c,
-                     struct mail_logon_result *r)
+static void cb_login(void *arg, const struct mail_logon_credentials *c, struct mail_logon_result *r)
 {
     struct cb *b = arg;
     if (strcmp(c->account, b->user) != 0 || strcmp(c->password, b->secret) != 0) {
@@ -211,7 +210,7 @@ static const char *tc_say(struct tc *c, const char *line)
     do {                                                                                           \
         const char *got_ = tc_say(c, line);                                                        \
         if (strcmp(got_, want) != 0)                                                               \
-            fprintf(stderr, "\nsent: %s\nwanted: %s\ngot: %s\n", line, want, got_);              \
+            fprintf(stderr, "\nsent: %s\nwanted: %s\ngot: %s\n", line, want, got_);                \
         CU_ASSERT_STRING_EQUAL(got_, want);                                                        \
     } while (0)
 
@@ -475,9 +474,9 @@ static void test_sasl_helpers(void)
     CU_ASSERT_PTR_NULL(pop3_sasl_find(table, 2, PERSONA_SASL_PLAIN, "CRAM-MD5"));
     CU_ASSERT_PTR_EQUAL(pop3_sasl_find(table, 2, ~0u, "Cram-Md5"), &table[1]);
     CU_ASSERT_PTR_NULL(pop3_sasl_find(table, 2, ~0u, "CRAM"));
-    CU_ASSERT_PTR_EQUAL(pop3_sasl_find(pop3_sasl_builtin, pop3_sasl_nbuiltin, PERSONA_SASL_PLAIN,
-                                       "PLAIN"),
-                        &pop3_sasl_builtin[0]);
+    CU_ASSERT_PTR_EQUAL(
+        pop3_sasl_find(pop3_sasl_builtin, pop3_sasl_nbuiltin, PERSONA_SASL_PLAIN, "PLAIN"),
+        &pop3_sasl_builtin[0]);
     uint8_t *d;
     size_t n;
     CU_ASSERT_EQUAL(pop3_sasl_decode("=", &d, &n), 0);
