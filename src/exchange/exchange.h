@@ -1,24 +1,26 @@
 /* The Exchange store as a product on an emulated machine: the
  * `msexchangeis` service image, the mailbox directory, delivery, and the
- * logon path from a POP3 session to LogonUser with the store's own token.
+ * logon path from a mail session (POP3 now) to LogonUser with the store's own token.
  *
  * The store runs as a service (scm.h). Its start (with the service's
  * logon token in svc->token) copies that token — the snapshot later grants
  * never reach — loads the mailbox directory and the machine's persona, and
- * becomes "running"; its stop marks it stopped. POP3 sessions opened on a
- * running store log users on through it:
+ * becomes "running"; its stop marks it stopped. Protocol sessions opened on
+ * a running store (exchange_session_open: the caller owns the engine
+ * session and gives it exchange_logon_ops) log users on through it, by the
+ * protocol-neutral contract of src/mailstore/mail_logon.h:
  *
  *   logon_user(m, &store token, domain or m->domain when empty, account,
  *              password, LOGON_NETWORK, NULL, "MSExchangeIS", &tok)
- *     fails   -> POP3_LOGIN_WIN32 with nterr_to_win32 and nterr_win32_text,
+ *     fails   -> MAIL_LOGON_WIN32 with nterr_to_win32 and nterr_win32_text,
  *                and a Failure Audit event (Application log, source
  *                MSExchangePOP3, EXCHANGE_EVENT_LOGON_FAILED)
  *   then the alias is looked up on this server only (unknown ->
- *   POP3_LOGIN_NO_MAILBOX), the token's user SID must be the mailbox's
- *   owner SID (else POP3_LOGIN_ACCESS_DENIED), and the Maildir is opened
- *   (locked by another session -> POP3_LOGIN_IN_USE; other errors ->
- *   POP3_LOGIN_SYSTEM_ERROR). A session whose store stopped after it
- *   connected gets POP3_LOGIN_SYSTEM_ERROR at PASS.
+ *   MAIL_LOGON_NO_MAILBOX), the token's user SID must be the mailbox's
+ *   owner SID (else MAIL_LOGON_ACCESS_DENIED), and the Maildir is opened
+ *   (locked by another session -> MAIL_LOGON_IN_USE; other errors ->
+ *   MAIL_LOGON_SYSTEM_ERROR). A session whose store stopped after it
+ *   connected gets MAIL_LOGON_SYSTEM_ERROR at PASS.
  *
  * Store state is reference counted: a session keeps its store (and thus its
  * persona) alive after the service stops or restarts; the restarted service
@@ -48,7 +50,7 @@
 #define NTLAB_EXCHANGE_EXCHANGE_H
 #include "emulator/machine.h"
 #include "emulator/sid.h"
-#include "src/pop3/pop3.h"
+#include "src/mailstore/mail_logon.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -64,6 +66,8 @@
 #define EXCHANGE_SECRET_MAX 128
 #define EXCHANGE_MAX_MAILBOXES 100000u
 #define EXCHANGE_DIR_FILE "mailboxes.conf"
+
+struct persona; /* src/pop3/persona.h: the POP3 persona the store loads */
 
 /* --- the service image -------------------------------------------------- */
 
@@ -146,36 +150,35 @@ int exchange_mailbox_path(const struct machine *m, const char *alias, char *out,
 int exchange_deliver(struct machine *m, const char *alias, const void *data, size_t len,
                      char *name_out, size_t name_cap);
 
-/* --- POP3 sessions on a running store ----------------------------------- */
+/* --- sessions on a running store --------------------------------------- */
 
-/* Optional per-session observer (the daemon's log): called with every
- * session event after the store has handled it (never a password). */
-struct exchange_hooks {
-    void (*event)(void *arg, const struct pop3_event *ev);
-    void *arg;
-};
+/* One client's hold on a running store: the logon backend of one protocol
+ * session. The caller (the daemon's listener, the scenario runner) owns
+ * the engine session and gives it exchange_logon_ops with the
+ * exchange_session as the arg, and exchange_session_persona's persona. */
+struct exchange_session;
 
-struct exchange_session; /* a POP3 session bound to a store */
+/* The store's logon (mail_logon.h): login (USER/PASS, AUTH PLAIN) and
+ * login_apop as described above; no challenge/response mechanism yet
+ * (NTLM is issue 17), so login_challenge is NULL. arg: an
+ * exchange_session. */
+extern const struct mail_logon_ops exchange_logon_ops;
 
-/* Opens a session on m's running store: a pop3 session with the store's
- * persona and the store as backend, banner queued. config is copied;
- * config->host NULL means the machine's name (host and m must outlive the
- * session). hooks may be NULL (copied). Returns 0, ECONNREFUSED (no running store on m: a client's
- * connection refused) or ENOMEM. */
-int exchange_session_open(struct machine *m, const struct pop3_config *config, int64_t now,
-                          uint64_t nonce, const struct exchange_hooks *hooks,
-                          struct exchange_session **out);
-/* The POP3 engine session to drive (pop3.h); owned by es. */
-struct pop3_session *exchange_session_pop3(struct exchange_session *es);
-/* Drops the pop3 session (pop3_session_drop: no UPDATE unless it already
- * ran) and releases the store. NULL is fine. */
+/* Opens a session on m's running store. Returns 0, ECONNREFUSED (no
+ * running store on m: a client's connection refused) or ENOMEM. */
+int exchange_session_open(struct machine *m, struct exchange_session **out);
+/* The store's POP3 persona, owned by the store and valid while es is open
+ * (a session keeps its store, and so its persona, after a stop). */
+const struct persona *exchange_session_persona(const struct exchange_session *es);
+/* Releases the store. Close the engine session first: its logon may still
+ * call through es until then. NULL is fine. */
 void exchange_session_close(struct exchange_session *es);
 /* Whether the store this session was opened on still runs (false after
  * its service stopped, even if a new instance started since): a server
  * closes such connections, as a stopped Exchange service drops its
  * clients. */
 bool exchange_session_store_running(const struct exchange_session *es);
-/* Heap bytes the session holds (pop3 session + this wrapper). */
+/* Heap bytes es holds (the engine session's own are its own to count). */
 size_t exchange_session_memory(const struct exchange_session *es);
 
 #endif

@@ -1,4 +1,4 @@
-/* The msexchangeis service image and the POP3 logon path (exchange.h).
+/* The msexchangeis service image and the logon path (exchange.h).
  * The store's state hangs off its service (svc->context) and is reference
  * counted so that sessions outlive a stop or restart without dangling. */
 #include "emulator/lab.h"
@@ -8,6 +8,7 @@
 #include "src/lib/afile.h"
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
+#include "src/pop3/persona.h"
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -31,10 +32,7 @@ struct exchange_store {
 };
 
 struct exchange_session {
-    struct pop3_session *pop3;
     struct exchange_store *store;
-    struct exchange_hooks hooks;
-    struct pop3_config cfg; /* the caller's, with host defaulted */
 };
 
 static void store_unref(struct exchange_store *st)
@@ -299,9 +297,9 @@ int exchange_deliver(struct machine *m, const char *alias, const void *data, siz
     return maildrop_deliver(mdir, data, len, clock_now(&m->clock), name_out, name_cap);
 }
 
-/* --- the POP3 backend ------------------------------------------------------------ */
+/* --- the logon backend (mail_logon.h) ---------------------------------------------------- */
 
-static void set_win32(struct pop3_login_result *res, enum pop3_outcome o, uint32_t code)
+static void set_win32(struct mail_logon_result *res, enum mail_logon_outcome o, uint32_t code)
 {
     res->outcome = o;
     res->win32 = code;
@@ -309,7 +307,7 @@ static void set_win32(struct pop3_login_result *res, enum pop3_outcome o, uint32
     str_copy(res->text, sizeof res->text, t ? t : "");
 }
 
-static void audit_failure(struct exchange_store *st, const struct pop3_credentials *cred,
+static void audit_failure(struct exchange_store *st, const struct mail_logon_credentials *cred,
                           const char *domain, const char *what)
 {
     char user[SAM_DOMAIN_NAME_MAX + SAM_NAME_MAX + 64], msg[EVTLOG_TEXT_MAX];
@@ -322,11 +320,11 @@ static void audit_failure(struct exchange_store *st, const struct pop3_credentia
 
 /* Opens the mailbox's Maildir for a logged-on session. */
 static void open_maildrop(struct exchange_store *st, const struct exchange_mailbox *mb,
-                          struct pop3_login_result *res)
+                          struct mail_logon_result *res)
 {
     char mdir[PATH_MAX];
     if (exchange_mailbox_path(st->m, mb->alias, mdir, sizeof mdir)) {
-        set_win32(res, POP3_LOGIN_SYSTEM_ERROR, ERROR_INVALID_NAME);
+        set_win32(res, MAIL_LOGON_SYSTEM_ERROR, ERROR_INVALID_NAME);
         return;
     }
     if (!st->mdcache) /* made at the first logon; without memory, no cache */
@@ -335,14 +333,14 @@ static void open_maildrop(struct exchange_store *st, const struct exchange_mailb
     if (e == ENOENT && maildrop_create(mdir) == 0) /* first logon creates the store */
         e = maildrop_open_cached(mdir, st->mdcache, &res->maildrop);
     if (e == 0) {
-        res->outcome = POP3_LOGIN_OK;
+        res->outcome = MAIL_LOGON_OK;
         return;
     }
     res->maildrop = NULL;
     if (e == EBUSY)
-        set_win32(res, POP3_LOGIN_IN_USE, ERROR_SHARING_VIOLATION);
+        set_win32(res, MAIL_LOGON_IN_USE, ERROR_SHARING_VIOLATION);
     else
-        set_win32(res, POP3_LOGIN_SYSTEM_ERROR, e == ENOMEM ? ERROR_NOT_ENOUGH_MEMORY
+        set_win32(res, MAIL_LOGON_SYSTEM_ERROR, e == ENOMEM ? ERROR_NOT_ENOUGH_MEMORY
                                                             : ERROR_IO_DEVICE);
 }
 
@@ -356,12 +354,13 @@ static void wipe_token(struct token *t)
     plat_wipe(&t->privileges, sizeof *t - offsetof(struct token, privileges));
 }
 
-static void be_login(void *arg, const struct pop3_credentials *cred, struct pop3_login_result *res)
+static void be_login(void *arg, const struct mail_logon_credentials *cred,
+                     struct mail_logon_result *res)
 {
     struct exchange_session *es = arg;
     struct exchange_store *st = es->store;
     if (!st->running) {
-        set_win32(res, POP3_LOGIN_SYSTEM_ERROR, ERROR_SERVICE_NOT_ACTIVE);
+        set_win32(res, MAIL_LOGON_SYSTEM_ERROR, ERROR_SERVICE_NOT_ACTIVE);
         return;
     }
     struct machine *m = st->m;
@@ -372,8 +371,8 @@ static void be_login(void *arg, const struct pop3_credentials *cred, struct pop3
                             EXCHANGE_PROCESS, &tok);
     if (s != STATUS_SUCCESS) {
         uint32_t code = nterr_to_win32(s);
-        set_win32(res, POP3_LOGIN_WIN32, code);
-        char what[POP3_TEXT_MAX + 32];
+        set_win32(res, MAIL_LOGON_WIN32, code);
+        char what[MAIL_LOGON_TEXT_MAX + 32];
         snprintf(what, sizeof what, "Error %u: %s", (unsigned)code, res->text);
         audit_failure(st, cred, domain, what);
         return;
@@ -381,12 +380,12 @@ static void be_login(void *arg, const struct pop3_credentials *cred, struct pop3
     /* An alias is resolved on this server only. */
     const struct exchange_mailbox *mb = exchange_directory_find(st->dir, cred->mailbox);
     if (!mb) {
-        res->outcome = POP3_LOGIN_NO_MAILBOX;
+        res->outcome = MAIL_LOGON_NO_MAILBOX;
         audit_failure(st, cred, domain, "The mailbox does not exist on this server.");
         return;
     }
     if (!sid_equal(&tok.user, &mb->owner_sid)) {
-        set_win32(res, POP3_LOGIN_ACCESS_DENIED, ERROR_ACCESS_DENIED);
+        set_win32(res, MAIL_LOGON_ACCESS_DENIED, ERROR_ACCESS_DENIED);
         audit_failure(st, cred, domain, "The account does not own the mailbox.");
         return;
     }
@@ -395,20 +394,20 @@ static void be_login(void *arg, const struct pop3_credentials *cred, struct pop3
 }
 
 /* APOP: only for a mailbox with an ApopSecret (exchange.h). */
-static void be_login_apop(void *arg, const struct pop3_credentials *cred,
-                          struct pop3_login_result *res)
+static void be_login_apop(void *arg, const struct mail_logon_credentials *cred,
+                          struct mail_logon_result *res)
 {
     struct exchange_session *es = arg;
     struct exchange_store *st = es->store;
     if (!st->running) {
-        set_win32(res, POP3_LOGIN_SYSTEM_ERROR, ERROR_SERVICE_NOT_ACTIVE);
+        set_win32(res, MAIL_LOGON_SYSTEM_ERROR, ERROR_SERVICE_NOT_ACTIVE);
         return;
     }
     const struct exchange_mailbox *mb = exchange_directory_find(st->dir, cred->mailbox);
     if (!mb || !mb->has_secret || !cred->apop_timestamp || !cred->apop_digest ||
-        !pop3_apop_check(cred->apop_timestamp, mb->apop_secret, cred->apop_digest)) {
-        set_win32(res, POP3_LOGIN_WIN32, ERROR_LOGON_FAILURE);
-        char what[POP3_TEXT_MAX + 32];
+        !mail_logon_apop_check(cred->apop_timestamp, mb->apop_secret, cred->apop_digest)) {
+        set_win32(res, MAIL_LOGON_WIN32, ERROR_LOGON_FAILURE);
+        char what[MAIL_LOGON_TEXT_MAX + 32];
         snprintf(what, sizeof what, "Error %u: %s", (unsigned)res->win32, res->text);
         audit_failure(st, cred, "", what);
         return;
@@ -416,20 +415,11 @@ static void be_login_apop(void *arg, const struct pop3_credentials *cred,
     open_maildrop(st, mb, res);
 }
 
-static void be_event(void *arg, const struct pop3_event *ev)
-{
-    struct exchange_session *es = arg;
-    if (es->hooks.event)
-        es->hooks.event(es->hooks.arg, ev);
-}
-
-static const struct pop3_backend backend = {be_login, be_login_apop, be_event};
+const struct mail_logon_ops exchange_logon_ops = {be_login, be_login_apop, NULL, NULL};
 
 /* --- sessions -------------------------------------------------------------------- */
 
-int exchange_session_open(struct machine *m, const struct pop3_config *config, int64_t now,
-                          uint64_t nonce, const struct exchange_hooks *hooks,
-                          struct exchange_session **out)
+int exchange_session_open(struct machine *m, struct exchange_session **out)
 {
     struct exchange_store *st = m ? running_store(m) : NULL;
     if (!st)
@@ -439,38 +429,26 @@ int exchange_session_open(struct machine *m, const struct pop3_config *config, i
         return ENOMEM;
     es->store = st;
     st->refs++;
-    if (hooks)
-        es->hooks = *hooks;
-    es->cfg = *config;
-    if (!es->cfg.host)
-        es->cfg.host = m->name;
-    es->pop3 = pop3_session_new(st->persona, &backend, es, &es->cfg, now, nonce);
-    if (!es->pop3) {
-        store_unref(st);
-        free(es);
-        return ENOMEM;
-    }
     *out = es;
     return 0;
 }
 
-struct pop3_session *exchange_session_pop3(struct exchange_session *es)
+const struct persona *exchange_session_persona(const struct exchange_session *es)
 {
-    return es ? es->pop3 : NULL;
+    return es->store->persona;
 }
 
 void exchange_session_close(struct exchange_session *es)
 {
     if (!es)
         return;
-    pop3_session_drop(es->pop3); /* may emit its close event through es */
     store_unref(es->store);
     free(es);
 }
 
 size_t exchange_session_memory(const struct exchange_session *es)
 {
-    return es ? sizeof *es + pop3_session_memory(es->pop3) : 0;
+    return es ? sizeof *es : 0;
 }
 
 bool exchange_session_store_running(const struct exchange_session *es)

@@ -22,11 +22,14 @@ int listener_add(struct server *s, const struct listener_kind *kind, int fd, str
     l->m = m;
     if (addr)
         l->addr = *addr;
-    if (kind->listen)
-        kind->listen(s, l);
-    int e = plat_ev_add(s->ep, fd, PLAT_EV_IN, l);
-    if (e)
-        snprintf(err, errlen, "epoll: %s", strerror(e));
+    int e = kind->listen ? kind->listen(s, l) : 0;
+    if (e) {
+        snprintf(err, errlen, "%s listener: %s", kind->name, strerror(e));
+    } else {
+        e = plat_ev_add(s->ep, fd, PLAT_EV_IN, l);
+        if (e)
+            snprintf(err, errlen, "epoll: %s", strerror(e));
+    }
     *out = l;
     return e;
 }

@@ -33,8 +33,11 @@ struct listener_kind {
      * and the descriptor budget, and show in the status' "connections:"
      * and "sessions:" (the control channel's do not). */
     bool sessions;
-    /* Optional: a listener of this kind was just added (note its state). */
-    void (*listen)(struct server *s, struct server_listener *l);
+    /* Optional: a listener of this kind was just added (note its state,
+     * set up l->data); 0 or an errno value (the daemon does not start). */
+    int (*listen)(struct server *s, struct server_listener *l);
+    /* Optional: the daemon is freeing l: release l->data. */
+    void (*unlisten)(struct server *s, struct server_listener *l);
     /* The listening socket is readable: accept what is queued (a bounded
      * number per call, so the loop stays fair). */
     void (*accept)(struct server *s, struct server_listener *l);
@@ -84,6 +87,7 @@ struct server_listener {
     struct net_addr addr;
     char addr_str[NET_ADDR_STR_MAX]; /* addr for the log; "" until the first connect */
     size_t nconns;
+    void *data; /* the kind's own per-listener state (its listen row's) */
     struct server_conn *conns; /* this listener's connections, newest first */
 };
 

@@ -8,6 +8,7 @@
 #include "src/lib/plat.h"
 #include "src/net/ratelimit.h"
 #include "src/pop3/persona.h"
+#include "src/pop3/pop3.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -29,7 +30,8 @@ struct conn {
     uint32_t stall;       /* when a closed session's last output got stuck (s), or 0 */
     uint32_t pend_len;
     uint64_t id;
-    struct exchange_session *es;
+    struct exchange_session *es; /* the store: ps's logon backend */
+    struct pop3_session *ps;
     char *pend; /* input the engine has not taken yet (NULL almost always) */
     char *who;  /* "user\0mailbox" once logged on, else NULL (the status) */
     uint64_t bytes_in, bytes_out;
@@ -42,14 +44,14 @@ static struct server *srv_of(const struct conn *c)
     return c->h.l->srv;
 }
 
-static const char *outcome_name(enum pop3_outcome o)
+static const char *outcome_name(enum mail_logon_outcome o)
 {
     switch (o) {
-    case POP3_LOGIN_OK: return "OK";
-    case POP3_LOGIN_WIN32: return "FAILED";
-    case POP3_LOGIN_IN_USE: return "IN_USE";
-    case POP3_LOGIN_NO_MAILBOX: return "NO_MAILBOX";
-    case POP3_LOGIN_ACCESS_DENIED: return "ACCESS_DENIED";
+    case MAIL_LOGON_OK: return "OK";
+    case MAIL_LOGON_WIN32: return "FAILED";
+    case MAIL_LOGON_IN_USE: return "IN_USE";
+    case MAIL_LOGON_NO_MAILBOX: return "NO_MAILBOX";
+    case MAIL_LOGON_ACCESS_DENIED: return "ACCESS_DENIED";
     default: return "SYSTEM_ERROR";
     }
 }
@@ -99,8 +101,8 @@ static void on_event(void *arg, const struct pop3_event *ev)
     if (ev->type == POP3_EV_LOGON) {
         char user[160];
         net_log_clean(ev->cred->user, user, sizeof user);
-        const struct pop3_login_result *r = ev->result;
-        if (r->outcome == POP3_LOGIN_OK) {
+        const struct mail_logon_result *r = ev->result;
+        if (r->outcome == MAIL_LOGON_OK) {
             LOG(s, "#%llu %s logon %s user=\"%s\": OK", (unsigned long long)c->id, m->name,
                 ev->cred->mechanism, user);
             note_logon(c, user, ev->cred->mailbox);
@@ -134,7 +136,8 @@ static void conn_close(struct server *s, struct server_conn *h, const char *why)
     struct conn *c = (struct conn *)h;
     if (why)
         LOG(s, "#%llu %s", (unsigned long long)c->id, why);
-    exchange_session_close(c->es); /* may log through on_event: c still valid */
+    pop3_session_drop(c->ps); /* may log through on_event: c still valid */
+    exchange_session_close(c->es);
     listener_conn_unlink(s, h);
     plat_sock_close(h->o.fd);
     s->nfds -= c->fds;
@@ -148,7 +151,7 @@ static void conn_close(struct server *s, struct server_conn *h, const char *why)
 static void conn_pump(struct server *s, struct server_conn *h)
 {
     struct conn *c = (struct conn *)h;
-    struct pop3_session *ps = exchange_session_pop3(c->es);
+    struct pop3_session *ps = c->ps;
     int64_t now = lab_clock_now(s->lab);
     bool blocked = false;
     for (;;) {
@@ -246,7 +249,7 @@ static void conn_readable(struct server *s, struct server_conn *h)
     }
     if (r > 0) {
         c->bytes_in += (uint64_t)r;
-        struct pop3_session *ps = exchange_session_pop3(c->es);
+        struct pop3_session *ps = c->ps;
         size_t n = pop3_session_input(ps, buf, (size_t)r, lab_clock_now(s->lab));
         if (n < (size_t)r && !pop3_session_closed(ps)) {
             /* The engine holds POP3_IN_MAX already: keep the rest until it
@@ -333,14 +336,19 @@ static void conn_open(struct server *s, struct server_listener *l, int fd,
     c->h.l = l;
     c->id = ++s->next_id;
     net_peer_set(&c->peer, (const struct sockaddr *)ss, sl);
-    const struct exchange_hooks hooks = {on_event, c};
-    int e = exchange_session_open(l->m, &s->pcfg, lab_clock_now(s->lab), s->apop_base + c->id,
-                                  &hooks, &c->es);
+    int e = exchange_session_open(l->m, &c->es);
+    if (e == 0) {
+        const struct pop3_backend be = {&exchange_logon_ops, c->es, on_event, c};
+        c->ps = pop3_session_new(exchange_session_persona(c->es), &be, l->data,
+                                 lab_clock_now(s->lab), s->apop_base + c->id);
+        e = c->ps ? 0 : ENOMEM;
+    }
     uint32_t events = PLAT_EV_IN | PLAT_EV_RDHUP;
     if (e == 0)
         e = listener_conn_add(s, l, &c->h, events);
     if (e) {
         LOG(s, "%s: connection from %s closed: %s", l->m->name, peer, strerror(e));
+        pop3_session_drop(c->ps);
         exchange_session_close(c->es);
         plat_sock_close(fd);
         free(c);
@@ -402,10 +410,25 @@ static void listener_changed(struct server *s, struct server_listener *l)
     }
 }
 
-static void listener_start(struct server *s, struct server_listener *l)
+/* A POP3 listener's own: the engine's configuration with the machine's
+ * name as host (the sessions keep a pointer to it). */
+static int listener_start(struct server *s, struct server_listener *l)
+{
+    struct pop3_config *pcfg = malloc(sizeof *pcfg);
+    if (!pcfg)
+        return ENOMEM;
+    *pcfg = s->pcfg;
+    pcfg->host = l->m->name;
+    l->data = pcfg;
+    l->was_running = exchange_running(l->m);
+    return 0;
+}
+
+static void listener_stop(struct server *s, struct server_listener *l)
 {
     (void)s;
-    l->was_running = exchange_running(l->m);
+    free(l->data);
+    l->data = NULL;
 }
 
 static void conn_tick(struct server *s, struct server_conn *h, int64_t mono_ms)
@@ -417,7 +440,7 @@ static void conn_tick(struct server *s, struct server_conn *h, int64_t mono_ms)
         return;
     }
     int64_t now = lab_clock_now(s->lab);
-    struct pop3_session *ps = exchange_session_pop3(c->es);
+    struct pop3_session *ps = c->ps;
     if (pop3_session_deadline(ps) <= now) {
         pop3_session_tick(ps, now);
         conn_pump(s, h);
@@ -430,7 +453,7 @@ static void conn_stop(struct server *s, struct server_conn *h)
 {
     struct conn *c = (struct conn *)h;
     size_t len;
-    const char *p = pop3_session_output(exchange_session_pop3(c->es), &len);
+    const char *p = pop3_session_output(c->ps, &len);
     if (len)
         (void)plat_send(h->o.fd, p, len);
     conn_close(s, h, "closed: the daemon is stopping");
@@ -439,7 +462,7 @@ static void conn_stop(struct server *s, struct server_conn *h)
 static size_t conn_memory(const struct server_conn *h)
 {
     const struct conn *c = (const struct conn *)h;
-    return sizeof *c + c->pend_len + exchange_session_memory(c->es) +
+    return sizeof *c + c->pend_len + exchange_session_memory(c->es) + pop3_session_memory(c->ps) +
            (c->who ? strlen(c->who) + strlen(c->who + strlen(c->who) + 1) + 2 : 0);
 }
 
@@ -462,7 +485,7 @@ static void session_info(struct server *s, const struct server_conn *h,
                          struct server_session_info *out)
 {
     const struct conn *c = (const struct conn *)h;
-    struct pop3_session *ps = exchange_session_pop3(c->es);
+    struct pop3_session *ps = c->ps;
     out->id = c->id;
     net_peer_format(&c->peer, out->peer, sizeof out->peer);
     out->machine = h->l->m->name;
@@ -482,6 +505,7 @@ const struct listener_kind pop3conn_kind = {
     .name = "POP3",
     .sessions = true,
     .listen = listener_start,
+    .unlisten = listener_stop,
     .accept = accept_pop3,
     .input = conn_readable,
     .output = conn_pump,

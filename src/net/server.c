@@ -412,9 +412,12 @@ void server_free(struct server *s)
         while (s->ls[i].conns)
             s->ls[i].o.kind->close(s, s->ls[i].conns, NULL);
     ctlconn_free(s);
-    for (size_t i = 0; i < s->nls; i++)
+    for (size_t i = 0; i < s->nls; i++) {
+        if (s->ls[i].o.kind->unlisten)
+            s->ls[i].o.kind->unlisten(s, &s->ls[i]);
         if (s->ls[i].o.fd >= 0)
             plat_sock_close(s->ls[i].o.fd);
+    }
     labwatch_stop(&s->watch);
     net_logger_free(&s->log);
     plat_stop_close(&s->stop);

@@ -4,7 +4,7 @@
 #ifndef NTLAB_POP3_MSGSTREAM_H
 #define NTLAB_POP3_MSGSTREAM_H
 #include "src/lib/buf.h"
-#include "src/pop3/maildrop.h"
+#include "src/mailstore/maildrop.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

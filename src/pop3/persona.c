@@ -64,6 +64,12 @@ static const struct {
 } persona_offer_words[] = {{"TOP", PERSONA_OFFER_TOP},   {"UIDL", PERSONA_OFFER_UIDL},
                            {"CAPA", PERSONA_OFFER_CAPA}, {"APOP", PERSONA_OFFER_APOP},
                            {"AUTH", PERSONA_OFFER_AUTH}};
+/* The sasl key's words: one per mechanism of the engine's SASL table
+ * (sasl.h), which offers a row where its bit is set. */
+static const struct {
+    const char *word;
+    unsigned bit;
+} persona_sasl_words[] = {{"PLAIN", PERSONA_SASL_PLAIN}};
 
 const char *persona_reply_key(enum persona_reply r)
 {
@@ -206,8 +212,9 @@ static int parse_words(struct pctx *c, const char *key, char *v, unsigned *bits)
     for (char *w = strtok_r(v, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
         unsigned bit = 0;
         if (strcmp(key, "sasl") == 0) {
-            if (str_ieq(w, "PLAIN"))
-                bit = PERSONA_SASL_PLAIN;
+            for (size_t i = 0; i < sizeof persona_sasl_words / sizeof persona_sasl_words[0]; i++)
+                if (str_ieq(w, persona_sasl_words[i].word))
+                    bit = persona_sasl_words[i].bit;
         } else {
             for (size_t i = 0; i < sizeof persona_offer_words / sizeof persona_offer_words[0]; i++)
                 if (str_ieq(w, persona_offer_words[i].word))

@@ -24,11 +24,18 @@
  *                         plain: the whole argument is the user name
  *     offer WORD...       optional commands offered: TOP UIDL CAPA APOP AUTH
  *                         (replaces the inherited set; "offer" alone = none)
- *     sasl MECH...        AUTH mechanisms (PLAIN is the one implemented)
+ *     sasl MECH...        AUTH mechanisms (PLAIN is the one implemented;
+ *                         the engine's SASL table, sasl.h, has a row for
+ *                         each word)
  *     capa LINE           a CAPA response line in both states; capa-auth
  *                         LINE: AUTHORIZATION only; capa-trans LINE:
  *                         TRANSACTION only. The first capa* line of a file
- *                         drops the inherited list.
+ *                         drops the inherited list. A line "SASL ..." is
+ *                         sent as SASL and the mechanisms AUTH offers (the
+ *                         sasl key's, in the table's order), whatever
+ *                         follows SASL in the file, and left out when AUTH
+ *                         offers none: CAPA never names a mechanism that
+ *                         AUTH refuses.
  *     reply NAME TEMPLATE the line sent for outcome NAME (persona_reply_key
  *                         lists them); "reply win32.CODE TEMPLATE" words one
  *                         Win32 error differently from "reply win32".
@@ -101,7 +108,8 @@ enum persona_user_syntax { PERSONA_USER_EXCHANGE, PERSONA_USER_PLAIN };
 #define PERSONA_OFFER_CAPA 0x04u
 #define PERSONA_OFFER_APOP 0x08u
 #define PERSONA_OFFER_AUTH 0x10u
-/* SASL mechanisms (the sasl key). */
+/* SASL mechanisms (the sasl key; a bit per row of the engine's SASL
+ * table, sasl.h). */
 #define PERSONA_SASL_PLAIN 0x01u
 
 /* States a capa line is listed in. */

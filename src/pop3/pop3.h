@@ -1,12 +1,15 @@
 /* The POP3 engine: one session is a value, bytes in and bytes out, with no
  * sockets and no clock of its own. RFC 1939 states (AUTHORIZATION,
- * TRANSACTION, UPDATE), RFC 2449 CAPA, RFC 5034 AUTH PLAIN, APOP; every
+ * TRANSACTION, UPDATE), RFC 2449 CAPA, RFC 5034 AUTH with a table of SASL
+ * mechanisms (sasl.h: PLAIN, and challenge/response ones), APOP; every
  * line the client sees comes from the session's persona (persona.h).
  *
  * The engine never logs anyone on and never opens a mailbox by itself: it
  * parses the USER argument the persona's way and hands the credentials to
- * the backend (the service it runs in, e.g. src/exchange), which returns an
- * outcome and, on success, an opened and locked maildrop (maildrop.h).
+ * the backend (the service it runs in, e.g. src/exchange) through the
+ * protocol-neutral logon contract (src/mailstore/mail_logon.h), which
+ * returns an outcome and, on success, an opened and locked maildrop
+ * (src/mailstore/maildrop.h).
  *
  * Driving a session (the transport's loop):
  *   s = pop3_session_new(...)             the banner is queued
@@ -30,15 +33,16 @@
  * to POP3_IN_MAX bytes while a reply is pending (pipelining). */
 #ifndef NTLAB_POP3_POP3_H
 #define NTLAB_POP3_POP3_H
-#include "src/pop3/maildrop.h"
+#include "src/mailstore/mail_logon.h"
+#include "src/mailstore/maildrop.h"
 #include "src/pop3/persona.h"
+#include "src/pop3/sasl.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define POP3_OUT_CHUNK 16384u /* output produced ahead of the transport (at first) */
 #define POP3_IN_MAX 16384u    /* input buffered while replies are pending */
-#define POP3_TEXT_MAX 256u    /* a Win32 error text from the backend */
 
 enum pop3_state { POP3_AUTHORIZATION, POP3_TRANSACTION, POP3_UPDATE, POP3_CLOSED };
 
@@ -56,49 +60,22 @@ struct pop3_config {
     size_t max_line;
     /* Longest AUTH continuation line (RFC 5034 lets it exceed max_line). */
     size_t max_auth_line;
+    /* The SASL mechanisms AUTH knows, in listing order (sasl.h); NULL:
+     * pop3_sasl_builtin. A row is offered where the persona's sasl bits
+     * include its offer bit. Must outlive the sessions. */
+    const struct pop3_sasl_mech *sasl;
+    size_t nsasl;
 };
 
-/* idle_timeout 600, max_bad_commands 20, max_line 255, max_auth_line 8192. */
+/* idle_timeout 600, max_bad_commands 20, max_line 255, max_auth_line 8192,
+ * the built-in SASL table. */
 void pop3_config_default(struct pop3_config *c);
 
-/* --- the backend contract -------------------------------------------------- */
+/* --- the backend ---------------------------------------------------------- */
 
-/* What the client offered. Strings are NUL-terminated, owned by the
- * session, valid for the duration of the call. */
-struct pop3_credentials {
-    const char *mechanism; /* "USER" (USER/PASS), "APOP" or "PLAIN" (AUTH PLAIN) */
-    const char *user;      /* the user argument as sent (USER, APOP name, PLAIN authcid) */
-    /* The user argument parsed by the persona's user-syntax. exchange:
-     * "account", "domain\account", "domain\account\mailbox" or
-     * "domain\account/mailbox"; plain: the whole argument is the account. */
-    const char *domain;  /* "" when the client named none: the server's domain */
-    const char *account; /* never empty */
-    const char *mailbox; /* the alias; equals account when the client named none */
-    const char *password;       /* USER/PASS and PLAIN; NULL for APOP and in events */
-    const char *authzid;        /* PLAIN: "" or equal to the authcid (checked) */
-    const char *apop_timestamp; /* APOP: the banner's <...>, else NULL */
-    const char *apop_digest;    /* APOP: 32 lowercase hex digits, else NULL */
-};
-
-enum pop3_outcome {
-    POP3_LOGIN_OK,            /* maildrop is open and locked */
-    POP3_LOGIN_WIN32,         /* the logon failed: win32 and text say how */
-    POP3_LOGIN_IN_USE,        /* the maildrop is locked by another session */
-    POP3_LOGIN_NO_MAILBOX,    /* no such mailbox (alias) on this server */
-    POP3_LOGIN_ACCESS_DENIED, /* logged on, but the account may not open it */
-    POP3_LOGIN_SYSTEM_ERROR,  /* the store failed (disk, not running, ...) */
-};
-
-struct pop3_login_result {
-    enum pop3_outcome outcome;
-    uint32_t win32;            /* the Win32 error for POP3_LOGIN_WIN32 (also
-                                  logged for the others when non-zero) */
-    char text[POP3_TEXT_MAX];  /* its FormatMessage text, as the backend's
-                                  OS words it (with its period; the persona
-                                  decides whether to keep it) */
-    struct maildrop *maildrop; /* POP3_LOGIN_OK: handed to the session, which
-                                  closes it */
-};
+/* The engine logs users on through the protocol-neutral logon contract
+ * (src/mailstore/mail_logon.h): the service it runs in (src/exchange) gives
+ * a struct mail_logon_ops and its per-session arg. */
 
 enum pop3_event_type {
     POP3_EV_LOGON, /* a logon attempt finished: cred (no password) + result */
@@ -115,39 +92,31 @@ enum pop3_close_reason {
 
 struct pop3_event {
     enum pop3_event_type type;
-    const struct pop3_credentials *cred;     /* LOGON */
-    const struct pop3_login_result *result;  /* LOGON (maildrop already taken) */
-    enum pop3_close_reason reason;           /* CLOSE */
-    enum pop3_state state;                   /* CLOSE: the state it ended in */
-    size_t removed, not_removed;             /* CLOSE after UPDATE */
+    const struct mail_logon_credentials *cred; /* LOGON */
+    const struct mail_logon_result *result;    /* LOGON (maildrop already taken) */
+    enum pop3_close_reason reason;             /* CLOSE */
+    enum pop3_state state;                     /* CLOSE: the state it ended in */
+    size_t removed, not_removed;               /* CLOSE after UPDATE */
 };
 
 struct pop3_backend {
-    /* USER/PASS and AUTH PLAIN. Must fill *res (zeroed by the caller). */
-    void (*login)(void *arg, const struct pop3_credentials *cred, struct pop3_login_result *res);
-    /* APOP: the backend looks up the shared secret, checks the digest with
-     * pop3_apop_check, and opens the maildrop. NULL: APOP answers
-     * system-error even where the persona offers it. */
-    void (*login_apop)(void *arg, const struct pop3_credentials *cred,
-                       struct pop3_login_result *res);
+    const struct mail_logon_ops *logon; /* USER/PASS, APOP, AUTH */
+    void *logon_arg;                    /* passed to logon's calls */
     /* Optional: session events for the server's log; never a password. */
     void (*event)(void *arg, const struct pop3_event *ev);
+    void *event_arg;
 };
-
-/* RFC 1939 §7: digest == MD5(timestamp + secret) as lowercase hex, compared
- * in constant time. */
-bool pop3_apop_check(const char *timestamp, const char *secret, const char *digest);
 
 /* --- sessions ---------------------------------------------------------------- */
 
 struct pop3_session;
 
-/* A new session in AUTHORIZATION with the banner queued. persona, backend
- * and config must outlive it; backend_arg is passed to the backend. now is
+/* A new session in AUTHORIZATION with the banner queued. persona, config
+ * and what backend points to must outlive it; *backend is copied. now is
  * the machine's clock (seconds); nonce makes the APOP timestamp
  * <nonce.now@host> unique (e.g. a connection counter). NULL on ENOMEM. */
 struct pop3_session *pop3_session_new(const struct persona *persona,
-                                      const struct pop3_backend *backend, void *backend_arg,
+                                      const struct pop3_backend *backend,
                                       const struct pop3_config *config, int64_t now,
                                       uint64_t nonce);
 

@@ -1,12 +1,11 @@
 /* The POP3 session state machine (pop3.h). Replies are rendered by the
  * persona; multi-line replies are produced in pieces by pump() as the
  * transport drains the output. */
-#include "src/lib/base64.h"
-#include "src/lib/md5.h"
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include "src/pop3/msgstream.h"
 #include "src/pop3/pop3.h"
+#include "src/pop3/sasl.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,16 +17,14 @@
  * large, up to this; a partial send (the socket is full) or an idle session
  * goes back to POP3_OUT_CHUNK, and the buffer is freed when idle. */
 #define OUT_BURST_MAX 262144u
-#define FIELD_MAX 256u  /* domain, account, mailbox, password (NUL included) */
+#define FIELD_MAX MAIL_LOGON_FIELD_MAX /* a password, NUL included */
 
 struct pop3_session {
     const struct persona *p;
-    const struct pop3_backend *be;
-    void *arg;
+    struct pop3_backend be;
     const struct pop3_config *cfg;
     enum pop3_state state;
     bool skipping;     /* discarding the rest of an over-long line */
-    bool auth_pending; /* AUTH PLAIN sent "+ " and waits for the response */
     unsigned bad;
     int64_t start, last;
     uint64_t nonce;
@@ -40,6 +37,8 @@ struct pop3_session {
     size_t ndel;
     uint64_t deloct;
     struct pop3_stream st;
+    const struct pop3_sasl_mech *auth; /* the AUTH exchange waiting for a line */
+    void *auth_state;                  /* the backend's state for it */
 };
 
 void pop3_config_default(struct pop3_config *c)
@@ -49,24 +48,8 @@ void pop3_config_default(struct pop3_config *c)
     c->max_bad_commands = 20;
     c->max_line = 255;
     c->max_auth_line = 8192;
-}
-
-bool pop3_apop_check(const char *timestamp, const char *secret, const char *digest)
-{
-    struct md5_ctx c;
-    uint8_t d[16];
-    char hex[33];
-    md5_init(&c);
-    md5_update(&c, timestamp, strlen(timestamp));
-    md5_update(&c, secret, strlen(secret));
-    md5_final(&c, d);
-    str_hex(d, 16, hex);
-    if (strlen(digest) != 32)
-        return false;
-    unsigned diff = 0;
-    for (unsigned i = 0; i < 32; i++)
-        diff |= (unsigned)(hex[i] ^ digest[i]);
-    return diff == 0;
+    c->sasl = NULL;
+    c->nsasl = 0;
 }
 
 static const char *host_of(const struct pop3_session *s)
@@ -111,8 +94,8 @@ static void put(struct pop3_session *s, const char *text)
 
 static void emit(struct pop3_session *s, const struct pop3_event *ev)
 {
-    if (s->be->event)
-        s->be->event(s->arg, ev);
+    if (s->be.event)
+        s->be.event(s->be.event_arg, ev);
 }
 
 static void wipe_free(char *p)
@@ -121,6 +104,15 @@ static void wipe_free(char *p)
         plat_wipe(p, strlen(p));
         free(p);
     }
+}
+
+/* Ends the AUTH exchange in progress, if any: the backend frees its state. */
+static void auth_end(struct pop3_session *s)
+{
+    if (s->auth_state && s->be.logon->challenge_end)
+        s->be.logon->challenge_end(s->be.logon_arg, s->auth_state);
+    s->auth_state = NULL;
+    s->auth = NULL;
 }
 
 static void session_close(struct pop3_session *s, enum pop3_close_reason why, size_t removed,
@@ -143,7 +135,7 @@ static void session_close(struct pop3_session *s, enum pop3_close_reason why, si
         plat_wipe(s->in.p, s->in.cap);
     buf_free(&s->in);
     s->st.kind = POP3_ST_NONE;
-    s->auth_pending = false;
+    auth_end(s);
     s->state = POP3_CLOSED;
     emit(s, &ev);
 }
@@ -162,86 +154,45 @@ static void bad(struct pop3_session *s, enum persona_reply r)
 
 /* --- logon ---------------------------------------------------------------------- */
 
-struct user_parts {
-    char domain[FIELD_MAX], account[FIELD_MAX], mailbox[FIELD_MAX];
-};
-
-static bool has_ctl(const char *s, size_t n)
+static enum mail_logon_syntax syntax_of(const struct persona *p)
 {
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-            return true;
-    return false;
+    return p->user_syntax == PERSONA_USER_EXCHANGE ? MAIL_LOGON_SYNTAX_NT : MAIL_LOGON_SYNTAX_PLAIN;
 }
 
 /* Splits a user argument by the persona's syntax; false when unusable. */
-static bool parse_user(const struct persona *p, const char *arg, struct user_parts *u)
+static bool parse_user(const struct persona *p, const char *arg, struct mail_logon_user *u)
 {
-    size_t n = strlen(arg);
-    if (n == 0 || n >= FIELD_MAX || has_ctl(arg, n))
-        return false;
-    u->domain[0] = 0;
-    const char *bs = p->user_syntax == PERSONA_USER_EXCHANGE ? strchr(arg, '\\') : NULL;
-    if (!bs) {
-        memcpy(u->account, arg, n + 1);
-        memcpy(u->mailbox, arg, n + 1);
-        return true;
-    }
-    /* domain\account, domain\account\mailbox, domain\account/mailbox */
-    size_t dl = (size_t)(bs - arg);
-    const char *rest = bs + 1;
-    size_t al = strcspn(rest, "\\/");
-    if (dl == 0 || al == 0)
-        return false;
-    memcpy(u->domain, arg, dl);
-    u->domain[dl] = 0;
-    memcpy(u->account, rest, al);
-    u->account[al] = 0;
-    if (!rest[al]) {
-        memcpy(u->mailbox, u->account, al + 1);
-        return true;
-    }
-    const char *mb = rest + al + 1;
-    if (!*mb || strpbrk(mb, "\\/"))
-        return false;
-    memcpy(u->mailbox, mb, strlen(mb) + 1);
-    return true;
+    return mail_logon_split_user(arg, syntax_of(p), u);
 }
 
-static void finish_login(struct pop3_session *s, struct pop3_credentials *cred, bool apop)
+/* A logon's result, from whichever call: the event, the state, the reply. */
+static void login_done(struct pop3_session *s, const struct mail_logon_credentials *cred,
+                       struct mail_logon_result *rp)
 {
-    struct pop3_login_result res;
-    memset(&res, 0, sizeof res);
-    if (apop && !s->be->login_apop) {
-        res.outcome = POP3_LOGIN_SYSTEM_ERROR;
-    } else if (apop) {
-        s->be->login_apop(s->arg, cred, &res);
-    } else {
-        s->be->login(s->arg, cred, &res);
-    }
+    struct mail_logon_result res = *rp;
     res.text[sizeof res.text - 1] = 0;
     struct maildrop *md = res.maildrop;
     res.maildrop = NULL;
-    if (res.outcome == POP3_LOGIN_OK && !md)
-        res.outcome = POP3_LOGIN_SYSTEM_ERROR;
+    if (res.outcome == MAIL_LOGON_OK && !md)
+        res.outcome = MAIL_LOGON_SYSTEM_ERROR;
     unsigned char *marks = NULL;
-    if (res.outcome == POP3_LOGIN_OK) {
+    if (res.outcome == MAIL_LOGON_OK) {
         size_t n = maildrop_count(md);
         marks = calloc(n / 8 + 1, 1);
         if (!marks)
-            res.outcome = POP3_LOGIN_SYSTEM_ERROR;
+            res.outcome = MAIL_LOGON_SYSTEM_ERROR;
     }
-    if (res.outcome != POP3_LOGIN_OK) {
+    if (res.outcome != MAIL_LOGON_OK) {
         maildrop_close(md); /* a backend that handed one over anyway */
         md = NULL;
     }
-    struct pop3_credentials logged = *cred;
+    struct mail_logon_credentials logged = *cred;
     logged.password = NULL;
     struct pop3_event ev = {.type = POP3_EV_LOGON, .cred = &logged, .result = &res};
     emit(s, &ev);
     struct persona_vars v = {0};
     switch (res.outcome) {
-    case POP3_LOGIN_OK:
+    case MAIL_LOGON_OK:
         s->md = md;
         s->marks = marks;
         s->ndel = 0;
@@ -251,24 +202,40 @@ static void finish_login(struct pop3_session *s, struct pop3_credentials *cred, 
         v.octets = maildrop_total(md);
         reply(s, PERSONA_LOGON_OK, &v);
         return;
-    case POP3_LOGIN_WIN32:
+    case MAIL_LOGON_WIN32:
         v.code = res.win32;
         v.text = res.text;
         reply(s, PERSONA_WIN32, &v);
         return;
-    case POP3_LOGIN_IN_USE:
+    case MAIL_LOGON_IN_USE:
         reply(s, PERSONA_IN_USE, NULL);
         return;
-    case POP3_LOGIN_NO_MAILBOX:
+    case MAIL_LOGON_NO_MAILBOX:
         reply(s, PERSONA_NO_MAILBOX, NULL);
         return;
-    case POP3_LOGIN_ACCESS_DENIED:
+    case MAIL_LOGON_ACCESS_DENIED:
         reply(s, PERSONA_ACCESS_DENIED, NULL);
         return;
     default:
         reply(s, PERSONA_SYSTEM_ERROR, NULL);
         return;
     }
+}
+
+static void finish_login(struct pop3_session *s, const struct mail_logon_credentials *cred,
+                         bool apop)
+{
+    struct mail_logon_result res;
+    memset(&res, 0, sizeof res);
+    const struct mail_logon_ops *ops = s->be.logon;
+    if (apop && !ops->login_apop) {
+        res.outcome = MAIL_LOGON_SYSTEM_ERROR;
+    } else if (apop) {
+        ops->login_apop(s->be.logon_arg, cred, &res);
+    } else {
+        ops->login(s->be.logon_arg, cred, &res);
+    }
+    login_done(s, cred, &res);
 }
 
 /* USER and PASS take the rest of the line (their row's `line`): NT names
@@ -282,7 +249,7 @@ static void cmd_user(struct pop3_session *s, char **a)
         while (n && (arg[n - 1] == ' ' || arg[n - 1] == '\t'))
             arg[--n] = 0;
     }
-    struct user_parts u;
+    struct mail_logon_user u;
     wipe_free(s->user);
     s->user = NULL;
     if (!arg || !*arg) {
@@ -310,19 +277,19 @@ static void cmd_pass(struct pop3_session *s, char **a)
     }
     char *user = s->user;
     s->user = NULL; /* RFC 1939: a failed PASS starts over with USER */
-    struct user_parts u;
+    struct mail_logon_user u;
     if (!arg || strlen(arg) >= FIELD_MAX || !parse_user(s->p, user, &u)) {
         wipe_free(user);
         bad(s, PERSONA_SYNTAX);
         return;
     }
-    struct pop3_credentials c = {.mechanism = "USER",
-                                 .user = user,
-                                 .domain = u.domain,
-                                 .account = u.account,
-                                 .mailbox = u.mailbox,
-                                 .password = arg,
-                                 .authzid = ""};
+    struct mail_logon_credentials c = {.mechanism = "USER",
+                                       .user = user,
+                                       .domain = u.domain,
+                                       .account = u.account,
+                                       .mailbox = u.mailbox,
+                                       .password = arg,
+                                       .authzid = ""};
     finish_login(s, &c, false);
     wipe_free(user);
 }
@@ -330,7 +297,7 @@ static void cmd_pass(struct pop3_session *s, char **a)
 static void cmd_apop(struct pop3_session *s, char **a)
 {
     char *name = a[0], *digest = a[1];
-    struct user_parts u;
+    struct mail_logon_user u;
     if (!name || !digest || strlen(digest) != 32) {
         bad(s, PERSONA_SYNTAX);
         return;
@@ -349,89 +316,124 @@ static void cmd_apop(struct pop3_session *s, char **a)
     }
     char ts[160];
     apop_timestamp(s, ts, sizeof ts);
-    struct pop3_credentials c = {.mechanism = "APOP",
-                                 .user = name,
-                                 .domain = u.domain,
-                                 .account = u.account,
-                                 .mailbox = u.mailbox,
-                                 .authzid = "",
-                                 .apop_timestamp = ts,
-                                 .apop_digest = digest};
+    struct mail_logon_credentials c = {.mechanism = "APOP",
+                                       .user = name,
+                                       .domain = u.domain,
+                                       .account = u.account,
+                                       .mailbox = u.mailbox,
+                                       .authzid = "",
+                                       .apop_timestamp = ts,
+                                       .apop_digest = digest};
     finish_login(s, &c, true);
 }
 
-/* RFC 4616 PLAIN: authzid NUL authcid NUL passwd, in base64. */
-static void auth_plain(struct pop3_session *s, const char *b64)
+/* --- AUTH (sasl.h) ----------------------------------------------------------- */
+
+static const struct pop3_sasl_mech *sasl_table(const struct pop3_session *s, size_t *n)
 {
-    if (strcmp(b64, "*") == 0) {
+    *n = s->cfg->sasl ? s->cfg->nsasl : pop3_sasl_nbuiltin;
+    return s->cfg->sasl ? s->cfg->sasl : pop3_sasl_builtin;
+}
+
+/* What the step asked for. */
+static void auth_act(struct pop3_session *s, const struct pop3_sasl_mech *m, enum pop3_sasl_rc rc,
+                     struct pop3_sasl_call *c)
+{
+    if (rc != POP3_SASL_CHALLENGE)
+        auth_end(s); /* a state the backend kept past its end is freed too */
+    switch (rc) {
+    case POP3_SASL_CHALLENGE:
+        s->auth = m;
+        if (pop3_sasl_challenge(c->out, c->outlen, &s->out))
+            session_close(s, POP3_CLOSE_ERROR, 0, 0);
+        return;
+    case POP3_SASL_LOGIN:
+        finish_login(s, &c->cred, false);
+        return;
+    case POP3_SASL_RESULT: {
+        /* who the backend found in the client's messages, for the event */
+        const struct mail_logon_result *r = c->res;
+        char user[2 * MAIL_LOGON_FIELD_MAX];
+        snprintf(user, sizeof user, "%.255s%s%.255s", r->domain, r->domain[0] ? "\\" : "",
+                 r->account);
+        const struct mail_logon_credentials cred = {.mechanism = m->name,
+                                                    .user = user,
+                                                    .domain = r->domain,
+                                                    .account = r->account,
+                                                    .mailbox = r->mailbox,
+                                                    .authzid = ""};
+        login_done(s, &cred, c->res);
+        return;
+    }
+    default:
+        bad(s, PERSONA_AUTH_BAD);
+        return;
+    }
+}
+
+/* One client message of an AUTH exchange with mechanism m: the initial
+ * response (first; NULL when none) or a continuation line. */
+static void auth_step(struct pop3_session *s, const struct pop3_sasl_mech *m, const char *line,
+                      bool first)
+{
+    s->auth = NULL; /* a line answers the challenge once */
+    if (line && strcmp(line, "*") == 0) {
+        auth_end(s);
         reply(s, PERSONA_AUTH_CANCELLED, NULL);
         return;
     }
-    size_t len = strlen(b64), cap = len / 4 * 3 + 3;
-    uint8_t *d = malloc(cap);
-    if (!d) {
-        reply(s, PERSONA_SYSTEM_ERROR, NULL);
+    uint8_t *in = NULL;
+    size_t inlen = 0;
+    int e = line ? pop3_sasl_decode(line, &in, &inlen) : 0;
+    if (e) {
+        auth_end(s);
+        if (e == ENOMEM)
+            reply(s, PERSONA_SYSTEM_ERROR, NULL);
+        else
+            bad(s, PERSONA_AUTH_BAD);
         return;
     }
-    size_t n = 0;
-    /* "=" is the empty response (RFC 5034 §4) */
-    int rc = strcmp(b64, "=") == 0 ? 0 : base64_decode(b64, len, d, cap, &n);
-    const char *f[3] = {NULL, NULL, NULL};
-    size_t nf = 0, startf = 0;
-    for (size_t i = 0; !rc && i <= n; i++) {
-        if (i < n && d[i] != 0)
-            continue;
-        if (nf == 3) {
-            rc = EINVAL; /* a third NUL */
-            break;
-        }
-        if (i < n)
-            d[i] = 0;
-        f[nf++] = (const char *)d + startf;
-        startf = i + 1;
+    uint8_t ch[MAIL_LOGON_CHALLENGE_MAX];
+    struct mail_logon_result res;
+    memset(&res, 0, sizeof res);
+    struct pop3_sasl_call c = {.mechanism = m->name,
+                               .in = in,
+                               .inlen = inlen,
+                               .first = first,
+                               .syntax = syntax_of(s->p),
+                               .logon = s->be.logon,
+                               .logon_arg = s->be.logon_arg,
+                               .state = &s->auth_state,
+                               .out = ch,
+                               .outcap = sizeof ch,
+                               .res = &res};
+    auth_act(s, m, m->step(&c), &c);
+    if (in) {
+        plat_wipe(in, inlen);
+        free(in);
     }
-    if (!rc && nf == 3 && n < cap)
-        d[n] = 0;
-    struct user_parts u;
-    bool ok = !rc && nf == 3 && *f[1] && strlen(f[1]) < FIELD_MAX && strlen(f[2]) < FIELD_MAX &&
-              !strpbrk(f[0], "\r\n") && !strpbrk(f[1], "\r\n") && !strpbrk(f[2], "\r\n") &&
-              (!*f[0] || strcmp(f[0], f[1]) == 0) && parse_user(s->p, f[1], &u);
-    if (!ok) {
-        bad(s, PERSONA_AUTH_BAD);
-    } else {
-        struct pop3_credentials c = {.mechanism = "PLAIN",
-                                     .user = f[1],
-                                     .domain = u.domain,
-                                     .account = u.account,
-                                     .mailbox = u.mailbox,
-                                     .password = f[2],
-                                     .authzid = f[0]};
-        finish_login(s, &c, false);
-    }
-    plat_wipe(d, cap);
-    free(d);
+    plat_wipe(&c, sizeof c);
+    plat_wipe(ch, sizeof ch);
 }
 
 static void cmd_auth(struct pop3_session *s, char **a)
 {
     char *mech = a[0], *ir = a[1];
+    size_t n, count;
+    const struct pop3_sasl_mech *tab = sasl_table(s, &n);
     if (!mech) {
         reply(s, PERSONA_AUTH_LIST, NULL);
-        if (s->p->sasl & PERSONA_SASL_PLAIN)
-            put(s, "PLAIN\r\n");
+        if (pop3_sasl_names(tab, n, s->p->sasl, "", "\r\n", &s->out, &count))
+            session_close(s, POP3_CLOSE_ERROR, 0, 0);
         put(s, ".\r\n");
         return;
     }
-    if (!str_ieq(mech, "PLAIN") || !(s->p->sasl & PERSONA_SASL_PLAIN)) {
+    const struct pop3_sasl_mech *m = pop3_sasl_find(tab, n, s->p->sasl, mech);
+    if (!m) {
         reply(s, PERSONA_AUTH_MECHANISM, NULL);
         return;
     }
-    if (ir) {
-        auth_plain(s, ir);
-        return;
-    }
-    put(s, "+ \r\n");
-    s->auth_pending = true;
+    auth_step(s, m, ir, true);
 }
 
 /* --- transaction ---------------------------------------------------------------- */
@@ -602,9 +604,17 @@ static void cmd_capa(struct pop3_session *s, char **a)
     unsigned want = s->state == POP3_TRANSACTION ? PERSONA_CAPA_TRANS : PERSONA_CAPA_AUTH;
     reply(s, PERSONA_CAPA_OK, NULL);
     for (size_t i = 0; i < s->p->ncapa; i++) {
+        const char *line = s->p->capa[i].line;
         if (!(s->p->capa[i].states & want))
             continue;
-        put(s, s->p->capa[i].line);
+        if (strncasecmp(line, "SASL", 4) == 0 && (!line[4] || line[4] == ' ')) {
+            size_t n; /* what AUTH offers, from the same table (persona.h) */
+            const struct pop3_sasl_mech *tab = sasl_table(s, &n);
+            if (pop3_sasl_capa(tab, n, s->p->sasl, &s->out))
+                session_close(s, POP3_CLOSE_ERROR, 0, 0);
+            continue;
+        }
+        put(s, line);
         put(s, "\r\n");
     }
     put(s, ".\r\n");
@@ -709,7 +719,7 @@ static bool blocked(const struct pop3_session *s)
 static void run(struct pop3_session *s)
 {
     while (!blocked(s) && s->in.len) {
-        size_t limit = s->auth_pending ? s->cfg->max_auth_line : s->cfg->max_line;
+        size_t limit = s->auth ? s->cfg->max_auth_line : s->cfg->max_line;
         char *lf = memchr(s->in.p, '\n', s->in.len);
         if (!lf) {
             if (s->in.len >= limit) {
@@ -717,7 +727,7 @@ static void run(struct pop3_session *s)
                 plat_wipe(s->in.p, s->in.len);
                 buf_reset(&s->in);
                 s->skipping = true;
-                s->auth_pending = false;
+                auth_end(s);
                 bad(s, PERSONA_LINE_TOO_LONG);
             }
             break;
@@ -729,14 +739,13 @@ static void run(struct pop3_session *s)
         char *line = s->in.p;
         line[n] = 0;
         if (n + 2 > limit) {
-            s->auth_pending = false;
+            auth_end(s);
             bad(s, PERSONA_LINE_TOO_LONG);
         } else if (memchr(line, 0, n)) {
-            s->auth_pending = false;
+            auth_end(s);
             bad(s, PERSONA_NUL_BYTE);
-        } else if (s->auth_pending) {
-            s->auth_pending = false;
-            auth_plain(s, line);
+        } else if (s->auth) {
+            auth_step(s, s->auth, line, false);
         } else {
             command(s, line);
         }
@@ -808,16 +817,14 @@ static void pump(struct pop3_session *s)
 /* --- public API ------------------------------------------------------------------ */
 
 struct pop3_session *pop3_session_new(const struct persona *persona,
-                                      const struct pop3_backend *backend, void *backend_arg,
-                                      const struct pop3_config *config, int64_t now,
-                                      uint64_t nonce)
+                                      const struct pop3_backend *backend,
+                                      const struct pop3_config *config, int64_t now, uint64_t nonce)
 {
     struct pop3_session *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
     s->p = persona;
-    s->be = backend;
-    s->arg = backend_arg;
+    s->be = *backend;
     s->cfg = config;
     s->state = POP3_AUTHORIZATION;
     s->start = s->last = now;

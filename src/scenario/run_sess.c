@@ -42,8 +42,8 @@ static struct scn_sess *new_sess(struct scn_runner *r, const char *name)
 
 static void end_sess(struct scn_sess *se)
 {
-    if (se->es)
-        exchange_session_close(se->es);
+    pop3_session_drop(se->ps);
+    exchange_session_close(se->es);
     scn_tcp_close(se->fd);
     buf_free(&se->rx);
     memset(se, 0, sizeof *se);
@@ -64,9 +64,9 @@ static void rx_add(struct scn_sess *se, const char *p, size_t len)
 /* In-process: moves everything the engine has to say into rx. */
 static void drain(struct scn_runner *r, struct scn_sess *se)
 {
-    if (!se->es)
+    if (!se->ps)
         return;
-    struct pop3_session *ps = exchange_session_pop3(se->es);
+    struct pop3_session *ps = se->ps;
     int64_t now = lab_clock_now(r->lab);
     for (;;) {
         size_t len = 0;
@@ -90,9 +90,9 @@ void scn_run_tick(struct scn_runner *r)
     int64_t now = lab_clock_now(r->lab);
     for (int i = 0; i < SCN_MAX_SESSIONS; i++) {
         struct scn_sess *se = &r->sess[i];
-        if (!se->used || !se->es || se->eof)
+        if (!se->used || !se->ps || se->eof)
             continue;
-        struct pop3_session *ps = exchange_session_pop3(se->es);
+        struct pop3_session *ps = se->ps;
         if (now >= pop3_session_deadline(ps))
             pop3_session_tick(ps, now);
         drain(r, se);
@@ -252,13 +252,21 @@ static int connect_sess(struct scn_runner *r, const char *machine, struct scn_se
                  machine);
         return ENOENT;
     }
-    struct exchange_session *es;
-    int rc = exchange_session_open(m, &r->cfg, lab_clock_now(r->lab), ++r->nonce, NULL, &es);
+    int rc = exchange_session_open(m, &se->es);
+    if (rc == 0) {
+        const struct pop3_backend be = {&exchange_logon_ops, se->es, NULL, NULL};
+        se->cfg = r->cfg;
+        se->cfg.host = m->name;
+        se->ps = pop3_session_new(exchange_session_persona(se->es), &be, &se->cfg,
+                                  lab_clock_now(r->lab), ++r->nonce);
+        rc = se->ps ? 0 : ENOMEM;
+    }
     if (rc) {
+        exchange_session_close(se->es);
+        se->es = NULL;
         snprintf(why, whylen, "%s", rc == ECONNREFUSED ? "connection refused" : strerror(rc));
         return rc;
     }
-    se->es = es;
     snprintf(se->peer, sizeof se->peer, "%s 110", m->name);
     drain(r, se);
     return 0;
@@ -380,7 +388,7 @@ static void step_send(struct scn_runner *r, const struct scn_step *st)
         }
         return;
     }
-    struct pop3_session *ps = exchange_session_pop3(se->es);
+    struct pop3_session *ps = se->ps;
     size_t off = 0;
     int stuck = 0;
     while (off < st->len && stuck < 2) {

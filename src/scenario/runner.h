@@ -24,7 +24,9 @@ struct scn_sess {
     bool used;
     char name[SCN_NAME_MAX + 1];
     char peer[SCN_HOST_MAX + 16]; /* for the telnet line of the transcript */
-    struct exchange_session *es;  /* in-process */
+    struct exchange_session *es;  /* in-process: the store, ps's logon backend */
+    struct pop3_session *ps;      /* in-process */
+    struct pop3_config cfg;       /* in-process: the runner's, host = the machine */
     int fd;                       /* over TCP, else -1 */
     struct buf rx;                /* received, not yet taken as lines */
     bool eof;                     /* the server closed */

@@ -22,15 +22,16 @@ static double now_ms(void)
 
 static char g_dir[256];
 
-static void open_md(void *arg, const struct pop3_credentials *c, struct pop3_login_result *r)
+static void open_md(void *arg, const struct mail_logon_credentials *c, struct mail_logon_result *r)
 {
     (void)arg;
     (void)c;
     int rc = maildrop_open(g_dir, &r->maildrop);
-    r->outcome = rc ? POP3_LOGIN_SYSTEM_ERROR : POP3_LOGIN_OK;
+    r->outcome = rc ? MAIL_LOGON_SYSTEM_ERROR : MAIL_LOGON_OK;
 }
 
-static const struct pop3_backend backend = {open_md, NULL, NULL};
+static const struct mail_logon_ops logon = {open_md, NULL, NULL, NULL};
+static const struct pop3_backend backend = {&logon, NULL, NULL, NULL};
 
 /* Sends cmd and drains the reply; returns the octets received. */
 static size_t run(struct pop3_session *s, const char *cmd)
@@ -90,7 +91,7 @@ int main(void)
     }
     struct pop3_config cfg;
     pop3_config_default(&cfg);
-    struct pop3_session *s = pop3_session_new(p, &backend, NULL, &cfg, 0, 1);
+    struct pop3_session *s = pop3_session_new(p, &backend, &cfg, 0, 1);
     run(s, "");
     t = now_ms();
     run(s, "USER bench\r\nPASS x\r\n");
@@ -125,7 +126,7 @@ int main(void)
         return 1;
     }
     free(msg);
-    s = pop3_session_new(p, &backend, NULL, &cfg, 0, 2);
+    s = pop3_session_new(p, &backend, &cfg, 0, 2);
     run(s, "USER bench\r\nPASS x\r\n");
     t = now_ms();
     n = run(s, "RETR 1\r\n");
@@ -140,7 +141,7 @@ int main(void)
     struct pop3_session **v = calloc(IDLE, sizeof *v);
     size_t mem = 0;
     for (unsigned i = 0; i < IDLE; i++) {
-        v[i] = pop3_session_new(p, &backend, NULL, &cfg, 0, i);
+        v[i] = pop3_session_new(p, &backend, &cfg, 0, i);
         run(v[i], "");
         mem += pop3_session_memory(v[i]);
     }

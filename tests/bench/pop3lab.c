@@ -14,7 +14,7 @@
 #include "emulator/machine.h"
 #include "emulator/sam.h"
 #include "src/exchange/exchange.h"
-#include "src/pop3/maildrop.h"
+#include "src/mailstore/maildrop.h"
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>

@@ -1,6 +1,10 @@
 /* The POP3 engine fed arbitrary client bytes, over a real Maildir, in every
  * state: the backend logs on "fuzz"/"pass" (USER/PASS, AUTH PLAIN, or APOP
  * with the secret "tanstaaf"), so TRANSACTION and UPDATE are reachable.
+ * The rfc1939 persona also offers a challenge/response row of the SASL
+ * table, X-FUZZ-CR, shaped like NTLM's three legs: AUTH X-FUZZ-CR, "+ ",
+ * the account ("fuzz"), "+ <42.fuzz@fuzzhost>", then the 32 hex digits of
+ * MD5(challenge + "pass").
  *
  * Input layout: byte 0 picks the persona (bits 0-1), whether output is
  * drained after every chunk or only when the engine stops taking input
@@ -19,10 +23,15 @@
  *  - messages are removed only by a QUIT that reached UPDATE, and exactly
  *    the count that QUIT reports; a dropped or timed-out session removes
  *    nothing;
- *  - the maildrop lock is released when the session ends.
+ *  - the maildrop lock is released when the session ends;
+ *  - a challenge/response exchange's backend state is freed however the
+ *    exchange ends (done, cancelled, bad line, session end), the backend
+ *    is called with a message only after its first call, and every message
+ *    has the NUL the contract promises after it.
  * Removed messages are restored before the next input, so every input
  * starts from the same maildrop. */
 #include "src/lib/buf.h"
+#include "src/lib/md5.h"
 #include "src/pop3/pop3.h"
 #include "tests/fuzz/fuzz.h"
 #include <errno.h>
@@ -60,42 +69,45 @@ static struct {
 /* --- the backend ------------------------------------------------------------ */
 
 struct run {
+    unsigned live;    /* challenge/response states not yet freed */
     bool quit_update; /* a QUIT reached UPDATE */
     size_t removed, not_removed;
     unsigned closes;
 };
 
-static void open_box(const struct pop3_credentials *c, struct pop3_login_result *r)
+static void open_box(const struct mail_logon_credentials *c, struct mail_logon_result *r)
 {
     const char *dir = strcmp(c->mailbox, "fuzz") == 0   ? G.dir
                       : strcmp(c->mailbox, "busy") == 0 ? G.busy
                                                         : NULL;
     if (!dir) {
-        r->outcome = POP3_LOGIN_NO_MAILBOX;
+        r->outcome = MAIL_LOGON_NO_MAILBOX;
         return;
     }
     int rc = maildrop_open(dir, &r->maildrop);
-    r->outcome = rc == 0 ? POP3_LOGIN_OK : rc == EBUSY ? POP3_LOGIN_IN_USE : POP3_LOGIN_SYSTEM_ERROR;
+    r->outcome = rc == 0       ? MAIL_LOGON_OK
+                 : rc == EBUSY ? MAIL_LOGON_IN_USE
+                               : MAIL_LOGON_SYSTEM_ERROR;
 }
 
-static void be_login(void *arg, const struct pop3_credentials *c, struct pop3_login_result *r)
+static void be_login(void *arg, const struct mail_logon_credentials *c, struct mail_logon_result *r)
 {
     (void)arg;
     if (!c->password || !c->account || !*c->account || !c->mailbox || !c->domain)
         fuzz_fail("login without the credentials the contract promises");
     if (strcmp(c->password, "denied") == 0) {
-        r->outcome = POP3_LOGIN_ACCESS_DENIED;
+        r->outcome = MAIL_LOGON_ACCESS_DENIED;
         return;
     }
     if (strcmp(c->password, "crlf") == 0) {
         /* a backend text that would break the line if sent as is */
-        r->outcome = POP3_LOGIN_WIN32;
+        r->outcome = MAIL_LOGON_WIN32;
         r->win32 = 1314;
         snprintf(r->text, sizeof r->text, "A required privilege\r\nis not held.\r\n");
         return;
     }
     if (strcmp(c->password, "pass") != 0) {
-        r->outcome = POP3_LOGIN_WIN32;
+        r->outcome = MAIL_LOGON_WIN32;
         r->win32 = 1326;
         snprintf(r->text, sizeof r->text, "Logon failure: unknown user name or bad password.");
         return;
@@ -103,14 +115,14 @@ static void be_login(void *arg, const struct pop3_credentials *c, struct pop3_lo
     open_box(c, r);
 }
 
-static void be_login_apop(void *arg, const struct pop3_credentials *c,
-                          struct pop3_login_result *r)
+static void be_login_apop(void *arg, const struct mail_logon_credentials *c,
+                          struct mail_logon_result *r)
 {
     (void)arg;
     if (c->password || !c->apop_timestamp || !c->apop_digest)
         fuzz_fail("APOP credentials not as the contract says");
-    if (!pop3_apop_check(c->apop_timestamp, "tanstaaf", c->apop_digest)) {
-        r->outcome = POP3_LOGIN_WIN32;
+    if (!mail_logon_apop_check(c->apop_timestamp, "tanstaaf", c->apop_digest)) {
+        r->outcome = MAIL_LOGON_WIN32;
         r->win32 = 1326;
         snprintf(r->text, sizeof r->text, "Logon failure: unknown user name or bad password.");
         return;
@@ -136,7 +148,80 @@ static void be_event(void *arg, const struct pop3_event *ev)
     }
 }
 
-static const struct pop3_backend backend = {be_login, be_login_apop, be_event};
+/* X-FUZZ-CR (above): the state is the leg the exchange is in. */
+#define CR_CHALLENGE "<42.fuzz@fuzzhost>"
+struct cr_state {
+    int leg; /* 1: the account is due; 2: the digest is due */
+};
+
+static enum mail_logon_step be_challenge(void *arg, void **state, struct mail_logon_message *m,
+                                         struct mail_logon_result *r)
+{
+    struct run *R = arg;
+    struct cr_state *st = *state;
+    if (m->in && m->in[m->inlen] != 0)
+        fuzz_fail("a challenge/response message without its NUL");
+    if (st && !m->in)
+        fuzz_fail("a continuation without a message");
+    if (m->outcap != MAIL_LOGON_CHALLENGE_MAX || strcmp(m->mechanism, "X-FUZZ-CR") != 0)
+        fuzz_fail("challenge call not as the contract says");
+    if (!st) {
+        st = calloc(1, sizeof *st);
+        if (!st)
+            fuzz_fail("no memory");
+        R->live++;
+        *state = st;
+        st->leg = 1;
+        if (!m->in)
+            return MAIL_LOGON_CONTINUE; /* an empty first challenge, as NTLM's */
+    }
+    bool ok;
+    if (st->leg == 1) {
+        ok = m->inlen == 4 && memcmp(m->in, "fuzz", 4) == 0;
+        if (ok) {
+            st->leg = 2;
+            memcpy(m->out, CR_CHALLENGE, sizeof CR_CHALLENGE - 1);
+            m->outlen = sizeof CR_CHALLENGE - 1;
+            return MAIL_LOGON_CONTINUE;
+        }
+    } else {
+        char hex[33];
+        md5_hex(CR_CHALLENGE "pass", sizeof CR_CHALLENGE + 3, hex);
+        ok = m->inlen == 32 && memcmp(m->in, hex, 32) == 0;
+    }
+    free(st);
+    R->live--;
+    *state = NULL;
+    snprintf(r->account, sizeof r->account, "fuzz");
+    snprintf(r->mailbox, sizeof r->mailbox, "fuzz");
+    if (!ok) {
+        r->outcome = MAIL_LOGON_WIN32;
+        r->win32 = 1326;
+        snprintf(r->text, sizeof r->text, "Logon failure: unknown user name or bad password.");
+        return MAIL_LOGON_DONE;
+    }
+    const struct mail_logon_credentials c = {.mailbox = "fuzz"};
+    open_box(&c, r);
+    return MAIL_LOGON_DONE;
+}
+
+static void be_challenge_end(void *arg, void *state)
+{
+    struct run *R = arg;
+    if (!state)
+        fuzz_fail("challenge_end without a state");
+    free(state);
+    R->live--;
+}
+
+static const struct mail_logon_ops logon = {be_login, be_login_apop, be_challenge,
+                                            be_challenge_end};
+
+#define FUZZ_SASL_CR 0x80000000u /* a persona bit no file word sets */
+static const struct pop3_sasl_mech sasl_table[] = {
+    {"PLAIN", PERSONA_SASL_PLAIN, pop3_sasl_plain},
+    {"X-FUZZ-CR", FUZZ_SASL_CR, pop3_sasl_backend},
+};
 
 /* --- the maildrop ---------------------------------------------------------- */
 
@@ -234,6 +319,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         if (persona_builtin(names[i], &G.personas[i], err, sizeof err))
             fuzz_fail("persona %s: %s", names[i], err);
     }
+    G.personas[2]->sasl |= FUZZ_SASL_CR; /* rfc1939 */
     return 0;
 }
 
@@ -286,13 +372,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pop3_config_default(&cfg);
     cfg.host = HOST;
     cfg.idle_timeout = 600;
+    cfg.sasl = sasl_table;
+    cfg.nsasl = sizeof sasl_table / sizeof sasl_table[0];
     if (mode & 0x10)
         cfg.max_bad_commands = 0;
     struct run R = {0};
     struct wire w = {.trickle = (mode & 0x08) != 0, .last = -1};
     int64_t now = T0;
-    struct pop3_session *s =
-        pop3_session_new(G.personas[mode & 3], &backend, &R, &cfg, now, NONCE);
+    const struct pop3_backend backend = {&logon, &R, be_event, &R};
+    struct pop3_session *s = pop3_session_new(G.personas[mode & 3], &backend, &cfg, now, NONCE);
     if (!s)
         return 0;
     drain(s, &w, now);
@@ -336,6 +424,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pop3_session_drop(s);
     if (R.closes != 1)
         fuzz_fail("%u close events", R.closes);
+    if (R.live)
+        fuzz_fail("%u challenge/response states left after the session", R.live);
 
     /* the lock is gone with the session */
     struct maildrop *md;

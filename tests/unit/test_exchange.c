@@ -10,6 +10,7 @@
 #include "src/lib/buf.h"
 #include "src/lib/md5.h"
 #include "src/lib/str.h"
+#include "src/pop3/pop3.h"
 #include "tests/unit/unit.h"
 #include <errno.h>
 #include <stdio.h>
@@ -99,14 +100,16 @@ static void corp_free(struct corp *c)
 
 /* One client: sends a line, returns everything the server answered. */
 struct client {
-    struct exchange_session *es;
+    struct exchange_session *es; /* the store: ps's logon backend */
+    struct pop3_session *ps;
+    struct pop3_config cfg;
     struct buf got;
     struct machine *m;
 };
 
 static char *drain(struct client *cl)
 {
-    struct pop3_session *ps = exchange_session_pop3(cl->es);
+    struct pop3_session *ps = cl->ps;
     buf_reset(&cl->got);
     size_t len;
     const char *p;
@@ -121,12 +124,20 @@ static int client_open(struct corp *c, struct client *cl)
 {
     memset(cl, 0, sizeof *cl);
     cl->m = c->exch;
-    return exchange_session_open(c->exch, &c->cfg, clock_now(&c->exch->clock), 1, NULL, &cl->es);
+    int e = exchange_session_open(c->exch, &cl->es);
+    if (e)
+        return e;
+    const struct pop3_backend be = {&exchange_logon_ops, cl->es, NULL, NULL};
+    cl->cfg = c->cfg;
+    cl->cfg.host = c->exch->name;
+    cl->ps = pop3_session_new(exchange_session_persona(cl->es), &be, &cl->cfg,
+                              clock_now(&c->exch->clock), 1);
+    return cl->ps ? 0 : ENOMEM;
 }
 
 static const char *say(struct client *cl, const char *line)
 {
-    struct pop3_session *ps = exchange_session_pop3(cl->es);
+    struct pop3_session *ps = cl->ps;
     size_t n = strlen(line);
     CU_ASSERT(pop3_session_input(ps, line, n, clock_now(&cl->m->clock)) == n);
     return drain(cl);
@@ -134,6 +145,7 @@ static const char *say(struct client *cl, const char *line)
 
 static void client_close(struct client *cl)
 {
+    pop3_session_drop(cl->ps);
     exchange_session_close(cl->es);
     buf_free(&cl->got);
 }
@@ -261,7 +273,7 @@ static void test_reboot_takes_new_token(void)
         scm_token_drift(c.exch, scm_find(c.exch->scm, "MSExchangeIS"), &granted, &revoked),
         STATUS_INVALID_PARAMETER);
     struct exchange_session *es = NULL;
-    CU_ASSERT(exchange_session_open(c.exch, &c.cfg, 0, 1, NULL, &es) == ECONNREFUSED);
+    CU_ASSERT(exchange_session_open(c.exch, &es) == ECONNREFUSED);
     CU_ASSERT(es == NULL);
     corp_free(&c);
 }
@@ -316,7 +328,7 @@ static void test_other_owner_denied(void)
     drain(&cl);
     say(&cl, "USER CORP\\alice\\shared\r\n");
     CU_ASSERT_STRING_EQUAL(say(&cl, "PASS Passw0rd\r\n"), "-ERR Access is denied.\r\n");
-    CU_ASSERT(pop3_session_state(exchange_session_pop3(cl.es)) == POP3_AUTHORIZATION);
+    CU_ASSERT(pop3_session_state(cl.ps) == POP3_AUTHORIZATION);
     /* the owner may */
     say(&cl, "USER CORP\\bob\\shared\r\n");
     CU_ASSERT_STRING_EQUAL(say(&cl, "PASS b0bpw\r\n"), "+OK User successfully logged on\r\n");
@@ -722,11 +734,10 @@ static void test_session_memory(void)
     struct client cl;
     CU_ASSERT_FATAL(client_open(&c, &cl) == 0);
     drain(&cl);
-    size_t idle = exchange_session_memory(cl.es);
+    size_t idle = exchange_session_memory(cl.es) + pop3_session_memory(cl.ps);
     CU_ASSERT(idle > 0 && idle < 2048); /* idle: no buffers held */
     client_close(&cl);
     exchange_session_close(NULL);
-    CU_ASSERT(exchange_session_pop3(NULL) == NULL);
     CU_ASSERT(exchange_session_memory(NULL) == 0);
     corp_free(&c);
 }

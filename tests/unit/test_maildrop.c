@@ -1,4 +1,4 @@
-#include "src/pop3/maildrop.h"
+#include "src/mailstore/maildrop.h"
 #include "tests/unit/unit.h"
 #include <errno.h>
 #include <fcntl.h>

@@ -19,14 +19,14 @@ struct rb {
     char dir[PATH_MAX];
 };
 
-static void rb_login(void *arg, const struct pop3_credentials *c, struct pop3_login_result *r)
+static void rb_login(void *arg, const struct mail_logon_credentials *c, struct mail_logon_result *r)
 {
     struct rb *b = arg;
     (void)c;
-    r->outcome = maildrop_open(b->dir, &r->maildrop) == 0 ? POP3_LOGIN_OK : POP3_LOGIN_SYSTEM_ERROR;
+    r->outcome = maildrop_open(b->dir, &r->maildrop) == 0 ? MAIL_LOGON_OK : MAIL_LOGON_SYSTEM_ERROR;
 }
 
-static const struct pop3_backend rb_backend = {rb_login, NULL, NULL};
+static const struct mail_logon_ops rb_logon = {rb_login, NULL, NULL, NULL};
 
 /* The rule, written plainly: RFC 1939 §3 byte-stuffing, CRLF for every LF,
  * a CRLF added after a last line without LF, then ".\r\n". */
@@ -57,7 +57,8 @@ static void session_run(struct rb *b, const char *cmds, size_t step, struct buf 
     CU_ASSERT_EQUAL_FATAL(persona_builtin("rfc1939", &p, err, sizeof err), 0);
     struct pop3_config cfg;
     pop3_config_default(&cfg);
-    struct pop3_session *s = pop3_session_new(p, &rb_backend, b, &cfg, T0, 1);
+    const struct pop3_backend be = {&rb_logon, b, NULL, NULL};
+    struct pop3_session *s = pop3_session_new(p, &be, &cfg, T0, 1);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     struct buf in = BUF_INIT;
     buf_printf(&in, "USER alice\r\nPASS x\r\n%sQUIT\r\n", cmds);
@@ -336,7 +337,8 @@ static void test_retr_fds(void)
     CU_ASSERT_EQUAL_FATAL(persona_builtin("rfc1939", &p, err, sizeof err), 0);
     struct pop3_config cfg;
     pop3_config_default(&cfg);
-    struct pop3_session *s = pop3_session_new(p, &rb_backend, &b, &cfg, T0, 1);
+    const struct pop3_backend be = {&rb_logon, &b, NULL, NULL};
+    struct pop3_session *s = pop3_session_new(p, &be, &cfg, T0, 1);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     int base = open_fds();
     CU_ASSERT_EQUAL(pop3_session_fds(s), 0);

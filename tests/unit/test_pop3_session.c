@@ -27,18 +27,18 @@ struct tb {
     struct buf log; /* events, one per line */
 };
 
-static void tb_open(struct tb *b, const struct pop3_credentials *c, struct pop3_login_result *r)
+static void tb_open(struct tb *b, const struct mail_logon_credentials *c, struct mail_logon_result *r)
 {
     char dir[PATH_MAX + 64];
     snprintf(dir, sizeof dir, "%s/%s", b->root, c->mailbox);
     int rc = maildrop_open(dir, &r->maildrop);
-    r->outcome = rc == 0        ? POP3_LOGIN_OK
-                 : rc == EBUSY  ? POP3_LOGIN_IN_USE
-                 : rc == ENOENT ? POP3_LOGIN_NO_MAILBOX
-                                : POP3_LOGIN_SYSTEM_ERROR;
+    r->outcome = rc == 0        ? MAIL_LOGON_OK
+                 : rc == EBUSY  ? MAIL_LOGON_IN_USE
+                 : rc == ENOENT ? MAIL_LOGON_NO_MAILBOX
+                                : MAIL_LOGON_SYSTEM_ERROR;
 }
 
-static void tb_login(void *arg, const struct pop3_credentials *c, struct pop3_login_result *r)
+static void tb_login(void *arg, const struct mail_logon_credentials *c, struct mail_logon_result *r)
 {
     struct tb *b = arg;
     b->logons++;
@@ -48,13 +48,13 @@ static void tb_login(void *arg, const struct pop3_credentials *c, struct pop3_lo
     snprintf(b->password_seen, sizeof b->password_seen, "%s", c->password ? c->password : "(null)");
     snprintf(b->mech, sizeof b->mech, "%s", c->mechanism);
     if (b->fail_win32) {
-        r->outcome = POP3_LOGIN_WIN32;
+        r->outcome = MAIL_LOGON_WIN32;
         r->win32 = b->fail_win32;
         snprintf(r->text, sizeof r->text, "%s", b->fail_text);
         return;
     }
     if (!c->password || strcmp(c->password, b->password) != 0) {
-        r->outcome = POP3_LOGIN_WIN32;
+        r->outcome = MAIL_LOGON_WIN32;
         r->win32 = 1326;
         snprintf(r->text, sizeof r->text, "Logon failure: unknown user name or bad password.");
         return;
@@ -62,13 +62,13 @@ static void tb_login(void *arg, const struct pop3_credentials *c, struct pop3_lo
     tb_open(b, c, r);
 }
 
-static void tb_login_apop(void *arg, const struct pop3_credentials *c, struct pop3_login_result *r)
+static void tb_login_apop(void *arg, const struct mail_logon_credentials *c, struct mail_logon_result *r)
 {
     struct tb *b = arg;
     b->logons++;
     snprintf(b->mech, sizeof b->mech, "%s", c->mechanism);
-    if (!pop3_apop_check(c->apop_timestamp, b->secret, c->apop_digest)) {
-        r->outcome = POP3_LOGIN_WIN32;
+    if (!mail_logon_apop_check(c->apop_timestamp, b->secret, c->apop_digest)) {
+        r->outcome = MAIL_LOGON_WIN32;
         r->win32 = 1326;
         snprintf(r->text, sizeof r->text, "Logon failure: unknown user name or bad password.");
         return;
@@ -89,7 +89,7 @@ static void tb_event(void *arg, const struct pop3_event *ev)
     }
 }
 
-static const struct pop3_backend tb_backend = {tb_login, tb_login_apop, tb_event};
+static const struct mail_logon_ops tb_logon = {tb_login, tb_login_apop, NULL, NULL};
 
 static void tb_init(struct tb *b, const char *root)
 {
@@ -137,7 +137,8 @@ static void tc_open(struct tc *c, const char *persona, struct tb *b)
     pop3_config_default(&c->cfg);
     c->cfg.host = "exchsrv";
     c->now = T0;
-    c->s = pop3_session_new(c->p, &tb_backend, b, &c->cfg, c->now, 42);
+    const struct pop3_backend be = {&tb_logon, b, tb_event, b};
+    c->s = pop3_session_new(c->p, &be, &c->cfg, c->now, 42);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c->s);
     tc_drain(c);
 }
@@ -661,11 +662,11 @@ static void test_pop3_auth_plain(void)
 static void test_pop3_apop(void)
 {
     /* RFC 1939 §7's example */
-    CU_ASSERT_TRUE(pop3_apop_check("<1896.697170952@dbc.mtview.ca.us>", "tanstaaf",
+    CU_ASSERT_TRUE(mail_logon_apop_check("<1896.697170952@dbc.mtview.ca.us>", "tanstaaf",
                                    "c4c9334bac560ecc979e58001b3e22fb"));
-    CU_ASSERT_FALSE(pop3_apop_check("<1896.697170952@dbc.mtview.ca.us>", "tanstaaf",
+    CU_ASSERT_FALSE(mail_logon_apop_check("<1896.697170952@dbc.mtview.ca.us>", "tanstaaf",
                                     "c4c9334bac560ecc979e58001b3e22fc"));
-    CU_ASSERT_FALSE(pop3_apop_check("<1896.697170952@dbc.mtview.ca.us>", "tanstaaf", "c4"));
+    CU_ASSERT_FALSE(mail_logon_apop_check("<1896.697170952@dbc.mtview.ca.us>", "tanstaaf", "c4"));
 
     const char *root = unit_tmpdir();
     struct tb b;

@@ -1,7 +1,13 @@
-/* A POP3 maildrop on one Maildir (tmp/ new/ cur/), as one session sees it.
+/* A maildrop on one Maildir (tmp/ new/ cur/), as one session of a mail
+ * protocol sees it (POP3 today; the SMTP receiver delivers with
+ * maildrop_deliver, and an IMAP4 engine would open it the same way). The
+ * mail store room (src/mailstore) knows no protocol and no NT: it uses
+ * src/lib only.
  *
  * Opening takes an exclusive lock: an open-file-description fcntl lock on
- * DIR/.ntlab-pop3.lock (src/lib/filelock.h). The kernel drops it when the
+ * DIR/.ntlab-pop3.lock (src/lib/filelock.h; the name is kept from when only
+ * POP3 opened maildrops, so a daemon of either version excludes the
+ * other's sessions on one lab). The kernel drops it when the
  * holder closes it or dies, so a crashed server leaves no stale lock to
  * clean up; the empty lock file itself is harmless and reused. A second
  * open of the same maildrop, from this process or another, gets EBUSY.
@@ -13,7 +19,8 @@
  * Deliveries during a session show up in the
  * next one. Messages live in new/ or cur/ and are never moved.
  *
- * Sizes are the octets a POP3 server sends for the message (RFC 1939 §11):
+ * Sizes are the octets a POP3 server sends for the message (RFC 1939 §11;
+ * also IMAP4's RFC822.SIZE, RFC 3501 §2.3.4):
  * every line ends in CRLF (a bare LF counts two octets), a final line
  * without LF gets a CRLF added, and dot-stuffing is not counted. A name
  * carrying Courier's ",W=<octets>" field is trusted (maildrop_deliver
@@ -23,8 +30,8 @@
  * UIDL: the Maildir base name (the name before ':'), which never changes
  * while the message exists; when it is not 1-70 characters of 0x21-0x7E,
  * the 32 hex digits of its MD5 instead. Both are stable across sessions. */
-#ifndef NTLAB_POP3_MAILDROP_H
-#define NTLAB_POP3_MAILDROP_H
+#ifndef NTLAB_MAILSTORE_MAILDROP_H
+#define NTLAB_MAILSTORE_MAILDROP_H
 #include <stddef.h>
 #include <stdint.h>
 

@@ -1,4 +1,4 @@
-#include "src/pop3/maildrop.h"
+#include "src/mailstore/maildrop.h"
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
 #include "src/lib/filelock.h"
