@@ -354,8 +354,7 @@ void lab_free(struct lab *lab)
         struct machine *m = lab->machines[i];
         /* let the service images release what they hold */
         scm_stop_all(m);
-        scm_free(m->scm);
-        m->scm = NULL;
+        scm_detach(m);
         if (!m->owns_db) {
             m->sam = NULL;
             m->lsa = NULL;

@@ -426,6 +426,75 @@ ntstatus machine_init_dir(const char *dir, const char *name, enum osver os,
     return STATUS_SUCCESS;
 }
 
+/* ---- accessors ---------------------------------------------------------- */
+
+const char *machine_name(const struct machine *m)
+{
+    return m->name;
+}
+enum osver machine_os(const struct machine *m)
+{
+    return m->os;
+}
+enum machine_role machine_role(const struct machine *m)
+{
+    return m->role;
+}
+const char *machine_domain(const struct machine *m)
+{
+    return m->domain;
+}
+const struct sid *machine_sid(const struct machine *m)
+{
+    return &m->sid;
+}
+const char *machine_dir(const struct machine *m)
+{
+    return m->dir;
+}
+bool machine_running(const struct machine *m)
+{
+    return m->running;
+}
+const struct clock *machine_clock(const struct machine *m)
+{
+    return &m->clock;
+}
+int64_t machine_now(const struct machine *m)
+{
+    return clock_now(&m->clock);
+}
+struct sam *machine_sam(const struct machine *m)
+{
+    return m->sam;
+}
+struct lsa *machine_lsa(const struct machine *m)
+{
+    return m->lsa;
+}
+bool machine_owns_db(const struct machine *m)
+{
+    return m->owns_db;
+}
+struct evtlog *machine_evtlog(const struct machine *m)
+{
+    return m->evtlog;
+}
+struct scm *machine_scm(const struct machine *m)
+{
+    return m->scm;
+}
+
+ntstatus machine_clock_advance(struct machine *m, int64_t seconds)
+{
+    return clock_advance(&m->clock, seconds) ? STATUS_INVALID_PARAMETER : STATUS_SUCCESS;
+}
+
+ntstatus machine_clock_set(struct machine *m, int64_t t)
+{
+    return clock_set(&m->clock, t) ? STATUS_INVALID_PARAMETER : STATUS_SUCCESS;
+}
+
 /* ---- machine.conf reader ------------------------------------------------ */
 
 /* machine.conf: settings without sections (format at the top). */

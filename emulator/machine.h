@@ -81,6 +81,34 @@ struct machine {
     uint64_t next_logon_id;
 };
 
+/* --- Accessors -----------------------------------------------------------
+ * What a machine is and holds, for code outside the emulator (the struct is
+ * the emulator's: emulator/machine_int.h). m must not be NULL. Strings and
+ * parts are owned by the machine and valid until machine_free (a DC's SAM
+ * and LSA belong to its lab's domain and live as long as the lab). */
+const char *machine_name(const struct machine *m); /* "EXCHSRV" (upper case) */
+enum osver machine_os(const struct machine *m);
+enum machine_role machine_role(const struct machine *m);
+const char *machine_domain(const struct machine *m);    /* "CORP"; "" for standalone */
+const struct sid *machine_sid(const struct machine *m); /* S-1-5-21-a-b-c */
+const char *machine_dir(const struct machine *m);       /* state directory; "" in memory */
+bool machine_running(const struct machine *m);          /* booted and not shut down */
+const struct clock *machine_clock(const struct machine *m);
+int64_t machine_now(const struct machine *m); /* clock_now(machine_clock(m)) */
+/* The databases: the local SAM and policy, on a DC the domain's; NULL on a
+ * DC of a lab whose domain database is not attached. */
+struct sam *machine_sam(const struct machine *m);
+struct lsa *machine_lsa(const struct machine *m);
+bool machine_owns_db(const struct machine *m);          /* false on a DC in a lab */
+struct evtlog *machine_evtlog(const struct machine *m); /* NULL: none open */
+struct scm *machine_scm(const struct machine *m);       /* NULL until scm_attach */
+/* Moves a lone machine's clock (a machine of a lab moves with the lab's:
+ * lab_clock_advance, lab_clock_set). advance needs a virtual clock and
+ * seconds >= 0, set a virtual clock at t >= 0: else
+ * STATUS_INVALID_PARAMETER, and the clock is unchanged. */
+ntstatus machine_clock_advance(struct machine *m, int64_t seconds);
+ntstatus machine_clock_set(struct machine *m, int64_t t);
+
 /* Creates a lone in-memory machine (no state directory) with a fresh SAM
  * (Administrator password admin_password) and the default policy of its OS
  * and role (policies/), on a virtual clock at CLOCK_DEFAULT_START.

@@ -135,6 +135,12 @@ ntstatus scm_attach(struct machine *m, char *err, size_t errlen)
     return STATUS_SUCCESS;
 }
 
+void scm_detach(struct machine *m)
+{
+    scm_free(m->scm);
+    m->scm = NULL;
+}
+
 void scm_free(struct scm *s)
 {
     if (!s)

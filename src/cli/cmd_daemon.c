@@ -202,10 +202,11 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
             ctx->labdir);
     for (size_t i = 0; i < lab_machine_count(lab); i++) {
         struct machine *m = lab_machine_at(lab, i);
-        fprintf(ctx->out, "  %-15s %-10s %-14s %-15s down\n", m->name, machine_role_name(m->role),
-                osver_display(m->os), m->domain[0] ? m->domain : "-");
-        for (size_t j = 0; m->scm && j < scm_count(m->scm); j++) {
-            struct scm_service *s = scm_at(m->scm, j);
+        fprintf(ctx->out, "  %-15s %-10s %-14s %-15s down\n", machine_name(m),
+                machine_role_name(machine_role(m)), osver_display(machine_os(m)),
+                machine_domain(m)[0] ? machine_domain(m) : "-");
+        for (size_t j = 0; machine_scm(m) && j < scm_count(machine_scm(m)); j++) {
+            struct scm_service *s = scm_at(machine_scm(m), j);
             fprintf(ctx->out, "    service %-18s %-8s %-8s %-14s %s\n", s->name, "stopped",
                     scm_start_type_name(s->start), s->image, s->account);
         }

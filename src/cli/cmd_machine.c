@@ -32,8 +32,10 @@ static int status_fail(struct cli_ctx *ctx, const char *what, const char *name, 
 
 static void machine_line(struct cli_ctx *ctx, struct machine *m)
 {
-    fprintf(ctx->out, "%-15s %-10s %-14s %-15s %s\n", m->name, machine_role_name(m->role),
-            osver_display(m->os), m->domain[0] ? m->domain : "-", m->running ? "running" : "down");
+    fprintf(ctx->out, "%-15s %-10s %-14s %-15s %s\n", machine_name(m),
+            machine_role_name(machine_role(m)), osver_display(machine_os(m)),
+            machine_domain(m)[0] ? machine_domain(m) : "-",
+            machine_running(m) ? "running" : "down");
 }
 
 /* --role, and whether it was given: machine add needs one. */
@@ -144,10 +146,10 @@ int cmd_machine(struct cli_ctx *ctx, int argc, char **argv)
 
 static void services_summary(struct cli_ctx *ctx, struct machine *m)
 {
-    if (!m->scm)
+    if (!machine_scm(m))
         return;
-    for (size_t i = 0; i < scm_count(m->scm); i++) {
-        struct scm_service *s = scm_at(m->scm, i);
+    for (size_t i = 0; i < scm_count(machine_scm(m)); i++) {
+        struct scm_service *s = scm_at(machine_scm(m), i);
         if (s->start != SCM_AUTO && s->state != SCM_RUNNING)
             continue;
         fprintf(ctx->out, "  %-20s %s", s->name, scm_state_name(s->state));
@@ -203,7 +205,7 @@ int cmd_boot(struct cli_ctx *ctx, int argc, char **argv)
         }
         for (size_t i = 0; i < lab_machine_count(lab); i++) {
             struct machine *m = lab_machine_at(lab, i);
-            fprintf(ctx->out, "%s: %s\n", m->name, m->running ? "running" : "down");
+            fprintf(ctx->out, "%s: %s\n", machine_name(m), machine_running(m) ? "running" : "down");
             services_summary(ctx, m);
         }
         return logst ? log_fail(ctx, verb, "the lab", logst, err) : CLI_OK;
@@ -219,12 +221,12 @@ int cmd_boot(struct cli_ctx *ctx, int argc, char **argv)
     else
         st = machine_reboot(m, err, sizeof err);
     /* the machine is up (or down) but its event log lost the events */
-    bool booted = strcmp(verb, "shutdown") == 0 ? !m->running : m->running;
+    bool booted = strcmp(verb, "shutdown") == 0 ? !machine_running(m) : machine_running(m);
     if (st != STATUS_SUCCESS && !(booted && logged_only(st)))
-        return status_fail(ctx, verb, m->name, st, err);
-    fprintf(ctx->out, "%s: %s\n", m->name, m->running ? "running" : "down");
+        return status_fail(ctx, verb, machine_name(m), st, err);
+    fprintf(ctx->out, "%s: %s\n", machine_name(m), machine_running(m) ? "running" : "down");
     services_summary(ctx, m);
-    return st ? log_fail(ctx, verb, m->name, st, err) : CLI_OK;
+    return st ? log_fail(ctx, verb, machine_name(m), st, err) : CLI_OK;
 }
 
 /* --- service ------------------------------------------------------------------ */
@@ -246,13 +248,13 @@ static void print_privileges(struct cli_ctx *ctx, const struct token *t, enum os
 static int service_list(struct cli_ctx *ctx, struct machine *m, bool tokens)
 {
     fprintf(ctx->out, "%-20s %-8s %-8s %-14s %s\n", "SERVICE", "STATE", "START", "IMAGE", "ACCOUNT");
-    for (size_t i = 0; m->scm && i < scm_count(m->scm); i++) {
-        struct scm_service *s = scm_at(m->scm, i);
+    for (size_t i = 0; machine_scm(m) && i < scm_count(machine_scm(m)); i++) {
+        struct scm_service *s = scm_at(machine_scm(m), i);
         fprintf(ctx->out, "%-20s %-8s %-8s %-14s %s\n", s->name, scm_state_name(s->state),
                 scm_start_type_name(s->start), s->image, s->account);
         if (tokens && s->state == SCM_RUNNING) {
             fprintf(ctx->out, "  token of %s\\%s:\n", s->token.domain_name, s->token.user_name);
-            print_privileges(ctx, &s->token, m->os, "    ");
+            print_privileges(ctx, &s->token, machine_os(m), "    ");
             drift_print(ctx->out, m, s, "  ");
         }
     }
@@ -307,10 +309,10 @@ int cmd_service(struct cli_ctx *ctx, int argc, char **argv)
     if (!m)
         return CLI_FAIL;
     char err[512] = "";
-    if (!m->scm) {
+    if (!machine_scm(m)) {
         ntstatus st = scm_attach(m, err, sizeof err);
         if (st != STATUS_SUCCESS)
-            return status_fail(ctx, "services of", m->name, st, err);
+            return status_fail(ctx, "services of", machine_name(m), st, err);
     }
     const char *sub = argv[1];
     if (strcmp(sub, "list") == 0) {
@@ -340,7 +342,7 @@ int cmd_service(struct cli_ctx *ctx, int argc, char **argv)
             rc = scm_restart(m, name);
         if (rc != ERROR_SUCCESS)
             return win32_fail(ctx, sub, name, rc);
-        struct scm_service *s = sub[0] == 'd' ? NULL : scm_find(m->scm, name);
+        struct scm_service *s = sub[0] == 'd' ? NULL : scm_find(machine_scm(m), name);
         fprintf(ctx->out, "%s: %s\n", name, s ? scm_state_name(s->state) : "deleted");
         return CLI_OK;
     }
@@ -491,14 +493,14 @@ int cmd_eventlog(struct cli_ctx *ctx, int argc, char **argv)
     struct machine *m = cli_machine(ctx);
     if (!m)
         return CLI_FAIL;
-    if (!m->evtlog)
-        return cli_error(ctx, CLI_FAIL, "eventlog: %s has no event log open", m->name);
+    if (!machine_evtlog(m))
+        return cli_error(ctx, CLI_FAIL, "eventlog: %s has no event log open", machine_name(m));
     for (int w = 0; w < EVTLOG_COUNT; w++) {
         if (!all && (enum evtlog_which)w != which)
             continue;
-        size_t n = evtlog_count(m->evtlog, (enum evtlog_which)w);
+        size_t n = evtlog_count(machine_evtlog(m), (enum evtlog_which)w);
         for (size_t i = 0; i < n; i++) {
-            const struct evtlog_record *r = evtlog_at(m->evtlog, (enum evtlog_which)w, i);
+            const struct evtlog_record *r = evtlog_at(machine_evtlog(m), (enum evtlog_which)w, i);
             if (!r || r->record <= since)
                 continue;
             char line[EVTLOG_TEXT_MAX + 512];

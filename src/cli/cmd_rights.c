@@ -280,12 +280,12 @@ int cmd_ntrights(struct cli_ctx *ctx, int argc, char **argv)
         if (!target)
             return CLI_FAIL;
         char focus[MACHINE_NAME_MAX + 3];
-        snprintf(focus, sizeof focus, "\\\\%s", target->name);
+        snprintf(focus, sizeof focus, "\\\\%s", machine_name(target));
         /* On a DC, the computer's policy is its domain's. */
         if (machine_is_dc(target)) {
             f.m = target;
-            f.lsa = target->lsa;
-            snprintf(f.label, sizeof f.label, "%s", target->domain);
+            f.lsa = machine_lsa(target);
+            snprintf(f.label, sizeof f.label, "%s", machine_domain(target));
         } else if (cli_focus(ctx, focus, &f)) {
             return CLI_FAIL;
         }
@@ -294,9 +294,9 @@ int cmd_ntrights(struct cli_ctx *ctx, int argc, char **argv)
     }
     const char *rights[1] = {right};
     int rc = change(ctx, &f, account, op > 0, false, rights, 1, false);
-    if (rc == CLI_OK && entry && f.m->evtlog) {
+    if (rc == CLI_OK && entry && machine_evtlog(f.m)) {
         /* ntrights -e: the entry goes to the target computer's log. */
-        evtlog_write(f.m->evtlog, EVTLOG_APPLICATION, clock_now(&f.m->clock), "NTRIGHTS", 1,
+        evtlog_write(machine_evtlog(f.m), EVTLOG_APPLICATION, machine_now(f.m), "NTRIGHTS", 1,
                      EVT_INFORMATION, 0, "N/A", entry);
     }
     return rc;

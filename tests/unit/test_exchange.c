@@ -69,9 +69,9 @@ static void corp_create(struct corp *c, bool tcb, const char *persona)
     domain_user(c, "exchsvc", SVC_PW, &c->exchsvc);
     domain_user(c, "alice", "Passw0rd", &c->alice);
     domain_user(c, "bob", "b0bpw", &c->bob);
-    grant(c->exch->lsa, &c->exchsvc, "SeServiceLogonRight");
+    grant(machine_lsa(c->exch), &c->exchsvc, "SeServiceLogonRight");
     if (tcb)
-        grant(c->exch->lsa, &c->exchsvc, "SeTcbPrivilege");
+        grant(machine_lsa(c->exch), &c->exchsvc, "SeTcbPrivilege");
     CU_ASSERT_FATAL(exchange_register(c->exch) == 0);
     CU_ASSERT(exchange_register(c->exch) == 0); /* idempotent */
     struct scm_config cfg = {0};
@@ -112,7 +112,7 @@ static char *drain(struct client *cl)
     const char *p;
     while ((p = pop3_session_output(ps, &len)) && len) {
         CU_ASSERT_FATAL(buf_append(&cl->got, p, len) == 0);
-        pop3_session_consume(ps, len, clock_now(&cl->m->clock));
+        pop3_session_consume(ps, len, machine_now(cl->m));
     }
     return cl->got.p ? cl->got.p : (char *)"";
 }
@@ -121,14 +121,14 @@ static int client_open(struct corp *c, struct client *cl)
 {
     memset(cl, 0, sizeof *cl);
     cl->m = c->exch;
-    return exchange_session_open(c->exch, &c->cfg, clock_now(&c->exch->clock), 1, NULL, &cl->es);
+    return exchange_session_open(c->exch, &c->cfg, machine_now(c->exch), 1, NULL, &cl->es);
 }
 
 static const char *say(struct client *cl, const char *line)
 {
     struct pop3_session *ps = exchange_session_pop3(cl->es);
     size_t n = strlen(line);
-    CU_ASSERT(pop3_session_input(ps, line, n, clock_now(&cl->m->clock)) == n);
+    CU_ASSERT(pop3_session_input(ps, line, n, machine_now(cl->m)) == n);
     return drain(cl);
 }
 
@@ -142,9 +142,9 @@ static size_t count_app_events(struct machine *m, const char *source, uint32_t i
                                const char *needle)
 {
     size_t n = 0;
-    for (size_t i = evtlog_first(m->evtlog, EVTLOG_APPLICATION);
-         i < evtlog_count(m->evtlog, EVTLOG_APPLICATION); i++) {
-        const struct evtlog_record *r = evtlog_at(m->evtlog, EVTLOG_APPLICATION, i);
+    for (size_t i = evtlog_first(machine_evtlog(m), EVTLOG_APPLICATION);
+         i < evtlog_count(machine_evtlog(m), EVTLOG_APPLICATION); i++) {
+        const struct evtlog_record *r = evtlog_at(machine_evtlog(m), EVTLOG_APPLICATION, i);
         if (r && r->event_id == id && strcmp(r->source, source) == 0 &&
             (!needle || strstr(r->description, needle)))
             n++;
@@ -155,9 +155,9 @@ static size_t count_app_events(struct machine *m, const char *source, uint32_t i
 static bool any_event_mentions(struct machine *m, const char *text)
 {
     for (int w = 0; w < EVTLOG_COUNT; w++)
-        for (size_t i = evtlog_first(m->evtlog, (enum evtlog_which)w);
-             i < evtlog_count(m->evtlog, (enum evtlog_which)w); i++) {
-            const struct evtlog_record *r = evtlog_at(m->evtlog, (enum evtlog_which)w, i);
+        for (size_t i = evtlog_first(machine_evtlog(m), (enum evtlog_which)w);
+             i < evtlog_count(machine_evtlog(m), (enum evtlog_which)w); i++) {
+            const struct evtlog_record *r = evtlog_at(machine_evtlog(m), (enum evtlog_which)w, i);
             if (r && strstr(r->description, text))
                 return true;
         }
@@ -184,7 +184,7 @@ static void test_q189732_snapshot(void)
     CU_ASSERT(!any_event_mentions(c.exch, "Passw0rd"));
 
     /* the grant is live in the policy but not in the running store's token */
-    grant(c.exch->lsa, &c.exchsvc, "SeTcbPrivilege");
+    grant(machine_lsa(c.exch), &c.exchsvc, "SeTcbPrivilege");
     CU_ASSERT_STRING_EQUAL(say(&cl, "USER CORP\\alice\\alice\r\n"), "+OK\r\n");
     CU_ASSERT_STRING_EQUAL(say(&cl, "PASS Passw0rd\r\n"),
                            "-Err A required privilege is not held by the client\r\n");
@@ -223,13 +223,17 @@ static void test_reboot_takes_new_token(void)
     rights_mask granted = 1, revoked = 1;
     CU_ASSERT(scm_token_drift(c.exch, exchange_service(c.exch), &granted, &revoked) == 0);
     CU_ASSERT(granted == 0 && revoked == 0);
-    grant(c.exch->lsa, &c.exchsvc, "SeTcbPrivilege");
+    grant(machine_lsa(c.exch), &c.exchsvc, "SeTcbPrivilege");
     CU_ASSERT(!token_has_privilege(&exchange_service(c.exch)->token, RI_TCB));
     /* the drift: granted since start (and looking used no logon id) */
-    uint64_t next_id = c.exch->next_logon_id;
+    struct token t1, t2;
+    UNIT_ASSERT_STATUS(logon_token_for(c.exch, "CORP", "exchsvc", LOGON_SERVICE, &t1),
+                       STATUS_SUCCESS);
     CU_ASSERT(scm_token_drift(c.exch, exchange_service(c.exch), &granted, &revoked) == 0);
     CU_ASSERT(granted == RIGHTS_BIT(RI_TCB) && revoked == 0);
-    CU_ASSERT(c.exch->next_logon_id == next_id);
+    UNIT_ASSERT_STATUS(logon_token_for(c.exch, "CORP", "exchsvc", LOGON_SERVICE, &t2),
+                       STATUS_SUCCESS);
+    CU_ASSERT(t2.logon_id == t1.logon_id + 1);
     UNIT_ASSERT_STATUS(machine_reboot(c.exch, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT_FATAL(exchange_running(c.exch));
     CU_ASSERT(token_has_privilege(&exchange_service(c.exch)->token, RI_TCB));
@@ -237,16 +241,16 @@ static void test_reboot_takes_new_token(void)
     CU_ASSERT(granted == 0 && revoked == 0);
     /* revoked since start */
     struct lsa_handle h;
-    UNIT_ASSERT_STATUS_FATAL(
-        lsa_open_policy(c.exch->lsa, sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS, &h),
-        STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_open_policy(machine_lsa(c.exch), sid_wellknown(SID_WK_SYSTEM), 1,
+                                             POLICY_ALL_ACCESS, &h),
+                             STATUS_SUCCESS);
     const char *tcb[1] = {"SeTcbPrivilege"};
     UNIT_ASSERT_STATUS_FATAL(lsa_remove_account_rights(&h, &c.exchsvc, false, tcb, 1),
                              STATUS_SUCCESS);
     lsa_close(&h);
     CU_ASSERT(scm_token_drift(c.exch, exchange_service(c.exch), &granted, &revoked) == 0);
     CU_ASSERT(granted == 0 && revoked == RIGHTS_BIT(RI_TCB));
-    grant(c.exch->lsa, &c.exchsvc, "SeTcbPrivilege");
+    grant(machine_lsa(c.exch), &c.exchsvc, "SeTcbPrivilege");
     struct client cl;
     CU_ASSERT_FATAL(client_open(&c, &cl) == 0);
     drain(&cl);
@@ -258,7 +262,7 @@ static void test_reboot_takes_new_token(void)
     CU_ASSERT(!exchange_running(c.exch));
     CU_ASSERT(exchange_service(c.exch) == NULL);
     UNIT_ASSERT_STATUS(
-        scm_token_drift(c.exch, scm_find(c.exch->scm, "MSExchangeIS"), &granted, &revoked),
+        scm_token_drift(c.exch, scm_find(machine_scm(c.exch), "MSExchangeIS"), &granted, &revoked),
         STATUS_INVALID_PARAMETER);
     struct exchange_session *es = NULL;
     CU_ASSERT(exchange_session_open(c.exch, &c.cfg, 0, 1, NULL, &es) == ECONNREFUSED);
@@ -591,7 +595,7 @@ static void test_store_start_failures(void)
     corp_create(&c, true, "no-such-persona");
     /* the store could not load its persona: not running, 7000 + 1000 logged */
     CU_ASSERT(!exchange_running(c.exch));
-    struct scm_service *svc = scm_find(c.exch->scm, "MSExchangeIS");
+    struct scm_service *svc = scm_find(machine_scm(c.exch), "MSExchangeIS");
     CU_ASSERT(svc->state == SCM_STOPPED);
     UNIT_ASSERT_WIN32(svc->last_error, ERROR_FILE_NOT_FOUND);
     CU_ASSERT(count_app_events(c.exch, "MSExchangeIS", 1000, "no-such-persona") == 1);
@@ -610,7 +614,7 @@ static void test_store_start_failures(void)
     client_close(&cl);
     /* a malformed directory stops the store at its next start */
     UNIT_ASSERT_WIN32(scm_stop(c.exch, "MSExchangeIS"), ERROR_SUCCESS);
-    snprintf(p, sizeof p, "%s/%s", c.exch->dir, EXCHANGE_DIR_FILE);
+    snprintf(p, sizeof p, "%s/%s", machine_dir(c.exch), EXCHANGE_DIR_FILE);
     CU_ASSERT_FATAL(afile_write(p, "[broken\n", 8, 0600) == 0);
     UNIT_ASSERT_WIN32(scm_start(c.exch, "MSExchangeIS"), ERROR_INTERNAL_DB_CORRUPTION);
     CU_ASSERT(count_app_events(c.exch, "MSExchangeIS", 1001, "mailboxes.conf:1:") == 1);
@@ -622,7 +626,7 @@ static void test_store_start_failures(void)
 static void edit_persona(struct machine *m, const char *line)
 {
     char p[4200];
-    snprintf(p, sizeof p, "%s/machine.conf", m->dir);
+    snprintf(p, sizeof p, "%s/machine.conf", machine_dir(m));
     char *text;
     size_t len;
     CU_ASSERT_FATAL(afile_read(p, 1 << 16, &text, &len) == 0);
