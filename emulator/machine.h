@@ -5,12 +5,14 @@
  * (lab.h), as NT replicates them.
  *
  * State directory of a machine (all text, see README "Lab directory"):
- *   machine.conf   identity: name, os, role, domain, machine SID, persona
+ *   machine.conf   identity: name, os, role, domain, machine SID, clock, and
+ *                  settings of installed products it keeps unread (below)
  *   policy.inf     local LSA policy (member/standalone; DCs use the domain's)
  *   sam.txt        local SAM (member/standalone; DCs use the domain's)
  *   services.conf  services (scm.h)
  *   eventlog/      System.evt, Application.evt, Security.evt
- *   mailboxes.conf, mail/ALIAS/{tmp,new,cur}  (Exchange store, src/exchange)
+ *   exchange.conf, mailboxes.conf, mail/ALIAS/{tmp,new,cur}  (the Exchange
+ *                  store's own files, src/exchange; the emulator never reads them)
  */
 #ifndef NTLAB_EMULATOR_MACHINE_H
 #define NTLAB_EMULATOR_MACHINE_H
@@ -26,7 +28,8 @@
 #include <stdbool.h>
 
 #define MACHINE_NAME_MAX 15 /* NetBIOS computer names */
-#define MACHINE_PERSONA_MAX 64
+#define MACHINE_SETTINGS_MAX 16 /* machine.conf keys the emulator keeps unread */
+#define MACHINE_SETTING_KEY_MAX 32
 
 enum machine_role {
     ROLE_STANDALONE, /* workgroup server: own SAM and policy, no domain */
@@ -66,7 +69,10 @@ struct machine {
     enum osver os;
     enum machine_role role;
     char domain[SAM_DOMAIN_NAME_MAX + 1]; /* "CORP"; "" for standalone */
-    char persona[MACHINE_PERSONA_MAX];    /* POP3 persona of its Exchange store */
+    /* Not the emulator's: src/exchange mirrors its running store's persona
+     * name here only for src/net/server.c's status, which cannot change
+     * now (issue 13: it is being split); goes with the opaque struct. */
+    char persona[64];
     struct sid sid;                       /* machine SID S-1-5-21-a-b-c */
     char dir[PATH_MAX];                   /* state directory; "" = in memory only */
 
@@ -79,6 +85,12 @@ struct machine {
     struct machine_host host; /* the lab it lives in; ops NULL for a lone machine */
     bool running;             /* booted and not shut down */
     uint64_t next_logon_id;
+    /* machine.conf keys the emulator does not interpret, kept verbatim */
+    size_t nsettings;
+    struct machine_setting {
+        char key[MACHINE_SETTING_KEY_MAX + 1];
+        char *value; /* owned */
+    } settings[MACHINE_SETTINGS_MAX];
 };
 
 /* --- Accessors -----------------------------------------------------------
@@ -142,14 +154,23 @@ ntstatus machine_init_dir(const char *dir, const char *name, enum osver os,
  * with "FILE:LINE: problem" in err on a malformed file, the load errors of
  * sam_load / lsa_load / evtlog_open, STATUS_NO_MEMORY. */
 ntstatus machine_load(const char *dir, struct machine **out, char *err, size_t errlen);
-/* Writes machine.conf (identity, persona and the clock) durably; a no-op
- * for an in-memory machine. */
+/* Writes machine.conf (identity, the clock and the settings kept unread)
+ * durably; a no-op for an in-memory machine. */
 ntstatus machine_save_conf(const struct machine *m);
-/* Re-reads the persona line of machine.conf into m->persona ("" when the
- * file names none); the rest of the file is checked but not applied. A
- * no-op for an in-memory machine. Errors: as machine_load's for
- * machine.conf ("FILE:LINE: problem" in err); m->persona is then kept. */
-ntstatus machine_reload_persona(struct machine *m, char *err, size_t errlen);
+
+/* Settings of machine.conf that the emulator does not interpret: a line
+ * with another key than its own (1-32 letters, digits, '.', '_' or '-';
+ * at most MACHINE_SETTINGS_MAX of them, each once) is kept verbatim and
+ * written back by machine_save_conf. They belong to the products installed
+ * on the machine: a lab written by an older ntlab kept the Exchange
+ * store's persona there (src/exchange moves it to its own file).
+ * machine_setting: the value of key (case-insensitive), or NULL; owned by
+ * the machine, valid until the setting is removed or the machine freed.
+ * machine_setting_remove: drops key and writes machine.conf; on a failed
+ * write the setting is kept (memory stays equal to disk) and the write's
+ * status returned. STATUS_SUCCESS when key is not there. */
+const char *machine_setting(const struct machine *m, const char *key);
+ntstatus machine_setting_remove(struct machine *m, const char *key);
 
 const char *machine_role_name(enum machine_role r); /* "standalone", "member", "pdc", "bdc" */
 bool machine_role_parse(const char *s, enum machine_role *out);

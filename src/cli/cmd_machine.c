@@ -6,6 +6,7 @@
 #include "emulator/scm.h"
 #include "src/cli/args.h"
 #include "src/cli/cli.h"
+#include "src/exchange/exchange.h"
 #include "src/net/drift.h"
 #include "src/pop3/persona.h"
 #include "src/lib/plat.h"
@@ -110,7 +111,7 @@ int cmd_machine(struct cli_ctx *ctx, int argc, char **argv)
         char pdir[4200], perr[512] = "";
         snprintf(pdir, sizeof pdir, "%s/personas", lab_dir(lab));
         struct persona *p = NULL;
-        if (strlen(persona) >= MACHINE_PERSONA_MAX ||
+        if (strlen(persona) > EXCHANGE_PERSONA_MAX ||
             persona_find(persona, pdir, &p, perr, sizeof perr) != 0)
             return cli_error(ctx, CLI_USAGE, "machine add: unknown --persona '%s'%s%s", persona,
                              perr[0] ? ": " : "", perr);
@@ -132,8 +133,7 @@ int cmd_machine(struct cli_ctx *ctx, int argc, char **argv)
     if (st != STATUS_SUCCESS)
         return status_fail(ctx, "machine add", name, st, NULL);
     if (persona) {
-        str_copy(m->persona, sizeof m->persona, persona);
-        st = machine_save_conf(m);
+        st = nterr_from_errno(exchange_set_persona(m, persona));
         if (st != STATUS_SUCCESS)
             return status_fail(ctx, "machine add: cannot save the persona of", name, st, NULL);
     }

@@ -26,6 +26,7 @@ struct exchange_store {
     struct machine *m;
     struct token token; /* the service's logon token at start: the snapshot */
     struct persona *persona;
+    char persona_name[EXCHANGE_PERSONA_MAX + 1]; /* as named when it started */
     struct exchange_directory *dir;
     struct maildrop_cache *mdcache; /* listings of unchanged maildrops; NULL = none */
 };
@@ -89,17 +90,21 @@ static ntstatus store_start(void *arg, struct machine *m, struct scm_service *sv
     st->m = m;
     st->token = svc->token;
     char err[512] = "", pdir[PATH_MAX];
-    /* What machine.conf says now: the persona is read at each start. */
-    ntstatus cst = machine_reload_persona(m, err, sizeof err);
-    if (cst) {
+    /* What exchange.conf says now: the persona is read at each start. */
+    char named[EXCHANGE_PERSONA_MAX + 1];
+    int ce = exchange_settings_persona(m, named, sizeof named, err, sizeof err);
+    if (ce) {
         char msg[700];
-        snprintf(msg, sizeof msg, "The information store cannot read the machine's "
-                                  "configuration: %s", err);
+        snprintf(msg, sizeof msg, "The information store cannot read its settings: %s",
+                 err[0] ? err : strerror(ce));
         app_event(m, EXCHANGE_IS_SOURCE, EVENT_PERSONA_FAILED, EVT_ERROR, NULL, msg);
         free(st);
-        return cst;
+        return ce == EINVAL || ce == EFBIG || ce == EILSEQ ? STATUS_INTERNAL_DB_CORRUPTION
+                                                           : nterr_from_errno(ce);
     }
-    const char *name = m->persona[0] ? m->persona : EXCHANGE_DEFAULT_PERSONA;
+    const char *name = named[0] ? named : EXCHANGE_DEFAULT_PERSONA;
+    str_copy(st->persona_name, sizeof st->persona_name, name);
+    str_copy(m->persona, sizeof m->persona, name); /* server.c's status, for now */
     int e = persona_find(name, persona_dir(m, pdir, sizeof pdir), &st->persona, err, sizeof err);
     if (e) {
         char msg[700];
@@ -186,6 +191,12 @@ const struct persona *exchange_persona(struct machine *m)
 {
     struct exchange_store *st = running_store(m);
     return st ? st->persona : NULL;
+}
+
+const char *exchange_persona_name(struct machine *m)
+{
+    struct exchange_store *st = running_store(m);
+    return st ? st->persona_name : NULL;
 }
 
 /* --- mailboxes ----------------------------------------------------------------- */

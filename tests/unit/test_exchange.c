@@ -63,9 +63,7 @@ static void corp_create(struct corp *c, bool tcb, const char *persona)
     UNIT_ASSERT_STATUS_FATAL(
         lab_machine_add(c->lab, "EXCHSRV", ROLE_MEMBER, OSVER_NT4, "CORP", ADMIN_PW, &c->exch),
         STATUS_SUCCESS);
-    str_copy(c->exch->persona, sizeof c->exch->persona, persona);
-    UNIT_ASSERT_STATUS_FATAL(machine_save_conf(c->exch),
-                             STATUS_SUCCESS); /* the store reads the file */
+    CU_ASSERT_FATAL(exchange_set_persona(c->exch, persona) == 0); /* the store reads the file */
     domain_user(c, "exchsvc", SVC_PW, &c->exchsvc);
     domain_user(c, "alice", "Passw0rd", &c->alice);
     domain_user(c, "bob", "b0bpw", &c->bob);
@@ -622,25 +620,28 @@ static void test_store_start_failures(void)
     corp_free(&c);
 }
 
-/* Replaces machine.conf's "persona = ..." line (or adds one), as a user edits it. */
-static void edit_persona(struct machine *m, const char *line)
+/* Replaces the text of a machine's file, as a user edits it. */
+static void edit_file(struct machine *m, const char *file, const char *text)
 {
     char p[4200];
-    snprintf(p, sizeof p, "%s/machine.conf", machine_dir(m));
-    char *text;
+    snprintf(p, sizeof p, "%s/%s", machine_dir(m), file);
+    CU_ASSERT_FATAL(afile_write(p, text, strlen(text), 0644) == 0);
+}
+
+static void edit_persona(struct machine *m, const char *line)
+{
+    edit_file(m, EXCHANGE_CONF_FILE, line);
+}
+
+/* The text of a machine's file (freed by the caller). */
+static char *machine_file(struct machine *m, const char *file)
+{
+    char p[4200], *text = NULL;
     size_t len;
-    CU_ASSERT_FATAL(afile_read(p, 1 << 16, &text, &len) == 0);
-    struct buf b = BUF_INIT;
-    for (char *s = text, *nl; *s; s = nl + 1) {
-        nl = strchr(s, '\n');
-        CU_ASSERT_FATAL(nl != NULL);
-        if (strncmp(s, "persona", 7) != 0)
-            CU_ASSERT_FATAL(buf_append(&b, s, (size_t)(nl - s) + 1) == 0);
-    }
-    CU_ASSERT_FATAL(buf_puts(&b, line) == 0);
-    CU_ASSERT_FATAL(afile_write(p, b.p, b.len, 0644) == 0);
-    buf_free(&b);
-    free(text);
+    snprintf(p, sizeof p, "%s/%s", machine_dir(m), file);
+    if (afile_read(p, 1 << 16, &text, &len))
+        return NULL;
+    return text;
 }
 
 static const char *banner_now(struct corp *c, struct client *cl)
@@ -649,7 +650,7 @@ static const char *banner_now(struct corp *c, struct client *cl)
     return drain(cl);
 }
 
-/* issue 12: machine.conf's persona takes effect at the store's restart and
+/* issue 12: exchange.conf's persona takes effect at the store's restart and
  * at the machine's reboot, as a service reads its configuration at start. */
 static void test_persona_read_at_start(void)
 {
@@ -667,7 +668,7 @@ static void test_persona_read_at_start(void)
     UNIT_ASSERT_WIN32_FATAL(scm_restart(c.exch, "MSExchangeIS"), ERROR_SUCCESS);
     CU_ASSERT(strstr(banner_now(&c, &cl), "5.5.") != NULL);
     client_close(&cl);
-    CU_ASSERT_STRING_EQUAL(c.exch->persona, "exchange-5.5");
+    CU_ASSERT_STRING_EQUAL(exchange_persona_name(c.exch), "exchange-5.5");
     /* the reboot reads it too */
     edit_persona(c.exch, "persona = rfc1939\n");
     char err[256];
@@ -678,11 +679,79 @@ static void test_persona_read_at_start(void)
     edit_persona(c.exch, "");
     UNIT_ASSERT_WIN32_FATAL(scm_restart(c.exch, "MSExchangeIS"), ERROR_SUCCESS);
     CU_ASSERT_STRING_EQUAL(exchange_persona(c.exch)->name, EXCHANGE_DEFAULT_PERSONA);
-    /* a malformed machine.conf: the store does not start and says where */
+    /* a malformed exchange.conf: the store does not start and says where */
     edit_persona(c.exch, "persona = bad name!\n");
     CU_ASSERT(scm_restart(c.exch, "MSExchangeIS") != ERROR_SUCCESS);
     CU_ASSERT(!exchange_running(c.exch));
-    CU_ASSERT(count_app_events(c.exch, "MSExchangeIS", 1000, "machine.conf:") == 1);
+    CU_ASSERT(count_app_events(c.exch, "MSExchangeIS", 1000, "exchange.conf:1: bad persona") == 1);
+    CU_ASSERT_PTR_NULL(exchange_persona_name(c.exch));
+    edit_persona(c.exch, "# a comment\npersona = rfc1939\ncolour = blue\n");
+    CU_ASSERT(scm_restart(c.exch, "MSExchangeIS") != ERROR_SUCCESS);
+    CU_ASSERT(count_app_events(c.exch, "MSExchangeIS", 1000, "exchange.conf:3: unknown key") == 1);
+    corp_free(&c);
+}
+
+/* issue 13: a lab of an older ntlab names the persona in machine.conf. It
+ * loads and behaves as before, and the store's first start moves the line
+ * to exchange.conf (machine.conf keeps everything else). */
+static void test_persona_legacy_lab(void)
+{
+    struct corp c;
+    corp_create(&c, true, "q189732");
+    char err[256];
+    UNIT_ASSERT_STATUS_FATAL(machine_shutdown(c.exch), STATUS_SUCCESS);
+    char *conf = machine_file(c.exch, "machine.conf");
+    CU_ASSERT_FATAL(conf != NULL);
+    CU_ASSERT(strstr(conf, "persona") == NULL);
+    /* the previous version's machine.conf: persona before the clock */
+    char *clk = strstr(conf, "clock = ");
+    CU_ASSERT_FATAL(clk != NULL);
+    struct buf old = BUF_INIT;
+    CU_ASSERT_FATAL(buf_append(&old, conf, (size_t)(clk - conf)) == 0);
+    CU_ASSERT_FATAL(buf_printf(&old, "persona = rfc1939\n%s", clk) == 0);
+    edit_file(c.exch, "machine.conf", old.p);
+    char p[4200];
+    snprintf(p, sizeof p, "%s/%s", machine_dir(c.exch), EXCHANGE_CONF_FILE);
+    CU_ASSERT_FATAL(remove(p) == 0);
+    /* the lab as the old version left it, opened again */
+    lab_free(c.lab);
+    UNIT_ASSERT_STATUS_FATAL(lab_open(c.dir, false, &c.lab, err, sizeof err), STATUS_SUCCESS);
+    c.exch = lab_machine_find(c.lab, "EXCHSRV");
+    CU_ASSERT_FATAL(c.exch != NULL);
+    CU_ASSERT_STRING_EQUAL(machine_setting(c.exch, "persona"), "rfc1939");
+    CU_ASSERT_FATAL(exchange_register(c.exch) == 0);
+    UNIT_ASSERT_STATUS_FATAL(lab_boot_all(c.lab, err, sizeof err), STATUS_SUCCESS);
+    struct client cl;
+    CU_ASSERT(strncmp(banner_now(&c, &cl), "+OK POP3 server ready <", 23) == 0);
+    client_close(&cl);
+    CU_ASSERT_STRING_EQUAL(exchange_persona_name(c.exch), "rfc1939");
+    /* moved: exchange.conf names it, machine.conf no longer does */
+    CU_ASSERT_PTR_NULL(machine_setting(c.exch, "persona"));
+    char *now = machine_file(c.exch, EXCHANGE_CONF_FILE);
+    CU_ASSERT(now && strstr(now, "\npersona = rfc1939\n"));
+    free(now);
+    now = machine_file(c.exch, "machine.conf");
+    CU_ASSERT(now && !strstr(now, "persona") && strstr(now, "sid = "));
+    free(now);
+    /* and it stays: the next start reads exchange.conf */
+    UNIT_ASSERT_WIN32_FATAL(scm_restart(c.exch, "MSExchangeIS"), ERROR_SUCCESS);
+    CU_ASSERT_STRING_EQUAL(exchange_persona_name(c.exch), "rfc1939");
+    /* a bad legacy name stops the store, as a bad machine.conf line did */
+    UNIT_ASSERT_STATUS_FATAL(machine_shutdown(c.exch), STATUS_SUCCESS);
+    buf_reset(&old);
+    CU_ASSERT_FATAL(buf_append(&old, conf, (size_t)(clk - conf)) == 0);
+    CU_ASSERT_FATAL(buf_printf(&old, "persona = ../etc\n%s", clk) == 0);
+    edit_file(c.exch, "machine.conf", old.p);
+    lab_free(c.lab);
+    UNIT_ASSERT_STATUS_FATAL(lab_open(c.dir, false, &c.lab, err, sizeof err), STATUS_SUCCESS);
+    c.exch = lab_machine_find(c.lab, "EXCHSRV");
+    CU_ASSERT_FATAL(c.exch && exchange_register(c.exch) == 0);
+    UNIT_ASSERT_STATUS_FATAL(lab_boot_all(c.lab, err, sizeof err), STATUS_SUCCESS);
+    CU_ASSERT(!exchange_running(c.exch));
+    CU_ASSERT(count_app_events(c.exch, "MSExchangeIS", 1000, "machine.conf: bad persona name") ==
+              1);
+    buf_free(&old);
+    free(conf);
     corp_free(&c);
 }
 
@@ -743,5 +812,6 @@ void suite_exchange(void)
                UNIT_TEST(test_deliver_and_dele), UNIT_TEST(test_mailbox_add_errors),
                UNIT_TEST(test_directory_file), UNIT_TEST(test_directory_index),
                UNIT_TEST(test_store_start_failures), UNIT_TEST(test_apop),
-               UNIT_TEST(test_session_memory), UNIT_TEST(test_persona_read_at_start));
+               UNIT_TEST(test_session_memory), UNIT_TEST(test_persona_read_at_start),
+               UNIT_TEST(test_persona_legacy_lab));
 }
