@@ -7,10 +7,13 @@
 #include "src/cli/args.h"
 #include "src/cli/cli.h"
 #include "src/exchange/exchange.h"
+#include "emulator/query.h"
 #include "src/net/drift.h"
+#include "src/net/statusfmt.h"
 #include "src/pop3/persona.h"
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -31,12 +34,12 @@ static int status_fail(struct cli_ctx *ctx, const char *what, const char *name, 
 
 /* --- machine ---------------------------------------------------------------- */
 
-static void machine_line(struct cli_ctx *ctx, struct machine *m)
+static void machine_line(struct cli_ctx *ctx, const struct machine *m)
 {
-    fprintf(ctx->out, "%-15s %-10s %-14s %-15s %s\n", machine_name(m),
-            machine_role_name(machine_role(m)), osver_display(machine_os(m)),
-            machine_domain(m)[0] ? machine_domain(m) : "-",
-            machine_running(m) ? "running" : "down");
+    struct query_machine q;
+    query_machine(m, &q);
+    fprintf(ctx->out, "%-15s %-10s %-14s %-15s %s\n", q.name, machine_role_name(q.role),
+            osver_display(q.os), q.domain[0] ? q.domain : "-", q.running ? "running" : "down");
 }
 
 /* --role, and whether it was given: machine add needs one. */
@@ -146,10 +149,10 @@ int cmd_machine(struct cli_ctx *ctx, int argc, char **argv)
 
 static void services_summary(struct cli_ctx *ctx, struct machine *m)
 {
-    if (!machine_scm(m))
-        return;
-    for (size_t i = 0; i < scm_count(machine_scm(m)); i++) {
-        struct scm_service *s = scm_at(machine_scm(m), i);
+    struct query_service *s = malloc(sizeof *s);
+    for (size_t i = 0; s && i < query_service_count(m); i++) {
+        if (query_service_at(m, i, s) != STATUS_SUCCESS)
+            continue;
         if (s->start != SCM_AUTO && s->state != SCM_RUNNING)
             continue;
         fprintf(ctx->out, "  %-20s %s", s->name, scm_state_name(s->state));
@@ -160,6 +163,7 @@ static void services_summary(struct cli_ctx *ctx, struct machine *m)
         }
         fputc('\n', ctx->out);
     }
+    free(s);
 }
 
 /* The statuses of an operation that happened but whose events were lost
@@ -231,33 +235,24 @@ int cmd_boot(struct cli_ctx *ctx, int argc, char **argv)
 
 /* --- service ------------------------------------------------------------------ */
 
-static void print_privileges(struct cli_ctx *ctx, const struct token *t, enum osver os,
-                             const char *indent)
-{
-    for (unsigned i = 0; i < RI_COUNT; i++) {
-        if (!token_has_privilege(t, i))
-            continue;
-        unsigned attr = token_privilege_attributes(t, i);
-        fprintf(ctx->out, "%s%-32s %-45s %s\n", indent, rights_at(i)->name, rights_display(i, os),
-                attr & SE_PRIVILEGE_ENABLED
-                    ? (attr & SE_PRIVILEGE_ENABLED_BY_DEFAULT ? "Enabled by default" : "Enabled")
-                    : "Disabled");
-    }
-}
-
 static int service_list(struct cli_ctx *ctx, struct machine *m, bool tokens)
 {
     fprintf(ctx->out, "%-20s %-8s %-8s %-14s %s\n", "SERVICE", "STATE", "START", "IMAGE", "ACCOUNT");
-    for (size_t i = 0; machine_scm(m) && i < scm_count(machine_scm(m)); i++) {
-        struct scm_service *s = scm_at(machine_scm(m), i);
+    struct query_service *s = malloc(sizeof *s);
+    if (!s)
+        return cli_error(ctx, CLI_FAIL, "service list: out of memory");
+    for (size_t i = 0; i < query_service_count(m); i++) {
+        if (query_service_at(m, i, s) != STATUS_SUCCESS)
+            continue;
         fprintf(ctx->out, "%-20s %-8s %-8s %-14s %s\n", s->name, scm_state_name(s->state),
                 scm_start_type_name(s->start), s->image, s->account);
-        if (tokens && s->state == SCM_RUNNING) {
-            fprintf(ctx->out, "  token of %s\\%s:\n", s->token.domain_name, s->token.user_name);
-            print_privileges(ctx, &s->token, machine_os(m), "    ");
-            drift_print(ctx->out, m, s, "  ");
+        if (tokens && s->has_token) {
+            fprintf(ctx->out, "  token of %s\\%s:\n", s->token.domain, s->token.user);
+            status_print_privileges(ctx->out, &s->token, machine_os(m), "    ");
+            drift_print_token(ctx->out, &s->token, "  ");
         }
     }
+    free(s);
     return CLI_OK;
 }
 
@@ -493,20 +488,33 @@ int cmd_eventlog(struct cli_ctx *ctx, int argc, char **argv)
     struct machine *m = cli_machine(ctx);
     if (!m)
         return CLI_FAIL;
-    if (!machine_evtlog(m))
-        return cli_error(ctx, CLI_FAIL, "eventlog: %s has no event log open", machine_name(m));
+    /* a page of records at a time, from the emulator's copies */
+    enum { PAGE = 32 };
+    struct evtlog_record *page = malloc(PAGE * sizeof *page);
+    if (!page)
+        return cli_error(ctx, CLI_FAIL, "eventlog: out of memory");
     for (int w = 0; w < EVTLOG_COUNT; w++) {
         if (!all && (enum evtlog_which)w != which)
             continue;
-        size_t n = evtlog_count(machine_evtlog(m), (enum evtlog_which)w);
-        for (size_t i = 0; i < n; i++) {
-            const struct evtlog_record *r = evtlog_at(machine_evtlog(m), (enum evtlog_which)w, i);
-            if (!r || r->record <= since)
-                continue;
-            char line[EVTLOG_TEXT_MAX + 512];
-            evtlog_format(r, line, sizeof line);
-            fprintf(ctx->out, "%s%s%s\n", all ? evtlog_name((enum evtlog_which)w) : "", all ? " " : "", line);
+        uint32_t after = since > 0 ? (since >= UINT32_MAX ? UINT32_MAX : (uint32_t)since) : 0;
+        size_t n;
+        ntstatus st;
+        while ((st = query_events(m, (enum evtlog_which)w, after, page, PAGE, &n)) ==
+                   STATUS_SUCCESS &&
+               n) {
+            for (size_t i = 0; i < n; i++) {
+                char line[EVTLOG_TEXT_MAX + 512];
+                evtlog_format(&page[i], line, sizeof line);
+                fprintf(ctx->out, "%s%s%s\n", all ? evtlog_name((enum evtlog_which)w) : "",
+                        all ? " " : "", line);
+            }
+            after = page[n - 1].record;
+        }
+        if (st == STATUS_OBJECT_NAME_NOT_FOUND) {
+            free(page);
+            return cli_error(ctx, CLI_FAIL, "eventlog: %s has no event log open", machine_name(m));
         }
     }
+    free(page);
     return CLI_OK;
 }
