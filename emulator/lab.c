@@ -1,6 +1,7 @@
 /* The lab: lab.conf, its machines, the domain databases their DCs share,
  * the shared clock and the policy focus. */
 #include "emulator/lab.h"
+#include "emulator/machine_int.h"
 #include "emulator/scm.h"
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"

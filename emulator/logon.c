@@ -35,7 +35,7 @@
  * change the outcome reported for the logon, but the SAM keeps what its
  * file holds (no count, no lockout, no 644). */
 #include "emulator/logon.h"
-#include "emulator/machine.h"
+#include "emulator/machine_int.h"
 #include "src/lib/str.h"
 #include <inttypes.h>
 #include <stdio.h>

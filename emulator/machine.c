@@ -20,7 +20,7 @@
  * and role (policies/nt4-member.inf, nt4-dc.inf, w2k-member.inf,
  * w2k-dc.inf, xp-workstation.inf); Windows XP cannot be a domain
  * controller. */
-#include "emulator/machine.h"
+#include "emulator/machine_int.h"
 #include "emulator/scm.h"
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"

@@ -39,7 +39,7 @@ enum machine_role {
 };
 
 struct scm;
-struct machine;
+struct machine; /* opaque: the accessors below; the struct is emulator/machine_int.h's */
 
 /* What a machine needs from the lab it lives in, and nothing more: the
  * dependency goes one way, lab -> machine. lab.c fills this in when it
@@ -62,35 +62,6 @@ struct machine_host_ops {
 struct machine_host {
     const struct machine_host_ops *ops; /* NULL for a lone machine */
     void *ctx;                          /* the lab; passed to every op */
-};
-
-struct machine {
-    char name[MACHINE_NAME_MAX + 1];      /* "EXCHSRV" (upper case) */
-    enum osver os;
-    enum machine_role role;
-    char domain[SAM_DOMAIN_NAME_MAX + 1]; /* "CORP"; "" for standalone */
-    /* Not the emulator's: src/exchange mirrors its running store's persona
-     * name here only for src/net/server.c's status, which cannot change
-     * now (issue 13: it is being split); goes with the opaque struct. */
-    char persona[64];
-    struct sid sid;                       /* machine SID S-1-5-21-a-b-c */
-    char dir[PATH_MAX];                   /* state directory; "" = in memory only */
-
-    struct clock clock;
-    struct sam *sam;          /* local SAM; on a DC the domain's (not owned) */
-    struct lsa *lsa;          /* local policy; on a DC the domain's (not owned) */
-    bool owns_db;             /* false on DCs: sam/lsa belong to the lab's domain */
-    struct evtlog *evtlog;
-    struct scm *scm;          /* services; NULL until scm_attach */
-    struct machine_host host; /* the lab it lives in; ops NULL for a lone machine */
-    bool running;             /* booted and not shut down */
-    uint64_t next_logon_id;
-    /* machine.conf keys the emulator does not interpret, kept verbatim */
-    size_t nsettings;
-    struct machine_setting {
-        char key[MACHINE_SETTING_KEY_MAX + 1];
-        char *value; /* owned */
-    } settings[MACHINE_SETTINGS_MAX];
 };
 
 /* --- Accessors -----------------------------------------------------------
@@ -208,7 +179,7 @@ void machine_sid_name(struct machine *m, const struct sid *sid, char *out, size_
  * full disk), the machine is up (or down) all the same and the event log's
  * status comes back: STATUS_LOG_FILE_FULL with "The System log file is
  * full." in err (NT's event 6000), or STATUS_IO_DEVICE_ERROR. Check
- * m->running to tell it from a failed boot. */
+ * machine_running(m) to tell it from a failed boot. */
 ntstatus machine_boot(struct machine *m, char *err, size_t errlen);
 ntstatus machine_shutdown(struct machine *m);
 ntstatus machine_reboot(struct machine *m, char *err, size_t errlen);

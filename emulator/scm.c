@@ -1,6 +1,7 @@
 /* The service control manager: services.conf, images, start/stop with the
  * service logon, dependency order and the System-log events of failures. */
 #include "emulator/scm.h"
+#include "emulator/machine_int.h"
 #include "emulator/scm_conf.h"
 #include "emulator/logon.h"
 #include "emulator/machine.h"

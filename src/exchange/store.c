@@ -104,7 +104,6 @@ static ntstatus store_start(void *arg, struct machine *m, struct scm_service *sv
     }
     const char *name = named[0] ? named : EXCHANGE_DEFAULT_PERSONA;
     str_copy(st->persona_name, sizeof st->persona_name, name);
-    str_copy(m->persona, sizeof m->persona, name); /* server.c's status, for now */
     int e = persona_find(name, persona_dir(m, pdir, sizeof pdir), &st->persona, err, sizeof err);
     if (e) {
         char msg[700];

@@ -218,10 +218,10 @@ static void on_event(void *arg, const struct pop3_event *ev)
         const struct pop3_login_result *r = ev->result;
         if (r->outcome == POP3_LOGIN_OK)
             logf_(s, "#%llu %s logon %s user=\"%s\": OK", (unsigned long long)c->id,
-                  c->l->m->name, ev->cred->mechanism, user);
+                  machine_name(c->l->m), ev->cred->mechanism, user);
         else
             logf_(s, "#%llu %s logon %s user=\"%s\": %s win32=%u%s%s", (unsigned long long)c->id,
-                  c->l->m->name, ev->cred->mechanism, user, outcome_name(r->outcome),
+                  machine_name(c->l->m), ev->cred->mechanism, user, outcome_name(r->outcome),
                   (unsigned)r->win32, r->text[0] ? " " : "", r->text);
         return;
     }
@@ -419,12 +419,12 @@ static void refuse(struct server *s, struct listener *l, int fd, const char *pee
 {
     const struct persona *p = exchange_persona(l->m);
     struct buf b = BUF_INIT;
-    const struct persona_vars v = {.host = l->m->name};
+    const struct persona_vars v = {.host = machine_name(l->m)};
     if (p && persona_render(p, PERSONA_TOO_MANY_CONNECTIONS, &v, &b) == 0 && b.len)
         (void)plat_send(fd, b.p, b.len);
     buf_free(&b);
     plat_sock_close(fd);
-    logf_(s, "%s: connection from %s refused: %s", l->m->name, peer, why);
+    logf_(s, "%s: connection from %s refused: %s", machine_name(l->m), peer, why);
 }
 
 static void accept_pop3(struct server *s, struct listener *l)
@@ -444,7 +444,7 @@ static void accept_pop3(struct server *s, struct listener *l)
                 if (fd >= 0)
                     plat_sock_close(fd);
                 s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                logf_(s, "%s: connection refused: out of file descriptors", l->m->name);
+                logf_(s, "%s: connection refused: out of file descriptors", machine_name(l->m));
             }
             return;
         }
@@ -452,11 +452,12 @@ static void accept_pop3(struct server *s, struct listener *l)
         net_sockaddr_format((struct sockaddr *)&ss, sl, peer, sizeof peer);
         bool running = exchange_running(l->m);
         if (running != l->was_running) {
-            logf_(s, "%s: the Exchange store is %s", l->m->name, running ? "running" : "stopped");
+            logf_(s, "%s: the Exchange store is %s", machine_name(l->m),
+                  running ? "running" : "stopped");
             l->was_running = running;
         }
         if (!running || s->stopping) {
-            logf_(s, "%s: connection from %s closed: %s", l->m->name, peer,
+            logf_(s, "%s: connection from %s closed: %s", machine_name(l->m), peer,
                   !running ? "the Exchange store is not running" : "the daemon is stopping");
             plat_sock_close(fd);
             continue;
@@ -489,7 +490,7 @@ static void accept_pop3(struct server *s, struct listener *l)
         if (e == 0)
             e = plat_ev_add(s->ep, fd, events, c);
         if (e) {
-            logf_(s, "%s: connection from %s closed: %s", l->m->name, peer, strerror(e));
+            logf_(s, "%s: connection from %s closed: %s", machine_name(l->m), peer, strerror(e));
             exchange_session_close(c->es);
             plat_sock_close(fd);
             free(c);
@@ -506,7 +507,7 @@ static void accept_pop3(struct server *s, struct listener *l)
         if (!l->addr_str[0])
             net_addr_format(&l->addr, l->addr_str, sizeof l->addr_str);
         logf_(s, "#%llu connect from %s to %s (%s)", (unsigned long long)c->id, peer, l->addr_str,
-              l->m->name);
+              machine_name(l->m));
         conn_pump(s, c); /* the banner */
     }
 }
@@ -518,7 +519,7 @@ static void check_stores(struct server *s)
     for (size_t i = 0; i < s->nls; i++) {
         bool running = exchange_running(s->ls[i].m);
         if (running != s->ls[i].was_running) {
-            logf_(s, "%s: the Exchange store is %s", s->ls[i].m->name,
+            logf_(s, "%s: the Exchange store is %s", machine_name(s->ls[i].m),
                   running ? "running" : "stopped");
             s->ls[i].was_running = running;
         }
@@ -589,7 +590,7 @@ static void print_token(FILE *f, struct machine *m, const struct token *t)
         if (!token_has_privilege(t, i))
             continue;
         unsigned attr = token_privilege_attributes(t, i);
-        fprintf(f, "        %-32s %-45s %s\n", rights_at(i)->name, rights_display(i, m->os),
+        fprintf(f, "        %-32s %-45s %s\n", rights_at(i)->name, rights_display(i, machine_os(m)),
                 attr & SE_PRIVILEGE_ENABLED
                     ? (attr & SE_PRIVILEGE_ENABLED_BY_DEFAULT ? "Enabled by default" : "Enabled")
                     : "Disabled");
@@ -605,11 +606,12 @@ void server_print_listeners(struct server *s, FILE *f)
         char a[NET_ADDR_STR_MAX];
         net_addr_format(&s->ls[i].addr, a, sizeof a);
         struct scm_service *svc = exchange_service(s->ls[i].m);
-        fprintf(f, "  POP3 %-22s %-15s store %s", a, s->ls[i].m->name,
+        fprintf(f, "  POP3 %-22s %-15s store %s", a, machine_name(s->ls[i].m),
                 svc ? "running" : "not running");
         if (svc)
             fprintf(f, " (%s as %s, persona %s)", svc->name, svc->account,
-                    s->ls[i].m->persona[0] ? s->ls[i].m->persona : EXCHANGE_DEFAULT_PERSONA);
+                    exchange_persona_name(s->ls[i].m) ? exchange_persona_name(s->ls[i].m)
+                                                      : EXCHANGE_DEFAULT_PERSONA);
         fprintf(f, ", %zu session(s)\n", s->ls[i].nconns);
     }
     if (!s->nls)
@@ -628,11 +630,12 @@ static void print_status(struct server *s, FILE *f)
     fprintf(f, "machines:\n");
     for (size_t i = 0; i < lab_machine_count(s->lab); i++) {
         struct machine *m = lab_machine_at(s->lab, i);
-        fprintf(f, "  %-15s %-10s %-14s %-15s %s\n", m->name, machine_role_name(m->role),
-                osver_display(m->os), m->domain[0] ? m->domain : "-",
-                m->running ? "running" : "down");
-        for (size_t j = 0; m->scm && j < scm_count(m->scm); j++) {
-            struct scm_service *svc = scm_at(m->scm, j);
+        fprintf(f, "  %-15s %-10s %-14s %-15s %s\n", machine_name(m),
+                machine_role_name(machine_role(m)), osver_display(machine_os(m)),
+                machine_domain(m)[0] ? machine_domain(m) : "-",
+                machine_running(m) ? "running" : "down");
+        for (size_t j = 0; machine_scm(m) && j < scm_count(machine_scm(m)); j++) {
+            struct scm_service *svc = scm_at(machine_scm(m), j);
             fprintf(f, "    service %-18s %-8s %-8s %-14s %s\n", svc->name,
                     scm_state_name(svc->state), scm_start_type_name(svc->start), svc->image,
                     svc->account);
@@ -1009,8 +1012,8 @@ static void group_begin(struct server *s)
 {
     for (size_t i = 0; i < lab_machine_count(s->lab); i++) {
         struct machine *m = lab_machine_at(s->lab, i);
-        if (m->evtlog)
-            evtlog_begin(m->evtlog);
+        if (machine_evtlog(m))
+            evtlog_begin(machine_evtlog(m));
     }
 }
 
@@ -1018,8 +1021,8 @@ static void group_commit(struct server *s)
 {
     for (size_t i = 0; i < lab_machine_count(s->lab); i++) {
         struct machine *m = lab_machine_at(s->lab, i);
-        if (m->evtlog && evtlog_commit(m->evtlog) != STATUS_SUCCESS)
-            logf_(s, "%s: %s", m->name, evtlog_failure_text(m->evtlog));
+        if (machine_evtlog(m) && evtlog_commit(machine_evtlog(m)) != STATUS_SUCCESS)
+            logf_(s, "%s: %s", machine_name(m), evtlog_failure_text(machine_evtlog(m)));
     }
 }
 

@@ -3,7 +3,7 @@
  * every service is found by its name, starting each one ends (no loop
  * through dependencies) in a documented result, and what the SCM writes
  * back loads to the same configuration and writes the same bytes again. */
-#include "emulator/machine.h"
+#include "emulator/machine_int.h" /* white-box: an in-memory event log, for speed */
 #include "emulator/scm.h"
 #include "src/lib/afile.h"
 #include "tests/fuzz/fuzz.h"
