@@ -2,7 +2,7 @@
  * written through to disk on each change, so a boot only has to re-read the
  * files someone else changed: one stat per file decides. That keeps a
  * reboot cheap enough for scenario suites with thousands of them. */
-#include "emulator/machine.h"
+#include "emulator/machine_int.h"
 #include "emulator/scm.h"
 #include <stdio.h>
 #include <string.h>

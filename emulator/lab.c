@@ -1,6 +1,7 @@
 /* The lab: lab.conf, its machines, the domain databases their DCs share,
  * the shared clock and the policy focus. */
 #include "emulator/lab.h"
+#include "emulator/machine_int.h"
 #include "emulator/scm.h"
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
@@ -354,8 +355,7 @@ void lab_free(struct lab *lab)
         struct machine *m = lab->machines[i];
         /* let the service images release what they hold */
         scm_stop_all(m);
-        scm_free(m->scm);
-        m->scm = NULL;
+        scm_detach(m);
         if (!m->owns_db) {
             m->sam = NULL;
             m->lsa = NULL;

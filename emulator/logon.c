@@ -35,7 +35,7 @@
  * change the outcome reported for the logon, but the SAM keeps what its
  * file holds (no count, no lockout, no 644). */
 #include "emulator/logon.h"
-#include "emulator/machine.h"
+#include "emulator/machine_int.h"
 #include "src/lib/str.h"
 #include <inttypes.h>
 #include <stdio.h>
@@ -117,17 +117,17 @@ static const struct sid *type_sid(enum logon_type t)
 static ntstatus resolve_domain(struct machine *m, const char *domain, struct machine **am)
 {
     *am = NULL;
-    if (!domain || !*domain || strcmp(domain, ".") == 0 || str_ieq(domain, m->name) ||
-        (machine_is_dc(m) && str_ieq(domain, m->domain))) {
-        if (!m->sam)
+    if (!domain || !*domain || strcmp(domain, ".") == 0 || str_ieq(domain, machine_name(m)) ||
+        (machine_is_dc(m) && str_ieq(domain, machine_domain(m)))) {
+        if (!machine_sam(m))
             return STATUS_NO_LOGON_SERVERS; /* a DC not attached to its domain database */
         *am = m;
         return STATUS_SUCCESS;
     }
-    if (m->role == ROLE_MEMBER && str_ieq(domain, m->domain)) {
+    if (machine_role(m) == ROLE_MEMBER && str_ieq(domain, machine_domain(m))) {
         struct machine *dc =
-            m->host.ops ? m->host.ops->domain_controller(m->host.ctx, m->domain) : NULL;
-        if (!dc || !dc->sam)
+            m->host.ops ? m->host.ops->domain_controller(m->host.ctx, machine_domain(m)) : NULL;
+        if (!dc || !machine_sam(dc))
             return STATUS_NO_LOGON_SERVERS;
         *am = dc;
         return STATUS_SUCCESS;
@@ -145,25 +145,25 @@ static ntstatus account_groups(struct machine *m, struct machine *am, const stru
     size_t k = 0;
     ntstatus st;
     if (am == m) {
-        st = sam_memberships(m->sam, user, 1, out, max, &k);
+        st = sam_memberships(machine_sam(m), user, 1, out, max, &k);
     } else {
         struct sid dom[TOKEN_MAX_GROUPS];
         size_t nd;
-        st = sam_memberships(am->sam, user, 1, dom, TOKEN_MAX_GROUPS, &nd);
+        st = sam_memberships(machine_sam(am), user, 1, dom, TOKEN_MAX_GROUPS, &nd);
         if (!st) {
             /* the DC's own aliases (its BUILTIN groups) mean nothing here */
             struct sid in[TOKEN_MAX_GROUPS + 1];
             size_t nin = 0;
             in[nin++] = *user;
             for (size_t i = 0; i < nd; i++) {
-                const struct sam_group *g = sam_group_by_sid(am->sam, &dom[i]);
+                const struct sam_group *g = sam_group_by_sid(machine_sam(am), &dom[i]);
                 if (g && g->kind == SAM_GROUP_GLOBAL && k < max) {
                     out[k++] = dom[i];
                     in[nin++] = dom[i];
                 }
             }
             size_t nl = 0;
-            st = sam_memberships(m->sam, in, nin, out + k, max - k, &nl);
+            st = sam_memberships(machine_sam(m), in, nin, out + k, max - k, &nl);
             k += nl;
         }
     }
@@ -181,7 +181,7 @@ static ntstatus account_groups(struct machine *m, struct machine *am, const stru
 static rights_mask effective_rights(struct machine *m, const struct sid *user,
                                     const struct sid *groups, size_t ng, enum logon_type type)
 {
-    if (!m->lsa)
+    if (!machine_lsa(m))
         return 0;
     struct sid all[MAX_SIDS + 2];
     size_t n = 0;
@@ -190,7 +190,7 @@ static rights_mask effective_rights(struct machine *m, const struct sid *user,
         all[n++] = groups[i];
     all[n++] = *sid_wellknown(SID_WK_EVERYONE);
     all[n++] = *type_sid(type);
-    return lsa_effective_rights(m->lsa, all, n);
+    return lsa_effective_rights(machine_lsa(m), all, n);
 }
 
 /* Steps 6 (when check_right) and 7: rights and privileges come from one
@@ -202,7 +202,7 @@ static ntstatus make_token(struct machine *m, struct machine *am, const struct s
 {
     struct sid user, groups[TOKEN_MAX_GROUPS];
     size_t ng;
-    sam_user_sid(am->sam, u, &user);
+    sam_user_sid(machine_sam(am), u, &user);
     ntstatus st = account_groups(m, am, &user, groups, TOKEN_MAX_GROUPS, &ng);
     if (st)
         return st;
@@ -210,12 +210,12 @@ static ntstatus make_token(struct machine *m, struct machine *am, const struct s
     if (check_right) {
         unsigned allow = RI_COUNT, deny = RI_COUNT;
         type_rights(type, &allow, &deny);
-        bool denied = m->os >= OSVER_W2K && deny < RI_COUNT && (rights & RIGHTS_BIT(deny));
+        bool denied = machine_os(m) >= OSVER_W2K && deny < RI_COUNT && (rights & RIGHTS_BIT(deny));
         if (denied || allow == RI_COUNT || !(rights & RIGHTS_BIT(allow)))
             return STATUS_LOGON_TYPE_NOT_GRANTED;
     }
-    st = token_build(out, &user, groups, ng, rights, type, sam_domain_name(am->sam), u->name,
-                     now);
+    st = token_build(out, &user, groups, ng, rights, type, sam_domain_name(machine_sam(am)),
+                     u->name, now);
     if (!st)
         out->logon_id = m->next_logon_id++;
     return st;
@@ -249,7 +249,8 @@ static void audit_init(struct audit_ctx *a, struct machine *m, const struct logo
     a->type = rq->type;
     a->process = rq->process ? rq->process : "Advapi";
     printable(a->user, sizeof a->user, rq->user);
-    printable(a->workstation, sizeof a->workstation, rq->workstation ? rq->workstation : m->name);
+    printable(a->workstation, sizeof a->workstation,
+              rq->workstation ? rq->workstation : machine_name(m));
 }
 
 static void audit_failure(const struct audit_ctx *a, uint32_t id, const char *reason)
@@ -280,7 +281,7 @@ static void audit_lockout(struct machine *am, const struct audit_ctx *a,
 {
     char d[EVTLOG_TEXT_MAX], sb[SID_STR_MAX];
     struct sid s;
-    sam_user_sid(am->sam, u, &s);
+    sam_user_sid(machine_sam(am), u, &s);
     snprintf(d, sizeof d,
              "User Account Locked Out: Target Account Name: %s Target Account ID: %s "
              "Caller Machine Name: %s Caller User Name: SYSTEM Caller Domain: NT AUTHORITY "
@@ -334,7 +335,7 @@ static bool password_expired(const struct sam_user *u, const struct lsa_sysacces
 
 static const struct lsa_sysaccess *account_policy(const struct machine *am)
 {
-    return am->lsa ? lsa_sysaccess(am->lsa) : NULL;
+    return machine_lsa(am) ? lsa_sysaccess(machine_lsa(am)) : NULL;
 }
 
 /* Releases a lockout whose LockoutDuration has passed (-1: only an admin
@@ -416,9 +417,9 @@ static void authenticate_user(struct machine *am, const char *user, struct sam_u
     authenticate(&trial, au);
     if (sam_user_equal(&trial, v))
         return;
-    if (sam_user_edit(am->sam, user, authenticate, au) != STATUS_SUCCESS)
+    if (sam_user_edit(machine_sam(am), user, authenticate, au) != STATUS_SUCCESS)
         au->locked_now = false; /* not written, so not locked */
-    *u = sam_user_find(am->sam, user);
+    *u = sam_user_find(machine_sam(am), user);
 }
 
 /* Steps 5-7, the part a challenge/response logon shares (see logon.h). */
@@ -429,8 +430,8 @@ ntstatus logon_post_credential_checks(struct machine *m, struct machine *am, str
         return STATUS_INVALID_LOGON_TYPE;
     struct audit_ctx a;
     audit_init(&a, m, rq);
-    printable(a.domain, sizeof a.domain, sam_domain_name(am->sam));
-    int64_t now = clock_now(&m->clock);
+    printable(a.domain, sizeof a.domain, sam_domain_name(machine_sam(am)));
+    int64_t now = machine_now(m);
     const struct lsa_sysaccess *sa = account_policy(am);
 
     /* 5. */
@@ -480,7 +481,7 @@ ntstatus logon_user(struct machine *m, const struct token *caller, const char *d
 {
     /* 1. NT 4.0 and Windows 2000 want the caller to hold SeTcbPrivilege
      *    before they look at anything else (Q189732). */
-    if (m->os <= OSVER_W2K && !(caller && token_has_privilege(caller, RI_TCB)))
+    if (machine_os(m) <= OSVER_W2K && !(caller && token_has_privilege(caller, RI_TCB)))
         return STATUS_PRIVILEGE_NOT_HELD;
     /* 2. */
     if (!type_ok(type))
@@ -489,13 +490,15 @@ ntstatus logon_user(struct machine *m, const struct token *caller, const char *d
     const struct logon_request rq = {domain, user, type, workstation, process};
     struct audit_ctx a;
     audit_init(&a, m, &rq);
-    int64_t now = clock_now(&m->clock);
+    int64_t now = machine_now(m);
 
     /* 3. */
     struct machine *am;
     ntstatus st = resolve_domain(m, domain, &am);
     printable(a.domain, sizeof a.domain,
-              am ? sam_domain_name(am->sam) : domain && *domain ? domain : m->name);
+              am                  ? sam_domain_name(machine_sam(am))
+              : domain && *domain ? domain
+                                  : machine_name(m));
     if (st == STATUS_NO_LOGON_SERVERS) {
         audit_failure(&a, 537, "An unexpected error occurred during logon");
         return st;
@@ -506,7 +509,7 @@ ntstatus logon_user(struct machine *m, const struct token *caller, const char *d
     }
 
     /* 4. */
-    struct sam_user *u = user ? sam_user_find(am->sam, user) : NULL;
+    struct sam_user *u = user ? sam_user_find(machine_sam(am), user) : NULL;
     if (!u) {
         audit_failure(&a, 529, "Unknown user name or bad password");
         return STATUS_LOGON_FAILURE;
@@ -540,8 +543,8 @@ ntstatus logon_token_for(struct machine *m, const char *domain, const char *user
     ntstatus st = resolve_domain(m, domain, &am);
     if (st == STATUS_NO_LOGON_SERVERS)
         return st;
-    const struct sam_user *u = !st && user ? sam_user_find(am->sam, user) : NULL;
+    const struct sam_user *u = !st && user ? sam_user_find(machine_sam(am), user) : NULL;
     if (!u)
         return STATUS_NO_SUCH_USER;
-    return make_token(m, am, u, type, clock_now(&m->clock), false, out);
+    return make_token(m, am, u, type, machine_now(m), false, out);
 }

@@ -8,8 +8,10 @@
  *   role    = member             standalone, member, pdc or bdc
  *   domain  = CORP               required unless standalone; same syntax as name
  *   sid     = S-1-5-21-a-b-c     the machine SID (on a DC: the domain SID)
- *   persona = exchange-5.5       optional: POP3 persona of its Exchange store
  *   clock   = 899283600          optional: virtual clock (seconds, UTC), or "wall"
+ * Any other key (1-32 letters, digits, '.', '_', '-'; at most
+ * MACHINE_SETTINGS_MAX) is a setting of a product on the machine, kept
+ * verbatim and written back before the clock (machine_setting, machine.h).
  * A malformed file fails with "PATH:LINE: problem". The machine SID of a new
  * machine is derived from its name (a hash), so that labs and tests are
  * reproducible; machine.conf is what counts afterwards.
@@ -18,7 +20,7 @@
  * and role (policies/nt4-member.inf, nt4-dc.inf, w2k-member.inf,
  * w2k-dc.inf, xp-workstation.inf); Windows XP cannot be a domain
  * controller. */
-#include "emulator/machine.h"
+#include "emulator/machine_int.h"
 #include "emulator/scm.h"
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
@@ -82,10 +84,10 @@ bool machine_name_valid(const char *s, size_t max)
     return true;
 }
 
-static bool persona_ok(const char *s)
+static bool setting_key_ok(const char *s)
 {
     size_t n = strlen(s);
-    if (n >= MACHINE_PERSONA_MAX)
+    if (n == 0 || n > MACHINE_SETTING_KEY_MAX)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
@@ -249,6 +251,8 @@ void machine_free(struct machine *m)
     }
     evtlog_free(m->evtlog);
     scm_free(m->scm); /* lab_free frees it first and clears the pointer */
+    for (size_t i = 0; i < m->nsettings; i++)
+        free(m->settings[i].value);
     free(m);
 }
 
@@ -364,8 +368,8 @@ ntstatus machine_save_conf(const struct machine *m)
         rc = buf_printf(&b, "domain = %s\n", m->domain);
     if (!rc)
         rc = buf_printf(&b, "sid = %s\n", sid_str(&m->sid, sidbuf));
-    if (!rc && m->persona[0])
-        rc = buf_printf(&b, "persona = %s\n", m->persona);
+    for (size_t i = 0; !rc && i < m->nsettings; i++)
+        rc = buf_printf(&b, "%s = %s\n", m->settings[i].key, m->settings[i].value);
     if (!rc) {
         if (m->clock.virtual_time)
             rc = buf_printf(&b, "clock = %" PRId64 "\n", clock_now(&m->clock));
@@ -426,6 +430,75 @@ ntstatus machine_init_dir(const char *dir, const char *name, enum osver os,
     return STATUS_SUCCESS;
 }
 
+/* ---- accessors ---------------------------------------------------------- */
+
+const char *machine_name(const struct machine *m)
+{
+    return m->name;
+}
+enum osver machine_os(const struct machine *m)
+{
+    return m->os;
+}
+enum machine_role machine_role(const struct machine *m)
+{
+    return m->role;
+}
+const char *machine_domain(const struct machine *m)
+{
+    return m->domain;
+}
+const struct sid *machine_sid(const struct machine *m)
+{
+    return &m->sid;
+}
+const char *machine_dir(const struct machine *m)
+{
+    return m->dir;
+}
+bool machine_running(const struct machine *m)
+{
+    return m->running;
+}
+const struct clock *machine_clock(const struct machine *m)
+{
+    return &m->clock;
+}
+int64_t machine_now(const struct machine *m)
+{
+    return clock_now(&m->clock);
+}
+struct sam *machine_sam(const struct machine *m)
+{
+    return m->sam;
+}
+struct lsa *machine_lsa(const struct machine *m)
+{
+    return m->lsa;
+}
+bool machine_owns_db(const struct machine *m)
+{
+    return m->owns_db;
+}
+struct evtlog *machine_evtlog(const struct machine *m)
+{
+    return m->evtlog;
+}
+struct scm *machine_scm(const struct machine *m)
+{
+    return m->scm;
+}
+
+ntstatus machine_clock_advance(struct machine *m, int64_t seconds)
+{
+    return clock_advance(&m->clock, seconds) ? STATUS_INVALID_PARAMETER : STATUS_SUCCESS;
+}
+
+ntstatus machine_clock_set(struct machine *m, int64_t t)
+{
+    return clock_set(&m->clock, t) ? STATUS_INVALID_PARAMETER : STATUS_SUCCESS;
+}
+
 /* ---- machine.conf reader ------------------------------------------------ */
 
 /* machine.conf: settings without sections (format at the top). */
@@ -449,9 +522,26 @@ static ntstatus conf_bad(const struct kvfile *kf, unsigned line, const char *fmt
     return STATUS_INTERNAL_DB_CORRUPTION;
 }
 
-enum conf_key { K_NAME, K_OS, K_ROLE, K_DOMAIN, K_SID, K_PERSONA, K_CLOCK, K_COUNT };
-static const char *const conf_keys[K_COUNT] = {"name", "os", "role", "domain",
-                                               "sid", "persona", "clock"};
+enum conf_key { K_NAME, K_OS, K_ROLE, K_DOMAIN, K_SID, K_CLOCK, K_COUNT };
+static const char *const conf_keys[K_COUNT] = {"name", "os", "role", "domain", "sid", "clock"};
+
+/* A key machine.conf does not define: a product's setting, kept as is. */
+static ntstatus keep_setting(struct machine *m, struct kvfile *kf, const struct kvfile_item *it)
+{
+    if (!setting_key_ok(it->key))
+        return conf_bad(kf, it->line, "unknown key \"%.32s\"", it->key);
+    if (machine_setting(m, it->key))
+        return conf_bad(kf, it->line, "%s given twice", it->key);
+    if (m->nsettings == MACHINE_SETTINGS_MAX)
+        return conf_bad(kf, it->line, "more than %d settings", MACHINE_SETTINGS_MAX);
+    struct machine_setting *ms = &m->settings[m->nsettings];
+    ms->value = strdup(it->value);
+    if (!ms->value)
+        return STATUS_NO_MEMORY;
+    str_copy(ms->key, sizeof ms->key, it->key);
+    m->nsettings++;
+    return STATUS_SUCCESS;
+}
 
 static ntstatus parse_conf(struct machine *m, struct kvfile *kf)
 {
@@ -466,8 +556,12 @@ static ntstatus parse_conf(struct machine *m, struct kvfile *kf)
         size_t i = 0;
         while (i < K_COUNT && !str_ieq(it.key, conf_keys[i]))
             i++;
-        if (i == K_COUNT)
-            return conf_bad(kf, it.line, "unknown key \"%.32s\"", it.key);
+        if (i == K_COUNT) {
+            ntstatus st = keep_setting(m, kf, &it);
+            if (st)
+                return st;
+            continue;
+        }
         if (val[i])
             return conf_bad(kf, it.line, "%s given twice", conf_keys[i]);
         val[i] = it.value;
@@ -503,11 +597,6 @@ static ntstatus parse_conf(struct machine *m, struct kvfile *kf)
     const char *why = "not a machine SID (S-1-5-21-a-b-c)";
     if (sid_parse(val[K_SID], &m->sid, &why) != 0 || !machine_sid_ok(&m->sid))
         return conf_bad(kf, at[K_SID], "bad sid: %s", why);
-    if (val[K_PERSONA]) {
-        if (!persona_ok(val[K_PERSONA]))
-            return conf_bad(kf, at[K_PERSONA], "bad persona name");
-        str_copy(m->persona, sizeof m->persona, val[K_PERSONA]);
-    }
     clock_init_virtual(&m->clock, CLOCK_DEFAULT_START);
     if (val[K_CLOCK]) {
         int64_t t;
@@ -522,7 +611,7 @@ static ntstatus parse_conf(struct machine *m, struct kvfile *kf)
     return STATUS_SUCCESS;
 }
 
-/* Reads machine.conf at path into m (identity, persona, clock). */
+/* Reads machine.conf at path into m (identity, clock, settings). */
 static ntstatus read_conf(struct machine *m, const char *path, char *err, size_t errlen)
 {
     struct kvfile kf;
@@ -579,24 +668,33 @@ ntstatus machine_load(const char *dir, struct machine **out, char *err, size_t e
     return STATUS_SUCCESS;
 }
 
-/* A service reads its configuration when it starts: the Exchange store
- * takes the persona from machine.conf as it is on disk then, so an edit
- * takes effect at the store's restart or the machine's reboot. */
-ntstatus machine_reload_persona(struct machine *m, char *err, size_t errlen)
+const char *machine_setting(const struct machine *m, const char *key)
 {
-    if (err && errlen)
-        err[0] = 0;
-    if (!m->dir[0])
+    for (size_t i = 0; i < m->nsettings; i++)
+        if (str_ieq(m->settings[i].key, key))
+            return m->settings[i].value;
+    return NULL;
+}
+
+ntstatus machine_setting_remove(struct machine *m, const char *key)
+{
+    size_t i = 0;
+    while (i < m->nsettings && !str_ieq(m->settings[i].key, key))
+        i++;
+    if (i == m->nsettings)
         return STATUS_SUCCESS;
-    char path[PATH_MAX];
-    if (!join(path, sizeof path, m->dir, CONF_NAME))
-        return STATUS_OBJECT_NAME_INVALID;
-    struct machine *fresh = calloc(1, sizeof *fresh);
-    ntstatus st = fresh ? read_conf(fresh, path, err, errlen) : STATUS_NO_MEMORY;
-    if (!st)
-        memcpy(m->persona, fresh->persona, sizeof m->persona);
-    free(fresh);
-    return st;
+    struct machine_setting gone = m->settings[i];
+    memmove(&m->settings[i], &m->settings[i + 1], (m->nsettings - i - 1) * sizeof gone);
+    m->nsettings--;
+    ntstatus st = machine_save_conf(m);
+    if (st) { /* undo: memory stays what the disk holds */
+        memmove(&m->settings[i + 1], &m->settings[i], (m->nsettings - i) * sizeof gone);
+        m->settings[i] = gone;
+        m->nsettings++;
+        return st;
+    }
+    free(gone.value);
+    return STATUS_SUCCESS;
 }
 
 /* ---- domain membership -------------------------------------------------- */

@@ -5,12 +5,14 @@
  * (lab.h), as NT replicates them.
  *
  * State directory of a machine (all text, see README "Lab directory"):
- *   machine.conf   identity: name, os, role, domain, machine SID, persona
+ *   machine.conf   identity: name, os, role, domain, machine SID, clock, and
+ *                  settings of installed products it keeps unread (below)
  *   policy.inf     local LSA policy (member/standalone; DCs use the domain's)
  *   sam.txt        local SAM (member/standalone; DCs use the domain's)
  *   services.conf  services (scm.h)
  *   eventlog/      System.evt, Application.evt, Security.evt
- *   mailboxes.conf, mail/ALIAS/{tmp,new,cur}  (Exchange store, src/exchange)
+ *   exchange.conf, mailboxes.conf, mail/ALIAS/{tmp,new,cur}  (the Exchange
+ *                  store's own files, src/exchange; the emulator never reads them)
  */
 #ifndef NTLAB_EMULATOR_MACHINE_H
 #define NTLAB_EMULATOR_MACHINE_H
@@ -26,7 +28,8 @@
 #include <stdbool.h>
 
 #define MACHINE_NAME_MAX 15 /* NetBIOS computer names */
-#define MACHINE_PERSONA_MAX 64
+#define MACHINE_SETTINGS_MAX 16 /* machine.conf keys the emulator keeps unread */
+#define MACHINE_SETTING_KEY_MAX 32
 
 enum machine_role {
     ROLE_STANDALONE, /* workgroup server: own SAM and policy, no domain */
@@ -36,7 +39,7 @@ enum machine_role {
 };
 
 struct scm;
-struct machine;
+struct machine; /* opaque: the accessors below; the struct is emulator/machine_int.h's */
 
 /* What a machine needs from the lab it lives in, and nothing more: the
  * dependency goes one way, lab -> machine. lab.c fills this in when it
@@ -61,25 +64,33 @@ struct machine_host {
     void *ctx;                          /* the lab; passed to every op */
 };
 
-struct machine {
-    char name[MACHINE_NAME_MAX + 1];      /* "EXCHSRV" (upper case) */
-    enum osver os;
-    enum machine_role role;
-    char domain[SAM_DOMAIN_NAME_MAX + 1]; /* "CORP"; "" for standalone */
-    char persona[MACHINE_PERSONA_MAX];    /* POP3 persona of its Exchange store */
-    struct sid sid;                       /* machine SID S-1-5-21-a-b-c */
-    char dir[PATH_MAX];                   /* state directory; "" = in memory only */
-
-    struct clock clock;
-    struct sam *sam;          /* local SAM; on a DC the domain's (not owned) */
-    struct lsa *lsa;          /* local policy; on a DC the domain's (not owned) */
-    bool owns_db;             /* false on DCs: sam/lsa belong to the lab's domain */
-    struct evtlog *evtlog;
-    struct scm *scm;          /* services; NULL until scm_attach */
-    struct machine_host host; /* the lab it lives in; ops NULL for a lone machine */
-    bool running;             /* booted and not shut down */
-    uint64_t next_logon_id;
-};
+/* --- Accessors -----------------------------------------------------------
+ * What a machine is and holds, for code outside the emulator (the struct is
+ * the emulator's: emulator/machine_int.h). m must not be NULL. Strings and
+ * parts are owned by the machine and valid until machine_free (a DC's SAM
+ * and LSA belong to its lab's domain and live as long as the lab). */
+const char *machine_name(const struct machine *m); /* "EXCHSRV" (upper case) */
+enum osver machine_os(const struct machine *m);
+enum machine_role machine_role(const struct machine *m);
+const char *machine_domain(const struct machine *m);    /* "CORP"; "" for standalone */
+const struct sid *machine_sid(const struct machine *m); /* S-1-5-21-a-b-c */
+const char *machine_dir(const struct machine *m);       /* state directory; "" in memory */
+bool machine_running(const struct machine *m);          /* booted and not shut down */
+const struct clock *machine_clock(const struct machine *m);
+int64_t machine_now(const struct machine *m); /* clock_now(machine_clock(m)) */
+/* The databases: the local SAM and policy, on a DC the domain's; NULL on a
+ * DC of a lab whose domain database is not attached. */
+struct sam *machine_sam(const struct machine *m);
+struct lsa *machine_lsa(const struct machine *m);
+bool machine_owns_db(const struct machine *m);          /* false on a DC in a lab */
+struct evtlog *machine_evtlog(const struct machine *m); /* NULL: none open */
+struct scm *machine_scm(const struct machine *m);       /* NULL until scm_attach */
+/* Moves a lone machine's clock (a machine of a lab moves with the lab's:
+ * lab_clock_advance, lab_clock_set). advance needs a virtual clock and
+ * seconds >= 0, set a virtual clock at t >= 0: else
+ * STATUS_INVALID_PARAMETER, and the clock is unchanged. */
+ntstatus machine_clock_advance(struct machine *m, int64_t seconds);
+ntstatus machine_clock_set(struct machine *m, int64_t t);
 
 /* Creates a lone in-memory machine (no state directory) with a fresh SAM
  * (Administrator password admin_password) and the default policy of its OS
@@ -114,14 +125,23 @@ ntstatus machine_init_dir(const char *dir, const char *name, enum osver os,
  * with "FILE:LINE: problem" in err on a malformed file, the load errors of
  * sam_load / lsa_load / evtlog_open, STATUS_NO_MEMORY. */
 ntstatus machine_load(const char *dir, struct machine **out, char *err, size_t errlen);
-/* Writes machine.conf (identity, persona and the clock) durably; a no-op
- * for an in-memory machine. */
+/* Writes machine.conf (identity, the clock and the settings kept unread)
+ * durably; a no-op for an in-memory machine. */
 ntstatus machine_save_conf(const struct machine *m);
-/* Re-reads the persona line of machine.conf into m->persona ("" when the
- * file names none); the rest of the file is checked but not applied. A
- * no-op for an in-memory machine. Errors: as machine_load's for
- * machine.conf ("FILE:LINE: problem" in err); m->persona is then kept. */
-ntstatus machine_reload_persona(struct machine *m, char *err, size_t errlen);
+
+/* Settings of machine.conf that the emulator does not interpret: a line
+ * with another key than its own (1-32 letters, digits, '.', '_' or '-';
+ * at most MACHINE_SETTINGS_MAX of them, each once) is kept verbatim and
+ * written back by machine_save_conf. They belong to the products installed
+ * on the machine: a lab written by an older ntlab kept the Exchange
+ * store's persona there (src/exchange moves it to its own file).
+ * machine_setting: the value of key (case-insensitive), or NULL; owned by
+ * the machine, valid until the setting is removed or the machine freed.
+ * machine_setting_remove: drops key and writes machine.conf; on a failed
+ * write the setting is kept (memory stays equal to disk) and the write's
+ * status returned. STATUS_SUCCESS when key is not there. */
+const char *machine_setting(const struct machine *m, const char *key);
+ntstatus machine_setting_remove(struct machine *m, const char *key);
 
 const char *machine_role_name(enum machine_role r); /* "standalone", "member", "pdc", "bdc" */
 bool machine_role_parse(const char *s, enum machine_role *out);
@@ -159,7 +179,7 @@ void machine_sid_name(struct machine *m, const struct sid *sid, char *out, size_
  * full disk), the machine is up (or down) all the same and the event log's
  * status comes back: STATUS_LOG_FILE_FULL with "The System log file is
  * full." in err (NT's event 6000), or STATUS_IO_DEVICE_ERROR. Check
- * m->running to tell it from a failed boot. */
+ * machine_running(m) to tell it from a failed boot. */
 ntstatus machine_boot(struct machine *m, char *err, size_t errlen);
 ntstatus machine_shutdown(struct machine *m);
 ntstatus machine_reboot(struct machine *m, char *err, size_t errlen);

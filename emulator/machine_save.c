@@ -4,5 +4,5 @@
 
 ntstatus machine_save_sam(struct machine *m)
 {
-    return m->dir[0] && m->sam ? sam_flush(m->sam) : STATUS_SUCCESS;
+    return machine_dir(m)[0] && machine_sam(m) ? sam_flush(machine_sam(m)) : STATUS_SUCCESS;
 }

@@ -1,6 +1,7 @@
 /* The service control manager: services.conf, images, start/stop with the
  * service logon, dependency order and the System-log events of failures. */
 #include "emulator/scm.h"
+#include "emulator/machine_int.h"
 #include "emulator/scm_conf.h"
 #include "emulator/logon.h"
 #include "emulator/machine.h"
@@ -133,6 +134,12 @@ ntstatus scm_attach(struct machine *m, char *err, size_t errlen)
     scm_register_image(s, &null_image);
     m->scm = s;
     return STATUS_SUCCESS;
+}
+
+void scm_detach(struct machine *m)
+{
+    scm_free(m->scm);
+    m->scm = NULL;
 }
 
 void scm_free(struct scm *s)

@@ -102,6 +102,9 @@ struct scm_image {
 ntstatus scm_attach(struct machine *m, char *err, size_t errlen);
 /* Frees an SCM (services must be stopped first: it does not call images). */
 void scm_free(struct scm *s);
+/* Frees m's SCM and leaves m without one (the next scm_attach reads
+ * services.conf again). Services must be stopped first, as for scm_free. */
+void scm_detach(struct machine *m);
 
 /* Registers an image with this machine's SCM. Returns 0, EEXIST (name
  * taken), ENOSPC (SCM_MAX_IMAGES), EINVAL. The struct is copied; arg must

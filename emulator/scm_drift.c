@@ -2,7 +2,7 @@
  * the lesson of KB Q189732 — a grant reaches a service only when it logs
  * on again. */
 #include "emulator/logon.h"
-#include "emulator/machine.h"
+#include "emulator/machine_int.h"
 #include "emulator/scm.h"
 #include "src/lib/str.h"
 #include <string.h>

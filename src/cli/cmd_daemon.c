@@ -1,6 +1,7 @@
 /* ntlab up / down / status: the daemon serving a lab (src/net/daemon.h)
  * and its control socket. */
 #include "emulator/lab.h"
+#include "emulator/query.h"
 #include "emulator/scm.h"
 #include "src/cli/args.h"
 #include "src/cli/cli.h"
@@ -200,15 +201,18 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
         return CLI_FAIL;
     fprintf(ctx->out, "daemon: not running (start it with 'ntlab -C %s up')\nmachines:\n",
             ctx->labdir);
-    for (size_t i = 0; i < lab_machine_count(lab); i++) {
+    struct query_service *s = malloc(sizeof *s);
+    for (size_t i = 0; s && i < lab_machine_count(lab); i++) {
         struct machine *m = lab_machine_at(lab, i);
-        fprintf(ctx->out, "  %-15s %-10s %-14s %-15s down\n", m->name, machine_role_name(m->role),
-                osver_display(m->os), m->domain[0] ? m->domain : "-");
-        for (size_t j = 0; m->scm && j < scm_count(m->scm); j++) {
-            struct scm_service *s = scm_at(m->scm, j);
-            fprintf(ctx->out, "    service %-18s %-8s %-8s %-14s %s\n", s->name, "stopped",
-                    scm_start_type_name(s->start), s->image, s->account);
-        }
+        struct query_machine q;
+        query_machine(m, &q);
+        fprintf(ctx->out, "  %-15s %-10s %-14s %-15s down\n", q.name, machine_role_name(q.role),
+                osver_display(q.os), q.domain[0] ? q.domain : "-");
+        for (size_t j = 0; j < q.nservices; j++)
+            if (query_service_at(m, j, s) == STATUS_SUCCESS)
+                fprintf(ctx->out, "    service %-18s %-8s %-8s %-14s %s\n", s->name, "stopped",
+                        scm_start_type_name(s->start), s->image, s->account);
     }
+    free(s);
     return CLI_FAIL;
 }

@@ -92,9 +92,9 @@ int cmd_init(struct cli_ctx *ctx, int argc, char **argv)
         return cli_error(ctx, CLI_FAIL, "init: cannot create machine '%s': %s", name,
                          nterr_status_symbol(s));
     }
-    fprintf(ctx->out, "created %s: %s %s%s%s in lab %s (Administrator password: %s)\n", m->name,
-            osver_display(os), machine_role_name(role), domain ? " of " : "", domain ? domain : "",
-            dir, adminpw);
+    fprintf(ctx->out, "created %s: %s %s%s%s in lab %s (Administrator password: %s)\n",
+            machine_name(m), osver_display(os), machine_role_name(role), domain ? " of " : "",
+            domain ? domain : "", dir, adminpw);
     lab_free(lab);
     return CLI_OK;
 }

@@ -88,7 +88,7 @@ int cmd_logon(struct cli_ctx *ctx, int argc, char **argv)
     }
     struct token ctok;
     if (!caller || str_ieq(caller, "SYSTEM") || str_ieq(caller, "LocalSystem")) {
-        token_system(&ctok, m->os, clock_now(&m->clock));
+        token_system(&ctok, machine_os(m), machine_now(m));
     } else {
         char cdom[64], cuser[64];
         if (!split_account(caller, cdom, sizeof cdom, cuser, sizeof cuser))

@@ -6,10 +6,14 @@
 #include "emulator/scm.h"
 #include "src/cli/args.h"
 #include "src/cli/cli.h"
+#include "src/exchange/exchange.h"
+#include "emulator/query.h"
 #include "src/net/drift.h"
+#include "src/net/statusfmt.h"
 #include "src/pop3/persona.h"
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -30,10 +34,12 @@ static int status_fail(struct cli_ctx *ctx, const char *what, const char *name, 
 
 /* --- machine ---------------------------------------------------------------- */
 
-static void machine_line(struct cli_ctx *ctx, struct machine *m)
+static void machine_line(struct cli_ctx *ctx, const struct machine *m)
 {
-    fprintf(ctx->out, "%-15s %-10s %-14s %-15s %s\n", m->name, machine_role_name(m->role),
-            osver_display(m->os), m->domain[0] ? m->domain : "-", m->running ? "running" : "down");
+    struct query_machine q;
+    query_machine(m, &q);
+    fprintf(ctx->out, "%-15s %-10s %-14s %-15s %s\n", q.name, machine_role_name(q.role),
+            osver_display(q.os), q.domain[0] ? q.domain : "-", q.running ? "running" : "down");
 }
 
 /* --role, and whether it was given: machine add needs one. */
@@ -108,7 +114,7 @@ int cmd_machine(struct cli_ctx *ctx, int argc, char **argv)
         char pdir[4200], perr[512] = "";
         snprintf(pdir, sizeof pdir, "%s/personas", lab_dir(lab));
         struct persona *p = NULL;
-        if (strlen(persona) >= MACHINE_PERSONA_MAX ||
+        if (strlen(persona) > EXCHANGE_PERSONA_MAX ||
             persona_find(persona, pdir, &p, perr, sizeof perr) != 0)
             return cli_error(ctx, CLI_USAGE, "machine add: unknown --persona '%s'%s%s", persona,
                              perr[0] ? ": " : "", perr);
@@ -130,8 +136,7 @@ int cmd_machine(struct cli_ctx *ctx, int argc, char **argv)
     if (st != STATUS_SUCCESS)
         return status_fail(ctx, "machine add", name, st, NULL);
     if (persona) {
-        str_copy(m->persona, sizeof m->persona, persona);
-        st = machine_save_conf(m);
+        st = nterr_from_errno(exchange_set_persona(m, persona));
         if (st != STATUS_SUCCESS)
             return status_fail(ctx, "machine add: cannot save the persona of", name, st, NULL);
     }
@@ -144,10 +149,10 @@ int cmd_machine(struct cli_ctx *ctx, int argc, char **argv)
 
 static void services_summary(struct cli_ctx *ctx, struct machine *m)
 {
-    if (!m->scm)
-        return;
-    for (size_t i = 0; i < scm_count(m->scm); i++) {
-        struct scm_service *s = scm_at(m->scm, i);
+    struct query_service *s = malloc(sizeof *s);
+    for (size_t i = 0; s && i < query_service_count(m); i++) {
+        if (query_service_at(m, i, s) != STATUS_SUCCESS)
+            continue;
         if (s->start != SCM_AUTO && s->state != SCM_RUNNING)
             continue;
         fprintf(ctx->out, "  %-20s %s", s->name, scm_state_name(s->state));
@@ -158,6 +163,7 @@ static void services_summary(struct cli_ctx *ctx, struct machine *m)
         }
         fputc('\n', ctx->out);
     }
+    free(s);
 }
 
 /* The statuses of an operation that happened but whose events were lost
@@ -203,7 +209,7 @@ int cmd_boot(struct cli_ctx *ctx, int argc, char **argv)
         }
         for (size_t i = 0; i < lab_machine_count(lab); i++) {
             struct machine *m = lab_machine_at(lab, i);
-            fprintf(ctx->out, "%s: %s\n", m->name, m->running ? "running" : "down");
+            fprintf(ctx->out, "%s: %s\n", machine_name(m), machine_running(m) ? "running" : "down");
             services_summary(ctx, m);
         }
         return logst ? log_fail(ctx, verb, "the lab", logst, err) : CLI_OK;
@@ -219,43 +225,34 @@ int cmd_boot(struct cli_ctx *ctx, int argc, char **argv)
     else
         st = machine_reboot(m, err, sizeof err);
     /* the machine is up (or down) but its event log lost the events */
-    bool booted = strcmp(verb, "shutdown") == 0 ? !m->running : m->running;
+    bool booted = strcmp(verb, "shutdown") == 0 ? !machine_running(m) : machine_running(m);
     if (st != STATUS_SUCCESS && !(booted && logged_only(st)))
-        return status_fail(ctx, verb, m->name, st, err);
-    fprintf(ctx->out, "%s: %s\n", m->name, m->running ? "running" : "down");
+        return status_fail(ctx, verb, machine_name(m), st, err);
+    fprintf(ctx->out, "%s: %s\n", machine_name(m), machine_running(m) ? "running" : "down");
     services_summary(ctx, m);
-    return st ? log_fail(ctx, verb, m->name, st, err) : CLI_OK;
+    return st ? log_fail(ctx, verb, machine_name(m), st, err) : CLI_OK;
 }
 
 /* --- service ------------------------------------------------------------------ */
 
-static void print_privileges(struct cli_ctx *ctx, const struct token *t, enum osver os,
-                             const char *indent)
-{
-    for (unsigned i = 0; i < RI_COUNT; i++) {
-        if (!token_has_privilege(t, i))
-            continue;
-        unsigned attr = token_privilege_attributes(t, i);
-        fprintf(ctx->out, "%s%-32s %-45s %s\n", indent, rights_at(i)->name, rights_display(i, os),
-                attr & SE_PRIVILEGE_ENABLED
-                    ? (attr & SE_PRIVILEGE_ENABLED_BY_DEFAULT ? "Enabled by default" : "Enabled")
-                    : "Disabled");
-    }
-}
-
 static int service_list(struct cli_ctx *ctx, struct machine *m, bool tokens)
 {
     fprintf(ctx->out, "%-20s %-8s %-8s %-14s %s\n", "SERVICE", "STATE", "START", "IMAGE", "ACCOUNT");
-    for (size_t i = 0; m->scm && i < scm_count(m->scm); i++) {
-        struct scm_service *s = scm_at(m->scm, i);
+    struct query_service *s = malloc(sizeof *s);
+    if (!s)
+        return cli_error(ctx, CLI_FAIL, "service list: out of memory");
+    for (size_t i = 0; i < query_service_count(m); i++) {
+        if (query_service_at(m, i, s) != STATUS_SUCCESS)
+            continue;
         fprintf(ctx->out, "%-20s %-8s %-8s %-14s %s\n", s->name, scm_state_name(s->state),
                 scm_start_type_name(s->start), s->image, s->account);
-        if (tokens && s->state == SCM_RUNNING) {
-            fprintf(ctx->out, "  token of %s\\%s:\n", s->token.domain_name, s->token.user_name);
-            print_privileges(ctx, &s->token, m->os, "    ");
-            drift_print(ctx->out, m, s, "  ");
+        if (tokens && s->has_token) {
+            fprintf(ctx->out, "  token of %s\\%s:\n", s->token.domain, s->token.user);
+            status_print_privileges(ctx->out, &s->token, machine_os(m), "    ");
+            drift_print_token(ctx->out, &s->token, "  ");
         }
     }
+    free(s);
     return CLI_OK;
 }
 
@@ -307,10 +304,10 @@ int cmd_service(struct cli_ctx *ctx, int argc, char **argv)
     if (!m)
         return CLI_FAIL;
     char err[512] = "";
-    if (!m->scm) {
+    if (!machine_scm(m)) {
         ntstatus st = scm_attach(m, err, sizeof err);
         if (st != STATUS_SUCCESS)
-            return status_fail(ctx, "services of", m->name, st, err);
+            return status_fail(ctx, "services of", machine_name(m), st, err);
     }
     const char *sub = argv[1];
     if (strcmp(sub, "list") == 0) {
@@ -340,7 +337,7 @@ int cmd_service(struct cli_ctx *ctx, int argc, char **argv)
             rc = scm_restart(m, name);
         if (rc != ERROR_SUCCESS)
             return win32_fail(ctx, sub, name, rc);
-        struct scm_service *s = sub[0] == 'd' ? NULL : scm_find(m->scm, name);
+        struct scm_service *s = sub[0] == 'd' ? NULL : scm_find(machine_scm(m), name);
         fprintf(ctx->out, "%s: %s\n", name, s ? scm_state_name(s->state) : "deleted");
         return CLI_OK;
     }
@@ -491,20 +488,33 @@ int cmd_eventlog(struct cli_ctx *ctx, int argc, char **argv)
     struct machine *m = cli_machine(ctx);
     if (!m)
         return CLI_FAIL;
-    if (!m->evtlog)
-        return cli_error(ctx, CLI_FAIL, "eventlog: %s has no event log open", m->name);
+    /* a page of records at a time, from the emulator's copies */
+    enum { PAGE = 32 };
+    struct evtlog_record *page = malloc(PAGE * sizeof *page);
+    if (!page)
+        return cli_error(ctx, CLI_FAIL, "eventlog: out of memory");
     for (int w = 0; w < EVTLOG_COUNT; w++) {
         if (!all && (enum evtlog_which)w != which)
             continue;
-        size_t n = evtlog_count(m->evtlog, (enum evtlog_which)w);
-        for (size_t i = 0; i < n; i++) {
-            const struct evtlog_record *r = evtlog_at(m->evtlog, (enum evtlog_which)w, i);
-            if (!r || r->record <= since)
-                continue;
-            char line[EVTLOG_TEXT_MAX + 512];
-            evtlog_format(r, line, sizeof line);
-            fprintf(ctx->out, "%s%s%s\n", all ? evtlog_name((enum evtlog_which)w) : "", all ? " " : "", line);
+        uint32_t after = since > 0 ? (since >= UINT32_MAX ? UINT32_MAX : (uint32_t)since) : 0;
+        size_t n;
+        ntstatus st;
+        while ((st = query_events(m, (enum evtlog_which)w, after, page, PAGE, &n)) ==
+                   STATUS_SUCCESS &&
+               n) {
+            for (size_t i = 0; i < n; i++) {
+                char line[EVTLOG_TEXT_MAX + 512];
+                evtlog_format(&page[i], line, sizeof line);
+                fprintf(ctx->out, "%s%s%s\n", all ? evtlog_name((enum evtlog_which)w) : "",
+                        all ? " " : "", line);
+            }
+            after = page[n - 1].record;
+        }
+        if (st == STATUS_OBJECT_NAME_NOT_FOUND) {
+            free(page);
+            return cli_error(ctx, CLI_FAIL, "eventlog: %s has no event log open", machine_name(m));
         }
     }
+    free(page);
     return CLI_OK;
 }

@@ -18,8 +18,8 @@
 
 static bool has_store(struct machine *m)
 {
-    for (size_t i = 0; m->scm && i < scm_count(m->scm); i++)
-        if (str_ieq(scm_at(m->scm, i)->image, EXCHANGE_IMAGE))
+    for (size_t i = 0; machine_scm(m) && i < scm_count(machine_scm(m)); i++)
+        if (str_ieq(scm_at(machine_scm(m), i)->image, EXCHANGE_IMAGE))
             return true;
     return false;
 }
@@ -36,7 +36,7 @@ static struct machine *store_machine(struct cli_ctx *ctx, const char *what)
     size_t n = 0;
     for (size_t i = 0; i < lab_machine_count(lab); i++) {
         struct machine *m = lab_machine_at(lab, i);
-        if (!m->scm) {
+        if (!machine_scm(m)) {
             char err[256];
             (void)scm_attach(m, err, sizeof err);
         }
@@ -143,10 +143,11 @@ int cmd_mailbox(struct cli_ctx *ctx, int argc, char **argv)
     const struct exchange_mailbox *mb = NULL;
     if (exchange_mailbox_list(m, &d, NULL, 0) == 0) {
         mb = exchange_directory_find(d, alias);
-        fprintf(ctx->out, "mailbox %s on %s owned by %s\n", alias, m->name, mb ? mb->owner : owner);
+        fprintf(ctx->out, "mailbox %s on %s owned by %s\n", alias, machine_name(m),
+                mb ? mb->owner : owner);
         exchange_directory_free(d);
     } else {
-        fprintf(ctx->out, "mailbox %s on %s owned by %s\n", alias, m->name, owner);
+        fprintf(ctx->out, "mailbox %s on %s owned by %s\n", alias, machine_name(m), owner);
     }
     return CLI_OK;
 }
@@ -209,13 +210,15 @@ int cmd_mail(struct cli_ctx *ctx, int argc, char **argv)
         e = exchange_deliver(m, alias, b.p ? b.p : "", b.len, name, sizeof name);
         buf_free(&b);
         if (e == ENOENT)
-            return cli_error(ctx, CLI_FAIL, "mail deliver: no mailbox '%s' on %s "
-                                            "(see 'ntlab mailbox list')", alias, m->name);
+            return cli_error(ctx, CLI_FAIL,
+                             "mail deliver: no mailbox '%s' on %s "
+                             "(see 'ntlab mailbox list')",
+                             alias, machine_name(m));
         if (e)
             return cli_error(ctx, CLI_FAIL, "mail deliver: %s to %s: %s", argv[i], alias,
                              strerror(e));
-        fprintf(ctx->out, "delivered %s to %s on %s as %s\n", strcmp(argv[i], "-") ? argv[i] : "stdin",
-                alias, m->name, name);
+        fprintf(ctx->out, "delivered %s to %s on %s as %s\n",
+                strcmp(argv[i], "-") ? argv[i] : "stdin", alias, machine_name(m), name);
     }
     return CLI_OK;
 }

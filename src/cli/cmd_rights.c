@@ -2,6 +2,7 @@
  * Policy and the Resource Kit's ntrights, over the LSA API (lsa.h). */
 #include "emulator/lab.h"
 #include "emulator/lsa.h"
+#include "emulator/query.h"
 #include "emulator/rights.h"
 #include "src/cli/args.h"
 #include "src/cli/cli.h"
@@ -113,30 +114,22 @@ static int list_account(struct cli_ctx *ctx, struct cli_focus *f, const char *ac
 
 static int list_all(struct cli_ctx *ctx, struct cli_focus *f, bool display)
 {
-    struct lsa_handle h;
-    ntstatus st = open_policy(f, POLICY_VIEW_LOCAL_INFORMATION | POLICY_LOOKUP_NAMES, &h);
-    if (st != STATUS_SUCCESS)
+    struct query_rights q;
+    ntstatus st = query_rights(f->m, f->lsa, &q);
+    if (st != STATUS_SUCCESS) {
+        query_rights_free(&q);
         return cli_error(ctx, CLI_FAIL, "cannot open the policy of %s", f->label);
-    enum osver os = lsa_os(f->lsa);
-    fprintf(ctx->out, "User rights in %s (%s):\n", f->label, osver_display(os));
-    for (unsigned i = 0; i < RI_COUNT; i++) {
-        const struct rights_info *ri = rights_at(i);
-        if (!(rights_known(os) & RIGHTS_BIT(i)))
-            continue;
-        struct sid *sids = NULL;
-        size_t n = 0;
-        st = lsa_enumerate_accounts_with_right(&h, ri->name, &sids, &n);
-        fprintf(ctx->out, "%s%s =", display ? rights_display(i, os) : ri->name,
-                ri->advanced ? " (advanced)" : "");
-        for (size_t j = 0; st == STATUS_SUCCESS && j < n; j++) {
-            char who[256];
-            machine_sid_name(f->m, &sids[j], who, sizeof who);
-            fprintf(ctx->out, "%s %s", j ? "," : "", who);
-        }
-        fputc('\n', ctx->out);
-        free(sids);
     }
-    lsa_close(&h);
+    fprintf(ctx->out, "User rights in %s (%s):\n", f->label, osver_display(q.os));
+    for (size_t i = 0; i < q.nrights; i++) {
+        const struct query_right *r = &q.rights[i];
+        fprintf(ctx->out, "%s%s =", display ? rights_display(r->right, q.os) : r->name,
+                r->advanced ? " (advanced)" : "");
+        for (size_t j = 0; j < r->nholders; j++)
+            fprintf(ctx->out, "%s %s", j ? "," : "", r->holders[j].name);
+        fputc('\n', ctx->out);
+    }
+    query_rights_free(&q);
     return CLI_OK;
 }
 
@@ -147,29 +140,25 @@ static int who_holds(struct cli_ctx *ctx, struct cli_focus *f, const char *name)
     if (rc)
         return rc;
     const char *right = rights_at(idx)->name;
-    struct lsa_handle h;
-    ntstatus st = open_policy(f, POLICY_VIEW_LOCAL_INFORMATION | POLICY_LOOKUP_NAMES, &h);
-    if (st != STATUS_SUCCESS)
+    struct query_rights q;
+    ntstatus st = query_rights(f->m, f->lsa, &q);
+    if (st != STATUS_SUCCESS) {
+        query_rights_free(&q);
         return cli_error(ctx, CLI_FAIL, "cannot open the policy of %s", f->label);
-    struct sid *sids = NULL;
-    size_t n = 0;
-    st = lsa_enumerate_accounts_with_right(&h, right, &sids, &n);
-    lsa_close(&h);
-    if (st == STATUS_NO_SUCH_PRIVILEGE)
+    }
+    const struct query_right *r = query_rights_find(&q, idx);
+    if (!r) {
+        query_rights_free(&q);
         return cli_error(ctx, CLI_FAIL, "unknown right '%s' on %s", right,
                          osver_display(lsa_os(f->lsa)));
-    if (st == STATUS_NO_MORE_ENTRIES) {
+    }
+    if (!r->nholders)
         fprintf(ctx->out, "nobody holds %s in %s\n", right, f->label);
-        return CLI_OK;
+    for (size_t i = 0; i < r->nholders; i++) {
+        char sidbuf[SID_STR_MAX];
+        fprintf(ctx->out, "%s (%s)\n", r->holders[i].name, sid_str(&r->holders[i].sid, sidbuf));
     }
-    if (st != STATUS_SUCCESS)
-        return cli_error(ctx, CLI_FAIL, "cannot enumerate holders of %s", right);
-    for (size_t i = 0; i < n; i++) {
-        char who[256], sidbuf[SID_STR_MAX];
-        machine_sid_name(f->m, &sids[i], who, sizeof who);
-        fprintf(ctx->out, "%s (%s)\n", who, sid_str(&sids[i], sidbuf));
-    }
-    free(sids);
+    query_rights_free(&q);
     return CLI_OK;
 }
 
@@ -280,12 +269,12 @@ int cmd_ntrights(struct cli_ctx *ctx, int argc, char **argv)
         if (!target)
             return CLI_FAIL;
         char focus[MACHINE_NAME_MAX + 3];
-        snprintf(focus, sizeof focus, "\\\\%s", target->name);
+        snprintf(focus, sizeof focus, "\\\\%s", machine_name(target));
         /* On a DC, the computer's policy is its domain's. */
         if (machine_is_dc(target)) {
             f.m = target;
-            f.lsa = target->lsa;
-            snprintf(f.label, sizeof f.label, "%s", target->domain);
+            f.lsa = machine_lsa(target);
+            snprintf(f.label, sizeof f.label, "%s", machine_domain(target));
         } else if (cli_focus(ctx, focus, &f)) {
             return CLI_FAIL;
         }
@@ -294,9 +283,9 @@ int cmd_ntrights(struct cli_ctx *ctx, int argc, char **argv)
     }
     const char *rights[1] = {right};
     int rc = change(ctx, &f, account, op > 0, false, rights, 1, false);
-    if (rc == CLI_OK && entry && f.m->evtlog) {
+    if (rc == CLI_OK && entry && machine_evtlog(f.m)) {
         /* ntrights -e: the entry goes to the target computer's log. */
-        evtlog_write(f.m->evtlog, EVTLOG_APPLICATION, clock_now(&f.m->clock), "NTRIGHTS", 1,
+        evtlog_write(machine_evtlog(f.m), EVTLOG_APPLICATION, machine_now(f.m), "NTRIGHTS", 1,
                      EVT_INFORMATION, 0, "N/A", entry);
     }
     return rc;

@@ -242,7 +242,7 @@ static int user_show(struct cli_ctx *ctx, struct machine *m, struct sam_user *u)
 {
     struct sid sid;
     char sidbuf[SID_STR_MAX], t[64];
-    sam_user_sid(m->sam, u, &sid);
+    sam_user_sid(machine_sam(m), u, &sid);
     FILE *o = ctx->out;
     fprintf(o, "User name                    %s\n", u->name);
     fprintf(o, "Full Name                    %s\n", u->fullname);
@@ -277,11 +277,11 @@ static int user_show(struct cli_ctx *ctx, struct machine *m, struct sam_user *u)
     fprintf(o, "Group memberships           ");
     struct sid groups[64];
     size_t n = 0;
-    sam_memberships(m->sam, &sid, 1, groups, 64, &n);
+    sam_memberships(machine_sam(m), &sid, 1, groups, 64, &n);
     for (size_t i = 0; i < n; i++) {
         const char *gname;
         bool is_group;
-        if (sam_lookup_sid(m->sam, &groups[i], &gname, &is_group))
+        if (sam_lookup_sid(machine_sam(m), &groups[i], &gname, &is_group))
             fprintf(o, " *%s", gname);
     }
     fprintf(o, "\n");
@@ -300,32 +300,33 @@ static int user_add(struct cli_ctx *ctx, struct machine *m, const char **pos, si
         return CLI_FAIL;
     pos[0] = bare;
     for (size_t i = 0; i < ngroups; i++)
-        if (!sam_group_find(m->sam, groups[i]))
-            return cli_error(ctx, CLI_FAIL, "user add: no group '%s' on %s", groups[i], m->name);
+        if (!sam_group_find(machine_sam(m), groups[i]))
+            return cli_error(ctx, CLI_FAIL, "user add: no group '%s' on %s", groups[i],
+                             machine_name(m));
     /* the account and its groups in one write, or none of them */
-    ntstatus st = sam_batch_begin(m->sam);
+    ntstatus st = sam_batch_begin(machine_sam(m));
     if (st != STATUS_SUCCESS)
         return sam_fail(ctx, "cannot add user", pos[0], st);
     uint32_t rid;
-    st = sam_user_add(m->sam, pos[0], password, now, &rid);
+    st = sam_user_add(machine_sam(m), pos[0], password, now, &rid);
     if (st != STATUS_SUCCESS) {
-        sam_batch_cancel(m->sam);
+        sam_batch_cancel(machine_sam(m));
         return sam_fail(ctx, "cannot add user", pos[0], st);
     }
     struct sid sid;
-    sam_user_sid(m->sam, sam_user_by_rid(m->sam, rid), &sid);
+    sam_user_sid(machine_sam(m), sam_user_by_rid(machine_sam(m), rid), &sid);
     for (size_t i = 0; i < ngroups; i++) {
-        st = sam_group_add_member(m->sam, groups[i], &sid);
+        st = sam_group_add_member(machine_sam(m), groups[i], &sid);
         if (st != STATUS_SUCCESS && st != STATUS_MEMBER_IN_GROUP) {
-            sam_batch_cancel(m->sam);
+            sam_batch_cancel(machine_sam(m));
             return sam_fail(ctx, "cannot add the user to group", groups[i], st);
         }
     }
-    st = sam_batch_end(m->sam);
+    st = sam_batch_end(machine_sam(m));
     if (st != STATUS_SUCCESS)
         return sam_fail(ctx, "cannot add user", pos[0], st);
     char sidbuf[SID_STR_MAX];
-    fprintf(ctx->out, "user %s\\%s added (%s)\n", sam_domain_name(m->sam), pos[0],
+    fprintf(ctx->out, "user %s\\%s added (%s)\n", sam_domain_name(machine_sam(m)), pos[0],
             sid_str(&sid, sidbuf));
     return CLI_OK;
 }
@@ -359,7 +360,7 @@ static int user_set(struct cli_ctx *ctx, struct machine *m, int argc, char **arg
     int rc = args_parse(ctx, &spec, argc, argv, 3);
     if (rc != CLI_OK)
         return rc;
-    ntstatus st = sam_user_set_fields(m->sam, r.want.name, &r.want, r.given, r.flag_mask);
+    ntstatus st = sam_user_set_fields(machine_sam(m), r.want.name, &r.want, r.given, r.flag_mask);
     if (st != STATUS_SUCCESS)
         return sam_fail(ctx, "cannot update user", r.want.name, st);
     fprintf(ctx->out, "user %s updated\n", r.want.name);
@@ -398,11 +399,11 @@ int cmd_user(struct cli_ctx *ctx, int argc, char **argv)
     struct machine *m = cli_machine(ctx);
     if (!m)
         return CLI_FAIL;
-    int64_t now = clock_now(&m->clock);
+    int64_t now = machine_now(m);
 
     if (strcmp(sub, "list") == 0) {
-        for (size_t i = 0; i < sam_user_count(m->sam); i++) {
-            struct sam_user *u = sam_user_at(m->sam, i);
+        for (size_t i = 0; i < sam_user_count(machine_sam(m)); i++) {
+            struct sam_user *u = sam_user_at(machine_sam(m), i);
             fprintf(ctx->out, "%-20s %s%s\n", u->name, u->flags & SAM_DISABLED ? "disabled" : "active",
                     u->flags & SAM_LOCKED ? ", locked out" : "");
         }
@@ -425,7 +426,7 @@ int cmd_user(struct cli_ctx *ctx, int argc, char **argv)
     if (strcmp(sub, "show") == 0)
         return user_show(ctx, m, u);
     if (strcmp(sub, "del") == 0) {
-        ntstatus st = sam_user_del(m->sam, pos[0]);
+        ntstatus st = sam_user_del(machine_sam(m), pos[0]);
         if (st != STATUS_SUCCESS)
             return sam_fail(ctx, "cannot delete user", pos[0], st);
         fprintf(ctx->out, "user %s deleted\n", pos[0]);
@@ -435,7 +436,7 @@ int cmd_user(struct cli_ctx *ctx, int argc, char **argv)
         const char *pw = npos > 1 ? pos[1] : password;
         if (!pw)
             return cli_error(ctx, CLI_USAGE, "usage: ntlab user passwd NAME PASSWORD");
-        ntstatus st = sam_set_password(m->sam, pos[0], pw, now);
+        ntstatus st = sam_set_password(machine_sam(m), pos[0], pw, now);
         if (st != STATUS_SUCCESS)
             return sam_fail(ctx, "cannot set the password of", pos[0], st);
         fprintf(ctx->out, "password of %s changed\n", pos[0]);
@@ -443,11 +444,11 @@ int cmd_user(struct cli_ctx *ctx, int argc, char **argv)
     }
     ntstatus st;
     if (strcmp(sub, "disable") == 0)
-        st = sam_user_set_flags(m->sam, pos[0], SAM_DISABLED, 0);
+        st = sam_user_set_flags(machine_sam(m), pos[0], SAM_DISABLED, 0);
     else if (strcmp(sub, "enable") == 0)
-        st = sam_user_set_flags(m->sam, pos[0], 0, SAM_DISABLED);
+        st = sam_user_set_flags(machine_sam(m), pos[0], 0, SAM_DISABLED);
     else if (strcmp(sub, "unlock") == 0)
-        st = sam_user_unlock(m->sam, pos[0]);
+        st = sam_user_unlock(machine_sam(m), pos[0]);
     else
         return cli_error(ctx, CLI_USAGE, "user: unknown subcommand '%s'", sub);
     if (st != STATUS_SUCCESS)
@@ -479,14 +480,14 @@ int cmd_group(struct cli_ctx *ctx, int argc, char **argv)
         return CLI_FAIL;
     if (strcmp(sub, "list") == 0) {
         if (npos == 0) {
-            for (size_t i = 0; i < sam_group_count(m->sam); i++) {
-                struct sam_group *g = sam_group_at(m->sam, i);
+            for (size_t i = 0; i < sam_group_count(machine_sam(m)); i++) {
+                struct sam_group *g = sam_group_at(machine_sam(m), i);
                 fprintf(ctx->out, "%-24s %s %s\n", g->name,
                         g->kind == SAM_GROUP_GLOBAL ? "global" : "local ", g->comment);
             }
             return CLI_OK;
         }
-        struct sam_group *g = sam_group_find(m->sam, pos[0]);
+        struct sam_group *g = sam_group_find(machine_sam(m), pos[0]);
         if (!g)
             return sam_fail(ctx, "no group", pos[0], STATUS_NO_SUCH_GROUP);
         for (size_t i = 0; i < g->nmembers; i++) {
@@ -498,15 +499,16 @@ int cmd_group(struct cli_ctx *ctx, int argc, char **argv)
     }
     ntstatus st;
     if (strcmp(sub, "add") == 0 && npos == 1) {
-        st = sam_group_add(m->sam, pos[0], global ? SAM_GROUP_GLOBAL : SAM_GROUP_ALIAS, comment);
+        st = sam_group_add(machine_sam(m), pos[0], global ? SAM_GROUP_GLOBAL : SAM_GROUP_ALIAS,
+                           comment);
     } else if (strcmp(sub, "del") == 0 && npos == 1) {
-        st = sam_group_del(m->sam, pos[0]);
+        st = sam_group_del(machine_sam(m), pos[0]);
     } else if ((strcmp(sub, "add-member") == 0 || strcmp(sub, "remove-member") == 0) && npos == 2) {
         struct sid sid;
         if (cli_account(ctx, m, pos[1], &sid))
             return CLI_FAIL;
-        st = sub[0] == 'a' ? sam_group_add_member(m->sam, pos[0], &sid)
-                           : sam_group_remove_member(m->sam, pos[0], &sid);
+        st = sub[0] == 'a' ? sam_group_add_member(machine_sam(m), pos[0], &sid)
+                           : sam_group_remove_member(machine_sam(m), pos[0], &sid);
     } else {
         return cli_error(ctx, CLI_USAGE, "usage: ntlab group add NAME [--comment C] [--global] | del NAME"
                                          " | add-member GROUP ACCOUNT | remove-member GROUP ACCOUNT | list [GROUP]");

@@ -8,11 +8,11 @@ int cli_focus(struct cli_ctx *ctx, const char *focus, struct cli_focus *f)
         f->m = cli_machine(ctx);
         if (!f->m)
             return CLI_FAIL;
-        f->lsa = f->m->lsa;
+        f->lsa = machine_lsa(f->m);
         if (machine_is_dc(f->m))
-            snprintf(f->label, sizeof f->label, "%s", f->m->domain);
+            snprintf(f->label, sizeof f->label, "%s", machine_domain(f->m));
         else
-            snprintf(f->label, sizeof f->label, "\\\\%s", f->m->name);
+            snprintf(f->label, sizeof f->label, "\\\\%s", machine_name(f->m));
         return CLI_OK;
     }
     struct lab *lab = cli_lab(ctx);
@@ -24,7 +24,7 @@ int cli_focus(struct cli_ctx *ctx, const char *focus, struct cli_focus *f)
     struct lsa *probe;
     if (focus[0] != '\\' && lab_policy_for_focus(lab, focus, &probe) == STATUS_OBJECT_NAME_NOT_FOUND &&
         lab_machine_find(lab, focus)) {
-        snprintf(named, sizeof named, "\\\\%s", lab_machine_find(lab, focus)->name);
+        snprintf(named, sizeof named, "\\\\%s", machine_name(lab_machine_find(lab, focus)));
         focus = named;
     }
     if (focus[0] == '\\' && focus[1] != '\\' && lab_machine_find(lab, focus + 1))

@@ -67,9 +67,9 @@ struct machine *cli_computer(struct cli_ctx *ctx, const char *name, const char *
  * itself: ".", the machine's name, or (on a DC) its domain. */
 static bool names_own_sam(const struct machine *m, const char *dom, size_t dl)
 {
-    const char *own = sam_domain_name(m->sam);
+    const char *own = sam_domain_name(machine_sam(m));
     return (dl == 1 && dom[0] == '.') ||
-           (dl == strlen(m->name) && strncasecmp(dom, m->name, dl) == 0) ||
+           (dl == strlen(machine_name(m)) && strncasecmp(dom, machine_name(m), dl) == 0) ||
            (own && dl == strlen(own) && strncasecmp(dom, own, dl) == 0);
 }
 
@@ -89,21 +89,25 @@ int cli_user_target(struct cli_ctx *ctx, struct machine *m, const char *name,
         return CLI_OK;
     /* A member server's domain: the account lives in the domain's SAM,
      * which its domain controller holds (net user NAME /domain). */
-    if (m->role == ROLE_MEMBER && dl == strlen(m->domain) && strncasecmp(name, m->domain, dl) == 0) {
-        struct machine *dc = lab_focus_machine(lab_of_machine(m), m->domain); /* NULL: no lab */
-        if (!dc || !dc->sam)
-            return cli_error(ctx, CLI_FAIL, "no domain controller of %s in this lab", m->domain);
+    if (machine_role(m) == ROLE_MEMBER && dl == strlen(machine_domain(m)) &&
+        strncasecmp(name, machine_domain(m), dl) == 0) {
+        struct machine *dc =
+            lab_focus_machine(lab_of_machine(m), machine_domain(m)); /* NULL: no lab */
+        if (!dc || !machine_sam(dc))
+            return cli_error(ctx, CLI_FAIL, "no domain controller of %s in this lab",
+                             machine_domain(m));
         *target = dc;
         return CLI_OK;
     }
     if (machine_is_dc(m))
         return cli_error(ctx, CLI_FAIL, "'%s': %.*s is neither %s nor its domain %s", name, (int)dl,
-                         name, m->name, m->domain);
-    if (m->role == ROLE_MEMBER)
-        return cli_error(ctx, CLI_FAIL, "'%s': %.*s is neither this machine (%s) nor its domain (%s)",
-                         name, (int)dl, name, m->name, m->domain);
+                         name, machine_name(m), machine_domain(m));
+    if (machine_role(m) == ROLE_MEMBER)
+        return cli_error(ctx, CLI_FAIL,
+                         "'%s': %.*s is neither this machine (%s) nor its domain (%s)", name,
+                         (int)dl, name, machine_name(m), machine_domain(m));
     return cli_error(ctx, CLI_FAIL, "'%s': %.*s is not this machine (%s)", name, (int)dl, name,
-                     m->name);
+                     machine_name(m));
 }
 
 struct sam_user *cli_user(struct cli_ctx *ctx, struct machine *m, const char *name,
@@ -112,13 +116,14 @@ struct sam_user *cli_user(struct cli_ctx *ctx, struct machine *m, const char *na
     const char *user;
     if (cli_user_target(ctx, m, name, target, &user))
         return NULL;
-    struct sam_user *u = sam_user_find((*target)->sam, user);
+    struct sam_user *u = sam_user_find(machine_sam((*target)), user);
     if (u)
         return u;
     char guess[NAME_MAX_TRY + 2];
     if (cli_eaten_account(m, name, guess, sizeof guess))
-        cli_error(ctx, CLI_FAIL, "no user '%s' on %s; did the shell eat a backslash? quote it: '%s'",
-                  name, (*target)->name, guess);
+        cli_error(ctx, CLI_FAIL,
+                  "no user '%s' on %s; did the shell eat a backslash? quote it: '%s'", name,
+                  machine_name((*target)), guess);
     else {
         char text[512];
         nterr_describe(nterr_to_win32(STATUS_NO_SUCH_USER), text, sizeof text);

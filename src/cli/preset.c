@@ -131,8 +131,7 @@ static int create_q189732(struct cli_ctx *ctx, const char *dir)
         s = lab_machine_add(lab, Q_SERVER, ROLE_MEMBER, OSVER_NT4, Q_DOMAIN, Q_ADMIN_PASSWORD,
                             &srv);
     if (s == STATUS_SUCCESS) {
-        str_copy(srv->persona, sizeof srv->persona, "q189732");
-        s = machine_save_conf(srv);
+        s = nterr_from_errno(exchange_set_persona(srv, "q189732"));
     }
     if (s != STATUS_SUCCESS) {
         const char *sym = nterr_status_symbol(s);

@@ -60,7 +60,9 @@
 #define EXCHANGE_PROCESS "MSExchangeIS"   /* logon process name in audits */
 #define EXCHANGE_POP3_SOURCE "MSExchangePOP3"
 #define EXCHANGE_EVENT_LOGON_FAILED 1010u /* Application log, Failure Audit */
-#define EXCHANGE_DEFAULT_PERSONA "exchange-5.0.1457.10" /* when machine.conf names none */
+#define EXCHANGE_DEFAULT_PERSONA "exchange-5.0.1457.10" /* when exchange.conf names none */
+#define EXCHANGE_PERSONA_MAX 63                         /* a persona name's length */
+#define EXCHANGE_CONF_FILE "exchange.conf"
 #define EXCHANGE_ALIAS_MAX 64
 #define EXCHANGE_OWNER_MAX 160
 #define EXCHANGE_SECRET_MAX 128
@@ -90,6 +92,42 @@ struct scm_service *exchange_service(struct machine *m);
  * service. For replies made without a session (the daemon refusing a
  * connection: persona_render). */
 const struct persona *exchange_persona(struct machine *m);
+
+/* The persona name the running store loaded (its setting, or
+ * EXCHANGE_DEFAULT_PERSONA); NULL when none runs. Owned by the store, as
+ * exchange_persona. */
+const char *exchange_persona_name(struct machine *m);
+
+/* --- the store's settings (settings.c) -----------------------------------
+ * m->dir/exchange.conf, text, written durably (afile.h); one "key = value"
+ * a line, '#' or ';' starts a comment line:
+ *   persona = q189732     optional: the POP3 persona (built in, or
+ *                         LAB/personas/NAME.persona); default
+ *                         EXCHANGE_DEFAULT_PERSONA
+ * The store reads it at each start, so an edit takes effect at the
+ * service's restart or the machine's reboot.
+ *
+ * Labs written before the store had this file kept "persona = NAME" in
+ * machine.conf, which the emulator keeps as a setting it does not read
+ * (machine_setting). Reading the settings moves it here: exchange.conf is
+ * written with it, then the line is dropped from machine.conf. Until both
+ * writes succeed the legacy line stays and wins (so a failed move is
+ * retried at the next start and changes nothing meanwhile). */
+
+/* 1..EXCHANGE_PERSONA_MAX letters, digits, '.', '_' or '-'. */
+bool exchange_persona_name_valid(const char *s);
+/* The persona named by the settings into out ("" when none is named; the
+ * caller then uses EXCHANGE_DEFAULT_PERSONA), migrating a legacy machine.conf
+ * line first. An in-memory machine has no settings (""). Returns 0, or
+ * EINVAL with "PATH:LINE: problem" in err for a malformed exchange.conf
+ * ("PATH: bad persona name" for a bad legacy line), EFBIG, ENOMEM or a read's
+ * errno. A failed migration write is not an error (above). */
+int exchange_settings_persona(struct machine *m, char *out, size_t n, char *err, size_t errlen);
+/* Names the store's persona in exchange.conf (durably; the store uses it at
+ * its next start). Does not check that the persona exists (persona_find
+ * does that). Returns 0, EINVAL (bad name, or an in-memory machine), or
+ * the write's errno. */
+int exchange_set_persona(struct machine *m, const char *name);
 
 /* --- the mailbox directory ---------------------------------------------- */
 

@@ -27,6 +27,7 @@ struct exchange_store {
     struct machine *m;
     struct token token; /* the service's logon token at start: the snapshot */
     struct persona *persona;
+    char persona_name[EXCHANGE_PERSONA_MAX + 1]; /* as named when it started */
     struct exchange_directory *dir;
     struct maildrop_cache *mdcache; /* listings of unchanged maildrops; NULL = none */
 };
@@ -49,16 +50,16 @@ static void store_unref(struct exchange_store *st)
 static void app_event(struct machine *m, const char *source, uint32_t id, enum evtlog_type type,
                       const char *user, const char *text)
 {
-    if (m->evtlog)
-        (void)evtlog_write(m->evtlog, EVTLOG_APPLICATION, clock_now(&m->clock), source, id, type,
+    if (machine_evtlog(m))
+        (void)evtlog_write(machine_evtlog(m), EVTLOG_APPLICATION, machine_now(m), source, id, type,
                            0, user ? user : "N/A", text);
 }
 
 static int dir_path(const struct machine *m, char *out, size_t n)
 {
-    if (!m->dir[0])
+    if (!machine_dir(m)[0])
         return EINVAL;
-    int k = snprintf(out, n, "%s/%s", m->dir, EXCHANGE_DIR_FILE);
+    int k = snprintf(out, n, "%s/%s", machine_dir(m), EXCHANGE_DIR_FILE);
     return k < 0 || (size_t)k >= n ? ENAMETOOLONG : 0;
 }
 
@@ -69,8 +70,8 @@ static const char *persona_dir(const struct machine *m, char *buf, size_t n)
     int k;
     if (lab_of_machine(m))
         k = snprintf(buf, n, "%s/personas", lab_dir(lab_of_machine(m)));
-    else if (m->dir[0])
-        k = snprintf(buf, n, "%s/personas", m->dir);
+    else if (machine_dir(m)[0])
+        k = snprintf(buf, n, "%s/personas", machine_dir(m));
     else
         return NULL;
     return k < 0 || (size_t)k >= n ? NULL : buf;
@@ -87,17 +88,20 @@ static ntstatus store_start(void *arg, struct machine *m, struct scm_service *sv
     st->m = m;
     st->token = svc->token;
     char err[512] = "", pdir[PATH_MAX];
-    /* What machine.conf says now: the persona is read at each start. */
-    ntstatus cst = machine_reload_persona(m, err, sizeof err);
-    if (cst) {
+    /* What exchange.conf says now: the persona is read at each start. */
+    char named[EXCHANGE_PERSONA_MAX + 1];
+    int ce = exchange_settings_persona(m, named, sizeof named, err, sizeof err);
+    if (ce) {
         char msg[700];
-        snprintf(msg, sizeof msg, "The information store cannot read the machine's "
-                                  "configuration: %s", err);
+        snprintf(msg, sizeof msg, "The information store cannot read its settings: %s",
+                 err[0] ? err : strerror(ce));
         app_event(m, EXCHANGE_IS_SOURCE, EVENT_PERSONA_FAILED, EVT_ERROR, NULL, msg);
         free(st);
-        return cst;
+        return ce == EINVAL || ce == EFBIG || ce == EILSEQ ? STATUS_INTERNAL_DB_CORRUPTION
+                                                           : nterr_from_errno(ce);
     }
-    const char *name = m->persona[0] ? m->persona : EXCHANGE_DEFAULT_PERSONA;
+    const char *name = named[0] ? named : EXCHANGE_DEFAULT_PERSONA;
+    str_copy(st->persona_name, sizeof st->persona_name, name);
     int e = persona_find(name, persona_dir(m, pdir, sizeof pdir), &st->persona, err, sizeof err);
     if (e) {
         char msg[700];
@@ -147,22 +151,22 @@ int exchange_register(struct machine *m)
 {
     if (!m)
         return EINVAL;
-    if (!m->scm) {
+    if (!machine_scm(m)) {
         char err[256];
         if (scm_attach(m, err, sizeof err) != STATUS_SUCCESS)
             return EIO;
     }
     const struct scm_image img = {EXCHANGE_IMAGE, store_start, store_stop, NULL};
-    int e = scm_register_image(m->scm, &img);
+    int e = scm_register_image(machine_scm(m), &img);
     return e == EEXIST ? 0 : e;
 }
 
 struct scm_service *exchange_service(struct machine *m)
 {
-    if (!m || !m->scm)
+    if (!m || !machine_scm(m))
         return NULL;
-    for (size_t i = 0; i < scm_count(m->scm); i++) {
-        struct scm_service *s = scm_at(m->scm, i);
+    for (size_t i = 0; i < scm_count(machine_scm(m)); i++) {
+        struct scm_service *s = scm_at(machine_scm(m), i);
         if (s->state == SCM_RUNNING && s->context && str_ieq(s->image, EXCHANGE_IMAGE))
             return s;
     }
@@ -186,13 +190,19 @@ const struct persona *exchange_persona(struct machine *m)
     return st ? st->persona : NULL;
 }
 
+const char *exchange_persona_name(struct machine *m)
+{
+    struct exchange_store *st = running_store(m);
+    return st ? st->persona_name : NULL;
+}
+
 /* --- mailboxes ----------------------------------------------------------------- */
 
 int exchange_mailbox_path(const struct machine *m, const char *alias, char *out, size_t n)
 {
-    if (!m || !m->dir[0] || !exchange_alias_valid(alias))
+    if (!m || !machine_dir(m)[0] || !exchange_alias_valid(alias))
         return EINVAL;
-    int k = snprintf(out, n, "%s/mail/%s", m->dir, alias);
+    int k = snprintf(out, n, "%s/mail/%s", machine_dir(m), alias);
     return k < 0 || (size_t)k >= n ? ENAMETOOLONG : 0;
 }
 
@@ -203,7 +213,7 @@ int exchange_mailbox_list(struct machine *m, struct exchange_directory **out, ch
     int e = dir_path(m, path, sizeof path);
     if (e) {
         if (err && errlen)
-            snprintf(err, errlen, "%s has no state directory", m->name);
+            snprintf(err, errlen, "%s has no state directory", machine_name(m));
         return EINVAL;
     }
     return exchange_directory_load(path, out, err, errlen);
@@ -221,7 +231,7 @@ int exchange_mailbox_add(struct machine *m, const char *alias, const char *owner
             snprintf(err, errlen, __VA_ARGS__);                                                    \
         return code;                                                                               \
     } while (0)
-    if (!m || !m->dir[0] || dir_path(m, path, sizeof path))
+    if (!m || !machine_dir(m)[0] || dir_path(m, path, sizeof path))
         FAIL(EINVAL, "machine has no state directory");
     if (!exchange_alias_valid(alias))
         FAIL(EINVAL, "invalid alias '%s' (1-64 letters, digits, '.', '_' or '-'; not starting "
@@ -240,7 +250,8 @@ int exchange_mailbox_add(struct machine *m, const char *alias, const char *owner
         mb.has_secret = true;
     }
     if (!owner || !*owner || machine_resolve(m, owner, &mb.owner_sid) != STATUS_SUCCESS)
-        FAIL(ESRCH, "owner '%s' is not an account known to %s", owner ? owner : "", m->name);
+        FAIL(ESRCH, "owner '%s' is not an account known to %s", owner ? owner : "",
+             machine_name(m));
     /* The canonical name ("CORP\alice"), as Exchange Administrator shows the
      * primary Windows NT account. */
     machine_sid_name(m, &mb.owner_sid, mb.owner, sizeof mb.owner);
@@ -254,7 +265,7 @@ int exchange_mailbox_add(struct machine *m, const char *alias, const char *owner
         FAIL(e, "%s", lerr[0] ? lerr : strerror(e));
     if (exchange_directory_find(d, alias)) {
         exchange_directory_free(d);
-        FAIL(EEXIST, "mailbox '%s' already exists on %s", alias, m->name);
+        FAIL(EEXIST, "mailbox '%s' already exists on %s", alias, machine_name(m));
     }
     e = exchange_directory_add(d, &mb);
     if (!e)
@@ -294,7 +305,7 @@ int exchange_deliver(struct machine *m, const char *alias, const void *data, siz
     e = maildrop_create(mdir); /* a Maildir removed by hand comes back empty */
     if (e)
         return e;
-    return maildrop_deliver(mdir, data, len, clock_now(&m->clock), name_out, name_cap);
+    return maildrop_deliver(mdir, data, len, machine_now(m), name_out, name_cap);
 }
 
 /* --- the logon backend (mail_logon.h) ---------------------------------------------------- */
@@ -364,7 +375,7 @@ static void be_login(void *arg, const struct mail_logon_credentials *cred,
         return;
     }
     struct machine *m = st->m;
-    const char *domain = cred->domain && cred->domain[0] ? cred->domain : m->domain;
+    const char *domain = cred->domain && cred->domain[0] ? cred->domain : machine_domain(m);
     struct token tok;
     ntstatus s = logon_user(m, &st->token, domain, cred->account,
                             cred->password ? cred->password : "", LOGON_NETWORK, NULL,

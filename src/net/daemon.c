@@ -58,8 +58,8 @@ long daemon_pid(const char *labdir)
 /* Whether m has a service that runs the Exchange store image. */
 static bool has_store(struct machine *m)
 {
-    for (size_t i = 0; m->scm && i < scm_count(m->scm); i++)
-        if (str_ieq(scm_at(m->scm, i)->image, EXCHANGE_IMAGE))
+    for (size_t i = 0; machine_scm(m) && i < scm_count(machine_scm(m)); i++)
+        if (str_ieq(scm_at(machine_scm(m), i)->image, EXCHANGE_IMAGE))
             return true;
     return false;
 }
@@ -130,11 +130,11 @@ static int plan_listeners(struct lab *lab, const struct daemon_config *cfg,
             k++;
         if (k == ns) {
             snprintf(err, errlen, "--listen: %s has no Exchange store (an msexchangeis service)",
-                     m->name);
+                     machine_name(m));
             return EINVAL;
         }
         if (assigned[k]) {
-            snprintf(err, errlen, "--listen: %s is given twice", m->name);
+            snprintf(err, errlen, "--listen: %s is given twice", machine_name(m));
             return EINVAL;
         }
         (void)net_addr_parse(spec, &ls[*nls].addr); /* checked above */
@@ -274,7 +274,7 @@ static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, in
         e = exchange_register(m);
         if (e) {
             snprintf(msg, sizeof msg, "%s: cannot register the Exchange store image: %s",
-                     m->name, e == EIO ? "services.conf is malformed" : strerror(e));
+                     machine_name(m), e == EIO ? "services.conf is malformed" : strerror(e));
             goto out;
         }
     }
@@ -296,10 +296,10 @@ static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, in
     }
     for (size_t i = 0; i < lab_machine_count(lab); i++) {
         struct machine *m = lab_machine_at(lab, i);
-        net_log(log, "%s booted: %s", m->name, m->running ? "running" : "down");
-        for (size_t j = 0; m->scm && j < scm_count(m->scm); j++) {
-            struct scm_service *svc = scm_at(m->scm, j);
-            net_log(log, "%s: service %s %s%s%s", m->name, svc->name,
+        net_log(log, "%s booted: %s", machine_name(m), machine_running(m) ? "running" : "down");
+        for (size_t j = 0; machine_scm(m) && j < scm_count(machine_scm(m)); j++) {
+            struct scm_service *svc = scm_at(machine_scm(m), j);
+            net_log(log, "%s: service %s %s%s%s", machine_name(m), svc->name,
                     scm_state_name(svc->state), svc->last_error ? ": " : "",
                     svc->last_error && nterr_win32_text(svc->last_error)
                         ? nterr_win32_text(svc->last_error)

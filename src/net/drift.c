@@ -12,12 +12,9 @@ static void names(FILE *f, rights_mask mask)
         }
 }
 
-void drift_print(FILE *f, struct machine *m, const struct scm_service *svc, const char *indent)
+static void print_masks(FILE *f, ntstatus st, rights_mask granted, rights_mask revoked,
+                        const char *indent)
 {
-    rights_mask granted, revoked;
-    ntstatus st = scm_token_drift(m, svc, &granted, &revoked);
-    if (st == STATUS_INVALID_PARAMETER)
-        return; /* not running: no token to compare */
     if (st) {
         const char *sym = nterr_status_symbol(st);
         fprintf(f, "%saccount's rights now: unknown (%s)\n", indent, sym ? sym : "error");
@@ -33,4 +30,20 @@ void drift_print(FILE *f, struct machine *m, const struct scm_service *svc, cons
         names(f, revoked);
         fputs("; takes effect at restart\n", f);
     }
+}
+
+void drift_print(FILE *f, struct machine *m, const struct scm_service *svc, const char *indent)
+{
+    rights_mask granted, revoked;
+    ntstatus st = scm_token_drift(m, svc, &granted, &revoked);
+    if (st == STATUS_INVALID_PARAMETER)
+        return; /* not running: no token to compare */
+    print_masks(f, st, granted, revoked, indent);
+}
+
+void drift_print_token(FILE *f, const struct query_token *t, const char *indent)
+{
+    if (t->drift == STATUS_INVALID_PARAMETER)
+        return; /* as drift_print: no token to compare */
+    print_masks(f, t->drift, t->granted_since, t->revoked_since, indent);
 }

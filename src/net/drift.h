@@ -5,10 +5,13 @@
  * nothing when the token agrees with the account's rights now. */
 #ifndef NTLAB_NET_DRIFT_H
 #define NTLAB_NET_DRIFT_H
+#include "emulator/query.h"
 #include "emulator/scm.h"
 #include <stdio.h>
 
 /* Writes the drift lines of svc (running on m) to f, each after indent. */
 void drift_print(FILE *f, struct machine *m, const struct scm_service *svc, const char *indent);
+/* The same lines from a queried token (query.h: its drift fields). */
+void drift_print_token(FILE *f, const struct query_token *t, const char *indent);
 
 #endif

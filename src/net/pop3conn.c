@@ -103,12 +103,12 @@ static void on_event(void *arg, const struct pop3_event *ev)
         net_log_clean(ev->cred->user, user, sizeof user);
         const struct mail_logon_result *r = ev->result;
         if (r->outcome == MAIL_LOGON_OK) {
-            LOG(s, "#%llu %s logon %s user=\"%s\": OK", (unsigned long long)c->id, m->name,
+            LOG(s, "#%llu %s logon %s user=\"%s\": OK", (unsigned long long)c->id, machine_name(m),
                 ev->cred->mechanism, user);
             note_logon(c, user, ev->cred->mailbox);
         } else {
             LOG(s, "#%llu %s logon %s user=\"%s\": %s win32=%u%s%s", (unsigned long long)c->id,
-                m->name, ev->cred->mechanism, user, outcome_name(r->outcome),
+                machine_name(m), ev->cred->mechanism, user, outcome_name(r->outcome),
                 (unsigned)r->win32, r->text[0] ? " " : "", r->text);
         }
         return;
@@ -282,12 +282,12 @@ static void refuse(struct server *s, struct server_listener *l, int fd, const ch
 {
     const struct persona *p = exchange_persona(l->m);
     struct buf b = BUF_INIT;
-    const struct persona_vars v = {.host = l->m->name};
+    const struct persona_vars v = {.host = machine_name(l->m)};
     if (p && persona_render(p, PERSONA_TOO_MANY_CONNECTIONS, &v, &b) == 0 && b.len)
         (void)plat_send(fd, b.p, b.len);
     buf_free(&b);
     plat_sock_close(fd);
-    LOG(s, "%s: connection from %s refused: %s", l->m->name, peer, why);
+    LOG(s, "%s: connection from %s refused: %s", machine_name(l->m), peer, why);
 }
 
 /* Whether the store runs (noting a change in the log) and the daemon
@@ -297,11 +297,11 @@ static bool admit(struct server *s, struct server_listener *l, int fd,
 {
     bool running = exchange_running(l->m);
     if (running != l->was_running) {
-        LOG(s, "%s: the Exchange store is %s", l->m->name, running ? "running" : "stopped");
+        LOG(s, "%s: the Exchange store is %s", machine_name(l->m), running ? "running" : "stopped");
         l->was_running = running;
     }
     if (!running || s->stopping) {
-        LOG(s, "%s: connection from %s closed: %s", l->m->name, peer,
+        LOG(s, "%s: connection from %s closed: %s", machine_name(l->m), peer,
             !running ? "the Exchange store is not running" : "the daemon is stopping");
         plat_sock_close(fd);
         return false;
@@ -347,7 +347,7 @@ static void conn_open(struct server *s, struct server_listener *l, int fd,
     if (e == 0)
         e = listener_conn_add(s, l, &c->h, events);
     if (e) {
-        LOG(s, "%s: connection from %s closed: %s", l->m->name, peer, strerror(e));
+        LOG(s, "%s: connection from %s closed: %s", machine_name(l->m), peer, strerror(e));
         pop3_session_drop(c->ps);
         exchange_session_close(c->es);
         plat_sock_close(fd);
@@ -359,7 +359,7 @@ static void conn_open(struct server *s, struct server_listener *l, int fd,
     if (!l->addr_str[0])
         net_addr_format(&l->addr, l->addr_str, sizeof l->addr_str);
     LOG(s, "#%llu connect from %s to %s (%s)", (unsigned long long)c->id, peer, l->addr_str,
-        l->m->name);
+        machine_name(l->m));
     conn_pump(s, &c->h); /* the banner */
 }
 
@@ -381,7 +381,7 @@ static void accept_pop3(struct server *s, struct server_listener *l)
                 if (fd >= 0)
                     plat_sock_close(fd);
                 s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                LOG(s, "%s: connection refused: out of file descriptors", l->m->name);
+                LOG(s, "%s: connection refused: out of file descriptors", machine_name(l->m));
             }
             return;
         }
@@ -399,7 +399,7 @@ static void listener_changed(struct server *s, struct server_listener *l)
 {
     bool running = exchange_running(l->m);
     if (running != l->was_running) {
-        LOG(s, "%s: the Exchange store is %s", l->m->name, running ? "running" : "stopped");
+        LOG(s, "%s: the Exchange store is %s", machine_name(l->m), running ? "running" : "stopped");
         l->was_running = running;
     }
     struct server_conn *h = l->conns, *next;
@@ -418,7 +418,7 @@ static int listener_start(struct server *s, struct server_listener *l)
     if (!pcfg)
         return ENOMEM;
     *pcfg = s->pcfg;
-    pcfg->host = l->m->name;
+    pcfg->host = machine_name(l->m);
     l->data = pcfg;
     l->was_running = exchange_running(l->m);
     return 0;
@@ -471,13 +471,13 @@ static void listener_info(struct server *s, const struct server_listener *l,
 {
     (void)s;
     net_addr_format(&l->addr, out->address, sizeof out->address);
-    out->machine = l->m->name;
+    out->machine = machine_name(l->m);
     struct scm_service *svc = exchange_service(l->m);
     out->store_running = svc != NULL;
     if (svc) {
         out->service = svc->name;
         out->account = svc->account;
-        out->persona = l->m->persona[0] ? l->m->persona : EXCHANGE_DEFAULT_PERSONA;
+        out->persona = exchange_persona_name(l->m);
     }
 }
 
@@ -488,7 +488,7 @@ static void session_info(struct server *s, const struct server_conn *h,
     struct pop3_session *ps = c->ps;
     out->id = c->id;
     net_peer_format(&c->peer, out->peer, sizeof out->peer);
-    out->machine = h->l->m->name;
+    out->machine = machine_name(h->l->m);
     out->user = c->who ? c->who : "";
     out->mailbox = c->who ? c->who + strlen(c->who) + 1 : "";
     out->state = state_name(pop3_session_state(ps));

@@ -242,8 +242,8 @@ static void group_begin(struct server *s)
 {
     for (size_t i = 0; i < lab_machine_count(s->lab); i++) {
         struct machine *m = lab_machine_at(s->lab, i);
-        if (m->evtlog)
-            evtlog_begin(m->evtlog);
+        if (machine_evtlog(m))
+            evtlog_begin(machine_evtlog(m));
     }
 }
 
@@ -251,8 +251,8 @@ static void group_commit(struct server *s)
 {
     for (size_t i = 0; i < lab_machine_count(s->lab); i++) {
         struct machine *m = lab_machine_at(s->lab, i);
-        if (m->evtlog && evtlog_commit(m->evtlog) != STATUS_SUCCESS)
-            LOG(s, "%s: %s", m->name, evtlog_failure_text(m->evtlog));
+        if (machine_evtlog(m) && evtlog_commit(machine_evtlog(m)) != STATUS_SUCCESS)
+            LOG(s, "%s: %s", machine_name(m), evtlog_failure_text(machine_evtlog(m)));
     }
 }
 

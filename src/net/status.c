@@ -1,55 +1,11 @@
-/* The daemon's status text (status.h). The machines part still reads the
- * emulator directly; the rest is printed from server.h's values. */
+/* The daemon's status text (status.h), printed from query structs: the
+ * emulator's (statusfmt.h) for machines, server.h's for the rest. */
 #include "src/net/status.h"
 #include "emulator/lab.h"
 #include "emulator/rights.h"
 #include "emulator/scm.h"
-#include "src/net/drift.h"
+#include "src/net/statusfmt.h"
 #include "src/net/listener.h"
-
-static void print_token(FILE *f, struct machine *m, const struct token *t)
-{
-    fprintf(f, "      token of %s\\%s (logon id %llu):\n", t->domain_name, t->user_name,
-            (unsigned long long)t->logon_id);
-    bool any = false;
-    for (unsigned i = 0; i < RI_COUNT; i++) {
-        if (!token_has_privilege(t, i))
-            continue;
-        unsigned attr = token_privilege_attributes(t, i);
-        fprintf(f, "        %-32s %-45s %s\n", rights_at(i)->name, rights_display(i, m->os),
-                attr & SE_PRIVILEGE_ENABLED
-                    ? (attr & SE_PRIVILEGE_ENABLED_BY_DEFAULT ? "Enabled by default" : "Enabled")
-                    : "Disabled");
-        any = true;
-    }
-    if (!any)
-        fprintf(f, "        (no privileges)\n");
-}
-
-static void print_machines(struct server *s, FILE *f)
-{
-    fprintf(f, "machines:\n");
-    for (size_t i = 0; i < lab_machine_count(s->lab); i++) {
-        struct machine *m = lab_machine_at(s->lab, i);
-        fprintf(f, "  %-15s %-10s %-14s %-15s %s\n", m->name, machine_role_name(m->role),
-                osver_display(m->os), m->domain[0] ? m->domain : "-",
-                m->running ? "running" : "down");
-        for (size_t j = 0; m->scm && j < scm_count(m->scm); j++) {
-            struct scm_service *svc = scm_at(m->scm, j);
-            fprintf(f, "    service %-18s %-8s %-8s %-14s %s\n", svc->name,
-                    scm_state_name(svc->state), scm_start_type_name(svc->start), svc->image,
-                    svc->account);
-            if (svc->state == SCM_RUNNING) {
-                print_token(f, m, &svc->token);
-                drift_print(f, m, svc, "      ");
-            } else if (svc->last_error) {
-                const char *t = nterr_win32_text(svc->last_error);
-                fprintf(f, "      last start failed: %u %s\n", (unsigned)svc->last_error,
-                        t ? t : "");
-            }
-        }
-    }
-}
 
 void status_print_listeners(struct server *s, FILE *f)
 {
@@ -96,7 +52,9 @@ void status_print(struct server *s, FILE *f)
     server_info(s, &in);
     fprintf(f, "daemon: pid %ld serving %s, up %llds\n", in.pid, in.lab_dir,
             (long long)in.uptime_s);
-    print_machines(s, f);
+    fprintf(f, "machines:\n");
+    if (status_print_machines(f, s->lab))
+        fprintf(f, "  (out of memory)\n");
     fprintf(f, "listeners:\n");
     status_print_listeners(s, f);
     fprintf(f, "connections: %zu open (limit %zu), %llu since start, %zu bytes of session heap"

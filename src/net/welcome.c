@@ -71,7 +71,7 @@ static bool expand(const char *ph, const char *lab_shown, const struct server_li
     if (str_copyn(name, sizeof name, ph + 7, strlen(ph) - 8))
         return false;
     for (size_t i = 0; i < nls; i++)
-        if (str_ieq(ls[i].m->name, name)) {
+        if (str_ieq(machine_name(ls[i].m), name)) {
             put_addr(&ls[i].addr, port, f);
             return true;
         }

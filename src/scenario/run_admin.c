@@ -57,7 +57,7 @@ static void register_images(struct scn_runner *r)
 {
     for (size_t i = 0; i < lab_machine_count(r->lab); i++) {
         struct machine *m = lab_machine_at(r->lab, i);
-        if (!m->scm || !scm_find_image(m->scm, EXCHANGE_IMAGE))
+        if (!machine_scm(m) || !scm_find_image(machine_scm(m), EXCHANGE_IMAGE))
             exchange_register(m); /* EIO: services.conf is broken; its commands say so */
     }
 }

@@ -219,8 +219,8 @@ static struct machine *store_machine(struct scn_runner *r, const char *name)
         struct machine *m = lab_machine_at(r->lab, i);
         if (exchange_running(m))
             return m;
-        for (size_t k = 0; !configured && m->scm && k < scm_count(m->scm); k++)
-            if (str_ieq(scm_at(m->scm, k)->image, EXCHANGE_IMAGE))
+        for (size_t k = 0; !configured && machine_scm(m) && k < scm_count(machine_scm(m)); k++)
+            if (str_ieq(scm_at(machine_scm(m), k)->image, EXCHANGE_IMAGE))
                 configured = m;
     }
     return configured;
@@ -256,7 +256,7 @@ static int connect_sess(struct scn_runner *r, const char *machine, struct scn_se
     if (rc == 0) {
         const struct pop3_backend be = {&exchange_logon_ops, se->es, NULL, NULL};
         se->cfg = r->cfg;
-        se->cfg.host = m->name;
+        se->cfg.host = machine_name(m);
         se->ps = pop3_session_new(exchange_session_persona(se->es), &be, &se->cfg,
                                   lab_clock_now(r->lab), ++r->nonce);
         rc = se->ps ? 0 : ENOMEM;
@@ -267,7 +267,7 @@ static int connect_sess(struct scn_runner *r, const char *machine, struct scn_se
         snprintf(why, whylen, "%s", rc == ECONNREFUSED ? "connection refused" : strerror(rc));
         return rc;
     }
-    snprintf(se->peer, sizeof se->peer, "%s 110", m->name);
+    snprintf(se->peer, sizeof se->peer, "%s 110", machine_name(m));
     drain(r, se);
     return 0;
 }

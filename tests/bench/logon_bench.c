@@ -22,17 +22,17 @@ static double now_us(void)
 /* One batch: one write of the SAM, not one per user. */
 static int add_users(struct machine *m)
 {
-    if (sam_batch_begin(m->sam) != STATUS_SUCCESS)
+    if (sam_batch_begin(machine_sam(m)) != STATUS_SUCCESS)
         return -1;
     for (int i = 0; i < USERS; i++) {
         char name[21];
         snprintf(name, sizeof name, "user%05d", i);
-        if (sam_user_add(m->sam, name, name, clock_now(&m->clock), NULL) != STATUS_SUCCESS) {
-            sam_batch_cancel(m->sam);
+        if (sam_user_add(machine_sam(m), name, name, machine_now(m), NULL) != STATUS_SUCCESS) {
+            sam_batch_cancel(machine_sam(m));
             return -1;
         }
     }
-    return sam_batch_end(m->sam) == STATUS_SUCCESS ? 0 : -1;
+    return sam_batch_end(machine_sam(m)) == STATUS_SUCCESS ? 0 : -1;
 }
 
 int main(void)
@@ -41,9 +41,9 @@ int main(void)
     if (machine_create("EXCHSRV", OSVER_NT4, ROLE_STANDALONE, NULL, "admin", &m) ||
         add_users(m))
         return 2;
-    evtlog_set_capacity(m->evtlog, 16); /* in memory: keep the log small */
+    evtlog_set_capacity(machine_evtlog(m), 16); /* in memory: keep the log small */
     struct token sys, t;
-    token_system(&sys, m->os, clock_now(&m->clock));
+    token_system(&sys, machine_os(m), machine_now(m));
     const int N = 20000;
     double t0 = now_us();
     for (int i = 0; i < N; i++) {

@@ -33,29 +33,29 @@ static int add_all(struct lab *lab, const char *machine, const char *prefix, con
     struct machine *m = machine ? lab_machine_find(lab, machine) : lab_machine_at(lab, 0);
     if (!m)
         return fail("no such machine in the lab", machine ? machine : "(none)");
-    if (!m->sam || !m->owns_db)
-        return fail("the machine has no SAM of its own (a domain controller?)", m->name);
+    if (!machine_sam(m) || !machine_owns_db(m))
+        return fail("the machine has no SAM of its own (a domain controller?)", machine_name(m));
     int64_t now = lab_clock_now(lab);
     char err[512] = "";
     struct exchange_directory *dir;
     if (exchange_mailbox_list(m, &dir, err, sizeof err))
         return fail("cannot load the mailbox directory", err);
     int rc = 0;
-    if (sam_batch_begin(m->sam) != STATUS_SUCCESS) /* one SAM write for all users */
-        rc = fail("cannot lock the SAM of", m->name);
+    if (sam_batch_begin(machine_sam(m)) != STATUS_SUCCESS) /* one SAM write for all users */
+        rc = fail("cannot lock the SAM of", machine_name(m));
     for (unsigned long i = 1; i <= count && !rc; i++) {
         char name[64], pw[64];
         snprintf(name, sizeof name, "%s%04lu", prefix, i);
         snprintf(pw, sizeof pw, "%s%04lu", pass, i);
-        ntstatus st = sam_user_add(m->sam, name, pw, now, NULL);
+        ntstatus st = sam_user_add(machine_sam(m), name, pw, now, NULL);
         if (st != STATUS_SUCCESS) {
             rc = fail("sam_user_add failed for", name);
             break;
         }
         struct exchange_mailbox mb = {0};
         snprintf(mb.alias, sizeof mb.alias, "%s", name);
-        snprintf(mb.owner, sizeof mb.owner, "%s\\%s", m->name, name);
-        sam_user_sid(m->sam, sam_user_find(m->sam, name), &mb.owner_sid);
+        snprintf(mb.owner, sizeof mb.owner, "%s\\%s", machine_name(m), name);
+        sam_user_sid(machine_sam(m), sam_user_find(machine_sam(m), name), &mb.owner_sid);
         int e = exchange_directory_add(dir, &mb);
         char path[4096];
         if (!e)
@@ -66,19 +66,19 @@ static int add_all(struct lab *lab, const char *machine, const char *prefix, con
             rc = fail(name, strerror(e));
     }
     if (rc)
-        sam_batch_cancel(m->sam);
-    else if (sam_batch_end(m->sam) != STATUS_SUCCESS)
-        rc = fail("cannot save the SAM of", m->name);
+        sam_batch_cancel(machine_sam(m));
+    else if (sam_batch_end(machine_sam(m)) != STATUS_SUCCESS)
+        rc = fail("cannot save the SAM of", machine_name(m));
     if (!rc) {
         char path[PATH_MAX + sizeof EXCHANGE_DIR_FILE + 1];
-        snprintf(path, sizeof path, "%s/%s", m->dir, EXCHANGE_DIR_FILE);
+        snprintf(path, sizeof path, "%s/%s", machine_dir(m), EXCHANGE_DIR_FILE);
         int e = exchange_directory_save(dir, path);
         if (e)
             rc = fail(path, strerror(e));
     }
     exchange_directory_free(dir);
     if (!rc)
-        printf("pop3lab: %lu users with mailboxes added to %s\n", count, m->name);
+        printf("pop3lab: %lu users with mailboxes added to %s\n", count, machine_name(m));
     return rc;
 }
 

@@ -54,31 +54,31 @@ static int setup(const char *dir, int accounts, struct machine **out)
     struct machine *m;
     if (machine_init_dir(dir, "BENCH", OSVER_NT4, ROLE_STANDALONE, NULL, "Adm1n!", &m))
         return fail("machine_init_dir", dir);
-    int64_t now = clock_now(&m->clock);
-    if (sam_batch_begin(m->sam)) /* one SAM write for all accounts */
+    int64_t now = machine_now(m);
+    if (sam_batch_begin(machine_sam(m))) /* one SAM write for all accounts */
         return fail("sam_batch_begin", NULL);
     for (int i = 0; i < USERS; i++) {
         char name[21];
         snprintf(name, sizeof name, "user%05d", i);
-        if (sam_user_add(m->sam, name, name, now, NULL))
+        if (sam_user_add(machine_sam(m), name, name, now, NULL))
             return fail("sam_user_add", name);
     }
     struct lsa_handle h;
-    if (lsa_open_policy(m->lsa, sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS, &h))
+    if (lsa_open_policy(machine_lsa(m), sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS, &h))
         return fail("lsa_open_policy", NULL);
     for (int i = 0; i < accounts; i++) {
         char name[21];
         snprintf(name, sizeof name, "svc%d", i);
-        if (sam_user_add(m->sam, name, "pw", now, NULL))
+        if (sam_user_add(machine_sam(m), name, "pw", now, NULL))
             return fail("sam_user_add", name);
         struct sid sid;
-        sam_user_sid(m->sam, sam_user_find(m->sam, name), &sid);
+        sam_user_sid(machine_sam(m), sam_user_find(machine_sam(m), name), &sid);
         const char *r[1] = {"SeServiceLogonRight"};
         if (lsa_add_account_rights(&h, &sid, r, 1))
             return fail("lsa_add_account_rights", name);
     }
     lsa_close(&h);
-    if (sam_batch_end(m->sam))
+    if (sam_batch_end(machine_sam(m)))
         return fail("sam_batch_end", NULL);
     char err[256];
     if (scm_attach(m, err, sizeof err))
@@ -107,8 +107,8 @@ static int setup(const char *dir, int accounts, struct machine **out)
     if (machine_boot(m, err, sizeof err))
         return fail("machine_boot", err);
     for (int i = 0; i < SERVICES; i++)
-        if (scm_at(m->scm, (size_t)i)->state != SCM_RUNNING)
-            return fail("service did not start", scm_at(m->scm, (size_t)i)->name);
+        if (scm_at(machine_scm(m), (size_t)i)->state != SCM_RUNNING)
+            return fail("service did not start", scm_at(machine_scm(m), (size_t)i)->name);
     *out = m;
     return 0;
 }
@@ -159,7 +159,7 @@ static int run(int accounts)
     total = now_ms() - total;
     cpu = cpu_ms() - cpu;
     for (int i = 0; i < SERVICES; i++)
-        if (scm_at(m->scm, (size_t)i)->state != SCM_RUNNING)
+        if (scm_at(machine_scm(m), (size_t)i)->state != SCM_RUNNING)
             return fail("service not running after the reboots", NULL);
     qsort(t, REBOOTS, sizeof *t, cmp_double);
     double mean = total / REBOOTS;

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon_lib.sh"
 expect_rc 0 "$NTLAB" init lab --preset q189732
-sed -i 's/^persona = .*/persona = rfc1939/' lab/EXCHSRV/machine.conf
+sed -i 's/^persona = .*/persona = rfc1939/' lab/EXCHSRV/exchange.conf
 PORT=$(free_port)
 banner() { printf 'QUIT\n' | pop "$PORT" > got; head -1 got | tr -d '\r'; }
 clock_secs() { "$NTLAB" -C lab clock | sed -n 's/.*clock, \([0-9]*\)).*/\1/p'; }

@@ -6,9 +6,9 @@
 e2e_lab() {
     expect_rc 0 "$NTLAB" init lab --preset q189732
     expect_rc 0 "$NTLAB" -C lab ntrights +r SeTcbPrivilege -u 'CORP\EXCHSVC' -m '\\EXCHSRV'
-    # machine.conf is the documented text identity; the persona is one line
-    sed -i "s/^persona = .*/persona = $1/" lab/EXCHSRV/machine.conf
-    grep -qx "persona = $1" lab/EXCHSRV/machine.conf || die "persona not set"
+    # exchange.conf is the store's documented text settings; the persona is one line
+    sed -i "s/^persona = .*/persona = $1/" lab/EXCHSRV/exchange.conf
+    grep -qx "persona = $1" lab/EXCHSRV/exchange.conf || die "persona not set"
     expect_rc 0 "$NTLAB" -C lab mailbox add carol --owner 'CORP\alice' --apop-secret tanstaaf
     printf 'Subject: for carol\r\n\r\n.dot\r\nend\r\n' > carol.eml
     expect_rc 0 "$NTLAB" -C lab mail deliver carol carol.eml

@@ -3,7 +3,7 @@
  * every service is found by its name, starting each one ends (no loop
  * through dependencies) in a documented result, and what the SCM writes
  * back loads to the same configuration and writes the same bytes again. */
-#include "emulator/machine.h"
+#include "emulator/machine_int.h" /* white-box: an in-memory event log, for speed */
 #include "emulator/scm.h"
 #include "src/lib/afile.h"
 #include "tests/fuzz/fuzz.h"
@@ -24,8 +24,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (machine_init_dir(dir, "FUZZ", OSVER_NT4, ROLE_STANDALONE, NULL, "pw", &m))
         fuzz_fail("machine_init_dir");
     /* the service logons audit; keep those records in memory only */
-    evtlog_free(m->evtlog);
-    if (evtlog_open(NULL, m->name, &m->evtlog) || evtlog_set_capacity(m->evtlog, 64))
+    evtlog_free(machine_evtlog(m));
+    if (evtlog_open(NULL, machine_name(m), &m->evtlog) || evtlog_set_capacity(m->evtlog, 64))
         fuzz_fail("evtlog_open");
     snprintf(conf_path, sizeof conf_path, "%s/services.conf", dir);
     return 0;
@@ -41,8 +41,7 @@ static char *slurp(size_t *len)
 
 static void reattach(void)
 {
-    scm_free(m->scm);
-    m->scm = NULL;
+    scm_detach(m);
     char err[512];
     if (scm_attach(m, err, sizeof err) != STATUS_SUCCESS)
         fuzz_fail("services.conf written by the SCM does not load: %s", err);
@@ -78,8 +77,7 @@ static bool known_start_result(uint32_t e)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_write_file(conf_path, data, size);
-    scm_free(m->scm);
-    m->scm = NULL;
+    scm_detach(m);
     char err[512] = "";
     ntstatus st = scm_attach(m, err, sizeof err);
     if (st != STATUS_SUCCESS) {
@@ -88,27 +86,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (st == STATUS_INTERNAL_DB_CORRUPTION &&
             (strncmp(err, conf_path, strlen(conf_path)) || err[strlen(conf_path)] != ':'))
             fuzz_fail("error not located in the file: %s", err);
-        if (m->scm)
+        if (machine_scm(m))
             fuzz_fail("a failed attach left an SCM behind");
         return 0;
     }
-    size_t n = scm_count(m->scm);
+    size_t n = scm_count(machine_scm(m));
     for (size_t i = 0; i < n; i++) {
-        struct scm_service *s = scm_at(m->scm, i);
-        if (scm_find(m->scm, s->name) != s)
+        struct scm_service *s = scm_at(machine_scm(m), i);
+        if (scm_find(machine_scm(m), s->name) != s)
             fuzz_fail("service %s is not found by name", s->name);
         if (s->ndeps > SCM_MAX_DEPS || strlen(s->name) > SCM_NAME_MAX)
             fuzz_fail("service %s exceeds the bounds", s->name);
     }
     for (size_t i = 0; i < n; i++) {
-        uint32_t e = scm_start(m, scm_at(m->scm, i)->name);
+        uint32_t e = scm_start(m, scm_at(machine_scm(m), i)->name);
         if (!known_start_result(e))
-            fuzz_fail("start of %s gave %u", scm_at(m->scm, i)->name, (unsigned)e);
+            fuzz_fail("start of %s gave %u", scm_at(machine_scm(m), i)->name, (unsigned)e);
     }
     scm_stop_all(m);
     for (size_t i = 0; i < n; i++)
-        if (scm_at(m->scm, i)->state != SCM_STOPPED)
-            fuzz_fail("service %s still runs after stop_all", scm_at(m->scm, i)->name);
+        if (scm_at(machine_scm(m), i)->state != SCM_STOPPED)
+            fuzz_fail("service %s still runs after stop_all", scm_at(machine_scm(m), i)->name);
     if (n == 0)
         return 0;
 
@@ -117,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!copy)
         return 0;
     for (size_t i = 0; i < n; i++)
-        copy[i] = *scm_at(m->scm, i);
+        copy[i] = *scm_at(machine_scm(m), i);
     struct scm_config none = {0};
     uint32_t e = scm_change_config(m, copy[0].name, &none);
     if (e != ERROR_SUCCESS)
@@ -125,10 +123,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t l1, l2;
     char *first = slurp(&l1);
     reattach();
-    if (scm_count(m->scm) != n)
-        fuzz_fail("written file holds %zu services, not %zu", scm_count(m->scm), n);
+    if (scm_count(machine_scm(m)) != n)
+        fuzz_fail("written file holds %zu services, not %zu", scm_count(machine_scm(m)), n);
     for (size_t i = 0; i < n; i++)
-        if (!same_config(&copy[i], scm_at(m->scm, i)))
+        if (!same_config(&copy[i], scm_at(machine_scm(m), i)))
             fuzz_fail("service %s changed in the round trip", copy[i].name);
     e = scm_change_config(m, copy[0].name, &none);
     if (e != ERROR_SUCCESS)

@@ -370,28 +370,35 @@ def security_names(lab):
     if p.returncode == 0 and b"escape" in p.stdout:
         fail("a mailboxes.conf alias '../../escape' was accepted")
     open(conf, "wb").write(saved)
-    # machine.conf naming an escaping persona: the store does not start on it
-    mconf = os.path.join(lab.path, "EXCHSRV", "machine.conf")
-    msaved = open(mconf, "rb").read()
+    # exchange.conf (or, in a lab of an older ntlab, machine.conf) naming an
+    # escaping persona: the store does not start on it
     outside = os.path.join(os.path.dirname(lab.path), "evil.persona")
     open(outside, "w").write("persona 1\ninherit rfc1939\nreply banner +OK EVIL %v\n")
-    open(mconf, "wb").write(re.sub(rb"persona = \S+", b"persona = ../evil", msaved))
-    p = lab.run("up", "--listen", str(socket_free_port()), check=False)
-    if p.returncode == 0:
-        port = re.search(rb"127\.0\.0\.1:(\d+)", p.stdout).group(1).decode()
-        try:
-            c = Pop3(int(port), timeout=2)
-            banner = c.line()
-            c.close()
-            if b"EVIL" in banner:
-                fail("the store used a persona outside the lab: %r" % banner)
-        except (OSError, EOFError):
-            pass
-        lab.run("down", check=False)
+    econf = os.path.join(lab.path, "EXCHSRV", "exchange.conf")
+    mconf = os.path.join(lab.path, "EXCHSRV", "machine.conf")
+    esaved, msaved = open(econf, "rb").read(), open(mconf, "rb").read()
+    for conf, text in ((econf, re.sub(rb"persona = \S+", b"persona = ../evil", esaved)),
+                       (mconf, msaved.replace(b"\nclock = ", b"\npersona = ../evil\nclock = "))):
+        if b"../evil" not in text:
+            fail("could not put the escaping persona into %s" % conf)
+        open(conf, "wb").write(text)
+        p = lab.run("up", "--listen", str(socket_free_port()), check=False)
+        if p.returncode == 0:
+            port = re.search(rb"127\.0\.0\.1:(\d+)", p.stdout).group(1).decode()
+            try:
+                c = Pop3(int(port), timeout=2)
+                banner = c.line()
+                c.close()
+                if b"EVIL" in banner:
+                    fail("the store used a persona outside the lab: %r" % banner)
+            except (OSError, EOFError):
+                pass
+            lab.run("down", check=False)
+        open(econf, "wb").write(esaved)
+        open(mconf, "wb").write(msaved)
     os.unlink(outside)
-    open(mconf, "wb").write(msaved)
     print("abuse: escaping aliases and persona names refused (CLI, mailboxes.conf, "
-          "machine.conf)", flush=True)
+          "exchange.conf, legacy machine.conf)", flush=True)
 
 
 def security_user_args(port):

@@ -71,16 +71,16 @@ static void test_lab_clock_run(void)
     int64_t t = lab_clock_now(lab);
     CU_ASSERT_TRUE(t >= 2000000001 && t <= 2000000003);
     /* Machines move with the lab. */
-    int64_t mt = clock_now(&lab_machine_find(lab, "SRV")->clock);
+    int64_t mt = machine_now(lab_machine_find(lab, "SRV"));
     CU_ASSERT_TRUE(mt >= t && mt <= t + 1);
     /* advance: from the running time, written durably, still running. */
     UNIT_ASSERT_STATUS(lab_clock_advance(lab, 3600), STATUS_SUCCESS);
     int64_t after = lab_clock_now(lab);
     CU_ASSERT_TRUE(after >= t + 3600 && after <= t + 3601);
-    CU_ASSERT_TRUE(lab_machine_find(lab, "SRV")->clock.running);
+    CU_ASSERT_TRUE(machine_clock(lab_machine_find(lab, "SRV"))->running);
     /* set keeps it running too. */
     UNIT_ASSERT_STATUS(lab_clock_set(lab, 2100000000), STATUS_SUCCESS);
-    CU_ASSERT_TRUE(lab_machine_find(lab, "SRV")->clock.running);
+    CU_ASSERT_TRUE(machine_clock(lab_machine_find(lab, "SRV"))->running);
     UNIT_ASSERT_STATUS(lab_clock_advance(lab, 60), STATUS_SUCCESS);
     lab_free(lab);
     /* What was written is the time reached, and a new process starts
@@ -88,7 +88,7 @@ static void test_lab_clock_run(void)
     UNIT_ASSERT_STATUS_FATAL(lab_open(d, false, &lab, err, sizeof err), STATUS_SUCCESS);
     t = lab_clock_now(lab);
     CU_ASSERT_TRUE(t >= 2100000060 && t <= 2100000061);
-    CU_ASSERT_FALSE(lab_machine_find(lab, "SRV")->clock.running);
+    CU_ASSERT_FALSE(machine_clock(lab_machine_find(lab, "SRV"))->running);
     /* A wall-clock lab stays on wall time. */
     lab_clock_use_wall(lab);
     lab_clock_run(lab);

@@ -64,15 +64,13 @@ static void corp_create(struct corp *c, bool tcb, const char *persona)
     UNIT_ASSERT_STATUS_FATAL(
         lab_machine_add(c->lab, "EXCHSRV", ROLE_MEMBER, OSVER_NT4, "CORP", ADMIN_PW, &c->exch),
         STATUS_SUCCESS);
-    str_copy(c->exch->persona, sizeof c->exch->persona, persona);
-    UNIT_ASSERT_STATUS_FATAL(machine_save_conf(c->exch),
-                             STATUS_SUCCESS); /* the store reads the file */
+    CU_ASSERT_FATAL(exchange_set_persona(c->exch, persona) == 0); /* the store reads the file */
     domain_user(c, "exchsvc", SVC_PW, &c->exchsvc);
     domain_user(c, "alice", "Passw0rd", &c->alice);
     domain_user(c, "bob", "b0bpw", &c->bob);
-    grant(c->exch->lsa, &c->exchsvc, "SeServiceLogonRight");
+    grant(machine_lsa(c->exch), &c->exchsvc, "SeServiceLogonRight");
     if (tcb)
-        grant(c->exch->lsa, &c->exchsvc, "SeTcbPrivilege");
+        grant(machine_lsa(c->exch), &c->exchsvc, "SeTcbPrivilege");
     CU_ASSERT_FATAL(exchange_register(c->exch) == 0);
     CU_ASSERT(exchange_register(c->exch) == 0); /* idempotent */
     struct scm_config cfg = {0};
@@ -115,7 +113,7 @@ static char *drain(struct client *cl)
     const char *p;
     while ((p = pop3_session_output(ps, &len)) && len) {
         CU_ASSERT_FATAL(buf_append(&cl->got, p, len) == 0);
-        pop3_session_consume(ps, len, clock_now(&cl->m->clock));
+        pop3_session_consume(ps, len, machine_now(cl->m));
     }
     return cl->got.p ? cl->got.p : (char *)"";
 }
@@ -129,9 +127,9 @@ static int client_open(struct corp *c, struct client *cl)
         return e;
     const struct pop3_backend be = {&exchange_logon_ops, cl->es, NULL, NULL};
     cl->cfg = c->cfg;
-    cl->cfg.host = c->exch->name;
+    cl->cfg.host = machine_name(c->exch);
     cl->ps = pop3_session_new(exchange_session_persona(cl->es), &be, &cl->cfg,
-                              clock_now(&c->exch->clock), 1);
+                              machine_now(c->exch), 1);
     return cl->ps ? 0 : ENOMEM;
 }
 
@@ -139,7 +137,7 @@ static const char *say(struct client *cl, const char *line)
 {
     struct pop3_session *ps = cl->ps;
     size_t n = strlen(line);
-    CU_ASSERT(pop3_session_input(ps, line, n, clock_now(&cl->m->clock)) == n);
+    CU_ASSERT(pop3_session_input(ps, line, n, machine_now(cl->m)) == n);
     return drain(cl);
 }
 
@@ -154,9 +152,9 @@ static size_t count_app_events(struct machine *m, const char *source, uint32_t i
                                const char *needle)
 {
     size_t n = 0;
-    for (size_t i = evtlog_first(m->evtlog, EVTLOG_APPLICATION);
-         i < evtlog_count(m->evtlog, EVTLOG_APPLICATION); i++) {
-        const struct evtlog_record *r = evtlog_at(m->evtlog, EVTLOG_APPLICATION, i);
+    for (size_t i = evtlog_first(machine_evtlog(m), EVTLOG_APPLICATION);
+         i < evtlog_count(machine_evtlog(m), EVTLOG_APPLICATION); i++) {
+        const struct evtlog_record *r = evtlog_at(machine_evtlog(m), EVTLOG_APPLICATION, i);
         if (r && r->event_id == id && strcmp(r->source, source) == 0 &&
             (!needle || strstr(r->description, needle)))
             n++;
@@ -167,9 +165,9 @@ static size_t count_app_events(struct machine *m, const char *source, uint32_t i
 static bool any_event_mentions(struct machine *m, const char *text)
 {
     for (int w = 0; w < EVTLOG_COUNT; w++)
-        for (size_t i = evtlog_first(m->evtlog, (enum evtlog_which)w);
-             i < evtlog_count(m->evtlog, (enum evtlog_which)w); i++) {
-            const struct evtlog_record *r = evtlog_at(m->evtlog, (enum evtlog_which)w, i);
+        for (size_t i = evtlog_first(machine_evtlog(m), (enum evtlog_which)w);
+             i < evtlog_count(machine_evtlog(m), (enum evtlog_which)w); i++) {
+            const struct evtlog_record *r = evtlog_at(machine_evtlog(m), (enum evtlog_which)w, i);
             if (r && strstr(r->description, text))
                 return true;
         }
@@ -196,7 +194,7 @@ static void test_q189732_snapshot(void)
     CU_ASSERT(!any_event_mentions(c.exch, "Passw0rd"));
 
     /* the grant is live in the policy but not in the running store's token */
-    grant(c.exch->lsa, &c.exchsvc, "SeTcbPrivilege");
+    grant(machine_lsa(c.exch), &c.exchsvc, "SeTcbPrivilege");
     CU_ASSERT_STRING_EQUAL(say(&cl, "USER CORP\\alice\\alice\r\n"), "+OK\r\n");
     CU_ASSERT_STRING_EQUAL(say(&cl, "PASS Passw0rd\r\n"),
                            "-Err A required privilege is not held by the client\r\n");
@@ -235,13 +233,17 @@ static void test_reboot_takes_new_token(void)
     rights_mask granted = 1, revoked = 1;
     CU_ASSERT(scm_token_drift(c.exch, exchange_service(c.exch), &granted, &revoked) == 0);
     CU_ASSERT(granted == 0 && revoked == 0);
-    grant(c.exch->lsa, &c.exchsvc, "SeTcbPrivilege");
+    grant(machine_lsa(c.exch), &c.exchsvc, "SeTcbPrivilege");
     CU_ASSERT(!token_has_privilege(&exchange_service(c.exch)->token, RI_TCB));
     /* the drift: granted since start (and looking used no logon id) */
-    uint64_t next_id = c.exch->next_logon_id;
+    struct token t1, t2;
+    UNIT_ASSERT_STATUS(logon_token_for(c.exch, "CORP", "exchsvc", LOGON_SERVICE, &t1),
+                       STATUS_SUCCESS);
     CU_ASSERT(scm_token_drift(c.exch, exchange_service(c.exch), &granted, &revoked) == 0);
     CU_ASSERT(granted == RIGHTS_BIT(RI_TCB) && revoked == 0);
-    CU_ASSERT(c.exch->next_logon_id == next_id);
+    UNIT_ASSERT_STATUS(logon_token_for(c.exch, "CORP", "exchsvc", LOGON_SERVICE, &t2),
+                       STATUS_SUCCESS);
+    CU_ASSERT(t2.logon_id == t1.logon_id + 1);
     UNIT_ASSERT_STATUS(machine_reboot(c.exch, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT_FATAL(exchange_running(c.exch));
     CU_ASSERT(token_has_privilege(&exchange_service(c.exch)->token, RI_TCB));
@@ -249,16 +251,16 @@ static void test_reboot_takes_new_token(void)
     CU_ASSERT(granted == 0 && revoked == 0);
     /* revoked since start */
     struct lsa_handle h;
-    UNIT_ASSERT_STATUS_FATAL(
-        lsa_open_policy(c.exch->lsa, sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS, &h),
-        STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_open_policy(machine_lsa(c.exch), sid_wellknown(SID_WK_SYSTEM), 1,
+                                             POLICY_ALL_ACCESS, &h),
+                             STATUS_SUCCESS);
     const char *tcb[1] = {"SeTcbPrivilege"};
     UNIT_ASSERT_STATUS_FATAL(lsa_remove_account_rights(&h, &c.exchsvc, false, tcb, 1),
                              STATUS_SUCCESS);
     lsa_close(&h);
     CU_ASSERT(scm_token_drift(c.exch, exchange_service(c.exch), &granted, &revoked) == 0);
     CU_ASSERT(granted == 0 && revoked == RIGHTS_BIT(RI_TCB));
-    grant(c.exch->lsa, &c.exchsvc, "SeTcbPrivilege");
+    grant(machine_lsa(c.exch), &c.exchsvc, "SeTcbPrivilege");
     struct client cl;
     CU_ASSERT_FATAL(client_open(&c, &cl) == 0);
     drain(&cl);
@@ -270,7 +272,7 @@ static void test_reboot_takes_new_token(void)
     CU_ASSERT(!exchange_running(c.exch));
     CU_ASSERT(exchange_service(c.exch) == NULL);
     UNIT_ASSERT_STATUS(
-        scm_token_drift(c.exch, scm_find(c.exch->scm, "MSExchangeIS"), &granted, &revoked),
+        scm_token_drift(c.exch, scm_find(machine_scm(c.exch), "MSExchangeIS"), &granted, &revoked),
         STATUS_INVALID_PARAMETER);
     struct exchange_session *es = NULL;
     CU_ASSERT(exchange_session_open(c.exch, &es) == ECONNREFUSED);
@@ -603,7 +605,7 @@ static void test_store_start_failures(void)
     corp_create(&c, true, "no-such-persona");
     /* the store could not load its persona: not running, 7000 + 1000 logged */
     CU_ASSERT(!exchange_running(c.exch));
-    struct scm_service *svc = scm_find(c.exch->scm, "MSExchangeIS");
+    struct scm_service *svc = scm_find(machine_scm(c.exch), "MSExchangeIS");
     CU_ASSERT(svc->state == SCM_STOPPED);
     UNIT_ASSERT_WIN32(svc->last_error, ERROR_FILE_NOT_FOUND);
     CU_ASSERT(count_app_events(c.exch, "MSExchangeIS", 1000, "no-such-persona") == 1);
@@ -622,7 +624,7 @@ static void test_store_start_failures(void)
     client_close(&cl);
     /* a malformed directory stops the store at its next start */
     UNIT_ASSERT_WIN32(scm_stop(c.exch, "MSExchangeIS"), ERROR_SUCCESS);
-    snprintf(p, sizeof p, "%s/%s", c.exch->dir, EXCHANGE_DIR_FILE);
+    snprintf(p, sizeof p, "%s/%s", machine_dir(c.exch), EXCHANGE_DIR_FILE);
     CU_ASSERT_FATAL(afile_write(p, "[broken\n", 8, 0600) == 0);
     UNIT_ASSERT_WIN32(scm_start(c.exch, "MSExchangeIS"), ERROR_INTERNAL_DB_CORRUPTION);
     CU_ASSERT(count_app_events(c.exch, "MSExchangeIS", 1001, "mailboxes.conf:1:") == 1);
@@ -630,25 +632,28 @@ static void test_store_start_failures(void)
     corp_free(&c);
 }
 
-/* Replaces machine.conf's "persona = ..." line (or adds one), as a user edits it. */
-static void edit_persona(struct machine *m, const char *line)
+/* Replaces the text of a machine's file, as a user edits it. */
+static void edit_file(struct machine *m, const char *file, const char *text)
 {
     char p[4200];
-    snprintf(p, sizeof p, "%s/machine.conf", m->dir);
-    char *text;
+    snprintf(p, sizeof p, "%s/%s", machine_dir(m), file);
+    CU_ASSERT_FATAL(afile_write(p, text, strlen(text), 0644) == 0);
+}
+
+static void edit_persona(struct machine *m, const char *line)
+{
+    edit_file(m, EXCHANGE_CONF_FILE, line);
+}
+
+/* The text of a machine's file (freed by the caller). */
+static char *machine_file(struct machine *m, const char *file)
+{
+    char p[4200], *text = NULL;
     size_t len;
-    CU_ASSERT_FATAL(afile_read(p, 1 << 16, &text, &len) == 0);
-    struct buf b = BUF_INIT;
-    for (char *s = text, *nl; *s; s = nl + 1) {
-        nl = strchr(s, '\n');
-        CU_ASSERT_FATAL(nl != NULL);
-        if (strncmp(s, "persona", 7) != 0)
-            CU_ASSERT_FATAL(buf_append(&b, s, (size_t)(nl - s) + 1) == 0);
-    }
-    CU_ASSERT_FATAL(buf_puts(&b, line) == 0);
-    CU_ASSERT_FATAL(afile_write(p, b.p, b.len, 0644) == 0);
-    buf_free(&b);
-    free(text);
+    snprintf(p, sizeof p, "%s/%s", machine_dir(m), file);
+    if (afile_read(p, 1 << 16, &text, &len))
+        return NULL;
+    return text;
 }
 
 static const char *banner_now(struct corp *c, struct client *cl)
@@ -657,7 +662,7 @@ static const char *banner_now(struct corp *c, struct client *cl)
     return drain(cl);
 }
 
-/* issue 12: machine.conf's persona takes effect at the store's restart and
+/* issue 12: exchange.conf's persona takes effect at the store's restart and
  * at the machine's reboot, as a service reads its configuration at start. */
 static void test_persona_read_at_start(void)
 {
@@ -675,7 +680,7 @@ static void test_persona_read_at_start(void)
     UNIT_ASSERT_WIN32_FATAL(scm_restart(c.exch, "MSExchangeIS"), ERROR_SUCCESS);
     CU_ASSERT(strstr(banner_now(&c, &cl), "5.5.") != NULL);
     client_close(&cl);
-    CU_ASSERT_STRING_EQUAL(c.exch->persona, "exchange-5.5");
+    CU_ASSERT_STRING_EQUAL(exchange_persona_name(c.exch), "exchange-5.5");
     /* the reboot reads it too */
     edit_persona(c.exch, "persona = rfc1939\n");
     char err[256];
@@ -686,11 +691,79 @@ static void test_persona_read_at_start(void)
     edit_persona(c.exch, "");
     UNIT_ASSERT_WIN32_FATAL(scm_restart(c.exch, "MSExchangeIS"), ERROR_SUCCESS);
     CU_ASSERT_STRING_EQUAL(exchange_persona(c.exch)->name, EXCHANGE_DEFAULT_PERSONA);
-    /* a malformed machine.conf: the store does not start and says where */
+    /* a malformed exchange.conf: the store does not start and says where */
     edit_persona(c.exch, "persona = bad name!\n");
     CU_ASSERT(scm_restart(c.exch, "MSExchangeIS") != ERROR_SUCCESS);
     CU_ASSERT(!exchange_running(c.exch));
-    CU_ASSERT(count_app_events(c.exch, "MSExchangeIS", 1000, "machine.conf:") == 1);
+    CU_ASSERT(count_app_events(c.exch, "MSExchangeIS", 1000, "exchange.conf:1: bad persona") == 1);
+    CU_ASSERT_PTR_NULL(exchange_persona_name(c.exch));
+    edit_persona(c.exch, "# a comment\npersona = rfc1939\ncolour = blue\n");
+    CU_ASSERT(scm_restart(c.exch, "MSExchangeIS") != ERROR_SUCCESS);
+    CU_ASSERT(count_app_events(c.exch, "MSExchangeIS", 1000, "exchange.conf:3: unknown key") == 1);
+    corp_free(&c);
+}
+
+/* issue 13: a lab of an older ntlab names the persona in machine.conf. It
+ * loads and behaves as before, and the store's first start moves the line
+ * to exchange.conf (machine.conf keeps everything else). */
+static void test_persona_legacy_lab(void)
+{
+    struct corp c;
+    corp_create(&c, true, "q189732");
+    char err[256];
+    UNIT_ASSERT_STATUS_FATAL(machine_shutdown(c.exch), STATUS_SUCCESS);
+    char *conf = machine_file(c.exch, "machine.conf");
+    CU_ASSERT_FATAL(conf != NULL);
+    CU_ASSERT(strstr(conf, "persona") == NULL);
+    /* the previous version's machine.conf: persona before the clock */
+    char *clk = strstr(conf, "clock = ");
+    CU_ASSERT_FATAL(clk != NULL);
+    struct buf old = BUF_INIT;
+    CU_ASSERT_FATAL(buf_append(&old, conf, (size_t)(clk - conf)) == 0);
+    CU_ASSERT_FATAL(buf_printf(&old, "persona = rfc1939\n%s", clk) == 0);
+    edit_file(c.exch, "machine.conf", old.p);
+    char p[4200];
+    snprintf(p, sizeof p, "%s/%s", machine_dir(c.exch), EXCHANGE_CONF_FILE);
+    CU_ASSERT_FATAL(remove(p) == 0);
+    /* the lab as the old version left it, opened again */
+    lab_free(c.lab);
+    UNIT_ASSERT_STATUS_FATAL(lab_open(c.dir, false, &c.lab, err, sizeof err), STATUS_SUCCESS);
+    c.exch = lab_machine_find(c.lab, "EXCHSRV");
+    CU_ASSERT_FATAL(c.exch != NULL);
+    CU_ASSERT_STRING_EQUAL(machine_setting(c.exch, "persona"), "rfc1939");
+    CU_ASSERT_FATAL(exchange_register(c.exch) == 0);
+    UNIT_ASSERT_STATUS_FATAL(lab_boot_all(c.lab, err, sizeof err), STATUS_SUCCESS);
+    struct client cl;
+    CU_ASSERT(strncmp(banner_now(&c, &cl), "+OK POP3 server ready <", 23) == 0);
+    client_close(&cl);
+    CU_ASSERT_STRING_EQUAL(exchange_persona_name(c.exch), "rfc1939");
+    /* moved: exchange.conf names it, machine.conf no longer does */
+    CU_ASSERT_PTR_NULL(machine_setting(c.exch, "persona"));
+    char *now = machine_file(c.exch, EXCHANGE_CONF_FILE);
+    CU_ASSERT(now && strstr(now, "\npersona = rfc1939\n"));
+    free(now);
+    now = machine_file(c.exch, "machine.conf");
+    CU_ASSERT(now && !strstr(now, "persona") && strstr(now, "sid = "));
+    free(now);
+    /* and it stays: the next start reads exchange.conf */
+    UNIT_ASSERT_WIN32_FATAL(scm_restart(c.exch, "MSExchangeIS"), ERROR_SUCCESS);
+    CU_ASSERT_STRING_EQUAL(exchange_persona_name(c.exch), "rfc1939");
+    /* a bad legacy name stops the store, as a bad machine.conf line did */
+    UNIT_ASSERT_STATUS_FATAL(machine_shutdown(c.exch), STATUS_SUCCESS);
+    buf_reset(&old);
+    CU_ASSERT_FATAL(buf_append(&old, conf, (size_t)(clk - conf)) == 0);
+    CU_ASSERT_FATAL(buf_printf(&old, "persona = ../etc\n%s", clk) == 0);
+    edit_file(c.exch, "machine.conf", old.p);
+    lab_free(c.lab);
+    UNIT_ASSERT_STATUS_FATAL(lab_open(c.dir, false, &c.lab, err, sizeof err), STATUS_SUCCESS);
+    c.exch = lab_machine_find(c.lab, "EXCHSRV");
+    CU_ASSERT_FATAL(c.exch && exchange_register(c.exch) == 0);
+    UNIT_ASSERT_STATUS_FATAL(lab_boot_all(c.lab, err, sizeof err), STATUS_SUCCESS);
+    CU_ASSERT(!exchange_running(c.exch));
+    CU_ASSERT(count_app_events(c.exch, "MSExchangeIS", 1000, "machine.conf: bad persona name") ==
+              1);
+    buf_free(&old);
+    free(conf);
     corp_free(&c);
 }
 
@@ -750,5 +823,6 @@ void suite_exchange(void)
                UNIT_TEST(test_deliver_and_dele), UNIT_TEST(test_mailbox_add_errors),
                UNIT_TEST(test_directory_file), UNIT_TEST(test_directory_index),
                UNIT_TEST(test_store_start_failures), UNIT_TEST(test_apop),
-               UNIT_TEST(test_session_memory), UNIT_TEST(test_persona_read_at_start));
+               UNIT_TEST(test_session_memory), UNIT_TEST(test_persona_read_at_start),
+               UNIT_TEST(test_persona_legacy_lab));
 }

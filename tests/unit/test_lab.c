@@ -69,15 +69,16 @@ static ntstatus net_logon(struct machine *m, const char *domain, const char *use
                           const char *pw, struct token *tok)
 {
     struct token system;
-    token_system(&system, m->os, clock_now(&m->clock));
+    token_system(&system, machine_os(m), machine_now(m));
     return logon_user(m, &system, domain, user, pw, LOGON_NETWORK, NULL, "ntlab", tok);
 }
 
 static size_t count_events(struct machine *m, enum evtlog_which w, uint32_t id)
 {
     size_t n = 0;
-    for (size_t i = evtlog_first(m->evtlog, w); i < evtlog_count(m->evtlog, w); i++) {
-        const struct evtlog_record *r = evtlog_at(m->evtlog, w, i);
+    for (size_t i = evtlog_first(machine_evtlog(m), w); i < evtlog_count(machine_evtlog(m), w);
+         i++) {
+        const struct evtlog_record *r = evtlog_at(machine_evtlog(m), w, i);
         if (r && r->event_id == id)
             n++;
     }
@@ -95,18 +96,19 @@ static void test_create_and_reopen(void)
         lab_machine_add(c.lab, "Solo", ROLE_STANDALONE, OSVER_W2K, NULL, ADMIN_PW, &solo),
         STATUS_SUCCESS);
     CU_ASSERT(lab_machine_count(c.lab) == 4);
-    CU_ASSERT_STRING_EQUAL(c.pdc->name, "PDC");
-    CU_ASSERT_STRING_EQUAL(solo->name, "SOLO");
+    CU_ASSERT_STRING_EQUAL(machine_name(c.pdc), "PDC");
+    CU_ASSERT_STRING_EQUAL(machine_name(solo), "SOLO");
     CU_ASSERT(lab_domain_count(c.lab) == 1);
     CU_ASSERT_STRING_EQUAL(lab_domain_name(c.lab, 0), "CORP");
     /* both DCs share the domain database; the member keeps its own */
-    CU_ASSERT(c.pdc->sam == lab_domain_sam(c.lab, "CORP"));
-    CU_ASSERT(c.bdc->sam == c.pdc->sam && c.bdc->lsa == c.pdc->lsa);
-    CU_ASSERT(!c.pdc->owns_db && !c.bdc->owns_db);
-    CU_ASSERT(c.exch->owns_db && c.exch->sam != c.pdc->sam && c.exch->lsa != c.pdc->lsa);
-    CU_ASSERT_STRING_EQUAL(sam_domain_name(c.pdc->sam), "CORP");
-    CU_ASSERT(sid_equal(sam_domain_sid(c.pdc->sam), &c.pdc->sid));
-    CU_ASSERT(sid_equal(&c.bdc->sid, &c.pdc->sid));
+    CU_ASSERT(machine_sam(c.pdc) == lab_domain_sam(c.lab, "CORP"));
+    CU_ASSERT(machine_sam(c.bdc) == machine_sam(c.pdc) && machine_lsa(c.bdc) == machine_lsa(c.pdc));
+    CU_ASSERT(!machine_owns_db(c.pdc) && !machine_owns_db(c.bdc));
+    CU_ASSERT(machine_owns_db(c.exch) && machine_sam(c.exch) != machine_sam(c.pdc) &&
+              machine_lsa(c.exch) != machine_lsa(c.pdc));
+    CU_ASSERT_STRING_EQUAL(sam_domain_name(machine_sam(c.pdc)), "CORP");
+    CU_ASSERT(sid_equal(sam_domain_sid(machine_sam(c.pdc)), machine_sid(c.pdc)));
+    CU_ASSERT(sid_equal(machine_sid(c.bdc), machine_sid(c.pdc)));
     CU_ASSERT(lab_of_machine(c.exch) == c.lab && lab_of_machine(c.pdc) == c.lab);
     CU_ASSERT(lab_machine_find(c.lab, "exchsrv") == c.exch);
     CU_ASSERT(lab_machine_find(c.lab, "nosuch") == NULL);
@@ -130,12 +132,15 @@ static void test_create_and_reopen(void)
     c.bdc = lab_machine_find(c.lab, "BDC");
     c.exch = lab_machine_find(c.lab, "EXCHSRV");
     CU_ASSERT_FATAL(c.pdc && c.bdc && c.exch);
-    CU_ASSERT(c.pdc->role == ROLE_PDC && c.bdc->role == ROLE_BDC && c.exch->role == ROLE_MEMBER);
-    CU_ASSERT(!c.pdc->running);
-    CU_ASSERT(c.pdc->sam == lab_domain_sam(c.lab, "CORP") && c.bdc->sam == c.pdc->sam);
-    CU_ASSERT(c.pdc->lsa == lab_domain_lsa(c.lab, "corp") && c.bdc->lsa == c.pdc->lsa);
-    CU_ASSERT(sam_user_find(c.pdc->sam, "alice") != NULL);
-    CU_ASSERT(sam_user_find(c.exch->sam, "alice") == NULL);
+    CU_ASSERT(machine_role(c.pdc) == ROLE_PDC && machine_role(c.bdc) == ROLE_BDC &&
+              machine_role(c.exch) == ROLE_MEMBER);
+    CU_ASSERT(!machine_running(c.pdc));
+    CU_ASSERT(machine_sam(c.pdc) == lab_domain_sam(c.lab, "CORP") &&
+              machine_sam(c.bdc) == machine_sam(c.pdc));
+    CU_ASSERT(machine_lsa(c.pdc) == lab_domain_lsa(c.lab, "corp") &&
+              machine_lsa(c.bdc) == machine_lsa(c.pdc));
+    CU_ASSERT(sam_user_find(machine_sam(c.pdc), "alice") != NULL);
+    CU_ASSERT(sam_user_find(machine_sam(c.exch), "alice") == NULL);
     corp_free(&c);
 }
 
@@ -212,7 +217,7 @@ static void test_member_logon_through_dc(void)
     domain_user(&c, "alice", "secret", &alice);
     char err[256];
     UNIT_ASSERT_STATUS_FATAL(lab_boot_all(c.lab, err, sizeof err), STATUS_SUCCESS);
-    CU_ASSERT(c.pdc->running && c.bdc->running && c.exch->running);
+    CU_ASSERT(machine_running(c.pdc) && machine_running(c.bdc) && machine_running(c.exch));
     CU_ASSERT(lab_domain_controller(c.lab, "corp") == c.pdc);
 
     struct token tok;
@@ -252,7 +257,7 @@ static void test_focus_trap(void)
     struct lsa *dom, *local, *x;
     UNIT_ASSERT_STATUS_FATAL(lab_policy_for_focus(c.lab, "CORP", &dom), STATUS_SUCCESS);
     UNIT_ASSERT_STATUS_FATAL(lab_policy_for_focus(c.lab, "\\\\EXCHSRV", &local), STATUS_SUCCESS);
-    CU_ASSERT(dom == c.pdc->lsa && local == c.exch->lsa && dom != local);
+    CU_ASSERT(dom == machine_lsa(c.pdc) && local == machine_lsa(c.exch) && dom != local);
     UNIT_ASSERT_STATUS(lab_policy_for_focus(c.lab, "\\\\PDC", &x), STATUS_INVALID_PARAMETER);
     UNIT_ASSERT_STATUS(lab_policy_for_focus(c.lab, "\\\\NOSUCH", &x), STATUS_OBJECT_NAME_NOT_FOUND);
     UNIT_ASSERT_STATUS(lab_policy_for_focus(c.lab, "NODOMAIN", &x), STATUS_OBJECT_NAME_NOT_FOUND);
@@ -272,7 +277,7 @@ static void test_focus_trap(void)
     cfg.start = SCM_AUTO;
     UNIT_ASSERT_WIN32(scm_add(c.exch, &cfg), ERROR_SUCCESS);
     UNIT_ASSERT_STATUS_FATAL(lab_boot_all(c.lab, err, sizeof err), STATUS_SUCCESS);
-    struct scm_service *is = scm_find(c.exch->scm, "MSExchangeIS");
+    struct scm_service *is = scm_find(machine_scm(c.exch), "MSExchangeIS");
     CU_ASSERT_FATAL(is && is->state == SCM_RUNNING);
     CU_ASSERT(sid_equal(&is->token.user, &exchsvc));
     CU_ASSERT(!token_has_privilege(&is->token, RI_TCB));
@@ -282,7 +287,7 @@ static void test_focus_trap(void)
     CU_ASSERT(lsa_sid_rights(dom, &exchsvc) & RIGHTS_BIT(RI_TCB));
     CU_ASSERT(!(lsa_sid_rights(local, &exchsvc) & RIGHTS_BIT(RI_TCB)));
     UNIT_ASSERT_STATUS(machine_reboot(c.exch, err, sizeof err), STATUS_SUCCESS);
-    is = scm_find(c.exch->scm, "MSExchangeIS");
+    is = scm_find(machine_scm(c.exch), "MSExchangeIS");
     CU_ASSERT(is->state == SCM_RUNNING);
     CU_ASSERT(!token_has_privilege(&is->token, RI_TCB));
 
@@ -290,7 +295,7 @@ static void test_focus_trap(void)
     grant(local, &exchsvc, "SeTcbPrivilege");
     CU_ASSERT(!token_has_privilege(&is->token, RI_TCB));
     UNIT_ASSERT_STATUS(machine_reboot(c.exch, err, sizeof err), STATUS_SUCCESS);
-    is = scm_find(c.exch->scm, "MSExchangeIS");
+    is = scm_find(machine_scm(c.exch), "MSExchangeIS");
     CU_ASSERT(is->state == SCM_RUNNING);
     CU_ASSERT(token_has_privilege(&is->token, RI_TCB));
 
@@ -345,9 +350,9 @@ static void test_dc_reboot_rereads_domain_db(void)
     corp_create(&c);
     char err[256];
     UNIT_ASSERT_STATUS_FATAL(lab_boot_all(c.lab, err, sizeof err), STATUS_SUCCESS);
-    struct sam *before = c.pdc->sam;
+    struct sam *before = machine_sam(c.pdc);
     UNIT_ASSERT_STATUS(machine_reboot(c.pdc, err, sizeof err), STATUS_SUCCESS);
-    CU_ASSERT(c.pdc->sam == before); /* unchanged: not re-read */
+    CU_ASSERT(machine_sam(c.pdc) == before); /* unchanged: not re-read */
 
     /* another process adds a domain account */
     const char *path = lab_domain_sam_path(c.lab, "CORP");
@@ -357,11 +362,12 @@ static void test_dc_reboot_rereads_domain_db(void)
     UNIT_ASSERT_STATUS_FATAL(sam_user_add(other, "carol", "pw", 0, NULL), STATUS_SUCCESS);
     UNIT_ASSERT_STATUS_FATAL(sam_save(other, path), STATUS_SUCCESS);
     sam_free(other);
-    CU_ASSERT(sam_user_find(c.pdc->sam, "carol") == NULL);
+    CU_ASSERT(sam_user_find(machine_sam(c.pdc), "carol") == NULL);
     UNIT_ASSERT_STATUS(machine_reboot(c.pdc, err, sizeof err), STATUS_SUCCESS);
-    CU_ASSERT(sam_user_find(c.pdc->sam, "carol") != NULL);
+    CU_ASSERT(sam_user_find(machine_sam(c.pdc), "carol") != NULL);
     /* both DCs point at the new database */
-    CU_ASSERT(c.bdc->sam == c.pdc->sam && c.pdc->sam == lab_domain_sam(c.lab, "CORP"));
+    CU_ASSERT(machine_sam(c.bdc) == machine_sam(c.pdc) &&
+              machine_sam(c.pdc) == lab_domain_sam(c.lab, "CORP"));
     struct token tok;
     UNIT_ASSERT_STATUS(net_logon(c.exch, "CORP", "carol", "pw", &tok), STATUS_SUCCESS);
 
@@ -370,7 +376,7 @@ static void test_dc_reboot_rereads_domain_db(void)
     CU_ASSERT_FATAL(afile_write(path, junk, strlen(junk), 0600) == 0);
     UNIT_ASSERT_STATUS(machine_reboot(c.bdc, err, sizeof err), STATUS_INTERNAL_DB_CORRUPTION);
     CU_ASSERT(strstr(err, "sam.txt") != NULL);
-    CU_ASSERT(!c.bdc->running);
+    CU_ASSERT(!machine_running(c.bdc));
     corp_free(&c);
 }
 
@@ -383,8 +389,8 @@ static void test_lab_clock(void)
     CU_ASSERT(lab_clock_is_virtual(c.lab));
     CU_ASSERT(lab_clock_now(c.lab) == CLOCK_DEFAULT_START);
     UNIT_ASSERT_STATUS(lab_clock_advance(c.lab, 3600), STATUS_SUCCESS);
-    CU_ASSERT(clock_now(&c.exch->clock) == CLOCK_DEFAULT_START + 3600);
-    CU_ASSERT(clock_now(&c.pdc->clock) == CLOCK_DEFAULT_START + 3600);
+    CU_ASSERT(machine_now(c.exch) == CLOCK_DEFAULT_START + 3600);
+    CU_ASSERT(machine_now(c.pdc) == CLOCK_DEFAULT_START + 3600);
     UNIT_ASSERT_STATUS(lab_clock_advance(c.lab, -1), STATUS_INVALID_PARAMETER);
     UNIT_ASSERT_STATUS(lab_clock_set(c.lab, -5), STATUS_INVALID_PARAMETER);
     CU_ASSERT(lab_clock_now(c.lab) == CLOCK_DEFAULT_START + 3600);
@@ -393,13 +399,13 @@ static void test_lab_clock(void)
     UNIT_ASSERT_STATUS_FATAL(
         lab_machine_add(c.lab, "LATE", ROLE_MEMBER, OSVER_NT4, "CORP", ADMIN_PW, &late),
         STATUS_SUCCESS);
-    CU_ASSERT(clock_now(&late->clock) == CLOCK_DEFAULT_START + 3600);
+    CU_ASSERT(machine_now(late) == CLOCK_DEFAULT_START + 3600);
     UNIT_ASSERT_STATUS(lab_clock_set(c.lab, 1000000000), STATUS_SUCCESS);
     lab_free(c.lab);
     char err[256];
     UNIT_ASSERT_STATUS_FATAL(lab_open(c.dir, false, &c.lab, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT(lab_clock_now(c.lab) == 1000000000);
-    CU_ASSERT(clock_now(&lab_machine_find(c.lab, "EXCHSRV")->clock) == 1000000000);
+    CU_ASSERT(machine_now(lab_machine_find(c.lab, "EXCHSRV")) == 1000000000);
     /* wall time for a daemon: this process only */
     lab_clock_use_wall(c.lab);
     CU_ASSERT(!lab_clock_is_virtual(c.lab));
@@ -421,15 +427,15 @@ static void test_lab_clock_save_and_floor(void)
                              STATUS_SUCCESS); /* events at T0 */
     /* the machine logs at T0+100 while lab.conf still says T0 (a daemon
      * killed before it saved the clock) ... */
-    c.exch->clock.now += 100;
+    UNIT_ASSERT_STATUS(machine_clock_set(c.exch, machine_now(c.exch) + 100), STATUS_SUCCESS);
     UNIT_ASSERT_STATUS(machine_reboot(c.exch, err, sizeof err), STATUS_SUCCESS);
-    c.exch->clock.now -= 100;
+    UNIT_ASSERT_STATUS(machine_clock_set(c.exch, machine_now(c.exch) - 100), STATUS_SUCCESS);
     int64_t moved = -1;
     /* ... past the lab's clock (a kill lost the save): the floor moves it */
     UNIT_ASSERT_STATUS(lab_clock_not_before_events(c.lab, &moved), STATUS_SUCCESS);
     CU_ASSERT(moved == 100);
     CU_ASSERT(lab_clock_now(c.lab) == CLOCK_DEFAULT_START + 100);
-    CU_ASSERT(clock_now(&c.pdc->clock) == CLOCK_DEFAULT_START + 100);
+    CU_ASSERT(machine_now(c.pdc) == CLOCK_DEFAULT_START + 100);
     UNIT_ASSERT_STATUS(lab_clock_not_before_events(c.lab, &moved), STATUS_SUCCESS);
     CU_ASSERT(moved == 0);
     lab_free(c.lab);

@@ -16,7 +16,7 @@ static struct machine *new_machine(const char *name, enum osver os)
     struct machine *m;
     UNIT_ASSERT_STATUS_FATAL(machine_create(name, os, ROLE_STANDALONE, NULL, "admin", &m),
                              STATUS_SUCCESS);
-    UNIT_ASSERT_STATUS_FATAL(sam_user_add(m->sam, "alice", PW, clock_now(&m->clock), NULL),
+    UNIT_ASSERT_STATUS_FATAL(sam_user_add(machine_sam(m), "alice", PW, machine_now(m), NULL),
                              STATUS_SUCCESS);
     return m;
 }
@@ -45,7 +45,7 @@ static ntstatus logon_as(struct machine *m, const char *domain, const char *user
                          enum logon_type type, const char *ws, struct token *out)
 {
     struct token sys;
-    token_system(&sys, m->os, clock_now(&m->clock));
+    token_system(&sys, machine_os(m), machine_now(m));
     return logon_user(m, &sys, domain, user, pw, type, ws, "MSExchangeIS", out);
 }
 
@@ -57,14 +57,14 @@ static ntstatus net(struct machine *m, const char *user, const char *pw)
 
 static size_t sec_count(struct machine *m)
 {
-    return evtlog_count(m->evtlog, EVTLOG_SECURITY);
+    return evtlog_count(machine_evtlog(m), EVTLOG_SECURITY);
 }
 
 /* The newest Security record, which must carry this id. */
 static const struct evtlog_record *last_audit(struct machine *m, uint32_t id)
 {
     size_t n = sec_count(m);
-    const struct evtlog_record *r = n ? evtlog_at(m->evtlog, EVTLOG_SECURITY, n - 1) : NULL;
+    const struct evtlog_record *r = n ? evtlog_at(machine_evtlog(m), EVTLOG_SECURITY, n - 1) : NULL;
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
     if (r->event_id != id)
         fprintf(stderr, "\nlast audit %u, want %u: %s\n", r->event_id, id, r->description);
@@ -74,11 +74,11 @@ static const struct evtlog_record *last_audit(struct machine *m, uint32_t id)
 
 static void set_policy(struct machine *m, int bad, int reset, int duration)
 {
-    struct lsa_sysaccess sa = *lsa_sysaccess(m->lsa);
+    struct lsa_sysaccess sa = *lsa_sysaccess(machine_lsa(m));
     sa.lockout_bad_count = bad;
     sa.reset_lockout_count = reset;
     sa.lockout_duration = duration;
-    UNIT_ASSERT_STATUS_FATAL(lsa_set_sysaccess(m->lsa, &sa), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_set_sysaccess(machine_lsa(m), &sa), STATUS_SUCCESS);
 }
 
 /* --- 1314: the caller's SeTcbPrivilege ------------------------------------ */
@@ -111,7 +111,7 @@ static void test_tcb_required_nt4_w2k(void)
         CU_ASSERT_EQUAL(sec_count(m), before);
         /* a held but disabled TCB is enough (held is what counts) */
         struct sid alice = sid_of(m, "alice");
-        set_right(m->lsa, &alice, "SeTcbPrivilege", true);
+        set_right(machine_lsa(m), &alice, "SeTcbPrivilege", true);
         UNIT_ASSERT_STATUS_FATAL(logon_token_for(m, ".", "alice", LOGON_SERVICE, &svc),
                                  STATUS_SUCCESS);
         CU_ASSERT_TRUE(token_has_privilege(&svc, RI_TCB));
@@ -160,7 +160,7 @@ static void test_success_and_audit(void)
                                                   "Authentication Package: "
                                                   "MICROSOFT_AUTHENTICATION_PACKAGE_V1_0 "
                                                   "Workstation Name: WS1"));
-    CU_ASSERT_EQUAL(sam_user_find(m->sam, "alice")->last_logon, clock_now(&m->clock));
+    CU_ASSERT_EQUAL(sam_user_find(machine_sam(m), "alice")->last_logon, machine_now(m));
     /* each logon gets its own id; the machine name is a local domain too */
     struct token t2;
     UNIT_ASSERT_STATUS(logon_as(m, "exchsrv", "alice", PW, LOGON_NETWORK, NULL, &t2),
@@ -184,7 +184,7 @@ static void test_bad_password_unknown_user(void)
                            "User Name: alice Domain: EXCHSRV Logon Type: 3 Logon Process: "
                            "MSExchangeIS Authentication Package: "
                            "MICROSOFT_AUTHENTICATION_PACKAGE_V1_0 Workstation Name: EXCHSRV");
-    CU_ASSERT_EQUAL(sam_user_find(m->sam, "alice")->bad_count, 1);
+    CU_ASSERT_EQUAL(sam_user_find(machine_sam(m), "alice")->bad_count, 1);
     UNIT_ASSERT_STATUS(net(m, "alice", ""), STATUS_LOGON_FAILURE);
     UNIT_ASSERT_STATUS(net(m, "alice", NULL), STATUS_LOGON_FAILURE);
     /* unknown user: the same answer and audit, nothing counted */
@@ -205,10 +205,10 @@ static void test_bad_password_unknown_user(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(r->description, "Domain: ELSEWHERE"));
     /* a good logon resets the counter */
     UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(sam_user_find(m->sam, "alice")->bad_count, 0);
+    CU_ASSERT_EQUAL(sam_user_find(machine_sam(m), "alice")->bad_count, 0);
     /* passwords never reach the log */
     for (size_t i = 0; i < sec_count(m); i++) {
-        const struct evtlog_record *x = evtlog_at(m->evtlog, EVTLOG_SECURITY, i);
+        const struct evtlog_record *x = evtlog_at(machine_evtlog(m), EVTLOG_SECURITY, i);
         CU_ASSERT_PTR_NULL(strstr(x->description, PW));
         CU_ASSERT_PTR_NULL(strstr(x->description, "wrong"));
     }
@@ -239,9 +239,9 @@ static void test_lockout_and_release(void)
     set_policy(m, 3, 30, 30);
     for (int i = 0; i < 3; i++)
         UNIT_ASSERT_STATUS(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
-    struct sam_user *u = sam_user_find(m->sam, "alice");
+    struct sam_user *u = sam_user_find(machine_sam(m), "alice");
     CU_ASSERT_TRUE(u->flags & SAM_LOCKED);
-    CU_ASSERT_EQUAL(u->locked_at, clock_now(&m->clock));
+    CU_ASSERT_EQUAL(u->locked_at, machine_now(m));
     /* the third bad password audited 529, then 644 for the lockout */
     const struct evtlog_record *r = last_audit(m, 644);
     CU_ASSERT_EQUAL(r->category, 7);
@@ -254,18 +254,18 @@ static void test_lockout_and_release(void)
     r = last_audit(m, 539);
     CU_ASSERT_PTR_NOT_NULL(strstr(r->description, "Reason: Account locked out"));
     UNIT_ASSERT_STATUS(net(m, "alice", "wrong"), STATUS_ACCOUNT_LOCKED_OUT);
-    CU_ASSERT_EQUAL(sam_user_find(m->sam, "alice")->bad_count, 3);
+    CU_ASSERT_EQUAL(sam_user_find(machine_sam(m), "alice")->bad_count, 3);
     /* LockoutDuration 30 minutes on the virtual clock */
-    CU_ASSERT_EQUAL(clock_advance(&m->clock, 29 * 60 + 59), 0);
+    UNIT_ASSERT_STATUS(machine_clock_advance(m, 29 * 60 + 59), STATUS_SUCCESS);
     UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_ACCOUNT_LOCKED_OUT);
-    CU_ASSERT_EQUAL(clock_advance(&m->clock, 1), 0);
+    UNIT_ASSERT_STATUS(machine_clock_advance(m, 1), STATUS_SUCCESS);
     UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
-    u = sam_user_find(m->sam, "alice");
+    u = sam_user_find(machine_sam(m), "alice");
     CU_ASSERT_FALSE(u->flags & SAM_LOCKED);
     CU_ASSERT_EQUAL(u->bad_count, 0);
     /* released by time, a wrong password counts from zero again */
     UNIT_ASSERT_STATUS(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
-    CU_ASSERT_EQUAL(sam_user_find(m->sam, "alice")->bad_count, 1);
+    CU_ASSERT_EQUAL(sam_user_find(machine_sam(m), "alice")->bad_count, 1);
     machine_free(m);
 }
 
@@ -276,9 +276,9 @@ static void test_lockout_counter_reset(void)
     UNIT_ASSERT_STATUS(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
     UNIT_ASSERT_STATUS(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
     /* ResetLockoutCount: 30 minutes after the last bad one the count restarts */
-    CU_ASSERT_EQUAL(clock_advance(&m->clock, 30 * 60), 0);
+    UNIT_ASSERT_STATUS(machine_clock_advance(m, 30 * 60), STATUS_SUCCESS);
     UNIT_ASSERT_STATUS(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
-    CU_ASSERT_EQUAL(sam_user_find(m->sam, "alice")->bad_count, 1);
+    CU_ASSERT_EQUAL(sam_user_find(machine_sam(m), "alice")->bad_count, 1);
     UNIT_ASSERT_STATUS(net(m, "alice", "wrong"), STATUS_LOGON_FAILURE);
     UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS); /* 2 < 3: not locked */
     /* a good logon resets the count too */
@@ -301,10 +301,11 @@ static void test_lockout_until_admin(void)
     set_policy(m, 2, 30, -1);
     UNIT_ASSERT_STATUS(net(m, "alice", "a"), STATUS_LOGON_FAILURE);
     UNIT_ASSERT_STATUS(net(m, "alice", "b"), STATUS_LOGON_FAILURE);
-    CU_ASSERT_EQUAL(clock_advance(&m->clock, 30LL * 86400), 0); /* within MaximumPasswordAge */
+    UNIT_ASSERT_STATUS(machine_clock_advance(m, 30LL * 86400),
+                       STATUS_SUCCESS); /* within MaximumPasswordAge */
     UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_ACCOUNT_LOCKED_OUT);
     /* User Manager's "Account Locked Out" box cleared by an admin */
-    struct sam_user *u = sam_user_find(m->sam, "alice");
+    struct sam_user *u = sam_user_find(machine_sam(m), "alice");
     u->flags &= ~SAM_LOCKED;
     u->bad_count = 0;
     UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
@@ -324,7 +325,7 @@ static void test_lockout_is_durable(void)
     UNIT_ASSERT_STATUS_FATAL(
         machine_init_dir(mdir, "EXCHSRV", OSVER_NT4, ROLE_STANDALONE, NULL, "admin", &m),
         STATUS_SUCCESS);
-    UNIT_ASSERT_STATUS_FATAL(sam_user_add(m->sam, "alice", PW, clock_now(&m->clock), NULL),
+    UNIT_ASSERT_STATUS_FATAL(sam_user_add(machine_sam(m), "alice", PW, machine_now(m), NULL),
                              STATUS_SUCCESS);
     UNIT_ASSERT_STATUS_FATAL(machine_save_sam(m), STATUS_SUCCESS);
     set_policy(m, 2, 30, 30);
@@ -332,24 +333,25 @@ static void test_lockout_is_durable(void)
     /* the bad count is on disk at once */
     struct machine *copy;
     UNIT_ASSERT_STATUS_FATAL(machine_load(mdir, &copy, err, sizeof err), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(sam_user_find(copy->sam, "alice")->bad_count, 1);
+    CU_ASSERT_EQUAL(sam_user_find(machine_sam(copy), "alice")->bad_count, 1);
     machine_free(copy);
     UNIT_ASSERT_STATUS(net(m, "alice", "b"), STATUS_LOGON_FAILURE);
     machine_free(m); /* as after kill -9: nothing more is written */
     UNIT_ASSERT_STATUS_FATAL(machine_load(mdir, &m, err, sizeof err), STATUS_SUCCESS);
-    CU_ASSERT_TRUE(sam_user_find(m->sam, "alice")->flags & SAM_LOCKED);
-    CU_ASSERT_EQUAL(lsa_sysaccess(m->lsa)->lockout_bad_count, 2);
+    CU_ASSERT_TRUE(sam_user_find(machine_sam(m), "alice")->flags & SAM_LOCKED);
+    CU_ASSERT_EQUAL(lsa_sysaccess(machine_lsa(m))->lockout_bad_count, 2);
     UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_ACCOUNT_LOCKED_OUT);
     /* the release by time is written too */
-    CU_ASSERT_EQUAL(clock_advance(&m->clock, 31 * 60), 0);
+    UNIT_ASSERT_STATUS(machine_clock_advance(m, 31 * 60), STATUS_SUCCESS);
     UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
     UNIT_ASSERT_STATUS_FATAL(machine_load(mdir, &copy, err, sizeof err), STATUS_SUCCESS);
-    CU_ASSERT_FALSE(sam_user_find(copy->sam, "alice")->flags & SAM_LOCKED);
-    CU_ASSERT_EQUAL(sam_user_find(copy->sam, "alice")->bad_count, 0);
+    CU_ASSERT_FALSE(sam_user_find(machine_sam(copy), "alice")->flags & SAM_LOCKED);
+    CU_ASSERT_EQUAL(sam_user_find(machine_sam(copy), "alice")->bad_count, 0);
     machine_free(copy);
     /* the audits went to the machine's Security log on disk */
     UNIT_ASSERT_STATUS_FATAL(machine_load(mdir, &copy, err, sizeof err), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(evtlog_count(copy->evtlog, EVTLOG_SECURITY), 5); /* 529 529 644 539 528 */
+    CU_ASSERT_EQUAL(evtlog_count(machine_evtlog(copy), EVTLOG_SECURITY),
+                    5); /* 529 529 644 539 528 */
     machine_free(copy);
     machine_free(m);
     unit_rmtree(dir);
@@ -373,8 +375,8 @@ static void expect_restriction(struct machine *m, const char *ws, ntstatus want,
 static void test_restrictions(void)
 {
     struct machine *m = new_machine("EXCHSRV", OSVER_NT4);
-    struct sam_user *u = sam_user_find(m->sam, "alice");
-    int64_t now = clock_now(&m->clock);
+    struct sam_user *u = sam_user_find(machine_sam(m), "alice");
+    int64_t now = machine_now(m);
 
     u->flags |= SAM_DISABLED;
     expect_restriction(m, NULL, STATUS_ACCOUNT_DISABLED, ERROR_ACCOUNT_DISABLED, 531,
@@ -400,17 +402,18 @@ static void test_restrictions(void)
     memset(u->logon_hours, 0, sizeof u->logon_hours);
     u->logon_hours[bit / 8] = (uint8_t)(1u << (bit % 8));
     UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(clock_advance(&m->clock, 3600), 0); /* 10:00: not allowed */
+    UNIT_ASSERT_STATUS(machine_clock_advance(m, 3600), STATUS_SUCCESS); /* 10:00: not allowed */
     UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_INVALID_LOGON_HOURS);
     /* the week wraps: Saturday 23:00 is bit 167, Sunday 00:00 bit 0 */
     memset(u->logon_hours, 0, sizeof u->logon_hours);
     u->logon_hours[20] = 0x80;
-    CU_ASSERT_EQUAL(clock_set(&m->clock, CLOCK_DEFAULT_START + 3 * 86400 + 14 * 3600), 0);
+    UNIT_ASSERT_STATUS(machine_clock_set(m, CLOCK_DEFAULT_START + 3 * 86400 + 14 * 3600),
+                       STATUS_SUCCESS);
     UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(clock_advance(&m->clock, 3600), 0);
+    UNIT_ASSERT_STATUS(machine_clock_advance(m, 3600), STATUS_SUCCESS);
     UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_INVALID_LOGON_HOURS);
     memset(u->logon_hours, 0xFF, sizeof u->logon_hours);
-    now = clock_now(&m->clock);
+    now = machine_now(m);
 
     str_copy(u->workstations[0], sizeof u->workstations[0], "WS1");
     str_copy(u->workstations[1], sizeof u->workstations[1], "WS2");
@@ -422,7 +425,7 @@ static void test_restrictions(void)
     u->workstations[0][0] = u->workstations[1][0] = 0;
 
     /* MaximumPasswordAge = 42 days in the NT 4.0 template */
-    CU_ASSERT_EQUAL(lsa_sysaccess(m->lsa)->max_password_age, 42);
+    CU_ASSERT_EQUAL(lsa_sysaccess(machine_lsa(m))->max_password_age, 42);
     u->pwd_last_set = now - 42 * 86400;
     UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
     u->pwd_last_set = now - 42 * 86400 - 1;
@@ -431,15 +434,15 @@ static void test_restrictions(void)
     u->flags |= SAM_PWD_NEVER_EXPIRES;
     UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
     u->flags &= ~SAM_PWD_NEVER_EXPIRES;
-    struct lsa_sysaccess sa = *lsa_sysaccess(m->lsa);
+    struct lsa_sysaccess sa = *lsa_sysaccess(machine_lsa(m));
     sa.max_password_age = -1;
-    UNIT_ASSERT_STATUS_FATAL(lsa_set_sysaccess(m->lsa, &sa), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_set_sysaccess(machine_lsa(m), &sa), STATUS_SUCCESS);
     UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
     sa.max_password_age = 42;
-    UNIT_ASSERT_STATUS_FATAL(lsa_set_sysaccess(m->lsa, &sa), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lsa_set_sysaccess(machine_lsa(m), &sa), STATUS_SUCCESS);
     UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_PASSWORD_EXPIRED);
-    UNIT_ASSERT_STATUS(sam_set_password(m->sam, "alice", PW, now), STATUS_SUCCESS);
-    u = sam_user_find(m->sam, "alice");
+    UNIT_ASSERT_STATUS(sam_set_password(machine_sam(m), "alice", PW, now), STATUS_SUCCESS);
+    u = sam_user_find(machine_sam(m), "alice");
     UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
 
     u->flags |= SAM_MUST_CHANGE;
@@ -466,32 +469,33 @@ static void test_logon_rights(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(r->description, "Logon Type: 4"));
     UNIT_ASSERT_STATUS(logon_as(m, NULL, "alice", PW, LOGON_SERVICE, NULL, &t),
                        STATUS_LOGON_TYPE_NOT_GRANTED);
-    set_right(m->lsa, &alice, "SeBatchLogonRight", true);
-    set_right(m->lsa, &alice, "SeServiceLogonRight", true);
+    set_right(machine_lsa(m), &alice, "SeBatchLogonRight", true);
+    set_right(machine_lsa(m), &alice, "SeServiceLogonRight", true);
     UNIT_ASSERT_STATUS(logon_as(m, NULL, "alice", PW, LOGON_BATCH, NULL, &t), STATUS_SUCCESS);
     CU_ASSERT_TRUE(token_is_member(&t, sid_wellknown(SID_WK_BATCH)));
     UNIT_ASSERT_STATUS(logon_as(m, NULL, "alice", PW, LOGON_SERVICE, NULL, &t), STATUS_SUCCESS);
     /* interactive through Everyone/Users on an NT 4.0 server */
     UNIT_ASSERT_STATUS(logon_as(m, NULL, "alice", PW, LOGON_INTERACTIVE, NULL, &t), STATUS_SUCCESS);
     /* network logon comes from Everyone: take it away */
-    set_right(m->lsa, sid_wellknown(SID_WK_EVERYONE), "SeNetworkLogonRight", false);
+    set_right(machine_lsa(m), sid_wellknown(SID_WK_EVERYONE), "SeNetworkLogonRight", false);
     UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_LOGON_TYPE_NOT_GRANTED);
     UNIT_ASSERT_STATUS(net(m, "Administrator", "admin"), STATUS_SUCCESS); /* Administrators */
     /* granted through a group the user is in */
-    UNIT_ASSERT_STATUS(sam_group_add(m->sam, "Mail Users", SAM_GROUP_ALIAS, NULL), STATUS_SUCCESS);
-    UNIT_ASSERT_STATUS(sam_group_add_member(m->sam, "Mail Users", &alice), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_group_add(machine_sam(m), "Mail Users", SAM_GROUP_ALIAS, NULL),
+                       STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(sam_group_add_member(machine_sam(m), "Mail Users", &alice), STATUS_SUCCESS);
     struct sid mail = sid_of(m, "Mail Users");
-    set_right(m->lsa, &mail, "SeNetworkLogonRight", true);
+    set_right(machine_lsa(m), &mail, "SeNetworkLogonRight", true);
     UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
     /* or to the logon-type SID itself */
-    set_right(m->lsa, &mail, "SeNetworkLogonRight", false);
+    set_right(machine_lsa(m), &mail, "SeNetworkLogonRight", false);
     UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_LOGON_TYPE_NOT_GRANTED);
-    set_right(m->lsa, sid_wellknown(SID_WK_NETWORK), "SeNetworkLogonRight", true);
+    set_right(machine_lsa(m), sid_wellknown(SID_WK_NETWORK), "SeNetworkLogonRight", true);
     UNIT_ASSERT_STATUS(net(m, "alice", PW), STATUS_SUCCESS);
     /* NT 4.0 has no deny rights at all */
     struct lsa_handle h;
     UNIT_ASSERT_STATUS_FATAL(
-        lsa_open_policy(m->lsa, sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS, &h),
+        lsa_open_policy(machine_lsa(m), sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS, &h),
         STATUS_SUCCESS);
     const char *deny[1] = {"SeDenyNetworkLogonRight"};
     UNIT_ASSERT_STATUS(lsa_add_account_rights(&h, &alice, deny, 1), STATUS_NO_SUCH_PRIVILEGE);
@@ -516,21 +520,21 @@ static void test_deny_rights_override(void)
         struct sid alice = sid_of(m, "alice");
         for (size_t i = 0; i < 4; i++) {
             struct token t;
-            set_right(m->lsa, &alice, cases[i].allow, true);
+            set_right(machine_lsa(m), &alice, cases[i].allow, true);
             UNIT_ASSERT_STATUS(logon_as(m, NULL, "alice", PW, cases[i].type, NULL, &t),
                                STATUS_SUCCESS);
             /* deny on the user wins over allow */
-            set_right(m->lsa, &alice, cases[i].deny, true);
+            set_right(machine_lsa(m), &alice, cases[i].deny, true);
             UNIT_ASSERT_STATUS(logon_as(m, NULL, "alice", PW, cases[i].type, NULL, &t),
                                STATUS_LOGON_TYPE_NOT_GRANTED);
             last_audit(m, 534);
-            set_right(m->lsa, &alice, cases[i].deny, false);
+            set_right(machine_lsa(m), &alice, cases[i].deny, false);
             /* deny through a group (Users) wins over allow on the user */
-            set_right(m->lsa, sid_wellknown(SID_WK_USERS), cases[i].deny, true);
+            set_right(machine_lsa(m), sid_wellknown(SID_WK_USERS), cases[i].deny, true);
             UNIT_ASSERT_STATUS(logon_as(m, NULL, "alice", PW, cases[i].type, NULL, &t),
                                STATUS_LOGON_TYPE_NOT_GRANTED);
             /* taken back: allowed again */
-            set_right(m->lsa, sid_wellknown(SID_WK_USERS), cases[i].deny, false);
+            set_right(machine_lsa(m), sid_wellknown(SID_WK_USERS), cases[i].deny, false);
             UNIT_ASSERT_STATUS(logon_as(m, NULL, "alice", PW, cases[i].type, NULL, &t),
                                STATUS_SUCCESS);
         }
@@ -565,13 +569,13 @@ static void test_token_contents(void)
 
     /* the privileges of the policy at logon: a grant reaches new tokens
      * only; a token is a snapshot */
-    set_right(m->lsa, &alice, "SeTcbPrivilege", true);
+    set_right(machine_lsa(m), &alice, "SeTcbPrivilege", true);
     CU_ASSERT_FALSE(token_has_privilege(&t, RI_TCB));
     struct token t2;
     UNIT_ASSERT_STATUS(logon_as(m, NULL, "alice", PW, LOGON_NETWORK, NULL, &t2), STATUS_SUCCESS);
     CU_ASSERT_TRUE(token_has_privilege(&t2, RI_TCB));
     CU_ASSERT_FALSE(token_privilege_enabled(&t2, RI_TCB));
-    set_right(m->lsa, &alice, "SeTcbPrivilege", false);
+    set_right(machine_lsa(m), &alice, "SeTcbPrivilege", false);
     CU_ASSERT_TRUE(token_has_privilege(&t2, RI_TCB));
     UNIT_ASSERT_STATUS(logon_as(m, NULL, "alice", PW, LOGON_NETWORK, NULL, &t2), STATUS_SUCCESS);
     CU_ASSERT_FALSE(token_has_privilege(&t2, RI_TCB));
@@ -587,7 +591,7 @@ static void test_token_contents(void)
     CU_ASSERT_FALSE(token_has_privilege(&t, RI_TCB));
 
     /* logon_token_for: the same token without password or checks */
-    sam_user_find(m->sam, "alice")->flags |= SAM_DISABLED;
+    sam_user_find(machine_sam(m), "alice")->flags |= SAM_DISABLED;
     UNIT_ASSERT_STATUS(logon_token_for(m, "EXCHSRV", "alice", LOGON_SERVICE, &t), STATUS_SUCCESS);
     CU_ASSERT_TRUE(sid_equal(&t.user, &alice));
     CU_ASSERT_TRUE(token_is_member(&t, sid_wellknown(SID_WK_SERVICE)));
@@ -603,23 +607,23 @@ static void test_two_machines_share_nothing(void)
     struct machine *b;
     UNIT_ASSERT_STATUS_FATAL(
         machine_create("EXCHSRV", OSVER_NT4, ROLE_STANDALONE, NULL, "other", &b), STATUS_SUCCESS);
-    CU_ASSERT_TRUE(sid_equal(&a->sid, &b->sid)); /* same name, same derived SID */
-    CU_ASSERT_PTR_NOT_EQUAL(a->sam, b->sam);
-    CU_ASSERT_PTR_NOT_EQUAL(a->lsa, b->lsa);
+    CU_ASSERT_TRUE(sid_equal(machine_sid(a), machine_sid(b))); /* same name, same derived SID */
+    CU_ASSERT_PTR_NOT_EQUAL(machine_sam(a), machine_sam(b));
+    CU_ASSERT_PTR_NOT_EQUAL(machine_lsa(a), machine_lsa(b));
     UNIT_ASSERT_STATUS(net(a, "alice", PW), STATUS_SUCCESS);
     UNIT_ASSERT_STATUS(net(b, "alice", PW), STATUS_LOGON_FAILURE);
     UNIT_ASSERT_STATUS(net(a, "Administrator", "other"), STATUS_LOGON_FAILURE);
     UNIT_ASSERT_STATUS(net(b, "Administrator", "other"), STATUS_SUCCESS);
     /* policy, lockout and clocks are per machine */
     struct sid alice = sid_of(a, "alice");
-    set_right(a->lsa, &alice, "SeTcbPrivilege", true);
-    CU_ASSERT_FALSE(lsa_sid_rights(b->lsa, &alice) & RIGHTS_BIT(RI_TCB));
+    set_right(machine_lsa(a), &alice, "SeTcbPrivilege", true);
+    CU_ASSERT_FALSE(lsa_sid_rights(machine_lsa(b), &alice) & RIGHTS_BIT(RI_TCB));
     set_policy(a, 1, 30, 30);
     UNIT_ASSERT_STATUS(net(a, "Administrator", "bad"), STATUS_LOGON_FAILURE);
     UNIT_ASSERT_STATUS(net(a, "Administrator", "admin"), STATUS_ACCOUNT_LOCKED_OUT);
     UNIT_ASSERT_STATUS(net(b, "Administrator", "other"), STATUS_SUCCESS);
-    CU_ASSERT_EQUAL(clock_advance(&a->clock, 3600), 0);
-    CU_ASSERT_EQUAL(clock_now(&b->clock), CLOCK_DEFAULT_START);
+    UNIT_ASSERT_STATUS(machine_clock_advance(a, 3600), STATUS_SUCCESS);
+    CU_ASSERT_EQUAL(machine_now(b), CLOCK_DEFAULT_START);
     CU_ASSERT_NOT_EQUAL(sec_count(a), sec_count(b));
     machine_free(a);
     machine_free(b);
@@ -644,8 +648,8 @@ static void corp_up(struct corp *c)
     UNIT_ASSERT_STATUS_FATAL(
         lab_machine_add(c->lab, "EXCHSRV", ROLE_MEMBER, OSVER_NT4, "CORP", "ladmin", &c->exch),
         STATUS_SUCCESS);
-    UNIT_ASSERT_STATUS_FATAL(sam_user_add(c->pdc->sam, "bob", PW, lab_clock_now(c->lab), NULL),
-                             STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        sam_user_add(machine_sam(c->pdc), "bob", PW, lab_clock_now(c->lab), NULL), STATUS_SUCCESS);
     UNIT_ASSERT_STATUS_FATAL(machine_save_sam(c->pdc), STATUS_SUCCESS);
     UNIT_ASSERT_STATUS_FATAL(lab_boot_all(c->lab, err, sizeof err), STATUS_SUCCESS);
 }
@@ -662,8 +666,8 @@ static void test_pass_through(void)
     UNIT_ASSERT_STATUS_FATAL(machine_resolve(m, "CORP\\bob", &bob), STATUS_SUCCESS);
     CU_ASSERT_TRUE(sid_equal(&t.user, &bob));
     CU_ASSERT_STRING_EQUAL(t.domain_name, "CORP");
-    sid_compose(&c.pdc->sid, SID_RID_DOMAIN_USERS, &du);
-    sid_compose(&c.pdc->sid, SID_RID_DOMAIN_ADMINS, &da);
+    sid_compose(machine_sid(c.pdc), SID_RID_DOMAIN_USERS, &du);
+    sid_compose(machine_sid(c.pdc), SID_RID_DOMAIN_ADMINS, &da);
     CU_ASSERT_TRUE(token_is_member(&t, &du));
     CU_ASSERT_TRUE(token_is_member(&t, sid_wellknown(SID_WK_AUTHENTICATED_USERS)));
     /* BUILTIN\Users comes from the member's own Users alias, which the
@@ -678,9 +682,9 @@ static void test_pass_through(void)
                        STATUS_SUCCESS);
     CU_ASSERT_TRUE(token_is_member(&t, &da));
     CU_ASSERT_TRUE(token_is_member(&t, sid_wellknown(SID_WK_ADMINISTRATORS)));
-    UNIT_ASSERT_STATUS(machine_join_domain(m, &c.pdc->sid), STATUS_SUCCESS);
-    UNIT_ASSERT_STATUS(machine_join_domain(m, &c.pdc->sid), STATUS_SUCCESS); /* idempotent */
-    UNIT_ASSERT_STATUS(machine_join_domain(c.pdc, &c.pdc->sid), STATUS_INVALID_PARAMETER);
+    UNIT_ASSERT_STATUS(machine_join_domain(m, machine_sid(c.pdc)), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS(machine_join_domain(m, machine_sid(c.pdc)), STATUS_SUCCESS); /* idempotent */
+    UNIT_ASSERT_STATUS(machine_join_domain(c.pdc, machine_sid(c.pdc)), STATUS_INVALID_PARAMETER);
     UNIT_ASSERT_STATUS(logon_as(m, "CORP", "Administrator", "dadmin", LOGON_NETWORK, NULL, &t),
                        STATUS_SUCCESS);
     CU_ASSERT_TRUE(token_is_member(&t, sid_wellknown(SID_WK_ADMINISTRATORS)));
@@ -701,7 +705,7 @@ static void test_pass_through(void)
     set_right(dom, &bob, "SeTcbPrivilege", true);
     UNIT_ASSERT_STATUS(logon_as(m, "CORP", "bob", PW, LOGON_NETWORK, NULL, &t), STATUS_SUCCESS);
     CU_ASSERT_FALSE(token_has_privilege(&t, RI_TCB));
-    set_right(m->lsa, &bob, "SeTcbPrivilege", true);
+    set_right(machine_lsa(m), &bob, "SeTcbPrivilege", true);
     UNIT_ASSERT_STATUS(logon_as(m, "CORP", "bob", PW, LOGON_NETWORK, NULL, &t), STATUS_SUCCESS);
     CU_ASSERT_TRUE(token_has_privilege(&t, RI_TCB));
     /* and decides the logon right */
@@ -712,11 +716,11 @@ static void test_pass_through(void)
                        STATUS_LOGON_TYPE_NOT_GRANTED);
 
     /* the DC's SAM applies the account restrictions */
-    sam_user_find(c.pdc->sam, "bob")->flags |= SAM_DISABLED;
+    sam_user_find(machine_sam(c.pdc), "bob")->flags |= SAM_DISABLED;
     UNIT_ASSERT_STATUS(logon_as(m, "CORP", "bob", PW, LOGON_NETWORK, NULL, &t),
                        STATUS_ACCOUNT_DISABLED);
     last_audit(m, 531);
-    sam_user_find(c.pdc->sam, "bob")->flags &= ~SAM_DISABLED;
+    sam_user_find(machine_sam(c.pdc), "bob")->flags &= ~SAM_DISABLED;
 
     /* on the DC itself, its domain is local */
     UNIT_ASSERT_STATUS(logon_as(c.pdc, "CORP", "bob", PW, LOGON_NETWORK, NULL, &t), STATUS_SUCCESS);
@@ -808,7 +812,7 @@ static void test_type_names(void)
  * of its contract gives its status and audit, in the documented order. */
 static ntstatus post(struct machine *m, const char *ws, enum logon_type type, struct token *t)
 {
-    struct sam_user *u = sam_user_find(m->sam, "alice");
+    struct sam_user *u = sam_user_find(machine_sam(m), "alice");
     CU_ASSERT_PTR_NOT_NULL_FATAL(u);
     const struct logon_request rq = {NULL, "alice", type, ws, "NtLmSsp"};
     return logon_post_credential_checks(m, m, u, &rq, t);
@@ -827,12 +831,14 @@ static void expect_post(struct machine *m, const char *ws, ntstatus want, uint32
 static void test_post_credential_checks(void)
 {
     struct machine *m = new_machine("EXCHSRV", OSVER_NT4);
-    struct sam_user *u = sam_user_find(m->sam, "alice");
-    int64_t now = clock_now(&m->clock);
+    struct sam_user *u = sam_user_find(machine_sam(m), "alice");
+    int64_t now = machine_now(m);
     struct token t;
 
     /* success: a token, a logon id, last_logon, audit 528 */
-    uint64_t id = m->next_logon_id;
+    struct token t0; /* the logon ids count up from the last one given */
+    UNIT_ASSERT_STATUS(post(m, NULL, LOGON_NETWORK, &t0), STATUS_SUCCESS);
+    uint64_t id = t0.logon_id + 1;
     expect_post(m, NULL, STATUS_SUCCESS, 528);
     UNIT_ASSERT_STATUS(post(m, NULL, LOGON_NETWORK, &t), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(t.logon_id, id + 1);
@@ -878,9 +884,9 @@ static void test_post_credential_checks(void)
     /* deny rights win on Windows 2000 */
     m = new_machine("W2KSRV", OSVER_W2K);
     struct sid alice = sid_of(m, "alice");
-    set_right(m->lsa, &alice, "SeNetworkLogonRight", true);
+    set_right(machine_lsa(m), &alice, "SeNetworkLogonRight", true);
     expect_post(m, NULL, STATUS_SUCCESS, 528);
-    set_right(m->lsa, &alice, "SeDenyNetworkLogonRight", true);
+    set_right(machine_lsa(m), &alice, "SeDenyNetworkLogonRight", true);
     expect_post(m, NULL, STATUS_LOGON_TYPE_NOT_GRANTED, 534);
     machine_free(m);
 }

@@ -302,8 +302,12 @@ static char *render(const char *tmpl, const char *lab, const struct server_liste
 /* issue 12: the welcome text's placeholders. */
 static void test_welcome_render(void)
 {
-    struct machine a = {.name = "EXCHSRV"}, b = {.name = "MAIL2"};
-    struct server_listen ls[2] = {{.m = &a}, {.m = &b}};
+    struct machine *a, *b;
+    UNIT_ASSERT_STATUS_FATAL(machine_create("EXCHSRV", OSVER_NT4, ROLE_STANDALONE, NULL, "pw", &a),
+                             STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_create("MAIL2", OSVER_NT4, ROLE_STANDALONE, NULL, "pw", &b),
+                             STATUS_SUCCESS);
+    struct server_listen ls[2] = {{.m = a}, {.m = b}};
     CU_ASSERT_FATAL(net_addr_parse("0.0.0.0:2110", &ls[0].addr) == 0);
     CU_ASSERT_FATAL(net_addr_parse("[::1]:110", &ls[1].addr) == 0);
     char *out = render("telnet ${HOST:EXCHSRV} ${PORT:EXCHSRV}; ${HOST:mail2}:${PORT:MAIL2}\n"
@@ -318,6 +322,8 @@ static void test_welcome_render(void)
     out = render("${LAB}", "", ls, 0);
     CU_ASSERT_STRING_EQUAL(out, "''");
     free(out);
+    machine_free(a);
+    machine_free(b);
 }
 
 /* issue 12: the daemon's watch over its lab: the clock saved when due, the

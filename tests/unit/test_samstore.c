@@ -264,10 +264,11 @@ static void test_logon_counters(void)
     UNIT_ASSERT_STATUS_FATAL(
         machine_init_dir(mdir, "EXCHSRV", OSVER_NT4, ROLE_STANDALONE, NULL, "admin", &m),
         STATUS_SUCCESS);
-    int64_t now = clock_now(&m->clock);
-    UNIT_ASSERT_STATUS_FATAL(sam_user_add(m->sam, "alice", "pw", now, NULL), STATUS_SUCCESS);
+    int64_t now = machine_now(m);
+    UNIT_ASSERT_STATUS_FATAL(sam_user_add(machine_sam(m), "alice", "pw", now, NULL),
+                             STATUS_SUCCESS);
     struct token sys, t;
-    token_system(&sys, m->os, now);
+    token_system(&sys, machine_os(m), now);
     struct filesig a, b;
     filesig_take(&a, path);
     UNIT_ASSERT_STATUS(logon_user(m, &sys, NULL, "alice", "pw", LOGON_NETWORK, NULL, "t", &t),
@@ -284,7 +285,7 @@ static void test_logon_counters(void)
     CU_ASSERT_EQUAL_FATAL(mkdir(blocker, 0700), 0);
     UNIT_ASSERT_STATUS(logon_user(m, &sys, NULL, "alice", "bad", LOGON_NETWORK, NULL, "t", &t),
                        STATUS_LOGON_FAILURE); /* the outcome does not depend on the write */
-    CU_ASSERT_EQUAL(sam_user_find(m->sam, "alice")->bad_count, 1u);
+    CU_ASSERT_EQUAL(sam_user_find(machine_sam(m), "alice")->bad_count, 1u);
     rmdir(blocker);
     /* the good password clears the count, on disk too */
     UNIT_ASSERT_STATUS(logon_user(m, &sys, NULL, "alice", "pw", LOGON_NETWORK, NULL, "t", &t),

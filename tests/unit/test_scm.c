@@ -58,15 +58,15 @@ static void register_recorder(struct machine *m, struct recorder *r)
 {
     memset(r, 0, sizeof *r);
     struct scm_image img = {"rec", rec_start, rec_stop, r};
-    CU_ASSERT_FATAL(scm_register_image(m->scm, &img) == 0);
+    CU_ASSERT_FATAL(scm_register_image(machine_scm(m), &img) == 0);
 }
 
 static void add_user(struct machine *m, const char *name, const char *pw, struct sid *sid)
 {
     uint32_t rid;
-    UNIT_ASSERT_STATUS_FATAL(sam_user_add(m->sam, name, pw, clock_now(&m->clock), &rid),
+    UNIT_ASSERT_STATUS_FATAL(sam_user_add(machine_sam(m), name, pw, machine_now(m), &rid),
                              STATUS_SUCCESS);
-    sam_user_sid(m->sam, sam_user_find(m->sam, name), sid);
+    sam_user_sid(machine_sam(m), sam_user_find(machine_sam(m), name), sid);
 }
 
 static void grant(struct lsa *lsa, const struct sid *sid, const char *right)
@@ -99,9 +99,9 @@ static uint32_t add(struct machine *m, const char *name, const char *image, cons
 static size_t count_events(struct machine *m, uint32_t id)
 {
     size_t n = 0;
-    for (size_t i = evtlog_first(m->evtlog, EVTLOG_SYSTEM);
-         i < evtlog_count(m->evtlog, EVTLOG_SYSTEM); i++) {
-        const struct evtlog_record *r = evtlog_at(m->evtlog, EVTLOG_SYSTEM, i);
+    for (size_t i = evtlog_first(machine_evtlog(m), EVTLOG_SYSTEM);
+         i < evtlog_count(machine_evtlog(m), EVTLOG_SYSTEM); i++) {
+        const struct evtlog_record *r = evtlog_at(machine_evtlog(m), EVTLOG_SYSTEM, i);
         if (r && r->event_id == id)
             n++;
     }
@@ -111,8 +111,9 @@ static size_t count_events(struct machine *m, uint32_t id)
 /* The newest System-log record with this event ID, or NULL. */
 static const struct evtlog_record *last_event(struct machine *m, uint32_t id)
 {
-    for (size_t i = evtlog_count(m->evtlog, EVTLOG_SYSTEM); i-- > evtlog_first(m->evtlog, EVTLOG_SYSTEM);) {
-        const struct evtlog_record *r = evtlog_at(m->evtlog, EVTLOG_SYSTEM, i);
+    for (size_t i = evtlog_count(machine_evtlog(m), EVTLOG_SYSTEM);
+         i-- > evtlog_first(machine_evtlog(m), EVTLOG_SYSTEM);) {
+        const struct evtlog_record *r = evtlog_at(machine_evtlog(m), EVTLOG_SYSTEM, i);
         if (r && r->event_id == id)
             return r;
     }
@@ -139,7 +140,7 @@ static void test_config_errors(void)
 {
     struct machine *m = new_machine();
     UNIT_ASSERT_WIN32(add(m, "A", NULL, NULL, NULL, SCM_AUTO, NULL, NULL), ERROR_SUCCESS);
-    struct scm_service *a = scm_find(m->scm, "a");
+    struct scm_service *a = scm_find(machine_scm(m), "a");
     CU_ASSERT_FATAL(a != NULL);
     CU_ASSERT_STRING_EQUAL(a->image, "null");
     CU_ASSERT_STRING_EQUAL(a->account, "LocalSystem");
@@ -159,12 +160,12 @@ static void test_config_errors(void)
                       ERROR_INVALID_PARAMETER);
     UNIT_ASSERT_WIN32(add(m, "B", "bad image", NULL, NULL, 0, NULL, NULL), ERROR_INVALID_PARAMETER);
     UNIT_ASSERT_WIN32(add(m, "B", NULL, NULL, NULL, 0, "B", NULL), ERROR_CIRCULAR_DEPENDENCY);
-    CU_ASSERT(scm_count(m->scm) == 1);
+    CU_ASSERT(scm_count(machine_scm(m)) == 1);
     /* a bare account name means the local account; LocalSystem keeps no password */
     UNIT_ASSERT_WIN32(add(m, "B", NULL, "svc", "pw", 0, "A", NULL), ERROR_SUCCESS);
-    CU_ASSERT_STRING_EQUAL(scm_find(m->scm, "B")->account, ".\\svc");
+    CU_ASSERT_STRING_EQUAL(scm_find(machine_scm(m), "B")->account, ".\\svc");
     UNIT_ASSERT_WIN32(add(m, "C", NULL, "LocalSystem", "ignored", 0, "B", NULL), ERROR_SUCCESS);
-    CU_ASSERT_STRING_EQUAL(scm_find(m->scm, "C")->password, "");
+    CU_ASSERT_STRING_EQUAL(scm_find(machine_scm(m), "C")->password, "");
     /* A -> C would close the cycle A -> C -> B -> A */
     const char *deps[1] = {"C"};
     struct scm_config c = {0};
@@ -172,21 +173,21 @@ static void test_config_errors(void)
     c.deps = deps;
     c.ndeps = 1;
     UNIT_ASSERT_WIN32(scm_change_config(m, "A", &c), ERROR_CIRCULAR_DEPENDENCY);
-    CU_ASSERT(scm_find(m->scm, "A")->ndeps == 0);
+    CU_ASSERT(scm_find(machine_scm(m), "A")->ndeps == 0);
     UNIT_ASSERT_WIN32(scm_change_config(m, "Nosuch", &c), ERROR_SERVICE_DOES_NOT_EXIST);
     struct scm_config bad = {0};
     bad.start = (enum scm_start_type)7;
     UNIT_ASSERT_WIN32(scm_change_config(m, "A", &bad), ERROR_INVALID_PARAMETER);
-    CU_ASSERT(scm_find(m->scm, "A")->start == SCM_AUTO);
+    CU_ASSERT(scm_find(machine_scm(m), "A")->start == SCM_AUTO);
     UNIT_ASSERT_WIN32(scm_delete(m, "Nosuch"), ERROR_SERVICE_DOES_NOT_EXIST);
     UNIT_ASSERT_WIN32(scm_start(m, "Nosuch"), ERROR_SERVICE_DOES_NOT_EXIST);
     UNIT_ASSERT_WIN32(scm_stop(m, "A"), ERROR_SERVICE_NOT_ACTIVE);
     /* images */
     struct scm_image dup = {"NULL", rec_start, NULL, NULL};
-    CU_ASSERT(scm_register_image(m->scm, &dup) == EEXIST);
+    CU_ASSERT(scm_register_image(machine_scm(m), &dup) == EEXIST);
     struct scm_image noname = {"", rec_start, NULL, NULL};
-    CU_ASSERT(scm_register_image(m->scm, &noname) == EINVAL);
-    CU_ASSERT(scm_find_image(m->scm, "Null") != NULL);
+    CU_ASSERT(scm_register_image(machine_scm(m), &noname) == EINVAL);
+    CU_ASSERT(scm_find_image(machine_scm(m), "Null") != NULL);
     machine_free(m);
 }
 
@@ -224,9 +225,9 @@ static void test_persist(void)
 
     UNIT_ASSERT_STATUS_FATAL(machine_load(dir, &m, err, sizeof err), STATUS_SUCCESS);
     UNIT_ASSERT_STATUS_FATAL(scm_attach(m, err, sizeof err), STATUS_SUCCESS);
-    CU_ASSERT(scm_count(m->scm) == 2);
-    CU_ASSERT_STRING_EQUAL(scm_at(m->scm, 0)->name, "MSExchangeSA");
-    struct scm_service *is = scm_at(m->scm, 1);
+    CU_ASSERT(scm_count(machine_scm(m)) == 2);
+    CU_ASSERT_STRING_EQUAL(scm_at(machine_scm(m), 0)->name, "MSExchangeSA");
+    struct scm_service *is = scm_at(machine_scm(m), 1);
     CU_ASSERT_FATAL(is != NULL);
     CU_ASSERT_STRING_EQUAL(is->display, "Microsoft Exchange Information Store");
     CU_ASSERT_STRING_EQUAL(is->image, "msexchangeis");
@@ -235,7 +236,7 @@ static void test_persist(void)
     CU_ASSERT(is->start == SCM_AUTO);
     CU_ASSERT(is->ndeps == 1 && strcmp(is->deps[0], "MSExchangeSA") == 0);
     CU_ASSERT(is->state == SCM_STOPPED);
-    CU_ASSERT(scm_find(m->scm, "Spare") == NULL);
+    CU_ASSERT(scm_find(machine_scm(m), "Spare") == NULL);
     machine_free(m);
     unit_rmtree(dir);
 }
@@ -252,7 +253,7 @@ static void expect_bad_conf(const char *text, const char *where)
     CU_ASSERT_FATAL(afile_write(path, text, strlen(text), 0600) == 0);
     char err[512] = "";
     UNIT_ASSERT_STATUS(scm_attach(m, err, sizeof err), STATUS_INTERNAL_DB_CORRUPTION);
-    CU_ASSERT(m->scm == NULL);
+    CU_ASSERT(machine_scm(m) == NULL);
     if (!strstr(err, where))
         fprintf(stderr, "\n  expected '%s' in '%s'\n", where, err);
     CU_ASSERT(strstr(err, where) != NULL);
@@ -284,28 +285,28 @@ static void test_logon_right_missing(void)
     struct sid svc_sid;
     add_user(m, "exchsvc", "pw", &svc_sid);
     CU_ASSERT(add(m, "MSExchangeIS", NULL, ".\\exchsvc", "pw", SCM_DEMAND, NULL, NULL) == 0);
-    size_t before = evtlog_count(m->evtlog, EVTLOG_SYSTEM);
+    size_t before = evtlog_count(machine_evtlog(m), EVTLOG_SYSTEM);
     UNIT_ASSERT_WIN32(scm_start(m, "MSExchangeIS"), ERROR_SERVICE_LOGON_FAILED);
-    struct scm_service *svc = scm_find(m->scm, "MSExchangeIS");
+    struct scm_service *svc = scm_find(machine_scm(m), "MSExchangeIS");
     CU_ASSERT(svc->state == SCM_STOPPED);
     UNIT_ASSERT_WIN32(svc->last_error, ERROR_SERVICE_LOGON_FAILED);
     UNIT_ASSERT_WIN32(nterr_to_win32(svc->logon_status), ERROR_LOGON_TYPE_NOT_GRANTED);
     /* 7013 then 7000, from the SCM, as errors */
-    CU_ASSERT_FATAL(evtlog_count(m->evtlog, EVTLOG_SYSTEM) == before + 2);
-    const struct evtlog_record *r = evtlog_at(m->evtlog, EVTLOG_SYSTEM, before);
+    CU_ASSERT_FATAL(evtlog_count(machine_evtlog(m), EVTLOG_SYSTEM) == before + 2);
+    const struct evtlog_record *r = evtlog_at(machine_evtlog(m), EVTLOG_SYSTEM, before);
     CU_ASSERT(r->event_id == 7013 && r->type == EVT_ERROR);
     CU_ASSERT_STRING_EQUAL(r->source, "Service Control Manager");
     CU_ASSERT_STRING_EQUAL(r->description,
                            "Logon attempt with the current password failed with the following "
                            "error: Logon failure: the user has not been granted the requested "
                            "logon type at this computer.");
-    r = evtlog_at(m->evtlog, EVTLOG_SYSTEM, before + 1);
+    r = evtlog_at(machine_evtlog(m), EVTLOG_SYSTEM, before + 1);
     CU_ASSERT(r->event_id == 7000 && r->type == EVT_ERROR);
     CU_ASSERT_STRING_EQUAL(r->description,
                            "The MSExchangeIS service failed to start due to the following "
                            "error: The service did not start due to a logon failure.");
     /* a wrong password is a logon failure too, with its own 7013 text */
-    grant(m->lsa, &svc_sid, "SeServiceLogonRight");
+    grant(machine_lsa(m), &svc_sid, "SeServiceLogonRight");
     struct scm_config c = {0};
     c.password = "wrong";
     CU_ASSERT(scm_change_config(m, "MSExchangeIS", &c) == 0);
@@ -330,18 +331,18 @@ static void test_token_kept_until_restart(void)
     struct machine *m = new_machine();
     struct sid svc_sid;
     add_user(m, "exchsvc", "pw", &svc_sid);
-    grant(m->lsa, &svc_sid, "SeServiceLogonRight");
+    grant(machine_lsa(m), &svc_sid, "SeServiceLogonRight");
     CU_ASSERT(add(m, "MSExchangeIS", NULL, "exchsvc", "pw", SCM_AUTO, NULL, NULL) == 0);
     CU_ASSERT(add(m, "Other", NULL, NULL, NULL, SCM_AUTO, NULL, NULL) == 0);
     char err[256];
     UNIT_ASSERT_STATUS_FATAL(machine_boot(m, err, sizeof err), STATUS_SUCCESS);
-    struct scm_service *svc = scm_find(m->scm, "MSExchangeIS");
+    struct scm_service *svc = scm_find(machine_scm(m), "MSExchangeIS");
     CU_ASSERT_FATAL(svc->state == SCM_RUNNING);
     CU_ASSERT(!token_has_privilege(&svc->token, RI_TCB));
 
     /* Q189732: the grant is live in the policy, but the running service's
      * token is a snapshot */
-    grant(m->lsa, &svc_sid, "SeTcbPrivilege");
+    grant(machine_lsa(m), &svc_sid, "SeTcbPrivilege");
     CU_ASSERT(!token_has_privilege(&svc->token, RI_TCB));
     /* restarting another service changes nothing for this one */
     UNIT_ASSERT_WIN32(scm_restart(m, "Other"), ERROR_SUCCESS);
@@ -354,14 +355,14 @@ static void test_token_kept_until_restart(void)
     /* the same through a reboot: revoke, the token keeps TCB, reboot drops it */
     struct lsa_handle h;
     UNIT_ASSERT_STATUS_FATAL(
-        lsa_open_policy(m->lsa, sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS, &h),
+        lsa_open_policy(machine_lsa(m), sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS, &h),
         STATUS_SUCCESS);
     const char *tcb[1] = {"SeTcbPrivilege"};
     UNIT_ASSERT_STATUS(lsa_remove_account_rights(&h, &svc_sid, false, tcb, 1), STATUS_SUCCESS);
     lsa_close(&h);
     CU_ASSERT(token_has_privilege(&svc->token, RI_TCB));
     UNIT_ASSERT_STATUS(machine_reboot(m, err, sizeof err), STATUS_SUCCESS);
-    svc = scm_find(m->scm, "MSExchangeIS");
+    svc = scm_find(machine_scm(m), "MSExchangeIS");
     CU_ASSERT(svc->state == SCM_RUNNING);
     CU_ASSERT(!token_has_privilege(&svc->token, RI_TCB));
     machine_free(m);
@@ -372,7 +373,7 @@ static void test_localsystem_token(void)
     struct machine *m = new_machine();
     CU_ASSERT(add(m, "Sys", NULL, NULL, NULL, SCM_DEMAND, NULL, NULL) == 0);
     UNIT_ASSERT_WIN32(scm_start(m, "Sys"), ERROR_SUCCESS);
-    struct scm_service *svc = scm_find(m->scm, "Sys");
+    struct scm_service *svc = scm_find(machine_scm(m), "Sys");
     CU_ASSERT(sid_equal(&svc->token.user, sid_wellknown(SID_WK_SYSTEM)));
     CU_ASSERT(token_has_privilege(&svc->token, RI_TCB));
     UNIT_ASSERT_WIN32(scm_stop(m, "Sys"), ERROR_SUCCESS);
@@ -407,16 +408,16 @@ static void test_boot_order_and_reverse_shutdown(void)
     register_recorder(m, &rec);
     char err[256];
     UNIT_ASSERT_STATUS_FATAL(machine_boot(m, err, sizeof err), STATUS_SUCCESS);
-    CU_ASSERT(m->running);
+    CU_ASSERT(machine_running(m));
     /* B (listed before A) needs A and D first; E and F do not start */
     CU_ASSERT_STRING_EQUAL(rec.log, "+A +D +B +C ");
-    CU_ASSERT(scm_find(m->scm, "E")->state == SCM_STOPPED);
-    CU_ASSERT(scm_find(m->scm, "F")->state == SCM_STOPPED);
+    CU_ASSERT(scm_find(machine_scm(m), "E")->state == SCM_STOPPED);
+    CU_ASSERT(scm_find(machine_scm(m), "F")->state == SCM_STOPPED);
     CU_ASSERT(count_events(m, 6005) == 1 && count_events(m, 6009) == 1);
     rec.log[0] = 0;
     UNIT_ASSERT_STATUS(machine_shutdown(m), STATUS_SUCCESS);
     CU_ASSERT_STRING_EQUAL(rec.log, "-C -B -D -A ");
-    CU_ASSERT(!m->running);
+    CU_ASSERT(!machine_running(m));
     CU_ASSERT(count_events(m, 6006) == 1);
     CU_ASSERT(last_event(m, 6006)->event_id == 6006);
     CU_ASSERT_STRING_EQUAL(last_event(m, 6006)->description, "The Event log service was stopped.");
@@ -451,8 +452,8 @@ static void test_stop_and_restart_dependants(void)
     rec.log[0] = 0;
     UNIT_ASSERT_WIN32(scm_stop(m, "B"), ERROR_SUCCESS);
     CU_ASSERT_STRING_EQUAL(rec.log, "-C -B ");
-    CU_ASSERT(scm_find(m->scm, "A")->state == SCM_RUNNING);
-    CU_ASSERT(scm_find(m->scm, "X")->state == SCM_RUNNING);
+    CU_ASSERT(scm_find(machine_scm(m), "A")->state == SCM_RUNNING);
+    CU_ASSERT(scm_find(machine_scm(m), "X")->state == SCM_RUNNING);
     /* restarting a stopped service just starts it */
     rec.log[0] = 0;
     UNIT_ASSERT_WIN32(scm_restart(m, "C"), ERROR_SUCCESS);
@@ -484,8 +485,8 @@ static void test_failed_dependency(void)
     CU_ASSERT(count_events(m, 7013) == 1);
     CU_ASSERT(count_events(m, 7000) == 1);
     CU_ASSERT(count_events(m, 7001) == 4); /* B and C on A, D on C, G on Off */
-    UNIT_ASSERT_WIN32(scm_find(m->scm, "B")->last_error, ERROR_SERVICE_DEPENDENCY_FAIL);
-    UNIT_ASSERT_WIN32(scm_find(m->scm, "D")->last_error, ERROR_SERVICE_DEPENDENCY_FAIL);
+    UNIT_ASSERT_WIN32(scm_find(machine_scm(m), "B")->last_error, ERROR_SERVICE_DEPENDENCY_FAIL);
+    UNIT_ASSERT_WIN32(scm_find(machine_scm(m), "D")->last_error, ERROR_SERVICE_DEPENDENCY_FAIL);
     CU_ASSERT_STRING_EQUAL(last_event(m, 7001)->description,
                            "The G service depends on the Off service which failed to start "
                            "because of the following error: "
@@ -502,7 +503,7 @@ static void test_failed_dependency(void)
                            "because of the following error: "
                            "The dependency service or group failed to start.");
     UNIT_ASSERT_WIN32(scm_start(m, "Off"), ERROR_SERVICE_DISABLED);
-    CU_ASSERT(scm_find(m->scm, "B")->state == SCM_STOPPED);
+    CU_ASSERT(scm_find(machine_scm(m), "B")->state == SCM_STOPPED);
     machine_free(m);
 }
 
@@ -519,7 +520,7 @@ static void test_image_failures(void)
     CU_ASSERT_STRING_EQUAL(last_event(m, 7000)->description,
                            "The Bad service failed to start due to the following error: "
                            "Access is denied.");
-    CU_ASSERT(scm_find(m->scm, "Bad")->state == SCM_STOPPED);
+    CU_ASSERT(scm_find(machine_scm(m), "Bad")->state == SCM_STOPPED);
     /* no image registered under that name on this machine */
     UNIT_ASSERT_WIN32(scm_start(m, "Ghost"), ERROR_FILE_NOT_FOUND);
     CU_ASSERT_STRING_EQUAL(last_event(m, 7000)->description,
@@ -542,8 +543,8 @@ static void test_missing_dependency_in_file(void)
     CU_ASSERT_FATAL(afile_write(path, text, strlen(text), 0600) == 0);
     char err[256];
     UNIT_ASSERT_STATUS_FATAL(machine_boot(m, err, sizeof err), STATUS_SUCCESS);
-    CU_ASSERT(scm_find(m->scm, "A")->state == SCM_STOPPED);
-    UNIT_ASSERT_WIN32(scm_find(m->scm, "A")->last_error, ERROR_SERVICE_DEPENDENCY_DELETED);
+    CU_ASSERT(scm_find(machine_scm(m), "A")->state == SCM_STOPPED);
+    UNIT_ASSERT_WIN32(scm_find(machine_scm(m), "A")->last_error, ERROR_SERVICE_DEPENDENCY_DELETED);
     CU_ASSERT_STRING_EQUAL(last_event(m, 7003)->description,
                            "The A service depends on the following nonexistent service: Gone");
     machine_free(m);
@@ -560,13 +561,13 @@ static void test_reboot_rereads_changed_files(void)
     char err[256];
     UNIT_ASSERT_STATUS_FATAL(machine_boot(m, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT(add(m, "A", NULL, NULL, NULL, SCM_AUTO, NULL, NULL) == 0);
-    struct scm_service *a = scm_find(m->scm, "A");
-    struct sam *sam_before = m->sam;
+    struct scm_service *a = scm_find(machine_scm(m), "A");
+    struct sam *sam_before = machine_sam(m);
     /* unchanged files: a reboot keeps the very same objects */
     UNIT_ASSERT_STATUS(machine_reboot(m, err, sizeof err), STATUS_SUCCESS);
-    CU_ASSERT(scm_find(m->scm, "A") == a);
+    CU_ASSERT(scm_find(machine_scm(m), "A") == a);
     CU_ASSERT(a->state == SCM_RUNNING);
-    CU_ASSERT(m->sam == sam_before);
+    CU_ASSERT(machine_sam(m) == sam_before);
 
     /* another writer changes services.conf and the SAM */
     char path[512];
@@ -580,19 +581,19 @@ static void test_reboot_rereads_changed_files(void)
     UNIT_ASSERT_STATUS_FATAL(sam_user_add(other, "newbie", "pw", 0, NULL), STATUS_SUCCESS);
     UNIT_ASSERT_STATUS_FATAL(sam_save(other, sam_path), STATUS_SUCCESS);
     sam_free(other);
-    CU_ASSERT(sam_user_find(m->sam, "newbie") == NULL);
+    CU_ASSERT(sam_user_find(machine_sam(m), "newbie") == NULL);
 
     UNIT_ASSERT_STATUS(machine_reboot(m, err, sizeof err), STATUS_SUCCESS);
-    CU_ASSERT(sam_user_find(m->sam, "newbie") != NULL);
-    CU_ASSERT(scm_find(m->scm, "A")->state == SCM_STOPPED);
-    CU_ASSERT(scm_find(m->scm, "New")->state == SCM_RUNNING);
+    CU_ASSERT(sam_user_find(machine_sam(m), "newbie") != NULL);
+    CU_ASSERT(scm_find(machine_scm(m), "A")->state == SCM_STOPPED);
+    CU_ASSERT(scm_find(machine_scm(m), "New")->state == SCM_RUNNING);
 
     /* a broken file on disk: the boot fails, naming it, and the machine stays down */
     const char *broken = "[A]\nStart = never\n";
     CU_ASSERT_FATAL(afile_write(path, broken, strlen(broken), 0600) == 0);
     UNIT_ASSERT_STATUS(machine_reboot(m, err, sizeof err), STATUS_INTERNAL_DB_CORRUPTION);
     CU_ASSERT(strstr(err, "services.conf:2:") != NULL);
-    CU_ASSERT(!m->running);
+    CU_ASSERT(!machine_running(m));
     machine_free(m);
     unit_rmtree(dir);
 }
