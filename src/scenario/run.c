@@ -339,6 +339,15 @@ static enum setup set_up(struct scn_runner *r)
     return SETUP_OK;
 }
 
+/* A setup step failed: the run ends there, and the report says so. */
+static void setup_stopped(struct scn_runner *r)
+{
+    size_t n = strlen(r->fail_msg);
+    snprintf(r->fail_msg + n, sizeof r->fail_msg - n, "%s",
+             " (in the setup: the scenario stopped here)");
+    scn_run_chk(r, scn_ts_addf(&r->act, "(the setup failed: the steps after this one did not run)"));
+}
+
 /* The steps in order (under --prepare only the setup's admin steps), then
  * the replies nobody expected that are still waiting at the end. */
 static void run_steps(struct scn_runner *r)
@@ -348,6 +357,13 @@ static void run_steps(struct scn_runner *r)
     bool skip_setup = o->target != NULL; /* a live server's lab is set up already */
     for (size_t i = 0; i < s->nsteps && !r->oom; i++) {
         const struct scn_step *st = &s->steps[i];
+        if (r->failed && s->has_begin && i > 0 && s->steps[i - 1].setup) {
+            /* The lab is not what the case assumes: every later step would
+             * fail for the same reason ("no machine", "not connected"), and
+             * those follow-on failures hide the one cause. */
+            setup_stopped(r);
+            return;
+        }
         if (o->prepare && !st->setup)
             break;
         if (o->prepare && st->op != SCN_OP_NTLAB)

@@ -210,6 +210,15 @@ static void flush_unexpected(struct scn_runner *r, struct scn_sess *se, struct s
     }
 }
 
+/* Whether m has a service running the Exchange store image (started or not). */
+static bool has_store(struct machine *m)
+{
+    for (size_t k = 0; m->scm && k < scm_count(m->scm); k++)
+        if (str_ieq(scm_at(m->scm, k)->image, EXCHANGE_IMAGE))
+            return true;
+    return false;
+}
+
 static struct machine *store_machine(struct scn_runner *r, const char *name)
 {
     if (name[0])
@@ -219,9 +228,8 @@ static struct machine *store_machine(struct scn_runner *r, const char *name)
         struct machine *m = lab_machine_at(r->lab, i);
         if (exchange_running(m))
             return m;
-        for (size_t k = 0; !configured && m->scm && k < scm_count(m->scm); k++)
-            if (str_ieq(scm_at(m->scm, k)->image, EXCHANGE_IMAGE))
-                configured = m;
+        if (!configured && has_store(m))
+            configured = m;
     }
     return configured;
 }
@@ -255,7 +263,15 @@ static int connect_sess(struct scn_runner *r, const char *machine, struct scn_se
     struct exchange_session *es;
     int rc = exchange_session_open(m, &r->cfg, lab_clock_now(r->lab), ++r->nonce, NULL, &es);
     if (rc) {
-        snprintf(why, whylen, "%s", rc == ECONNREFUSED ? "connection refused" : strerror(rc));
+        /* In-process the cause is known: say where to look for it. */
+        if (rc == ECONNREFUSED && !has_store(m))
+            snprintf(why, whylen, "connection refused (%s has no Exchange store service)",
+                     m->name);
+        else if (rc == ECONNREFUSED)
+            snprintf(why, whylen, "connection refused (the Exchange store on %s is not running: "
+                     "see ntlab eventlog --log system --machine %s)", m->name, m->name);
+        else
+            snprintf(why, whylen, "%s", strerror(rc));
         return rc;
     }
     se->es = es;
@@ -281,7 +297,10 @@ static void step_open(struct scn_runner *r, const struct scn_step *st)
         scn_run_chk(r, scn_ts_addf(&r->act, "open %s: %s", st->session, why));
         scn_run_real_linef(r, "open %s: %s", st->session, why);
         scn_run_mismatch(r, st->loc, "%s: %s", st->session, why);
-        se->eof = true; /* stays known by name: later steps report "not connected" */
+        /* Stays known by name, so that its later steps are skipped: each
+         * would fail as "not connected", a follow-on of this one cause. */
+        se->eof = true;
+        se->never_opened = true;
         return;
     }
     scn_run_chk(r, scn_ts_addf(&r->act, "open %s", st->session));
@@ -486,6 +505,14 @@ static void (*const session_steps[])(struct scn_runner *, const struct scn_step 
 void scn_run_session_step(struct scn_runner *r, const struct scn_step *st)
 {
     size_t op = (size_t)st->op;
+    if (st->op != SCN_OP_OPEN && st->op != SCN_OP_REFUSED) {
+        struct scn_sess *se = find_sess(r, st->session);
+        if (se && se->never_opened) {
+            if (st->op == SCN_OP_CLOSE || st->op == SCN_OP_CLOSED)
+                end_sess(se); /* the name may be opened again */
+            return;
+        }
+    }
     if (op < sizeof session_steps / sizeof session_steps[0] && session_steps[op])
         session_steps[op](r, st);
 }
