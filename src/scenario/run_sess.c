@@ -422,7 +422,7 @@ static void step_expect(struct scn_runner *r, const struct scn_step *st)
     char pre[SCN_NAME_MAX + 8];
     snprintf(pre, sizeof pre, "%s < ", st->session);
     unsigned want = st->bare_lf ? SCN_TL_BARE_LF : 0;
-    scn_run_chk(r, scn_ts_add2(&r->exp, pre, st->pat.text, st->pat.len, want));
+    scn_run_chk(r, scn_ts_add_pat(&r->exp, pre, &st->pat, want));
     struct scn_sess *se = find_sess(r, st->session);
     if (!se || (!se->es && se->fd < 0 && se->rx.len == 0)) {
         scn_run_chk(r, scn_ts_addf(&r->act, "%s: not connected", st->session));
