@@ -88,8 +88,8 @@ static const struct cli_command commands[] = {
      "run FILE|DIR... [--tag T]... [-j N|--jobs N] [--junit FILE] [--tap] [-v|--verbose]\n"
      "           [--transcript] [--keep] [--tmp DIR] [--target HOST:PORT [--lab DIR]]\n"
      "           [--allow-outside-files]\n"
-     "           | run --prepare DIR FILE   scenarios (include and file names stay in the\n"
-     "           scenario's directory unless --allow-outside-files)",
+     "           | run --prepare DIR [--force] FILE   scenarios (include and file names stay in\n"
+     "           the scenario's directory unless --allow-outside-files)",
      false},
     {"record", cmd_record,
      "record HOST:PORT [--listen ADDR:PORT] [-n|--sessions N] -o FILE   recording proxy",

@@ -9,6 +9,7 @@
 #include "src/lib/buf.h"
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
+#include "src/net/daemon.h"
 #include "src/scenario/diff.h"
 #include "src/scenario/runner.h"
 #include "src/scenario/scenario.h"
@@ -266,6 +267,71 @@ static bool several_sessions(const struct scn *s)
 
 enum setup { SETUP_OK, SETUP_FAILED, SETUP_SKIPPED };
 
+/* What dir holds: 0 nothing (or no such directory), 1 a lab (lab.conf),
+ * 2 something else; -1 when it cannot be read (errno in *e). */
+static int dir_holds(const char *dir, int *e)
+{
+    struct plat_dir *d;
+    *e = plat_dir_open(dir, &d);
+    if (*e)
+        return *e == ENOENT ? 0 : -1;
+    const char *name;
+    enum plat_dtype type;
+    int what = 0;
+    while ((*e = plat_dir_next(d, &name, &type)) == 0) {
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+            continue;
+        if (strcmp(name, "lab.conf") == 0)
+            what = 1;
+        else if (what == 0)
+            what = 2;
+    }
+    plat_dir_close(d);
+    if (*e != ENOENT)
+        return -1;
+    *e = 0;
+    return what == 0 ? 0 : what == 1 ? 1 : 2;
+}
+
+/* --prepare DIR: a new or empty directory, unless --force: then a lab
+ * there (not one a daemon serves) is removed first, and other files are
+ * left where they are (ntlab removes only what is its own). 0, or -1 with
+ * the reason in r->fail_msg. */
+static int prepare_dir(struct scn_runner *r, const char *dir)
+{
+    int e;
+    int what = dir_holds(dir, &e);
+    if (what < 0) {
+        snprintf(r->fail_msg, sizeof r->fail_msg, "cannot read %s: %s", dir, strerror(e));
+        return -1;
+    }
+    if (what == 0)
+        return 0;
+    if (!r->o->force) {
+        snprintf(r->fail_msg, sizeof r->fail_msg,
+                 what == 1 ? "%s already holds a lab (--force replaces it)"
+                           : "%s is not empty (--prepare wants a new or empty directory; "
+                             "--force builds the lab beside what is there)",
+                 dir);
+        return -1;
+    }
+    if (what == 2)
+        return 0;
+    long pid = daemon_pid(dir);
+    if (pid) {
+        snprintf(r->fail_msg, sizeof r->fail_msg,
+                 "%s is served by ntlab up (pid %ld): stop it first (ntlab -C %s down)", dir, pid,
+                 dir);
+        return -1;
+    }
+    e = scn_rmtree(dir);
+    if (e) {
+        snprintf(r->fail_msg, sizeof r->fail_msg, "cannot empty %s: %s", dir, strerror(e));
+        return -1;
+    }
+    return 0;
+}
+
 /* --prepare: the setup steps build a lab in a new directory that stays. */
 static enum setup set_up_prepare(struct scn_runner *r)
 {
@@ -273,6 +339,11 @@ static enum setup set_up_prepare(struct scn_runner *r)
     if (!s->has_begin) {
         scn_run_mismatch(r, (struct scn_loc){s->path, 0},
                          "no 'begin' line: nothing marks the setup to prepare");
+        return SETUP_FAILED;
+    }
+    if (prepare_dir(r, r->o->prepare)) {
+        r->failed = true;
+        r->fail_loc = (struct scn_loc){s->path, 0};
         return SETUP_FAILED;
     }
     str_copy(r->dir, sizeof r->dir, r->o->prepare);
