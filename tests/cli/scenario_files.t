@@ -64,6 +64,10 @@ printf 'persona 1\ninherit site\nversion 5.5.2650.22\n' > good.persona
 expect_rc 0 env NTLAB_CONTROL="tcp:127.0.0.1:$CTL" NTLAB_CONTROL_SECRET_FILE="$T/secret" \
     "$NTLAB" persona add other good.persona
 expect_line "persona other added: version 5.5.2650.22"
+# --prepare --force never empties a lab that a daemon serves.
+expect_rc 1 "$NTLAB" run --prepare lab-persona-file --force "$scn/persona-file.scn"
+expect_grep "lab-persona-file is served by ntlab up \(pid [0-9]+\): stop it first"
+[ -f lab-persona-file/personas/other.persona ] || die "--force removed a served lab"
 expect_rc 0 "$NTLAB" -C lab-persona-file down
 # Offline the reason is shown; built-in names and existing ones are refused.
 expect_rc 1 "$NTLAB" -C lab-persona-file persona add bad bad.persona
