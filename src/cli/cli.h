@@ -114,6 +114,8 @@ int cmd_eventlog(struct cli_ctx *ctx, int argc, char **argv);
 /* The Exchange store and the daemon (src/cli/cmd_mail.c, src/cli/cmd_daemon.c). */
 int cmd_mailbox(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_mail(struct cli_ctx *ctx, int argc, char **argv);
+/* A lab's own POP3 personas (src/cli/cmd_persona.c). */
+int cmd_persona(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_up(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_down(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_status(struct cli_ctx *ctx, int argc, char **argv);
@@ -123,7 +125,8 @@ int cmd_record(struct cli_ctx *ctx, int argc, char **argv);
 
 /* The arguments of `ntlab COMMAND ...` (argv[0] the command, --machine
  * taken out) that name files the command reads: `policy import FILE`,
- * `mail deliver ALIAS FILE...` ("-", stdin, is not one). Fills idx with up
+ * `mail deliver ALIAS FILE...` ("-", stdin, is not one), `persona add
+ * NAME FILE`. Fills idx with up
  * to max indexes into argv; returns how many there are (src/cli/fileargs.c). */
 int cli_file_args(int argc, char *const *argv, int *idx, int max);
 /* path made absolute against the caller's working directory (not resolved:

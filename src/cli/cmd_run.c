@@ -22,6 +22,43 @@
 
 /* --- admin steps ---------------------------------------------------------------- */
 
+/* Sends an admin step to the daemon serving labdir with the files it
+ * names (here-docs, files beside the scenario) as their content: the
+ * daemon may not see this host's files (the QEMU appliance, Wine).
+ * `mail deliver` goes too: with its messages sent, the daemon delivers. */
+static int forward_with_files(const char *labdir, const char *machine, int n, char **rest,
+                              FILE *out)
+{
+    int idx[CONTROL_FILES_MAX];
+    int nf = cli_file_args(n, rest, idx, (int)CONTROL_FILES_MAX);
+    struct control_file files[CONTROL_FILES_MAX];
+    char *data[CONTROL_FILES_MAX] = {NULL};
+    size_t total = 0;
+    int rc = CLI_OK;
+    for (int i = 0; i < nf && rc == CLI_OK; i++) {
+        size_t len = 0;
+        int e = afile_read(rest[idx[i]], CONTROL_FILE_MAX - total, &data[i], &len);
+        if (e) {
+            fprintf(out, "ntlab: %s: %s\n", rest[idx[i]],
+                    e == EFBIG ? "the files of one command are over 16 MiB together (the "
+                                 "control channel's limit)"
+                               : plat_strerror(e));
+            rc = CLI_FAIL;
+            break;
+        }
+        total += len;
+        files[i] = (struct control_file){idx[i], data[i], len};
+    }
+    if (rc == CLI_OK &&
+        !control_forward_files(labdir, machine, n, rest, files, (size_t)nf, out, out, &rc)) {
+        fprintf(out, "ntlab: no ntlab up serves %s (no control socket)\n", labdir);
+        rc = CLI_FAIL;
+    }
+    for (int i = 0; i < nf; i++)
+        free(data[i]);
+    return rc;
+}
+
 static int admin_run(void *arg, struct lab *lab, const char *labdir, int argc, char **argv,
                      FILE *out)
 {
@@ -45,19 +82,16 @@ static int admin_run(void *arg, struct lab *lab, const char *labdir, int argc, c
         fflush(out);
         return rc;
     }
-    if (!cli_command_is_forwarded(rest[0])) {
-        /* Not for the daemon (mail deliver writes the Maildir itself): run
-         * here against the lab's files, as from a shell beside it. */
+    if (!cli_command_is_forwarded(rest[0]) && strcmp(rest[0], "mail") != 0) {
+        /* Not for the daemon: run here against the lab's files, as from a
+         * shell beside it. */
         c.live = false;
         rc = cli_dispatch(&c, n, rest);
         cli_close(&c);
         fflush(out);
         return rc;
     }
-    if (!control_forward(labdir, c.machine, n, rest, out, out, &rc)) {
-        fprintf(out, "ntlab: no ntlab up serves %s (no control socket)\n", labdir);
-        rc = CLI_FAIL;
-    }
+    rc = forward_with_files(labdir, c.machine, n, rest, out);
     fflush(out);
     return rc;
 }
@@ -177,6 +211,13 @@ static void job_done(void *arg, size_t i, struct scn_result *r)
     scn_counts_add(&rn->counts, r);
     if (rn->tap)
         scn_report_tap(rn->ctx->out, i + 1, r);
+    else if (rn->opts.prepare && r->status == SCN_PASS)
+        /* Nothing was tested: the setup was built, not passed. */
+        fprintf(rn->ctx->out,
+                "prepared %s from %s (%.1f ms): serve it with 'ntlab -C %s up', then run with "
+                "--target HOST:PORT --lab %s\n",
+                rn->opts.prepare, r->path, r->seconds * 1000.0, rn->opts.prepare,
+                rn->opts.prepare);
     else
         scn_report_text(rn->ctx->out, r, rn->verbose);
     fflush(rn->ctx->out);
@@ -191,7 +232,7 @@ static void job_done(void *arg, size_t i, struct scn_result *r)
 static const char run_usage[] =
     "usage: ntlab run FILE|DIR... [--tag T] [-j N] [--junit FILE] [--tap] [-v] [--transcript]\n"
     "           [--target HOST:PORT [--lab DIR]] [--keep] [--tmp DIR] [--allow-outside-files]\n"
-    "           | --prepare DIR FILE";
+    "           | --prepare DIR [--force] FILE";
 
 /* --tag, once per tag; one too many is a usage error. */
 static int run_tag_opt(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
@@ -254,6 +295,8 @@ static int check_run_opts(struct cli_ctx *ctx, struct runner *rn, const struct f
     if (rn->opts.prepare && (files->n != 1 || rn->opts.target))
         return cli_error(ctx, CLI_USAGE,
                          "run: --prepare DIR takes one scenario file and no --target");
+    if (rn->opts.force && !rn->opts.prepare)
+        return cli_error(ctx, CLI_USAGE, "run: --force goes with --prepare DIR");
     return CLI_OK;
 }
 
@@ -328,15 +371,14 @@ static int run_jobs(struct cli_ctx *ctx, struct runner *rn, long workers, const 
         cli_error(ctx, CLI_FAIL, "run: cannot start workers: %s", strerror(e));
     if (rn->tap) {
         scn_report_tap_end(ctx->out, &rn->counts);
+    } else if (rn->opts.prepare) {
+        if (rn->counts.failed) /* its line and diff say why */
+            fprintf(ctx->out, "not prepared: %s\n", rn->opts.prepare);
     } else {
         char line[128];
         scn_counts_line(&rn->counts, line, sizeof line);
         fprintf(ctx->out, "%s\n", line);
     }
-    if (rn->opts.prepare && rn->counts.failed == 0)
-        fprintf(ctx->out, "prepared %s: serve it with 'ntlab -C %s up', then run with --target "
-                          "HOST:PORT --lab %s\n",
-                rn->opts.prepare, rn->opts.prepare, rn->opts.prepare);
     if (junit && write_junit(ctx, rn, junit))
         rn->counts.failed++;
     return rn->counts.failed || e ? CLI_FAIL : CLI_OK;
@@ -363,6 +405,7 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
         ARGS_OPT_STR("--lab", &rn.opts.labdir),
         ARGS_OPT_STR("--tmp", &rn.opts.tmpbase),
         ARGS_OPT_STR("--prepare", &rn.opts.prepare),
+        ARGS_OPT_FLAG("--force", &rn.opts.force),
         ARGS_OPT_FLAG("--tap", &rn.tap),
         {.name = "--verbose", .alias = "-v", .kind = ARGS_FLAG, .to = &rn.verbose},
         ARGS_OPT_FLAG("--transcript", &rn.opts.want_transcript),

@@ -30,6 +30,9 @@ int cli_file_args(int argc, char *const *argv, int *idx, int max)
             if (strcmp(a, "-") != 0 && n < max)
                 idx[n++] = i;
         }
+    } else if (argc == 4 && strcmp(argv[0], "persona") == 0 && strcmp(argv[1], "add") == 0) {
+        if (strcmp(argv[3], "-") != 0 && n < max)
+            idx[n++] = 3;
     } else if (argc >= 4 && strcmp(argv[0], "mail") == 0 && strcmp(argv[1], "deliver") == 0) {
         for (int i = 3; i < argc; i++) /* "-" is stdin */
             if (strcmp(argv[i], "-") != 0 && n < max)

@@ -71,6 +71,10 @@ static const struct cli_command commands[] = {
     {"eventlog", cmd_eventlog, "eventlog [--log system|application|security] [--since N]", true},
     {"mailbox", cmd_mailbox,
      "mailbox add ALIAS --owner 'DOMAIN\\ACCOUNT' [--apop-secret S] | list   [--machine M]", true},
+    {"persona", cmd_persona,
+     "persona add NAME FILE | list   a lab's own POP3 persona (LAB/personas/NAME.persona; it may\n"
+     "           'inherit' a built-in or another of the lab's and change only its version)",
+     true},
     /* Not forwarded: the files and stdin are the client's, and a delivery is
      * a durable Maildir write the running store sees at the next logon. */
     {"mail", cmd_mail, "mail deliver ALIAS FILE...   (an RFC 5322 message per file, - for stdin)",
@@ -88,8 +92,8 @@ static const struct cli_command commands[] = {
      "run FILE|DIR... [--tag T]... [-j N|--jobs N] [--junit FILE] [--tap] [-v|--verbose]\n"
      "           [--transcript] [--keep] [--tmp DIR] [--target HOST:PORT [--lab DIR]]\n"
      "           [--allow-outside-files]\n"
-     "           | run --prepare DIR FILE   scenarios (include and file names stay in the\n"
-     "           scenario's directory unless --allow-outside-files)",
+     "           | run --prepare DIR [--force] FILE   scenarios (include and file names stay in\n"
+     "           the scenario's directory unless --allow-outside-files)",
      false},
     {"record", cmd_record,
      "record HOST:PORT [--listen ADDR:PORT] [-n|--sessions N] -o FILE   recording proxy",

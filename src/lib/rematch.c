@@ -584,9 +584,11 @@ static bool assert_ok(uint8_t as, const char *s, size_t i)
 }
 
 /* Adds pc and what it reaches without consuming input; seen[] marks the
- * step (gen) so each instruction enters a list once: empty loops end. */
-static bool add(const struct rematch *re, struct threads *t, uint32_t *seen, uint32_t gen,
-                int *stack, int pc, const char *s, size_t i)
+ * step (gen) so each instruction enters a list once: empty loops end.
+ * Returns true at a MATCH when stop (the rest of the closure is then not
+ * added); without stop a MATCH is passed over and the closure completed. */
+static bool add_closure(const struct rematch *re, struct threads *t, uint32_t *seen, uint32_t gen,
+                        int *stack, int pc, const char *s, size_t i, bool stop)
 {
     size_t sp = 0;
     stack[sp++] = pc;
@@ -598,7 +600,9 @@ static bool add(const struct rematch *re, struct threads *t, uint32_t *seen, uin
         const struct inst *in = &re->prog[pc];
         switch (in->op) {
         case OP_MATCH:
-            return true;
+            if (stop)
+                return true;
+            break;
         case OP_JMP:
             stack[sp++] = in->x;
             break;
@@ -616,6 +620,52 @@ static bool add(const struct rematch *re, struct threads *t, uint32_t *seen, uin
         }
     }
     return false;
+}
+
+static bool add(const struct rematch *re, struct threads *t, uint32_t *seen, uint32_t gen,
+                int *stack, int pc, const char *s, size_t i)
+{
+    return add_closure(re, t, seen, gen, stack, pc, s, i, true);
+}
+
+size_t rematch_prefix(const struct rematch *re, const char *s)
+{
+    size_t np = re->nprog;
+    int *mem = malloc((4 * np + 1) * sizeof *mem);
+    uint32_t *seen = calloc(np, sizeof *seen);
+    if (!mem || !seen) {
+        free(mem);
+        free(seen);
+        return (size_t)-1;
+    }
+    struct threads cur = {mem, 0}, nxt = {mem + np, 0};
+    int *stack = mem + 2 * np;
+    uint32_t gen = 1;
+    /* Anchored at s[0]: threads start there only. A byte is "taken" when
+     * some thread consumes it; the first byte none consumes is the answer. */
+    add_closure(re, &cur, seen, gen, stack, 0, s, 0, false);
+    size_t i = 0;
+    for (; s[i]; i++) {
+        unsigned c = (unsigned char)s[i];
+        bool taken = false;
+        gen++;
+        nxt.n = 0;
+        for (size_t k = 0; k < cur.n; k++) {
+            const struct inst *in = &re->prog[cur.pc[k]];
+            if (in->op == OP_SET && set_has(&re->sets[in->x], c)) {
+                taken = true;
+                add_closure(re, &nxt, seen, gen, stack, cur.pc[k] + 1, s, i + 1, false);
+            }
+        }
+        if (!taken)
+            break;
+        struct threads t = cur;
+        cur = nxt;
+        nxt = t;
+    }
+    free(seen);
+    free(mem);
+    return i;
 }
 
 bool rematch_exec(const struct rematch *re, const char *s)

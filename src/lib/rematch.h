@@ -20,6 +20,12 @@ struct rematch;
 int rematch_compile(const char *pattern, struct rematch **out, char *err, size_t errlen);
 /* Whether s (NUL-terminated) contains a match. */
 bool rematch_exec(const struct rematch *re, const char *s);
+/* The length of the longest prefix of s (NUL-terminated) that a match
+ * starting at s[0] can consume: s[that] is the first byte no way through
+ * the expression accepts there (or the NUL, when all of s could begin a
+ * match). For the caret of a scenario's diff. Assertions are checked
+ * against s itself ('$' only at the NUL). (size_t)-1 when out of memory. */
+size_t rematch_prefix(const struct rematch *re, const char *s);
 void rematch_free(struct rematch *re);
 
 #endif

@@ -1,6 +1,7 @@
 /* The control channel (control.h): the wire format, the CLI's client side,
  * and the socket setup of the daemon's side. */
 #include "src/net/control.h"
+#include "src/lib/afile.h"
 #include "src/lib/filelock.h"
 #include "src/lib/plat.h"
 #include "src/net/ctllocal.h"
@@ -39,9 +40,42 @@ static int put_str(struct buf *b, const char *s, size_t n)
 
 int control_request_encode(struct buf *b, const char *machine, int argc, char *const *argv)
 {
+    return control_request_encode_files(b, machine, argc, argv, NULL, 0);
+}
+
+/* Whether files fit the bounds for argc arguments: 0, E2BIG or EINVAL. */
+static int files_check(int argc, const struct control_file *files, size_t nfiles)
+{
+    if (nfiles > CONTROL_FILES_MAX)
+        return E2BIG;
+    size_t total = 0;
+    for (size_t i = 0; i < nfiles; i++) {
+        if (files[i].arg < 1 || files[i].arg >= argc)
+            return EINVAL;
+        for (size_t k = 0; k < i; k++)
+            if (files[k].arg == files[i].arg)
+                return EINVAL;
+        if (files[i].len > CONTROL_FILE_MAX - total)
+            return E2BIG;
+        total += files[i].len;
+    }
+    return 0;
+}
+
+int control_request_encode_files(struct buf *b, const char *machine, int argc, char *const *argv,
+                                 const struct control_file *files, size_t nfiles)
+{
     if (argc < 1 || (unsigned)argc > CONTROL_ARGC_MAX)
         return E2BIG;
+    int fe = files_check(argc, files, nfiles);
+    if (fe)
+        return fe;
     size_t body = 8 + (machine ? 4 + strlen(machine) : 0);
+    if (nfiles) {
+        body += 4;
+        for (size_t i = 0; i < nfiles; i++)
+            body += 8 + files[i].len;
+    }
     for (int i = 0; i < argc; i++) {
         size_t n = strlen(argv[i]);
         if (n > CONTROL_ARG_MAX)
@@ -58,14 +92,51 @@ int control_request_encode(struct buf *b, const char *machine, int argc, char *c
     if (!e)
         e = put_u32(b, (uint32_t)body);
     if (!e)
-        e = put_u32(b, machine ? 1u : 0u);
+        e = put_u32(b, (machine ? 1u : 0u) | (nfiles ? 2u : 0u));
     if (!e && machine)
         e = put_str(b, machine, strlen(machine));
     if (!e)
         e = put_u32(b, (uint32_t)argc);
     for (int i = 0; !e && i < argc; i++)
         e = put_str(b, argv[i], strlen(argv[i]));
+    if (!e && nfiles)
+        e = put_u32(b, (uint32_t)nfiles);
+    for (size_t i = 0; !e && i < nfiles; i++) {
+        e = put_u32(b, (uint32_t)files[i].arg);
+        if (!e)
+            e = put_str(b, files[i].data, files[i].len);
+    }
     return e;
+}
+
+/* The files part of a request body: [p, end) holds exactly NFILES (ARG LEN data)*. */
+static int take_files(const unsigned char **p, const unsigned char *end,
+                      struct control_request *req)
+{
+    if (end - *p < 4)
+        return EPROTO;
+    uint32_t n = get_u32(*p);
+    *p += 4;
+    if (n < 1)
+        return EPROTO;
+    if (n > CONTROL_FILES_MAX)
+        return E2BIG;
+    for (uint32_t i = 0; i < n; i++) {
+        if (end - *p < 8)
+            return EPROTO;
+        uint32_t arg = get_u32(*p), len = get_u32(*p + 4);
+        *p += 8;
+        if ((size_t)(end - *p) < len)
+            return EPROTO;
+        char *data = malloc(len ? len : 1);
+        if (!data)
+            return ENOMEM;
+        memcpy(data, *p, len);
+        *p += len;
+        req->files[req->nfiles++] = (struct control_file){(int)(arg > INT32_MAX ? 0 : arg), data,
+                                                          len};
+    }
+    return files_check(req->argc, req->files, req->nfiles) == 0 ? 0 : EPROTO;
 }
 
 void control_request_free(struct control_request *req)
@@ -77,7 +148,67 @@ void control_request_free(struct control_request *req)
         for (int i = 0; i < req->argc; i++)
             free(req->argv[i]);
     free(req->argv);
+    control_request_files_drop(req);
+    for (size_t i = 0; i < req->nfiles; i++)
+        free((void *)req->files[i].data);
     memset(req, 0, sizeof *req);
+}
+
+void control_request_files_drop(struct control_request *req)
+{
+    for (size_t i = 0; i < CONTROL_FILES_MAX; i++) {
+        if (req->placed[i])
+            (void)unlink(req->placed[i]);
+        free(req->placed[i]);
+        req->placed[i] = NULL;
+    }
+}
+
+int control_request_files_put(struct control_request *req, const char *labdir, char *err,
+                              size_t errlen)
+{
+    char dir[PATH_MAX];
+    int n = snprintf(dir, sizeof dir, "%s/.ctl-files", labdir);
+    if (n < 0 || (size_t)n >= sizeof dir) {
+        snprintf(err, errlen, "lab path too long");
+        return ENAMETOOLONG;
+    }
+    int e = req->nfiles ? plat_mkdir(dir, 0700) : 0;
+    if (e && e != EEXIST) {
+        snprintf(err, errlen, "cannot create %s: %s", dir, plat_strerror(e));
+        return e;
+    }
+    for (size_t i = 0; i < req->nfiles; i++) {
+        const struct control_file *f = &req->files[i];
+        /* One request at a time: a fixed name per slot is unique. The
+         * client's base name stays readable in messages, made safe. */
+        const char *base = strrchr(req->argv[f->arg], '/');
+        base = base ? base + 1 : req->argv[f->arg];
+        char safe[64];
+        size_t k = 0;
+        for (; base[k] && k < sizeof safe - 1; k++) {
+            char c = base[k];
+            bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                      (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+            safe[k] = ok ? c : '_';
+        }
+        safe[k] = 0;
+        char path[PATH_MAX];
+        n = snprintf(path, sizeof path, "%s/%zu-%s", dir, i, safe);
+        if (n < 0 || (size_t)n >= sizeof path || !(req->placed[i] = strdup(path))) {
+            snprintf(err, errlen, "lab path too long");
+            return ENAMETOOLONG;
+        }
+        e = afile_write(path, f->data, f->len, 0600);
+        char *arg = e ? NULL : strdup(path);
+        if (e || !arg) {
+            snprintf(err, errlen, "cannot write %s: %s", path, plat_strerror(e ? e : ENOMEM));
+            return e ? e : ENOMEM;
+        }
+        free(req->argv[f->arg]);
+        req->argv[f->arg] = arg;
+    }
+    return 0;
 }
 
 /* Reads one length-prefixed string from [*p, end). */
@@ -125,7 +256,7 @@ int control_request_parse(const void *data, size_t len, struct control_request *
         return EPROTO;
     uint32_t flags = get_u32(p);
     p += 4;
-    if (flags & ~1u)
+    if (flags & ~3u)
         return EPROTO;
     if (flags & 1u)
         e = take_str(&p, end, &req->machine);
@@ -150,6 +281,8 @@ int control_request_parse(const void *data, size_t len, struct control_request *
         if (!e)
             req->argc = (int)i + 1;
     }
+    if (!e && (flags & 2u))
+        e = take_files(&p, end, req);
     if (!e && p != end)
         e = EPROTO;
     if (e)
@@ -326,13 +459,24 @@ static bool decode_response(const struct buf *b, int *rc, FILE *out, FILE *err)
 
 /* Sends the request (after pre, the TCP auth frame, if any) on a connected
  * or connecting fd and copies the response out. Closes fd. */
-static void forward_on(int fd, const char *where, bool tcp, struct buf *pre, const char *machine,
-                       int argc, char **argv, FILE *out, FILE *err, int *rc, int64_t deadline)
+/* What one forwarded command carries. */
+struct fwd {
+    const char *machine;
+    int argc;
+    char **argv;
+    const struct control_file *files;
+    size_t nfiles;
+};
+
+static void forward_on(int fd, const char *where, bool tcp, struct buf *pre, const struct fwd *q,
+                       FILE *out, FILE *err, int *rc, int64_t deadline)
 {
-    int e = control_request_encode(pre, machine, argc, argv);
+    int e = control_request_encode_files(pre, q->machine, q->argc, q->argv, q->files, q->nfiles);
     if (e) {
         plat_sock_close(fd);
-        fprintf(err, "ntlab: command too long for the control channel (%s)\n", strerror(e));
+        buf_free(pre);
+        fprintf(err, "ntlab: command too long for the control channel (%s)\n",
+                e == E2BIG && q->nfiles ? "its files are over 16 MiB together" : strerror(e));
         *rc = 2;
         return;
     }
@@ -370,8 +514,8 @@ static int connect_wait(int fd, int64_t deadline)
 /* NTLAB_CONTROL=tcp:HOST:PORT (ctltcp.h): that endpoint and nothing else;
  * when it cannot be reached the command fails rather than falling back to
  * the lab's files. */
-static bool forward_tcp(const char *spec, const char *secret_file, const char *machine, int argc,
-                        char **argv, FILE *out, FILE *err, int *rc)
+static bool forward_tcp(const char *spec, const char *secret_file, const struct fwd *q, FILE *out,
+                        FILE *err, int *rc)
 {
     int64_t deadline = now_ms() + CONTROL_TIMEOUT_MS;
     struct buf pre = BUF_INIT;
@@ -391,16 +535,24 @@ static bool forward_tcp(const char *spec, const char *secret_file, const char *m
         *rc = 1;
         return true;
     }
-    forward_on(fd, spec, true, &pre, machine, argc, argv, out, err, rc, deadline);
+    forward_on(fd, spec, true, &pre, q, out, err, rc, deadline);
     return true;
 }
 
 bool control_forward(const char *labdir, const char *machine, int argc, char **argv, FILE *out,
                      FILE *err, int *rc)
 {
+    return control_forward_files(labdir, machine, argc, argv, NULL, 0, out, err, rc);
+}
+
+bool control_forward_files(const char *labdir, const char *machine, int argc, char **argv,
+                           const struct control_file *files, size_t nfiles, FILE *out, FILE *err,
+                           int *rc)
+{
+    const struct fwd q = {machine, argc, argv, files, nfiles};
     const char *tcp = getenv(CTLTCP_ENV);
     if (tcp && *tcp)
-        return forward_tcp(tcp, getenv(CTLTCP_SECRET_ENV), machine, argc, argv, out, err, rc);
+        return forward_tcp(tcp, getenv(CTLTCP_SECRET_ENV), &q, out, err, rc);
     int64_t deadline = now_ms() + CONTROL_TIMEOUT_MS;
     if (!PLAT_HAS_UNIX_SOCKETS) {
         /* The endpoint the daemon published in the lab (ctllocal.h). */
@@ -411,7 +563,7 @@ bool control_forward(const char *labdir, const char *machine, int argc, char **a
             control_unlink(labdir);
             return false;
         }
-        return forward_tcp(spec, secret, machine, argc, argv, out, err, rc);
+        return forward_tcp(spec, secret, &q, out, err, rc);
     }
     int fd;
     int r = plat_unix_connect(labdir, CONTROL_SOCKET, &fd);
@@ -441,6 +593,6 @@ bool control_forward(const char *labdir, const char *machine, int argc, char **a
         return false;
     }
     struct buf pre = BUF_INIT;
-    forward_on(fd, labdir, false, &pre, machine, argc, argv, out, err, rc, deadline);
+    forward_on(fd, labdir, false, &pre, &q, out, err, rc, deadline);
     return true;
 }

@@ -6,11 +6,18 @@
  *
  * Wire format (all integers 32-bit big-endian):
  *   request  = "NTLC" VERSION(1 byte = 1) BODYLEN body
- *   body     = FLAGS (bit 0: a machine follows) [LEN machine] ARGC (LEN arg)*
+ *   body     = FLAGS [LEN machine] ARGC (LEN arg)* [NFILES (ARG LEN data)*]
+ *              FLAGS bit 0: a machine follows; bit 1: files follow
  *   response = "NTLR" VERSION(1 byte = 1) RC OUTLEN out ERRLEN err
+ * A file is the content of the file argument argv[ARG] names on the
+ * client's side (which may be another host: a VM, Wine): the daemon writes
+ * it under the lab (LAB/.ctl-files) and runs the command with that path
+ * instead (control_request_files_put).
  * Bounds: body <= CONTROL_REQUEST_MAX, argc 1..CONTROL_ARGC_MAX, each
- * string <= CONTROL_ARG_MAX bytes with no NUL; out and err <=
- * CONTROL_OUTPUT_MAX each (the daemon cuts longer output and says so).
+ * string <= CONTROL_ARG_MAX bytes with no NUL; 1..CONTROL_FILES_MAX files,
+ * distinct ARG in 1..argc-1, CONTROL_FILE_MAX bytes together (any bytes);
+ * out and err <= CONTROL_OUTPUT_MAX each (the daemon cuts longer output
+ * and says so).
  * Whoever connects must have the daemon's uid (SO_PEERCRED), besides the
  * socket's 0600 mode. */
 #ifndef NTLAB_NET_CONTROL_H
@@ -22,7 +29,9 @@
 
 #define CONTROL_SOCKET "ntlab.ctl"
 #define CONTROL_PIDFILE "ntlab.pid"
-#define CONTROL_REQUEST_MAX (256u * 1024u)
+#define CONTROL_FILE_MAX (16u * 1024u * 1024u) /* the files of one request together */
+#define CONTROL_FILES_MAX 8u
+#define CONTROL_REQUEST_MAX (256u * 1024u + CONTROL_FILE_MAX + 8u * CONTROL_FILES_MAX + 4u)
 #define CONTROL_ARGC_MAX 256u
 #define CONTROL_ARG_MAX 65536u
 #define CONTROL_OUTPUT_MAX (16u * 1024u * 1024u)
@@ -41,6 +50,18 @@
 bool control_forward(const char *labdir, const char *machine, int argc, char **argv, FILE *out,
                      FILE *err, int *rc);
 
+/* A file sent with a request: the content of what argv[arg] names. */
+struct control_file {
+    int arg;
+    const char *data;
+    size_t len;
+};
+/* control_forward with files (nfiles may be 0). Files over the bounds
+ * fail the command (*rc = 2, err says) without sending it. */
+bool control_forward_files(const char *labdir, const char *machine, int argc, char **argv,
+                           const struct control_file *files, size_t nfiles, FILE *out, FILE *err,
+                           int *rc);
+
 /* --- the daemon's side -------------------------------------------------------- */
 
 /* Creates LAB/ntlab.ctl (mode 0600, listening, non-blocking, close-on-exec),
@@ -54,6 +75,9 @@ struct control_request {
     char *machine; /* NULL when none */
     int argc;
     char **argv; /* argv[argc] == NULL */
+    struct control_file files[CONTROL_FILES_MAX]; /* data malloc'd, owned */
+    size_t nfiles;
+    char *placed[CONTROL_FILES_MAX]; /* where files_put wrote them */
 };
 
 /* Answers a control connection from another user (SO_PEERCRED) with exit
@@ -69,6 +93,16 @@ int control_request_parse(const void *data, size_t len, struct control_request *
 void control_request_free(struct control_request *req);
 /* Appends a request (client side; exposed for tests). 0, E2BIG or ENOMEM. */
 int control_request_encode(struct buf *b, const char *machine, int argc, char *const *argv);
+/* The same with files (EINVAL: an ARG out of range or given twice). */
+int control_request_encode_files(struct buf *b, const char *machine, int argc, char *const *argv,
+                                 const struct control_file *files, size_t nfiles);
+/* The daemon's side: writes the request's files under labdir/.ctl-files
+ * (0700), one at a time (the daemon runs one request at a time), and
+ * points their arguments there. 0, or an errno value with err saying. */
+int control_request_files_put(struct control_request *req, const char *labdir, char *err,
+                              size_t errlen);
+/* Removes what files_put wrote (control_request_free does it too). */
+void control_request_files_drop(struct control_request *req);
 /* Appends a response. Output past CONTROL_OUTPUT_MAX is cut with a note on
  * err. 0 or ENOMEM. */
 int control_response_encode(struct buf *b, int rc, const char *out, size_t outlen,

@@ -83,8 +83,16 @@ static int ctl_run(struct server *s, struct control_request *req, FILE *fo, FILE
         fprintf(fe, "ntlab: the daemon runs no admin commands\n");
         return 2;
     }
-    int rc = s->cfg->command(s->cfg->command_arg, s->lab, lab_dir(s->lab), req->machine,
+    int rc;
+    char ferr[300] = "";
+    if (control_request_files_put(req, lab_dir(s->lab), ferr, sizeof ferr)) {
+        fprintf(fe, "ntlab: the daemon cannot take the command's files: %s\n", ferr);
+        rc = 1;
+    } else {
+        rc = s->cfg->command(s->cfg->command_arg, s->lab, lab_dir(s->lab), req->machine,
                              req->argc, req->argv, fo, fe);
+    }
+    control_request_files_drop(req);
     /* A new machine gets the store image; reboots and service commands
      * show in the stores. */
     for (size_t i = 0; i < lab_machine_count(s->lab); i++)

@@ -103,6 +103,11 @@ static bool persona_name_ok(const char *s)
     return true;
 }
 
+bool persona_name_valid(const char *s)
+{
+    return persona_name_ok(s);
+}
+
 /* --- parser --------------------------------------------------------------- */
 
 struct pctx {

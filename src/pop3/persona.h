@@ -182,6 +182,10 @@ int persona_builtin(const char *name, struct persona **out, char *err, size_t er
  * Same returns as persona_load; ENOENT when neither exists. */
 int persona_find(const char *name, const char *dir, struct persona **out, char *err,
                  size_t errcap);
+/* Whether s may name a persona: 1 to PERSONA_NAME_MAX - 1 letters, digits,
+ * '.', '_' or '-', not starting with '.' (so NAME.persona stays in its
+ * directory). */
+bool persona_name_valid(const char *s);
 /* The built-in persona names in file-name order: copies up to max of them
  * into names and returns how many exist. */
 size_t persona_builtin_list(char (*names)[PERSONA_NAME_MAX], size_t max);

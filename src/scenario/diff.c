@@ -26,7 +26,7 @@ int scn_ts_add(struct scn_transcript *t, const char *text, size_t len, unsigned 
         return ENOMEM;
     memcpy(s, text, len);
     s[len] = 0;
-    t->v[t->n++] = (struct scn_tline){s, len, flags};
+    t->v[t->n++] = (struct scn_tline){s, len, flags, NULL, 0};
     return 0;
 }
 
@@ -43,6 +43,17 @@ int scn_ts_add2(struct scn_transcript *t, const char *prefix, const char *body, 
     int rc = scn_ts_add(t, s, pl + len, flags);
     if (s != stackbuf)
         free(s);
+    return rc;
+}
+
+int scn_ts_add_pat(struct scn_transcript *t, const char *prefix, const struct scn_pattern *pat,
+                   unsigned flags)
+{
+    int rc = scn_ts_add2(t, prefix, pat->text, pat->len, flags);
+    if (rc == 0) {
+        t->v[t->n - 1].pat = pat;
+        t->v[t->n - 1].pat_off = strlen(prefix);
+    }
     return rc;
 }
 
@@ -241,6 +252,38 @@ static void describe_byte(char *out, size_t n, unsigned char c)
         snprintf(out, n, "'%c' (0x%02X)", c, c);
 }
 
+/* The note under a one-for-one replaced pattern line whose prefix (the
+ * "s1 < " before the pattern) agrees: the first byte of the actual line
+ * the pattern cannot match, the caret under it in the actual line. */
+static int pattern_difference(struct buf *out, const char *indent, const struct scn_tline *e,
+                              const struct scn_tline *a)
+{
+    const char *body = a->text + e->pat_off;
+    size_t blen = a->len - e->pat_off;
+    int rc;
+    if (scn_pattern_match(e->pat, body, blen))
+        return buf_printf(out, "%sthe pattern matches; the line ends differ (%s expected, %s got)\n",
+                          indent, e->flags ? (e->flags & SCN_TL_BARE_LF ? "LF" : "none") : "CRLF",
+                          a->flags ? (a->flags & SCN_TL_BARE_LF ? "LF" : "none") : "CRLF");
+    size_t i = e->pat_off + scn_pattern_prefix(e->pat, body, blen);
+    if (i < a->len) {
+        char da[32];
+        describe_byte(da, sizeof da, (unsigned char)a->text[i]);
+        rc = buf_printf(out, "%sfirst byte the pattern cannot match at column %zu: %s\n", indent,
+                        i + 1, da);
+    } else {
+        rc = buf_printf(out, "%sactual line ends at column %zu where the pattern wants more\n",
+                        indent, i + 1);
+    }
+    if (rc == 0)
+        rc = put_line(out, indent, '-', e);
+    if (rc == 0)
+        rc = put_line(out, indent, '+', a);
+    if (rc == 0)
+        rc = buf_printf(out, "%s %*s^\n", indent, (int)visible_width(a->text, i), "");
+    return rc;
+}
+
 /* The note under a one-for-one replaced line: where the bytes part. */
 static int first_difference(struct buf *out, const char *indent, const struct scn_tline *e,
                             const struct scn_tline *a)
@@ -248,6 +291,8 @@ static int first_difference(struct buf *out, const char *indent, const struct sc
     size_t i = 0;
     while (i < e->len && i < a->len && e->text[i] == a->text[i])
         i++;
+    if (e->pat && e->pat->has_re && i >= e->pat_off && a->len >= e->pat_off)
+        return pattern_difference(out, indent, e, a);
     char de[32], da[32];
     int rc;
     if (i < e->len && i < a->len) {

@@ -2,6 +2,7 @@
  * into one anchored POSIX ERE. */
 #include "src/scenario/match.h"
 #include "src/lib/buf.h"
+#include "src/lib/rematch.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,13 +87,14 @@ int scn_pattern_init(struct scn_pattern *p, const char *text, size_t len, char *
     }
     char msg[256] = "";
     int cr = plat_re_compile(&p->re, re.p, msg, sizeof msg);
-    buf_free(&re);
     if (cr != 0) {
+        buf_free(&re);
         snprintf(err, errlen, "bad regular expression in {{...}}: %s", msg);
         free(p->text);
         p->text = NULL;
         return cr;
     }
+    p->ere = buf_steal(&re); /* kept for scn_pattern_prefix (a failure's caret) */
     p->has_re = true;
     return 0;
 }
@@ -103,6 +105,7 @@ void scn_pattern_free(struct scn_pattern *p)
         return;
     if (p->has_re)
         plat_re_free(&p->re);
+    free(p->ere);
     free(p->text);
     memset(p, 0, sizeof *p);
 }
@@ -123,4 +126,39 @@ bool scn_pattern_match(const struct scn_pattern *p, const char *line, size_t len
     if (s != stackbuf)
         free(s);
     return ok;
+}
+
+static size_t common_prefix(const char *a, size_t al, const char *b, size_t bl)
+{
+    size_t i = 0;
+    while (i < al && i < bl && a[i] == b[i])
+        i++;
+    return i;
+}
+
+size_t scn_pattern_prefix(const struct scn_pattern *p, const char *line, size_t len)
+{
+    if (!p->has_re || !p->ere)
+        return common_prefix(p->text, p->len, line, len);
+    /* The portable engine runs on every system: regexec says only
+     * match/no match, not how far a match got. It compiles here, once per
+     * failure note, not per line matched. */
+    struct rematch *rm = NULL;
+    char err[128];
+    if (rematch_compile(p->ere, &rm, err, sizeof err) != 0)
+        return common_prefix(p->text, p->len, line, len);
+    const char *nul = memchr(line, 0, len);
+    size_t n = nul ? (size_t)(nul - line) : len; /* no escape matches a NUL */
+    char *s = malloc(n + 1);
+    size_t k = (size_t)-1;
+    if (s) {
+        memcpy(s, line, n);
+        s[n] = 0;
+        k = rematch_prefix(rm, s);
+        free(s);
+    }
+    rematch_free(rm);
+    if (k == (size_t)-1)
+        return common_prefix(p->text, p->len, line, len);
+    return k;
 }

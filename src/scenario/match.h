@@ -21,6 +21,7 @@ struct scn_pattern {
     size_t len;
     bool has_re; /* it holds at least one {{...}} escape */
     struct plat_re re; /* valid when has_re */
+    char *ere;   /* when has_re: the anchored ERE it compiled to */
 };
 
 /* Compiles text[0..len) into p. Returns 0, EINVAL with the problem in err
@@ -31,5 +32,12 @@ int scn_pattern_init(struct scn_pattern *p, const char *text, size_t len, char *
 void scn_pattern_free(struct scn_pattern *p);
 /* Whether the line line[0..len) (without its line end) matches. */
 bool scn_pattern_match(const struct scn_pattern *p, const char *line, size_t len);
+/* For a line that does not match: how many of its first bytes the pattern
+ * can match (literal parts and escapes alike), i.e. line[result] is the
+ * first byte it cannot (result == len: the line ended where the pattern
+ * wanted more). A pattern without escapes: the common prefix. Never more
+ * than len. Out of memory, or a regex the portable engine (rematch.h)
+ * refuses: the common prefix with the pattern's text, as if literal. */
+size_t scn_pattern_prefix(const struct scn_pattern *p, const char *line, size_t len);
 
 #endif

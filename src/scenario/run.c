@@ -9,6 +9,7 @@
 #include "src/lib/buf.h"
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
+#include "src/net/daemon.h"
 #include "src/scenario/diff.h"
 #include "src/scenario/runner.h"
 #include "src/scenario/scenario.h"
@@ -266,6 +267,71 @@ static bool several_sessions(const struct scn *s)
 
 enum setup { SETUP_OK, SETUP_FAILED, SETUP_SKIPPED };
 
+/* What dir holds: 0 nothing (or no such directory), 1 a lab (lab.conf),
+ * 2 something else; -1 when it cannot be read (errno in *e). */
+static int dir_holds(const char *dir, int *e)
+{
+    struct plat_dir *d;
+    *e = plat_dir_open(dir, &d);
+    if (*e)
+        return *e == ENOENT ? 0 : -1;
+    const char *name;
+    enum plat_dtype type;
+    int what = 0;
+    while ((*e = plat_dir_next(d, &name, &type)) == 0) {
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+            continue;
+        if (strcmp(name, "lab.conf") == 0)
+            what = 1;
+        else if (what == 0)
+            what = 2;
+    }
+    plat_dir_close(d);
+    if (*e != ENOENT)
+        return -1;
+    *e = 0;
+    return what == 0 ? 0 : what == 1 ? 1 : 2;
+}
+
+/* --prepare DIR: a new or empty directory, unless --force: then a lab
+ * there (not one a daemon serves) is removed first, and other files are
+ * left where they are (ntlab removes only what is its own). 0, or -1 with
+ * the reason in r->fail_msg. */
+static int prepare_dir(struct scn_runner *r, const char *dir)
+{
+    int e;
+    int what = dir_holds(dir, &e);
+    if (what < 0) {
+        snprintf(r->fail_msg, sizeof r->fail_msg, "cannot read %s: %s", dir, strerror(e));
+        return -1;
+    }
+    if (what == 0)
+        return 0;
+    if (!r->o->force) {
+        snprintf(r->fail_msg, sizeof r->fail_msg,
+                 what == 1 ? "%s already holds a lab (--force replaces it)"
+                           : "%s is not empty (--prepare wants a new or empty directory; "
+                             "--force builds the lab beside what is there)",
+                 dir);
+        return -1;
+    }
+    if (what == 2)
+        return 0;
+    long pid = daemon_pid(dir);
+    if (pid) {
+        snprintf(r->fail_msg, sizeof r->fail_msg,
+                 "%s is served by ntlab up (pid %ld): stop it first (ntlab -C %s down)", dir, pid,
+                 dir);
+        return -1;
+    }
+    e = scn_rmtree(dir);
+    if (e) {
+        snprintf(r->fail_msg, sizeof r->fail_msg, "cannot empty %s: %s", dir, strerror(e));
+        return -1;
+    }
+    return 0;
+}
+
 /* --prepare: the setup steps build a lab in a new directory that stays. */
 static enum setup set_up_prepare(struct scn_runner *r)
 {
@@ -273,6 +339,11 @@ static enum setup set_up_prepare(struct scn_runner *r)
     if (!s->has_begin) {
         scn_run_mismatch(r, (struct scn_loc){s->path, 0},
                          "no 'begin' line: nothing marks the setup to prepare");
+        return SETUP_FAILED;
+    }
+    if (prepare_dir(r, r->o->prepare)) {
+        r->failed = true;
+        r->fail_loc = (struct scn_loc){s->path, 0};
         return SETUP_FAILED;
     }
     str_copy(r->dir, sizeof r->dir, r->o->prepare);
@@ -339,6 +410,15 @@ static enum setup set_up(struct scn_runner *r)
     return SETUP_OK;
 }
 
+/* A setup step failed: the run ends there, and the report says so. */
+static void setup_stopped(struct scn_runner *r)
+{
+    size_t n = strlen(r->fail_msg);
+    snprintf(r->fail_msg + n, sizeof r->fail_msg - n, "%s",
+             " (in the setup: the scenario stopped here)");
+    scn_run_chk(r, scn_ts_addf(&r->act, "(the setup failed: the steps after this one did not run)"));
+}
+
 /* The steps in order (under --prepare only the setup's admin steps), then
  * the replies nobody expected that are still waiting at the end. */
 static void run_steps(struct scn_runner *r)
@@ -348,6 +428,13 @@ static void run_steps(struct scn_runner *r)
     bool skip_setup = o->target != NULL; /* a live server's lab is set up already */
     for (size_t i = 0; i < s->nsteps && !r->oom; i++) {
         const struct scn_step *st = &s->steps[i];
+        if (r->failed && s->has_begin && i > 0 && s->steps[i - 1].setup) {
+            /* The lab is not what the case assumes: every later step would
+             * fail for the same reason ("no machine", "not connected"), and
+             * those follow-on failures hide the one cause. */
+            setup_stopped(r);
+            return;
+        }
         if (o->prepare && !st->setup)
             break;
         if (o->prepare && st->op != SCN_OP_NTLAB)

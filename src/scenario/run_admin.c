@@ -148,7 +148,7 @@ static void check_out_lines(struct scn_runner *r, const struct scn_step *st, cha
         const struct scn_check *c = &st->checks[k];
         if (c->kind != SCN_CHECK_OUT)
             continue;
-        scn_run_chk(r, scn_ts_add2(&r->exp, "| ", c->pat.text, c->pat.len, 0));
+        scn_run_chk(r, scn_ts_add_pat(&r->exp, "| ", &c->pat, 0));
         if (oi < n) {
             size_t l = strlen(lines[oi]);
             if (scn_pattern_match(&c->pat, lines[oi], l)) {
@@ -179,7 +179,7 @@ static void check_has_lacks(struct scn_runner *r, const struct scn_step *st,
                             const struct scn_check *c, char **lines, size_t n)
 {
     const char *kw = c->kind == SCN_CHECK_HAS ? "has " : "lacks ";
-    scn_run_chk(r, scn_ts_add2(&r->exp, kw, c->pat.text, c->pat.len, 0));
+    scn_run_chk(r, scn_ts_add_pat(&r->exp, kw, &c->pat, 0));
     size_t hit = n;
     for (size_t i = 0; i < n && hit == n; i++)
         if (scn_pattern_match(&c->pat, lines[i], strlen(lines[i])))

@@ -210,6 +210,16 @@ static void flush_unexpected(struct scn_runner *r, struct scn_sess *se, struct s
     }
 }
 
+/* Whether m has a service running the Exchange store image (started or not). */
+static bool has_store(struct machine *m)
+{
+    struct scm *scm = machine_scm(m);
+    for (size_t k = 0; scm && k < scm_count(scm); k++)
+        if (str_ieq(scm_at(scm, k)->image, EXCHANGE_IMAGE))
+            return true;
+    return false;
+}
+
 static struct machine *store_machine(struct scn_runner *r, const char *name)
 {
     if (name[0])
@@ -219,9 +229,8 @@ static struct machine *store_machine(struct scn_runner *r, const char *name)
         struct machine *m = lab_machine_at(r->lab, i);
         if (exchange_running(m))
             return m;
-        for (size_t k = 0; !configured && machine_scm(m) && k < scm_count(machine_scm(m)); k++)
-            if (str_ieq(scm_at(machine_scm(m), k)->image, EXCHANGE_IMAGE))
-                configured = m;
+        if (!configured && has_store(m))
+            configured = m;
     }
     return configured;
 }
@@ -264,7 +273,15 @@ static int connect_sess(struct scn_runner *r, const char *machine, struct scn_se
     if (rc) {
         exchange_session_close(se->es);
         se->es = NULL;
-        snprintf(why, whylen, "%s", rc == ECONNREFUSED ? "connection refused" : strerror(rc));
+        /* In-process the cause is known: say where to look for it. */
+        if (rc == ECONNREFUSED && !has_store(m))
+            snprintf(why, whylen, "connection refused (%s has no Exchange store service)",
+                     machine_name(m));
+        else if (rc == ECONNREFUSED)
+            snprintf(why, whylen, "connection refused (the Exchange store on %s is not running: "
+                     "see ntlab eventlog --log system --machine %s)", machine_name(m), machine_name(m));
+        else
+            snprintf(why, whylen, "%s", strerror(rc));
         return rc;
     }
     snprintf(se->peer, sizeof se->peer, "%s 110", machine_name(m));
@@ -289,7 +306,10 @@ static void step_open(struct scn_runner *r, const struct scn_step *st)
         scn_run_chk(r, scn_ts_addf(&r->act, "open %s: %s", st->session, why));
         scn_run_real_linef(r, "open %s: %s", st->session, why);
         scn_run_mismatch(r, st->loc, "%s: %s", st->session, why);
-        se->eof = true; /* stays known by name: later steps report "not connected" */
+        /* Stays known by name, so that its later steps are skipped: each
+         * would fail as "not connected", a follow-on of this one cause. */
+        se->eof = true;
+        se->never_opened = true;
         return;
     }
     scn_run_chk(r, scn_ts_addf(&r->act, "open %s", st->session));
@@ -411,7 +431,7 @@ static void step_expect(struct scn_runner *r, const struct scn_step *st)
     char pre[SCN_NAME_MAX + 8];
     snprintf(pre, sizeof pre, "%s < ", st->session);
     unsigned want = st->bare_lf ? SCN_TL_BARE_LF : 0;
-    scn_run_chk(r, scn_ts_add2(&r->exp, pre, st->pat.text, st->pat.len, want));
+    scn_run_chk(r, scn_ts_add_pat(&r->exp, pre, &st->pat, want));
     struct scn_sess *se = find_sess(r, st->session);
     if (!se || (!se->es && se->fd < 0 && se->rx.len == 0)) {
         scn_run_chk(r, scn_ts_addf(&r->act, "%s: not connected", st->session));
@@ -494,6 +514,14 @@ static void (*const session_steps[])(struct scn_runner *, const struct scn_step 
 void scn_run_session_step(struct scn_runner *r, const struct scn_step *st)
 {
     size_t op = (size_t)st->op;
+    if (st->op != SCN_OP_OPEN && st->op != SCN_OP_REFUSED) {
+        struct scn_sess *se = find_sess(r, st->session);
+        if (se && se->never_opened) {
+            if (st->op == SCN_OP_CLOSE || st->op == SCN_OP_CLOSED)
+                end_sess(se); /* the name may be opened again */
+            return;
+        }
+    }
     if (op < sizeof session_steps / sizeof session_steps[0] && session_steps[op])
         session_steps[op](r, st);
 }

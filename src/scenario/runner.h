@@ -31,6 +31,7 @@ struct scn_sess {
     struct buf rx;                /* received, not yet taken as lines */
     bool eof;                     /* the server closed */
     bool overflow;
+    bool never_opened;    /* the open failed: its steps are skipped, not failed again */
     struct scn_mask mask; /* what of the client's lines is shown */
 };
 

@@ -167,7 +167,9 @@ struct scn_run_opts {
                             NULL = a foreign server (scenarios with admin steps skip) */
     const char *tmpbase; /* parent of fresh labs; NULL = /dev/shm when usable, else
                             $TMPDIR or /tmp */
-    const char *prepare; /* build only the setup, in this new directory, and keep it */
+    const char *prepare; /* build only the setup, in this new or empty directory, and keep it */
+    bool force;          /* with prepare: a directory holding a lab is emptied first (one
+                            that is not empty and holds no lab is refused all the same) */
     bool keep;           /* keep the lab directory of a failed scenario */
     bool want_transcript; /* fill result.transcript */
     bool want_actual;     /* fill result.actual */

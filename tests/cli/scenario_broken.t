@@ -22,6 +22,16 @@ expect_line "     +s1 < -Err A required privilege is not held by the client"
 expect_line "     first difference at column 54: expected 'a' (0x61), got 'e' (0x65)"
 expect_line "0 passed, 1 failed"
 
+# A {{regex}} line that does not match (issue 14 item 6): the caret points
+# at the first byte of the actual line the pattern cannot match -- here the
+# 'r' of "ready" where the pattern wants "Ready" -- not at the pattern's '{'.
+awk 'NR == 1, /^s1 < \+OK Microsoft/ { if ($0 ~ /^s1 < \+OK Microsoft/) $0 = "s1 < +OK Microsoft Exchange POP3 server version {{[0-9.]+}}     Ready" } { print }' good.scn > regex.scn
+expect_rc 1 "$NTLAB" run regex.scn
+expect_line "     first byte the pattern cannot match at column 65: 'r' (0x72)"
+expect_line "     -s1 < +OK Microsoft Exchange POP3 server version {{[0-9.]+}}     Ready"
+expect_line "     +s1 < +OK Microsoft Exchange POP3 server version 5.0.1457.10     ready"
+expect_line "                                                                      ^"
+
 # A trailing space in an expected line is shown, not lost.
 awk 'NR == 1, /^s1 < \+OK$/ { if ($0 == "s1 < +OK") $0 = "s1 < +OK " } { print }' good.scn > space.scn
 expect_rc 1 "$NTLAB" run space.scn

@@ -38,13 +38,35 @@ printf '%s\n' "$out" | grep -qF Passw0rd && die "the transcript shows the passwo
 expect_line "  -Err A required privilege is not held by the client"
 expect_line "  # ntlab reboot --machine EXCHSRV"
 
-# --prepare builds the setup in a directory that ntlab can use.
+# --prepare builds the setup in a directory that ntlab can use, and says
+# "prepared": nothing was tested, so nothing "passed" (issue 14 item 6).
 expect_rc 0 "$NTLAB" run --prepare prepared "$scn/q189732.scn"
-expect_grep "^prepared prepared: serve it with"
+expect_grep "^prepared prepared from .*q189732.scn \([0-9.]+ ms\): serve it with 'ntlab -C prepared up'"
+printf '%s\n' "$out" | grep -q "passed\|^ok " && die "--prepare reports a pass: $out"
 expect_rc 0 "$NTLAB" -C prepared rights list 'CORP\EXCHSVC' --focus '\\EXCHSRV'
 expect_line "  SeServiceLogonRight"
 expect_rc 1 "$NTLAB" run --prepare prepared "$scn/q189732.scn"
-expect_grep "already holds a lab"
+expect_grep "already holds a lab \(--force replaces it\)"
+expect_line "not prepared: prepared"
+# --force replaces a lab: the user added by hand is gone afterwards.
+expect_rc 0 "$NTLAB" -C prepared user add zed --password Passw0rd --machine CORPDC
+expect_rc 0 "$NTLAB" run --prepare prepared --force "$scn/q189732.scn"
+expect_grep "^prepared prepared from "
+expect_rc 1 "$NTLAB" -C prepared user show zed --machine CORPDC
+# A non-empty directory that is not a lab: refused, and with --force the lab
+# is built beside its files, which stay.
+mkdir notempty && echo keep > notempty/notes.txt
+expect_rc 1 "$NTLAB" run --prepare notempty "$scn/q189732.scn"
+expect_line "FAIL $scn/q189732.scn: notempty is not empty (--prepare wants a new or empty directory; --force builds the lab beside what is there)"
+[ -f notempty/lab.conf ] && die "a lab was built in a refused directory"
+expect_rc 0 "$NTLAB" run --prepare notempty --force "$scn/q189732.scn"
+[ "$(cat notempty/notes.txt)" = keep ] || die "--force removed a file that is not the lab's"
+[ -f notempty/lab.conf ] || die "no lab after --force"
+# An empty directory is fine without --force; --force without --prepare is not.
+mkdir empty
+expect_rc 0 "$NTLAB" run --prepare empty "$scn/q189732.scn"
+expect_rc 2 "$NTLAB" run --force "$scn/q189732.scn"
+expect_line "ntlab: run: --force goes with --prepare DIR"
 
 # A foreign server: scenarios that need admin steps after begin are skipped.
 expect_rc 0 "$NTLAB" run --target 127.0.0.1:9 "$scn/q189732.scn"

@@ -6,7 +6,7 @@
  *
  * Properties: a frame is accepted only when it carries the daemon's secret
  * and *used is its exact length; an accepted request encodes back
- * (control_request_encode) to bytes that parse to the same request, and
+ * (control_request_encode_files, its files too) to bytes that parse to the same request, and
  * every proper prefix of those bytes asks for more (EAGAIN); a rejected one
  * leaves nothing allocated. */
 #include "src/lib/buf.h"
@@ -28,6 +28,12 @@ static bool same_request(const struct control_request *a, const struct control_r
     for (int i = 0; i < a->argc; i++)
         if (strcmp(a->argv[i], b->argv[i]) != 0)
             return false;
+    if (a->nfiles != b->nfiles)
+        return false;
+    for (size_t i = 0; i < a->nfiles; i++)
+        if (a->files[i].arg != b->files[i].arg || a->files[i].len != b->files[i].len ||
+            memcmp(a->files[i].data, b->files[i].data, a->files[i].len) != 0)
+            return false;
     return a->argv[a->argc] == NULL && b->argv[b->argc] == NULL;
 }
 
@@ -38,14 +44,16 @@ static void check_request(const uint8_t *data, size_t size)
     if (rc != 0) {
         if (rc != EAGAIN && rc != EPROTO && rc != E2BIG && rc != ENOMEM)
             fuzz_fail("control_request_parse returned %d", rc);
-        if (req.argv || req.machine)
+        if (req.argv || req.machine || req.nfiles)
             fuzz_fail("a rejected request left memory behind");
         return;
     }
     if (req.argc < 1 || (unsigned)req.argc > CONTROL_ARGC_MAX)
         fuzz_fail("accepted argc %d", req.argc);
     struct buf b = BUF_INIT;
-    if (control_request_encode(&b, req.machine, req.argc, req.argv))
+    if (req.nfiles > CONTROL_FILES_MAX)
+        fuzz_fail("accepted %zu files", req.nfiles);
+    if (control_request_encode_files(&b, req.machine, req.argc, req.argv, req.files, req.nfiles))
         fuzz_fail("an accepted request does not encode");
     struct control_request again;
     if (control_request_parse(b.p, b.len, &again))

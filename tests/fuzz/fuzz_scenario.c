@@ -48,8 +48,13 @@ static void check_pattern(const struct scn_pattern *p)
 {
     static const char *const lines[] = {"", "+OK", "-ERR x", "+OK 3 731", "{{", "}}",
                                         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
-    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
-        (void)scn_pattern_match(p, lines[i], strlen(lines[i]));
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        size_t n = strlen(lines[i]);
+        (void)scn_pattern_match(p, lines[i], n);
+        /* The caret's position stays inside the line. */
+        if (scn_pattern_prefix(p, lines[i], n) > n)
+            fuzz_fail("scn_pattern_prefix past the end of the line");
+    }
     if (!p->has_re) {
         if (!scn_pattern_match(p, p->text, p->len))
             fuzz_fail("a literal pattern does not match its own text");

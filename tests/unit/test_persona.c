@@ -257,9 +257,66 @@ static void test_persona_lab_files(void)
     unit_rmtree(dir);
 }
 
+/* Issue 14 item 2: a persona that inherits another and sets only its
+ * version differs from it in exactly the replies whose template says %v,
+ * and there only by the version; offers, tokens and the rest are the
+ * parent's. Names a lab persona may take are checked. */
+static void test_persona_inherit_version_only(void)
+{
+    static const char *const parents[] = {"q189732", "exchange-5.5", "rfc1939"};
+    for (size_t k = 0; k < sizeof parents / sizeof parents[0]; k++) {
+        struct persona *base = NULL, *child = NULL;
+        char err[256], text[200];
+        CU_ASSERT_EQUAL_FATAL(persona_builtin(parents[k], &base, err, sizeof err), 0);
+        int n = snprintf(text, sizeof text, "persona 1\ninherit %s\nversion 9.9.9999.99\n",
+                         parents[k]);
+        CU_ASSERT_EQUAL_FATAL(persona_parse("child", text, (size_t)n, NULL, &child, err, sizeof err), 0);
+        CU_ASSERT_STRING_EQUAL(child->version, "9.9.9999.99");
+        CU_ASSERT_STRING_EQUAL(child->ok, base->ok);
+        CU_ASSERT_STRING_EQUAL(child->err, base->err);
+        CU_ASSERT_EQUAL(child->offers, base->offers);
+        CU_ASSERT_EQUAL(child->keep_period, base->keep_period);
+        CU_ASSERT_EQUAL(child->ncapa, base->ncapa);
+        struct persona_vars v = {.host = "EXCHSRV", .timestamp = "<1.2@EXCHSRV>", .text = "T.",
+                                 .code = 5, .n = 1, .count = 2, .octets = 3, .uid = "u"};
+        for (unsigned r = 0; r < PERSONA_REPLY_COUNT; r++) {
+            char want[1024];
+            snprintf(want, sizeof want, "%s", render(base, (enum persona_reply)r, &v));
+            const char *got = render(child, (enum persona_reply)r, &v);
+            if (!strstr(base->reply[r], "%v")) {
+                CU_ASSERT_STRING_EQUAL(got, want);
+                continue;
+            }
+            /* the same line with the version swapped */
+            char *at = strstr(want, base->version);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+            char swapped[1100];
+            snprintf(swapped, sizeof swapped, "%.*s9.9.9999.99%s", (int)(at - want), want,
+                     at + strlen(base->version));
+            CU_ASSERT_STRING_EQUAL(got, swapped);
+        }
+        persona_free(base);
+        persona_free(child);
+    }
+    CU_ASSERT(persona_name_valid("site"));
+    CU_ASSERT(persona_name_valid("exchange-5.5-sp3_a"));
+    CU_ASSERT(!persona_name_valid(""));
+    CU_ASSERT(!persona_name_valid(".hidden"));
+    CU_ASSERT(!persona_name_valid("../x"));
+    CU_ASSERT(!persona_name_valid("a/b"));
+    CU_ASSERT(!persona_name_valid("a b"));
+    char longname[PERSONA_NAME_MAX + 1];
+    memset(longname, 'a', PERSONA_NAME_MAX);
+    longname[PERSONA_NAME_MAX] = 0;
+    CU_ASSERT(!persona_name_valid(longname));
+    longname[PERSONA_NAME_MAX - 1] = 0;
+    CU_ASSERT(persona_name_valid(longname));
+}
+
 void suite_persona(void)
 {
     UNIT_SUITE("persona", UNIT_TEST(test_persona_builtins_load), UNIT_TEST(test_persona_q189732_lines),
                UNIT_TEST(test_persona_rfc1939), UNIT_TEST(test_persona_render_safety),
-               UNIT_TEST(test_persona_malformed), UNIT_TEST(test_persona_lab_files));
+               UNIT_TEST(test_persona_malformed), UNIT_TEST(test_persona_lab_files),
+               UNIT_TEST(test_persona_inherit_version_only));
 }

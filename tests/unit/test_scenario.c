@@ -838,7 +838,10 @@ static void test_run_in_process_errors(void)
     CU_ASSERT_STRING_EQUAL(r.message, "s: no machine in the lab has an Exchange store");
     CU_ASSERT(strstr(r.diff, "-open s\n+open s: no machine in the lab has an Exchange store\n") !=
               NULL);
-    CU_ASSERT(strstr(r.diff, "+s: not connected\n") != NULL);
+    /* One cause (issue 14 item 6): the session's later lines are skipped,
+     * not failed again as "not connected". */
+    CU_ASSERT(strstr(r.diff, "not connected") == NULL);
+    CU_ASSERT(strstr(r.diff, "USER") == NULL);
     scn_result_free(&r);
     scn_free(s);
     /* Admin steps with no runner for them. */
