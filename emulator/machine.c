@@ -390,18 +390,27 @@ static ntstatus open_evtlog(struct machine *m)
     return evtlog_open(path, m->name, &m->evtlog);
 }
 
+/* A zeroed machine for the directory dir, whose machine.conf path goes to
+ * path (PATH_MAX bytes). */
+static ntstatus machine_alloc(const char *dir, char *path, struct machine **out)
+{
+    if (!dir || !*dir || !join(path, PATH_MAX, dir, CONF_NAME))
+        return STATUS_OBJECT_NAME_INVALID;
+    *out = calloc(1, sizeof **out);
+    return *out ? STATUS_SUCCESS : STATUS_NO_MEMORY;
+}
+
 ntstatus machine_init_dir(const char *dir, const char *name, enum osver os,
                           enum machine_role role, const char *domain,
                           const char *admin_password, struct machine **out)
 {
     *out = NULL;
     char path[PATH_MAX];
-    if (!dir || !*dir || !join(path, sizeof path, dir, CONF_NAME))
-        return STATUS_OBJECT_NAME_INVALID;
-    struct machine *m = calloc(1, sizeof *m);
-    if (!m)
-        return STATUS_NO_MEMORY;
-    ntstatus st = set_identity(m, name, os, role, domain);
+    struct machine *m;
+    ntstatus st = machine_alloc(dir, path, &m);
+    if (st)
+        return st;
+    st = set_identity(m, name, os, role, domain);
     if (!st && str_copy(m->dir, sizeof m->dir, dir))
         st = STATUS_OBJECT_NAME_INVALID;
     struct stat sb;
@@ -630,12 +639,11 @@ ntstatus machine_load(const char *dir, struct machine **out, char *err, size_t e
     if (err && errlen)
         err[0] = 0;
     char path[PATH_MAX];
-    if (!dir || !*dir || !join(path, sizeof path, dir, CONF_NAME))
-        return STATUS_OBJECT_NAME_INVALID;
-    struct machine *m = calloc(1, sizeof *m);
-    if (!m)
-        return STATUS_NO_MEMORY;
-    ntstatus st = str_copy(m->dir, sizeof m->dir, dir) ? STATUS_OBJECT_NAME_INVALID : 0;
+    struct machine *m;
+    ntstatus st = machine_alloc(dir, path, &m);
+    if (st)
+        return st;
+    st = str_copy(m->dir, sizeof m->dir, dir) ? STATUS_OBJECT_NAME_INVALID : 0;
     if (!st)
         st = read_conf(m, path, err, errlen);
     m->next_logon_id = FIRST_LOGON_ID;

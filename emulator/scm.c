@@ -334,20 +334,28 @@ static size_t index_of(const struct scm *s, const char *name)
     return i;
 }
 
+/* index_of for the commands: the Win32 error when there is no such service. */
+static uint32_t find_index(const struct scm *s, const char *name, size_t *i)
+{
+    if (!s || !name)
+        return ERROR_INVALID_PARAMETER;
+    *i = index_of(s, name);
+    return *i == s->n ? ERROR_SERVICE_DOES_NOT_EXIST : 0;
+}
+
 uint32_t scm_delete(struct machine *m, const char *name)
 {
     struct scm *s = m->scm;
-    if (!s || !name)
-        return ERROR_INVALID_PARAMETER;
-    size_t i = index_of(s, name);
-    if (i == s->n)
-        return ERROR_SERVICE_DOES_NOT_EXIST;
+    size_t i;
+    uint32_t e = find_index(s, name, &i);
+    if (e)
+        return e;
     struct scm_service *svc = s->v[i];
     if (svc->state == SCM_RUNNING)
         stop_one(m, s, svc);
     memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof *s->v);
     s->n--;
-    uint32_t e = save_conf(s);
+    e = save_conf(s);
     if (e) {
         memmove(&s->v[i + 1], &s->v[i], (s->n - i) * sizeof *s->v);
         s->v[i] = svc;
@@ -542,11 +550,10 @@ static void mark_dependants(struct scm *s, size_t i, bool *mark)
 uint32_t scm_restart(struct machine *m, const char *name)
 {
     struct scm *s = m->scm;
-    if (!s || !name)
-        return ERROR_INVALID_PARAMETER;
-    size_t idx = index_of(s, name);
-    if (idx == s->n)
-        return ERROR_SERVICE_DOES_NOT_EXIST;
+    size_t idx;
+    uint32_t err = find_index(s, name, &idx);
+    if (err)
+        return err;
     struct scm_service *svc = s->v[idx];
     bool *mark = calloc(s->n, sizeof *mark);
     uint64_t *seq = calloc(s->n, sizeof *seq);

@@ -3,6 +3,7 @@
  * hostile: read through the bounded reader (kvfile), every value checked,
  * errors name PATH:LINE. */
 #include "emulator/scm_conf.h"
+#include "src/lib/arr.h"
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
 #include "src/lib/kvfile.h"
@@ -103,14 +104,10 @@ int scm_list_push(struct scm_service ***v, size_t *n, size_t *cap, struct scm_se
 {
     if (*n >= SCM_MAX_SERVICES)
         return ENOSPC;
-    if (*n == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 16;
-        struct scm_service **nv = realloc(*v, ncap * sizeof *nv);
-        if (!nv)
-            return ENOMEM;
-        *v = nv;
-        *cap = ncap;
-    }
+    struct scm_service **nv = arr_grow(*v, cap, *n, sizeof *nv, 16);
+    if (!nv)
+        return ENOMEM;
+    *v = nv;
     (*v)[(*n)++] = svc;
     return 0;
 }

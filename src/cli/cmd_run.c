@@ -2,6 +2,7 @@
  * of a scenario are ntlab commands: cli_dispatch against the scenario's
  * in-process lab, or control_forward into the `ntlab up` serving --lab. */
 #include "emulator/lab.h"
+#include "src/lib/arr.h"
 #include "src/cli/args.h"
 #include "src/cli/cli.h"
 #include "src/lib/afile.h"
@@ -115,14 +116,10 @@ static int files_add(struct files *f, const char *path)
 {
     if (f->n >= RUN_MAX_FILES)
         return E2BIG;
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 64;
-        char **v = realloc(f->v, cap * sizeof *v);
-        if (!v)
-            return ENOMEM;
-        f->v = v;
-        f->cap = cap;
-    }
+    char **v = arr_grow(f->v, &f->cap, f->n, sizeof *v, 64);
+    if (!v)
+        return ENOMEM;
+    f->v = v;
     if (!(f->v[f->n] = strdup(path)))
         return ENOMEM;
     f->n++;

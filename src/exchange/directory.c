@@ -2,6 +2,7 @@
  * (format in exchange.h). Hostile input: every line and value is bounded,
  * every parse checked, errors name PATH:LINE. */
 #include "src/exchange/exchange.h"
+#include "src/lib/arr.h"
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
 #include "src/lib/kvfile.h"
@@ -130,14 +131,10 @@ int exchange_directory_add(struct exchange_directory *d, const struct exchange_m
         return EEXIST;
     if (d->n >= EXCHANGE_MAX_MAILBOXES)
         return EFBIG;
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 8;
-        struct exchange_mailbox *v = realloc(d->v, cap * sizeof *v);
-        if (!v)
-            return ENOMEM;
-        d->v = v;
-        d->cap = cap;
-    }
+    struct exchange_mailbox *v = arr_grow(d->v, &d->cap, d->n, sizeof *v, 8);
+    if (!v)
+        return ENOMEM;
+    d->v = v;
     if ((d->n + 1) * 2 > d->nslot && index_grow(d))
         return ENOMEM;
     d->v[d->n++] = *mb;

@@ -1,6 +1,7 @@
 /* POSIX ERE, match only (rematch.h): a parser to a small syntax tree, code
  * for a Pike-style VM without captures, and a breadth-first simulation. */
 #include "src/lib/rematch.h"
+#include "src/lib/arr.h"
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -60,18 +61,21 @@ static bool set_has(const struct set *s, unsigned c)
     return s->bits[c >> 3] >> (c & 7) & 1u;
 }
 
+/* arr_grow, noting ps->oom when out of memory. */
+static void *grow(struct parser *ps, void *v, size_t n, size_t *cap, size_t first, size_t elem)
+{
+    void *p = arr_grow(v, cap, n, elem, first);
+    if (!p)
+        ps->oom = 1;
+    return p;
+}
+
 static int new_node(struct parser *ps, enum node_kind k)
 {
-    if (ps->nn == ps->capn) {
-        size_t nc = ps->capn ? ps->capn * 2 : 32;
-        struct node *n = realloc(ps->nodes, nc * sizeof *n);
-        if (!n) {
-            ps->oom = 1;
-            return -1;
-        }
-        ps->nodes = n;
-        ps->capn = nc;
-    }
+    struct node *n = grow(ps, ps->nodes, ps->nn, &ps->capn, 32, sizeof *n);
+    if (!n)
+        return -1;
+    ps->nodes = n;
     memset(&ps->nodes[ps->nn], 0, sizeof ps->nodes[0]);
     ps->nodes[ps->nn].kind = k;
     return (int)ps->nn++;
@@ -79,16 +83,10 @@ static int new_node(struct parser *ps, enum node_kind k)
 
 static int new_set(struct parser *ps)
 {
-    if (ps->ns == ps->caps) {
-        size_t nc = ps->caps ? ps->caps * 2 : 16;
-        struct set *s = realloc(ps->sets, nc * sizeof *s);
-        if (!s) {
-            ps->oom = 1;
-            return -1;
-        }
-        ps->sets = s;
-        ps->caps = nc;
-    }
+    struct set *s = grow(ps, ps->sets, ps->ns, &ps->caps, 16, sizeof *s);
+    if (!s)
+        return -1;
+    ps->sets = s;
     memset(&ps->sets[ps->ns], 0, sizeof ps->sets[0]);
     return (int)ps->ns++;
 }
@@ -438,16 +436,12 @@ static int emit(struct gen *g, uint8_t op, int x, int y)
         g->err = E2BIG;
         return -1;
     }
-    if (g->n == g->cap) {
-        size_t nc = g->cap ? g->cap * 2 : 64;
-        struct inst *p = realloc(g->prog, nc * sizeof *p);
-        if (!p) {
-            g->err = ENOMEM;
-            return -1;
-        }
-        g->prog = p;
-        g->cap = nc;
+    struct inst *p = arr_grow(g->prog, &g->cap, g->n, sizeof *p, 64);
+    if (!p) {
+        g->err = ENOMEM;
+        return -1;
     }
+    g->prog = p;
     g->prog[g->n] = (struct inst){.op = op, .x = x, .y = y};
     return (int)g->n++;
 }
@@ -568,6 +562,37 @@ struct threads {
     size_t n;
 };
 
+/* A run's memory: two thread lists, the add() stack (a SPLIT pushes two:
+ * at most 2 per instruction plus one), and the per-step marks. */
+struct vm {
+    int *mem;
+    uint32_t *seen;
+    struct threads cur, nxt;
+    int *stack;
+};
+
+static bool vm_init(struct vm *vm, const struct rematch *re)
+{
+    size_t np = re->nprog;
+    vm->mem = malloc((4 * np + 1) * sizeof *vm->mem);
+    vm->seen = calloc(np, sizeof *vm->seen);
+    if (!vm->mem || !vm->seen) {
+        free(vm->mem);
+        free(vm->seen);
+        return false;
+    }
+    vm->cur = (struct threads){vm->mem, 0};
+    vm->nxt = (struct threads){vm->mem + np, 0};
+    vm->stack = vm->mem + 2 * np;
+    return true;
+}
+
+static void vm_free(struct vm *vm)
+{
+    free(vm->seen);
+    free(vm->mem);
+}
+
 static bool assert_ok(uint8_t as, const char *s, size_t i)
 {
     unsigned prev = i ? (unsigned char)s[i - 1] : 0, cur = (unsigned char)s[i];
@@ -630,16 +655,12 @@ static bool add(const struct rematch *re, struct threads *t, uint32_t *seen, uin
 
 size_t rematch_prefix(const struct rematch *re, const char *s)
 {
-    size_t np = re->nprog;
-    int *mem = malloc((4 * np + 1) * sizeof *mem);
-    uint32_t *seen = calloc(np, sizeof *seen);
-    if (!mem || !seen) {
-        free(mem);
-        free(seen);
+    struct vm vm;
+    if (!vm_init(&vm, re))
         return (size_t)-1;
-    }
-    struct threads cur = {mem, 0}, nxt = {mem + np, 0};
-    int *stack = mem + 2 * np;
+    struct threads cur = vm.cur, nxt = vm.nxt;
+    int *stack = vm.stack;
+    uint32_t *seen = vm.seen;
     uint32_t gen = 1;
     /* Anchored at s[0]: threads start there only. A byte is "taken" when
      * some thread consumes it; the first byte none consumes is the answer. */
@@ -663,25 +684,18 @@ size_t rematch_prefix(const struct rematch *re, const char *s)
         cur = nxt;
         nxt = t;
     }
-    free(seen);
-    free(mem);
+    vm_free(&vm);
     return i;
 }
 
 bool rematch_exec(const struct rematch *re, const char *s)
 {
-    size_t np = re->nprog;
-    /* Two thread lists, the add() stack (a SPLIT pushes two: at most 2 per
-     * instruction plus one), and the per-step marks. */
-    int *mem = malloc((4 * np + 1) * sizeof *mem);
-    uint32_t *seen = calloc(np, sizeof *seen);
-    if (!mem || !seen) {
-        free(mem);
-        free(seen);
+    struct vm vm;
+    if (!vm_init(&vm, re))
         return false;
-    }
-    struct threads cur = {mem, 0}, nxt = {mem + np, 0};
-    int *stack = mem + 2 * np;
+    struct threads cur = vm.cur, nxt = vm.nxt;
+    int *stack = vm.stack;
+    uint32_t *seen = vm.seen;
     bool matched = false;
     uint32_t gen = 1;
     for (size_t i = 0;; i++) {
@@ -706,8 +720,7 @@ bool rematch_exec(const struct rematch *re, const char *s)
         cur = nxt;
         nxt = t;
     }
-    free(seen);
-    free(mem);
+    vm_free(&vm);
     return matched;
 }
 

@@ -1,4 +1,5 @@
 #include "src/mailstore/maildrop.h"
+#include "src/lib/arr.h"
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
 #include "src/lib/filelock.h"
@@ -189,16 +190,12 @@ static int md_scan_sub(struct maildrop *md, struct md_scan *sc, unsigned sub)
             rc = EFBIG;
             break;
         }
-        if (sc->n == sc->cap) {
-            size_t nc = sc->cap ? sc->cap * 2 : 64;
-            struct md_msg *m = realloc(sc->msg, nc * sizeof *m);
-            if (!m) {
-                rc = ENOMEM;
-                break;
-            }
-            sc->msg = m;
-            sc->cap = nc;
+        struct md_msg *grown = arr_grow(sc->msg, &sc->cap, sc->n, sizeof *grown, 64);
+        if (!grown) {
+            rc = ENOMEM;
+            break;
         }
+        sc->msg = grown;
         size_t nlen = strlen(name);
         const char *colon = memchr(name, ':', nlen);
         size_t blen = colon ? (size_t)(colon - name) : nlen;
@@ -513,17 +510,21 @@ const char *maildrop_name(const struct maildrop *md, size_t i)
     return md->msg[i].name;
 }
 
+/* The file of message i. */
+static int msg_path(const struct maildrop *md, size_t i, char *p, size_t n)
+{
+    return md_path(p, n, md->dir, md_sub[md->msg[i].sub], md->msg[i].name);
+}
+
 int maildrop_read(struct maildrop *md, size_t i, uint64_t off, void *buf, size_t cap, size_t *got)
 {
     *got = 0;
     if (i >= md->n)
         return EINVAL;
     if (md->fd < 0 || md->fd_i != i) {
-        if (md->fd >= 0)
-            close(md->fd);
-        md->fd = -1;
+        maildrop_read_done(md);
         char p[PATH_MAX];
-        int rc = md_path(p, sizeof p, md->dir, md_sub[md->msg[i].sub], md->msg[i].name);
+        int rc = msg_path(md, i, p, sizeof p);
         if (rc)
             return rc;
         md->fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -560,12 +561,10 @@ int maildrop_remove(struct maildrop *md, size_t i)
 {
     if (i >= md->n)
         return EINVAL;
-    if (md->fd >= 0 && md->fd_i == i) {
-        close(md->fd);
-        md->fd = -1;
-    }
+    if (md->fd >= 0 && md->fd_i == i)
+        maildrop_read_done(md);
     char p[PATH_MAX];
-    int rc = md_path(p, sizeof p, md->dir, md_sub[md->msg[i].sub], md->msg[i].name);
+    int rc = msg_path(md, i, p, sizeof p);
     if (rc)
         return rc;
     if (unlink(p) && errno != ENOENT)

@@ -1,6 +1,7 @@
 /* Transcripts and their unified diff (Myers' O(ND) algorithm, with a bound
  * on D past which the rest is shown as one replaced block). */
 #include "src/scenario/diff.h"
+#include "src/lib/arr.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -13,14 +14,10 @@
 
 int scn_ts_add(struct scn_transcript *t, const char *text, size_t len, unsigned flags)
 {
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 32;
-        struct scn_tline *v = realloc(t->v, cap * sizeof *v);
-        if (!v)
-            return ENOMEM;
-        t->v = v;
-        t->cap = cap;
-    }
+    struct scn_tline *v = arr_grow(t->v, &t->cap, t->n, sizeof *v, 32);
+    if (!v)
+        return ENOMEM;
+    t->v = v;
     char *s = malloc(len + 1);
     if (!s)
         return ENOMEM;

@@ -1,5 +1,6 @@
 /* src/lib basics and the emulator clock. */
 #include "emulator/clock.h"
+#include "src/lib/arr.h"
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
 #include "src/lib/filelock.h"
@@ -312,11 +313,35 @@ static void test_clock(void)
     CU_ASSERT_EQUAL(clock_advance(&c, 1), EINVAL);
 }
 
+static void test_arr_grow(void)
+{
+    size_t cap = 0;
+    int *v = arr_grow(NULL, &cap, 0, sizeof *v, 4);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    CU_ASSERT_EQUAL(cap, 4);
+    for (int i = 0; i < 4; i++)
+        v[i] = i;
+    CU_ASSERT_PTR_EQUAL(arr_grow(v, &cap, 3, sizeof *v, 4), v); /* room left: unchanged */
+    int *w = arr_grow(v, &cap, 4, sizeof *w, 4);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    CU_ASSERT_EQUAL(cap, 8);
+    CU_ASSERT_EQUAL(w[3], 3); /* the elements move along */
+    /* a size that would overflow: NULL, the array and its capacity kept */
+    size_t huge = SIZE_MAX / 2 + 1;
+    CU_ASSERT_PTR_NULL(arr_grow(w, &huge, huge, 2, 4));
+    CU_ASSERT_EQUAL(huge, SIZE_MAX / 2 + 1);
+    size_t c8 = 8;
+    CU_ASSERT_PTR_NULL(arr_grow(w, &c8, 8, SIZE_MAX / 8, 4));
+    CU_ASSERT_EQUAL(c8, 8);
+    CU_ASSERT_PTR_NULL(arr_grow(w, &c8, 8, 0, 4)); /* no element size */
+    free(w);
+}
+
 void suite_lib(void)
 {
     UNIT_SUITE("lib", UNIT_TEST(test_buf), UNIT_TEST(test_buf_printf_room),
                UNIT_TEST(test_buf_printf_plain), UNIT_TEST(test_str), UNIT_TEST(test_text_decode),
                UNIT_TEST(test_text_lines), UNIT_TEST(test_afile), UNIT_TEST(test_text_error_line),
                UNIT_TEST(test_afile_sweeps_stale_temps), UNIT_TEST(test_filelock),
-               UNIT_TEST(test_re_bounded), UNIT_TEST(test_clock));
+               UNIT_TEST(test_re_bounded), UNIT_TEST(test_clock), UNIT_TEST(test_arr_grow));
 }
