@@ -353,25 +353,27 @@ static unsigned check_convert(const char *m, size_t n, const char *what)
  * pass notes (the converter stops and the rest is read again). */
 static void test_convert_edges(void)
 {
+#define S(lit) {lit, sizeof lit - 1}
     static const struct {
         const char *m;
         size_t n;
     } small[] = {
-        {"", 0},
-        {".", 1},
-        {"..", 2},
-        {"\n", 1},
-        {"\r", 1},
-        {"\r\n", 2},
-        {".\n", 2},
-        {"\n.", 2},
-        {"a\r\nb", 5},
-        {"no final newline", 16},
-        {"ends in CR\r", 11},
-        {"a\rb\r\r\n\r", 8},
-        {"\0\n\0.\n.\0\r\0\n", 11},
-        {".\r\n..\r\n.\n\n.", 14},
+        S(""),
+        S("."),
+        S(".."),
+        S("\n"),
+        S("\r"),
+        S("\r\n"),
+        S(".\n"),
+        S("\n."),
+        S("a\r\nb"),
+        S("no final newline"),
+        S("ends in CR\r"),
+        S("a\rb\r\r\n\r"),
+        S("\0\n\0.\n.\0\r\0\n"),
+        S(".\r\n..\r\n.\n\n."),
     };
+#undef S
     for (size_t i = 0; i < sizeof small / sizeof small[0]; i++)
         check_convert(small[i].m, small[i].n, "small");
 
