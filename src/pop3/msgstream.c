@@ -192,6 +192,27 @@ __attribute__((target("avx2"))) static size_t scan_avx2(const char *p, size_t n,
 }
 #endif
 
+/* Moves w[at..end) up by shift, for the runs between insertions, which
+ * are moved from the last down. A short run moved far (bare-LF mail: one
+ * per line) goes in 32-byte strides from its end, the lowest stride
+ * reading and writing up to 31 bytes below the run: with shift >= 32 those
+ * writes land at or above at + 1, in what the lower runs and insertions
+ * overwrite afterwards, never on bytes still to be moved (at_j >= j, so
+ * the reads stay inside w). Saves a memmove call and its size dispatch per
+ * line. */
+static inline void move_up(char *w, size_t at, size_t end, size_t shift)
+{
+    if (shift < 32 || end - at > 256) {
+        memmove(w + at + shift, w + at, end - at);
+        return;
+    }
+    for (size_t r = end; r > at; r -= 32) { /* r > at >= 31: no wrap */
+        char t[32];
+        memcpy(t, w + r - 32, 32);
+        memcpy(w + r - 32 + shift, t, 32);
+    }
+}
+
 /* RETR's path, a run at a time: the same rules as xform (a line starting
  * with '.' gets another '.', an LF not preceded by CR gets a CR, anything
  * else, a CR alone included, passes as stored), applied in place to the n
@@ -230,7 +251,7 @@ static int convert(struct pop3_stream *st, struct buf *out, size_t n, size_t *us
         size_t end = cut;
         for (size_t j = nins; j-- > 0;) {
             size_t at = ins[j] & ~INS_DOT;
-            memmove(w + at + j + 1, w + at, end - at);
+            move_up(w, at, end, j + 1);
             w[at + j] = ins[j] & INS_DOT ? '.' : '\r';
             end = at;
         }
