@@ -35,4 +35,18 @@ void pop3_msg_start(struct pop3_stream *st, size_t i, bool top, uint64_t lines);
  * must close). */
 int pop3_msg_pump(struct pop3_stream *st, struct buf *out, struct maildrop *md, size_t target);
 
+/* RETR's conversion, exposed for its tests and benchmark: turns the n
+ * stored bytes at out->p + out->len (out has room for them, read there by
+ * the caller) into wire form in place (CRLF line ends, dot-stuffing; no
+ * terminator), carrying st->line_start and st->last from the previous
+ * piece, and adds the result to out->len. *used is how many of the n it
+ * took: all of them, or (bare-LF mail needing more insertions than one
+ * pass notes) fewer, stopping before an LF; the caller reads the rest
+ * again. Returns 0 or ENOMEM (out unchanged but *used, st changed: the
+ * caller must close). */
+int pop3_msg_convert(struct pop3_stream *st, struct buf *out, size_t n, size_t *used);
+/* The same through the portable scan (SSE2 on x86-64, plain C elsewhere)
+ * whatever the CPU offers: the tests hold both scans to the same bytes. */
+int pop3_msg_convert_portable(struct pop3_stream *st, struct buf *out, size_t n, size_t *used);
+
 #endif

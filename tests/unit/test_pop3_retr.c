@@ -5,6 +5,7 @@
  * piece notes), whatever the transport takes per write, alone and
  * pipelined; and the +OK size is the size as sent. */
 #include "src/lib/buf.h"
+#include "src/pop3/msgstream.h"
 #include "src/pop3/pop3.h"
 #include "tests/unit/unit.h"
 #include <dirent.h>
@@ -291,6 +292,133 @@ static void test_retr_random(void)
         free(m[k]);
 }
 
+/* Feeds the n bytes at m to the converter in reads of step bytes, as
+ * pop3_msg_pump does (each read lands at out->len; what the converter did
+ * not take is read again), then ends the reply as pump does. Returns how
+ * many times the converter took less than it was given. */
+static unsigned convert_pieces(const char *m, size_t n, size_t step, bool portable,
+                               struct buf *out)
+{
+    struct pop3_stream st;
+    pop3_msg_start(&st, 0, false, 0);
+    unsigned cuts = 0;
+    for (size_t off = 0; off < n;) {
+        size_t k = n - off < step ? n - off : step;
+        if (buf_reserve(out, k + 8))
+            CU_FAIL_FATAL("out of memory");
+        memcpy(out->p + out->len, m + off, k);
+        size_t used = 0;
+        int rc = portable ? pop3_msg_convert_portable(&st, out, k, &used)
+                          : pop3_msg_convert(&st, out, k, &used);
+        if (rc || used == 0 || used > k)
+            CU_FAIL_FATAL("the converter failed or took nothing");
+        cuts += used < k;
+        off += used;
+    }
+    if (!st.line_start)
+        buf_append(out, "\r\n", 2);
+    buf_append(out, ".\r\n", 3);
+    return cuts;
+}
+
+/* Both scans (the CPU's fastest, and the portable one) against the rule,
+ * for every read size in steps[]; returns the cuts seen. */
+static unsigned check_convert(const char *m, size_t n, const char *what)
+{
+    static const size_t steps[] = {1, 2, 3, 7, 31, 32, 33, 63, 64, 65, 127, 128, 129, 4096,
+                                   65536, 262144};
+    struct buf want = BUF_INIT, got = BUF_INIT;
+    reference((const unsigned char *)m, n, &want);
+    unsigned cuts = 0;
+    for (size_t si = 0; si < sizeof steps / sizeof steps[0]; si++) {
+        if (steps[si] < 64 && n > 20000)
+            continue; /* small reads of big messages: slow, and no new case */
+        for (int portable = 0; portable < 2; portable++) {
+            buf_reset(&got);
+            cuts += convert_pieces(m, n, steps[si], portable, &got);
+            bool same = got.len == want.len && memcmp(got.p, want.p, want.len) == 0;
+            if (!same)
+                fprintf(stderr, "\n  %s (%zu bytes), reads of %zu, %s scan: differs\n", what, n,
+                        steps[si], portable ? "portable" : "fast");
+            CU_ASSERT(same);
+        }
+    }
+    buf_free(&want);
+    buf_free(&got);
+    return cuts;
+}
+
+/* The 64-byte scans' edges: line ends and dots at and around every block
+ * and read boundary, CR LF split between reads, a last line without LF, a
+ * CR alone, NULs, a 100 KB line without LF, and more insertions than one
+ * pass notes (the converter stops and the rest is read again). */
+static void test_convert_edges(void)
+{
+#define S(lit) {lit, sizeof lit - 1}
+    static const struct {
+        const char *m;
+        size_t n;
+    } small[] = {
+        S(""),
+        S("."),
+        S(".."),
+        S("\n"),
+        S("\r"),
+        S("\r\n"),
+        S(".\n"),
+        S("\n."),
+        S("a\r\nb"),
+        S("no final newline"),
+        S("ends in CR\r"),
+        S("a\rb\r\r\n\r"),
+        S("\0\n\0.\n.\0\r\0\n"),
+        S(".\r\n..\r\n.\n\n."),
+    };
+#undef S
+    for (size_t i = 0; i < sizeof small / sizeof small[0]; i++)
+        check_convert(small[i].m, small[i].n, "small");
+
+    enum { BIG = 102400 };
+    char *m = malloc(BIG);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    /* every feature at every offset around the 64- and 128-byte blocks */
+    static const char *const feats[] = {"\n.", "\r\n.", "\r\n", "\n\n", ".\r", "\r."};
+    for (size_t f = 0; f < sizeof feats / sizeof feats[0]; f++)
+        for (size_t at = 0; at < 200; at++) {
+            memset(m, 'x', 260);
+            memcpy(m + at, feats[f], strlen(feats[f]));
+            check_convert(m, 260, feats[f]);
+            check_convert(m + at, 260 - at, feats[f]); /* the feature first */
+        }
+    /* a 100 KB line without LF, plain and starting with '.' */
+    memset(m, 'y', BIG);
+    check_convert(m, BIG, "one long line");
+    m[0] = '.';
+    m[BIG - 1] = '\r';
+    check_convert(m, BIG, "one long dot line ending in CR");
+    /* 100 KB of LFs, of ".\n", of "\n.": more insertions than a pass notes */
+    memset(m, '\n', BIG);
+    CU_ASSERT(check_convert(m, BIG, "LFs") > 0);
+    for (size_t i = 0; i < BIG; i++)
+        m[i] = i % 2 ? '\n' : '.';
+    CU_ASSERT(check_convert(m, BIG, "dot lines") > 0);
+    CU_ASSERT(check_convert(m + 1, BIG - 1, "LF dot") > 0);
+    /* random soups, line ends dense and sparse */
+    unsigned seed = 99;
+    static const char soup[] = {'a', '.', '.', '\r', '\n', '\n', 0};
+    for (int k = 0; k < 24; k++) {
+        size_t n = k < 12 ? 1 + (size_t)k * 37 : 4000 + (size_t)k * 999;
+        unsigned dense = k % 3 == 0 ? 7 : k % 3 == 1 ? 20 : 200;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = (seed >> 16) % dense;
+            m[i] = r < sizeof soup ? soup[r] : 'z';
+        }
+        check_convert(m, n, "soup");
+    }
+    free(m);
+}
+
 /* Open descriptors of this process (/proc/self/fd), or -1 without /proc. */
 static int open_fds(void)
 {
@@ -364,5 +492,6 @@ static void test_retr_fds(void)
 void suite_pop3_retr(void)
 {
     UNIT_SUITE("pop3_retr", UNIT_TEST(test_retr_tricky), UNIT_TEST(test_retr_boundaries),
-               UNIT_TEST(test_retr_random), UNIT_TEST(test_retr_fds));
+               UNIT_TEST(test_retr_random), UNIT_TEST(test_retr_fds),
+               UNIT_TEST(test_convert_edges));
 }
