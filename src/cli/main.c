@@ -70,14 +70,16 @@ static const struct cli_command commands[] = {
      true},
     {"eventlog", cmd_eventlog, "eventlog [--log system|application|security] [--since N]", true},
     {"mailbox", cmd_mailbox,
-     "mailbox add ALIAS --owner 'DOMAIN\\ACCOUNT' [--apop-secret S] | list   [--machine M]", true},
+     "mailbox add ALIAS --owner 'DOMAIN\\ACCOUNT' [--apop-secret S] [--container C]\n"
+     "           | add ALIAS --custom ADDRESS [--container C] | list   [--machine M]",
+     true},
     {"persona", cmd_persona,
      "persona add NAME FILE | list   a lab's own POP3 persona (LAB/personas/NAME.persona; it may\n"
      "           'inherit' a built-in or another of the lab's and change only its version)",
      true},
     /* Not forwarded: the files and stdin are the client's, and a delivery is
      * a durable Maildir write the running store sees at the next logon. */
-    {"mail", cmd_mail, "mail deliver ALIAS FILE...   (an RFC 5322 message per file, - for stdin)",
+    {"mail", cmd_mail, "mail deliver ALIAS[@CONTAINER] FILE...   (an RFC 5322 message per file, - for stdin)",
      false},
     {"up", cmd_up,
      "up [--listen [NAME=]ADDR:PORT]... [--foreground]   serve the lab (POP3 + control socket)\n"
