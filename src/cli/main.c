@@ -27,7 +27,8 @@ static const struct cli_command commands[] = {
      false},
     {"machine", cmd_machine,
      "machine add NAME --role pdc|bdc|member|standalone --os nt4|w2k|xp [--domain D]\n"
-     "           [--admin-password P] [--persona P] | list",
+     "           [--admin-password P] [--persona P] | list | promote NAME   (dcpromo, Windows 2000)\n"
+     "           | demote NAME [--admin-password P]",
      true},
     {"rights", cmd_rights,
      "rights grant ACCOUNT RIGHT... | revoke ACCOUNT (RIGHT...|--all) | list [ACCOUNT] [--display]\n"
