@@ -1,6 +1,7 @@
 /* Role changes: Windows 2000's Active Directory Installation Wizard
  * (dcpromo) promoting a member server to a domain controller of its domain
- * and demoting it again (lab.h: lab_machine_promote, lab_machine_demote).
+ * and demoting it again (dcpromo.h; the lab's lab_machine_promote and
+ * lab_machine_demote find the machine and its domain's database).
  *
  * Facts (KB archive and the reference pages): on Windows NT 4.0 the role
  * is chosen at setup; a member server becomes a BDC or PDC, and a DC a
@@ -18,7 +19,7 @@
  * model, so it goes to the System log here (the source, ID and text as we
  * recall them, not from a source at hand: a choice, README). A demotion
  * logs no event of its own (none sourced; none invented). */
-#include "emulator/lab.h"
+#include "emulator/dcpromo.h"
 #include "emulator/machine_int.h"
 #include "src/lib/str.h"
 #include <stdio.h>
@@ -60,27 +61,17 @@ static void drop_files(const struct machine *m)
     }
 }
 
-static struct machine *find(struct lab *lab, const char *name, char *err, size_t errlen)
-{
-    struct machine *m = name ? lab_machine_find(lab, name) : NULL;
-    if (!m)
-        SET_ERR("no machine '%s' in this lab", name ? name : "");
-    return m;
-}
-
 /* The wizard's restart: down before the change, up after it if it was. */
 static ntstatus restart(struct machine *m, bool was_running, char *err, size_t errlen)
 {
     return was_running ? machine_boot(m, err, errlen) : STATUS_SUCCESS;
 }
 
-ntstatus lab_machine_promote(struct lab *lab, const char *name, char *err, size_t errlen)
+ntstatus dcpromo_promote(struct machine *m, struct sam *dsam, struct lsa *dlsa, char *err,
+                         size_t errlen)
 {
     if (err && errlen)
         err[0] = 0;
-    struct machine *m = find(lab, name, err, errlen);
-    if (!m)
-        return STATUS_OBJECT_NAME_NOT_FOUND;
     if (os_refuses(m, err, errlen))
         return STATUS_NOT_SUPPORTED;
     if (m->role != ROLE_MEMBER || !m->owns_db) {
@@ -88,8 +79,6 @@ ntstatus lab_machine_promote(struct lab *lab, const char *name, char *err, size_
                 machine_role_name(m->role));
         return STATUS_INVALID_PARAMETER;
     }
-    struct sam *dsam = lab_domain_sam(lab, m->domain);
-    struct lsa *dlsa = lab_domain_lsa(lab, m->domain);
     if (!dsam || !dlsa) {
         SET_ERR("the domain %s of %s has no database in this lab", m->domain, m->name);
         return STATUS_OBJECT_NAME_NOT_FOUND;
@@ -122,14 +111,11 @@ ntstatus lab_machine_promote(struct lab *lab, const char *name, char *err, size_
     return st;
 }
 
-ntstatus lab_machine_demote(struct lab *lab, const char *name, const char *admin_password,
-                            char *err, size_t errlen)
+ntstatus dcpromo_demote(struct machine *m, struct sam *dsam, const char *admin_password,
+                        char *err, size_t errlen)
 {
     if (err && errlen)
         err[0] = 0;
-    struct machine *m = find(lab, name, err, errlen);
-    if (!m)
-        return STATUS_OBJECT_NAME_NOT_FOUND;
     if (os_refuses(m, err, errlen))
         return STATUS_NOT_SUPPORTED;
     if (m->role != ROLE_BDC || m->owns_db) {
@@ -144,7 +130,6 @@ ntstatus lab_machine_demote(struct lab *lab, const char *name, const char *admin
                     machine_role_name(m->role));
         return STATUS_INVALID_PARAMETER;
     }
-    struct sam *dsam = lab_domain_sam(lab, m->domain);
     if (!dsam) {
         SET_ERR("the domain %s of %s has no database in this lab", m->domain, m->name);
         return STATUS_OBJECT_NAME_NOT_FOUND;
