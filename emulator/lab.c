@@ -1,6 +1,7 @@
 /* The lab: lab.conf, its machines, the domain databases their DCs share,
  * the shared clock and the policy focus. */
 #include "emulator/lab.h"
+#include "emulator/dcpromo.h"
 #include "emulator/machine_int.h"
 #include "emulator/scm.h"
 #include "src/lib/afile.h"
@@ -668,6 +669,28 @@ ntstatus lab_machine_add(struct lab *lab, const char *name, enum machine_role ro
     if (out)
         *out = m;
     return STATUS_SUCCESS;
+}
+
+ntstatus lab_machine_promote(struct lab *lab, const char *name, char *err, size_t errlen)
+{
+    struct machine *m = lab && name ? lab_machine_find(lab, name) : NULL;
+    if (!m) {
+        set_err(err, errlen, "no machine '%s' in this lab", name ? name : "");
+        return STATUS_OBJECT_NAME_NOT_FOUND;
+    }
+    return dcpromo_promote(m, lab_domain_sam(lab, m->domain), lab_domain_lsa(lab, m->domain),
+                           err, errlen);
+}
+
+ntstatus lab_machine_demote(struct lab *lab, const char *name, const char *admin_password,
+                            char *err, size_t errlen)
+{
+    struct machine *m = lab && name ? lab_machine_find(lab, name) : NULL;
+    if (!m) {
+        set_err(err, errlen, "no machine '%s' in this lab", name ? name : "");
+        return STATUS_OBJECT_NAME_NOT_FOUND;
+    }
+    return dcpromo_demote(m, lab_domain_sam(lab, m->domain), admin_password, err, errlen);
 }
 
 static bool boot_rank_is(const struct machine *m, int rank)

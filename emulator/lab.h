@@ -59,6 +59,23 @@ const char *lab_dir(const struct lab *lab);
  * out of memory), machine_init_dir's and the write errors. */
 ntstatus lab_machine_add(struct lab *lab, const char *name, enum machine_role role, enum osver os,
                          const char *domain, const char *admin_password, struct machine **out);
+/* Role changes (dcpromo.c). Windows 2000's dcpromo makes member server
+ * name a domain controller of its own domain (role bdc: an additional DC;
+ * the machine takes the domain's SID, its local SAM and local policy are
+ * dropped for the domain's, so rights granted locally are gone), and
+ * demote makes such a DC a member server again with a fresh local SAM
+ * (Administrator's password admin_password) and the default member policy.
+ * Either restarts the machine when it was running (the wizard's restart)
+ * and logs as described in dcpromo.c. Windows NT 4.0 chose the role at
+ * setup: STATUS_NOT_SUPPORTED, with the reason (a reinstall) in err; so for
+ * Windows XP (no DC). STATUS_INVALID_PARAMETER with the reason in err for a
+ * machine in another role (promote: not a member server; demote: not an
+ * additional DC: the lab's domain lives with its first DC), STATUS_OBJECT_
+ * NAME_NOT_FOUND (no such machine, or its domain has no database in the
+ * lab), the writes' and boot's statuses. */
+ntstatus lab_machine_promote(struct lab *lab, const char *name, char *err, size_t errlen);
+ntstatus lab_machine_demote(struct lab *lab, const char *name, const char *admin_password,
+                            char *err, size_t errlen);
 /* The lab m lives in, NULL for a lone machine: for the layers above the
  * emulator (the CLI, the Exchange store); the emulator itself asks its lab
  * only through m->host. */

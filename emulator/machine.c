@@ -352,6 +352,39 @@ static bool join(char *out, size_t n, const char *dir, const char *file)
     return k >= 0 && (size_t)k < n;
 }
 
+ntstatus machine_local_db_new(struct machine *m, const char *admin_password)
+{
+    struct sam *old_sam = m->sam;
+    struct lsa *old_lsa = m->lsa;
+    bool old_owns = m->owns_db;
+    struct sid old_sid = m->sid;
+    char path[PATH_MAX];
+    derive_sid(m->name, &m->sid);
+    m->sam = NULL;
+    m->lsa = NULL;
+    ntstatus st = sam_create(m->name, &m->sid, false, admin_password ? admin_password : "",
+                             clock_now(&m->clock), &m->sam);
+    if (!st) {
+        m->owns_db = true; /* default_policy resolves names through m's own SAM */
+        st = default_policy(m, NULL, 0);
+    }
+    if (!st)
+        st = join(path, sizeof path, m->dir, "sam.txt") ? sam_save_as(m->sam, path)
+                                                         : STATUS_OBJECT_NAME_INVALID;
+    if (!st)
+        st = join(path, sizeof path, m->dir, "policy.inf") ? lsa_save_as(m->lsa, path)
+                                                            : STATUS_OBJECT_NAME_INVALID;
+    if (st) {
+        sam_free(m->sam);
+        lsa_free(m->lsa);
+        m->sam = old_sam;
+        m->lsa = old_lsa;
+        m->owns_db = old_owns;
+        m->sid = old_sid;
+    }
+    return st;
+}
+
 ntstatus machine_save_conf(const struct machine *m)
 {
     if (!m->dir[0])

@@ -1,5 +1,5 @@
 /* The machine's struct, private to the emulator files that implement the
- * machine (machine.c, boot.c, logon.c, lab.c, scm.c, scm_drift.c): everyone
+ * machine (machine.c, boot.c, logon.c, lab.c, scm.c, scm_drift.c, dcpromo.c): everyone
  * else reads a machine through the accessors and changes it through the
  * operations of machine.h, lab.h and scm.h. */
 #ifndef NTLAB_EMULATOR_MACHINE_INT_H
@@ -30,5 +30,13 @@ struct machine {
         char *value; /* owned */
     } settings[MACHINE_SETTINGS_MAX];
 };
+
+/* dcpromo.c's demotion: gives m (which owns no database now) a fresh local
+ * SAM, named after m, with its name-derived SID and Administrator's
+ * password admin_password, and the default policy of its OS as a member
+ * server, written to m->dir's sam.txt and policy.inf. On failure m is
+ * unchanged. STATUS_SUCCESS, or sam_create's, default policy's or a
+ * write's status. */
+ntstatus machine_local_db_new(struct machine *m, const char *admin_password);
 
 #endif

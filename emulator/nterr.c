@@ -59,6 +59,7 @@ static const struct status_entry statuses[] = {
     S(STATUS_DISK_FULL, ERROR_DISK_FULL),
     S(STATUS_IO_DEVICE_ERROR, ERROR_IO_DEVICE),
     S(STATUS_LOG_FILE_FULL, ERROR_LOG_FILE_FULL),
+    S(STATUS_NOT_SUPPORTED, ERROR_NOT_SUPPORTED),
 };
 #undef S
 
@@ -103,6 +104,7 @@ static const struct win32_entry win32s[] = {
     W(ERROR_SERVICE_EXISTS, "The specified service already exists."),
     W(ERROR_IO_DEVICE, "The request could not be performed because of an I/O device error."),
     W(ERROR_LOG_FILE_FULL, "The event log file is full."),
+    W(ERROR_NOT_SUPPORTED, "The request is not supported."),
     W(ERROR_NOT_ALL_ASSIGNED, "Not all privileges referenced are assigned to the caller."),
     W(ERROR_SOME_NOT_MAPPED, "Some mapping between account names and security IDs was not done."),
     W(ERROR_NO_LOGON_SERVERS,

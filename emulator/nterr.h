@@ -49,6 +49,7 @@ typedef uint32_t ntstatus;
 #define STATUS_DISK_FULL 0xC000007Fu
 #define STATUS_IO_DEVICE_ERROR 0xC0000185u
 #define STATUS_LOG_FILE_FULL 0xC0000188u
+#define STATUS_NOT_SUPPORTED 0xC00000BBu
 
 #define NT_SUCCESS(s) ((int32_t)(s) >= 0)
 
@@ -105,6 +106,7 @@ typedef uint32_t ntstatus;
 #define ERROR_DISK_FULL 112u
 #define ERROR_IO_DEVICE 1117u
 #define ERROR_LOG_FILE_FULL 1502u
+#define ERROR_NOT_SUPPORTED 50u
 
 /* LsaNtStatusToWinError: the Win32 code for an NTSTATUS (ERROR_SUCCESS for
  * success codes other than the mapped informational ones; unknown failures

@@ -34,6 +34,11 @@ static int status_fail(struct cli_ctx *ctx, const char *what, const char *name, 
 
 /* --- machine ---------------------------------------------------------------- */
 
+static void services_summary(struct cli_ctx *ctx, struct machine *m);
+static bool logged_only(ntstatus st);
+static int log_fail(struct cli_ctx *ctx, const char *verb, const char *name, ntstatus st,
+                    const char *detail);
+
 static void machine_line(struct cli_ctx *ctx, const struct machine *m)
 {
     struct query_machine q;
@@ -67,6 +72,39 @@ static int machine_os_opt(struct cli_ctx *ctx, const char *what, const struct ar
     return CLI_OK;
 }
 
+/* machine promote NAME / machine demote NAME [--admin-password P]: dcpromo
+ * on Windows 2000 (lab.h: lab_machine_promote/demote). */
+static int machine_role_change(struct cli_ctx *ctx, struct lab *lab, int argc, char **argv)
+{
+    bool promote = strcmp(argv[1], "promote") == 0;
+    const char *name = NULL, *adminpw = "Admin1";
+    const struct args_opt opts[] = {ARGS_OPT_STR("--admin-password", &adminpw)};
+    struct args_words names = {.v = &name, .max = 1};
+    const struct args_spec spec = {.what = promote ? "machine promote" : "machine demote",
+                                   .opts = opts, .nopts = promote ? 0 : ARGS_COUNT(opts),
+                                   .word = args_words, .word_to = &names};
+    int rc = args_parse(ctx, &spec, argc, argv, 2);
+    if (rc != CLI_OK)
+        return rc;
+    if (!name)
+        return cli_error(ctx, CLI_USAGE, promote ? "usage: ntlab machine promote NAME"
+                                                 : "usage: ntlab machine demote NAME "
+                                                   "[--admin-password P]");
+    char err[512] = "";
+    ntstatus st = promote ? lab_machine_promote(lab, name, err, sizeof err)
+                          : lab_machine_demote(lab, name, adminpw, err, sizeof err);
+    struct machine *m = lab_machine_find(lab, name);
+    if (st != STATUS_SUCCESS && !(m && logged_only(st)))
+        return status_fail(ctx, promote ? "machine promote" : "machine demote", name, st, err);
+    fprintf(ctx->out, "%s ", promote ? "promoted" : "demoted");
+    machine_line(ctx, m);
+    if (st != STATUS_SUCCESS)
+        return log_fail(ctx, promote ? "machine promote" : "machine demote", name, st, err);
+    if (machine_running(m))
+        services_summary(ctx, m);
+    return CLI_OK;
+}
+
 int cmd_machine(struct cli_ctx *ctx, int argc, char **argv)
 {
     if (argc < 2)
@@ -82,8 +120,11 @@ int cmd_machine(struct cli_ctx *ctx, int argc, char **argv)
             machine_line(ctx, lab_machine_at(lab, i));
         return CLI_OK;
     }
+    if (strcmp(argv[1], "promote") == 0 || strcmp(argv[1], "demote") == 0)
+        return machine_role_change(ctx, lab, argc, argv);
     if (strcmp(argv[1], "add") != 0)
-        return cli_error(ctx, CLI_USAGE, "machine: unknown subcommand '%s' (add, list)", argv[1]);
+        return cli_error(ctx, CLI_USAGE,
+                         "machine: unknown subcommand '%s' (add, list, promote, demote)", argv[1]);
     const char *name = NULL, *domain = NULL, *adminpw = "Admin1", *persona = NULL;
     enum osver os = OSVER_NT4;
     struct given_role r = {ROLE_STANDALONE, false};

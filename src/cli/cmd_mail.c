@@ -86,15 +86,38 @@ static int mailbox_list(struct cli_ctx *ctx, struct machine *m)
     fprintf(ctx->out, "%-20s %-30s %-12s %s\n", "ALIAS", "OWNER", "MESSAGES", "OWNER SID");
     for (size_t i = 0; i < exchange_directory_count(d); i++) {
         const struct exchange_mailbox *mb = exchange_directory_at(d, i);
-        char path[4096], sid[SID_STR_MAX], count[24] = "-";
+        char path[4096], sid[SID_STR_MAX], count[24] = "-", name[160];
         long n;
-        if (exchange_mailbox_path(m, mb->alias, path, sizeof path) == 0 &&
+        /* ALIAS@CONTAINER outside the default container: the name mail deliver takes */
+        if (str_ieq(mb->container, EXCHANGE_DEFAULT_CONTAINER))
+            str_copy(name, sizeof name, mb->alias);
+        else
+            snprintf(name, sizeof name, "%s@%s", mb->alias, mb->container);
+        if (mb->custom) {
+            fprintf(ctx->out, "%-20s %-30s %-12s %s\n", name, "(custom recipient)", "-",
+                    mb->address);
+            continue;
+        }
+        if (exchange_entry_path(m, mb, path, sizeof path) == 0 &&
             (n = count_messages(path)) >= 0)
             snprintf(count, sizeof count, "%ld", n);
-        fprintf(ctx->out, "%-20s %-30s %-12s %s%s\n", mb->alias, mb->owner, count,
+        fprintf(ctx->out, "%-20s %-30s %-12s %s%s\n", name, mb->owner, count,
                 sid_str(&mb->owner_sid, sid), mb->has_secret ? "  (APOP secret set)" : "");
     }
     exchange_directory_free(d);
+    return CLI_OK;
+}
+
+/* A custom recipient: an address in the directory, no mailbox. */
+static int custom_add(struct cli_ctx *ctx, struct machine *m, const char *container,
+                      const char *alias, const char *address)
+{
+    char err[512] = "";
+    int e = exchange_recipient_add(m, container, alias, NULL, NULL, address, err, sizeof err);
+    if (e)
+        return cli_error(ctx, e == EINVAL ? CLI_USAGE : CLI_FAIL, "mailbox add: %s",
+                         err[0] ? err : strerror(e));
+    fprintf(ctx->out, "custom recipient %s on %s: %s\n", alias, machine_name(m), address);
     return CLI_OK;
 }
 
@@ -102,7 +125,9 @@ int cmd_mailbox(struct cli_ctx *ctx, int argc, char **argv)
 {
     if (argc < 2)
         return cli_error(ctx, CLI_USAGE, "usage: ntlab mailbox add ALIAS --owner 'DOMAIN\\ACCOUNT' "
-                                         "[--apop-secret S] | list   [--machine M]");
+                                         "[--apop-secret S] [--container C] | add ALIAS "
+                                         "--custom ADDRESS [--container C] | list   "
+                                         "[--machine M]");
     if (strcmp(argv[1], "list") == 0) {
         if (argc != 2)
             return cli_error(ctx, CLI_USAGE, "usage: ntlab mailbox list [--machine M]");
@@ -111,10 +136,12 @@ int cmd_mailbox(struct cli_ctx *ctx, int argc, char **argv)
     }
     if (strcmp(argv[1], "add") != 0)
         return cli_error(ctx, CLI_USAGE, "mailbox: unknown subcommand '%s' (add, list)", argv[1]);
-    const char *alias = NULL, *owner = NULL, *secret = NULL;
+    const char *alias = NULL, *owner = NULL, *secret = NULL, *container = NULL, *custom = NULL;
     const struct args_opt opts[] = {
         ARGS_OPT_STR("--owner", &owner),
         ARGS_OPT_STR("--apop-secret", &secret),
+        ARGS_OPT_STR("--container", &container),
+        ARGS_OPT_STR("--custom", &custom),
     };
     struct args_words aliases = {.v = &alias, .max = 1};
     const struct args_spec spec = {.what = "mailbox add", .opts = opts, .nopts = ARGS_COUNT(opts),
@@ -122,12 +149,15 @@ int cmd_mailbox(struct cli_ctx *ctx, int argc, char **argv)
     int rc = args_parse(ctx, &spec, argc, argv, 2);
     if (rc != CLI_OK)
         return rc;
-    if (!alias || !owner)
+    if (!alias || (!owner == !custom) || (custom && secret))
         return cli_error(ctx, CLI_USAGE,
-                         "usage: ntlab mailbox add ALIAS --owner 'DOMAIN\\ACCOUNT' [--apop-secret S]");
+                         "usage: ntlab mailbox add ALIAS --owner 'DOMAIN\\ACCOUNT' [--apop-secret S] "
+                         "[--container C]  or  ALIAS --custom ADDRESS [--container C]");
     struct machine *m = store_machine(ctx, "mailbox add");
     if (!m)
         return CLI_FAIL;
+    if (custom)
+        return custom_add(ctx, m, container, alias, custom);
     struct sid owner_sid;
     char guess[300];
     if (machine_resolve(m, owner, &owner_sid) != STATUS_SUCCESS &&
@@ -135,14 +165,14 @@ int cmd_mailbox(struct cli_ctx *ctx, int argc, char **argv)
         return cli_error(ctx, CLI_FAIL, "mailbox add: no account '%s'; did the shell eat a "
                                         "backslash? quote it: '%s'", owner, guess);
     char err[512] = "";
-    int e = exchange_mailbox_add(m, alias, owner, secret, err, sizeof err);
+    int e = exchange_recipient_add(m, container, alias, owner, secret, NULL, err, sizeof err);
     if (e)
         return cli_error(ctx, e == EINVAL ? CLI_USAGE : CLI_FAIL, "mailbox add: %s",
                          err[0] ? err : strerror(e));
     struct exchange_directory *d;
     const struct exchange_mailbox *mb = NULL;
     if (exchange_mailbox_list(m, &d, NULL, 0) == 0) {
-        mb = exchange_directory_find(d, alias);
+        mb = exchange_directory_find_in(d, container, alias);
         fprintf(ctx->out, "mailbox %s on %s owned by %s\n", alias, machine_name(m),
                 mb ? mb->owner : owner);
         exchange_directory_free(d);
@@ -188,7 +218,8 @@ int cmd_mail(struct cli_ctx *ctx, int argc, char **argv)
 {
     if (argc < 4 || strcmp(argv[1], "deliver") != 0)
         return cli_error(ctx, CLI_USAGE,
-                         "usage: ntlab mail deliver ALIAS FILE...   (- reads stdin) [--machine M]");
+                         "usage: ntlab mail deliver ALIAS[@CONTAINER] FILE...   (- reads stdin) "
+                         "[--machine M]");
     const char *alias = argv[2];
     struct machine *m = store_machine(ctx, "mail deliver");
     if (!m)
@@ -213,6 +244,11 @@ int cmd_mail(struct cli_ctx *ctx, int argc, char **argv)
             return cli_error(ctx, CLI_FAIL,
                              "mail deliver: no mailbox '%s' on %s "
                              "(see 'ntlab mailbox list')",
+                             alias, machine_name(m));
+        if (e == EEXIST)
+            return cli_error(ctx, CLI_FAIL,
+                             "mail deliver: '%s' names several recipients on %s; "
+                             "name one as ALIAS@CONTAINER (see 'ntlab mailbox list')",
                              alias, machine_name(m));
         if (e)
             return cli_error(ctx, CLI_FAIL, "mail deliver: %s to %s: %s", argv[i], alias,

@@ -27,7 +27,8 @@ static const struct cli_command commands[] = {
      false},
     {"machine", cmd_machine,
      "machine add NAME --role pdc|bdc|member|standalone --os nt4|w2k|xp [--domain D]\n"
-     "           [--admin-password P] [--persona P] | list",
+     "           [--admin-password P] [--persona P] | list | promote NAME   (dcpromo, Windows 2000)\n"
+     "           | demote NAME [--admin-password P]",
      true},
     {"rights", cmd_rights,
      "rights grant ACCOUNT RIGHT... | revoke ACCOUNT (RIGHT...|--all) | list [ACCOUNT] [--display]\n"
@@ -70,14 +71,16 @@ static const struct cli_command commands[] = {
      true},
     {"eventlog", cmd_eventlog, "eventlog [--log system|application|security] [--since N]", true},
     {"mailbox", cmd_mailbox,
-     "mailbox add ALIAS --owner 'DOMAIN\\ACCOUNT' [--apop-secret S] | list   [--machine M]", true},
+     "mailbox add ALIAS --owner 'DOMAIN\\ACCOUNT' [--apop-secret S] [--container C]\n"
+     "           | add ALIAS --custom ADDRESS [--container C] | list   [--machine M]",
+     true},
     {"persona", cmd_persona,
      "persona add NAME FILE | list   a lab's own POP3 persona (LAB/personas/NAME.persona; it may\n"
      "           'inherit' a built-in or another of the lab's and change only its version)",
      true},
     /* Not forwarded: the files and stdin are the client's, and a delivery is
      * a durable Maildir write the running store sees at the next logon. */
-    {"mail", cmd_mail, "mail deliver ALIAS FILE...   (an RFC 5322 message per file, - for stdin)",
+    {"mail", cmd_mail, "mail deliver ALIAS[@CONTAINER] FILE...   (an RFC 5322 message per file, - for stdin)",
      false},
     {"up", cmd_up,
      "up [--listen [NAME=]ADDR:PORT]... [--foreground]   serve the lab (POP3 + control socket)\n"

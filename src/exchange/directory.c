@@ -34,11 +34,13 @@ static size_t alias_hash(const char *a)
     return h;
 }
 
-/* The slot of alias: where it is, or the free slot where it would go. */
-static size_t slot_of(const struct exchange_directory *d, const char *alias)
+/* Where a new entry for alias goes: the first free slot of its probe
+ * sequence. An alias may be in the index more than once (one per
+ * container); lookups walk the sequence to its first free slot. */
+static size_t free_slot(const struct exchange_directory *d, const char *alias)
 {
     size_t mask = d->nslot - 1, i = alias_hash(alias) & mask;
-    while (d->slot[i] && !str_ieq(d->v[d->slot[i] - 1].alias, alias))
+    while (d->slot[i])
         i = (i + 1) & mask;
     return i;
 }
@@ -53,7 +55,7 @@ static int index_grow(struct exchange_directory *d)
     d->slot = slot;
     d->nslot = nslot;
     for (size_t k = 0; k < d->n; k++)
-        d->slot[slot_of(d, d->v[k].alias)] = k + 1;
+        d->slot[free_slot(d, d->v[k].alias)] = k + 1;
     return 0;
 }
 
@@ -110,24 +112,69 @@ const struct exchange_mailbox *exchange_directory_at(const struct exchange_direc
     return d && i < d->n ? &d->v[i] : NULL;
 }
 
+bool exchange_container_valid(const char *name)
+{
+    return exchange_alias_valid(name) && strlen(name) <= EXCHANGE_CONTAINER_MAX;
+}
+
+static const char *container_of(const struct exchange_mailbox *mb)
+{
+    return mb->container[0] ? mb->container : EXCHANGE_DEFAULT_CONTAINER;
+}
+
+/* Probe order is the order added: a later entry of the same alias always
+ * lands past an earlier one, and index_grow re-adds in file order. */
+size_t exchange_directory_lookup(const struct exchange_directory *d, const char *alias,
+                                 const struct exchange_mailbox **out, size_t max)
+{
+    if (!d || !alias || !d->nslot)
+        return 0;
+    size_t mask = d->nslot - 1, n = 0;
+    for (size_t i = alias_hash(alias) & mask; d->slot[i]; i = (i + 1) & mask) {
+        const struct exchange_mailbox *mb = &d->v[d->slot[i] - 1];
+        if (!str_ieq(mb->alias, alias))
+            continue;
+        if (n < max)
+            out[n] = mb;
+        n++;
+    }
+    return n;
+}
+
 const struct exchange_mailbox *exchange_directory_find(const struct exchange_directory *d,
                                                        const char *alias)
 {
-    if (!d || !alias)
+    const struct exchange_mailbox *first = NULL;
+    return exchange_directory_lookup(d, alias, &first, 1) ? first : NULL;
+}
+
+const struct exchange_mailbox *exchange_directory_find_in(const struct exchange_directory *d,
+                                                          const char *container,
+                                                          const char *alias)
+{
+    if (!d || !alias || !d->nslot)
         return NULL;
-    if (!d->nslot)
-        return NULL;
-    size_t k = d->slot[slot_of(d, alias)];
-    return k ? &d->v[k - 1] : NULL;
+    const char *c = container && *container ? container : EXCHANGE_DEFAULT_CONTAINER;
+    size_t mask = d->nslot - 1;
+    for (size_t i = alias_hash(alias) & mask; d->slot[i]; i = (i + 1) & mask) {
+        const struct exchange_mailbox *mb = &d->v[d->slot[i] - 1];
+        if (str_ieq(mb->alias, alias) && str_ieq(container_of(mb), c))
+            return mb;
+    }
+    return NULL;
 }
 
 int exchange_directory_add(struct exchange_directory *d, const struct exchange_mailbox *mb)
 {
     if (!d || !mb || !exchange_alias_valid(mb->alias) ||
-        !valid_value(mb->owner, EXCHANGE_OWNER_MAX) ||
-        (mb->has_secret && !valid_value(mb->apop_secret, EXCHANGE_SECRET_MAX)))
+        (mb->container[0] && !exchange_container_valid(mb->container)))
         return EINVAL;
-    if (exchange_directory_find(d, mb->alias))
+    if (mb->custom ? !valid_value(mb->address, EXCHANGE_ADDRESS_MAX) || mb->has_secret ||
+                         mb->owner[0]
+                   : !valid_value(mb->owner, EXCHANGE_OWNER_MAX) ||
+                         (mb->has_secret && !valid_value(mb->apop_secret, EXCHANGE_SECRET_MAX)))
+        return EINVAL;
+    if (exchange_directory_find_in(d, mb->container, mb->alias))
         return EEXIST;
     if (d->n >= EXCHANGE_MAX_MAILBOXES)
         return EFBIG;
@@ -137,8 +184,11 @@ int exchange_directory_add(struct exchange_directory *d, const struct exchange_m
     d->v = v;
     if ((d->n + 1) * 2 > d->nslot && index_grow(d))
         return ENOMEM;
-    d->v[d->n++] = *mb;
-    d->slot[slot_of(d, mb->alias)] = d->n;
+    d->v[d->n] = *mb;
+    if (!mb->container[0])
+        str_copy(d->v[d->n].container, sizeof d->v[d->n].container, EXCHANGE_DEFAULT_CONTAINER);
+    d->n++;
+    d->slot[free_slot(d, mb->alias)] = d->n;
     return 0;
 }
 
@@ -158,7 +208,7 @@ static const struct kvfile_syntax dir_syntax = {
 /* One [ALIAS] section as it is read. */
 struct section {
     struct exchange_mailbox mb;
-    bool in, have_owner, have_sid;
+    bool in, have_owner, have_sid, have_container;
     unsigned start;
 };
 
@@ -166,13 +216,16 @@ struct section {
 static int finish(struct exchange_directory *d, const struct section *sec, struct kvfile *kf)
 {
     unsigned line = sec->start;
-    if (!sec->have_owner)
+    if (sec->mb.custom && (sec->have_owner || sec->have_sid || sec->mb.has_secret))
+        return kvfile_fail(kf, line, "a custom recipient has no Owner, OwnerSid or ApopSecret");
+    if (!sec->mb.custom && !sec->have_owner)
         return kvfile_fail(kf, line, "mailbox has no Owner");
-    if (!sec->have_sid)
+    if (!sec->mb.custom && !sec->have_sid)
         return kvfile_fail(kf, line, "mailbox has no OwnerSid");
     int e = exchange_directory_add(d, &sec->mb);
     if (e == EEXIST)
-        return kvfile_fail(kf, line, "duplicate mailbox alias");
+        return kvfile_fail(kf, line, "duplicate mailbox alias in container %s",
+                           container_of(&sec->mb));
     if (e == EFBIG) {
         kvfile_fail(kf, line, "too many mailboxes");
         return EFBIG;
@@ -207,8 +260,23 @@ static int setting(struct section *sec, const char *key, const char *val, unsign
             return kvfile_fail(kf, ln, "ApopSecret must be 1-128 printable characters");
         str_copy(mb->apop_secret, sizeof mb->apop_secret, val);
         mb->has_secret = true;
+    } else if (str_ieq(key, "Container")) {
+        if (sec->have_container)
+            return kvfile_fail(kf, ln, "duplicate Container");
+        if (!exchange_container_valid(val))
+            return kvfile_fail(kf, ln, "Container must be 1-64 letters, digits, '.', '_' or '-'");
+        str_copy(mb->container, sizeof mb->container, val);
+        sec->have_container = true;
+    } else if (str_ieq(key, "CustomRecipient")) {
+        if (mb->custom)
+            return kvfile_fail(kf, ln, "duplicate CustomRecipient");
+        if (!valid_value(val, EXCHANGE_ADDRESS_MAX))
+            return kvfile_fail(kf, ln, "CustomRecipient must be 1-256 printable characters");
+        str_copy(mb->address, sizeof mb->address, val);
+        mb->custom = true;
     } else {
-        return kvfile_fail(kf, ln, "unknown key (Owner, OwnerSid, ApopSecret)");
+        return kvfile_fail(kf, ln, "unknown key (Owner, OwnerSid, ApopSecret, Container, "
+                                   "CustomRecipient)");
     }
     return 0;
 }
@@ -301,6 +369,13 @@ int exchange_directory_save(const struct exchange_directory *d, const char *path
         const struct exchange_mailbox *mb = &d->v[i];
         char sid[SID_STR_MAX];
         e = buf_printf(&b, "\n[%s]\n", mb->alias);
+        /* the default container is not written: old files stay as they were */
+        if (!e && !str_ieq(container_of(mb), EXCHANGE_DEFAULT_CONTAINER))
+            e = buf_printf(&b, "Container = %s\n", mb->container);
+        if (!e && mb->custom) {
+            e = put_quoted(&b, "CustomRecipient", mb->address);
+            continue;
+        }
         if (!e)
             e = put_quoted(&b, "Owner", mb->owner);
         if (!e)

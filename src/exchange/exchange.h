@@ -33,13 +33,19 @@
  *   Owner = CORP\alice                         as given when added
  *   OwnerSid = S-1-5-21-1111-2222-3333-1001    resolved when added
  *   ApopSecret = "secret"                      optional (APOP, below)
+ *   Container = Sales                          optional; default Recipients
+ *   CustomRecipient = SMTP:bob@example.com     a custom recipient (no Owner,
+ *                                              OwnerSid, ApopSecret, Maildir)
+ * Exchange 5.x keeps recipients in containers of a site; an alias is unique
+ * within its container, so [ALIAS] may appear once per container. A file
+ * written before containers names none: every entry is in Recipients.
  * Values may be double-quoted with \" and \\ escapes. The owner's SID is
  * resolved when the mailbox is added (as Exchange Administrator binds a
  * mailbox to its primary NT account's SID), so the check at logon needs no
  * name lookup. An alias is 1..EXCHANGE_ALIAS_MAX characters of letters,
  * digits, '.', '_' and '-', not starting with '.'; aliases compare
  * case-insensitively. The Maildir of alias A is m->dir/mail/A (the alias
- * as first written).
+ * as first written; exchange_entry_path for other containers).
  *
  * APOP: Exchange keeps no plain-text secrets, so a mailbox answers APOP
  * only when the directory holds an ApopSecret for it (a lab feature for the
@@ -68,6 +74,9 @@
 #define EXCHANGE_SECRET_MAX 128
 #define EXCHANGE_MAX_MAILBOXES 100000u
 #define EXCHANGE_DIR_FILE "mailboxes.conf"
+#define EXCHANGE_CONTAINER_MAX 64                 /* a recipients container's name */
+#define EXCHANGE_DEFAULT_CONTAINER "Recipients"   /* Exchange 5.x's site default */
+#define EXCHANGE_ADDRESS_MAX 256                  /* a custom recipient's address */
 
 struct persona; /* src/pop3/persona.h: the POP3 persona the store loads */
 
@@ -131,12 +140,19 @@ int exchange_set_persona(struct machine *m, const char *name);
 
 /* --- the mailbox directory ---------------------------------------------- */
 
+/* One directory entry: a mailbox, or (custom) a custom recipient, an
+ * address with no mailbox and no owner. An alias is unique within its
+ * container, not per server (issue 14 item 3; see directory.c). */
 struct exchange_mailbox {
     char alias[EXCHANGE_ALIAS_MAX + 1];
-    char owner[EXCHANGE_OWNER_MAX + 1]; /* "CORP\alice" as given */
+    char owner[EXCHANGE_OWNER_MAX + 1]; /* "CORP\alice" as given; "" when custom */
     struct sid owner_sid;
     bool has_secret;
     char apop_secret[EXCHANGE_SECRET_MAX + 1];
+    /* "" reads as EXCHANGE_DEFAULT_CONTAINER (exchange_directory_add fills it) */
+    char container[EXCHANGE_CONTAINER_MAX + 1];
+    bool custom;                              /* a custom recipient */
+    char address[EXCHANGE_ADDRESS_MAX + 1];   /* custom: "SMTP:bob@example.com" */
 };
 
 struct exchange_directory; /* opaque: a loaded mailboxes.conf */
@@ -156,11 +172,44 @@ void exchange_directory_free(struct exchange_directory *d);
 size_t exchange_directory_count(const struct exchange_directory *d);
 /* The i-th mailbox in file order, or NULL. */
 const struct exchange_mailbox *exchange_directory_at(const struct exchange_directory *d, size_t i);
-/* By alias, case-insensitive; NULL when absent. */
+/* By alias, case-insensitive, in any container: the first added; NULL when
+ * absent. An alias may name several entries: exchange_directory_lookup. */
 const struct exchange_mailbox *exchange_directory_find(const struct exchange_directory *d,
                                                        const char *alias);
-/* Adds a copy of mb. Returns 0, EINVAL (bad alias or owner), EEXIST,
- * EFBIG (EXCHANGE_MAX_MAILBOXES), ENOMEM. */
+/* By container and alias (both case-insensitive; container NULL or "" is
+ * the default one); NULL when absent. */
+const struct exchange_mailbox *exchange_directory_find_in(const struct exchange_directory *d,
+                                                          const char *container,
+                                                          const char *alias);
+/* Every entry named alias (case-insensitive, mailboxes and custom
+ * recipients of every container), the first max of them into out (in the
+ * order added; out may be NULL when max is 0). Returns how many there are.
+ * The SMTP side (issue 18) resolves a RCPT alias with this. */
+size_t exchange_directory_lookup(const struct exchange_directory *d, const char *alias,
+                                 const struct exchange_mailbox **out, size_t max);
+/* A container name: as an alias (exchange_alias_valid), at most
+ * EXCHANGE_CONTAINER_MAX. */
+bool exchange_container_valid(const char *name);
+
+/* How a logon's mailbox name resolves (resolve.c). */
+enum exchange_resolve {
+    EXCHANGE_RESOLVE_MAILBOX,   /* exactly one mailbox: *out */
+    EXCHANGE_RESOLVE_NONE,      /* nothing by that name */
+    EXCHANGE_RESOLVE_AMBIGUOUS, /* several entries share the alias (KB Q189654) */
+    EXCHANGE_RESOLVE_CUSTOM,    /* a custom recipient: an address, no mailbox */
+};
+/* Resolves name (the mailbox part of a logon's user name: the alias given
+ * after DOMAIN\account\ or DOMAIN/account/, else the account's own name)
+ * as an alias over the whole directory, every container of this server,
+ * without case. *out is the entry for MAILBOX and CUSTOM, else NULL. */
+enum exchange_resolve exchange_directory_resolve(const struct exchange_directory *d,
+                                                 const char *name,
+                                                 const struct exchange_mailbox **out);
+/* Adds a copy of mb (an empty container becomes the default). A mailbox
+ * needs an owner; a custom recipient an address (1..EXCHANGE_ADDRESS_MAX
+ * printable characters) and no secret. Returns 0, EINVAL (bad alias,
+ * container, owner or address), EEXIST (the alias is taken in that
+ * container), EFBIG (EXCHANGE_MAX_MAILBOXES), ENOMEM. */
 int exchange_directory_add(struct exchange_directory *d, const struct exchange_mailbox *mb);
 bool exchange_alias_valid(const char *alias);
 
@@ -173,6 +222,12 @@ bool exchange_alias_valid(const char *alias);
  * resolve to an account), or the load/write errno (err says). */
 int exchange_mailbox_add(struct machine *m, const char *alias, const char *owner,
                          const char *apop_secret, char *err, size_t errlen);
+/* As exchange_mailbox_add, in a container (NULL or "": the default), or,
+ * with custom_address, a custom recipient (owner and apop_secret then
+ * NULL; no Maildir). EEXIST: the alias is taken in that container. */
+int exchange_recipient_add(struct machine *m, const char *container, const char *alias,
+                           const char *owner, const char *apop_secret,
+                           const char *custom_address, char *err, size_t errlen);
 /* Loads m's directory (m->dir/mailboxes.conf) for listing; as
  * exchange_directory_load, plus EINVAL when m has no state directory. */
 int exchange_mailbox_list(struct machine *m, struct exchange_directory **out, char *err,
@@ -180,11 +235,19 @@ int exchange_mailbox_list(struct machine *m, struct exchange_directory **out, ch
 /* The Maildir path of alias on m, into out. 0, EINVAL (bad alias, no state
  * directory), ENAMETOOLONG. Does not check the directory. */
 int exchange_mailbox_path(const struct machine *m, const char *alias, char *out, size_t n);
+/* The Maildir of a directory entry: m->dir/mail/ALIAS in the default
+ * container (as before containers), m->dir/mail/ALIAS@CONTAINER in another
+ * ('@' is in neither name, so two containers never share one). EINVAL for
+ * a custom recipient. */
+int exchange_entry_path(const struct machine *m, const struct exchange_mailbox *mb, char *out,
+                        size_t n);
 
 /* Delivers one RFC 5322 message to the mailbox alias on m (it must be in
  * the directory; the store need not run), stamped with m's clock
- * (maildrop_deliver). name_out/cap may be NULL/0. Returns 0, ENOENT (no
- * such alias), EINVAL, or maildrop_deliver's errno. */
+ * (maildrop_deliver). alias may be "ALIAS@CONTAINER" to pick one of
+ * several entries sharing an alias. name_out/cap may be NULL/0. Returns 0,
+ * ENOENT (no such alias, or a custom recipient: no mailbox), EEXIST (the
+ * alias names several entries), EINVAL, or maildrop_deliver's errno. */
 int exchange_deliver(struct machine *m, const char *alias, const void *data, size_t len,
                      char *name_out, size_t name_cap);
 

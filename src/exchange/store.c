@@ -206,6 +206,20 @@ int exchange_mailbox_path(const struct machine *m, const char *alias, char *out,
     return k < 0 || (size_t)k >= n ? ENAMETOOLONG : 0;
 }
 
+int exchange_entry_path(const struct machine *m, const struct exchange_mailbox *mb, char *out,
+                        size_t n)
+{
+    if (!mb || mb->custom)
+        return EINVAL;
+    if (!mb->container[0] || str_ieq(mb->container, EXCHANGE_DEFAULT_CONTAINER))
+        return exchange_mailbox_path(m, mb->alias, out, n);
+    if (!m || !machine_dir(m)[0] || !exchange_alias_valid(mb->alias) ||
+        !exchange_container_valid(mb->container))
+        return EINVAL;
+    int k = snprintf(out, n, "%s/mail/%s@%s", machine_dir(m), mb->alias, mb->container);
+    return k < 0 || (size_t)k >= n ? ENAMETOOLONG : 0;
+}
+
 int exchange_mailbox_list(struct machine *m, struct exchange_directory **out, char *err,
                           size_t errlen)
 {
@@ -222,6 +236,13 @@ int exchange_mailbox_list(struct machine *m, struct exchange_directory **out, ch
 int exchange_mailbox_add(struct machine *m, const char *alias, const char *owner,
                          const char *apop_secret, char *err, size_t errlen)
 {
+    return exchange_recipient_add(m, NULL, alias, owner, apop_secret, NULL, err, errlen);
+}
+
+int exchange_recipient_add(struct machine *m, const char *container, const char *alias,
+                           const char *owner, const char *apop_secret,
+                           const char *custom_address, char *err, size_t errlen)
+{
     char path[PATH_MAX], mdir[PATH_MAX];
     if (err && errlen)
         err[0] = 0;
@@ -236,9 +257,24 @@ int exchange_mailbox_add(struct machine *m, const char *alias, const char *owner
     if (!exchange_alias_valid(alias))
         FAIL(EINVAL, "invalid alias '%s' (1-64 letters, digits, '.', '_' or '-'; not starting "
                      "with '.')", alias ? alias : "");
+    if (container && *container && !exchange_container_valid(container))
+        FAIL(EINVAL, "invalid container '%s' (1-64 letters, digits, '.', '_' or '-')", container);
     struct exchange_mailbox mb;
     memset(&mb, 0, sizeof mb);
     str_copy(mb.alias, sizeof mb.alias, alias);
+    str_copy(mb.container, sizeof mb.container,
+             container && *container ? container : EXCHANGE_DEFAULT_CONTAINER);
+    if (custom_address) {
+        size_t n = strlen(custom_address);
+        bool ok = n > 0 && n <= EXCHANGE_ADDRESS_MAX && !owner && !apop_secret;
+        for (size_t i = 0; ok && i < n; i++)
+            ok = (unsigned char)custom_address[i] >= 0x20 && custom_address[i] != 0x7f;
+        if (!ok)
+            FAIL(EINVAL, "a custom recipient's address is 1-256 printable characters, with no "
+                         "owner or APOP secret");
+        str_copy(mb.address, sizeof mb.address, custom_address);
+        mb.custom = true;
+    }
     if (apop_secret) {
         size_t n = strlen(apop_secret);
         bool ok = n > 0 && n <= EXCHANGE_SECRET_MAX;
@@ -249,13 +285,15 @@ int exchange_mailbox_add(struct machine *m, const char *alias, const char *owner
         str_copy(mb.apop_secret, sizeof mb.apop_secret, apop_secret);
         mb.has_secret = true;
     }
-    if (!owner || !*owner || machine_resolve(m, owner, &mb.owner_sid) != STATUS_SUCCESS)
+    if (!mb.custom &&
+        (!owner || !*owner || machine_resolve(m, owner, &mb.owner_sid) != STATUS_SUCCESS))
         FAIL(ESRCH, "owner '%s' is not an account known to %s", owner ? owner : "",
              machine_name(m));
     /* The canonical name ("CORP\alice"), as Exchange Administrator shows the
      * primary Windows NT account. */
-    machine_sid_name(m, &mb.owner_sid, mb.owner, sizeof mb.owner);
-    if (!mb.owner[0])
+    if (!mb.custom)
+        machine_sid_name(m, &mb.owner_sid, mb.owner, sizeof mb.owner);
+    if (!mb.custom && !mb.owner[0])
         str_copy(mb.owner, sizeof mb.owner, owner);
 
     struct exchange_directory *d;
@@ -263,15 +301,19 @@ int exchange_mailbox_add(struct machine *m, const char *alias, const char *owner
     int e = exchange_directory_load(path, &d, lerr, sizeof lerr);
     if (e)
         FAIL(e, "%s", lerr[0] ? lerr : strerror(e));
-    if (exchange_directory_find(d, alias)) {
+    const struct exchange_mailbox *dup = exchange_directory_find_in(d, mb.container, alias);
+    if (dup) {
+        char where[EXCHANGE_CONTAINER_MAX + 1];
+        str_copy(where, sizeof where, dup->container); /* as first written */
         exchange_directory_free(d);
-        FAIL(EEXIST, "mailbox '%s' already exists on %s", alias, machine_name(m));
+        FAIL(EEXIST, "mailbox '%s' already exists on %s (container %s)", alias,
+             machine_name(m), where);
     }
     e = exchange_directory_add(d, &mb);
-    if (!e)
-        e = exchange_mailbox_path(m, alias, mdir, sizeof mdir);
+    if (!e && !mb.custom)
+        e = exchange_entry_path(m, &mb, mdir, sizeof mdir);
     /* The Maildir first: a directory entry never names a missing store. */
-    if (!e)
+    if (!e && !mb.custom)
         e = maildrop_create(mdir);
     if (!e)
         e = exchange_directory_save(d, path);
@@ -280,7 +322,7 @@ int exchange_mailbox_add(struct machine *m, const char *alias, const char *owner
         FAIL(e, "cannot add mailbox '%s': %s", alias, strerror(e));
     /* Exchange sees new mailboxes without a restart. */
     struct exchange_store *st = running_store(m);
-    if (st && !exchange_directory_find(st->dir, alias))
+    if (st && !exchange_directory_find_in(st->dir, mb.container, alias))
         (void)exchange_directory_add(st->dir, &mb);
     plat_wipe(&mb, sizeof mb);
     return 0;
@@ -297,8 +339,18 @@ int exchange_deliver(struct machine *m, const char *alias, const void *data, siz
     int e = exchange_directory_load(path, &d, NULL, 0);
     if (e)
         return e;
-    const struct exchange_mailbox *mb = exchange_directory_find(d, alias);
-    e = mb ? exchange_mailbox_path(m, mb->alias, mdir, sizeof mdir) : ENOENT;
+    /* "ALIAS@CONTAINER" names one of several entries sharing an alias */
+    char name[EXCHANGE_ALIAS_MAX + EXCHANGE_CONTAINER_MAX + 2];
+    str_copy(name, sizeof name, alias);
+    char *at = strchr(name, '@');
+    if (at)
+        *at++ = 0;
+    const struct exchange_mailbox *mb = NULL;
+    size_t n = at ? (mb = exchange_directory_find_in(d, at, name)) != NULL
+                  : exchange_directory_lookup(d, name, &mb, 1);
+    e = n == 0 || mb->custom ? ENOENT
+        : n > 1             ? EEXIST
+                            : exchange_entry_path(m, mb, mdir, sizeof mdir);
     exchange_directory_free(d);
     if (e)
         return e;
@@ -334,7 +386,7 @@ static void open_maildrop(struct exchange_store *st, const struct exchange_mailb
                           struct mail_logon_result *res)
 {
     char mdir[PATH_MAX];
-    if (exchange_mailbox_path(st->m, mb->alias, mdir, sizeof mdir)) {
+    if (exchange_entry_path(st->m, mb, mdir, sizeof mdir)) {
         set_win32(res, MAIL_LOGON_SYSTEM_ERROR, ERROR_INVALID_NAME);
         return;
     }
@@ -388,14 +440,25 @@ static void be_login(void *arg, const struct mail_logon_credentials *cred,
         audit_failure(st, cred, domain, what);
         return;
     }
-    /* An alias is resolved on this server only. */
-    const struct exchange_mailbox *mb = exchange_directory_find(st->dir, cred->mailbox);
-    if (!mb) {
-        res->outcome = MAIL_LOGON_NO_MAILBOX;
-        audit_failure(st, cred, domain, "The mailbox does not exist on this server.");
+    /* An alias is resolved in this server's directory (all its containers). */
+    const struct exchange_mailbox *mb;
+    enum exchange_resolve r = exchange_directory_resolve(st->dir, cred->mailbox, &mb);
+    if (r != EXCHANGE_RESOLVE_MAILBOX) {
+        wipe_token(&tok);
+        res->outcome = r == EXCHANGE_RESOLVE_AMBIGUOUS ? MAIL_LOGON_AMBIGUOUS
+                       : r == EXCHANGE_RESOLVE_CUSTOM  ? MAIL_LOGON_CUSTOM_RECIPIENT
+                                                       : MAIL_LOGON_NO_MAILBOX;
+        /* ntlab's wording (a choice): no Exchange 5.x text for these is at hand */
+        audit_failure(st, cred, domain,
+                      r == EXCHANGE_RESOLVE_AMBIGUOUS
+                          ? "The name matches more than one recipient in the directory."
+                      : r == EXCHANGE_RESOLVE_CUSTOM
+                          ? "The name is a custom recipient, which has no mailbox."
+                          : "The mailbox does not exist on this server.");
         return;
     }
     if (!sid_equal(&tok.user, &mb->owner_sid)) {
+        wipe_token(&tok);
         set_win32(res, MAIL_LOGON_ACCESS_DENIED, ERROR_ACCESS_DENIED);
         audit_failure(st, cred, domain, "The account does not own the mailbox.");
         return;
@@ -414,7 +477,9 @@ static void be_login_apop(void *arg, const struct mail_logon_credentials *cred,
         set_win32(res, MAIL_LOGON_SYSTEM_ERROR, ERROR_SERVICE_NOT_ACTIVE);
         return;
     }
-    const struct exchange_mailbox *mb = exchange_directory_find(st->dir, cred->mailbox);
+    const struct exchange_mailbox *mb = NULL;
+    if (exchange_directory_lookup(st->dir, cred->mailbox, &mb, 1) != 1) /* one, or none */
+        mb = NULL;
     if (!mb || !mb->has_secret || !cred->apop_timestamp || !cred->apop_digest ||
         !mail_logon_apop_check(cred->apop_timestamp, mb->apop_secret, cred->apop_digest)) {
         set_win32(res, MAIL_LOGON_WIN32, ERROR_LOGON_FAILURE);

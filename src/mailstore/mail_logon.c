@@ -20,13 +20,16 @@ bool mail_logon_split_user(const char *arg, enum mail_logon_syntax syntax,
     if (n == 0 || n >= MAIL_LOGON_FIELD_MAX || has_ctl(arg, n))
         return false;
     u->domain[0] = 0;
-    const char *bs = syntax == MAIL_LOGON_SYNTAX_NT ? strchr(arg, '\\') : NULL;
+    const char *bs = NULL;
+    if (syntax == MAIL_LOGON_SYNTAX_NT && arg[strcspn(arg, "\\/")])
+        bs = arg + strcspn(arg, "\\/");
     if (!bs) {
         memcpy(u->account, arg, n + 1);
         memcpy(u->mailbox, arg, n + 1);
         return true;
     }
-    /* domain\account, domain\account\mailbox, domain\account/mailbox */
+    /* domain\account, domain\account\mailbox, domain\account/mailbox, and
+     * each with '/' after the domain */
     size_t dl = (size_t)(bs - arg);
     const char *rest = bs + 1;
     size_t al = strcspn(rest, "\\/");

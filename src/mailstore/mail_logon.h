@@ -61,6 +61,8 @@ enum mail_logon_outcome {
     MAIL_LOGON_NO_MAILBOX,    /* no such mailbox (alias) on this server */
     MAIL_LOGON_ACCESS_DENIED, /* logged on, but the account may not open it */
     MAIL_LOGON_SYSTEM_ERROR,  /* the store failed (disk, not running, ...) */
+    MAIL_LOGON_AMBIGUOUS,     /* the name matches several directory entries */
+    MAIL_LOGON_CUSTOM_RECIPIENT, /* the name is a custom recipient: no mailbox */
 };
 
 struct mail_logon_result {
@@ -130,7 +132,9 @@ struct mail_logon_ops {
 
 enum mail_logon_syntax {
     /* "account", "domain\account", "domain\account\mailbox" or
-     * "domain\account/mailbox" (Exchange 5.x, Q161116) */
+     * "domain\account/mailbox" (Exchange 5.x, Q161116), and the same with
+     * '/' after the domain ("domain/account/mailbox", as Exchange's POP3
+     * account-name help and later versions give it) */
     MAIL_LOGON_SYNTAX_NT,
     /* the whole argument is the account and the mailbox */
     MAIL_LOGON_SYNTAX_PLAIN,

@@ -52,6 +52,8 @@ static const char *outcome_name(enum mail_logon_outcome o)
     case MAIL_LOGON_IN_USE: return "IN_USE";
     case MAIL_LOGON_NO_MAILBOX: return "NO_MAILBOX";
     case MAIL_LOGON_ACCESS_DENIED: return "ACCESS_DENIED";
+    case MAIL_LOGON_AMBIGUOUS: return "AMBIGUOUS";
+    case MAIL_LOGON_CUSTOM_RECIPIENT: return "CUSTOM_RECIPIENT";
     default: return "SYSTEM_ERROR";
     }
 }

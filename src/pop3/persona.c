@@ -56,6 +56,8 @@ static const char *const persona_keys[PERSONA_REPLY_COUNT][2] = {
     [PERSONA_TOO_MANY_BAD] = {"too-many-bad", ""},
     [PERSONA_AUTOLOGOUT] = {"autologout", ""},
     [PERSONA_TOO_MANY_CONNECTIONS] = {"too-many-connections", ""},
+    [PERSONA_AMBIGUOUS] = {"ambiguous-mailbox", ""},
+    [PERSONA_CUSTOM_RECIPIENT] = {"custom-recipient", ""},
 };
 
 static const struct {
@@ -442,6 +444,11 @@ static int persona_parse_at(const char *name, const char *text, size_t len, cons
         c.line = 0;
         if (!p->ok[0] || !p->err[0])
             rc = perr(&c, "missing %s", !p->ok[0] ? "ok" : "err");
+        /* Personas written before the directory had containers name
+         * neither directory outcome: they answer as no-mailbox. */
+        for (unsigned r = PERSONA_AMBIGUOUS; r <= PERSONA_CUSTOM_RECIPIENT && !rc; r++)
+            if (!p->reply[r] && p->reply[PERSONA_NO_MAILBOX])
+                rc = set_str(&p->reply[r], p->reply[PERSONA_NO_MAILBOX]);
         for (unsigned r = 0; r < PERSONA_REPLY_COUNT && !rc; r++)
             if (!p->reply[r])
                 rc = perr(&c, "missing reply %s", persona_keys[r][0]);

@@ -97,6 +97,8 @@ enum persona_reply {
     PERSONA_TOO_MANY_BAD, /* then close */
     PERSONA_AUTOLOGOUT,   /* then close */
     PERSONA_TOO_MANY_CONNECTIONS, /* the daemon refuses a connection past a limit, then closes */
+    PERSONA_AMBIGUOUS,        /* the mailbox name matches several directory entries */
+    PERSONA_CUSTOM_RECIPIENT, /* the mailbox name is a custom recipient (no mailbox) */
     PERSONA_REPLY_COUNT
 };
 

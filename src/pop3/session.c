@@ -216,6 +216,12 @@ static void login_done(struct pop3_session *s, const struct mail_logon_credentia
     case MAIL_LOGON_ACCESS_DENIED:
         reply(s, PERSONA_ACCESS_DENIED, NULL);
         return;
+    case MAIL_LOGON_AMBIGUOUS:
+        reply(s, PERSONA_AMBIGUOUS, NULL);
+        return;
+    case MAIL_LOGON_CUSTOM_RECIPIENT:
+        reply(s, PERSONA_CUSTOM_RECIPIENT, NULL);
+        return;
     default:
         reply(s, PERSONA_SYSTEM_ERROR, NULL);
         return;

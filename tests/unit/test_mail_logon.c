@@ -19,6 +19,12 @@ static void test_mail_logon_split_user(void)
         {"CORP\\alice", MAIL_LOGON_SYNTAX_NT, true, "CORP", "alice", "alice"},
         {"CORP\\alice\\amail", MAIL_LOGON_SYNTAX_NT, true, "CORP", "alice", "amail"},
         {"CORP\\alice/amail", MAIL_LOGON_SYNTAX_NT, true, "CORP", "alice", "amail"},
+        /* '/' after the domain too (issue 14 item 3) */
+        {"CORP/alice/amail", MAIL_LOGON_SYNTAX_NT, true, "CORP", "alice", "amail"},
+        {"CORP/alice\\amail", MAIL_LOGON_SYNTAX_NT, true, "CORP", "alice", "amail"},
+        {"CORP/alice", MAIL_LOGON_SYNTAX_NT, true, "CORP", "alice", "alice"},
+        {"/alice/amail", MAIL_LOGON_SYNTAX_NT, false, NULL, NULL, NULL},
+        {"CORP/alice/a/b", MAIL_LOGON_SYNTAX_NT, false, NULL, NULL, NULL},
         {"CORP\\Al Ice", MAIL_LOGON_SYNTAX_NT, true, "CORP", "Al Ice", "Al Ice"},
         {"CORP\\alice", MAIL_LOGON_SYNTAX_PLAIN, true, "", "CORP\\alice", "CORP\\alice"},
         {"", MAIL_LOGON_SYNTAX_NT, false, NULL, NULL, NULL},
