@@ -140,7 +140,15 @@ ntstatus msv1_0_network_logon(struct machine *m, const uint8_t challenge[8],
     const char *domain = a->domain;
     bool known = !*domain || str_ieq(domain, machine_name(m)) ||
                  (*machine_domain(m) && str_ieq(domain, machine_domain(m)));
-    const struct logon_request rq = {known ? domain : NULL, a->user, LOGON_NETWORK,
+    if (!known)
+        domain = NULL;
+    /* no usable domain on a member server: the local account if there is
+     * one, else the machine's domain (a choice: clients such as curl send
+     * none) */
+    if ((!domain || !*domain) && machine_role(m) == ROLE_MEMBER &&
+        !sam_user_find(machine_sam(m), a->user))
+        domain = machine_domain(m);
+    const struct logon_request rq = {domain, a->user, LOGON_NETWORK,
                                      a->workstation, /* "" fails a restriction: checked */
                                      process ? process : "NtLmSsp", "NTLM"};
     struct ntlm_cred c = {challenge, a};

@@ -37,9 +37,10 @@ bool msv1_0_response_ok(const uint8_t nthash[16], const uint8_t challenge[8],
                         const struct ntlm_authenticate *a);
 
 /* The network logon of a's user at machine m with the server's challenge.
- * a's domain: the machine's own name, its domain, or empty selects as
- * LogonUser does; any other name is tried against the local SAM (an
- * untrusted domain: NT validates it locally). process is the audits' logon
+ * a's domain: the machine's own name or its domain selects as LogonUser
+ * does; any other name is tried against the local SAM (an untrusted
+ * domain: NT validates it locally); with no domain or an unknown one, a
+ * member server whose SAM lacks the user asks its domain (a choice). process is the audits' logon
  * process (NULL = "NtLmSsp"). Returns what logon_user returns, except
  * STATUS_PRIVILEGE_NOT_HELD never. */
 ntstatus msv1_0_network_logon(struct machine *m, const uint8_t challenge[8],

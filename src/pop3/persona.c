@@ -56,6 +56,7 @@ static const char *const persona_keys[PERSONA_REPLY_COUNT][2] = {
     [PERSONA_TOO_MANY_BAD] = {"too-many-bad", ""},
     [PERSONA_AUTOLOGOUT] = {"autologout", ""},
     [PERSONA_TOO_MANY_CONNECTIONS] = {"too-many-connections", ""},
+    [PERSONA_AUTH_DISABLED] = {"auth-disabled", ""},
 };
 
 static const struct {
@@ -69,7 +70,7 @@ static const struct {
 static const struct {
     const char *word;
     unsigned bit;
-} persona_sasl_words[] = {{"PLAIN", PERSONA_SASL_PLAIN}};
+} persona_sasl_words[] = {{"PLAIN", PERSONA_SASL_PLAIN}, {"NTLM", PERSONA_SASL_NTLM}};
 
 const char *persona_reply_key(enum persona_reply r)
 {
@@ -442,6 +443,9 @@ static int persona_parse_at(const char *name, const char *text, size_t len, cons
         c.line = 0;
         if (!p->ok[0] || !p->err[0])
             rc = perr(&c, "missing %s", !p->ok[0] ? "ok" : "err");
+        /* optional: a persona written before it words it as auth-mechanism */
+        if (!p->reply[PERSONA_AUTH_DISABLED] && p->reply[PERSONA_AUTH_MECHANISM])
+            rc = set_str(&p->reply[PERSONA_AUTH_DISABLED], p->reply[PERSONA_AUTH_MECHANISM]);
         for (unsigned r = 0; r < PERSONA_REPLY_COUNT && !rc; r++)
             if (!p->reply[r])
                 rc = perr(&c, "missing reply %s", persona_keys[r][0]);
