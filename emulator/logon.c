@@ -228,7 +228,7 @@ struct audit_ctx {
     char user[SAM_NAME_MAX * 3 + 1]; /* as given, made printable */
     char domain[SAM_DOMAIN_NAME_MAX * 3 + 1];
     enum logon_type type;
-    const char *process;
+    const char *process, *package;
     char workstation[16 * 3 + 1];
 };
 
@@ -248,6 +248,7 @@ static void audit_init(struct audit_ctx *a, struct machine *m, const struct logo
     a->m = m;
     a->type = rq->type;
     a->process = rq->process ? rq->process : "Advapi";
+    a->package = rq->package ? rq->package : AUTH_PACKAGE;
     printable(a->user, sizeof a->user, rq->user);
     printable(a->workstation, sizeof a->workstation,
               rq->workstation ? rq->workstation : machine_name(m));
@@ -259,7 +260,7 @@ static void audit_failure(const struct audit_ctx *a, uint32_t id, const char *re
     snprintf(d, sizeof d,
              "Logon Failure: Reason: %s User Name: %s Domain: %s Logon Type: %d "
              "Logon Process: %s Authentication Package: %s Workstation Name: %s",
-             reason, a->user, a->domain, (int)a->type, a->process, AUTH_PACKAGE, a->workstation);
+             reason, a->user, a->domain, (int)a->type, a->process, a->package, a->workstation);
     machine_audit(a->m, id, false, AUDIT_SYSTEM_USER, d);
 }
 
@@ -271,7 +272,7 @@ static void audit_success(const struct audit_ctx *a, const struct token *t)
              ") Logon Type: %d Logon Process: %s Authentication Package: %s "
              "Workstation Name: %s",
              t->user_name, t->domain_name, (uint32_t)(t->logon_id >> 32), (uint32_t)t->logon_id,
-             (int)t->type, a->process, AUTH_PACKAGE, a->workstation);
+             (int)t->type, a->process, a->package, a->workstation);
     snprintf(who, sizeof who, "%s\\%s", t->domain_name, t->user_name);
     machine_audit(a->m, 528, true, who, d);
 }
@@ -376,7 +377,8 @@ static bool count_bad_password(struct sam_user *u, const struct lsa_sysaccess *s
 struct auth {
     const struct lsa_sysaccess *sa;
     int64_t now;
-    const char *password;
+    logon_cred_fn cred_ok;
+    void *cred_arg;
     enum { AUTH_OK, AUTH_LOCKED, AUTH_BAD } outcome;
     bool locked_now; /* this attempt locked the account */
 };
@@ -387,7 +389,7 @@ static ntstatus authenticate(struct sam_user *u, void *arg)
     au->locked_now = false;
     if (still_locked(u, au->sa, au->now)) {
         au->outcome = AUTH_LOCKED;
-    } else if (!sam_password_ok(u, au->password)) {
+    } else if (!au->cred_ok(u, au->cred_arg)) {
         au->outcome = AUTH_BAD;
         au->locked_now = count_bad_password(u, au->sa, au->now);
     } else {
@@ -407,7 +409,7 @@ static void authenticate_user(struct machine *am, const char *user, struct sam_u
                               struct auth *au)
 {
     struct sam_user *v = *u;
-    if (!(v->flags & SAM_LOCKED) && v->bad_count == 0 && sam_password_ok(v, au->password)) {
+    if (!(v->flags & SAM_LOCKED) && v->bad_count == 0 && au->cred_ok(v, au->cred_arg)) {
         au->outcome = AUTH_OK;
         au->locked_now = false;
         return;
@@ -475,6 +477,11 @@ ntstatus logon_post_credential_checks(struct machine *m, struct machine *am, str
     return STATUS_SUCCESS;
 }
 
+static bool password_matches(const struct sam_user *u, void *password)
+{
+    return sam_password_ok(u, password);
+}
+
 ntstatus logon_user(struct machine *m, const struct token *caller, const char *domain,
                     const char *user, const char *password, enum logon_type type,
                     const char *workstation, const char *process, struct token *out)
@@ -483,13 +490,21 @@ ntstatus logon_user(struct machine *m, const struct token *caller, const char *d
      *    before they look at anything else (Q189732). */
     if (machine_os(m) <= OSVER_W2K && !(caller && token_has_privilege(caller, RI_TCB)))
         return STATUS_PRIVILEGE_NOT_HELD;
+    const struct logon_request rq = {domain, user, type, workstation, process, NULL};
+    return logon_with_credential(m, &rq, password_matches, (void *)(password ? password : ""),
+                                 out);
+}
+
+ntstatus logon_with_credential(struct machine *m, const struct logon_request *rq,
+                               logon_cred_fn cred_ok, void *cred_arg, struct token *out)
+{
+    const char *domain = rq->domain, *user = rq->user;
     /* 2. */
-    if (!type_ok(type))
+    if (!type_ok(rq->type))
         return STATUS_INVALID_LOGON_TYPE;
 
-    const struct logon_request rq = {domain, user, type, workstation, process};
     struct audit_ctx a;
-    audit_init(&a, m, &rq);
+    audit_init(&a, m, rq);
     int64_t now = machine_now(m);
 
     /* 3. */
@@ -515,7 +530,7 @@ ntstatus logon_user(struct machine *m, const struct token *caller, const char *d
         return STATUS_LOGON_FAILURE;
     }
     const struct lsa_sysaccess *sa = account_policy(am);
-    struct auth au = {.sa = sa, .now = now, .password = password ? password : ""};
+    struct auth au = {.sa = sa, .now = now, .cred_ok = cred_ok, .cred_arg = cred_arg};
     authenticate_user(am, user, &u, &au);
     if (!u) {
         audit_failure(&a, 529, "Unknown user name or bad password");
@@ -531,7 +546,7 @@ ntstatus logon_user(struct machine *m, const struct token *caller, const char *d
             audit_lockout(am, &a, u);
         return STATUS_LOGON_FAILURE;
     }
-    return logon_post_credential_checks(m, am, u, &rq, out);
+    return logon_post_credential_checks(m, am, u, rq, out);
 }
 
 ntstatus logon_token_for(struct machine *m, const char *domain, const char *user,

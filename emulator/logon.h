@@ -32,16 +32,31 @@ ntstatus logon_user(struct machine *m, const struct token *caller, const char *d
 
 /* A logon as its caller asked for it: domain and user as given (for the
  * audits), the type, the client's computer name (NULL = no workstation
- * restriction checked) and the logon process name (NULL = "Advapi"). */
+ * restriction checked), the logon process name (NULL = "Advapi") and the
+ * authentication package the audits name (NULL =
+ * "MICROSOFT_AUTHENTICATION_PACKAGE_V1_0"; "NTLM" for a challenge/response
+ * logon). */
 struct logon_request {
     const char *domain;
     const char *user;
     enum logon_type type;
     const char *workstation;
     const char *process;
+    const char *package;
 };
 
 struct sam_user;
+
+/* Proves the credential for account u (arg is the caller's); must not
+ * change u. A password for LogonUser, a challenge/response for MSV1_0. */
+typedef bool (*logon_cred_fn)(const struct sam_user *u, void *arg);
+
+/* LogonUser without its step 1 (the caller's SeTcbPrivilege): the type,
+ * the domain, the lockout, the credential through cred_ok (a false counts a
+ * bad password toward lockout exactly as a wrong password does), then
+ * logon_post_credential_checks. Returns and audits as logon_user. */
+ntstatus logon_with_credential(struct machine *m, const struct logon_request *rq,
+                               logon_cred_fn cred_ok, void *cred_arg, struct token *out);
 
 /* What LogonUser checks once the credential has been proven (a password
  * here; a challenge/response for NTLM reuses it), in this order:

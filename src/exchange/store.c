@@ -5,6 +5,7 @@
 #include "emulator/logon.h"
 #include "emulator/scm.h"
 #include "src/exchange/exchange.h"
+#include "src/exchange/store_int.h"
 #include "src/lib/afile.h"
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
@@ -491,7 +492,8 @@ static void be_login_apop(void *arg, const struct mail_logon_credentials *cred,
     open_maildrop(st, mb, res);
 }
 
-const struct mail_logon_ops exchange_logon_ops = {be_login, be_login_apop, NULL, NULL};
+const struct mail_logon_ops exchange_logon_ops = {be_login, be_login_apop, exchange_ntlm_step,
+                                                  exchange_ntlm_end};
 
 /* --- sessions -------------------------------------------------------------------- */
 
@@ -530,4 +532,44 @@ size_t exchange_session_memory(const struct exchange_session *es)
 bool exchange_session_store_running(const struct exchange_session *es)
 {
     return es && es->store->running;
+}
+
+/* --- for the store's other logon paths (store_int.h) ------------------------------ */
+
+bool exchange_store_check_running(const struct exchange_session *es,
+                                  struct mail_logon_result *res)
+{
+    if (es->store->running)
+        return true;
+    set_win32(res, MAIL_LOGON_SYSTEM_ERROR, ERROR_SERVICE_NOT_ACTIVE);
+    return false;
+}
+
+struct machine *exchange_store_machine(const struct exchange_session *es)
+{
+    return es->store->m;
+}
+
+const struct exchange_mailbox *exchange_store_mailbox(const struct exchange_session *es,
+                                                      const char *alias)
+{
+    return exchange_directory_find(es->store->dir, alias);
+}
+
+void exchange_store_open(struct exchange_session *es, const struct exchange_mailbox *mb,
+                         struct mail_logon_result *res)
+{
+    open_maildrop(es->store, mb, res);
+}
+
+void exchange_store_fail(struct exchange_session *es, const struct mail_logon_credentials *cred,
+                         const char *domain, const char *what)
+{
+    audit_failure(es->store, cred, domain, what);
+}
+
+void exchange_store_set_win32(struct mail_logon_result *res, enum mail_logon_outcome o,
+                              uint32_t code)
+{
+    set_win32(res, o, code);
 }

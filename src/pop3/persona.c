@@ -58,6 +58,7 @@ static const char *const persona_keys[PERSONA_REPLY_COUNT][2] = {
     [PERSONA_TOO_MANY_CONNECTIONS] = {"too-many-connections", ""},
     [PERSONA_AMBIGUOUS] = {"ambiguous-mailbox", ""},
     [PERSONA_CUSTOM_RECIPIENT] = {"custom-recipient", ""},
+    [PERSONA_AUTH_DISABLED] = {"auth-disabled", ""},
 };
 
 static const struct {
@@ -71,7 +72,7 @@ static const struct {
 static const struct {
     const char *word;
     unsigned bit;
-} persona_sasl_words[] = {{"PLAIN", PERSONA_SASL_PLAIN}};
+} persona_sasl_words[] = {{"PLAIN", PERSONA_SASL_PLAIN}, {"NTLM", PERSONA_SASL_NTLM}};
 
 const char *persona_reply_key(enum persona_reply r)
 {
@@ -449,6 +450,9 @@ static int persona_parse_at(const char *name, const char *text, size_t len, cons
         for (unsigned r = PERSONA_AMBIGUOUS; r <= PERSONA_CUSTOM_RECIPIENT && !rc; r++)
             if (!p->reply[r] && p->reply[PERSONA_NO_MAILBOX])
                 rc = set_str(&p->reply[r], p->reply[PERSONA_NO_MAILBOX]);
+        /* optional: a persona written before it words it as auth-mechanism */
+        if (!rc && !p->reply[PERSONA_AUTH_DISABLED] && p->reply[PERSONA_AUTH_MECHANISM])
+            rc = set_str(&p->reply[PERSONA_AUTH_DISABLED], p->reply[PERSONA_AUTH_MECHANISM]);
         for (unsigned r = 0; r < PERSONA_REPLY_COUNT && !rc; r++)
             if (!p->reply[r])
                 rc = perr(&c, "missing reply %s", persona_keys[r][0]);

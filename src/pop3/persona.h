@@ -24,7 +24,7 @@
  *                         plain: the whole argument is the user name
  *     offer WORD...       optional commands offered: TOP UIDL CAPA APOP AUTH
  *                         (replaces the inherited set; "offer" alone = none)
- *     sasl MECH...        AUTH mechanisms (PLAIN is the one implemented;
+ *     sasl MECH...        AUTH mechanisms (PLAIN and NTLM are implemented;
  *                         the engine's SASL table, sasl.h, has a row for
  *                         each word)
  *     capa LINE           a CAPA response line in both states; capa-auth
@@ -99,6 +99,9 @@ enum persona_reply {
     PERSONA_TOO_MANY_CONNECTIONS, /* the daemon refuses a connection past a limit, then closes */
     PERSONA_AMBIGUOUS,        /* the mailbox name matches several directory entries */
     PERSONA_CUSTOM_RECIPIENT, /* the mailbox name is a custom recipient (no mailbox) */
+    PERSONA_AUTH_DISABLED, /* AUTH for a switchable mechanism (PERSONA_SASL_SWITCHABLE) the
+                              persona does not offer (Q191558's NTLM "disabled for this
+                              protocol"); optional: absent, the auth-mechanism template */
     PERSONA_REPLY_COUNT
 };
 
@@ -113,6 +116,11 @@ enum persona_user_syntax { PERSONA_USER_EXCHANGE, PERSONA_USER_PLAIN };
 /* SASL mechanisms (the sasl key; a bit per row of the engine's SASL
  * table, sasl.h). */
 #define PERSONA_SASL_PLAIN 0x01u
+#define PERSONA_SASL_NTLM 0x02u
+/* Mechanisms a product switches off per protocol (Exchange's Windows NT
+ * Challenge/Response, Q191558): AUTH for one of them that the persona does
+ * not offer gets auth-disabled, any other unoffered one auth-mechanism. */
+#define PERSONA_SASL_SWITCHABLE PERSONA_SASL_NTLM
 
 /* States a capa line is listed in. */
 #define PERSONA_CAPA_AUTH 0x1u

@@ -9,6 +9,7 @@
 
 const struct pop3_sasl_mech pop3_sasl_builtin[] = {
     {"PLAIN", PERSONA_SASL_PLAIN, pop3_sasl_plain},
+    {"NTLM", PERSONA_SASL_NTLM, pop3_sasl_backend},
 };
 const size_t pop3_sasl_nbuiltin = sizeof pop3_sasl_builtin / sizeof pop3_sasl_builtin[0];
 

@@ -436,7 +436,8 @@ static void cmd_auth(struct pop3_session *s, char **a)
     }
     const struct pop3_sasl_mech *m = pop3_sasl_find(tab, n, s->p->sasl, mech);
     if (!m) {
-        reply(s, PERSONA_AUTH_MECHANISM, NULL);
+        bool off = pop3_sasl_find(tab, n, PERSONA_SASL_SWITCHABLE, mech) != NULL;
+        reply(s, off ? PERSONA_AUTH_DISABLED : PERSONA_AUTH_MECHANISM, NULL);
         return;
     }
     auth_step(s, m, ir, true);

@@ -9,6 +9,7 @@
 #include "src/lib/str.h"
 #include "src/scenario/diff.h"
 #include "src/scenario/mask.h"
+#include "src/scenario/ntlmstep.h"
 #include "src/scenario/runner.h"
 #include "src/scenario/scenario.h"
 #include "src/scenario/tcp.h"
@@ -46,6 +47,7 @@ static void end_sess(struct scn_sess *se)
     exchange_session_close(se->es);
     scn_tcp_close(se->fd);
     buf_free(&se->rx);
+    buf_free(&se->last);
     memset(se, 0, sizeof *se);
     se->fd = -1;
 }
@@ -378,9 +380,29 @@ static void step_send(struct scn_runner *r, const struct scn_step *st)
     char pre[SCN_NAME_MAX + 8];
     snprintf(pre, sizeof pre, "%s %s ", st->session, st->bare_lf ? ">lf" : ">");
     /* Every report shows the line with its secret masked; the real bytes
-     * are sent. */
-    struct buf shown = BUF_INIT;
-    scn_run_chk(r, scn_mask_client(se ? &se->mask : NULL, &shown, st->data, tl));
+     * are sent. A {{ntlm ...}} line is computed here (ntlmstep.h). */
+    struct buf shown = BUF_INIT, gen = BUF_INIT;
+    const char *data = st->data;
+    size_t dlen = st->len;
+    if (scn_ntlm_is(st->data, tl)) {
+        char err[160];
+        const char *last = se && se->last.p ? se->last.p : "";
+        int rc = scn_ntlm_line(st->data, tl, last, se ? se->last.len : 0, &gen, &shown, err,
+                               sizeof err);
+        if (rc == ENOMEM)
+            scn_run_chk(r, rc);
+        if (rc) {
+            scn_run_chk(r, scn_ts_addf(&r->act, "%s: %s", st->session, err));
+            scn_run_mismatch(r, st->loc, "%s: %s", st->session, err);
+            buf_free(&shown);
+            buf_free(&gen);
+            return;
+        }
+        data = gen.p;
+        dlen = gen.len;
+    } else {
+        scn_run_chk(r, scn_mask_client(se ? &se->mask : NULL, &shown, st->data, tl));
+    }
     const char *sp = shown.p ? shown.p : "";
     scn_run_chk(r, scn_ts_add2(&r->exp, pre, sp, shown.len, 0));
     scn_run_chk(r, scn_ts_add2(&r->act, pre, sp, shown.len, 0));
@@ -389,6 +411,7 @@ static void step_send(struct scn_runner *r, const struct scn_step *st)
         buf_free(&shown);
         scn_run_chk(r, scn_ts_addf(&r->act, "%s: not connected", st->session));
         scn_run_mismatch(r, st->loc, "%s: not connected, cannot send", st->session);
+        buf_free(&gen);
         return;
     }
     if (se->eof) {
@@ -396,32 +419,35 @@ static void step_send(struct scn_runner *r, const struct scn_step *st)
         scn_run_chk(r, scn_ts_addf(&r->act, "%s: connection closed", st->session));
         scn_run_mismatch(r, st->loc, "%s: the server closed the connection, cannot send",
                          st->session);
+        buf_free(&gen);
         return;
     }
     scn_run_article_line(r, se->name, sp, shown.len);
     buf_free(&shown);
     if (se->fd >= 0) {
-        int rc = scn_tcp_send_all(se->fd, st->data, st->len);
+        int rc = scn_tcp_send_all(se->fd, data, dlen);
         if (rc) {
             scn_run_chk(r, scn_ts_addf(&r->act, "%s: send failed: %s", st->session, strerror(rc)));
             scn_run_mismatch(r, st->loc, "%s: send failed: %s", st->session, strerror(rc));
         }
+        buf_free(&gen);
         return;
     }
     struct pop3_session *ps = se->ps;
     size_t off = 0;
     int stuck = 0;
-    while (off < st->len && stuck < 2) {
-        size_t n = pop3_session_input(ps, st->data + off, st->len - off, lab_clock_now(r->lab));
+    while (off < dlen && stuck < 2) {
+        size_t n = pop3_session_input(ps, data + off, dlen - off, lab_clock_now(r->lab));
         off += n;
         drain(r, se);
         stuck = n == 0 ? stuck + 1 : 0;
     }
-    if (off < st->len) {
+    if (off < dlen) {
         scn_run_chk(r, scn_ts_addf(&r->act, "%s: the server took only %zu of %zu bytes",
-                                   st->session, off, st->len));
+                                   st->session, off, dlen));
         scn_run_mismatch(r, st->loc, "%s: the server stopped taking input", st->session);
     }
+    buf_free(&gen);
 }
 
 static void step_expect(struct scn_runner *r, const struct scn_step *st)
@@ -443,6 +469,8 @@ static void step_expect(struct scn_runner *r, const struct scn_step *st)
     unsigned flags = 0;
     int got = next_line(r, se, &line, &len, &flags);
     if (got == 1) {
+        buf_reset(&se->last);
+        scn_run_chk(r, buf_append(&se->last, line, len));
         scn_run_real_line(r, pre, line, len, flags);
         if (flags == want && scn_pattern_match(&st->pat, line, len)) {
             scn_run_chk(r, scn_ts_add2(&r->act, pre, st->pat.text, st->pat.len, want));

@@ -33,6 +33,7 @@ struct scn_sess {
     bool overflow;
     bool never_opened;    /* the open failed: its steps are skipped, not failed again */
     struct scn_mask mask; /* what of the client's lines is shown */
+    struct buf last;      /* the last line received, for {{ntlm ...}} (ntlmstep.h) */
 };
 
 struct scn_runner {

@@ -814,7 +814,7 @@ static ntstatus post(struct machine *m, const char *ws, enum logon_type type, st
 {
     struct sam_user *u = sam_user_find(machine_sam(m), "alice");
     CU_ASSERT_PTR_NOT_NULL_FATAL(u);
-    const struct logon_request rq = {NULL, "alice", type, ws, "NtLmSsp"};
+    const struct logon_request rq = {NULL, "alice", type, ws, "NtLmSsp", NULL};
     return logon_post_credential_checks(m, m, u, &rq, t);
 }
 

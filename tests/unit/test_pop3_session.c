@@ -649,11 +649,17 @@ static void test_pop3_auth_plain(void)
     expect(&c, "AUTH PLAIN\r\n", "-ERR command not valid in this state\r\n");
     tc_close(&c);
 
-    /* Exchange personas offer AUTH but no mechanism ntlab implements */
+    /* Exchange personas offer AUTH NTLM (issue 17), not PLAIN */
     tc_open(&c, "exchange-5.5", &b);
     tc_take(&c);
-    expect(&c, "AUTH\r\n", "+OK\r\n.\r\n");
+    expect(&c, "AUTH\r\n", "+OK\r\nNTLM\r\n.\r\n");
     expect(&c, "AUTH PLAIN\r\n", "-ERR Unrecognized authentication type\r\n");
+    tc_close(&c);
+    /* a persona without NTLM: rfc1939's words auth-disabled as auth-mechanism */
+    tc_open(&c, "rfc1939", &b);
+    tc_take(&c);
+    expect(&c, "AUTH NTLM\r\n", "-ERR unsupported authentication mechanism\r\n");
+    expect(&c, "AUTH KERBEROS_V4\r\n", "-ERR unsupported authentication mechanism\r\n");
     tc_close(&c);
     buf_free(&b.log);
     unit_rmtree(root);

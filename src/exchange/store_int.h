@@ -1,0 +1,35 @@
+/* The store's logon helpers for its other files (store.c owns the store;
+ * ntlmlogon.c is the NTLM path). Not for use outside src/exchange. */
+#ifndef NTLAB_EXCHANGE_STORE_INT_H
+#define NTLAB_EXCHANGE_STORE_INT_H
+#include "src/exchange/exchange.h"
+#include "src/mailstore/mail_logon.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+struct machine;
+
+/* False, with res set to system-error (ERROR_SERVICE_NOT_ACTIVE), once the
+ * session's store has stopped. */
+bool exchange_store_check_running(const struct exchange_session *es,
+                                  struct mail_logon_result *res);
+struct machine *exchange_store_machine(const struct exchange_session *es);
+/* The mailbox with this alias on this server, or NULL. */
+const struct exchange_mailbox *exchange_store_mailbox(const struct exchange_session *es,
+                                                      const char *alias);
+/* Opens mb's maildrop into res (OK, IN_USE or SYSTEM_ERROR). */
+void exchange_store_open(struct exchange_session *es, const struct exchange_mailbox *mb,
+                         struct mail_logon_result *res);
+/* The MSExchangePOP3 logon-failure event for cred (domain as resolved). */
+void exchange_store_fail(struct exchange_session *es, const struct mail_logon_credentials *cred,
+                         const char *domain, const char *what);
+/* res's outcome, Win32 code and its text. */
+void exchange_store_set_win32(struct mail_logon_result *res, enum mail_logon_outcome o,
+                              uint32_t code);
+
+/* ntlmlogon.c: mail_logon_ops.login_challenge and challenge_end for NTLM. */
+enum mail_logon_step exchange_ntlm_step(void *arg, void **state, struct mail_logon_message *msg,
+                                        struct mail_logon_result *res);
+void exchange_ntlm_end(void *arg, void *state);
+
+#endif
