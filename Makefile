@@ -10,7 +10,7 @@ ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -I. -I$(BUILD)/gen -MMD -MP
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDLIBS  :=
 
-LIB_SRCS := $(sort $(wildcard src/lib/*.c emulator/*.c src/mailstore/*.c src/pop3/*.c src/exchange/*.c \
+LIB_SRCS := $(sort $(wildcard src/lib/*.c emulator/*.c src/mailstore/*.c src/pop3/*.c src/smtp/*.c src/exchange/*.c \
                              src/net/*.c src/scenario/*.c src/cli/*.c))
 EMBED_FILES := $(sort $(wildcard src/pop3/personas/*.persona policies/*.inf policies/presets/*))
 GEN_SRCS := $(BUILD)/gen/embedded.c
@@ -241,7 +241,7 @@ install: all
 	  $(DESTDIR)$(PREFIX)/share/ntlab/policies
 	install -m 755 $(BUILD)/ntlab $(DESTDIR)$(PREFIX)/bin/ntlab
 	install -m 644 $(BUILD)/libntlab.a $(DESTDIR)$(PREFIX)/lib/libntlab.a
-	for d in src/lib emulator src/mailstore src/pop3 src/exchange src/net src/scenario; do \
+	for d in src/lib emulator src/mailstore src/pop3 src/smtp src/exchange src/net src/scenario; do \
 	  install -d $(DESTDIR)$(PREFIX)/include/ntlab/$$d; \
 	  for h in $$d/*.h; do [ -f "$$h" ] && install -m 644 $$h $(DESTDIR)$(PREFIX)/include/ntlab/$$d/; done; \
 	done; true
