@@ -80,7 +80,8 @@ static const struct cli_command commands[] = {
     {"mail", cmd_mail, "mail deliver ALIAS FILE...   (an RFC 5322 message per file, - for stdin)",
      false},
     {"up", cmd_up,
-     "up [--listen [NAME=]ADDR:PORT]... [--foreground]   serve the lab (POP3 + control socket)\n"
+     "up [--listen [NAME=]ADDR:PORT]... [--listen-smtp [NAME=]ADDR:PORT]... [--foreground]\n"
+     "                                                   serve the lab (POP3, SMTP, control socket)\n"
      "           [--max-connections N] [--idle-timeout DURATION]\n"
      "           [--max-conn-rate N]   new connections per address per second (default 5000,\n"
      "           0 = off); loopback is exempt unless [--rate-limit-loopback]\n"

@@ -176,6 +176,12 @@ bool ims_running(struct machine *m)
     return ims_service(m) != NULL;
 }
 
+const char *ims_persona_name(struct machine *m)
+{
+    struct scm_service *svc = ims_service(m);
+    return svc ? ((const struct ims_state *)svc->context)->persona : NULL;
+}
+
 /* --- sessions ------------------------------------------------------------------------ */
 
 int ims_session_open(struct machine *m, const char *peer, struct ims_session **out)

@@ -48,6 +48,9 @@ int ims_register(struct machine *m);
 /* The running IMS's service on m, or NULL. */
 struct scm_service *ims_service(struct machine *m);
 bool ims_running(struct machine *m);
+/* The persona name the running IMS started with (NULL when none runs);
+ * owned by the IMS, valid until something may stop it. */
+const char *ims_persona_name(struct machine *m);
 
 struct ims_session;
 
