@@ -11,6 +11,7 @@
  *   begin                      the lab is set up: steps above are setup
  *   timeout DURATION           waits over TCP (default 5s)
  *   open NAME [MACHINE]        connect a POP3 session
+ *   smtp NAME [MACHINE]        connect an SMTP session (the machine's IMS)
  *   refused [MACHINE]          a connection must be refused
  *   close NAME                 the client drops the connection
  *   NAME > TEXT                send TEXT + CRLF    (NAME >lf TEXT: + LF)
@@ -81,6 +82,7 @@ struct scn_step {
     bool setup; /* before `begin` */
     char session[SCN_NAME_MAX + 1];
     char machine[SCN_MACHINE_MAX + 1]; /* OPEN/REFUSED; "" = the machine running the store */
+    bool smtp;                         /* OPEN: an SMTP session on the machine's IMS */
     /* SEND: the bytes to send; EXPECT: pat and bare_lf */
     char *data;
     size_t len;
