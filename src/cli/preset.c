@@ -183,7 +183,8 @@ static int create_q189732(struct cli_ctx *ctx, const char *dir)
             "    service MSExchangeIS (image %s, start auto) as %s\\EXCHSVC, password %s;\n"
             "    %s\\EXCHSVC holds \"Log on as a service\" on \\\\%s but not SeTcbPrivilege\n"
             "  user %s\\alice, password %s; mailbox alice on %s with %zu messages\n"
-            "    service MSExchangeIMC (image msexchangeimc) as CORP\\IMSSVC: SMTP for corp.example\n"
+            "    service MSExchangeIMC (image msexchangeimc) as CORP\\IMSSVC:"
+            " SMTP for corp.example\n"
             "Start it with: ntlab -C %s up\n",
             dir, Q_PDC, Q_DOMAIN, Q_ADMIN_PASSWORD, Q_SERVER, Q_DOMAIN, EXCHANGE_IMAGE, Q_DOMAIN,
             Q_SERVICE_PASSWORD, Q_DOMAIN, Q_SERVER, Q_DOMAIN, Q_USER_PASSWORD, Q_SERVER,

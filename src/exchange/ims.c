@@ -244,9 +244,9 @@ static void ims_login(void *arg, const struct mail_logon_credentials *cred,
     struct machine *m = st->m;
     const char *domain = cred->domain && cred->domain[0] ? cred->domain : machine_domain(m);
     struct token tok;
-    ntstatus s = logon_user(m, &st->token, domain, cred->account,
-                            cred->password ? cred->password : "", LOGON_NETWORK, NULL, IMS_PROCESS,
-                            &tok);
+    ntstatus s =
+        logon_user(m, &st->token, domain, cred->account, cred->password ? cred->password : "",
+                   LOGON_NETWORK, NULL, IMS_PROCESS, &tok);
     if (s != STATUS_SUCCESS) {
         set_win32(res, MAIL_LOGON_WIN32, nterr_to_win32(s));
         char msg[EVTLOG_TEXT_MAX];

@@ -57,12 +57,18 @@ static int be_deliver(void *arg, const struct smtp_envelope *env, const void *ms
 static const char *close_name(enum smtp_close_reason r)
 {
     switch (r) {
-    case SMTP_CLOSE_QUIT: return "QUIT";
-    case SMTP_CLOSE_TIMEOUT: return "timeout";
-    case SMTP_CLOSE_BAD_COMMANDS: return "too many bad commands";
-    case SMTP_CLOSE_SYNC: return "data before the 354";
-    case SMTP_CLOSE_DROPPED: return "dropped";
-    default: return "error";
+    case SMTP_CLOSE_QUIT:
+        return "QUIT";
+    case SMTP_CLOSE_TIMEOUT:
+        return "timeout";
+    case SMTP_CLOSE_BAD_COMMANDS:
+        return "too many bad commands";
+    case SMTP_CLOSE_SYNC:
+        return "data before the 354";
+    case SMTP_CLOSE_DROPPED:
+        return "dropped";
+    default:
+        return "error";
     }
 }
 
@@ -517,8 +523,8 @@ int smtpconn_plan(struct lab *lab, const struct daemon_config *cfg, struct serve
         while (k < ni && ims[k] != m)
             k++;
         if (assigned[k] || *nls >= max) {
-            snprintf(err, errlen, "--listen-smtp: %s", assigned[k] ? "a machine is given twice"
-                                                                   : "too many listeners");
+            snprintf(err, errlen, "--listen-smtp: %s",
+                     assigned[k] ? "a machine is given twice" : "too many listeners");
             return EINVAL;
         }
         assigned[k] = true;

@@ -202,8 +202,8 @@ static void cmd_rcpt(struct smtp_session *s, char *arg)
     }
     enum smtp_rcpt_result r = s->be.rcpt ? s->be.rcpt(s->be.arg, path) : SMTP_RCPT_TEMPFAIL;
     if (r != SMTP_RCPT_OK) {
-        smtp_int_reply(s, r == SMTP_RCPT_UNKNOWN ? SMTP_R_RCPT_UNKNOWN : SMTP_R_RCPT_TEMPFAIL,
-                       path, false);
+        smtp_int_reply(s, r == SMTP_RCPT_UNKNOWN ? SMTP_R_RCPT_UNKNOWN : SMTP_R_RCPT_TEMPFAIL, path,
+                       false);
         return;
     }
     for (size_t i = 0; i < s->nrcpt; i++)
@@ -409,6 +409,10 @@ static void cmd_auth(struct smtp_session *s, char *arg)
         smtp_int_bad(s, SMTP_R_SEQUENCE); /* RFC 4954 §4 */
         return;
     }
+    if (!*arg) {
+        smtp_int_bad(s, SMTP_R_SYNTAX);
+        return;
+    }
     if (!(lg && auth_offered(s, SMTP_OFFER_AUTH_LOGIN)) &&
         !(pl && auth_offered(s, SMTP_OFFER_AUTH_PLAIN))) {
         smtp_int_bad(s, SMTP_R_AUTH_MECH);
@@ -434,9 +438,9 @@ static const struct {
     const char *verb;
     void (*fn)(struct smtp_session *s, char *arg);
 } commands[] = {
-    {"HELO", cmd_helo}, {"EHLO", cmd_ehlo}, {"MAIL", cmd_mail},     {"RCPT", cmd_rcpt},
-    {"DATA", cmd_data}, {"RSET", cmd_rset}, {"NOOP", cmd_noop},     {"VRFY", cmd_vrfy},
-    {"QUIT", cmd_quit}, {"AUTH", cmd_auth}, {"EXPN", cmd_not_impl}, {"TURN", cmd_not_impl},
+    {"HELO", cmd_helo},     {"EHLO", cmd_ehlo},     {"MAIL", cmd_mail},     {"RCPT", cmd_rcpt},
+    {"DATA", cmd_data},     {"RSET", cmd_rset},     {"NOOP", cmd_noop},     {"VRFY", cmd_vrfy},
+    {"QUIT", cmd_quit},     {"AUTH", cmd_auth},     {"EXPN", cmd_not_impl}, {"TURN", cmd_not_impl},
     {"HELP", cmd_not_impl}, {"ETRN", cmd_not_impl},
 };
 

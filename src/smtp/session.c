@@ -57,12 +57,24 @@ static int render(struct smtp_session *s, const char *t, const char *arg)
         }
         t++;
         switch (*t) {
-        case 'h': err = buf_puts(&s->out, host_of(s)); break;
-        case 'a': err = buf_puts(&s->out, arg ? arg : ""); break;
-        case 'c': err = buf_puts(&s->out, s->helo ? s->helo : ""); break;
-        case 'r': err = buf_puts(&s->out, s->peer); break;
-        case 'z': err = buf_printf(&s->out, "%zu", s->cfg->max_message); break;
-        default: err = buf_putc(&s->out, *t); break;
+        case 'h':
+            err = buf_puts(&s->out, host_of(s));
+            break;
+        case 'a':
+            err = buf_puts(&s->out, arg ? arg : "");
+            break;
+        case 'c':
+            err = buf_puts(&s->out, s->helo ? s->helo : "");
+            break;
+        case 'r':
+            err = buf_puts(&s->out, s->peer);
+            break;
+        case 'z':
+            err = buf_printf(&s->out, "%zu", s->cfg->max_message);
+            break;
+        default:
+            err = buf_putc(&s->out, *t);
+            break;
         }
     }
     return err;

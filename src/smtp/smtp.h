@@ -81,11 +81,11 @@ enum smtp_rcpt_result {
 /* What deliver gets besides the message. Strings are the engine's, valid
  * for the call. */
 struct smtp_envelope {
-    const char *helo;            /* the HELO/EHLO argument */
-    const char *from;            /* the reverse-path without <>, "" for <> */
-    const char *const *rcpt;     /* forward-paths without <>, as accepted */
+    const char *helo;        /* the HELO/EHLO argument */
+    const char *from;        /* the reverse-path without <>, "" for <> */
+    const char *const *rcpt; /* forward-paths without <>, as accepted */
     size_t nrcpt;
-    const char *auth_user;       /* the AUTH name when authenticated, else NULL */
+    const char *auth_user; /* the AUTH name when authenticated, else NULL */
 };
 
 enum smtp_event_type {

@@ -24,17 +24,17 @@ struct smtp_session {
     const struct smtp_config *cfg;
     enum smtp_phase phase;
     char peer[64];
-    bool skipping;   /* discarding the rest of an over-long command line */
-    bool early;      /* bytes arrived while the 354 was unsent */
-    bool midline;    /* DATA: discarding the rest of an over-long text line */
-    bool bad_line;   /* DATA: a text line was over max_text_line */
-    bool too_big;    /* DATA: the message passed max_message */
-    bool esmtp;      /* EHLO (not HELO) opened the session */
+    bool skipping; /* discarding the rest of an over-long command line */
+    bool early;    /* bytes arrived while the 354 was unsent */
+    bool midline;  /* DATA: discarding the rest of an over-long text line */
+    bool bad_line; /* DATA: a text line was over max_text_line */
+    bool too_big;  /* DATA: the message passed max_message */
+    bool esmtp;    /* EHLO (not HELO) opened the session */
     bool authed;
     unsigned bad;
     int64_t last;
-    char *helo;      /* the HELO/EHLO argument; NULL before one */
-    char *from;      /* the reverse-path; NULL outside a transaction */
+    char *helo; /* the HELO/EHLO argument; NULL before one */
+    char *from; /* the reverse-path; NULL outside a transaction */
     char **rcpt;
     size_t nrcpt, rcpt_cap;
     char *auth_user;  /* the authenticated name */

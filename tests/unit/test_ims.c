@@ -40,9 +40,9 @@ static void domain_user(struct corp *c, const char *name, const char *pw, struct
 static void grant(struct machine *m, const struct sid *sid, const char *right)
 {
     struct lsa_handle h;
-    UNIT_ASSERT_STATUS_FATAL(lsa_open_policy(machine_lsa(m), sid_wellknown(SID_WK_SYSTEM), 1,
-                                             POLICY_ALL_ACCESS, &h),
-                             STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        lsa_open_policy(machine_lsa(m), sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS, &h),
+        STATUS_SUCCESS);
     const char *r[1] = {right};
     UNIT_ASSERT_STATUS_FATAL(lsa_add_account_rights(&h, sid, r, 1), STATUS_SUCCESS);
     lsa_close(&h);
@@ -93,10 +93,10 @@ static void corp_create(struct corp *c, bool ims_tcb, const char *ims_conf)
                               .deps = deps,
                               .ndeps = 1};
     UNIT_ASSERT_WIN32_FATAL(scm_add(c->exch, &icfg), ERROR_SUCCESS);
-    CU_ASSERT_FATAL(exchange_mailbox_add(c->exch, "alice", "CORP\\alice", NULL, err,
-                                         sizeof err) == 0);
-    CU_ASSERT_FATAL(exchange_mailbox_add(c->exch, "shared", "CORP\\alice", NULL, err,
-                                         sizeof err) == 0);
+    CU_ASSERT_FATAL(exchange_mailbox_add(c->exch, "alice", "CORP\\alice", NULL, err, sizeof err) ==
+                    0);
+    CU_ASSERT_FATAL(exchange_mailbox_add(c->exch, "shared", "CORP\\alice", NULL, err, sizeof err) ==
+                    0);
     UNIT_ASSERT_STATUS(lab_boot_all(c->lab, err, sizeof err), STATUS_SUCCESS);
 }
 

@@ -146,8 +146,9 @@ static void test_dialogue(void)
                            "250 2.1.5 Recipient <Alice@lab.example> OK\r\n");
     CU_ASSERT_STRING_EQUAL(say(&r, "RCPT TO:<nobody@lab.example>\r\n"),
                            "550 5.1.1 <nobody@lab.example>: no such mailbox here\r\n");
-    CU_ASSERT_STRING_EQUAL(say(&r, "RCPT TO:<slow@lab.example>\r\n"),
-                           "451 4.3.0 <slow@lab.example>: directory unavailable, try again later\r\n");
+    CU_ASSERT_STRING_EQUAL(
+        say(&r, "RCPT TO:<slow@lab.example>\r\n"),
+        "451 4.3.0 <slow@lab.example>: directory unavailable, try again later\r\n");
     CU_ASSERT_STRING_EQUAL(say(&r, "RCPT TO:<bob@lab.example>\r\n"),
                            "250 2.1.5 Recipient <bob@lab.example> OK\r\n");
     CU_ASSERT_STRING_EQUAL(say(&r, "DATA\r\n"), "354 Start mail input; end with <CRLF>.<CRLF>\r\n");
@@ -155,19 +156,19 @@ static void test_dialogue(void)
     CU_ASSERT_STRING_EQUAL(say(&r, "Subject: hi\r\n\r\n..dot\r\n.\r\n"),
                            "250 2.0.0 Message accepted for delivery\r\n");
     CU_ASSERT_EQUAL(r.t.ndeliv, 1);
-    CU_ASSERT_STRING_EQUAL(r.t.got.p,
-                           "carol@far.example|Alice@lab.example,bob@lab.example|"
-                           "Received: from client.example ([127.0.0.1])\r\n"
-                           "\tby exch1.lab.example with ESMTP;\r\n"
-                           "\tWed, 01 Jul 1998 09:00:00 +0000\r\n"
-                           "Subject: hi\r\n\r\n.dot\r\n");
+    CU_ASSERT_STRING_EQUAL(r.t.got.p, "carol@far.example|Alice@lab.example,bob@lab.example|"
+                                      "Received: from client.example ([127.0.0.1])\r\n"
+                                      "\tby exch1.lab.example with ESMTP;\r\n"
+                                      "\tWed, 01 Jul 1998 09:00:00 +0000\r\n"
+                                      "Subject: hi\r\n\r\n.dot\r\n");
     /* the transaction is over: RCPT needs a new MAIL */
     CU_ASSERT_STRING_EQUAL(say(&r, "RCPT TO:<bob@lab.example>\r\n"),
                            "503 5.5.1 Bad sequence of commands\r\n");
     CU_ASSERT_STRING_EQUAL(say(&r, "VRFY alice\r\nNOOP\r\nRSET\r\nEXPN x\r\n"),
                            "252 2.5.2 Cannot VRFY user, but will accept message\r\n"
                            "250 2.0.0 OK\r\n250 2.0.0 OK\r\n502 5.5.1 Command not implemented\r\n");
-    CU_ASSERT_STRING_EQUAL(say(&r, "QUIT\r\n"), "221 2.0.0 exch1.lab.example closing connection\r\n");
+    CU_ASSERT_STRING_EQUAL(say(&r, "QUIT\r\n"),
+                           "221 2.0.0 exch1.lab.example closing connection\r\n");
     CU_ASSERT(smtp_session_closed(r.s));
     CU_ASSERT_EQUAL(r.t.reason, SMTP_CLOSE_QUIT);
     rig_close(&r);
@@ -187,7 +188,8 @@ static void test_sequence(void)
     /* bare path (the IMS KB's own telnet test types it so), bare LF */
     CU_ASSERT_STRING_EQUAL(say(&r, "mail from:a@b\n"), "250 2.1.0 Sender <a@b> OK\r\n");
     CU_ASSERT_STRING_EQUAL(say(&r, "DATA\r\n"), "554 5.5.1 No valid recipients\r\n");
-    CU_ASSERT_STRING_EQUAL(say(&r, "MAIL FROM:<a@b>\r\n"), "503 5.5.1 Bad sequence of commands\r\n");
+    CU_ASSERT_STRING_EQUAL(say(&r, "MAIL FROM:<a@b>\r\n"),
+                           "503 5.5.1 Bad sequence of commands\r\n");
     CU_ASSERT_STRING_EQUAL(say(&r, "RCPT TO:<alice@lab.example> NOTIFY=NEVER\r\n"),
                            "555 5.5.4 MAIL FROM/RCPT TO parameters not recognized\r\n");
     CU_ASSERT_STRING_EQUAL(say(&r, "RCPT TO:<alice@lab.example\r\n"),
@@ -257,7 +259,8 @@ static void test_limits(void)
     r.t.fail_deliver = EIO;
     say(&r, "MAIL FROM:<a@b>\r\nRCPT TO:<alice@lab.example>\r\n");
     say(&r, "DATA\r\n");
-    CU_ASSERT_STRING_EQUAL(say(&r, "m\r\n.\r\n"), "451 4.3.0 Message not stored, try again later\r\n");
+    CU_ASSERT_STRING_EQUAL(say(&r, "m\r\n.\r\n"),
+                           "451 4.3.0 Message not stored, try again later\r\n");
     rig_close(&r);
 }
 
@@ -367,6 +370,10 @@ static void test_auth(void)
 
     rig_open(&r, "rfc");
     say(&r, "EHLO c\r\n");
+    CU_ASSERT_STRING_EQUAL(say(&r, "AUTH\r\n"),
+                           "501 5.5.4 Syntax error in parameters or arguments\r\n");
+    CU_ASSERT_STRING_EQUAL(say(&r, "AUTH CRAM-MD5\r\n"),
+                           "504 5.5.4 Unrecognized authentication type\r\n");
     CU_ASSERT_STRING_EQUAL(say(&r, "AUTH LOGIN\r\n"), "334 VXNlcm5hbWU6\r\n");
     CU_ASSERT_STRING_EQUAL(say(&r, "*\r\n"), "501 5.7.0 Authentication cancelled\r\n");
     CU_ASSERT_STRING_EQUAL(say(&r, "AUTH LOGIN YWxpY2U=\r\n"), "334 UGFzc3dvcmQ6\r\n");
@@ -392,7 +399,8 @@ static void test_timeout(void)
     CU_ASSERT_EQUAL(r.t.reason, SMTP_CLOSE_TIMEOUT);
     buf_reset(&r.out);
     drain(&r);
-    CU_ASSERT(r.out.p && strstr(r.out.p, "220 ") && strstr(r.out.p, "\r\n421 4.4.2 exch1.lab.example Timeout"));
+    CU_ASSERT(r.out.p && strstr(r.out.p, "220 ") &&
+              strstr(r.out.p, "\r\n421 4.4.2 exch1.lab.example Timeout"));
     rig_close(&r);
 }
 
