@@ -92,7 +92,7 @@ static const struct cli_command commands[] = {
     {"run", cmd_run,
      "run FILE|DIR... [--tag T]... [-j N|--jobs N] [--junit FILE] [--tap] [-v|--verbose]\n"
      "           [--transcript] [--keep] [--tmp DIR] [--target HOST:PORT [--lab DIR]]\n"
-     "           [--allow-outside-files]\n"
+     "           [--target-smtp HOST:PORT] [--allow-outside-files]\n"
      "           | run --prepare DIR [--force] FILE   scenarios (include and file names stay in\n"
      "           the scenario's directory unless --allow-outside-files)",
      false},

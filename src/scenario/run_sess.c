@@ -262,24 +262,38 @@ static struct machine *store_machine(struct scn_runner *r, const char *name)
 
 /* Connects: 0 and *se filled, or an errno value with a text for the
  * transcript in why. */
-/* An SMTP session on the machine's IMS (in-process only: --target names
- * one POP3 server). */
+/* An SMTP session on the machine's IMS: in-process, or over TCP to
+ * --target-smtp. */
 static int connect_smtp(struct scn_runner *r, const char *machine, struct scn_sess *se, char *why,
                         size_t whylen)
 {
+    if (r->o->target) {
+        int fd = -1;
+        int rc = r->o->target_smtp ? scn_tcp_connect(r->o->target_smtp, r->timeout_ms, &fd)
+                                   : ENOTSUP;
+        if (rc) {
+            snprintf(why, whylen, "%s",
+                     rc == ENOTSUP        ? "an SMTP session needs --target-smtp HOST:PORT"
+                     : rc == ECONNREFUSED ? "connection refused"
+                                          : strerror(rc));
+            return rc;
+        }
+        se->fd = fd;
+        char host[SCN_HOST_MAX], port[8];
+        if (scn_tcp_split(r->o->target_smtp, host, port, 0) == 0)
+            snprintf(se->peer, sizeof se->peer, "%s %s", host, port);
+        return 0;
+    }
     struct machine *m = machine[0] ? lab_machine_find(r->lab, machine) : NULL;
     for (size_t i = 0; !machine[0] && !m && i < lab_machine_count(r->lab); i++)
         if (ims_service(lab_machine_at(r->lab, i)))
             m = lab_machine_at(r->lab, i);
-    int rc = r->o->target ? ENOTSUP : m ? smtplocal_open(m, "127.0.0.1", 0, lab_clock_now(r->lab),
-                                                          &se->sl)
-                                        : ENOENT;
+    int rc = m ? smtplocal_open(m, "127.0.0.1", 0, lab_clock_now(r->lab), &se->sl) : ENOENT;
     if (rc) {
         snprintf(why, whylen, "%s",
-                 rc == ENOTSUP        ? "SMTP sessions run in-process only (not with --target)"
-                 : rc == ECONNREFUSED ? "connection refused (no Internet Mail Service runs there)"
-                 : !m                 ? "no machine with a running Internet Mail Service"
-                                      : strerror(rc));
+                 rc == ECONNREFUSED ? "connection refused (no Internet Mail Service runs there)"
+                 : !m               ? "no machine with a running Internet Mail Service"
+                                    : strerror(rc));
         return rc;
     }
     snprintf(se->peer, sizeof se->peer, "%s 25", machine_name(m));

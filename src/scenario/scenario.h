@@ -164,6 +164,8 @@ struct scn_admin {
 struct scn_run_opts {
     const struct scn_admin *admin; /* needed by scenarios with ntlab steps */
     const char *target;  /* "HOST:PORT": sessions over TCP; NULL = in-process */
+    const char *target_smtp; /* with target: "HOST:PORT" of its SMTP listener, for
+                                `smtp` sessions (issue 18); NULL = they fail */
     const char *labdir;  /* with target: the lab of the `ntlab up` serving it: setup
                             steps are skipped, the others go to its control socket;
                             NULL = a foreign server (scenarios with admin steps skip) */
