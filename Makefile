@@ -10,7 +10,7 @@ ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -I. -I$(BUILD)/gen -MMD -MP
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDLIBS  :=
 
-LIB_SRCS := $(sort $(wildcard src/lib/*.c emulator/*.c src/mailstore/*.c src/pop3/*.c src/exchange/*.c \
+LIB_SRCS := $(sort $(wildcard src/lib/*.c emulator/*.c src/mailstore/*.c src/pop3/*.c src/smtp/*.c src/exchange/*.c \
                              src/net/*.c src/scenario/*.c src/cli/*.c))
 EMBED_FILES := $(sort $(wildcard src/pop3/personas/*.persona policies/*.inf policies/presets/*))
 GEN_SRCS := $(BUILD)/gen/embedded.c
@@ -211,7 +211,8 @@ fuzz-replay: $(FUZZ_NAMES:%=$(BUILD)/fuzz-replay/%)
 	done
 
 # Benchmarks (not part of `make test`): every tests/bench/*.c is built and
-# run, its output kept in BUILD/bench/NAME.out; then tests/bench/run.sh,
+# run, its output kept in BUILD/bench/NAME.out (and, last, tests/bench/smtp.py:
+# the SMTP figures of issue 18); then tests/bench/run.sh,
 # the POP3 benchmark against Dovecot, drives the tools pop3load and pop3lab
 # and writes BUILD/bench/summary.json. A benchmark that fails (a setup
 # error, a missing figure or a run with errors; a slow figure never fails)
@@ -223,7 +224,8 @@ bench: deps-bench all $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 	@fail=0; for b in $(filter-out $(BENCH_TOOLS:%=$(BUILD)/bench/%),$(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)); do \
 	  echo "== $$b"; { $$b; echo $$? > $$b.rc; } 2>&1 | tee $$b.out; \
 	  [ "$$(cat $$b.rc)" = 0 ] || { echo "bench: $$b failed"; fail=1; }; done; \
-	echo "== tests/bench/run.sh"; tests/bench/run.sh $(BUILD) || fail=1; exit $$fail
+	echo "== tests/bench/run.sh"; tests/bench/run.sh $(BUILD) || fail=1; \
+	echo "== tests/bench/smtp.py"; python3 tests/bench/smtp.py $(BUILD) || fail=1; exit $$fail
 
 # A short run of the POP3 benchmark in make test (one round of 1 s runs,
 # small counts, about 40 s; tests/bench/run.sh BENCH_SMOKE): it fails when
@@ -241,7 +243,7 @@ install: all
 	  $(DESTDIR)$(PREFIX)/share/ntlab/policies
 	install -m 755 $(BUILD)/ntlab $(DESTDIR)$(PREFIX)/bin/ntlab
 	install -m 644 $(BUILD)/libntlab.a $(DESTDIR)$(PREFIX)/lib/libntlab.a
-	for d in src/lib emulator src/mailstore src/pop3 src/exchange src/net src/scenario; do \
+	for d in src/lib emulator src/mailstore src/pop3 src/smtp src/exchange src/net src/scenario; do \
 	  install -d $(DESTDIR)$(PREFIX)/include/ntlab/$$d; \
 	  for h in $$d/*.h; do [ -f "$$h" ] && install -m 644 $$h $(DESTDIR)$(PREFIX)/include/ntlab/$$d/; done; \
 	done; true

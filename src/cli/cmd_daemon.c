@@ -74,6 +74,20 @@ static int up_listen_opt(struct cli_ctx *ctx, const char *what, const struct arg
     return CLI_OK;
 }
 
+/* --listen-smtp, once per SMTP listener (issue 18): as --listen. */
+static int up_listen_smtp_opt(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
+                              const char *val)
+{
+    struct up_listen *l = o->to;
+    if (l->cfg->nlisten_smtp == DAEMON_MAX_LISTEN)
+        return cli_error(ctx, CLI_USAGE, "%s: at most %d --listen-smtp", what, DAEMON_MAX_LISTEN);
+    char why[400];
+    if (daemon_listen_check(val, why, sizeof why))
+        return cli_error(ctx, CLI_USAGE, "%s: %s", what, why);
+    l->listen[l->cfg->nlisten_smtp++] = val;
+    return CLI_OK;
+}
+
 static int up_control_opt(struct cli_ctx *ctx, const char *what, const struct args_opt *o,
                           const char *val)
 {
@@ -123,10 +137,14 @@ int cmd_up(struct cli_ctx *ctx, int argc, char **argv)
     const char *listen[DAEMON_MAX_LISTEN];
     struct daemon_config cfg = {.listen = listen, .command = live_command, .out = ctx->out};
     struct up_listen ul = {&cfg, listen};
+    const char *listen_smtp[DAEMON_MAX_LISTEN];
+    struct up_listen uls = {&cfg, listen_smtp};
+    cfg.listen_smtp = listen_smtp;
     const struct args_opt opts[] = {
         ARGS_OPT_FLAG("--foreground", &cfg.foreground),
         ARGS_OPT_FLAG("--rate-limit-loopback", &cfg.rate_loopback),
         ARGS_OPT_CALL("--listen", &ul, up_listen_opt),
+        ARGS_OPT_CALL("--listen-smtp", &uls, up_listen_smtp_opt),
         ARGS_OPT_CALL("--control", &cfg.control_tcp, up_control_opt),
         ARGS_OPT_STR("--control-secret-file", &cfg.control_secret_file),
         ARGS_OPT_CALL("--max-connections", &cfg.max_connections, up_max_connections_opt),

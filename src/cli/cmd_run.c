@@ -228,7 +228,8 @@ static void job_done(void *arg, size_t i, struct scn_result *r)
 
 static const char run_usage[] =
     "usage: ntlab run FILE|DIR... [--tag T] [-j N] [--junit FILE] [--tap] [-v] [--transcript]\n"
-    "           [--target HOST:PORT [--lab DIR]] [--keep] [--tmp DIR] [--allow-outside-files]\n"
+    "           [--target HOST:PORT [--lab DIR] [--target-smtp HOST:PORT]] [--keep] [--tmp DIR]\n"
+    "           [--allow-outside-files]\n"
     "           | --prepare DIR [--force] FILE";
 
 /* --tag, once per tag; one too many is a usage error. */
@@ -281,6 +282,8 @@ static int check_run_opts(struct cli_ctx *ctx, struct runner *rn, const struct f
      * whatever the lab directory (control.h): admin steps can run. */
     if (rn->opts.target && !rn->opts.labdir && getenv("NTLAB_CONTROL"))
         rn->opts.labdir = ".";
+    if (rn->opts.target_smtp && !rn->opts.target)
+        return cli_error(ctx, CLI_USAGE, "run: --target-smtp goes with --target");
     if (rn->opts.labdir && !rn->opts.target)
         return cli_error(ctx, CLI_USAGE, "run: --lab goes with --target (the daemon's lab)");
     if (rn->opts.target) {
@@ -399,6 +402,7 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
          .missing = "-j needs a number of workers (1-256)", .joined = true},
         ARGS_OPT_STR("--junit", &junit),
         ARGS_OPT_STR("--target", &rn.opts.target),
+        ARGS_OPT_STR("--target-smtp", &rn.opts.target_smtp),
         ARGS_OPT_STR("--lab", &rn.opts.labdir),
         ARGS_OPT_STR("--tmp", &rn.opts.tmpbase),
         ARGS_OPT_STR("--prepare", &rn.opts.prepare),

@@ -83,7 +83,8 @@ static const struct cli_command commands[] = {
     {"mail", cmd_mail, "mail deliver ALIAS[@CONTAINER] FILE...   (an RFC 5322 message per file, - for stdin)",
      false},
     {"up", cmd_up,
-     "up [--listen [NAME=]ADDR:PORT]... [--foreground]   serve the lab (POP3 + control socket)\n"
+     "up [--listen [NAME=]ADDR:PORT]... [--listen-smtp [NAME=]ADDR:PORT]... [--foreground]\n"
+     "                                                   serve the lab (POP3, SMTP, control socket)\n"
      "           [--max-connections N] [--idle-timeout DURATION]\n"
      "           [--max-conn-rate N]   new connections per address per second (default 5000,\n"
      "           0 = off); loopback is exempt unless [--rate-limit-loopback]\n"
@@ -94,7 +95,7 @@ static const struct cli_command commands[] = {
     {"run", cmd_run,
      "run FILE|DIR... [--tag T]... [-j N|--jobs N] [--junit FILE] [--tap] [-v|--verbose]\n"
      "           [--transcript] [--keep] [--tmp DIR] [--target HOST:PORT [--lab DIR]]\n"
-     "           [--allow-outside-files]\n"
+     "           [--target-smtp HOST:PORT] [--allow-outside-files]\n"
      "           | run --prepare DIR [--force] FILE   scenarios (include and file names stay in\n"
      "           the scenario's directory unless --allow-outside-files)",
      false},

@@ -4,6 +4,7 @@
 #include "src/cli/preset.h"
 #include "emulator/lab.h"
 #include "src/exchange/exchange.h"
+#include "src/exchange/ims.h"
 #include "src/lib/afile.h"
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
@@ -39,6 +40,18 @@ static const struct preset_step q189732_steps[] = {
                 Q_DOMAIN "\\EXCHSVC", "--password", Q_SERVICE_PASSWORD, "--start", "auto",
                 "--display", "Microsoft Exchange Information Store"}},
     {Q_SERVER, {"mailbox", "add", "alice", "--owner", Q_DOMAIN "\\alice"}},
+    /* The Internet Mail Service (issue 18): its own account, which also
+     * lacks SeTcbPrivilege, so SMTP AUTH fails as POP3 logons do (Q235627
+     * event 4183) until the grant and the IMS's restart. */
+    {Q_PDC, {"user", "add", "IMSSVC", "--password", Q_SERVICE_PASSWORD}},
+    {Q_PDC, {"user", "set", "IMSSVC", "--fullname", "Internet Mail Service account",
+             "--password-never-expires", "on"}},
+    {NULL, {"ntrights", "+r", "SeServiceLogonRight", "-u", Q_DOMAIN "\\IMSSVC", "-m",
+            "\\\\" Q_SERVER}},
+    {Q_SERVER, {"service", "add", IMS_SERVICE, "--image", IMS_IMAGE, "--account",
+                Q_DOMAIN "\\IMSSVC", "--password", Q_SERVICE_PASSWORD, "--start", "auto",
+                "--depends", "MSExchangeIS", "--display",
+                "Microsoft Exchange Internet Mail Service"}},
 };
 
 /* Three small messages; the second has a line starting with '.', which
@@ -170,6 +183,8 @@ static int create_q189732(struct cli_ctx *ctx, const char *dir)
             "    service MSExchangeIS (image %s, start auto) as %s\\EXCHSVC, password %s;\n"
             "    %s\\EXCHSVC holds \"Log on as a service\" on \\\\%s but not SeTcbPrivilege\n"
             "  user %s\\alice, password %s; mailbox alice on %s with %zu messages\n"
+            "    service MSExchangeIMC (image msexchangeimc) as CORP\\IMSSVC:"
+            " SMTP for corp.example\n"
             "Start it with: ntlab -C %s up\n",
             dir, Q_PDC, Q_DOMAIN, Q_ADMIN_PASSWORD, Q_SERVER, Q_DOMAIN, EXCHANGE_IMAGE, Q_DOMAIN,
             Q_SERVICE_PASSWORD, Q_DOMAIN, Q_SERVER, Q_DOMAIN, Q_USER_PASSWORD, Q_SERVER,

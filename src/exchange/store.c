@@ -6,6 +6,7 @@
 #include "emulator/scm.h"
 #include "src/exchange/exchange.h"
 #include "src/exchange/store_int.h"
+#include "src/exchange/ims.h"
 #include "src/lib/afile.h"
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
@@ -159,6 +160,8 @@ int exchange_register(struct machine *m)
     }
     const struct scm_image img = {EXCHANGE_IMAGE, store_start, store_stop, NULL};
     int e = scm_register_image(machine_scm(m), &img);
+    if (e == 0 || e == EEXIST)
+        e = ims_register(m); /* the Internet Mail Service comes with the store (ims.h) */
     return e == EEXIST ? 0 : e;
 }
 

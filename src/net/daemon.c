@@ -12,6 +12,7 @@
 #include "src/net/labwatch.h"
 #include "src/net/log.h"
 #include "src/net/pop3conn.h"
+#include "src/net/smtpconn.h"
 #include "src/net/server.h"
 #include "src/net/status.h"
 #include "src/net/welcome.h"
@@ -280,7 +281,8 @@ static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, in
     }
     struct server_listen ls[DAEMON_MAX_LISTEN];
     size_t nls = 0;
-    if (plan_listeners(lab, cfg, ls, &nls, msg, sizeof msg))
+    if (plan_listeners(lab, cfg, ls, &nls, msg, sizeof msg) ||
+        smtpconn_plan(lab, cfg, ls, &nls, DAEMON_MAX_LISTEN, msg, sizeof msg))
         goto out;
     char berr[512] = "";
     ntstatus st = lab_boot_all(lab, berr, sizeof berr);

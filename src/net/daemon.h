@@ -49,6 +49,8 @@ struct daemon_config {
     const char *labdir_shown;   /* the lab as the user named it, for texts; NULL = labdir */
     const char *const *listen;  /* --listen specs: "ADDR:PORT" or "NAME=ADDR:PORT" */
     size_t nlisten;
+    const char *const *listen_smtp; /* --listen-smtp specs, as --listen (smtpconn.h) */
+    size_t nlisten_smtp;
     bool foreground;            /* log to stderr, no fork */
     size_t max_connections;     /* 0 = DAEMON_DEFAULT_MAX_CONNECTIONS */
     int64_t idle_timeout;       /* POP3 autologout seconds; 0 = the engine's default */

@@ -17,7 +17,7 @@
 /* The directives: these words cannot name a session. */
 static const char *const keywords[] = {
     "title", "reproduces", "tags", "include", "begin", "timeout", "ntlab", "exit",
-    "out",   "has",        "lacks", "open",   "refused", "close",
+    "out",   "has",        "lacks", "open",   "refused", "close", "smtp",
 };
 
 struct pstate {
@@ -716,8 +716,9 @@ static int parse_tags(struct pstate *ps, const char *file, unsigned line, char *
     return 0;
 }
 
-/* "open NAME [MACHINE]", "close NAME", "refused [MACHINE]" (word says
- * which; targ holds the arguments and is cut into words). */
+/* "open NAME [MACHINE]", "smtp NAME [MACHINE]" (an SMTP session, issue
+ * 18), "close NAME", "refused [MACHINE]" (word says which; targ holds the
+ * arguments and is cut into words). */
 static int parse_connection(struct pstate *ps, const char *file, unsigned line, const char *word,
                             char *targ)
 {
@@ -737,15 +738,17 @@ static int parse_connection(struct pstate *ps, const char *file, unsigned line, 
         return rc;
     }
     if (!w1 || w3 || (word[1] == 'l' && w2))
-        return fail(ps, file, line,
-                    word[1] == 'l' ? "usage: close NAME" : "usage: open NAME [MACHINE]");
+        return fail(ps, file, line, "usage: %s",
+                    word[1] == 'l'   ? "close NAME"
+                    : word[0] == 's' ? "smtp NAME [MACHINE]"
+                                     : "open NAME [MACHINE]");
     if (!valid_name(w1, SCN_NAME_MAX) || is_keyword(w1))
         return fail(ps, file, line,
                     "bad session name '%s' (a letter, then letters, "
                     "digits, _ - .; not a directive)",
                     w1);
     int idx = session_index(ps, w1);
-    if (word[1] == 'p') {
+    if (word[1] != 'l') {
         if (idx >= 0)
             return fail(ps, file, line, "session '%s' is already open", w1);
         if (ps->nopen >= SCN_MAX_SESSIONS)
@@ -754,6 +757,7 @@ static int parse_connection(struct pstate *ps, const char *file, unsigned line, 
         if (!st)
             return rc;
         str_copy(st->session, sizeof st->session, w1);
+        st->smtp = word[0] == 's';
         rc = machine_arg(ps, file, line, w2, st->machine);
         str_copy(ps->open[ps->nopen++], SCN_NAME_MAX + 1, w1);
         ps->s->session_steps++;
@@ -854,7 +858,7 @@ static int parse_lines(struct pstate *ps, const char *file, struct line *lines, 
                                                 : SCN_CHECK_LACKS,
                                text);
         } else if (strcmp(word, "open") == 0 || strcmp(word, "close") == 0 ||
-                   strcmp(word, "refused") == 0) {
+                   strcmp(word, "refused") == 0 || strcmp(word, "smtp") == 0) {
             rc = parse_connection(ps, file, line, word, targ);
         } else {
             rc = parse_session_line(ps, file, lines, nlines, &i, word, after);

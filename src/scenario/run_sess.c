@@ -1,9 +1,11 @@
 /* The POP3 sessions of a scenario run (runner.h): in-process on the lab's
  * Exchange store or over TCP to --target, and the steps that drive them
- * (open, refused, close, send, expect, closed). */
+ * (open, refused, close, send, expect, closed); SMTP sessions (`smtp NAME`,
+ * issue 18) in-process on the machine's IMS (src/net/smtplocal.h). */
 #include "emulator/lab.h"
 #include "emulator/scm.h"
 #include "src/exchange/exchange.h"
+#include "src/exchange/ims.h"
 #include "src/lib/buf.h"
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
@@ -41,8 +43,15 @@ static struct scn_sess *new_sess(struct scn_runner *r, const char *name)
     return NULL;
 }
 
+/* In-process (POP3 on the store, or SMTP on the IMS), not over TCP. */
+static bool local(const struct scn_sess *se)
+{
+    return se->es || se->sl;
+}
+
 static void end_sess(struct scn_sess *se)
 {
+    smtplocal_close(se->sl);
     pop3_session_drop(se->ps);
     exchange_session_close(se->es);
     scn_tcp_close(se->fd);
@@ -66,6 +75,18 @@ static void rx_add(struct scn_sess *se, const char *p, size_t len)
 /* In-process: moves everything the engine has to say into rx. */
 static void drain(struct scn_runner *r, struct scn_sess *se)
 {
+    if (se->sl) {
+        int64_t now = lab_clock_now(r->lab);
+        size_t len = 0;
+        const char *p;
+        while (!se->overflow && (p = smtplocal_output(se->sl, &len)) && len) {
+            rx_add(se, p, len);
+            smtplocal_consume(se->sl, len, now);
+        }
+        if (smtplocal_closed(se->sl))
+            se->eof = true;
+        return;
+    }
     if (!se->ps)
         return;
     struct pop3_session *ps = se->ps;
@@ -92,6 +113,10 @@ void scn_run_tick(struct scn_runner *r)
     int64_t now = lab_clock_now(r->lab);
     for (int i = 0; i < SCN_MAX_SESSIONS; i++) {
         struct scn_sess *se = &r->sess[i];
+        if (se->used && se->sl && !se->eof && now >= smtplocal_deadline(se->sl)) {
+            smtplocal_tick(se->sl, now);
+            drain(r, se);
+        }
         if (!se->used || !se->ps || se->eof)
             continue;
         struct pop3_session *ps = se->ps;
@@ -159,7 +184,7 @@ static int take_line(struct scn_sess *se, char **line, size_t *len, unsigned *fl
 static int next_line(struct scn_runner *r, struct scn_sess *se, char **line, size_t *len,
                      unsigned *flags)
 {
-    if (se->es) {
+    if (local(se)) {
         drain(r, se);
         if (take_line(se, line, len, flags))
             return 1;
@@ -198,7 +223,7 @@ static void unexpected_line(struct scn_runner *r, struct scn_sess *se, char *lin
 /* Lines that arrived and that no step expected: shown as extra lines. */
 static void flush_unexpected(struct scn_runner *r, struct scn_sess *se, struct scn_loc loc)
 {
-    if (se->es)
+    if (local(se))
         drain(r, se);
     else
         tcp_fill(se, 0);
@@ -239,6 +264,45 @@ static struct machine *store_machine(struct scn_runner *r, const char *name)
 
 /* Connects: 0 and *se filled, or an errno value with a text for the
  * transcript in why. */
+/* An SMTP session on the machine's IMS: in-process, or over TCP to
+ * --target-smtp. */
+static int connect_smtp(struct scn_runner *r, const char *machine, struct scn_sess *se, char *why,
+                        size_t whylen)
+{
+    if (r->o->target) {
+        int fd = -1;
+        int rc = r->o->target_smtp ? scn_tcp_connect(r->o->target_smtp, r->timeout_ms, &fd)
+                                   : ENOTSUP;
+        if (rc) {
+            snprintf(why, whylen, "%s",
+                     rc == ENOTSUP        ? "an SMTP session needs --target-smtp HOST:PORT"
+                     : rc == ECONNREFUSED ? "connection refused"
+                                          : strerror(rc));
+            return rc;
+        }
+        se->fd = fd;
+        char host[SCN_HOST_MAX], port[8];
+        if (scn_tcp_split(r->o->target_smtp, host, port, 0) == 0)
+            snprintf(se->peer, sizeof se->peer, "%s %s", host, port);
+        return 0;
+    }
+    struct machine *m = machine[0] ? lab_machine_find(r->lab, machine) : NULL;
+    for (size_t i = 0; !machine[0] && !m && i < lab_machine_count(r->lab); i++)
+        if (ims_service(lab_machine_at(r->lab, i)))
+            m = lab_machine_at(r->lab, i);
+    int rc = m ? smtplocal_open(m, "127.0.0.1", 0, lab_clock_now(r->lab), &se->sl) : ENOENT;
+    if (rc) {
+        snprintf(why, whylen, "%s",
+                 rc == ECONNREFUSED ? "connection refused (no Internet Mail Service runs there)"
+                 : !m               ? "no machine with a running Internet Mail Service"
+                                    : strerror(rc));
+        return rc;
+    }
+    snprintf(se->peer, sizeof se->peer, "%s 25", machine_name(m));
+    drain(r, se);
+    return 0;
+}
+
 static int connect_sess(struct scn_runner *r, const char *machine, struct scn_sess *se, char *why,
                         size_t whylen)
 {
@@ -304,7 +368,8 @@ static void step_open(struct scn_runner *r, const struct scn_step *st)
         return;
     }
     char why[256];
-    if (connect_sess(r, st->machine, se, why, sizeof why)) {
+    if (st->smtp ? connect_smtp(r, st->machine, se, why, sizeof why)
+                 : connect_sess(r, st->machine, se, why, sizeof why)) {
         scn_run_chk(r, scn_ts_addf(&r->act, "open %s: %s", st->session, why));
         scn_run_real_linef(r, "open %s: %s", st->session, why);
         scn_run_mismatch(r, st->loc, "%s: %s", st->session, why);
@@ -407,7 +472,7 @@ static void step_send(struct scn_runner *r, const struct scn_step *st)
     scn_run_chk(r, scn_ts_add2(&r->exp, pre, sp, shown.len, 0));
     scn_run_chk(r, scn_ts_add2(&r->act, pre, sp, shown.len, 0));
     scn_run_real_line(r, pre, sp, shown.len, 0);
-    if (!se || (!se->es && se->fd < 0)) {
+    if (!se || (!local(se) && se->fd < 0)) {
         buf_free(&shown);
         scn_run_chk(r, scn_ts_addf(&r->act, "%s: not connected", st->session));
         scn_run_mismatch(r, st->loc, "%s: not connected, cannot send", st->session);
@@ -437,7 +502,8 @@ static void step_send(struct scn_runner *r, const struct scn_step *st)
     size_t off = 0;
     int stuck = 0;
     while (off < dlen && stuck < 2) {
-        size_t n = pop3_session_input(ps, data + off, dlen - off, lab_clock_now(r->lab));
+        size_t n = se->sl ? smtplocal_input(se->sl, data + off, dlen - off, lab_clock_now(r->lab))
+                          : pop3_session_input(ps, data + off, dlen - off, lab_clock_now(r->lab));
         off += n;
         drain(r, se);
         stuck = n == 0 ? stuck + 1 : 0;
@@ -459,7 +525,7 @@ static void step_expect(struct scn_runner *r, const struct scn_step *st)
     unsigned want = st->bare_lf ? SCN_TL_BARE_LF : 0;
     scn_run_chk(r, scn_ts_add_pat(&r->exp, pre, &st->pat, want));
     struct scn_sess *se = find_sess(r, st->session);
-    if (!se || (!se->es && se->fd < 0 && se->rx.len == 0)) {
+    if (!se || (!local(se) && se->fd < 0 && se->rx.len == 0)) {
         scn_run_chk(r, scn_ts_addf(&r->act, "%s: not connected", st->session));
         scn_run_mismatch(r, st->loc, "%s: not connected, no reply to expect", st->session);
         return;

@@ -11,6 +11,7 @@
 #include "src/scenario/tcp.h"
 #include "src/scenario/diff.h"
 #include "src/scenario/mask.h"
+#include "src/net/smtplocal.h"
 #include "src/scenario/scenario.h"
 #include <stdbool.h>
 #include <stddef.h>
@@ -27,6 +28,7 @@ struct scn_sess {
     struct exchange_session *es;  /* in-process: the store, ps's logon backend */
     struct pop3_session *ps;      /* in-process */
     struct pop3_config cfg;       /* in-process: the runner's, host = the machine */
+    struct smtplocal *sl;         /* in-process: an SMTP session (`smtp NAME`) */
     int fd;                       /* over TCP, else -1 */
     struct buf rx;                /* received, not yet taken as lines */
     bool eof;                     /* the server closed */

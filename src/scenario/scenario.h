@@ -11,6 +11,7 @@
  *   begin                      the lab is set up: steps above are setup
  *   timeout DURATION           waits over TCP (default 5s)
  *   open NAME [MACHINE]        connect a POP3 session
+ *   smtp NAME [MACHINE]        connect an SMTP session (the machine's IMS)
  *   refused [MACHINE]          a connection must be refused
  *   close NAME                 the client drops the connection
  *   NAME > TEXT                send TEXT + CRLF    (NAME >lf TEXT: + LF)
@@ -81,6 +82,7 @@ struct scn_step {
     bool setup; /* before `begin` */
     char session[SCN_NAME_MAX + 1];
     char machine[SCN_MACHINE_MAX + 1]; /* OPEN/REFUSED; "" = the machine running the store */
+    bool smtp;                         /* OPEN: an SMTP session on the machine's IMS */
     /* SEND: the bytes to send; EXPECT: pat and bare_lf */
     char *data;
     size_t len;
@@ -162,6 +164,8 @@ struct scn_admin {
 struct scn_run_opts {
     const struct scn_admin *admin; /* needed by scenarios with ntlab steps */
     const char *target;  /* "HOST:PORT": sessions over TCP; NULL = in-process */
+    const char *target_smtp; /* with target: "HOST:PORT" of its SMTP listener, for
+                                `smtp` sessions (issue 18); NULL = they fail */
     const char *labdir;  /* with target: the lab of the `ntlab up` serving it: setup
                             steps are skipped, the others go to its control socket;
                             NULL = a foreign server (scenarios with admin steps skip) */

@@ -10,8 +10,9 @@ rooms='src/lib:src/lib
 emulator:emulator src/lib
 src/mailstore:src/mailstore src/lib
 src/pop3:src/pop3 src/mailstore src/lib
+src/smtp:src/smtp src/mailstore src/lib
 src/exchange:src/exchange src/mailstore src/pop3 emulator src/lib
-src/net:src/net src/exchange src/mailstore src/pop3 emulator src/lib
+src/net:src/net src/exchange src/mailstore src/pop3 src/smtp emulator src/lib
 src/scenario:src/scenario src/net src/exchange src/mailstore src/pop3 emulator src/lib'
 bad=
 checked=0

@@ -32,6 +32,8 @@ import sys
 import tempfile
 import time
 
+import smtp_phase  # tests/crash/smtp_phase.py: the SMTP delivery phase (issue 18)
+
 FAILS = []
 
 
@@ -576,6 +578,7 @@ def main():
     ap.add_argument("--runs-deliver", type=int, default=30)
     ap.add_argument("--runs-update", type=int, default=80)
     ap.add_argument("--race-pairs", type=int, default=100)
+    ap.add_argument("--runs-smtp", type=int, default=30)
     ap.add_argument("--keep", action="store_true", help="keep the labs")
     a = ap.parse_args()
     exe = os.path.abspath(a.ntlab)
@@ -603,12 +606,18 @@ def main():
               "sign-off (%d in mid-UPDATE), %3d after the sign-off, %.1f s" % (
                   runs, kb, kd, mid, so, time.monotonic() - t), flush=True)
         t = time.monotonic()
+        runs, kd, kr, ka, raced, tmp = smtp_phase.phase_smtp(exe, base, rng, a.runs_smtp,
+                                                             sys.modules[__name__])
+        print("crash: smtp     %3d runs, %3d killed mid-DATA, %3d just after the dot (%d had "
+              "landed), %3d after the 250, %d files left in tmp/, %.1f s" % (
+                  runs, kd, kr, raced, ka, tmp, time.monotonic() - t), flush=True)
+        t = time.monotonic()
         pairs = phase_race(exe, base, rng, a.race_pairs)
         print("crash: race     %3d pairs of concurrent admin commands, %.1f s" % (
             pairs, time.monotonic() - t), flush=True)
     except RuntimeError as e:
         fail(str(e))
-    total = a.runs_policy + a.runs_sam + a.runs_deliver + a.runs_update
+    total = a.runs_policy + a.runs_sam + a.runs_deliver + a.runs_update + a.runs_smtp
     print("crash: %d kill runs + %d race pairs in %.1f s: %s" % (
         total, a.race_pairs, time.monotonic() - t0, "FAILED (%d)" % len(FAILS) if FAILS else "ok"))
     if not a.keep and not FAILS:

@@ -193,6 +193,12 @@ static void test_parse_errors(void)
                            "t.scn:1: bad session name 'open' (a letter, then letters, digits, _ - "
                            ".; not a directive)");
     CU_ASSERT_STRING_EQUAL(parse_err("open s1 M x\n"), "t.scn:1: usage: open NAME [MACHINE]");
+    /* issue 18: an SMTP session opens like a POP3 one */
+    CU_ASSERT_STRING_EQUAL(parse_err("smtp s1 M x\n"), "t.scn:1: usage: smtp NAME [MACHINE]");
+    CU_ASSERT_STRING_EQUAL(parse_err("smtp s1\nopen s1\n"), "t.scn:2: session 's1' is already open");
+    CU_ASSERT_STRING_EQUAL(parse_err("open smtp\n"),
+                           "t.scn:1: bad session name 'smtp' (a letter, then letters, digits, _ - "
+                           ".; not a directive)");
     CU_ASSERT_STRING_EQUAL(parse_err("open s1 bad*name\n"), "t.scn:1: bad machine name 'bad*name'");
     CU_ASSERT_STRING_EQUAL(parse_err("close s1\n"), "t.scn:1: session 's1' is not open here");
     CU_ASSERT_STRING_EQUAL(parse_err("open s\ns closed now\n"),

@@ -189,15 +189,24 @@ for f in "$SCN"/*.scn; do
     fi
     P=$(free_port)
     C=$(free_port)
+    # A lab with an Internet Mail Service (issue 18) gets an SMTP listener
+    # for its `smtp` sessions.
+    smtp_up="" smtp_run=""
+    if grep -qis msexchangeimc "$lab"/*/services.conf; then
+        S=$(free_port)
+        smtp_up="--listen-smtp 127.0.0.1:$S" smtp_run="--target-smtp 127.0.0.1:$S"
+    fi
     default=0
     [ "$name" = q189732 ] && default=1 # the Windows default control channel
     ts=$(now_ms)
     if [ $default = 1 ]; then
-        (cd "$WORK/s" && exec wine "$EXE" -C "$name" up --listen "127.0.0.1:$P" --foreground) \
+        (cd "$WORK/s" && exec wine "$EXE" -C "$name" up --listen "127.0.0.1:$P" $smtp_up \
+            --foreground) \
             >"$WORK/s/$name.out" 2>"$WORK/s/$name.err" &
     else
         (cd "$WORK/s" && exec wine "$EXE" -C "$name" up --listen "127.0.0.1:$P" --foreground \
-            --control "tcp:127.0.0.1:$C" --control-secret-file "$WORK/secret") \
+            $smtp_up --control "tcp:127.0.0.1:$C" \
+            --control-secret-file "$WORK/secret") \
             >"$WORK/s/$name.out" 2>"$WORK/s/$name.err" &
     fi
     WPID=$!
@@ -229,7 +238,8 @@ for f in "$SCN"/*.scn; do
         sec="$WORK/secret"
     fi
     if NTLAB_CONTROL=$spec NTLAB_CONTROL_SECRET_FILE=$sec \
-        "$NATIVE" run --target "127.0.0.1:$P" "$f" >"$WORK/s/$name.run" 2>&1 &&
+        "$NATIVE" run --target "127.0.0.1:$P" $smtp_run "$f" \
+            >"$WORK/s/$name.run" 2>&1 &&
         grep -q "^1 passed, 0 failed" "$WORK/s/$name.run"; then
         ok "$name.scn against ntlab.exe ($(grep -o '([0-9.]* ms)' "$WORK/s/$name.run" | head -n 1))"
     else
