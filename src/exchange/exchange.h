@@ -187,6 +187,16 @@ int exchange_mailbox_path(const struct machine *m, const char *alias, char *out,
 int exchange_deliver(struct machine *m, const char *alias, const void *data, size_t len,
                      char *name_out, size_t name_cap);
 
+/* Delivers count copies of one message to alias on m at once
+ * (maildrop_deliver_copies: the same names and order as one by one, one
+ * flush per 4096): a scenario's large maildrop. *delivered (may be NULL)
+ * says how many arrived, also on failure. Returns 0, ENOENT (no such
+ * alias), EINVAL (count over EXCHANGE_COPIES_MAX, no state directory), or
+ * the delivery's errno. */
+#define EXCHANGE_COPIES_MAX 1000000u
+int exchange_deliver_copies(struct machine *m, const char *alias, const void *data, size_t len,
+                            uint64_t count, uint64_t *delivered);
+
 /* --- sessions on a running store --------------------------------------- */
 
 /* One client's hold on a running store: the logon backend of one protocol
