@@ -129,6 +129,8 @@ int cmd_record(struct cli_ctx *ctx, int argc, char **argv);
  * NAME FILE`. Fills idx with up
  * to max indexes into argv; returns how many there are (src/cli/fileargs.c). */
 int cli_file_args(int argc, char *const *argv, int *idx, int max);
+/* mail deliver's option whose value is a number, not a file (cmd_mail.c). */
+#define CLI_MAIL_COUNT_OPT "--count"
 /* path made absolute against the caller's working directory (not resolved:
  * the file need not exist), in *out (malloc'd, the caller's). 0 or an
  * errno value. */

@@ -37,7 +37,9 @@ static int live_command(void *arg, struct lab *lab, const char *labdir, const ch
     char sent[4200];
     int sl = snprintf(sent, sizeof sent, "%s/.ctl-files/", labdir);
     for (int i = 3; mail && i < argc; i++)
-        if (sl <= 0 || (size_t)sl >= sizeof sent || strncmp(argv[i], sent, (size_t)sl) != 0)
+        if (strcmp(argv[i], CLI_MAIL_COUNT_OPT) == 0 && i + 1 < argc)
+            i++; /* its number, not a file */
+        else if (sl <= 0 || (size_t)sl >= sizeof sent || strncmp(argv[i], sent, (size_t)sl) != 0)
             return cli_error(&ctx, CLI_USAGE,
                              "mail deliver: inside the daemon a message comes as a file sent "
                              "with the command (ntlab run does), not '%s'",

@@ -214,16 +214,47 @@ static int slurp(const char *path, struct buf *b)
     return e;
 }
 
+/* mail deliver ALIAS FILE --count N: N copies at once (a large maildrop). */
+static int deliver_copies(struct cli_ctx *ctx, struct machine *m, const char *alias,
+                          const char *file, const char *count)
+{
+    int64_t n;
+    if (str_to_i64(count, 1, EXCHANGE_COPIES_MAX, &n))
+        return cli_error(ctx, CLI_USAGE, "mail deliver: --count takes 1-%u", EXCHANGE_COPIES_MAX);
+    struct buf b = BUF_INIT;
+    int e = slurp(file, &b);
+    if (e) {
+        buf_free(&b);
+        return cli_error(ctx, CLI_FAIL, "mail deliver: %s: %s", file,
+                         e == EFBIG ? "message larger than 64 MiB" : plat_strerror(e));
+    }
+    uint64_t done = 0;
+    e = exchange_deliver_copies(m, alias, b.p ? b.p : "", b.len, (uint64_t)n, &done);
+    buf_free(&b);
+    if (e == ENOENT)
+        return cli_error(ctx, CLI_FAIL, "mail deliver: no mailbox '%s' on %s (see 'ntlab mailbox list')",
+                         alias, machine_name(m));
+    if (e)
+        return cli_error(ctx, CLI_FAIL, "mail deliver: %s to %s: %s (%llu of %lld delivered)",
+                         file, alias, strerror(e), (unsigned long long)done, (long long)n);
+    fprintf(ctx->out, "delivered %llu copies of %s to %s on %s\n", (unsigned long long)done,
+            strcmp(file, "-") ? file : "stdin", alias, machine_name(m));
+    return CLI_OK;
+}
+
 int cmd_mail(struct cli_ctx *ctx, int argc, char **argv)
 {
     if (argc < 4 || strcmp(argv[1], "deliver") != 0)
         return cli_error(ctx, CLI_USAGE,
                          "usage: ntlab mail deliver ALIAS[@CONTAINER] FILE...   (- reads stdin) "
-                         "[--machine M]");
+                         "[--machine M]\n"
+                         "       ntlab mail deliver ALIAS[@CONTAINER] FILE --count N   (N copies at once)");
     const char *alias = argv[2];
     struct machine *m = store_machine(ctx, "mail deliver");
     if (!m)
         return CLI_FAIL;
+    if (argc == 6 && strcmp(argv[4], "--count") == 0)
+        return deliver_copies(ctx, m, alias, argv[3], argv[5]);
     int stdin_uses = 0;
     for (int i = 3; i < argc; i++)
         stdin_uses += strcmp(argv[i], "-") == 0;

@@ -34,8 +34,10 @@ int cli_file_args(int argc, char *const *argv, int *idx, int max)
         if (strcmp(argv[3], "-") != 0 && n < max)
             idx[n++] = 3;
     } else if (argc >= 4 && strcmp(argv[0], "mail") == 0 && strcmp(argv[1], "deliver") == 0) {
-        for (int i = 3; i < argc; i++) /* "-" is stdin */
-            if (strcmp(argv[i], "-") != 0 && n < max)
+        for (int i = 3; i < argc; i++) /* "-" is stdin; --count takes a number */
+            if (strcmp(argv[i], CLI_MAIL_COUNT_OPT) == 0)
+                i++;
+            else if (strcmp(argv[i], "-") != 0 && n < max)
                 idx[n++] = i;
     }
     return n;

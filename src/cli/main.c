@@ -80,7 +80,9 @@ static const struct cli_command commands[] = {
      true},
     /* Not forwarded: the files and stdin are the client's, and a delivery is
      * a durable Maildir write the running store sees at the next logon. */
-    {"mail", cmd_mail, "mail deliver ALIAS[@CONTAINER] FILE...   (an RFC 5322 message per file, - for stdin)",
+    {"mail", cmd_mail,
+     "mail deliver ALIAS[@CONTAINER] FILE...   (an RFC 5322 message per file, - for stdin)\n"
+     "mail deliver ALIAS[@CONTAINER] FILE --count N   (N copies at once: a large maildrop)",
      false},
     {"up", cmd_up,
      "up [--listen [NAME=]ADDR:PORT]... [--listen-smtp [NAME=]ADDR:PORT]... [--foreground]\n"

@@ -13,14 +13,15 @@
  *   logon_user(m, &store token, domain or m->domain when empty, account,
  *              password, LOGON_NETWORK, NULL, "MSExchangeIS", &tok)
  *     fails   -> MAIL_LOGON_WIN32 with nterr_to_win32 and nterr_win32_text,
- *                and a Failure Audit event (Application log, source
- *                MSExchangePOP3, EXCHANGE_EVENT_LOGON_FAILED)
+ *                and the persona's win32 event (its event table, persona.h:
+ *                by default MSExchangePOP3 1010, a Failure Audit)
  *   then the alias is looked up on this server only (unknown ->
  *   MAIL_LOGON_NO_MAILBOX), the token's user SID must be the mailbox's
  *   owner SID (else MAIL_LOGON_ACCESS_DENIED), and the Maildir is opened
  *   (locked by another session -> MAIL_LOGON_IN_USE; other errors ->
  *   MAIL_LOGON_SYSTEM_ERROR). A session whose store stopped after it
- *   connected gets MAIL_LOGON_SYSTEM_ERROR at PASS.
+ *   connected gets MAIL_LOGON_SYSTEM_ERROR at PASS. Each refusal is
+ *   logged as the persona's event for that outcome (store_events.h).
  *
  * Store state is reference counted: a session keeps its store (and thus its
  * persona) alive after the service stops or restarts; the restarted service
@@ -64,8 +65,6 @@
 #define EXCHANGE_IMAGE "msexchangeis"     /* the service image name */
 #define EXCHANGE_SERVICE "MSExchangeIS"   /* the usual service name */
 #define EXCHANGE_PROCESS "MSExchangeIS"   /* logon process name in audits */
-#define EXCHANGE_POP3_SOURCE "MSExchangePOP3"
-#define EXCHANGE_EVENT_LOGON_FAILED 1010u /* Application log, Failure Audit */
 #define EXCHANGE_DEFAULT_PERSONA "exchange-5.0.1457.10" /* when exchange.conf names none */
 #define EXCHANGE_PERSONA_MAX 63                         /* a persona name's length */
 #define EXCHANGE_CONF_FILE "exchange.conf"
@@ -251,6 +250,16 @@ int exchange_entry_path(const struct machine *m, const struct exchange_mailbox *
 int exchange_deliver(struct machine *m, const char *alias, const void *data, size_t len,
                      char *name_out, size_t name_cap);
 
+/* Delivers count copies of one message to alias on m at once
+ * (maildrop_deliver_copies: the same names and order as one by one, one
+ * flush per 4096): a scenario's large maildrop. *delivered (may be NULL)
+ * says how many arrived, also on failure. Returns 0, ENOENT (no such
+ * alias), EINVAL (count over EXCHANGE_COPIES_MAX, no state directory), or
+ * the delivery's errno. */
+#define EXCHANGE_COPIES_MAX 1000000u
+int exchange_deliver_copies(struct machine *m, const char *alias, const void *data, size_t len,
+                            uint64_t count, uint64_t *delivered);
+
 /* --- sessions on a running store --------------------------------------- */
 
 /* One client's hold on a running store: the logon backend of one protocol
@@ -268,6 +277,12 @@ extern const struct mail_logon_ops exchange_logon_ops;
 /* Opens a session on m's running store. Returns 0, ECONNREFUSED (no
  * running store on m: a client's connection refused) or ENOMEM. */
 int exchange_session_open(struct machine *m, struct exchange_session **out);
+/* The client's address for the session's events (%2 of the persona's
+ * event table), copied; NULL or "" when unknown. Given as the daemon
+ * formats a peer ("10.0.0.7:1042", "[::1]:1042") the port is dropped; a
+ * bare address is kept. Cut at EXCHANGE_CLIENT_MAX. */
+#define EXCHANGE_CLIENT_MAX 63
+void exchange_session_set_client(struct exchange_session *es, const char *client);
 /* The store's POP3 persona, owned by the store and valid while es is open
  * (a session keeps its store, and so its persona, after a stop). */
 const struct persona *exchange_session_persona(const struct exchange_session *es);

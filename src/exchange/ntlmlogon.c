@@ -18,6 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The internal calls an SPA logon's events name (%4): the SSPI server's,
+ * ntlab's choice of names like store.c's. */
+#define NTLM_CALL_LOGON "AcceptSecurityContext"
+#define NTLM_CALL_RESOLVE "IAddrBook::ResolveName"
+#define NTLM_CALL_OPEN "IMAPISession::OpenMsgStore"
+
 struct ntlm_state {
     bool challenged; /* the CHALLENGE went out: the next message is the AUTHENTICATE */
     uint8_t challenge[8];
@@ -71,20 +77,18 @@ static void authenticate(struct exchange_session *es, const struct ntlm_state *n
     const char *domain = a->domain[0] ? a->domain : machine_name(m);
     struct token tok;
     ntstatus s = msv1_0_network_logon(m, ns->challenge, a, NULL, &tok);
-    char what[MAIL_LOGON_TEXT_MAX + 32];
     if (s != STATUS_SUCCESS) {
         exchange_store_set_win32(res, MAIL_LOGON_WIN32, nterr_to_win32(s));
-        snprintf(what, sizeof what, "Error %u: %s", (unsigned)res->win32, res->text);
-        exchange_store_fail(es, &cred, domain, what);
+        exchange_store_fail(es, &cred, domain, PERSONA_EVENT_WIN32, NTLM_CALL_LOGON, res);
         return;
     }
     const struct exchange_mailbox *mb = exchange_store_mailbox(es, a->user);
     if (!mb) {
         res->outcome = MAIL_LOGON_NO_MAILBOX;
-        exchange_store_fail(es, &cred, domain, "The mailbox does not exist on this server.");
+        exchange_store_fail(es, &cred, domain, PERSONA_EVENT_NO_MAILBOX, NTLM_CALL_RESOLVE, res);
     } else if (!sid_equal(&tok.user, &mb->owner_sid)) {
         exchange_store_set_win32(res, MAIL_LOGON_ACCESS_DENIED, ERROR_ACCESS_DENIED);
-        exchange_store_fail(es, &cred, domain, "The account does not own the mailbox.");
+        exchange_store_fail(es, &cred, domain, PERSONA_EVENT_ACCESS_DENIED, NTLM_CALL_OPEN, res);
     } else {
         exchange_store_open(es, mb, res);
     }

@@ -7,6 +7,7 @@
 #include "src/exchange/exchange.h"
 #include "src/exchange/store_int.h"
 #include "src/exchange/ims.h"
+#include "src/exchange/store_events.h"
 #include "src/lib/afile.h"
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
@@ -21,7 +22,14 @@
  * store refusing to start names the file and line that stopped it). */
 #define EXCHANGE_IS_SOURCE "MSExchangeIS"
 #define EVENT_PERSONA_FAILED 1000u
-#define EVENT_DIRECTORY_FAILED 1001u
+/* %4 of the logon events: the internal call that failed. LogonUser is the
+ * NT API the store calls; the MAPI method names stand for the store's own
+ * steps (ntlab's choice, personas/README.md). */
+#define STORE_CALL_LOGON "LogonUser"
+#define STORE_CALL_APOP "CheckApopDigest"
+#define STORE_CALL_RESOLVE "IAddrBook::ResolveName"
+#define STORE_CALL_OPEN "IMAPISession::OpenMsgStore"
+#define STORE_CALL_DIRECTORY "LoadMailboxDirectory"
 
 struct exchange_store {
     unsigned refs;   /* the service (while running) + one per session */
@@ -36,6 +44,7 @@ struct exchange_store {
 
 struct exchange_session {
     struct exchange_store *store;
+    char client[EXCHANGE_CLIENT_MAX + 1]; /* %2 of its events; "" unknown */
 };
 
 static void store_unref(struct exchange_store *st)
@@ -122,11 +131,10 @@ static ntstatus store_start(void *arg, struct machine *m, struct scm_service *sv
         st->dir = exchange_directory_new(); /* in-memory machine: no mailboxes yet */
         e = st->dir ? 0 : ENOMEM;
     }
-    if (e) {
-        char msg[700];
-        snprintf(msg, sizeof msg, "The information store cannot read its mailbox directory: %s",
-                 err[0] ? err : strerror(e));
-        app_event(m, EXCHANGE_IS_SOURCE, EVENT_DIRECTORY_FAILED, EVT_ERROR, NULL, msg);
+    if (e) { /* the persona is loaded: its store-start row words it */
+        const struct exchange_event_facts f = {.call = STORE_CALL_DIRECTORY,
+                                               .text = err[0] ? err : strerror(e)};
+        exchange_event_log(m, st->persona, PERSONA_EVENT_STORE_START, &f);
         persona_free(st->persona);
         free(st);
         return e == ENOMEM ? STATUS_NO_MEMORY : STATUS_INTERNAL_DB_CORRUPTION;
@@ -374,24 +382,39 @@ static void set_win32(struct mail_logon_result *res, enum mail_logon_outcome o, 
     str_copy(res->text, sizeof res->text, t ? t : "");
 }
 
-static void audit_failure(struct exchange_store *st, const struct mail_logon_credentials *cred,
-                          const char *domain, const char *what)
+/* Logs outcome e of one logon as the persona words it (store_events.h).
+ * call: the internal call that failed; res: the code and text, when the
+ * outcome has them. */
+static void log_outcome(const struct exchange_session *es, const struct mail_logon_credentials *cred,
+                        const char *domain, enum persona_event e, const char *call,
+                        const struct mail_logon_result *res)
 {
-    char user[SAM_DOMAIN_NAME_MAX + SAM_NAME_MAX + 64], msg[EVTLOG_TEXT_MAX];
+    char user[SAM_DOMAIN_NAME_MAX + SAM_NAME_MAX + 64];
     snprintf(user, sizeof user, "%s%s%s", domain, domain[0] ? "\\" : "", cred->account);
-    snprintf(msg, sizeof msg, "POP3 logon failure. Mechanism: %s. Account: %s. Mailbox: %s. %s",
-             cred->mechanism ? cred->mechanism : "USER", user, cred->mailbox, what);
-    app_event(st->m, EXCHANGE_POP3_SOURCE, EXCHANGE_EVENT_LOGON_FAILED, EVT_AUDIT_FAILURE, user,
-              msg);
+    const struct exchange_event_facts f = {
+        .user = user,
+        .client = es->client[0] ? es->client : NULL,
+        .mailbox = cred->mailbox,
+        .call = call,
+        .has_code = res && res->win32,
+        .code = res ? res->win32 : 0,
+        .text = res && res->win32 ? res->text : NULL,
+        .mechanism = cred->mechanism ? cred->mechanism : "USER",
+    };
+    exchange_event_log(es->store->m, es->store->persona, e, &f);
 }
 
-/* Opens the mailbox's Maildir for a logged-on session. */
-static void open_maildrop(struct exchange_store *st, const struct exchange_mailbox *mb,
-                          struct mail_logon_result *res)
+/* Opens the mailbox's Maildir for a logged-on session; a failure is
+ * logged as the persona's in-use or system-error event. */
+static void open_maildrop(const struct exchange_session *es,
+                          const struct mail_logon_credentials *cred, const char *domain,
+                          const struct exchange_mailbox *mb, struct mail_logon_result *res)
 {
+    struct exchange_store *st = es->store;
     char mdir[PATH_MAX];
     if (exchange_entry_path(st->m, mb, mdir, sizeof mdir)) {
         set_win32(res, MAIL_LOGON_SYSTEM_ERROR, ERROR_INVALID_NAME);
+        log_outcome(es, cred, domain, PERSONA_EVENT_SYSTEM_ERROR, STORE_CALL_OPEN, res);
         return;
     }
     if (!st->mdcache) /* made at the first logon; without memory, no cache */
@@ -409,6 +432,9 @@ static void open_maildrop(struct exchange_store *st, const struct exchange_mailb
     else
         set_win32(res, MAIL_LOGON_SYSTEM_ERROR, e == ENOMEM ? ERROR_NOT_ENOUGH_MEMORY
                                                             : ERROR_IO_DEVICE);
+    log_outcome(es, cred, domain,
+                e == EBUSY ? PERSONA_EVENT_IN_USE : PERSONA_EVENT_SYSTEM_ERROR, STORE_CALL_OPEN,
+                res);
 }
 
 /* Wipes what a token holds (its SIDs in use, privileges and names), not
@@ -439,9 +465,7 @@ static void be_login(void *arg, const struct mail_logon_credentials *cred,
     if (s != STATUS_SUCCESS) {
         uint32_t code = nterr_to_win32(s);
         set_win32(res, MAIL_LOGON_WIN32, code);
-        char what[MAIL_LOGON_TEXT_MAX + 32];
-        snprintf(what, sizeof what, "Error %u: %s", (unsigned)code, res->text);
-        audit_failure(st, cred, domain, what);
+        log_outcome(es, cred, domain, PERSONA_EVENT_WIN32, STORE_CALL_LOGON, res);
         return;
     }
     /* An alias is resolved in this server's directory (all its containers). */
@@ -452,23 +476,21 @@ static void be_login(void *arg, const struct mail_logon_credentials *cred,
         res->outcome = r == EXCHANGE_RESOLVE_AMBIGUOUS ? MAIL_LOGON_AMBIGUOUS
                        : r == EXCHANGE_RESOLVE_CUSTOM  ? MAIL_LOGON_CUSTOM_RECIPIENT
                                                        : MAIL_LOGON_NO_MAILBOX;
-        /* ntlab's wording (a choice): no Exchange 5.x text for these is at hand */
-        audit_failure(st, cred, domain,
-                      r == EXCHANGE_RESOLVE_AMBIGUOUS
-                          ? "The name matches more than one recipient in the directory."
-                      : r == EXCHANGE_RESOLVE_CUSTOM
-                          ? "The name is a custom recipient, which has no mailbox."
-                          : "The mailbox does not exist on this server.");
+        log_outcome(es, cred, domain,
+                    r == EXCHANGE_RESOLVE_AMBIGUOUS ? PERSONA_EVENT_AMBIGUOUS
+                    : r == EXCHANGE_RESOLVE_CUSTOM  ? PERSONA_EVENT_CUSTOM_RECIPIENT
+                                                    : PERSONA_EVENT_NO_MAILBOX,
+                    STORE_CALL_RESOLVE, res);
         return;
     }
     if (!sid_equal(&tok.user, &mb->owner_sid)) {
         wipe_token(&tok);
         set_win32(res, MAIL_LOGON_ACCESS_DENIED, ERROR_ACCESS_DENIED);
-        audit_failure(st, cred, domain, "The account does not own the mailbox.");
+        log_outcome(es, cred, domain, PERSONA_EVENT_ACCESS_DENIED, STORE_CALL_OPEN, res);
         return;
     }
     wipe_token(&tok);
-    open_maildrop(st, mb, res);
+    open_maildrop(es, cred, domain, mb, res);
 }
 
 /* APOP: only for a mailbox with an ApopSecret (exchange.h). */
@@ -487,12 +509,10 @@ static void be_login_apop(void *arg, const struct mail_logon_credentials *cred,
     if (!mb || !mb->has_secret || !cred->apop_timestamp || !cred->apop_digest ||
         !mail_logon_apop_check(cred->apop_timestamp, mb->apop_secret, cred->apop_digest)) {
         set_win32(res, MAIL_LOGON_WIN32, ERROR_LOGON_FAILURE);
-        char what[MAIL_LOGON_TEXT_MAX + 32];
-        snprintf(what, sizeof what, "Error %u: %s", (unsigned)res->win32, res->text);
-        audit_failure(st, cred, "", what);
+        log_outcome(es, cred, "", PERSONA_EVENT_WIN32, STORE_CALL_APOP, res);
         return;
     }
-    open_maildrop(st, mb, res);
+    open_maildrop(es, cred, "", mb, res);
 }
 
 const struct mail_logon_ops exchange_logon_ops = {be_login, be_login_apop, exchange_ntlm_step,
@@ -512,6 +532,19 @@ int exchange_session_open(struct machine *m, struct exchange_session **out)
     st->refs++;
     *out = es;
     return 0;
+}
+
+void exchange_session_set_client(struct exchange_session *es, const char *client)
+{
+    str_copy(es->client, sizeof es->client, client ? client : "");
+    /* "10.0.0.7:1042" or "[::1]:1042": the event names the address only */
+    char *colon = strrchr(es->client, ':');
+    if (es->client[0] == '[' && colon && colon > es->client && colon[-1] == ']') {
+        colon[-1] = 0;
+        memmove(es->client, es->client + 1, strlen(es->client + 1) + 1);
+    } else if (colon && strchr(es->client, ':') == colon) {
+        *colon = 0;
+    }
 }
 
 const struct persona *exchange_session_persona(const struct exchange_session *es)
@@ -566,9 +599,10 @@ void exchange_store_open(struct exchange_session *es, const struct exchange_mail
 }
 
 void exchange_store_fail(struct exchange_session *es, const struct mail_logon_credentials *cred,
-                         const char *domain, const char *what)
+                         const char *domain, enum persona_event e, const char *call,
+                         const struct mail_logon_result *res)
 {
-    audit_failure(es->store, cred, domain, what);
+    log_outcome(es, cred, domain, e, call, res);
 }
 
 void exchange_store_set_win32(struct mail_logon_result *res, enum mail_logon_outcome o,

@@ -20,9 +20,12 @@ const struct exchange_mailbox *exchange_store_mailbox(const struct exchange_sess
 /* Opens mb's maildrop into res (OK, IN_USE or SYSTEM_ERROR). */
 void exchange_store_open(struct exchange_session *es, const struct exchange_mailbox *mb,
                          struct mail_logon_result *res);
-/* The MSExchangePOP3 logon-failure event for cred (domain as resolved). */
+/* Logs outcome e of cred's logon (domain as resolved) as the persona's
+ * event table words it (store_events.h); call: the internal call that
+ * failed; res: its code and text when it has them. */
 void exchange_store_fail(struct exchange_session *es, const struct mail_logon_credentials *cred,
-                         const char *domain, const char *what);
+                         const char *domain, enum persona_event e, const char *call,
+                         const struct mail_logon_result *res);
 /* res's outcome, Win32 code and its text. */
 void exchange_store_set_win32(struct mail_logon_result *res, enum mail_logon_outcome o,
                               uint32_t code);

@@ -59,6 +59,11 @@ int plat_fdatasync(int fd);
  * on POSIX; on Windows MoveFileEx(MOVEFILE_WRITE_THROUGH) already did it,
  * and a directory cannot be opened for flushing: 0. */
 int plat_sync_dir(const char *dir);
+/* Flushes the written data of the file system that holds path at once
+ * (syncfs(2) on Linux, sync(2) on other POSIX systems): one flush for a
+ * bulk write of many files instead of an fsync each. Returns 0 or an errno
+ * value; ENOSYS on Windows (no unprivileged equivalent): fsync each file. */
+int plat_sync_fs(const char *path);
 /* Renames from over to, replacing it atomically if it exists (rename;
  * MoveFileEx with MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH). */
 int plat_rename(const char *from, const char *to);

@@ -98,6 +98,12 @@ int plat_sync_dir(const char *dir)
     return 0;
 }
 
+int plat_sync_fs(const char *path)
+{
+    (void)path;
+    return ENOSYS; /* flushing a volume needs administrator rights */
+}
+
 int plat_rename(const char *from, const char *to)
 {
     if (MoveFileExA(from, to, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH))

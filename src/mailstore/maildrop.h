@@ -113,6 +113,17 @@ int maildrop_sync(struct maildrop *md);
 int maildrop_deliver(const char *dir, const void *data, size_t len, int64_t now, char *name_out,
                      size_t name_cap);
 
+/* Delivers count copies of one message to the Maildir at dir, named as
+ * maildrop_deliver names them (consecutive N parts keep them in order),
+ * in rounds of 4096: each round's files are written to tmp/, their data
+ * flushed at once (plat_sync_fs; an fsync each where that is ENOSYS),
+ * then renamed to new/; new/ is fsynced at the end. For setting up large
+ * maildrops (maildrop_bulk.c). *delivered (may be NULL) says how many
+ * reached new/, also on failure (a failed round leaves nothing in tmp/).
+ * Returns 0, EINVAL, ENOENT (not a Maildir), or an errno value. */
+int maildrop_deliver_copies(const char *dir, const void *data, size_t len, int64_t now,
+                            uint64_t count, uint64_t *delivered);
+
 /* Size as sent of a stored message, by the rule above. For a message read
  * in pieces, feed them to maildrop_size_add with one state (zeroed first)
  * and finish with maildrop_size_end. */

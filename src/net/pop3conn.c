@@ -339,6 +339,8 @@ static void conn_open(struct server *s, struct server_listener *l, int fd,
     c->id = ++s->next_id;
     net_peer_set(&c->peer, (const struct sockaddr *)ss, sl);
     int e = exchange_session_open(l->m, &c->es);
+    if (e == 0)
+        exchange_session_set_client(c->es, peer); /* %2 of the store's events */
     if (e == 0) {
         const struct pop3_backend be = {&exchange_logon_ops, c->es, on_event, c};
         c->ps = pop3_session_new(exchange_session_persona(c->es), &be, l->data,

@@ -89,6 +89,7 @@ void persona_free(struct persona *p)
         free(p->capa[i].line);
     for (size_t i = 0; i < p->nwin32; i++)
         free(p->win32[i].tmpl);
+    persona_event_free(p);
     free(p);
 }
 
@@ -378,6 +379,7 @@ static int persona_parse_at(const char *name, const char *text, size_t len, cons
     bool reply_seen[PERSONA_REPLY_COUNT] = {false};
     uint32_t w32_seen[PERSONA_WIN32_MAX];
     size_t nw32_seen = 0;
+    struct persona_event_seen evseen = {0};
     unsigned content = 0; /* content lines so far */
     int rc = 0;
     char line[PERSONA_LINE_MAX + 1];
@@ -418,7 +420,7 @@ static int persona_parse_at(const char *name, const char *text, size_t len, cons
                 rc = perr(&c, "the first line must be 'persona 1'");
             else if (!(p = calloc(1, sizeof *p)))
                 rc = ENOMEM;
-            else
+            else if (!(rc = persona_event_defaults(p)))
                 p->keep_period = true;
             continue;
         }
@@ -433,6 +435,13 @@ static int persona_parse_at(const char *name, const char *text, size_t len, cons
                 persona_free(p);
                 p = parent;
             }
+            continue;
+        }
+        if (strcmp(key, "event") == 0) { /* the event table: persona_event.c */
+            char why[200];
+            rc = persona_event_line(p, v, &evseen, why, sizeof why);
+            if (rc == EINVAL)
+                rc = perr(&c, "%s", why);
             continue;
         }
         rc = parse_line(&c, p, key, v, &seen, reply_seen, w32_seen, &nw32_seen);

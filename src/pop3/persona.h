@@ -39,6 +39,8 @@
  *     reply NAME TEMPLATE the line sent for outcome NAME (persona_reply_key
  *                         lists them); "reply win32.CODE TEMPLATE" words one
  *                         Win32 error differently from "reply win32".
+ *     event NAME ...      the event the store logs for an outcome (the
+ *                         event table, below; persona_event.c)
  *   Template variables: %+ %- (status tokens), %v version, %h host name,
  *   %t APOP timestamp (banner), %s Win32 text and %e its number (win32),
  *   %n message number, %c message count, %o octets, %u UIDL, %% a '%'.
@@ -143,6 +145,64 @@ struct persona_win32 {
     char *tmpl;
 };
 
+/* --- the event table (persona_event.c; format in personas/README.md) ------
+ * What the store writes to the machine's Application log for an outcome:
+ *   event NAME SOURCE ID TYPE CATEGORY TEMPLATE
+ *   event NAME none                    (the outcome logs nothing)
+ * NAME is an outcome below or win32.CODE (one Win32 reason worded apart
+ * from "win32"); SOURCE 1..63 printable bytes without a space; ID and
+ * CATEGORY 0..65535; TYPE error|warning|information|audit-success|
+ * audit-failure; TEMPLATE an event description (evtmpl.h) with the
+ * insertion strings %1 user (DOMAIN\account), %2 client address, %3
+ * mailbox, %4 the failing internal call, %5 the error code, %6 its
+ * FormatMessage text, %7 the logon mechanism. An outcome that has no value
+ * for an insert leaves it NULL (shown as written, "%5"). A persona that
+ * inherits nothing starts from the default table (persona_event.c: the
+ * Exchange 5.0 store's MSExchangePOP3 1010 Failure Audit). */
+enum persona_event {
+    PERSONA_EVENT_WIN32,         /* a failed logon, by its Win32 reason */
+    PERSONA_EVENT_NO_MAILBOX,    /* logged on, no such mailbox */
+    PERSONA_EVENT_ACCESS_DENIED, /* logged on, not the mailbox's owner */
+    PERSONA_EVENT_IN_USE,        /* the mailbox is locked by another session */
+    PERSONA_EVENT_SYSTEM_ERROR,  /* a store-side failure opening the mailbox */
+    PERSONA_EVENT_STORE_START,   /* the store cannot start: its directory */
+    PERSONA_EVENT_AMBIGUOUS,     /* logged on, the name matches several directory entries */
+    PERSONA_EVENT_CUSTOM_RECIPIENT, /* logged on, the name is a custom recipient */
+    PERSONA_EVENT_COUNT
+};
+/* The same numbers as the event log's types (emulator/evtlog.h). */
+enum persona_event_type {
+    PERSONA_EVT_ERROR = 1,
+    PERSONA_EVT_WARNING = 2,
+    PERSONA_EVT_INFORMATION = 4,
+    PERSONA_EVT_AUDIT_SUCCESS = 8,
+    PERSONA_EVT_AUDIT_FAILURE = 16,
+};
+#define PERSONA_EVENT_INSERTS 7u
+#define PERSONA_EVENT_SOURCE_MAX 64
+#define PERSONA_EVENT_W32_MAX 32u
+
+struct persona_event_row {
+    bool logs; /* false: "none" */
+    char source[PERSONA_EVENT_SOURCE_MAX];
+    uint16_t id;
+    enum persona_event_type type;
+    uint16_t category;
+    char *tmpl;
+};
+
+struct persona_event_w32 {
+    uint32_t code;
+    struct persona_event_row row;
+};
+
+/* Duplicate detection for one file's event lines (the parser's). */
+struct persona_event_seen {
+    unsigned fixed; /* a bit per enum persona_event */
+    uint32_t codes[PERSONA_EVENT_W32_MAX];
+    size_t ncodes;
+};
+
 /* A loaded persona: immutable once loaded, shared read-only by sessions. */
 struct persona {
     char name[PERSONA_NAME_MAX];
@@ -158,6 +218,9 @@ struct persona {
     size_t ncapa;
     struct persona_win32 win32[PERSONA_WIN32_MAX];
     size_t nwin32;
+    struct persona_event_row event[PERSONA_EVENT_COUNT];
+    struct persona_event_w32 evw32[PERSONA_EVENT_W32_MAX];
+    size_t nevw32;
 };
 
 /* Values for a template; unset pointers render as nothing (the loader
@@ -211,5 +274,28 @@ int persona_render(const struct persona *p, enum persona_reply r, const struct p
                    struct buf *out);
 /* Whether reply r renders to nothing (empty template). */
 bool persona_silent(const struct persona *p, enum persona_reply r);
+
+
+/* --- events (persona_event.c) --------------------------------------------- */
+
+/* "win32", "no-mailbox", ...: the NAME after "event" in files. */
+const char *persona_event_key(enum persona_event e);
+/* Parses the value of one "event" line into p (replacing an inherited
+ * row). Returns 0, EINVAL (why says the problem, without a location: the
+ * caller adds "NAME:LINE: ") or ENOMEM. */
+int persona_event_line(struct persona *p, const char *value, struct persona_event_seen *seen,
+                       char *why, size_t whylen);
+/* Fills a fresh persona's table with the default rows. 0 or ENOMEM. */
+int persona_event_defaults(struct persona *p);
+/* Frees the table's templates (persona_free calls it). */
+void persona_event_free(struct persona *p);
+/* The row outcome e logs under (for PERSONA_EVENT_WIN32 the win32.CODE row
+ * wins), or NULL when it logs nothing. Owned by p. */
+const struct persona_event_row *persona_event(const struct persona *p, enum persona_event e,
+                                              uint32_t code);
+/* The row's description with inserts (PERSONA_EVENT_INSERTS entries, any
+ * NULL) into out: evtmpl_expand's returns. */
+int persona_event_text(const struct persona_event_row *row, const char *const *inserts,
+                       char *out, size_t cap);
 
 #endif

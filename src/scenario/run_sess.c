@@ -328,6 +328,8 @@ static int connect_sess(struct scn_runner *r, const char *machine, struct scn_se
         return ENOENT;
     }
     int rc = exchange_session_open(m, &se->es);
+    if (rc == 0) /* an in-process session is the lab host's own: a loopback client */
+        exchange_session_set_client(se->es, "127.0.0.1");
     if (rc == 0) {
         const struct pop3_backend be = {&exchange_logon_ops, se->es, NULL, NULL};
         se->cfg = r->cfg;

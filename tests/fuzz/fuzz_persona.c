@@ -3,7 +3,9 @@
  * use safely: every reply that may not be silent renders, each rendered
  * line is at most 512 octets with its CRLF and carries no other CR, LF or
  * NUL whatever the variables hold, and the status tokens and CAPA lines are
- * single printable lines. */
+ * single printable lines. Its event table (issue 14) must name a printable
+ * source and a known type for every row that logs, and every row's text
+ * must expand within the caller's buffer whatever the inserts hold. */
 #include "src/lib/buf.h"
 #include "src/pop3/persona.h"
 #include "tests/fuzz/fuzz.h"
@@ -37,6 +39,43 @@ static void check_token(const char *what, const char *t)
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)t[i] <= 0x20 || (unsigned char)t[i] >= 0x7f)
             fuzz_fail("%s token has byte 0x%02x", what, (unsigned char)t[i]);
+}
+
+static void check_row(const struct persona_event_row *r, const char *longtext)
+{
+    if (!r)
+        return;
+    size_t n = strlen(r->source);
+    if (n == 0 || n >= PERSONA_EVENT_SOURCE_MAX || strchr(r->source, ' '))
+        fuzz_fail("event source \"%s\" is unusable", r->source);
+    if (r->type != PERSONA_EVT_ERROR && r->type != PERSONA_EVT_WARNING &&
+        r->type != PERSONA_EVT_INFORMATION && r->type != PERSONA_EVT_AUDIT_SUCCESS &&
+        r->type != PERSONA_EVT_AUDIT_FAILURE)
+        fuzz_fail("event type %d", (int)r->type);
+    if (!r->tmpl || !r->tmpl[0])
+        fuzz_fail("event row without a template");
+    const char *const hostile[PERSONA_EVENT_INSERTS] = {"%1%2", longtext, NULL, "%%", "",
+                                                        longtext, "%7"};
+    const char *const none[PERSONA_EVENT_INSERTS] = {0};
+    char out[300];
+    for (int k = 0; k < 2; k++) {
+        memset(out, 0x55, sizeof out);
+        int rc = persona_event_text(r, k ? none : hostile, out, sizeof out);
+        if (rc != 0 && rc != ENOSPC)
+            fuzz_fail("persona_event_text returned %d", rc);
+        if (!memchr(out, 0, sizeof out))
+            fuzz_fail("event text not terminated within its buffer");
+    }
+}
+
+static void check_events(const struct persona *p, const char *longtext)
+{
+    for (int e = 0; e < PERSONA_EVENT_COUNT; e++)
+        check_row(persona_event(p, (enum persona_event)e, 0), longtext);
+    if (p->nevw32 > PERSONA_EVENT_W32_MAX)
+        fuzz_fail("%zu win32 event rows", p->nevw32);
+    for (size_t i = 0; i < p->nevw32; i++)
+        check_row(persona_event(p, PERSONA_EVENT_WIN32, p->evw32[i].code), longtext);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -93,6 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     buf_free(&b);
+    check_events(p, longtext);
     persona_free(p);
     return 0;
 }

@@ -12,6 +12,9 @@
 #include "src/lib/str.h"
 #include "src/pop3/pop3.h"
 #include "tests/unit/unit.h"
+/* The persona event table's default row for a refused logon (persona_event.c) */
+#define DEFAULT_SOURCE "MSExchangePOP3"
+#define DEFAULT_ID 1010u
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,7 +192,7 @@ static void test_q189732_snapshot(void)
     CU_ASSERT_STRING_EQUAL(say(&cl, "Pass Passw0rd\r\n"),
                            "-Err A required privilege is not held by the client\r\n");
     /* the Failure Audit from MSExchangePOP3, without the password */
-    CU_ASSERT(count_app_events(c.exch, EXCHANGE_POP3_SOURCE, EXCHANGE_EVENT_LOGON_FAILED,
+    CU_ASSERT(count_app_events(c.exch, DEFAULT_SOURCE, DEFAULT_ID,
                                "1314") == 1);
     CU_ASSERT(!any_event_mentions(c.exch, "Passw0rd"));
 
@@ -335,7 +338,7 @@ static void test_other_owner_denied(void)
     say(&cl, "USER CORP\\bob\\shared\r\n");
     CU_ASSERT_STRING_EQUAL(say(&cl, "PASS b0bpw\r\n"), "+OK User successfully logged on\r\n");
     client_close(&cl);
-    CU_ASSERT(count_app_events(c.exch, EXCHANGE_POP3_SOURCE, EXCHANGE_EVENT_LOGON_FAILED,
+    CU_ASSERT(count_app_events(c.exch, DEFAULT_SOURCE, DEFAULT_ID,
                                "does not own") == 1);
     corp_free(&c);
 }
@@ -354,7 +357,7 @@ static void test_failures(void)
     say(&cl, "USER CORP\\alice\r\n");
     CU_ASSERT_STRING_EQUAL(say(&cl, "PASS wrong\r\n"),
                            "-ERR Logon failure: unknown user name or bad password.\r\n");
-    CU_ASSERT(count_app_events(c.exch, EXCHANGE_POP3_SOURCE, EXCHANGE_EVENT_LOGON_FAILED,
+    CU_ASSERT(count_app_events(c.exch, DEFAULT_SOURCE, DEFAULT_ID,
                                "1326") == 1);
     /* an unknown domain: no DC of it */
     say(&cl, "USER NOWHERE\\alice\r\n");
@@ -795,7 +798,7 @@ static void test_apop(void)
     CU_ASSERT(strncmp(say(&cl, line), "+OK", 3) == 0);
     CU_ASSERT_STRING_EQUAL(say(&cl, "STAT\r\n"), "+OK 1 11\r\n");
     client_close(&cl);
-    CU_ASSERT(count_app_events(c.exch, EXCHANGE_POP3_SOURCE, EXCHANGE_EVENT_LOGON_FAILED,
+    CU_ASSERT(count_app_events(c.exch, DEFAULT_SOURCE, DEFAULT_ID,
                                "APOP") == 2);
     corp_free(&c);
 }
@@ -815,6 +818,36 @@ static void test_session_memory(void)
     corp_free(&c);
 }
 
+/* The client's address is %2 of the persona's events (exchange-5.5 names
+ * it): a daemon's "ADDR:PORT" peer loses its port, IPv6 its brackets, and
+ * an unknown address shows as the insert's escape (issue 14 item 1). */
+static void test_event_client_address(void)
+{
+    struct corp c;
+    corp_create(&c, false, "exchange-5.5");
+    static const struct {
+        const char *given, *shown;
+    } cases[] = {
+        {"10.0.0.7:1042", "from 10.0.0.7 to mailbox alice"},
+        {"[::1]:110", "from ::1 to mailbox alice"},
+        {"192.168.1.9", "from 192.168.1.9 to mailbox alice"},
+        {NULL, "from %2 to mailbox alice"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        struct client cl;
+        CU_ASSERT_FATAL(client_open(&c, &cl) == 0);
+        exchange_session_set_client(cl.es, cases[k].given);
+        drain(&cl);
+        say(&cl, "USER CORP\\alice\\alice\r\n");
+        CU_ASSERT_STRING_EQUAL(say(&cl, "PASS Passw0rd\r\n"),
+                               "-ERR A required privilege is not held by the client.\r\n");
+        CU_ASSERT_EQUAL(count_app_events(c.exch, "MSExchangeIS", 1010, cases[k].shown), 1);
+        client_close(&cl);
+    }
+    CU_ASSERT_EQUAL(count_app_events(c.exch, DEFAULT_SOURCE, DEFAULT_ID, NULL), 0);
+    corp_free(&c);
+}
+
 void suite_exchange(void)
 {
     UNIT_SUITE("exchange", UNIT_TEST(test_q189732_snapshot), UNIT_TEST(test_reboot_takes_new_token),
@@ -824,5 +857,5 @@ void suite_exchange(void)
                UNIT_TEST(test_directory_file), UNIT_TEST(test_directory_index),
                UNIT_TEST(test_store_start_failures), UNIT_TEST(test_apop),
                UNIT_TEST(test_session_memory), UNIT_TEST(test_persona_read_at_start),
-               UNIT_TEST(test_persona_legacy_lab));
+               UNIT_TEST(test_persona_legacy_lab), UNIT_TEST(test_event_client_address));
 }
