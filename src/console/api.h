@@ -1,0 +1,29 @@
+/* The console's API handlers, one file per group of paths: internal to
+ * src/console. */
+#ifndef NTLAB_CONSOLE_API_H
+#define NTLAB_CONSOLE_API_H
+#include "src/console/reply.h"
+#if NTLAB_CONSOLE
+#include <stdbool.h>
+
+#define API_MAX_SEGS 6
+#define API_SEG_MAX 96
+
+/* One request after access, its path after /api/v1/ in segments. */
+struct api_call {
+    struct console *c;
+    const struct console_request *rq;
+    struct console_response *rs;
+    char (*seg)[API_SEG_MAX];
+    size_t n;
+};
+
+/* machines, machines/NAME, machines/NAME/(restart|shutdown),
+ * machines/NAME/services, machines/NAME/services/SVC/(start|stop).
+ * Returns as console_handle. */
+int api_machines(struct api_call *a);
+
+/* rs = 405 naming the methods path allows. */
+int api_method(struct api_call *a, const char *allowed);
+#endif
+#endif

@@ -1,0 +1,348 @@
+/* issue 15: the teaching console's API handlers (src/console/console.h),
+ * called as the HTTP row calls them, without a socket: access (peer, Host,
+ * secret, Origin), reads through the query API, writes through the CLI's
+ * calls, and hostile requests that must change nothing. */
+#include "src/console/console.h"
+#include "tests/unit/unit.h"
+#if NTLAB_CONSOLE
+#include "emulator/lab.h"
+#include "emulator/lsa.h"
+#include "emulator/sam.h"
+#include "emulator/scm.h"
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define PORT 8110u
+#define HOST "127.0.0.1:8110"
+#define ORIGIN "http://127.0.0.1:8110"
+#define SECRET "0123456789abcdef0123456789abcdef"
+
+struct clab {
+    const char *dir;
+    struct lab *lab;
+    struct machine *dc, *srv;
+    struct console con;
+};
+
+static void grant(struct lsa *lsa, const struct sid *sid, const char *right)
+{
+    struct lsa_handle h;
+    UNIT_ASSERT_STATUS_FATAL(
+        lsa_open_policy(lsa, sid_wellknown(SID_WK_SYSTEM), 1, POLICY_ALL_ACCESS, &h),
+        STATUS_SUCCESS);
+    const char *r[1] = {right};
+    UNIT_ASSERT_STATUS_FATAL(lsa_add_account_rights(&h, sid, r, 1), STATUS_SUCCESS);
+    lsa_close(&h);
+}
+
+static void add_service(struct machine *m, const char *name, const char *pw)
+{
+    struct scm_config c = {0};
+    c.name = name;
+    c.image = "null";
+    c.account = "CORP\\svc";
+    c.password = pw;
+    c.start = SCM_AUTO;
+    UNIT_ASSERT_WIN32_FATAL(scm_add(m, &c), ERROR_SUCCESS);
+}
+
+/* CORP: a PDC and a member SRV; SRV runs Good as CORP\svc, granted
+ * SeTcbPrivilege after it started (drift); Bad has a wrong password. */
+static void clab_create(struct clab *q)
+{
+    memset(q, 0, sizeof *q);
+    q->dir = unit_tmpdir();
+    char err[512];
+    UNIT_ASSERT_STATUS_FATAL(lab_open(q->dir, true, &q->lab, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        lab_machine_add(q->lab, "CORPDC", ROLE_PDC, OSVER_NT4, "CORP", "Adm1n!", &q->dc),
+        STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(
+        lab_machine_add(q->lab, "SRV", ROLE_MEMBER, OSVER_NT4, "CORP", "Adm1n!", &q->srv),
+        STATUS_SUCCESS);
+    uint32_t rid;
+    struct sid svc;
+    UNIT_ASSERT_STATUS_FATAL(
+        sam_user_add(machine_sam(q->dc), "svc", "Svc1!", machine_now(q->dc), &rid), STATUS_SUCCESS);
+    sam_user_sid(machine_sam(q->dc), sam_user_by_rid(machine_sam(q->dc), rid), &svc);
+    grant(machine_lsa(q->srv), &svc, "SeServiceLogonRight");
+    UNIT_ASSERT_STATUS_FATAL(scm_attach(q->srv, err, sizeof err), STATUS_SUCCESS);
+    add_service(q->srv, "Good", "Svc1!");
+    add_service(q->srv, "Bad", "B4dpw!");
+    UNIT_ASSERT_STATUS_FATAL(lab_boot_all(q->lab, err, sizeof err), STATUS_SUCCESS);
+    grant(machine_lsa(q->srv), &svc, "SeTcbPrivilege");
+    q->con.lab = q->lab;
+    q->con.port = PORT;
+    strcpy(q->con.secret, SECRET);
+}
+
+static void clab_free(struct clab *q)
+{
+    lab_free(q->lab);
+    unit_rmtree(q->dir);
+}
+
+/* A well-formed request from the console's own page. */
+static struct console_request req(const char *method, const char *path, const char *body)
+{
+    struct console_request rq = {.method = method, .path = path, .token = SECRET, .host = HOST,
+                                 .origin = ORIGIN, .peer_loopback = true,
+                                 .body = body ? body : "", .body_len = body ? strlen(body) : 0};
+    return rq;
+}
+
+/* Runs rq; returns its status, the parsed body into *out (NULL: not kept). */
+static int call(struct clab *q, const struct console_request *rq, json_t **out)
+{
+    struct console_response rs;
+    CU_ASSERT_EQUAL_FATAL(console_handle(&q->con, rq, &rs), 0);
+    CU_ASSERT_STRING_EQUAL(rs.type, "application/json");
+    json_t *v = json_loadb(rs.body, rs.len, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL(v);
+    /* no password ever goes back */
+    CU_ASSERT_PTR_NULL(strstr(rs.body, "Svc1!")); /* json_dumps ends it with a NUL */
+    CU_ASSERT_PTR_NULL(strstr(rs.body, "B4dpw!"));
+    int st = rs.status;
+    console_response_free(&rs);
+    if (out)
+        *out = v;
+    else
+        json_decref(v);
+    return st;
+}
+
+static const char *error_of(json_t *v)
+{
+    return json_string_value(json_object_get(v, "error"));
+}
+
+static enum scm_state state_of(struct clab *q, const char *svc)
+{
+    return scm_find(machine_scm(q->srv), svc)->state;
+}
+
+/* Refusals change nothing: a stop of Good refused for each reason. */
+static void test_access(void)
+{
+    struct clab q;
+    clab_create(&q);
+    json_t *v;
+    struct console_request rq = req("GET", "/api/v1/machines", NULL);
+    CU_ASSERT_EQUAL(call(&q, &rq, NULL), 200);
+    rq.token = NULL;
+    CU_ASSERT_EQUAL(call(&q, &rq, &v), 401);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_of(v), "?token="));
+    json_decref(v);
+    rq.token = "0123456789abcdef0123456789abcdeX"; /* one character off */
+    CU_ASSERT_EQUAL(call(&q, &rq, NULL), 403);
+    rq.token = SECRET "0"; /* a longer one */
+    CU_ASSERT_EQUAL(call(&q, &rq, NULL), 403);
+    rq.token = "";
+    CU_ASSERT_EQUAL(call(&q, &rq, NULL), 401);
+    rq = req("GET", "/api/v1/machines", NULL);
+    rq.peer_loopback = false;
+    CU_ASSERT_EQUAL(call(&q, &rq, &v), 403);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_of(v), "loopback"));
+    json_decref(v);
+    /* DNS rebinding: a name of another site resolved to 127.0.0.1 */
+    const char *hosts[] = {"evil.example:8110", "127.0.0.1:8111", "127.0.0.1", NULL};
+    for (size_t i = 0; i < 4; i++) {
+        rq = req("GET", "/api/v1/machines", NULL);
+        rq.host = hosts[i];
+        CU_ASSERT_EQUAL(call(&q, &rq, NULL), 403);
+    }
+    rq = req("GET", "/api/v1/machines", NULL);
+    rq.host = "LOCALHOST:8110";
+    CU_ASSERT_EQUAL(call(&q, &rq, NULL), 200);
+    rq.host = "[::1]:8110";
+    CU_ASSERT_EQUAL(call(&q, &rq, NULL), 200);
+    /* writes: the Origin of the console's own page, nothing else */
+    const char *origins[] = {NULL, "http://evil.example", "http://127.0.0.1:8111", "null",
+                             "https://127.0.0.1:8110"};
+    for (size_t i = 0; i < sizeof origins / sizeof origins[0]; i++) {
+        rq = req("POST", "/api/v1/machines/SRV/services/Good/stop", NULL);
+        rq.origin = origins[i];
+        CU_ASSERT_EQUAL(call(&q, &rq, &v), 403);
+        CU_ASSERT_PTR_NOT_NULL(strstr(error_of(v), "Origin " ORIGIN));
+        json_decref(v);
+        CU_ASSERT_EQUAL(state_of(&q, "Good"), SCM_RUNNING);
+    }
+    rq = req("POST", "/api/v1/machines/SRV/services/Good/stop", NULL);
+    rq.token = "nope";
+    CU_ASSERT_EQUAL(call(&q, &rq, NULL), 403);
+    CU_ASSERT_EQUAL(state_of(&q, "Good"), SCM_RUNNING);
+    CU_ASSERT_FALSE(q.con.changed);
+    rq = req("POST", "/api/v1/machines/SRV/services/Good/stop", NULL);
+    CU_ASSERT_EQUAL(call(&q, &rq, NULL), 200);
+    CU_ASSERT_EQUAL(state_of(&q, "Good"), SCM_STOPPED);
+    CU_ASSERT_TRUE(q.con.changed);
+    clab_free(&q);
+}
+
+static json_t *find_named(json_t *arr, const char *name)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(arr, i, o) {
+        if (strcmp(json_string_value(json_object_get(o, "name")), name) == 0)
+            return o;
+    }
+    return NULL;
+}
+
+static bool has_string(json_t *arr, const char *s)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(arr, i, o) {
+        if (strcmp(json_string_value(o), s) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The lesson: the token is a snapshot (drift), a restart takes the grant. */
+static void test_services_restart(void)
+{
+    struct clab q;
+    clab_create(&q);
+    json_t *v;
+    struct console_request rq = req("GET", "/api/v1/machines", NULL);
+    CU_ASSERT_EQUAL_FATAL(call(&q, &rq, &v), 200);
+    json_t *srv = find_named(v, "SRV");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(srv);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(srv, "role")), "member");
+    CU_ASSERT_TRUE(json_is_true(json_object_get(srv, "running")));
+    json_decref(v);
+    rq = req("GET", "/api/v1/machines/srv/services", NULL);
+    CU_ASSERT_EQUAL_FATAL(call(&q, &rq, &v), 200);
+    json_t *good = find_named(v, "Good"), *bad = find_named(v, "Bad");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(good);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(bad);
+    json_t *tok = json_object_get(good, "token");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(tok, "user")), "svc");
+    CU_ASSERT_TRUE(has_string(json_object_get(json_object_get(tok, "drift"), "granted_since"),
+                              "SeTcbPrivilege"));
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(bad, "state")), "stopped");
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(bad, "last_error")), 1069);
+    CU_ASSERT_PTR_NULL(json_object_get(bad, "token"));
+    json_decref(v);
+    /* a failed start: the Win32 code and the text the CLI prints */
+    rq = req("POST", "/api/v1/machines/SRV/services/Bad/start", "{}");
+    CU_ASSERT_EQUAL(call(&q, &rq, &v), 409);
+    CU_ASSERT_STRING_EQUAL(error_of(v), "start Bad: 1069 ERROR_SERVICE_LOGON_FAILED: The service "
+                                        "did not start due to a logon failure.");
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(v, "win32")), 1069);
+    json_decref(v);
+    rq = req("POST", "/api/v1/machines/SRV/restart", NULL);
+    CU_ASSERT_EQUAL(call(&q, &rq, NULL), 200);
+    rq = req("GET", "/api/v1/machines/SRV/services", NULL);
+    CU_ASSERT_EQUAL_FATAL(call(&q, &rq, &v), 200);
+    tok = json_object_get(find_named(v, "Good"), "token");
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(json_object_get(tok, "drift"),
+                                                    "granted_since")), 0);
+    bool tcb = false;
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(tok, "privileges"), i, p) {
+        tcb |= strcmp(json_string_value(json_object_get(p, "name")), "SeTcbPrivilege") == 0;
+    }
+    CU_ASSERT_TRUE(tcb);
+    json_decref(v);
+    rq = req("POST", "/api/v1/machines/SRV/shutdown", NULL);
+    CU_ASSERT_EQUAL(call(&q, &rq, &v), 200);
+    CU_ASSERT_TRUE(json_is_false(json_object_get(v, "running")));
+    json_decref(v);
+    clab_free(&q);
+}
+
+/* Hostile requests: a 4xx with a clear message and no change. */
+static void test_hostile(void)
+{
+    struct clab q;
+    clab_create(&q);
+    static char big[CONSOLE_BODY_MAX + 2];
+    memset(big, ' ', sizeof big - 1);
+    const struct {
+        const char *method, *path, *body;
+        int status;
+        const char *says;
+    } cases[] = {
+        {"POST", "/api/v1/machines/SRV/services/Good/stop", "{", 400, "malformed JSON"},
+        {"POST", "/api/v1/machines/SRV/services/Good/stop", "[]", 400, "JSON object"},
+        {"POST", "/api/v1/machines/SRV/services/Good/stop", "{\"force\":true}", 400,
+         "unknown field \"force\""},
+        {"POST", "/api/v1/machines/SRV/services/Good/stop", "{\"a\":1,\"a\":1}", 400,
+         "malformed JSON"},
+        {"POST", "/api/v1/machines/SRV/services/Good/stop", "{\"\\u0000\":1}", 400,
+         "malformed JSON"},
+        {"POST", "/api/v1/machines/NOPE/services/Good/stop", NULL, 404, "no machine 'NOPE'"},
+        {"POST", "/api/v1/machines/SRV/services/Nope/stop", NULL, 404, "no service 'Nope'"},
+        {"POST", "/api/v1/machines/SRV/services/Good/pause", NULL, 404, "no such API path"},
+        {"GET", "/api/v1/machines/SRV/services/Good/stop", NULL, 405, "allowed: POST"},
+        {"POST", "/api/v1/machines", NULL, 405, "allowed: GET"},
+        {"GET", "/api/v1/machines/", NULL, 404, "no such"},
+        {"GET", "/api/v1/machines//services", NULL, 404, "no such"},
+        {"GET", "/api/v1/machines/SRV/services/Good/stop/x/y", NULL, 404, "no such"},
+        {"GET", "/api/v2/machines", NULL, 404, "no such"},
+        {"GET", "/etc/passwd", NULL, 404, "no such"},
+        {"POST", "/api/v1/machines/SRV/restart", big, 413, "larger than"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct console_request rq = req(cases[i].method, cases[i].path, cases[i].body);
+        if (cases[i].body == big)
+            rq.body_too_large = true;
+        json_t *v;
+        int st = call(&q, &rq, &v);
+        CU_ASSERT_EQUAL(st, cases[i].status);
+        const char *e = error_of(v);
+        CU_ASSERT_PTR_NOT_NULL(e);
+        if (st != cases[i].status || !e || !strstr(e, cases[i].says))
+            fprintf(stderr, "\ncase %zu: %d %s\n", i, st, e ? e : "(no error)");
+        CU_ASSERT_PTR_NOT_NULL(e ? strstr(e, cases[i].says) : NULL);
+        json_decref(v);
+        CU_ASSERT_EQUAL(state_of(&q, "Good"), SCM_RUNNING);
+        CU_ASSERT_TRUE(machine_running(q.srv));
+    }
+    clab_free(&q);
+}
+
+static void test_secret(void)
+{
+    const char *dir = unit_tmpdir();
+    char s1[CONSOLE_SECRET_LEN + 1], s2[CONSOLE_SECRET_LEN + 1], err[600], p[600];
+    CU_ASSERT_EQUAL_FATAL(console_secret_load(dir, s1, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(strlen(s1), CONSOLE_SECRET_LEN);
+    CU_ASSERT_EQUAL(strspn(s1, "0123456789abcdef"), CONSOLE_SECRET_LEN);
+    snprintf(p, sizeof p, "%s/%s", dir, CONSOLE_SECRET_FILE);
+    struct stat st;
+    CU_ASSERT_EQUAL_FATAL(stat(p, &st), 0);
+    CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);
+    CU_ASSERT_EQUAL(console_secret_load(dir, s2, err, sizeof err), 0);
+    CU_ASSERT_STRING_EQUAL(s1, s2); /* kept across restarts */
+    CU_ASSERT_EQUAL(chmod(p, 0644), 0);
+    CU_ASSERT_EQUAL(console_secret_load(dir, s2, err, sizeof err), EPERM);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "readable by others"));
+    FILE *f = fopen(p, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("not-hex\n", f);
+    fclose(f);
+    CU_ASSERT_EQUAL(chmod(p, 0600), 0);
+    CU_ASSERT_EQUAL(console_secret_load(dir, s2, err, sizeof err), EINVAL);
+    unit_rmtree(dir);
+}
+
+void suite_console(void)
+{
+    UNIT_SUITE("console", UNIT_TEST(test_access), UNIT_TEST(test_services_restart),
+               UNIT_TEST(test_hostile), UNIT_TEST(test_secret));
+}
+#else
+void suite_console(void)
+{
+}
+#endif
