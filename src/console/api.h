@@ -6,6 +6,8 @@
 #if NTLAB_CONSOLE
 #include <stdbool.h>
 
+struct machine;
+
 #define API_MAX_SEGS 6
 #define API_SEG_MAX 96
 
@@ -22,6 +24,11 @@ struct api_call {
  * machines/NAME/services, machines/NAME/services/SVC/(start|stop).
  * Returns as console_handle. */
 int api_machines(struct api_call *a);
+
+/* rights/FOCUS, rights/FOCUS/(grant|revoke) (api_rights.c). */
+int api_rights(struct api_call *a);
+/* machines/NAME/events/LOG[/AFTER] for m (api_events.c). */
+int api_events(struct api_call *a, struct machine *m);
 
 /* rs = 405 naming the methods path allows. */
 int api_method(struct api_call *a, const char *allowed);

@@ -140,6 +140,8 @@ int api_machines(struct api_call *a)
         return get ? reply_json(a->rs, 200, machine_json(m)) : api_method(a, "GET");
     if (a->n == 3 && (strcmp(a->seg[2], "restart") == 0 || strcmp(a->seg[2], "shutdown") == 0))
         return post ? machine_power(a, m, a->seg[2]) : api_method(a, "POST");
+    if (strcmp(a->seg[2], "events") == 0 && (a->n == 4 || a->n == 5))
+        return api_events(a, m);
     if (strcmp(a->seg[2], "services") != 0 || a->n == 4 || a->n > 5)
         return reply_error(a->rs, 404, "no such API path");
     if (a->n == 3)

@@ -336,10 +336,172 @@ static void test_secret(void)
     unit_rmtree(dir);
 }
 
+static bool holds(json_t *rights, const char *right, const char *who)
+{
+    size_t i, j;
+    json_t *r, *h;
+    json_array_foreach(json_object_get(rights, "rights"), i, r) {
+        if (strcmp(json_string_value(json_object_get(r, "name")), right) != 0)
+            continue;
+        json_array_foreach(json_object_get(r, "holders"), j, h) {
+            if (strcmp(json_string_value(json_object_get(h, "name")), who) == 0)
+                return true;
+        }
+    }
+    return false;
+}
+
+static bool good_has_tcb(struct clab *q)
+{
+    struct console_request rq = req("POST", "/api/v1/machines/SRV/restart", NULL);
+    CU_ASSERT_EQUAL(call(q, &rq, NULL), 200);
+    json_t *v;
+    rq = req("GET", "/api/v1/machines/SRV/services", NULL);
+    CU_ASSERT_EQUAL(call(q, &rq, &v), 200);
+    bool tcb = false;
+    size_t i;
+    json_t *p;
+    json_t *tok = json_object_get(find_named(v, "Good"), "token");
+    json_array_foreach(json_object_get(tok, "privileges"), i, p) {
+        tcb |= strcmp(json_string_value(json_object_get(p, "name")), "SeTcbPrivilege") == 0;
+    }
+    json_decref(v);
+    return tcb;
+}
+
+/* Q189732's trap by the API: a grant with focus CORP is the domain's policy
+ * (its DCs), not the member server's; only \\SRV's reaches the service. */
+static void test_rights_focus(void)
+{
+    struct clab q;
+    clab_create(&q);
+    json_t *v;
+    struct console_request rq = req("POST", "/api/v1/rights/SRV/revoke",
+                                    "{\"account\":\"CORP\\\\svc\",\"rights\":[\"SeTcbPrivilege\"]}");
+    CU_ASSERT_EQUAL(call(&q, &rq, &v), 200);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(v, "focus")), "\\\\SRV");
+    CU_ASSERT_FALSE(holds(v, "SeTcbPrivilege", "CORP\\svc"));
+    json_decref(v);
+    CU_ASSERT_FALSE(good_has_tcb(&q));
+    /* User Manager's display name, as `ntlab rights grant` takes it */
+    rq = req("POST", "/api/v1/rights/CORP/grant",
+             "{\"account\":\"CORP\\\\svc\",\"rights\":[\"Act as part of the operating system\"]}");
+    CU_ASSERT_EQUAL(call(&q, &rq, &v), 200);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(v, "focus")), "CORP");
+    CU_ASSERT_TRUE(holds(v, "SeTcbPrivilege", "CORP\\svc"));
+    json_decref(v);
+    CU_ASSERT_FALSE(good_has_tcb(&q)); /* the trap: still not in the token */
+    rq = req("GET", "/api/v1/rights/%5C%5CSRV", NULL); /* as MHD hands it: unescaped */
+    rq.path = "/api/v1/rights/\\\\SRV";
+    CU_ASSERT_EQUAL(call(&q, &rq, &v), 200);
+    CU_ASSERT_FALSE(holds(v, "SeTcbPrivilege", "CORP\\svc"));
+    json_decref(v);
+    rq = req("POST", "/api/v1/rights/\\\\SRV/grant",
+             "{\"rights\":[\"SeTcbPrivilege\"],\"account\":\"CORP\\\\svc\"}");
+    CU_ASSERT_EQUAL(call(&q, &rq, &v), 200);
+    CU_ASSERT_TRUE(holds(v, "SeTcbPrivilege", "CORP\\svc"));
+    json_decref(v);
+    CU_ASSERT_TRUE(good_has_tcb(&q));
+    clab_free(&q);
+}
+
+static void test_rights_hostile(void)
+{
+    struct clab q;
+    clab_create(&q);
+    const struct {
+        const char *method, *path, *body;
+        int status;
+        const char *says;
+    } cases[] = {
+        {"POST", "/api/v1/rights/SRV/grant", "{\"account\":\"CORP\\\\nobody\",\"rights\":"
+         "[\"SeTcbPrivilege\"]}", 404, "no account 'CORP\\nobody' (1332 ERROR_NONE_MAPPED"},
+        {"POST", "/api/v1/rights/SRV/grant", "{\"account\":\"CORP\\\\svc\",\"rights\":"
+         "[\"SeDebugPrivilege\",\"SeBogusPrivilege\"]}", 400,
+         "unknown right 'SeBogusPrivilege' on Windows NT 4.0 (1313 ERROR_NO_SUCH_PRIVILEGE"},
+        {"POST", "/api/v1/rights/SRV/grant", "{\"account\":\"CORP\\\\svc\",\"rights\":"
+         "[\"setcbprivilege\"]}", 400, "unknown right"},
+        {"POST", "/api/v1/rights/SRV/grant", "{\"rights\":[\"SeDebugPrivilege\"]}", 400,
+         "\"account\""},
+        {"POST", "/api/v1/rights/SRV/grant", "{\"account\":1,\"rights\":[\"SeDebugPrivilege\"]}",
+         400, "\"account\""},
+        {"POST", "/api/v1/rights/SRV/grant", "{\"account\":\"CORP\\\\svc\",\"rights\":[]}", 400,
+         "list of 1 to"},
+        {"POST", "/api/v1/rights/SRV/grant", "{\"account\":\"CORP\\\\svc\",\"rights\":"
+         "\"SeDebugPrivilege\"}", 400, "list of 1 to"},
+        {"POST", "/api/v1/rights/SRV/grant", "{\"account\":\"CORP\\\\svc\",\"rights\":[7]}", 400,
+         "strings"},
+        {"POST", "/api/v1/rights/SRV/grant", "{\"account\":\"CORP\\\\svc\",\"rights\":"
+         "[\"SeDebugPrivilege\"],\"all\":true}", 400, "unknown field \"all\""},
+        {"POST", "/api/v1/rights/NOWHERE/grant", "{}", 404, "no domain or computer 'NOWHERE'"},
+        {"POST", "/api/v1/rights/\\\\CORPDC/grant", "{}", 400, "domain controller"},
+        {"GET", "/api/v1/rights/SRV/grant", NULL, 405, "allowed: POST"},
+        {"POST", "/api/v1/rights/SRV", NULL, 405, "allowed: GET"},
+        {"POST", "/api/v1/rights/SRV/list", NULL, 404, "no such"},
+        {"GET", "/api/v1/rights", NULL, 404, "no such"},
+        {"GET", "/api/v1/machines/SRV/events/Nope", NULL, 404, "no event log 'Nope'"},
+        {"GET", "/api/v1/machines/SRV/events/System/-1", NULL, 400, "not a record number"},
+        {"GET", "/api/v1/machines/SRV/events/System/99999999999", NULL, 400, "record number"},
+        {"POST", "/api/v1/machines/SRV/events/System", NULL, 405, "allowed: GET"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct console_request rq = req(cases[i].method, cases[i].path, cases[i].body);
+        json_t *v;
+        int st = call(&q, &rq, &v);
+        CU_ASSERT_EQUAL(st, cases[i].status);
+        const char *e = error_of(v);
+        if (st != cases[i].status || !e || !strstr(e, cases[i].says))
+            fprintf(stderr, "\nrights case %zu: %d %s\n", i, st, e ? e : "(no error)");
+        CU_ASSERT_PTR_NOT_NULL(e ? strstr(e, cases[i].says) : NULL);
+        json_decref(v);
+    }
+    /* nothing changed: SeDebugPrivilege (first in a refused list) not granted */
+    struct console_request rq = req("GET", "/api/v1/rights/SRV", NULL);
+    json_t *v;
+    CU_ASSERT_EQUAL(call(&q, &rq, &v), 200);
+    CU_ASSERT_FALSE(holds(v, "SeDebugPrivilege", "CORP\\svc"));
+    json_decref(v);
+    CU_ASSERT_FALSE(q.con.changed);
+    clab_free(&q);
+}
+
+/* Event Viewer: the Bad service's failed logon is in SRV's System log;
+ * paging from the last record number gives nothing new. */
+static void test_events(void)
+{
+    struct clab q;
+    clab_create(&q);
+    json_t *v;
+    struct console_request rq = req("GET", "/api/v1/machines/SRV/events/system", NULL);
+    CU_ASSERT_EQUAL_FATAL(call(&q, &rq, &v), 200);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(v, "log")), "System");
+    json_t *evs = json_object_get(v, "events");
+    CU_ASSERT_TRUE_FATAL(json_array_size(evs) > 0);
+    bool e7000 = false;
+    size_t i;
+    json_t *e;
+    json_array_foreach(evs, i, e) {
+        e7000 |= json_integer_value(json_object_get(e, "event_id")) == 7000 &&
+                 strstr(json_string_value(json_object_get(e, "description")), "Bad") != NULL;
+    }
+    CU_ASSERT_TRUE(e7000);
+    json_int_t last = json_integer_value(
+        json_object_get(json_array_get(evs, json_array_size(evs) - 1), "record"));
+    json_decref(v);
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/machines/SRV/events/System/%lld", (long long)last);
+    rq = req("GET", path, NULL);
+    CU_ASSERT_EQUAL(call(&q, &rq, &v), 200);
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(v, "events")), 0);
+    json_decref(v);
+    clab_free(&q);
+}
+
 void suite_console(void)
 {
     UNIT_SUITE("console", UNIT_TEST(test_access), UNIT_TEST(test_services_restart),
-               UNIT_TEST(test_hostile), UNIT_TEST(test_secret));
+               UNIT_TEST(test_hostile), UNIT_TEST(test_secret), UNIT_TEST(test_rights_focus),
+               UNIT_TEST(test_rights_hostile), UNIT_TEST(test_events));
 }
 #else
 void suite_console(void)
