@@ -16,16 +16,10 @@
 
 #define MAX_RIGHTS 64
 
-struct focus {
-    struct lsa *lsa;
-    struct machine *m; /* names accounts for the focus */
-    char label[MACHINE_NAME_MAX + 3]; /* "CORP", "\\EXCHSRV" */
-};
-
 /* Select Domain's rule, as `ntlab rights --focus` takes it: a domain, or
  * \\COMPUTER; a bare name that is no domain but a computer means it. 0, or
  * rs filled with the refusal. */
-static int focus_open(struct api_call *a, const char *given, struct focus *f)
+int api_focus(struct api_call *a, const char *given, struct api_focus *f)
 {
     struct lab *lab = a->c->lab;
     char named[MACHINE_NAME_MAX + 3];
@@ -52,7 +46,7 @@ static int focus_open(struct api_call *a, const char *given, struct focus *f)
     return 0;
 }
 
-static json_t *rights_json(const struct focus *f)
+static json_t *rights_json(const struct api_focus *f)
 {
     struct query_rights r;
     ntstatus st = query_rights(f->m, f->lsa, &r);
@@ -111,7 +105,7 @@ static int body_rights(struct api_call *a, json_t *list, enum osver os, const ch
     return 0;
 }
 
-static int change(struct api_call *a, struct focus *f, bool grant)
+static int change(struct api_call *a, struct api_focus *f, bool grant)
 {
     static const char *const fields[] = {"account", "rights", NULL};
     json_t *body = reply_body(a->rq, fields, a->rs);
@@ -156,8 +150,8 @@ int api_rights(struct api_call *a)
 {
     if (a->n < 2 || a->n > 3)
         return reply_error(a->rs, 404, "no such API path");
-    struct focus f;
-    if (focus_open(a, a->seg[1], &f))
+    struct api_focus f;
+    if (api_focus(a, a->seg[1], &f))
         return 0;
     bool get = strcmp(a->rq->method, "GET") == 0, post = strcmp(a->rq->method, "POST") == 0;
     if (a->n == 2)

@@ -115,9 +115,11 @@ static int call(struct clab *q, const struct console_request *rq, json_t **out)
     return st;
 }
 
+/* The answer's error text; "" when it has none (a success). */
 static const char *error_of(json_t *v)
 {
-    return json_string_value(json_object_get(v, "error"));
+    const char *e = json_string_value(json_object_get(v, "error"));
+    return e ? e : "";
 }
 
 static enum scm_state state_of(struct clab *q, const char *svc)
@@ -497,11 +499,82 @@ static void test_events(void)
     clab_free(&q);
 }
 
+/* User Manager: the domain's users at focus CORP, Properties by POST. */
+static void test_users(void)
+{
+    struct clab q;
+    clab_create(&q);
+    json_t *v;
+    struct console_request rq = req("GET", "/api/v1/users/CORP", NULL);
+    CU_ASSERT_EQUAL_FATAL(call(&q, &rq, &v), 200);
+    json_t *svc = find_named(json_object_get(v, "users"), "svc");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(svc);
+    CU_ASSERT_TRUE(json_is_false(json_object_get(svc, "disabled")));
+    CU_ASSERT_PTR_NULL(json_object_get(svc, "nthash"));
+    CU_ASSERT_PTR_NULL(json_object_get(svc, "password"));
+    json_decref(v);
+    const char *big = "{\"fullname\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}";
+    const struct {
+        const char *path, *body;
+        int status;
+        const char *says;
+    } bad[] = {
+        {"/api/v1/users/CORP/svc", "{\"disabled\":\"yes\"}", 400, "true or false"},
+        {"/api/v1/users/CORP/svc", "{\"locked_out\":true}", 400, "only be cleared"},
+        {"/api/v1/users/CORP/svc", "{\"password\":5}", 400, "\"password\" must be a string"},
+        {"/api/v1/users/CORP/svc", "{\"expires\":-1}", 400, "\"expires\""},
+        {"/api/v1/users/CORP/svc", "{\"disabled\":true,\"admin\":true}", 400, "unknown field"},
+        {"/api/v1/users/CORP/svc", big, 400, "\"fullname\" must be a string under"},
+        {"/api/v1/users/CORP/nobody", "{\"disabled\":true}", 404,
+         "no user 'nobody' in CORP (1317 ERROR_NO_SUCH_USER"},
+        {"/api/v1/users/ELSEWHERE/svc", "{}", 404, "no domain or computer"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        rq = req("POST", bad[i].path, bad[i].body);
+        int st = call(&q, &rq, &v);
+        CU_ASSERT_EQUAL(st, bad[i].status);
+        const char *e = error_of(v);
+        if (st != bad[i].status || !e || !strstr(e, bad[i].says))
+            fprintf(stderr, "\nusers case %zu: %d %s\n", i, st, e ? e : "(no error)");
+        CU_ASSERT_PTR_NOT_NULL(e ? strstr(e, bad[i].says) : NULL);
+        json_decref(v);
+    }
+    struct sam_user *u = sam_user_find(machine_sam(q.dc), "svc");
+    CU_ASSERT_EQUAL(u->flags & SAM_DISABLED, 0);
+    CU_ASSERT_STRING_EQUAL(u->fullname, "");
+    CU_ASSERT_FALSE(q.con.changed);
+    uint8_t hash[16];
+    memcpy(hash, u->nthash, sizeof hash);
+    rq = req("POST", "/api/v1/users/CORP/svc",
+             "{\"disabled\":true,\"fullname\":\"Exchange service\",\"password\":\"N3w-pass!\"}");
+    CU_ASSERT_EQUAL(call(&q, &rq, &v), 200);
+    CU_ASSERT_TRUE(json_is_true(json_object_get(v, "disabled")));
+    CU_ASSERT_PTR_NULL(json_object_get(v, "password"));
+    json_decref(v);
+    u = sam_user_find(machine_sam(q.dc), "svc");
+    CU_ASSERT_NOT_EQUAL(u->flags & SAM_DISABLED, 0);
+    CU_ASSERT_STRING_EQUAL(u->fullname, "Exchange service");
+    CU_ASSERT_NOT_EQUAL(memcmp(hash, u->nthash, sizeof hash), 0);
+    /* the member's own SAM is another focus */
+    rq = req("GET", "/api/v1/users/SRV/svc", NULL);
+    CU_ASSERT_EQUAL(call(&q, &rq, NULL), 404);
+    rq = req("GET", "/api/v1/users/%5C%5CSRV", NULL);
+    rq.path = "/api/v1/users/\\\\SRV";
+    CU_ASSERT_EQUAL(call(&q, &rq, &v), 200);
+    CU_ASSERT_PTR_NOT_NULL(find_named(json_object_get(v, "users"), "Administrator"));
+    json_decref(v);
+    clab_free(&q);
+}
+
 void suite_console(void)
 {
     UNIT_SUITE("console", UNIT_TEST(test_access), UNIT_TEST(test_services_restart),
                UNIT_TEST(test_hostile), UNIT_TEST(test_secret), UNIT_TEST(test_rights_focus),
-               UNIT_TEST(test_rights_hostile), UNIT_TEST(test_events));
+               UNIT_TEST(test_rights_hostile), UNIT_TEST(test_events),
+               UNIT_TEST(test_users));
 }
 #else
 void suite_console(void)
