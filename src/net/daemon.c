@@ -290,7 +290,8 @@ static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, in
             snprintf(msg, sizeof msg, "--http: too many listeners (at most %d)", DAEMON_MAX_LISTEN);
             goto out;
         }
-        if (httpconn_parse(cfg->http, &ls[nall].addr, msg, sizeof msg))
+        if (httpconn_parse(cfg->http, &ls[nall].addr, msg, sizeof msg) ||
+            httpconn_prepare(labdir, msg, sizeof msg))
             goto out;
         ls[nall].kind = &httpconn_kind;
         ls[nall++].m = NULL;

@@ -304,6 +304,14 @@ void httpconn_print(struct server *s, FILE *f)
     }
 }
 
+int httpconn_prepare(const char *labdir, char *err, size_t errlen)
+{
+    char secret[CONSOLE_SECRET_LEN + 1];
+    int e = console_secret_load(labdir, secret, err, errlen);
+    plat_wipe(secret, sizeof secret);
+    return e;
+}
+
 int httpconn_parse(const char *spec, struct net_addr *out, char *err, size_t errlen)
 {
     char why[160];
@@ -324,6 +332,12 @@ const struct listener_kind httpconn_kind = {.name = "HTTP", .accept = none_accep
 void httpconn_print(struct server *s, FILE *f)
 {
     (void)s, (void)f;
+}
+
+int httpconn_prepare(const char *labdir, char *err, size_t errlen)
+{
+    (void)labdir, (void)err, (void)errlen;
+    return ENOTSUP; /* httpconn_parse refused already */
 }
 
 int httpconn_parse(const char *spec, struct net_addr *out, char *err, size_t errlen)

@@ -17,6 +17,11 @@ extern const struct listener_kind httpconn_kind;
  * ENOTSUP with the reason when this build has no console. */
 int httpconn_parse(const char *spec, struct net_addr *out, char *err, size_t errlen);
 
+/* Makes or checks the lab's console secret before the daemon starts, so
+ * `up` names the problem (a secret file others can read, ...): 0, or an
+ * errno value with err filled. */
+int httpconn_prepare(const char *labdir, char *err, size_t errlen);
+
 /* Prints "  console http://ADDR/?token=SECRET" for each console listener
  * of s (for `up`'s own terminal only: the URL carries the secret). */
 void httpconn_print(struct server *s, FILE *f);

@@ -11,6 +11,12 @@ expect_rc 0 "$NTLAB" init lab --preset q189732
 expect_rc 1 "$NTLAB" -C lab up --http 99999
 expect_grep "^ntlab: up: --http '99999': port"
 expect_rc 1 "$NTLAB" -C lab status
+# a secret file others can read stops up, naming it
+printf '0123456789abcdef0123456789abcdef\n' > lab/console.secret
+chmod 644 lab/console.secret
+expect_rc 1 "$NTLAB" -C lab up --http "$(free_port)" --listen "127.0.0.1:$(free_port)"
+expect_grep "^ntlab: up: .*/console.secret: readable by others or not yours"
+rm lab/console.secret
 
 POP=$(free_port)
 HTTP=$(free_port)
