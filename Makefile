@@ -8,10 +8,13 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -I. -I$(BUILD)/gen -MMD -MP
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDLIBS  :=
+# The teaching console (src/console, src/net/httpconn.c): GNU libmicrohttpd
+# and jansson from Debian (.ci/deps); builds without them define
+# NTLAB_NO_CONSOLE (the QEMU appliance's static build; Windows has none).
+LDLIBS  := -lmicrohttpd -ljansson
 
 LIB_SRCS := $(sort $(wildcard src/lib/*.c emulator/*.c src/mailstore/*.c src/pop3/*.c src/smtp/*.c src/exchange/*.c \
-                             src/net/*.c src/scenario/*.c src/cli/*.c))
+                             src/net/*.c src/scenario/*.c src/cli/*.c src/console/*.c))
 EMBED_FILES := $(sort $(wildcard src/pop3/personas/*.persona policies/*.inf policies/presets/*))
 GEN_SRCS := $(BUILD)/gen/embedded.c
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
@@ -236,7 +239,7 @@ bench-smoke: all $(BENCH_TOOLS:%=$(BUILD)/bench/%)
 
 run: deps-run all
 	@[ -d lab ] || $(BUILD)/ntlab init lab --preset q189732
-	$(BUILD)/ntlab -C lab up --foreground
+	$(BUILD)/ntlab -C lab up --foreground --http 127.0.0.1:8110
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/ntlab \
@@ -294,7 +297,7 @@ VM_SCENARIOS ?= tests/scenarios
 deps-vm:
 	@.ci/deps vm
 vmimage: deps-vm
-	$(MAKE) -j$$(nproc 2>/dev/null || echo 2) BUILD=$(VM)/ntlab CFLAGS=-O2 LDLIBS=-static \
+	$(MAKE) -j$$(nproc 2>/dev/null || echo 2) BUILD=$(VM)/ntlab CFLAGS="-O2 -DNTLAB_NO_CONSOLE" LDLIBS=-static \
 	  $(VM)/ntlab/ntlab
 	vmimages/mkimage.sh $(VM) $(VM)/ntlab/ntlab
 vm-run: vmimage $(BUILD)/ntlab

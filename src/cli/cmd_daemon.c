@@ -149,6 +149,7 @@ int cmd_up(struct cli_ctx *ctx, int argc, char **argv)
         ARGS_OPT_CALL("--listen-smtp", &uls, up_listen_smtp_opt),
         ARGS_OPT_CALL("--control", &cfg.control_tcp, up_control_opt),
         ARGS_OPT_STR("--control-secret-file", &cfg.control_secret_file),
+        ARGS_OPT_STR("--http", &cfg.http),
         ARGS_OPT_CALL("--max-connections", &cfg.max_connections, up_max_connections_opt),
         ARGS_OPT_CALL("--max-conn-rate", &cfg.max_conn_rate, up_max_conn_rate_opt),
         ARGS_OPT_CALL("--idle-timeout", &cfg.idle_timeout, up_idle_timeout_opt),

@@ -9,6 +9,7 @@
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include "src/net/control.h"
+#include "src/net/httpconn.h"
 #include "src/net/labwatch.h"
 #include "src/net/log.h"
 #include "src/net/pop3conn.h"
@@ -181,6 +182,7 @@ static void ready_text(struct server *srv, const struct daemon_config *cfg, cons
     fprintf(f, "ntlab: serving lab %s (pid %ld)%s\n", labdir, (long)getpid(),
             cfg->foreground ? "; Ctrl-C stops it" : "; 'ntlab down' stops it");
     status_print_listeners(srv, f);
+    httpconn_print(srv, f);
     if (cfg->foreground)
         print_welcome(labdir, cfg->labdir_shown ? cfg->labdir_shown : labdir, ls, nls, f);
     fflush(f);
@@ -284,6 +286,18 @@ static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, in
     if (plan_listeners(lab, cfg, ls, &nls, msg, sizeof msg) ||
         smtpconn_plan(lab, cfg, ls, &nls, DAEMON_MAX_LISTEN, msg, sizeof msg))
         goto out;
+    size_t nall = nls; /* ls[nls..]: listeners of no machine (the console) */
+    if (cfg->http) {
+        if (nall == DAEMON_MAX_LISTEN) {
+            snprintf(msg, sizeof msg, "--http: too many listeners (at most %d)", DAEMON_MAX_LISTEN);
+            goto out;
+        }
+        if (httpconn_parse(cfg->http, &ls[nall].addr, msg, sizeof msg) ||
+            httpconn_prepare(labdir, msg, sizeof msg))
+            goto out;
+        ls[nall].kind = &httpconn_kind;
+        ls[nall++].m = NULL;
+    }
     char berr[512] = "";
     ntstatus st = lab_boot_all(lab, berr, sizeof berr);
     if (st != STATUS_SUCCESS) {
@@ -291,8 +305,8 @@ static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, in
         snprintf(msg, sizeof msg, "cannot boot the lab: %s", berr[0] ? berr : sym ? sym : "error");
         goto out;
     }
-    wait_ports(ls, nls, log);
-    if (server_new(lab, cfg, ls, nls, log, &srv, msg, sizeof msg)) {
+    wait_ports(ls, nall, log);
+    if (server_new(lab, cfg, ls, nall, log, &srv, msg, sizeof msg)) {
         lab_shutdown_all(lab);
         goto out;
     }

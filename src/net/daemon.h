@@ -64,6 +64,8 @@ struct daemon_config {
      * Unix socket. */
     const char *control_tcp;
     const char *control_secret_file;
+    /* "[ADDR:]PORT": the teaching console on HTTP (httpconn.h); NULL = none. */
+    const char *http;
     daemon_command_fn command;
     void *command_arg;
     /* Printed (foreground) or handed to the waiting parent (background)

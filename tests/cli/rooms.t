@@ -2,7 +2,9 @@
 # "may use" column (issue 13 item 2: the mail store room src/mailstore knows
 # no protocol and no NT; src/pop3 is only the protocol, logging on through
 # src/mailstore's contract; src/exchange serves sessions but holds none, so
-# it uses no POP3 engine header, only the POP3 persona it loads).
+# it uses no POP3 engine header, only the POP3 persona it loads). Issue 15:
+# the console room src/console (served by src/net's HTTP row, which is the
+# one file of src/net that includes it) uses the emulator and the store.
 . "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 # room: the folders it may include from (its own first)
@@ -12,7 +14,8 @@ src/mailstore:src/mailstore src/lib
 src/pop3:src/pop3 src/mailstore src/lib
 src/smtp:src/smtp src/mailstore src/lib
 src/exchange:src/exchange src/mailstore src/pop3 emulator src/lib
-src/net:src/net src/exchange src/mailstore src/pop3 src/smtp emulator src/lib
+src/net:src/net src/console src/exchange src/mailstore src/pop3 src/smtp emulator src/lib
+src/console:src/console src/exchange emulator src/lib
 src/scenario:src/scenario src/net src/exchange src/mailstore src/pop3 emulator src/lib'
 bad=
 checked=0
@@ -40,3 +43,6 @@ ${f#"$root"/} (room $room) includes $inc"
 out=$(grep -l '#include "src/pop3/' "$root"/src/exchange/*.[ch] | xargs grep -h '#include "src/pop3/' |
       sort -u)
 [ "$out" = '#include "src/pop3/persona.h"' ] || die "src/exchange includes from src/pop3: $out"
+# of src/net only the HTTP row serves the console
+out=$(grep -l '#include "src/console/' "$root"/src/net/*.[ch] | sed 's|.*/||')
+[ "$out" = httpconn.c ] || die "src/net files that include src/console: $out"

@@ -1,0 +1,59 @@
+/* The console's routes (console.h): access first, then /api/v1/... */
+#include "src/console/api.h"
+#if NTLAB_CONSOLE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void console_response_free(struct console_response *rs)
+{
+    if (!rs->body_static)
+        free(rs->body);
+    rs->body = NULL;
+    rs->len = 0;
+    rs->body_static = false;
+}
+
+/* Splits path after "/api/v1/" into at most API_MAX_SEGS segments; false
+ * when there are more, or an empty or over-long one. */
+static bool split(const char *path, char seg[API_MAX_SEGS][API_SEG_MAX], size_t *n)
+{
+    *n = 0;
+    const char *p = path;
+    while (*p) {
+        const char *e = strchr(p, '/');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == 0 || len >= API_SEG_MAX || *n == API_MAX_SEGS)
+            return false;
+        memcpy(seg[*n], p, len);
+        seg[(*n)++][len] = 0;
+        p += len + (e ? 1 : 0);
+        if (e && !*p)
+            return false; /* a trailing slash */
+    }
+    return true;
+}
+
+int console_handle(struct console *c, const struct console_request *rq,
+                   struct console_response *rs)
+{
+    memset(rs, 0, sizeof *rs);
+    char why[300];
+    int st = console_access(c, rq, why, sizeof why);
+    if (st)
+        return reply_error(rs, st, "%s", why);
+    static const char prefix[] = "/api/v1/";
+    char seg[API_MAX_SEGS][API_SEG_MAX];
+    size_t n;
+    if (strncmp(rq->path, prefix, sizeof prefix - 1) != 0 ||
+        !split(rq->path + sizeof prefix - 1, seg, &n) || n == 0)
+        return reply_error(rs, 404, "no such console page or API path");
+    struct api_call a = {c, rq, rs, seg, n};
+    int e = strcmp(seg[0], "rights") == 0  ? api_rights(&a)
+            : strcmp(seg[0], "users") == 0 ? api_users(&a)
+                                           : api_machines(&a);
+    if (!e && !rs->body)
+        e = ENOMEM; /* a reply could not be built */
+    return e;
+}
+#endif
