@@ -90,7 +90,7 @@ static void authenticate(struct exchange_session *es, const struct ntlm_state *n
         exchange_store_set_win32(res, MAIL_LOGON_ACCESS_DENIED, ERROR_ACCESS_DENIED);
         exchange_store_fail(es, &cred, domain, PERSONA_EVENT_ACCESS_DENIED, NTLM_CALL_OPEN, res);
     } else {
-        exchange_store_open(es, mb, res);
+        exchange_store_open(es, &cred, domain, mb, res);
     }
     plat_wipe(&tok, sizeof tok);
 }

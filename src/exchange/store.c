@@ -592,10 +592,11 @@ const struct exchange_mailbox *exchange_store_mailbox(const struct exchange_sess
     return exchange_directory_find(es->store->dir, alias);
 }
 
-void exchange_store_open(struct exchange_session *es, const struct exchange_mailbox *mb,
+void exchange_store_open(struct exchange_session *es, const struct mail_logon_credentials *cred,
+                         const char *domain, const struct exchange_mailbox *mb,
                          struct mail_logon_result *res)
 {
-    open_maildrop(es->store, mb, res);
+    open_maildrop(es, cred, domain, mb, res);
 }
 
 void exchange_store_fail(struct exchange_session *es, const struct mail_logon_credentials *cred,

@@ -4,6 +4,7 @@
 #define NTLAB_EXCHANGE_STORE_INT_H
 #include "src/exchange/exchange.h"
 #include "src/mailstore/mail_logon.h"
+#include "src/pop3/persona.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -17,8 +18,10 @@ struct machine *exchange_store_machine(const struct exchange_session *es);
 /* The mailbox with this alias on this server, or NULL. */
 const struct exchange_mailbox *exchange_store_mailbox(const struct exchange_session *es,
                                                       const char *alias);
-/* Opens mb's maildrop into res (OK, IN_USE or SYSTEM_ERROR). */
-void exchange_store_open(struct exchange_session *es, const struct exchange_mailbox *mb,
+/* Opens mb's maildrop into res (OK, IN_USE or SYSTEM_ERROR; a failure logged
+ * as cred's persona event). */
+void exchange_store_open(struct exchange_session *es, const struct mail_logon_credentials *cred,
+                         const char *domain, const struct exchange_mailbox *mb,
                          struct mail_logon_result *res);
 /* Logs outcome e of cred's logon (domain as resolved) as the persona's
  * event table words it (store_events.h); call: the internal call that
