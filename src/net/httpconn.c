@@ -253,14 +253,10 @@ static void http_accept(struct server *s, struct server_listener *l)
     struct http_listener *hl = l->data;
     for (int k = 0; k < 16 && hl && hl->d; k++) {
         struct sockaddr_storage ss;
-        socklen_t sl = sizeof ss;
-        int fd = plat_accept(l->o.fd, (struct sockaddr *)&ss, &sl,
-                             PLAT_SOCK_NONBLOCK | PLAT_SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
-                continue;
+        socklen_t sl;
+        int fd = listener_accept_fd(l, &ss, &sl);
+        if (fd < 0)
             break;
-        }
         /* libmicrohttpd owns fd now, and closes it also when it refuses */
         if (MHD_add_connection(hl->d, fd, (struct sockaddr *)&ss, sl) != MHD_YES)
             LOG(s, "console: connection refused: %s", strerror(errno));

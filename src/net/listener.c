@@ -72,3 +72,15 @@ void listener_conn_unlink(struct server *s, struct server_conn *c)
         if (s->deferred[i] == c)
             s->deferred[i] = NULL;
 }
+
+int listener_accept_fd(struct server_listener *l, struct sockaddr_storage *ss, socklen_t *sl)
+{
+    socklen_t cap = sizeof *ss;
+    for (;;) {
+        *sl = cap;
+        int fd = plat_accept(l->o.fd, (struct sockaddr *)ss, sl,
+                             PLAT_SOCK_NONBLOCK | PLAT_SOCK_CLOEXEC);
+        if (fd >= 0 || (errno != EINTR && errno != ECONNABORTED))
+            return fd;
+    }
+}

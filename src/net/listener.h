@@ -22,6 +22,7 @@
 
 struct server_listener;
 struct server_conn;
+struct streamconn_ops;
 
 /* One row per kind. Every function is required unless it says optional;
  * each gets the server and its own object (a kind casts a struct
@@ -66,6 +67,9 @@ struct listener_kind {
                           struct server_listener_info *out);
     void (*session_info)(struct server *s, const struct server_conn *c,
                          struct server_session_info *out);
+    /* Optional: a stream kind's engine table (streamconn.h), for the
+     * streamconn_* functions a stream kind's row uses. */
+    const struct streamconn_ops *stream;
 };
 
 /* The head of everything in the event set (the event's ptr). kind NULL:
@@ -156,6 +160,11 @@ int listener_conn_add(struct server *s, struct server_listener *l, struct server
  * closing its socket does not) and the deferred replies. The caller
  * closes the socket and frees c. */
 void listener_conn_unlink(struct server *s, struct server_conn *c);
+
+/* Accepts one queued connection on l's socket (non-blocking,
+ * close-on-exec), retrying after EINTR and ECONNABORTED: the new socket
+ * (its address in *ss, *sl), or -1 with errno (EAGAIN: none queued). */
+int listener_accept_fd(struct server_listener *l, struct sockaddr_storage *ss, socklen_t *sl);
 
 /* Puts c on the list of replies sent after the pass's log write; false
  * without memory (then the caller writes the log now). */
