@@ -92,12 +92,13 @@ show_console() {
     cat "$run/qemu.log" 2>/dev/null || true
 }
 
-# Two free loopback ports: QEMU fails at once when a forward cannot bind,
+# Three free loopback ports (POP3, control, SMTP): QEMU fails at once when a forward cannot bind,
 # so a taken port just means another try.
 for _ in 1 2 3 4 5 6 7 8; do
     pop3=$((20000 + RANDOM % 40000))
     ctl=$((pop3 + 1))
-    vm_qemu_args "$run/initrd.img" "$pop3" "$ctl" ""
+    smtp=$((pop3 + 2))
+    vm_qemu_args "$run/initrd.img" "$pop3" "$ctl" "" "$smtp"
     t_boot=$(now_ms)
     "${QEMU[@]}" -serial "file:$run/console.log" </dev/null >"$run/qemu.log" 2>&1 &
     qpid=$!
@@ -175,7 +176,8 @@ for i in "${!names[@]}"; do
         break
     }
     if timeout 600 env NTLAB_CONTROL="tcp:127.0.0.1:$ctl" NTLAB_CONTROL_SECRET_FILE="$secret" \
-        "$NTLAB" run --target "127.0.0.1:$pop3" --lab "/labs/$name" "${files[$i]}"; then
+        "$NTLAB" run --target "127.0.0.1:$pop3" --target-smtp "127.0.0.1:$smtp" \
+        --lab "/labs/$name" "${files[$i]}"; then
         passed=$((passed + 1))
     else
         failed=$((failed + 1))

@@ -31,7 +31,7 @@ vm_initrd() {
     } >"$out")
 }
 
-# vm_qemu_args INITRD POP3_PORT CONTROL_PORT CMDLINE_EXTRA: the QEMU command
+# vm_qemu_args INITRD POP3_PORT CONTROL_PORT CMDLINE_EXTRA [SMTP_PORT]: the QEMU command
 # line, in the array QEMU. No KVM (software emulation); the user-mode
 # network with restrict=on, so the guest reaches nothing outside and only
 # the two loopback forwards reach the guest. The secret is in the initrd,
@@ -41,6 +41,7 @@ vm_qemu_args() {
     kernel=$(vm_kernel) || return 1
     local fwd="hostfwd=tcp:127.0.0.1:$2-:110"
     [ -n "$3" ] && fwd="$fwd,hostfwd=tcp:127.0.0.1:$3-:7110"
+    [ -n "${5:-}" ] && fwd="$fwd,hostfwd=tcp:127.0.0.1:$5-:25"
     # shellcheck disable=SC2034,SC2054 # the callers run it; commas are QEMU's
     QEMU=(qemu-system-x86_64 -nographic -no-reboot -m 256
         -kernel "$kernel" -initrd "$1"
