@@ -262,7 +262,7 @@ static void ims_login(void *arg, const struct mail_logon_credentials *cred,
     res->outcome = MAIL_LOGON_OK;
 }
 
-const struct mail_logon_ops ims_logon_ops = {ims_login, NULL, NULL, NULL};
+const struct mail_logon_ops ims_logon_ops = {.login = ims_login};
 
 /* --- recipients and delivery ------------------------------------------------------------ */
 

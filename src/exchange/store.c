@@ -30,6 +30,11 @@
 #define STORE_CALL_RESOLVE "IAddrBook::ResolveName"
 #define STORE_CALL_OPEN "IMAPISession::OpenMsgStore"
 #define STORE_CALL_DIRECTORY "LoadMailboxDirectory"
+#define STORE_CALL_CONTENTS "IMAPIFolder::GetContentsTable"
+#define STORE_CALL_MESSAGE "IMessage::OpenProperty"
+/* MAPI's codes for the store's limits (mapicode.h: MAKE_MAPI_E(0x403), (0x305)) */
+#define STORE_MAPI_TABLE_TOO_BIG "MAPI_E_TABLE_TOO_BIG (0x80040403)"
+#define STORE_MAPI_TOO_BIG "MAPI_E_TOO_BIG (0x80040305)"
 
 struct exchange_store {
     unsigned refs;   /* the service (while running) + one per session */
@@ -45,6 +50,10 @@ struct exchange_store {
 struct exchange_session {
     struct exchange_store *store;
     char client[EXCHANGE_CLIENT_MAX + 1]; /* %2 of its events; "" unknown */
+    /* who the open maildrop belongs to, for the events of a later refusal */
+    char user[SAM_DOMAIN_NAME_MAX + SAM_NAME_MAX + 2];
+    char mailbox[EXCHANGE_ALIAS_MAX + 1];
+    char mechanism[16];
 };
 
 static void store_unref(struct exchange_store *st)
@@ -398,15 +407,46 @@ static void log_outcome(const struct exchange_session *es, const struct mail_log
         .call = call,
         .has_code = res && res->win32,
         .code = res ? res->win32 : 0,
-        .text = res && res->win32 ? res->text : NULL,
+        /* a MAPI failure has no Win32 code: its text names it */
+        .text = res && (res->win32 || res->outcome == MAIL_LOGON_TOO_MANY_ITEMS) ? res->text
+                                                                                : NULL,
         .mechanism = cred->mechanism ? cred->mechanism : "USER",
     };
     exchange_event_log(es->store->m, es->store->persona, e, &f);
 }
 
+/* The store's limits on an opened maildrop (exchange.h): over the item
+ * limit, the logon fails (the maildrop is closed); otherwise the session
+ * gets the message limit and remembers whose maildrop it holds. */
+static void apply_limits(struct exchange_session *es,
+                         const struct mail_logon_credentials *cred, const char *domain,
+                         struct mail_logon_result *res)
+{
+    const struct persona *p = es->store->persona;
+    size_t n = maildrop_count(res->maildrop);
+    if (p->item_limit && n > p->item_limit) {
+        maildrop_close(res->maildrop);
+        res->maildrop = NULL;
+        res->outcome = MAIL_LOGON_TOO_MANY_ITEMS;
+        res->items = n;
+        res->win32 = 0;
+        snprintf(res->text, sizeof res->text,
+                 STORE_MAPI_TABLE_TOO_BIG ": the Inbox holds %zu items, more than the %u a "
+                 "logon may open",
+                 n, (unsigned)p->item_limit);
+        log_outcome(es, cred, domain, PERSONA_EVENT_TOO_MANY_ITEMS, STORE_CALL_CONTENTS, res);
+        return;
+    }
+    res->outcome = MAIL_LOGON_OK;
+    res->message_limit = p->message_limit;
+    snprintf(es->user, sizeof es->user, "%s%s%s", domain, domain[0] ? "\\" : "", cred->account);
+    str_copy(es->mailbox, sizeof es->mailbox, cred->mailbox);
+    str_copy(es->mechanism, sizeof es->mechanism, cred->mechanism ? cred->mechanism : "USER");
+}
+
 /* Opens the mailbox's Maildir for a logged-on session; a failure is
  * logged as the persona's in-use or system-error event. */
-static void open_maildrop(const struct exchange_session *es,
+static void open_maildrop(struct exchange_session *es,
                           const struct mail_logon_credentials *cred, const char *domain,
                           const struct exchange_mailbox *mb, struct mail_logon_result *res)
 {
@@ -423,7 +463,7 @@ static void open_maildrop(const struct exchange_session *es,
     if (e == ENOENT && maildrop_create(mdir) == 0) /* first logon creates the store */
         e = maildrop_open_cached(mdir, st->mdcache, &res->maildrop);
     if (e == 0) {
-        res->outcome = MAIL_LOGON_OK;
+        apply_limits(es, cred, domain, res);
         return;
     }
     res->maildrop = NULL;
@@ -515,8 +555,32 @@ static void be_login_apop(void *arg, const struct mail_logon_credentials *cred,
     open_maildrop(es, cred, "", mb, res);
 }
 
-const struct mail_logon_ops exchange_logon_ops = {be_login, be_login_apop, exchange_ntlm_step,
-                                                  exchange_ntlm_end};
+/* The engine refused a message over the store's size limit: the event. */
+static void be_message_refused(void *arg, size_t index, uint64_t octets)
+{
+    struct exchange_session *es = arg;
+    char text[160];
+    snprintf(text, sizeof text, STORE_MAPI_TOO_BIG ": message %zu is %llu octets, more than "
+             "the %llu the store hands out", index + 1, (unsigned long long)octets,
+             (unsigned long long)es->store->persona->message_limit);
+    const struct exchange_event_facts f = {
+        .user = es->user,
+        .client = es->client[0] ? es->client : NULL,
+        .mailbox = es->mailbox,
+        .call = STORE_CALL_MESSAGE,
+        .text = text,
+        .mechanism = es->mechanism,
+    };
+    exchange_event_log(es->store->m, es->store->persona, PERSONA_EVENT_MESSAGE_TOO_LARGE, &f);
+}
+
+const struct mail_logon_ops exchange_logon_ops = {
+    .login = be_login,
+    .login_apop = be_login_apop,
+    .login_challenge = exchange_ntlm_step,
+    .challenge_end = exchange_ntlm_end,
+    .message_refused = be_message_refused,
+};
 
 /* --- sessions -------------------------------------------------------------------- */
 

@@ -63,6 +63,8 @@ enum mail_logon_outcome {
     MAIL_LOGON_SYSTEM_ERROR,  /* the store failed (disk, not running, ...) */
     MAIL_LOGON_AMBIGUOUS,     /* the name matches several directory entries */
     MAIL_LOGON_CUSTOM_RECIPIENT, /* the name is a custom recipient: no mailbox */
+    MAIL_LOGON_TOO_MANY_ITEMS,   /* the Inbox holds more items (items) than the store
+                                    lets a protocol logon open */
 };
 
 struct mail_logon_result {
@@ -75,6 +77,11 @@ struct mail_logon_result {
                                        keep it) */
     struct maildrop *maildrop;      /* MAIL_LOGON_OK: handed to the engine,
                                        which closes it */
+    uint64_t message_limit;         /* MAIL_LOGON_OK: the largest message (octets as
+                                       sent) the store hands out; 0: no limit. The
+                                       engine refuses a larger one and tells the
+                                       backend (message_refused) */
+    uint64_t items;                 /* MAIL_LOGON_TOO_MANY_ITEMS: what the Inbox holds */
     /* login_challenge only: who the client's messages named (NTLM's Type 3
      * carries domain and account; the mailbox is the backend's choice), for
      * the engine's events and logs, since the engine reads no names there.
@@ -126,6 +133,10 @@ struct mail_logon_ops {
     /* The engine abandons an exchange that last returned CONTINUE (client
      * cancel, bad line, session end): frees state (never NULL here). */
     void (*challenge_end)(void *arg, void *state);
+    /* The engine refused to hand out message index (0-based) of octets
+     * octets, over the result's message_limit: the backend logs it. NULL:
+     * nothing is logged. */
+    void (*message_refused)(void *arg, size_t index, uint64_t octets);
 };
 
 /* --- user names --------------------------------------------------------- */

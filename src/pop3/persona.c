@@ -59,6 +59,8 @@ static const char *const persona_keys[PERSONA_REPLY_COUNT][2] = {
     [PERSONA_AMBIGUOUS] = {"ambiguous-mailbox", ""},
     [PERSONA_CUSTOM_RECIPIENT] = {"custom-recipient", ""},
     [PERSONA_AUTH_DISABLED] = {"auth-disabled", ""},
+    [PERSONA_TOO_MANY_ITEMS] = {"too-many-items", "c"},
+    [PERSONA_MESSAGE_TOO_LARGE] = {"message-too-large", "no"},
 };
 
 static const struct {
@@ -237,7 +239,18 @@ static int parse_words(struct pctx *c, const char *key, char *v, unsigned *bits)
 }
 
 enum { SEEN_VERSION = 1, SEEN_OK = 2, SEEN_ERR = 4, SEEN_PERIOD = 8, SEEN_SYNTAX = 16,
-       SEEN_OFFER = 32, SEEN_SASL = 64, SEEN_CAPA = 128 };
+       SEEN_OFFER = 32, SEEN_SASL = 64, SEEN_CAPA = 128, SEEN_ITEMS = 256, SEEN_MSGSIZE = 512 };
+
+/* item-limit N / message-limit N: a decimal count, 0 = no limit. */
+static int parse_limit(struct pctx *c, const char *key, const char *v, uint64_t max, uint64_t *out)
+{
+    int64_t n;
+    if (str_to_i64(v, 0, (int64_t)max, &n))
+        return perr(c, "%s: expected a number from 0 (no limit) to %llu", key,
+                    (unsigned long long)max);
+    *out = (uint64_t)n;
+    return 0;
+}
 
 static int parse_line(struct pctx *c, struct persona *p, char *key, char *v, unsigned *seen,
                       bool *reply_seen, uint32_t *w32_seen, size_t *nw32_seen)
@@ -247,7 +260,8 @@ static int parse_line(struct pctx *c, struct persona *p, char *key, char *v, uns
         unsigned bit;
     } simple[] = {{"version", SEEN_VERSION},  {"ok", SEEN_OK},         {"err", SEEN_ERR},
                   {"keep-period", SEEN_PERIOD}, {"user-syntax", SEEN_SYNTAX},
-                  {"offer", SEEN_OFFER},      {"sasl", SEEN_SASL}};
+                  {"offer", SEEN_OFFER},      {"sasl", SEEN_SASL},
+                  {"item-limit", SEEN_ITEMS}, {"message-limit", SEEN_MSGSIZE}};
     for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++) {
         if (strcmp(key, simple[i].key) != 0)
             continue;
@@ -284,6 +298,14 @@ static int parse_line(struct pctx *c, struct persona *p, char *key, char *v, uns
             return 0;
         case SEEN_OFFER:
             return parse_words(c, key, v, &p->offers);
+        case SEEN_ITEMS: {
+            uint64_t n = 0;
+            int rc = parse_limit(c, key, v, UINT32_MAX, &n);
+            p->item_limit = (uint32_t)n;
+            return rc;
+        }
+        case SEEN_MSGSIZE:
+            return parse_limit(c, key, v, (uint64_t)1 << 40, &p->message_limit);
         default:
             return parse_words(c, key, v, &p->sasl);
         }
@@ -462,6 +484,10 @@ static int persona_parse_at(const char *name, const char *text, size_t len, cons
         /* optional: a persona written before it words it as auth-mechanism */
         if (!rc && !p->reply[PERSONA_AUTH_DISABLED] && p->reply[PERSONA_AUTH_MECHANISM])
             rc = set_str(&p->reply[PERSONA_AUTH_DISABLED], p->reply[PERSONA_AUTH_MECHANISM]);
+        /* optional: the store's limits (issue 14), worded as system-error */
+        for (unsigned r = PERSONA_TOO_MANY_ITEMS; r <= PERSONA_MESSAGE_TOO_LARGE && !rc; r++)
+            if (!p->reply[r] && p->reply[PERSONA_SYSTEM_ERROR])
+                rc = set_str(&p->reply[r], p->reply[PERSONA_SYSTEM_ERROR]);
         for (unsigned r = 0; r < PERSONA_REPLY_COUNT && !rc; r++)
             if (!p->reply[r])
                 rc = perr(&c, "missing reply %s", persona_keys[r][0]);

@@ -41,6 +41,8 @@
  *                         Win32 error differently from "reply win32".
  *     event NAME ...      the event the store logs for an outcome (the
  *                         event table, below; persona_event.c)
+ *     item-limit N        the store's default limits for a POP3 logon
+ *     message-limit N     (struct persona; 0 = none, the default)
  *   Template variables: %+ %- (status tokens), %v version, %h host name,
  *   %t APOP timestamp (banner), %s Win32 text and %e its number (win32),
  *   %n message number, %c message count, %o octets, %u UIDL, %% a '%'.
@@ -104,6 +106,10 @@ enum persona_reply {
     PERSONA_AUTH_DISABLED, /* AUTH for a switchable mechanism (PERSONA_SASL_SWITCHABLE) the
                               persona does not offer (Q191558's NTLM "disabled for this
                               protocol"); optional: absent, the auth-mechanism template */
+    PERSONA_TOO_MANY_ITEMS,    /* %c: the Inbox holds more items than the store's limit for a
+                                  POP3 logon; optional: absent, the system-error template */
+    PERSONA_MESSAGE_TOO_LARGE, /* %n %o: RETR/TOP of a message over the store's size limit;
+                                  optional: absent, the system-error template */
     PERSONA_REPLY_COUNT
 };
 
@@ -168,6 +174,8 @@ enum persona_event {
     PERSONA_EVENT_STORE_START,   /* the store cannot start: its directory */
     PERSONA_EVENT_AMBIGUOUS,     /* logged on, the name matches several directory entries */
     PERSONA_EVENT_CUSTOM_RECIPIENT, /* logged on, the name is a custom recipient */
+    PERSONA_EVENT_TOO_MANY_ITEMS,    /* logged on, the Inbox is over the item limit */
+    PERSONA_EVENT_MESSAGE_TOO_LARGE, /* RETR/TOP refused: the message is over the size limit */
     PERSONA_EVENT_COUNT
 };
 /* The same numbers as the event log's types (emulator/evtlog.h). */
@@ -221,6 +229,12 @@ struct persona {
     struct persona_event_row event[PERSONA_EVENT_COUNT];
     struct persona_event_w32 evw32[PERSONA_EVENT_W32_MAX];
     size_t nevw32;
+    /* The store's limits for a POP3 logon, as this product's defaults (the
+     * store's exchange.conf may override them): the most items the Inbox
+     * may hold, the largest message RETR/TOP hand out, in octets as sent.
+     * 0: no limit. Keys "item-limit N" and "message-limit N". */
+    uint32_t item_limit;
+    uint64_t message_limit;
 };
 
 /* Values for a template; unset pointers render as nothing (the loader

@@ -17,6 +17,8 @@ static const char *const event_keys[PERSONA_EVENT_COUNT] = {
     [PERSONA_EVENT_STORE_START] = "store-start",
     [PERSONA_EVENT_AMBIGUOUS] = "ambiguous-mailbox",
     [PERSONA_EVENT_CUSTOM_RECIPIENT] = "custom-recipient",
+    [PERSONA_EVENT_TOO_MANY_ITEMS] = "too-many-items",
+    [PERSONA_EVENT_MESSAGE_TOO_LARGE] = "message-too-large",
 };
 
 static const struct {
@@ -50,6 +52,13 @@ static const char *const default_rows[] = {
     "Account: %1. Mailbox: %3. The name matches more than one recipient in the directory.",
     "custom-recipient MSExchangePOP3 1010 audit-failure 0 POP3 logon failure. Mechanism: %7. "
     "Account: %1. Mailbox: %3. The name is a custom recipient, which has no mailbox.",
+    /* the store's limits (issue 14 item 4): no article gives these events;
+     * source, ID, type and words are ntlab's choice. %4 is the MAPI call
+     * that failed, %6 the MAPI error and the figures. */
+    "too-many-items MSExchangePOP3 1020 warning 0 POP3 logon of %1 from %2 to mailbox %3 "
+    "refused: %4 failed with %6",
+    "message-too-large MSExchangePOP3 1021 warning 0 POP3 client %2 (user %1) could not "
+    "retrieve a message of mailbox %3: %4 failed with %6",
 };
 
 const char *persona_event_key(enum persona_event e)

@@ -33,6 +33,7 @@ struct pop3_session {
     size_t out_off; /* bytes of out already sent (consumed) */
     size_t burst;   /* output produced ahead now; 0: POP3_OUT_CHUNK */
     struct maildrop *md;
+    uint64_t msg_limit; /* the store's largest message for RETR/TOP; 0: none */
     unsigned char *marks; /* DELE bitmap */
     size_t ndel;
     uint64_t deloct;
@@ -194,6 +195,7 @@ static void login_done(struct pop3_session *s, const struct mail_logon_credentia
     switch (res.outcome) {
     case MAIL_LOGON_OK:
         s->md = md;
+        s->msg_limit = res.message_limit;
         s->marks = marks;
         s->ndel = 0;
         s->deloct = 0;
@@ -221,6 +223,10 @@ static void login_done(struct pop3_session *s, const struct mail_logon_credentia
         return;
     case MAIL_LOGON_CUSTOM_RECIPIENT:
         reply(s, PERSONA_CUSTOM_RECIPIENT, NULL);
+        return;
+    case MAIL_LOGON_TOO_MANY_ITEMS:
+        v.count = res.items;
+        reply(s, PERSONA_TOO_MANY_ITEMS, &v);
         return;
     default:
         reply(s, PERSONA_SYSTEM_ERROR, NULL);
@@ -484,6 +490,15 @@ static void retr_top(struct pop3_session *s, bool top, char *a1, char *a2)
         return;
     if (top)
         lines = strtoull(a2, NULL, 10);
+    struct persona_vars v = {0};
+    v.octets = maildrop_size(s->md, i);
+    if (s->msg_limit && v.octets > s->msg_limit) { /* the store's limit (mail_logon.h) */
+        v.n = i + 1;
+        reply(s, PERSONA_MESSAGE_TOO_LARGE, &v);
+        if (s->be.logon->message_refused)
+            s->be.logon->message_refused(s->be.logon_arg, i, v.octets);
+        return;
+    }
     /* open it now so that a vanished file is an -ERR, not a broken +OK */
     char probe[1];
     size_t got;
@@ -491,8 +506,6 @@ static void retr_top(struct pop3_session *s, bool top, char *a1, char *a2)
         reply(s, PERSONA_SYSTEM_ERROR, NULL);
         return;
     }
-    struct persona_vars v = {0};
-    v.octets = maildrop_size(s->md, i);
     reply(s, top ? PERSONA_TOP_OK : PERSONA_RETR_OK, &v);
     pop3_msg_start(&s->st, i, top, lines);
 }

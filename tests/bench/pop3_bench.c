@@ -30,7 +30,7 @@ static void open_md(void *arg, const struct mail_logon_credentials *c, struct ma
     r->outcome = rc ? MAIL_LOGON_SYSTEM_ERROR : MAIL_LOGON_OK;
 }
 
-static const struct mail_logon_ops logon = {open_md, NULL, NULL, NULL};
+static const struct mail_logon_ops logon = {.login = open_md};
 static const struct pop3_backend backend = {&logon, NULL, NULL, NULL};
 
 /* Sends cmd and drains the reply; returns the octets received. */

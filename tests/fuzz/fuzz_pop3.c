@@ -214,8 +214,10 @@ static void be_challenge_end(void *arg, void *state)
     R->live--;
 }
 
-static const struct mail_logon_ops logon = {be_login, be_login_apop, be_challenge,
-                                            be_challenge_end};
+static const struct mail_logon_ops logon = {.login = be_login,
+                                            .login_apop = be_login_apop,
+                                            .login_challenge = be_challenge,
+                                            .challenge_end = be_challenge_end};
 
 #define FUZZ_SASL_CR 0x80000000u /* a persona bit no file word sets */
 static const struct pop3_sasl_mech sasl_table[] = {

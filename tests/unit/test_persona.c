@@ -313,10 +313,61 @@ static void test_persona_inherit_version_only(void)
     CU_ASSERT(persona_name_valid(longname));
 }
 
+/* The store's limits (issue 14 item 4): values, inheritance, the reply
+ * fallback to system-error, and every malformed value. */
+static void test_persona_limits(void)
+{
+    struct persona *p = NULL, *base = NULL;
+    char err[256];
+    CU_ASSERT_EQUAL_FATAL(persona_builtin("exchange-5.0.1457.10", &base, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(base->item_limit, 0);
+    CU_ASSERT_EQUAL(base->message_limit, 0);
+    static const char ok[] = "persona 1\ninherit exchange-5.0.1457.10\nitem-limit 5\n"
+                             "message-limit 1099511627776\n"
+                             "reply message-too-large %- %n is %o octets\n";
+    CU_ASSERT_EQUAL_FATAL(persona_parse("lim", ok, sizeof ok - 1, NULL, &p, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(p->item_limit, 5);
+    CU_ASSERT_EQUAL(p->message_limit, (uint64_t)1 << 40);
+    struct persona_vars v = {.n = 2, .octets = 485, .count = 6};
+    CU_ASSERT_STRING_EQUAL(render(p, PERSONA_MESSAGE_TOO_LARGE, &v), "-ERR 2 is 485 octets\r\n");
+    /* not worded: the system-error line */
+    CU_ASSERT_STRING_EQUAL(render(p, PERSONA_TOO_MANY_ITEMS, &v),
+                           "-ERR The information store is not available\r\n");
+    CU_ASSERT_STRING_EQUAL(persona_reply_key(PERSONA_TOO_MANY_ITEMS), "too-many-items");
+    CU_ASSERT_STRING_EQUAL(persona_event_key(PERSONA_EVENT_MESSAGE_TOO_LARGE), "message-too-large");
+    CU_ASSERT_PTR_NOT_NULL(persona_event(p, PERSONA_EVENT_TOO_MANY_ITEMS, 0));
+    persona_free(p);
+    persona_free(base);
+    static const struct {
+        const char *text, *err;
+    } bad[] = {
+        {"persona 1\nitem-limit -1\n",
+         "bad:2: item-limit: expected a number from 0 (no limit) to 4294967295"},
+        {"persona 1\nitem-limit 4294967296\n",
+         "bad:2: item-limit: expected a number from 0 (no limit) to 4294967295"},
+        {"persona 1\nitem-limit five\n",
+         "bad:2: item-limit: expected a number from 0 (no limit) to 4294967295"},
+        {"persona 1\nitem-limit\n",
+         "bad:2: item-limit: expected a number from 0 (no limit) to 4294967295"},
+        {"persona 1\nitem-limit 1\nitem-limit 2\n", "bad:3: item-limit given twice"},
+        {"persona 1\nmessage-limit 1099511627777\n",
+         "bad:2: message-limit: expected a number from 0 (no limit) to 1099511627776"},
+        {"persona 1\nreply too-many-items %- %n\n",
+         "bad:2: reply too-many-items: %n is not available in this reply"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        p = NULL;
+        CU_ASSERT_EQUAL(persona_parse("bad", bad[i].text, strlen(bad[i].text), NULL, &p, err,
+                                      sizeof err), EINVAL);
+        CU_ASSERT_PTR_NULL(p);
+        CU_ASSERT_STRING_EQUAL(err, bad[i].err);
+    }
+}
+
 void suite_persona(void)
 {
     UNIT_SUITE("persona", UNIT_TEST(test_persona_builtins_load), UNIT_TEST(test_persona_q189732_lines),
                UNIT_TEST(test_persona_rfc1939), UNIT_TEST(test_persona_render_safety),
                UNIT_TEST(test_persona_malformed), UNIT_TEST(test_persona_lab_files),
-               UNIT_TEST(test_persona_inherit_version_only));
+               UNIT_TEST(test_persona_inherit_version_only), UNIT_TEST(test_persona_limits));
 }

@@ -27,7 +27,7 @@ static void rb_login(void *arg, const struct mail_logon_credentials *c, struct m
     r->outcome = maildrop_open(b->dir, &r->maildrop) == 0 ? MAIL_LOGON_OK : MAIL_LOGON_SYSTEM_ERROR;
 }
 
-static const struct mail_logon_ops rb_logon = {rb_login, NULL, NULL, NULL};
+static const struct mail_logon_ops rb_logon = {.login = rb_login};
 
 /* The rule, written plainly: RFC 1939 §3 byte-stuffing, CRLF for every LF,
  * a CRLF added after a last line without LF, then ".\r\n". */

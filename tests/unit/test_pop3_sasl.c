@@ -148,8 +148,9 @@ static void cb_event(void *arg, const struct pop3_event *ev)
                    ev->cred->user, ev->cred->account, ev->cred->mailbox, (int)ev->result->outcome);
 }
 
-static const struct mail_logon_ops cb_ops = {cb_login, NULL, cb_challenge, cb_end};
-static const struct mail_logon_ops cb_ops_clear = {cb_login, NULL, NULL, NULL};
+static const struct mail_logon_ops cb_ops = {.login = cb_login, .login_challenge = cb_challenge,
+                                         .challenge_end = cb_end};
+static const struct mail_logon_ops cb_ops_clear = {.login = cb_login};
 
 /* The table under test: the built-in PLAIN and a challenge/response row. */
 static const struct pop3_sasl_mech table[] = {

@@ -89,7 +89,7 @@ static void tb_event(void *arg, const struct pop3_event *ev)
     }
 }
 
-static const struct mail_logon_ops tb_logon = {tb_login, tb_login_apop, NULL, NULL};
+static const struct mail_logon_ops tb_logon = {.login = tb_login, .login_apop = tb_login_apop};
 
 static void tb_init(struct tb *b, const char *root)
 {
