@@ -394,6 +394,8 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
     bool allow_outside = false;
     struct scn_admin admin = {admin_run, NULL};
     rn.opts.admin = &admin;
+    if (cmd_run_wants_minimize(argc, argv))
+        return cmd_run_minimize(ctx, argc, argv, &admin, scenario_command_ok);
 
     struct args_words tagw = {.v = tags, .max = sizeof tags / sizeof tags[0]};
     const struct args_opt opts[] = {

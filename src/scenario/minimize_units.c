@@ -179,8 +179,8 @@ int scn_min_split(const char *text, size_t len, struct scn_min_units *u)
             return ENOMEM;
         }
         u->v = v;
-        u->v[u->n++] = (struct scn_min_line){text + off, end - off, (unsigned)u->n + 1, -1, -1,
-                                             false};
+        unsigned no = (unsigned)u->n + 1;
+        u->v[u->n++] = (struct scn_min_line){text + off, end - off, no, -1, -1, false};
         off = end + 1;
     }
     struct split sp = {.u = u, .last_ntlab = -1};
