@@ -178,20 +178,6 @@ static int test_cand(void *arg, const size_t *items, size_t n)
     return e ? -e : v;
 }
 
-/* Steps of a parsed text (begin and timeout are not steps). 0 when it does not parse. */
-static size_t count_steps(const struct mz *m, const char *text, size_t len)
-{
-    struct scn *s = NULL;
-    char perr[256];
-    if (scn_parse_text(m->path, text, len, m->o->parse, &s, perr, sizeof perr))
-        return 0;
-    size_t n = 0;
-    for (size_t i = 0; i < s->nsteps; i++)
-        n += s->steps[i].op != SCN_OP_BEGIN && s->steps[i].op != SCN_OP_TIMEOUT;
-    scn_free(s);
-    return n;
-}
-
 /* One ddmin phase over nitems; the result's set is left kept. */
 static int phase(struct mz *m, int which, size_t nitems, size_t *budget, struct scn_min_result *out)
 {
@@ -264,7 +250,8 @@ static int minimize(struct mz *m, struct scn_min_result *out, char *err, size_t 
         out->units_after += m->unit_keep[i];
     for (size_t i = 0; m->phase_ids[i] >= 0; i++)
         out->units_after += m->sub_keep[m->phase_ids[i]];
-    out->steps_after = count_steps(m, m->text.p ? m->text.p : "", m->text.len);
+    for (size_t i = 0; i < m->u.nunits; i++)
+        out->steps_after += m->unit_keep[i];
     out->outcome = strdup(m->want);
     out->text = m->text.p ? buf_steal(&m->text) : strdup("");
     return out->outcome && out->text ? 0 : ENOMEM;
@@ -294,7 +281,7 @@ int scn_minimize(const char *path, const char *text, size_t len, const struct sc
         for (size_t i = 0; i < m.u.nsubs; i++)
             m.sub_keep[i] = true;
         m.phase_ids[0] = -1;
-        out->steps_before = count_steps(&m, text, len);
+        out->steps_before = m.u.nunits;
         e = minimize(&m, out, err, errlen);
     } else {
         e = ENOMEM;

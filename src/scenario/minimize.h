@@ -37,7 +37,8 @@ struct scn_min_opts {
 
 struct scn_min_result {
     char *text;          /* the smallest scenario found (no header comment), NUL-ended */
-    size_t steps_before; /* steps of the parsed scenario (begin and timeout not counted) */
+    size_t steps_before; /* steps of the file: admin steps, includes, refused lines and
+                            whole sessions (phase-1 units; what `--minimize` reports) */
     size_t steps_after;
     size_t units_before, units_after; /* removable units (both phases) */
     size_t tests;        /* candidate runs */
