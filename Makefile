@@ -72,6 +72,9 @@ $(BUILD)/gen/version.h: FORCE
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 $(BUILD)/obj/src/cli/main.o $(BUILD)/san/src/cli/main.o $(BUILD)/fuzzobj/src/cli/main.o \
   $(BUILD)/win64/obj/src/cli/main.o: $(BUILD)/gen/version.h
+# run --minimize's header names the version too (issue 19).
+$(BUILD)/obj/src/cli/cmd_minimize.o $(BUILD)/san/src/cli/cmd_minimize.o \
+  $(BUILD)/fuzzobj/src/cli/cmd_minimize.o $(BUILD)/win64/obj/src/cli/cmd_minimize.o: $(BUILD)/gen/version.h
 
 $(BUILD)/libntlab.a: $(LIB_OBJS)
 	@rm -f $@

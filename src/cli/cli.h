@@ -122,12 +122,15 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv);
 /* Scenarios (src/cli/cmd_run.c). */
 int cmd_run(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_record(struct cli_ctx *ctx, int argc, char **argv);
-/* ntlab run --minimize (src/cli/cmd_minimize.c): cmd_run hands it the
- * whole command line with its in-process admin steps and command filter. */
+/* ntlab run --minimize FILE (src/cli/cmd_minimize.c; options parsed by
+ * cmd_run): writes the minimized scenario. CLI_OK or the error said. */
 struct scn_admin;
-bool cmd_run_wants_minimize(int argc, char **argv);
-int cmd_run_minimize(struct cli_ctx *ctx, int argc, char **argv, const struct scn_admin *admin,
-                     bool (*command_ok)(const char *name));
+struct cli_min_args {
+    const char *file, *out, *reference, *tmp;
+    bool force, allow_outside, minimize;
+};
+int cli_minimize(struct cli_ctx *ctx, const struct cli_min_args *m, const struct scn_admin *admin,
+                 bool (*command_ok)(const char *name));
 
 /* The arguments of `ntlab COMMAND ...` (argv[0] the command, --machine
  * taken out) that name files the command reads: `policy import FILE`,

@@ -1,7 +1,8 @@
 /* ntlab run --minimize FILE [-o OUT] [--force] [--reference T] (issue 19):
  * the smallest scenario that still fails the same way (src/scenario/
- * minimize.h), written with a header saying what made it. */
-#include "version.h" /* NTLAB_VERSION (BUILD/gen) */
+ * minimize.h), written with a header saying what made it. cmd_run.c
+ * parses the options (so `ntlab run --help` is the one that lists them). */
+#include "version.h" /* NTLAB_VERSION (BUILD/gen; the Makefile names this file) */
 #include "src/cli/args.h"
 #include "src/cli/cli.h"
 #include "src/lib/afile.h"
@@ -13,30 +14,9 @@
 #include <string.h>
 #include <time.h>
 
-static const char min_usage[] =
-    "usage: ntlab run --minimize FILE [-o OUT] [--force] [--reference TRANSCRIPT] [--tmp DIR]\n"
-    "           [--allow-outside-files]";
-
-struct min_args {
-    const char *file, *out, *reference, *tmp;
-    bool force, allow_outside, minimize;
-};
-
-static int min_word(struct cli_ctx *ctx, const char *what, void *to, const char *a)
-{
-    struct min_args *m = to;
-    if (a[0] == '-' && a[1])
-        return cli_error(ctx, CLI_USAGE, "%s: unknown option '%s'\n%s", what, a, min_usage);
-    if (m->file)
-        return cli_error(ctx, CLI_USAGE, "%s: --minimize takes one scenario file\n%s", what,
-                         min_usage);
-    m->file = a;
-    return CLI_OK;
-}
-
 /* OUT: -o, or FILE with .scn replaced by .min.scn (beside it: the includes
  * and file names it keeps resolve from there as from FILE). */
-static int out_path(const struct min_args *m, char *p, size_t n)
+static int out_path(const struct cli_min_args *m, char *p, size_t n)
 {
     size_t l = strlen(m->file);
     if (m->out)
@@ -47,7 +27,7 @@ static int out_path(const struct min_args *m, char *p, size_t n)
 }
 
 /* The header (wall-clock date: a choice, the file is made now, not in a lab). */
-static int write_result(struct cli_ctx *ctx, const struct min_args *m, const char *out,
+static int write_result(struct cli_ctx *ctx, const struct cli_min_args *m, const char *out,
                         const struct scn_min_result *r, double secs)
 {
     time_t now = time(NULL);
@@ -76,7 +56,7 @@ static int write_result(struct cli_ctx *ctx, const struct min_args *m, const cha
     return CLI_OK;
 }
 
-static int minimize(struct cli_ctx *ctx, const struct min_args *m, const struct scn_admin *admin,
+static int minimize(struct cli_ctx *ctx, const struct cli_min_args *m, const struct scn_admin *admin,
                     const struct scn_parse_opts *po)
 {
     char out[4096];
@@ -117,33 +97,9 @@ static int minimize(struct cli_ctx *ctx, const struct min_args *m, const struct 
     return rc;
 }
 
-bool cmd_run_wants_minimize(int argc, char **argv)
+int cli_minimize(struct cli_ctx *ctx, const struct cli_min_args *m, const struct scn_admin *admin,
+                 bool (*command_ok)(const char *name))
 {
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--minimize") == 0)
-            return true;
-    return false;
-}
-
-int cmd_run_minimize(struct cli_ctx *ctx, int argc, char **argv, const struct scn_admin *admin,
-                     bool (*command_ok)(const char *name))
-{
-    struct min_args m = {0};
-    const struct args_opt opts[] = {
-        ARGS_OPT_FLAG("--minimize", &m.minimize),
-        ARGS_OPT_STR("-o", &m.out),
-        ARGS_OPT_STR("--reference", &m.reference),
-        ARGS_OPT_STR("--tmp", &m.tmp),
-        ARGS_OPT_FLAG("--force", &m.force),
-        ARGS_OPT_FLAG("--allow-outside-files", &m.allow_outside),
-    };
-    const struct args_spec spec = {.what = "run", .opts = opts, .nopts = ARGS_COUNT(opts),
-                                   .word = min_word, .word_to = &m, .unknown_is_word = true};
-    int rc = args_parse(ctx, &spec, argc, argv, 1);
-    if (rc != CLI_OK)
-        return rc;
-    if (!m.file)
-        return cli_error(ctx, CLI_USAGE, "run: --minimize needs a scenario file\n%s", min_usage);
-    struct scn_parse_opts po = {command_ok, cli_file_args, m.allow_outside};
-    return minimize(ctx, &m, admin, &po);
+    struct scn_parse_opts po = {command_ok, cli_file_args, m->allow_outside};
+    return minimize(ctx, m, admin, &po);
 }
