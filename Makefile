@@ -72,6 +72,9 @@ $(BUILD)/gen/version.h: FORCE
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 $(BUILD)/obj/src/cli/main.o $(BUILD)/san/src/cli/main.o $(BUILD)/fuzzobj/src/cli/main.o \
   $(BUILD)/win64/obj/src/cli/main.o: $(BUILD)/gen/version.h
+# run --minimize's header names the version too (issue 19).
+$(BUILD)/obj/src/cli/cmd_minimize.o $(BUILD)/san/src/cli/cmd_minimize.o \
+  $(BUILD)/fuzzobj/src/cli/cmd_minimize.o $(BUILD)/win64/obj/src/cli/cmd_minimize.o: $(BUILD)/gen/version.h
 
 $(BUILD)/libntlab.a: $(LIB_OBJS)
 	@rm -f $@
@@ -228,7 +231,8 @@ bench: deps-bench all $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 	  echo "== $$b"; { $$b; echo $$? > $$b.rc; } 2>&1 | tee $$b.out; \
 	  [ "$$(cat $$b.rc)" = 0 ] || { echo "bench: $$b failed"; fail=1; }; done; \
 	echo "== tests/bench/run.sh"; tests/bench/run.sh $(BUILD) || fail=1; \
-	echo "== tests/bench/smtp.py"; python3 tests/bench/smtp.py $(BUILD) || fail=1; exit $$fail
+	echo "== tests/bench/smtp.py"; python3 tests/bench/smtp.py $(BUILD) || fail=1; \
+	echo "== tests/bench/minimize.sh"; tests/bench/minimize.sh $(BUILD) || fail=1; exit $$fail
 
 # A short run of the POP3 benchmark in make test (one round of 1 s runs,
 # small counts, about 40 s; tests/bench/run.sh BENCH_SMOKE): it fails when

@@ -122,6 +122,15 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv);
 /* Scenarios (src/cli/cmd_run.c). */
 int cmd_run(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_record(struct cli_ctx *ctx, int argc, char **argv);
+/* ntlab run --minimize FILE (src/cli/cmd_minimize.c; options parsed by
+ * cmd_run): writes the minimized scenario. CLI_OK or the error said. */
+struct scn_admin;
+struct cli_min_args {
+    const char *file, *out, *reference, *tmp;
+    bool force, allow_outside, minimize;
+};
+int cli_minimize(struct cli_ctx *ctx, const struct cli_min_args *m, const struct scn_admin *admin,
+                 bool (*command_ok)(const char *name));
 
 /* The arguments of `ntlab COMMAND ...` (argv[0] the command, --machine
  * taken out) that name files the command reads: `policy import FILE`,

@@ -384,6 +384,45 @@ static int run_jobs(struct cli_ctx *ctx, struct runner *rn, long workers, const 
     return rn->counts.failed || e ? CLI_FAIL : CLI_OK;
 }
 
+/* --- run --minimize (issue 19; the work is in cmd_minimize.c) ------------------------ */
+
+static const char min_usage[] =
+    "usage: ntlab run --minimize FILE [-o OUT] [--force] [--reference TRANSCRIPT] [--tmp DIR]\n"
+    "           [--allow-outside-files]";
+
+static int min_word(struct cli_ctx *ctx, const char *what, void *to, const char *a)
+{
+    struct cli_min_args *m = to;
+    if (a[0] == '-' && a[1])
+        return cli_error(ctx, CLI_USAGE, "%s: unknown option '%s'\n%s", what, a, min_usage);
+    if (m->file)
+        return cli_error(ctx, CLI_USAGE, "%s: --minimize takes one scenario file\n%s", what,
+                         min_usage);
+    m->file = a;
+    return CLI_OK;
+}
+
+static int run_minimize(struct cli_ctx *ctx, int argc, char **argv, const struct scn_admin *admin)
+{
+    struct cli_min_args m = {0};
+    const struct args_opt opts[] = {
+        ARGS_OPT_FLAG("--minimize", &m.minimize),
+        ARGS_OPT_STR("-o", &m.out),
+        ARGS_OPT_STR("--reference", &m.reference),
+        ARGS_OPT_STR("--tmp", &m.tmp),
+        ARGS_OPT_FLAG("--force", &m.force),
+        ARGS_OPT_FLAG("--allow-outside-files", &m.allow_outside),
+    };
+    const struct args_spec spec = {.what = "run", .opts = opts, .nopts = ARGS_COUNT(opts),
+                                   .word = min_word, .word_to = &m, .unknown_is_word = true};
+    int rc = args_parse(ctx, &spec, argc, argv, 1);
+    if (rc != CLI_OK)
+        return rc;
+    if (!m.file)
+        return cli_error(ctx, CLI_USAGE, "run: --minimize needs a scenario file\n%s", min_usage);
+    return cli_minimize(ctx, &m, admin, scenario_command_ok);
+}
+
 int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 {
     struct runner rn = {.ctx = ctx};
@@ -394,6 +433,9 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
     bool allow_outside = false;
     struct scn_admin admin = {admin_run, NULL};
     rn.opts.admin = &admin;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--minimize") == 0)
+            return run_minimize(ctx, argc, argv, &admin);
 
     struct args_words tagw = {.v = tags, .max = sizeof tags / sizeof tags[0]};
     const struct args_opt opts[] = {

@@ -99,7 +99,9 @@ static const struct cli_command commands[] = {
      "run FILE|DIR... [--tag T]... [-j N|--jobs N] [--junit FILE] [--tap] [-v|--verbose]\n"
      "           [--transcript] [--keep] [--tmp DIR] [--target HOST:PORT [--lab DIR]]\n"
      "           [--target-smtp HOST:PORT] [--allow-outside-files]\n"
-     "           | run --prepare DIR [--force] FILE   scenarios (include and file names stay in\n"
+     "           | run --prepare DIR [--force] FILE\n"
+     "           | run --minimize FILE [-o OUT] [--force] [--reference TRANSCRIPT]\n"
+     "           scenarios (include and file names stay in\n"
      "           the scenario's directory unless --allow-outside-files)",
      false},
     {"record", cmd_record,

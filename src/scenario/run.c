@@ -41,6 +41,14 @@ void scn_run_mismatch(struct scn_runner *r, struct scn_loc loc, const char *fmt,
     va_end(ap);
 }
 
+void scn_run_got(struct scn_runner *r, const char *line, size_t len, unsigned flags)
+{
+    if (r->failed)
+        return;
+    buf_reset(&r->fail_got);
+    scn_run_chk(r, scn_visible(&r->fail_got, line, len, flags));
+}
+
 void scn_run_chk(struct scn_runner *r, int rc)
 {
     if (rc)
@@ -235,6 +243,8 @@ static void finish(struct scn_runner *r)
             buf_printf(&w, "%s", r->fail_loc.file);
         res->where = buf_steal(&w);
         res->message = strdup(r->fail_msg);
+        if (r->fail_got.len)
+            res->got = buf_steal(&r->fail_got);
         struct buf d = BUF_INIT;
         char label[4200];
         snprintf(label, sizeof label, "expected (%s)", s->path);
@@ -477,6 +487,7 @@ static void tear_down(struct scn_runner *r)
     scn_ts_free(&r->act);
     buf_free(&r->article);
     buf_free(&r->real);
+    buf_free(&r->fail_got);
     free(r);
 }
 
@@ -517,6 +528,7 @@ void scn_result_free(struct scn_result *r)
     free(r->title);
     free(r->where);
     free(r->message);
+    free(r->got);
     free(r->diff);
     free(r->transcript);
     free(r->actual);

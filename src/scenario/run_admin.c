@@ -158,6 +158,7 @@ static void check_out_lines(struct scn_runner *r, const struct scn_step *st, cha
                 char qe[160], qa[160];
                 scn_run_quote(qe, sizeof qe, c->pat.text, c->pat.len, 0);
                 scn_run_quote(qa, sizeof qa, lines[oi], l, 0);
+                scn_run_got(r, lines[oi], l, 0);
                 scn_run_mismatch(r, c->loc, "ntlab %s: output line %zu: expected %s, got %s",
                                  st->argv[0], oi + 1, qe, qa);
             }
@@ -200,6 +201,7 @@ static void check_has_lacks(struct scn_runner *r, const struct scn_step *st,
         scn_run_chk(r, scn_ts_add2(&r->act, "found: ", lines[hit], strlen(lines[hit]), 0));
         char q[160];
         scn_run_quote(q, sizeof q, lines[hit], strlen(lines[hit]), 0);
+        scn_run_got(r, lines[hit], strlen(lines[hit]), 0);
         scn_run_mismatch(r, c->loc, "ntlab %s: an output line matches: %s", st->argv[0], q);
     } else {
         scn_run_chk(r, scn_ts_add2(&r->act, kw, c->pat.text, c->pat.len, 0));

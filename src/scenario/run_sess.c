@@ -233,6 +233,7 @@ static void flush_unexpected(struct scn_runner *r, struct scn_sess *se, struct s
     while (take_line(se, &line, &len, &flags)) {
         char q[160];
         unexpected_line(r, se, line, len, flags, q, sizeof q);
+        scn_run_got(r, line, len, flags);
         scn_run_mismatch(r, loc, "%s: unexpected reply line %s", se->name, q);
     }
 }
@@ -547,6 +548,7 @@ static void step_expect(struct scn_runner *r, const struct scn_step *st)
             char qe[160], qa[160];
             scn_run_quote(qe, sizeof qe, st->pat.text, st->pat.len, 0);
             scn_run_quote(qa, sizeof qa, line, len, flags);
+            scn_run_got(r, line, len, flags);
             scn_run_mismatch(r, st->loc, "%s: expected %s, got %s", st->session, qe, qa);
         }
         scn_run_article_line(r, se->name, line, len);
@@ -588,6 +590,7 @@ static void step_closed(struct scn_runner *r, const struct scn_step *st)
     while ((got = next_line(r, se, &line, &len, &flags)) == 1) {
         char q[160];
         unexpected_line(r, se, line, len, flags, q, sizeof q);
+        scn_run_got(r, line, len, flags);
         scn_run_mismatch(r, st->loc, "%s: expected the connection closed, got %s", st->session, q);
     }
     scn_run_real_linef(r, "%s %s", st->session, got == 0 ? "closed" : "still open");

@@ -58,6 +58,7 @@ struct scn_runner {
     bool failed;
     struct scn_loc fail_loc;
     char fail_msg[600];
+    struct buf fail_got; /* the first failure's actual line (scn_run_got) */
     bool oom;
 };
 
@@ -66,6 +67,9 @@ struct scn_runner {
 /* Records the first mismatch (later ones only show in the diff). */
 void scn_run_mismatch(struct scn_runner *r, struct scn_loc loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The actual line of the mismatch about to be recorded (call it just
+ * before scn_run_mismatch; only the first failure's is kept). */
+void scn_run_got(struct scn_runner *r, const char *line, size_t len, unsigned flags);
 /* Notes a failed append (rc != 0): the run ends as out of memory. */
 void scn_run_chk(struct scn_runner *r, int rc);
 /* A short visible quote of a line, '...'-quoted, for one-line messages. */

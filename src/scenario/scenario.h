@@ -187,6 +187,8 @@ struct scn_result {
     char *title;      /* its title, or NULL */
     char *where;      /* "FILE:LINE" of the first failure, or NULL */
     char *message;    /* why it failed or was skipped (one line), or NULL */
+    char *got;        /* the first failure's actual line (a reply, an output line),
+                         made visible (scn_visible), or NULL when it has none */
     char *diff;       /* unified diff of expected vs actual transcript, or NULL */
     char *transcript; /* the sessions as a telnet user saw them (want_transcript) */
     char *actual;     /* what really happened, made visible: lines sent and received,
