@@ -46,20 +46,19 @@ void status_print_service(FILE *f, const struct query_service *s, enum osver os)
     }
 }
 
-/* The running store's credentials cache (Q166620) under its service. */
-static void print_credcache(FILE *f, struct machine *m)
+void status_print_credcache(FILE *f, struct machine *m, const char *indent)
 {
     struct credcache_stats cs;
     if (!exchange_credcache_stats(m, &cs))
         return;
     if (!cs.size) {
-        fprintf(f, "      credentials cache: off (Credentials Cache Size = 0)\n");
+        fprintf(f, "%scredentials cache: off (Credentials Cache Size = 0)\n", indent);
         return;
     }
     fprintf(f,
-            "      credentials cache: %zu entries of %u buckets, %llu hits, %llu misses"
+            "%scredentials cache: %zu entries of %u buckets, %llu hits, %llu misses"
             " (age limit %u min, idle limit %u min)\n",
-            cs.entries, (unsigned)cs.size, (unsigned long long)cs.hits,
+            indent, cs.entries, (unsigned)cs.size, (unsigned long long)cs.hits,
             (unsigned long long)cs.misses, (unsigned)cs.age_limit_min,
             (unsigned)cs.idle_limit_min);
 }
@@ -79,7 +78,7 @@ int status_print_machines(FILE *f, struct lab *lab)
             if (query_service_at(m, j, s) == STATUS_SUCCESS) {
                 status_print_service(f, s, q.os);
                 if (s->state == SCM_RUNNING && strcmp(s->image, EXCHANGE_IMAGE) == 0)
-                    print_credcache(f, m);
+                    status_print_credcache(f, m, "      ");
             }
     }
     free(s);
