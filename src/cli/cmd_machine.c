@@ -291,6 +291,8 @@ static int service_list(struct cli_ctx *ctx, struct machine *m, bool tokens)
             fprintf(ctx->out, "  token of %s\\%s:\n", s->token.domain, s->token.user);
             status_print_privileges(ctx->out, &s->token, machine_os(m), "    ");
             drift_print_token(ctx->out, &s->token, "  ");
+            if (strcmp(s->image, EXCHANGE_IMAGE) == 0)
+                status_print_credcache(ctx->out, m, "  ");
         }
     }
     free(s);

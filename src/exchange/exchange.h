@@ -12,6 +12,10 @@
  *
  *   logon_user(m, &store token, domain or m->domain when empty, account,
  *              password, LOGON_NETWORK, NULL, "MSExchangeIS", &tok)
+ *     unless the store's credentials cache (credcache.h) holds a live
+ *     entry for that domain, account and password: then its token is
+ *     used and LogonUser is not called (Q166620); a successful LogonUser
+ *     is cached
  *     fails   -> MAIL_LOGON_WIN32 with nterr_to_win32 and nterr_win32_text,
  *                and the persona's win32 event (its event table, persona.h:
  *                by default MSExchangePOP3 1010, a Failure Audit)
@@ -112,6 +116,12 @@ const char *exchange_persona_name(struct machine *m);
  *   persona = q189732     optional: the POP3 persona (built in, or
  *                         LAB/personas/NAME.persona); default
  *                         EXCHANGE_DEFAULT_PERSONA
+ *   Credentials Cache Age Limit = 120    optional, minutes (credcache.h,
+ *   Credentials Cache Idle Limit = 15    KB Q166620: the store's cache of
+ *   Credentials Cache Size = 256         clear-text logons; size in
+ *                                        buckets, 0 turns it off)
+ * The three cache keys are the article's registry values under
+ * MSExchangeIS\ParametersNetIf, with its defaults when absent.
  * The store reads it at each start, so an edit takes effect at the
  * service's restart or the machine's reboot.
  *
@@ -136,6 +146,22 @@ int exchange_settings_persona(struct machine *m, char *out, size_t n, char *err,
  * does that). Returns 0, EINVAL (bad name, or an in-memory machine), or
  * the write's errno. */
 int exchange_set_persona(struct machine *m, const char *name);
+
+struct credcache_settings; /* src/exchange/credcache.h */
+struct credcache_stats;
+/* The credentials cache's settings from exchange.conf into out (the
+ * article's defaults for keys not given, and for an in-memory machine).
+ * Returns 0, or as exchange_settings_persona (EINVAL with "PATH:LINE:
+ * KEY: expected a number from 0 to MAX" for a bad value). */
+int exchange_settings_credcache(struct machine *m, struct credcache_settings *out, char *err,
+                                size_t errlen);
+/* Writes the cache's settings into exchange.conf durably, keeping its
+ * persona (the store uses them at its next start). Returns 0, EINVAL (a
+ * value out of bounds, or an in-memory machine) or the write's errno. */
+int exchange_set_credcache(struct machine *m, const struct credcache_settings *s);
+/* The running store's cache counts (entries live on the lab clock now).
+ * Returns false, *out zeroed, when no store runs on m. */
+bool exchange_credcache_stats(struct machine *m, struct credcache_stats *out);
 
 /* --- the mailbox directory ---------------------------------------------- */
 

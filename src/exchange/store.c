@@ -5,6 +5,7 @@
 #include "emulator/logon.h"
 #include "emulator/scm.h"
 #include "src/exchange/exchange.h"
+#include "src/exchange/credcache.h"
 #include "src/exchange/store_int.h"
 #include "src/exchange/ims.h"
 #include "src/exchange/store_events.h"
@@ -45,6 +46,7 @@ struct exchange_store {
     char persona_name[EXCHANGE_PERSONA_MAX + 1]; /* as named when it started */
     struct exchange_directory *dir;
     struct maildrop_cache *mdcache; /* listings of unchanged maildrops; NULL = none */
+    struct credcache *creds; /* clear-text logons (Q166620); made at start, so a restart empties it */
 };
 
 struct exchange_session {
@@ -63,6 +65,7 @@ static void store_unref(struct exchange_store *st)
     persona_free(st->persona);
     exchange_directory_free(st->dir);
     maildrop_cache_free(st->mdcache);
+    credcache_free(st->creds);
     plat_wipe(&st->token, sizeof st->token);
     free(st);
 }
@@ -98,6 +101,24 @@ static const char *persona_dir(const struct machine *m, char *buf, size_t n)
 }
 
 /* --- the service image -------------------------------------------------------- */
+
+/* The credentials cache with exchange.conf's settings, keyed anew: each
+ * start begins empty. A bad setting stops the start, named in an event. */
+static int start_credcache(struct machine *m, struct exchange_store *st)
+{
+    struct credcache_settings cs;
+    char err[512] = "";
+    int e = exchange_settings_credcache(m, &cs, err, sizeof err);
+    if (!e)
+        e = credcache_new(&cs, &st->creds);
+    if (e) {
+        char msg[700];
+        snprintf(msg, sizeof msg, "The information store cannot make its credentials cache: %s",
+                 err[0] ? err : strerror(e));
+        app_event(m, EXCHANGE_IS_SOURCE, EVENT_PERSONA_FAILED, EVT_ERROR, NULL, msg);
+    }
+    return e;
+}
 
 static ntstatus store_start(void *arg, struct machine *m, struct scm_service *svc)
 {
@@ -144,6 +165,13 @@ static ntstatus store_start(void *arg, struct machine *m, struct scm_service *sv
         const struct exchange_event_facts f = {.call = STORE_CALL_DIRECTORY,
                                                .text = err[0] ? err : strerror(e)};
         exchange_event_log(m, st->persona, PERSONA_EVENT_STORE_START, &f);
+        persona_free(st->persona);
+        free(st);
+        return e == ENOMEM ? STATUS_NO_MEMORY : STATUS_INTERNAL_DB_CORRUPTION;
+    }
+    e = start_credcache(m, st);
+    if (e) {
+        exchange_directory_free(st->dir);
         persona_free(st->persona);
         free(st);
         return e == ENOMEM ? STATUS_NO_MEMORY : STATUS_INTERNAL_DB_CORRUPTION;
@@ -198,6 +226,13 @@ static struct exchange_store *running_store(struct machine *m)
 {
     struct scm_service *s = exchange_service(m);
     return s ? s->context : NULL;
+}
+
+bool exchange_credcache_stats(struct machine *m, struct credcache_stats *out)
+{
+    struct exchange_store *st = running_store(m);
+    credcache_stats(st ? st->creds : NULL, machine_now(m), out);
+    return st != NULL;
 }
 
 bool exchange_running(struct machine *m)
@@ -499,14 +534,18 @@ static void be_login(void *arg, const struct mail_logon_credentials *cred,
     struct machine *m = st->m;
     const char *domain = cred->domain && cred->domain[0] ? cred->domain : machine_domain(m);
     struct token tok;
-    ntstatus s = logon_user(m, &st->token, domain, cred->account,
-                            cred->password ? cred->password : "", LOGON_NETWORK, NULL,
-                            EXCHANGE_PROCESS, &tok);
-    if (s != STATUS_SUCCESS) {
-        uint32_t code = nterr_to_win32(s);
-        set_win32(res, MAIL_LOGON_WIN32, code);
-        log_outcome(es, cred, domain, PERSONA_EVENT_WIN32, STORE_CALL_LOGON, res);
-        return;
+    const char *pw = cred->password ? cred->password : "";
+    /* A cached logon skips LogonUser (Q166620): no account check, no audit. */
+    if (!credcache_lookup(st->creds, domain, cred->account, pw, machine_now(m), &tok)) {
+        ntstatus s = logon_user(m, &st->token, domain, cred->account, pw, LOGON_NETWORK, NULL,
+                                EXCHANGE_PROCESS, &tok);
+        if (s != STATUS_SUCCESS) {
+            uint32_t code = nterr_to_win32(s);
+            set_win32(res, MAIL_LOGON_WIN32, code);
+            log_outcome(es, cred, domain, PERSONA_EVENT_WIN32, STORE_CALL_LOGON, res);
+            return;
+        }
+        credcache_insert(st->creds, domain, cred->account, pw, machine_now(m), &tok);
     }
     /* An alias is resolved in this server's directory (all its containers). */
     const struct exchange_mailbox *mb;

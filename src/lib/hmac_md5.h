@@ -1,5 +1,6 @@
 /* HMAC-MD5 (RFC 2104). NTLMv2 (MS-NLMP §3.3.2) and the NTLM2 session
- * response are defined with it; not for other uses. */
+ * response are defined with it; the Exchange store's credentials cache
+ * keys its entries with it (src/exchange/credcache.h). */
 #ifndef NTLAB_LIB_HMAC_MD5_H
 #define NTLAB_LIB_HMAC_MD5_H
 #include "src/lib/md5.h"

@@ -1,10 +1,13 @@
 /* The machines/services/tokens section of the daemon's status
  * (statusfmt.h), from query structs. */
 #include "src/net/statusfmt.h"
+#include "src/exchange/credcache.h"
+#include "src/exchange/exchange.h"
 #include "emulator/rights.h"
 #include "src/net/drift.h"
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 void status_print_machine(FILE *f, const struct query_machine *q)
 {
@@ -43,6 +46,23 @@ void status_print_service(FILE *f, const struct query_service *s, enum osver os)
     }
 }
 
+void status_print_credcache(FILE *f, struct machine *m, const char *indent)
+{
+    struct credcache_stats cs;
+    if (!exchange_credcache_stats(m, &cs))
+        return;
+    if (!cs.size) {
+        fprintf(f, "%scredentials cache: off (Credentials Cache Size = 0)\n", indent);
+        return;
+    }
+    fprintf(f,
+            "%scredentials cache: %zu entries of %u buckets, %llu hits, %llu misses"
+            " (age limit %u min, idle limit %u min)\n",
+            indent, cs.entries, (unsigned)cs.size, (unsigned long long)cs.hits,
+            (unsigned long long)cs.misses, (unsigned)cs.age_limit_min,
+            (unsigned)cs.idle_limit_min);
+}
+
 int status_print_machines(FILE *f, struct lab *lab)
 {
     /* one service at a time: the struct is about 1.5 KB */
@@ -55,8 +75,11 @@ int status_print_machines(FILE *f, struct lab *lab)
         query_machine(m, &q);
         status_print_machine(f, &q);
         for (size_t j = 0; j < q.nservices; j++)
-            if (query_service_at(m, j, s) == STATUS_SUCCESS)
+            if (query_service_at(m, j, s) == STATUS_SUCCESS) {
                 status_print_service(f, s, q.os);
+                if (s->state == SCM_RUNNING && strcmp(s->image, EXCHANGE_IMAGE) == 0)
+                    status_print_credcache(f, m, "      ");
+            }
     }
     free(s);
     return 0;

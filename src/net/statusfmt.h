@@ -26,6 +26,12 @@ void status_print_service(FILE *f, const struct query_service *s, enum osver os)
  * (Enabled by default, Enabled, Disabled); nothing when it holds none. */
 void status_print_privileges(FILE *f, const struct query_token *t, enum osver os,
                              const char *indent);
+/* The running Exchange store's credentials cache (KB Q166620) after
+ * indent: "credentials cache: N entries of B buckets, H hits, M misses
+ * (age limit A min, idle limit I min)", or "... off (Credentials Cache
+ * Size = 0)"; nothing when no store runs on m. status_print_machines
+ * prints it under a running msexchangeis service. */
+void status_print_credcache(FILE *f, struct machine *m, const char *indent);
 /* Every machine of the lab and its services, as above. Returns 0, or
  * ENOMEM (nothing printed). */
 int status_print_machines(FILE *f, struct lab *lab);

@@ -1,8 +1,12 @@
 /* pop3load: the POP3 load generator of the benchmarks (issue 7), driven by
  * tests/bench/run.sh against ntlab's daemon, Dovecot and a trivial stub.
- * Single-threaded, non-blocking sockets on epoll/poll; no libntlab needed.
+ * Single-threaded, non-blocking sockets on epoll/poll. libntlab only for
+ * the client side of AUTH NTLM (the scenario room's, src/scenario/ntlmstep.h).
  *
  *   pop3load logins   --port P --conns N --secs D [--warmup W] --user U --pass W [--users K]
+ *                     [--auth user|ntlm [--domain D]]
+ *                     (ntlm: AUTH NTLM, NEGOTIATE, then the NTLMv2
+ *                     AUTHENTICATE for D\USER instead of USER/PASS)
  *   pop3load retr     --port P --user U --pass W --size B [--pipeline N]
  *   pop3load idle     --port P --sessions K [--login --user U --pass W --users K]
  *                     [--hold S] [--pid SERVER_PID]
@@ -24,6 +28,8 @@
  * start with '.', some are exactly "." so that dot-stuffing is exercised.
  * MB in the output is 10^6 bytes of un-stuffed message payload. */
 #define _GNU_SOURCE /* accept4; this tool is Linux-only (epoll) anyway */
+#include "src/lib/buf.h"
+#include "src/scenario/ntlmstep.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -231,6 +237,8 @@ struct opts {
     double secs, warmup, hold;
     unsigned long long bytes;
     bool login;
+    bool ntlm;          /* --auth ntlm */
+    const char *domain; /* --domain: NTLM's domain ("" when not given) */
 };
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -285,6 +293,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
             ok = parse_d(v, 3600, &o->hold);
         else if (!strcmp(a, "--bytes"))
             ok = parse_u(v, ULONG_MAX, &u), o->bytes = u;
+        else if (!strcmp(a, "--auth"))
+            ok = v && (!strcmp(v, "user") || !strcmp(v, "ntlm")), o->ntlm = v && !strcmp(v, "ntlm");
+        else if (!strcmp(a, "--domain"))
+            o->domain = v, ok = v != NULL;
         else if (!strcmp(a, "--login"))
             o->login = true, takes = false;
         else if (a[0] != '-' && !o->dir)
@@ -443,7 +455,7 @@ static void client_quit(struct client *c)
 
 /* ---------------------------------------------------------------- logins */
 
-enum { L_BANNER, L_USER, L_PASS, L_STAT, L_QUIT, L_CLOSE };
+enum { L_BANNER, L_USER, L_PASS, L_STAT, L_QUIT, L_CLOSE, N_AUTH, N_NEGO };
 
 struct lconn {
     int fd, state;
@@ -491,6 +503,41 @@ static void lconn_fail(struct lconn *c, struct lstats *st, const char *what)
     c->fd = -1;
 }
 
+/* One step of AUTH NTLM on the reply line of length ll at c->buf (taken
+ * off the buffer here): after the banner AUTH NTLM, after "+ " the
+ * NEGOTIATE, after the CHALLENGE the AUTHENTICATE (then the +OK is
+ * L_PASS's). Returns 0, or an errno value (the session fails). */
+static int ntlm_step(struct lconn *c, const struct opts *o, size_t ll)
+{
+    struct buf line = BUF_INIT, shown = BUF_INIT;
+    char text[500], err[200];
+    int e = 0, k = 0;
+    if (c->state == L_BANNER) {
+        k = snprintf(text, sizeof text, "AUTH NTLM\r\n");
+        e = buf_append(&line, text, (size_t)k);
+        c->state = N_AUTH;
+    } else {
+        char u[200], p[200];
+        cred(u, sizeof u, o->user, o, c->idx);
+        cred(p, sizeof p, o->pass, o, c->idx);
+        if (c->state == N_AUTH)
+            k = snprintf(text, sizeof text, "{{ntlm negotiate}}");
+        else
+            k = snprintf(text, sizeof text, "{{ntlm %s%s%s %s}}", o->domain ? o->domain : "",
+                         o->domain ? "\\" : "", u, p);
+        size_t lastlen = ll >= 2 && c->buf[ll - 2] == '\r' ? ll - 2 : ll - 1;
+        e = scn_ntlm_line(text, (size_t)k, c->buf, lastlen, &line, &shown, err, sizeof err);
+        c->state = c->state == N_AUTH ? N_NEGO : L_PASS;
+    }
+    memmove(c->buf, c->buf + ll, c->len - ll);
+    c->len -= ll;
+    if (!e && !send_all(c->fd, line.p, line.len))
+        e = EIO;
+    buf_free(&line);
+    buf_free(&shown);
+    return e;
+}
+
 /* Handles one readiness event; returns true when the session finished
  * (either way) and the slot is free. */
 static bool lconn_event(struct lconn *c, uint32_t events, const struct opts *o, struct lstats *st,
@@ -529,12 +576,21 @@ static bool lconn_event(struct lconn *c, uint32_t events, const struct opts *o, 
         char *nl;
         while ((nl = memchr(c->buf, '\n', c->len)) != NULL) {
             size_t ll = (size_t)(nl - c->buf) + 1;
-            if (c->state == L_CLOSE || strncmp(c->buf, "+OK", 3) != 0) {
+            bool cont = c->state == N_AUTH || c->state == N_NEGO; /* "+ " lines */
+            if (c->state == L_CLOSE || strncmp(c->buf, cont ? "+ " : "+OK", cont ? 2 : 3) != 0) {
                 char m[200];
                 int shown = (int)(ll > 150 ? 150 : ll - 1);
                 snprintf(m, sizeof m, "state %d: unexpected reply '%.*s'", c->state, shown, c->buf);
                 lconn_fail(c, st, m);
                 return true;
+            }
+            if (o->ntlm && (c->state == L_BANNER || cont)) {
+                int r = ntlm_step(c, o, ll);
+                if (r) {
+                    lconn_fail(c, st, r == ENOMEM ? "out of memory" : "NTLM step failed");
+                    return true;
+                }
+                continue;
             }
             memmove(c->buf, c->buf + ll, c->len - ll);
             c->len -= ll;

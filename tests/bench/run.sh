@@ -266,7 +266,11 @@ setup_ntlab() {
     say "bench: building the ntlab lab in $LAB"
     "$NTLAB" init "$LAB" >>"$T/lab.log" 2>&1 || fail "ntlab init: $(tail -3 "$T/lab.log" | tr '\n' ' ')"
     # (the lab's first machine stays without a store: BENCH gets the persona)
-    nt machine add $M --role standalone --os nt4 --persona rfc1939
+    # rfc1939 plus AUTH NTLM (issue 17's logins row); nothing else differs
+    mkdir -p "$LAB/personas" &&
+        printf 'persona 1\ninherit rfc1939\nsasl PLAIN NTLM\n' >"$LAB/personas/bench.persona" ||
+        fail "cannot write $LAB/personas/bench.persona"
+    nt machine add $M --role standalone --os nt4 --persona bench
     mkdir -p "$MT/ntlab" && rmdir "$LAB/$M/mail" 2>/dev/null
     ln -s "$MT/ntlab" "$LAB/$M/mail" || fail "cannot link $LAB/$M/mail to $MT/ntlab"
     # The daemon runs on wall time while the accounts are made on the lab's
@@ -318,6 +322,17 @@ logins() { # SERVER PORT CONNS [TEST]
     run_pl "$1" "${4:-logins$3}" logins --port "$2" --conns "$3" --secs "$SECS" \
         --user user --pass pass --users $LUSERS
 }
+ntlm_logins() { # SERVER PORT CONNS TEST: AUTH NTLM (NTLMv2) instead of USER/PASS
+    run_pl "$1" "$4" logins --port "$2" --conns "$3" --secs "$SECS" \
+        --user user --pass pass --users $LUSERS --auth ntlm --domain $M
+}
+# The store's credentials cache (KB Q166620) on or off: exchange.conf's
+# size, then a restart of the store through the daemon (a new, empty cache).
+credcache_size() { # SIZE
+    printf 'persona = bench\nCredentials Cache Size = %s\n' "$1" >"$LAB/$M/exchange.conf" ||
+        fail "cannot write $LAB/$M/exchange.conf"
+    nt service restart MSExchangeIS --machine $M
+}
 retrs() { # SERVER PORT
     run_pl "$1" retr1 retr --port "$2" --user bulk --pass bulkpass --size $SIZE --pipeline 1
     run_pl "$1" retrp retr --port "$2" --user bulk --pass bulkpass --size $SIZE --pipeline $MSGS
@@ -345,6 +360,13 @@ run_pl warmup dv retr --port "$PORT_DV" --user bulk --pass bulkpass --size $SIZE
 for r in $(seq "$ROUNDS"); do
     say "bench: round $r of $ROUNDS"
     [ -z "$ONLY" ] && { logins ntlab "$PORT_N" 32; retrs ntlab "$PORT_N"; }
+    if [ -z "$ONLY" ]; then # issue 17: NTLM beside USER/PASS, the cache on and off
+        ntlm_logins ntlab "$PORT_N" 32 ntlm32
+        credcache_size 0
+        logins ntlab "$PORT_N" 32 logins32nocache
+        ntlm_logins ntlab "$PORT_N" 32 ntlm32nocache
+        credcache_size 256
+    fi
     logins dovecot "$PORT_DV" 32
     retrs dovecot "$PORT_DV"
     start_dovecot dovecot-default "$PORT_DVD" default
@@ -435,6 +457,8 @@ NIH=$(med ntlab idle survivors) NIK=$(med ntlab idle rss_per_session_kib)
 NIT=$(med ntlab idle rss_held_kib)
 DIH=$(med dovecot idle survivors) DIK=$(med dovecot idle pss_per_session_kib)
 
+NNL=$(med ntlab ntlm32 sessions_per_s) NNLNC=$(med ntlab ntlm32nocache sessions_per_s)
+NLNC=$(med ntlab logins32nocache sessions_per_s)
 row() { printf '%-44s %12s %12s %8s\n' "$1" "$2" "$3" "$4"; }
 {
     echo
@@ -450,6 +474,12 @@ row() { printf '%-44s %12s %12s %8s\n' "$1" "$2" "$3" "$4"; }
     row "RETR pipelined / raw loopback ($LB MB/s)" "$(ratio "$NRP" "$LB")" "$(ratio "$DRP" "$LB")" ""
     row "idle logged-on sessions held (asked)" "$NIH ($IDLE_ASK)" "$DIH ($DV_IDLE_N)" ""
     row "  server memory KiB per session" "$NIK rss" "$DIK pss" "$(ratio "$NIK" "$DIK")"
+    echo
+    echo "ntlab logons/s at 32 connections (issue 17): USER/PASS and AUTH NTLM (NTLMv2), credentials cache (KB Q166620) on and off"
+    row "USER/PASS, cache on (256 buckets)" "$NL" "" ""
+    row "USER/PASS, cache off (size 0)" "$NLNC" "" "$(ratio "$NL" "$NLNC")"
+    row "AUTH NTLM, cache on (NTLM is never cached)" "$NNL" "" "$(ratio "$NNL" "$NL")"
+    row "AUTH NTLM, cache off" "$NNLNC" "" "$(ratio "$NNLNC" "$NLNC")"
     echo "ceilings: raw loopback $LB MB/s; pop3load vs its trivial stub: $SL logins/s, RETR $SR1 MB/s one at a time, $SRP MB/s pipelined"
     [ "$IDLE_ASK" != "$IDLE_N" ] && echo "idle: $IDLE_N sessions wanted, $IDLE_ASK asked: $IDLE_WHY"
     [ -n "${IDLE_STOP:-}" ] && echo "idle: ntlab held $NIH of $IDLE_ASK; stopped by: $IDLE_STOP"
@@ -483,6 +513,7 @@ cat >"$OUT/summary.json" <<EOF
 {
   "rounds": $ROUNDS,
   "logins_per_s": {"connections": 32, "ntlab": $(num "$NL"), "dovecot": $(num "$DL"), "dovecot_default": $(num "$DDL"), "stub": $(num "$SL")},
+  "ntlm_logins_per_s": {"connections": 32, "user_pass_cache_on": $(num "$NL"), "user_pass_cache_off": $(num "$NLNC"), "ntlm_cache_on": $(num "$NNL"), "ntlm_cache_off": $(num "$NNLNC")},
   "login_latency_ms": {"ntlab_p50": $(num "$(med ntlab logins32 p50_ms)"), "ntlab_p99": $(num "$(med ntlab logins32 p99_ms)"), "dovecot_p50": $(num "$(med dovecot logins32 p50_ms)"), "dovecot_p99": $(num "$(med dovecot logins32 p99_ms)")},
   "retr_mb_s": {"ntlab": $(num "$NRP"), "dovecot": $(num "$DRP"), "loopback": $(num "$LB"), "stub": $(num "$SRP"), "ntlab_one_at_a_time": $(num "$NR1"), "dovecot_one_at_a_time": $(num "$DR1"), "stub_one_at_a_time": $(num "$SR1")},
   "ratios": {"logins_ntlab_to_stub": $(rnum "$NL" "$SL"), "logins_ntlab_to_dovecot": $(rnum "$NL" "$DL"), "logins_dovecot_to_stub": $(rnum "$DL" "$SL"), "retr_ntlab_to_loopback": $(rnum "$NRP" "$LB"), "retr_ntlab_to_stub": $(rnum "$NRP" "$SRP"), "retr_ntlab_to_dovecot": $(rnum "$NRP" "$DRP"), "retr1_ntlab_to_stub": $(rnum "$NR1" "$SR1"), "retr1_ntlab_to_dovecot": $(rnum "$NR1" "$DR1")},
@@ -512,6 +543,9 @@ missing "dovecot idle KiB per session" "$DIK"
 if [ -z "$ONLY" ]; then
     missing "ntlab logins/s, 32 connections" "$NL"
     missing "ntlab RETR MB/s one at a time" "$NR1"
+    missing "ntlab AUTH NTLM logins/s, 32 connections" "$NNL"
+    missing "ntlab AUTH NTLM logins/s, cache off" "$NNLNC"
+    missing "ntlab USER/PASS logins/s, cache off" "$NLNC"
     missing "ntlab RETR MB/s pipelined" "$NRP"
     missing "ntlab idle sessions held" "$NIH"
     missing "ntlab idle KiB per session" "$NIK"
