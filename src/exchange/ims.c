@@ -5,6 +5,7 @@
 #include "emulator/logon.h"
 #include "emulator/scm.h"
 #include "src/exchange/exchange.h"
+#include "src/exchange/svc.h"
 #include "src/lib/kvfile.h"
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
@@ -43,9 +44,7 @@ static void state_unref(struct ims_state *st)
 static void app_event(struct machine *m, uint32_t id, enum evtlog_type type, const char *user,
                       const char *text)
 {
-    if (machine_evtlog(m))
-        (void)evtlog_write(machine_evtlog(m), EVTLOG_APPLICATION, machine_now(m), IMS_SOURCE, id,
-                           type, 0, user ? user : "N/A", text);
+    svc_app_event(m, IMS_SOURCE, id, type, user, text);
 }
 
 /* --- settings ----------------------------------------------------------------- */
@@ -152,23 +151,12 @@ static void ims_stop(void *arg, struct machine *m, struct scm_service *svc)
 
 int ims_register(struct machine *m)
 {
-    if (!m || !machine_scm(m))
-        return EINVAL;
-    const struct scm_image img = {IMS_IMAGE, ims_start, ims_stop, NULL};
-    int e = scm_register_image(machine_scm(m), &img);
-    return e == EEXIST ? 0 : e;
+    return svc_register(m, IMS_IMAGE, ims_start, ims_stop);
 }
 
 struct scm_service *ims_service(struct machine *m)
 {
-    if (!m || !machine_scm(m))
-        return NULL;
-    for (size_t i = 0; i < scm_count(machine_scm(m)); i++) {
-        struct scm_service *s = scm_at(machine_scm(m), i);
-        if (s->state == SCM_RUNNING && s->context && str_ieq(s->image, IMS_IMAGE))
-            return s;
-    }
-    return NULL;
+    return svc_running(m, IMS_IMAGE);
 }
 
 bool ims_running(struct machine *m)

@@ -8,6 +8,7 @@
 #include "src/exchange/store_int.h"
 #include "src/exchange/ims.h"
 #include "src/exchange/store_events.h"
+#include "src/exchange/svc.h"
 #include "src/lib/afile.h"
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
@@ -58,14 +59,6 @@ static void store_unref(struct exchange_store *st)
     free(st);
 }
 
-static void app_event(struct machine *m, const char *source, uint32_t id, enum evtlog_type type,
-                      const char *user, const char *text)
-{
-    if (machine_evtlog(m))
-        (void)evtlog_write(machine_evtlog(m), EVTLOG_APPLICATION, machine_now(m), source, id, type,
-                           0, user ? user : "N/A", text);
-}
-
 static int dir_path(const struct machine *m, char *out, size_t n)
 {
     if (!machine_dir(m)[0])
@@ -106,7 +99,7 @@ static ntstatus store_start(void *arg, struct machine *m, struct scm_service *sv
         char msg[700];
         snprintf(msg, sizeof msg, "The information store cannot read its settings: %s",
                  err[0] ? err : strerror(ce));
-        app_event(m, EXCHANGE_IS_SOURCE, EVENT_PERSONA_FAILED, EVT_ERROR, NULL, msg);
+        svc_app_event(m, EXCHANGE_IS_SOURCE, EVENT_PERSONA_FAILED, EVT_ERROR, NULL, msg);
         free(st);
         return ce == EINVAL || ce == EFBIG || ce == EILSEQ ? STATUS_INTERNAL_DB_CORRUPTION
                                                            : nterr_from_errno(ce);
@@ -118,7 +111,7 @@ static ntstatus store_start(void *arg, struct machine *m, struct scm_service *sv
         char msg[700];
         snprintf(msg, sizeof msg, "The information store cannot load POP3 persona '%s': %s",
                  name, err[0] ? err : strerror(e));
-        app_event(m, EXCHANGE_IS_SOURCE, EVENT_PERSONA_FAILED, EVT_ERROR, NULL, msg);
+        svc_app_event(m, EXCHANGE_IS_SOURCE, EVENT_PERSONA_FAILED, EVT_ERROR, NULL, msg);
         free(st);
         return e == ENOENT ? STATUS_OBJECT_NAME_NOT_FOUND
                : e == ENOMEM ? STATUS_NO_MEMORY
@@ -166,23 +159,14 @@ int exchange_register(struct machine *m)
         if (scm_attach(m, err, sizeof err) != STATUS_SUCCESS)
             return EIO;
     }
-    const struct scm_image img = {EXCHANGE_IMAGE, store_start, store_stop, NULL};
-    int e = scm_register_image(machine_scm(m), &img);
-    if (e == 0 || e == EEXIST)
-        e = ims_register(m); /* the Internet Mail Service comes with the store (ims.h) */
-    return e == EEXIST ? 0 : e;
+    int e = svc_register(m, EXCHANGE_IMAGE, store_start, store_stop);
+    /* the Internet Mail Service comes with the store (ims.h) */
+    return e ? e : ims_register(m);
 }
 
 struct scm_service *exchange_service(struct machine *m)
 {
-    if (!m || !machine_scm(m))
-        return NULL;
-    for (size_t i = 0; i < scm_count(machine_scm(m)); i++) {
-        struct scm_service *s = scm_at(machine_scm(m), i);
-        if (s->state == SCM_RUNNING && s->context && str_ieq(s->image, EXCHANGE_IMAGE))
-            return s;
-    }
-    return NULL;
+    return svc_running(m, EXCHANGE_IMAGE);
 }
 
 static struct exchange_store *running_store(struct machine *m)

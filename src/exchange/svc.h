@@ -1,0 +1,30 @@
+/* What the Exchange service images share (the information store,
+ * msexchangeis, in store.c; the Internet Mail Service, msexchangeimc, in
+ * ims.c): registering an image with the machine's service control manager,
+ * finding the running service of an image, and writing an application-log
+ * event. Owns nothing: the state a service hangs off svc->context stays
+ * its image's. */
+#ifndef NTLAB_EXCHANGE_SVC_H
+#define NTLAB_EXCHANGE_SVC_H
+#include "emulator/evtlog.h"
+#include "emulator/machine.h"
+#include "emulator/scm.h"
+#include <stdint.h>
+
+/* Registers the image (name, start, stop; no argument) with m's SCM, which
+ * must be attached. 0 (also when the image is registered already), EINVAL
+ * (no m or no SCM), or scm_register_image's errno. */
+int svc_register(struct machine *m, const char *image,
+                 ntstatus (*start)(void *arg, struct machine *m, struct scm_service *svc),
+                 void (*stop)(void *arg, struct machine *m, struct scm_service *svc));
+
+/* The first running service of m whose image is `image` (case-insensitive)
+ * and that has its state attached; NULL when none, or no m or no SCM. */
+struct scm_service *svc_running(struct machine *m, const char *image);
+
+/* Writes an application-log event at the machine's clock; user NULL is
+ * "N/A". Best effort: a machine with no event log or a failed write is
+ * not an error for the service that reports (it has nowhere to say so). */
+void svc_app_event(struct machine *m, const char *source, uint32_t id, enum evtlog_type type,
+                   const char *user, const char *text);
+#endif
