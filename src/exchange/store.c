@@ -33,10 +33,7 @@
 #define STORE_CALL_DIRECTORY "LoadMailboxDirectory"
 
 struct exchange_store {
-    unsigned refs;   /* the service (while running) + one per session */
-    bool running;    /* false once the service stopped */
-    struct machine *m;
-    struct token token; /* the service's logon token at start: the snapshot */
+    struct svc_state base; /* first: references, running, machine, token */
     struct persona *persona;
     char persona_name[EXCHANGE_PERSONA_MAX + 1]; /* as named when it started */
     struct exchange_directory *dir;
@@ -50,12 +47,11 @@ struct exchange_session {
 
 static void store_unref(struct exchange_store *st)
 {
-    if (!st || --st->refs)
+    if (!st || !svc_state_unref(&st->base))
         return;
     persona_free(st->persona);
     exchange_directory_free(st->dir);
     maildrop_cache_free(st->mdcache);
-    plat_wipe(&st->token, sizeof st->token);
     free(st);
 }
 
@@ -89,8 +85,7 @@ static ntstatus store_start(void *arg, struct machine *m, struct scm_service *sv
     struct exchange_store *st = calloc(1, sizeof *st);
     if (!st)
         return STATUS_NO_MEMORY;
-    st->m = m;
-    st->token = svc->token;
+    svc_state_init(&st->base, m, svc);
     char err[512] = "", pdir[PATH_MAX];
     /* What exchange.conf says now: the persona is read at each start. */
     char named[EXCHANGE_PERSONA_MAX + 1];
@@ -132,22 +127,15 @@ static ntstatus store_start(void *arg, struct machine *m, struct scm_service *sv
         free(st);
         return e == ENOMEM ? STATUS_NO_MEMORY : STATUS_INTERNAL_DB_CORRUPTION;
     }
-    st->refs = 1;
-    st->running = true;
-    svc->context = st;
+    svc_attach(&st->base, svc);
     return STATUS_SUCCESS;
 }
 
 static void store_stop(void *arg, struct machine *m, struct scm_service *svc)
 {
     (void)arg;
-    (void)m;
-    struct exchange_store *st = svc->context;
-    if (!st)
-        return;
-    st->running = false; /* sessions still holding it get system-error at PASS */
-    svc->context = NULL;
-    store_unref(st);
+    (void)m; /* sessions still holding the store get system-error at PASS */
+    store_unref(svc_detach(svc));
 }
 
 int exchange_register(struct machine *m)
@@ -385,7 +373,7 @@ static void log_outcome(const struct exchange_session *es, const struct mail_log
         .text = res && res->win32 ? res->text : NULL,
         .mechanism = cred->mechanism ? cred->mechanism : "USER",
     };
-    exchange_event_log(es->store->m, es->store->persona, e, &f);
+    exchange_event_log(es->store->base.m, es->store->persona, e, &f);
 }
 
 /* Opens the mailbox's Maildir for a logged-on session; a failure is
@@ -396,7 +384,7 @@ static void open_maildrop(const struct exchange_session *es,
 {
     struct exchange_store *st = es->store;
     char mdir[PATH_MAX];
-    if (exchange_entry_path(st->m, mb, mdir, sizeof mdir)) {
+    if (exchange_entry_path(st->base.m, mb, mdir, sizeof mdir)) {
         set_win32(res, MAIL_LOGON_SYSTEM_ERROR, ERROR_INVALID_NAME);
         log_outcome(es, cred, domain, PERSONA_EVENT_SYSTEM_ERROR, STORE_CALL_OPEN, res);
         return;
@@ -436,14 +424,14 @@ static void be_login(void *arg, const struct mail_logon_credentials *cred,
 {
     struct exchange_session *es = arg;
     struct exchange_store *st = es->store;
-    if (!st->running) {
+    if (!st->base.running) {
         set_win32(res, MAIL_LOGON_SYSTEM_ERROR, ERROR_SERVICE_NOT_ACTIVE);
         return;
     }
-    struct machine *m = st->m;
+    struct machine *m = st->base.m;
     const char *domain = cred->domain && cred->domain[0] ? cred->domain : machine_domain(m);
     struct token tok;
-    ntstatus s = logon_user(m, &st->token, domain, cred->account,
+    ntstatus s = logon_user(m, &st->base.token, domain, cred->account,
                             cred->password ? cred->password : "", LOGON_NETWORK, NULL,
                             EXCHANGE_PROCESS, &tok);
     if (s != STATUS_SUCCESS) {
@@ -483,7 +471,7 @@ static void be_login_apop(void *arg, const struct mail_logon_credentials *cred,
 {
     struct exchange_session *es = arg;
     struct exchange_store *st = es->store;
-    if (!st->running) {
+    if (!st->base.running) {
         set_win32(res, MAIL_LOGON_SYSTEM_ERROR, ERROR_SERVICE_NOT_ACTIVE);
         return;
     }
@@ -513,7 +501,7 @@ int exchange_session_open(struct machine *m, struct exchange_session **out)
     if (!es)
         return ENOMEM;
     es->store = st;
-    st->refs++;
+    st->base.refs++;
     *out = es;
     return 0;
 }
@@ -551,7 +539,7 @@ size_t exchange_session_memory(const struct exchange_session *es)
 
 bool exchange_session_store_running(const struct exchange_session *es)
 {
-    return es && es->store->running;
+    return es && es->store->base.running;
 }
 
 /* --- for the store's other logon paths (store_int.h) ------------------------------ */
@@ -559,7 +547,7 @@ bool exchange_session_store_running(const struct exchange_session *es)
 bool exchange_store_check_running(const struct exchange_session *es,
                                   struct mail_logon_result *res)
 {
-    if (es->store->running)
+    if (es->store->base.running)
         return true;
     set_win32(res, MAIL_LOGON_SYSTEM_ERROR, ERROR_SERVICE_NOT_ACTIVE);
     return false;
@@ -567,7 +555,7 @@ bool exchange_store_check_running(const struct exchange_session *es,
 
 struct machine *exchange_store_machine(const struct exchange_session *es)
 {
-    return es->store->m;
+    return es->store->base.m;
 }
 
 const struct exchange_mailbox *exchange_store_mailbox(const struct exchange_session *es,

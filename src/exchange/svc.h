@@ -9,7 +9,31 @@
 #include "emulator/evtlog.h"
 #include "emulator/machine.h"
 #include "emulator/scm.h"
+#include "emulator/token.h"
+#include <stdbool.h>
 #include <stdint.h>
+
+/* The head of each image's state, its first member (svc_detach relies on
+ * that): counted references (the service while it runs, plus one per
+ * session) so that sessions outlive a stop or restart without dangling. */
+struct svc_state {
+    unsigned refs;
+    bool running;       /* false once the service stopped */
+    struct machine *m;
+    struct token token; /* the service's logon token at start: the snapshot */
+};
+
+/* At start: the state's machine and the service's token; no reference yet. */
+void svc_state_init(struct svc_state *b, struct machine *m, const struct scm_service *svc);
+/* A start that succeeded: the service's reference, running, and the state
+ * (whose first member is b) attached as svc->context. */
+void svc_attach(struct svc_state *b, struct scm_service *svc);
+/* A stop: marks the attached state stopped and detaches it. Returns it for
+ * the image to drop the service's reference (NULL when none attached). */
+void *svc_detach(struct scm_service *svc);
+/* Drops one reference. True when it was the last: the token is wiped and
+ * the caller frees the rest of its state. */
+bool svc_state_unref(struct svc_state *b);
 
 /* Registers the image (name, start, stop; no argument) with m's SCM, which
  * must be attached. 0 (also when the image is registered already), EINVAL
