@@ -5,6 +5,7 @@
 #include "emulator/logon.h"
 #include "emulator/scm.h"
 #include "src/exchange/exchange.h"
+#include "src/exchange/svc.h"
 #include "src/lib/kvfile.h"
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
@@ -18,10 +19,7 @@
 #define SETTINGS_MAX (64u << 10)
 
 struct ims_state {
-    unsigned refs; /* the service (while running) + one per session */
-    bool running;
-    struct machine *m;
-    struct token token; /* the service's logon token at start: the snapshot */
+    struct svc_state base; /* first: references, running, machine, token */
     char domain[IMS_DOMAIN_MAX + 1];
     char persona[IMS_NAME_MAX + 1];
     char host[IMS_NAME_MAX + IMS_DOMAIN_MAX + 2];
@@ -34,18 +32,14 @@ struct ims_session {
 
 static void state_unref(struct ims_state *st)
 {
-    if (!st || --st->refs)
-        return;
-    plat_wipe(&st->token, sizeof st->token);
-    free(st);
+    if (st && svc_state_unref(&st->base))
+        free(st);
 }
 
 static void app_event(struct machine *m, uint32_t id, enum evtlog_type type, const char *user,
                       const char *text)
 {
-    if (machine_evtlog(m))
-        (void)evtlog_write(machine_evtlog(m), EVTLOG_APPLICATION, machine_now(m), IMS_SOURCE, id,
-                           type, 0, user ? user : "N/A", text);
+    svc_app_event(m, IMS_SOURCE, id, type, user, text);
 }
 
 /* --- settings ----------------------------------------------------------------- */
@@ -72,7 +66,7 @@ static void lower(char *s)
 /* The defaults, then ims.conf over them. 0 or an errno (err says). */
 static int read_settings(struct ims_state *st, char *err, size_t errlen)
 {
-    struct machine *m = st->m;
+    struct machine *m = st->base.m;
     const char *nt = machine_domain(m);
     if (nt[0])
         snprintf(st->domain, sizeof st->domain, "%s.example", nt);
@@ -116,8 +110,7 @@ static ntstatus ims_start(void *arg, struct machine *m, struct scm_service *svc)
     struct ims_state *st = calloc(1, sizeof *st);
     if (!st)
         return STATUS_NO_MEMORY;
-    st->m = m;
-    st->token = svc->token;
+    svc_state_init(&st->base, m, svc);
     char err[512] = "";
     int e = read_settings(st, err, sizeof err);
     if (e) {
@@ -132,9 +125,7 @@ static ntstatus ims_start(void *arg, struct machine *m, struct scm_service *svc)
     lower(st->domain);
     snprintf(st->host, sizeof st->host, "%s.%s", machine_name(m), st->domain);
     lower(st->host);
-    st->refs = 1;
-    st->running = true;
-    svc->context = st;
+    svc_attach(&st->base, svc);
     return STATUS_SUCCESS;
 }
 
@@ -142,33 +133,17 @@ static void ims_stop(void *arg, struct machine *m, struct scm_service *svc)
 {
     (void)arg;
     (void)m;
-    struct ims_state *st = svc->context;
-    if (!st)
-        return;
-    st->running = false;
-    svc->context = NULL;
-    state_unref(st);
+    state_unref(svc_detach(svc));
 }
 
 int ims_register(struct machine *m)
 {
-    if (!m || !machine_scm(m))
-        return EINVAL;
-    const struct scm_image img = {IMS_IMAGE, ims_start, ims_stop, NULL};
-    int e = scm_register_image(machine_scm(m), &img);
-    return e == EEXIST ? 0 : e;
+    return svc_register(m, IMS_IMAGE, ims_start, ims_stop);
 }
 
 struct scm_service *ims_service(struct machine *m)
 {
-    if (!m || !machine_scm(m))
-        return NULL;
-    for (size_t i = 0; i < scm_count(machine_scm(m)); i++) {
-        struct scm_service *s = scm_at(machine_scm(m), i);
-        if (s->state == SCM_RUNNING && s->context && str_ieq(s->image, IMS_IMAGE))
-            return s;
-    }
-    return NULL;
+    return svc_running(m, IMS_IMAGE);
 }
 
 bool ims_running(struct machine *m)
@@ -193,7 +168,7 @@ int ims_session_open(struct machine *m, const char *peer, struct ims_session **o
     if (!is)
         return ENOMEM;
     is->st = svc->context;
-    is->st->refs++;
+    is->st->base.refs++;
     snprintf(is->peer, sizeof is->peer, "%s", peer && *peer ? peer : "unknown");
     *out = is;
     return 0;
@@ -209,7 +184,7 @@ void ims_session_close(struct ims_session *is)
 
 bool ims_session_running(const struct ims_session *is)
 {
-    return is && is->st->running;
+    return is && is->st->base.running;
 }
 
 const char *ims_session_persona(const struct ims_session *is)
@@ -237,15 +212,15 @@ static void ims_login(void *arg, const struct mail_logon_credentials *cred,
 {
     struct ims_session *is = arg;
     struct ims_state *st = is->st;
-    if (!st->running) {
+    if (!st->base.running) {
         set_win32(res, MAIL_LOGON_SYSTEM_ERROR, ERROR_SERVICE_NOT_ACTIVE);
         return;
     }
-    struct machine *m = st->m;
+    struct machine *m = st->base.m;
     const char *domain = cred->domain && cred->domain[0] ? cred->domain : machine_domain(m);
     struct token tok;
     ntstatus s =
-        logon_user(m, &st->token, domain, cred->account, cred->password ? cred->password : "",
+        logon_user(m, &st->base.token, domain, cred->account, cred->password ? cred->password : "",
                    LOGON_NETWORK, NULL, IMS_PROCESS, &tok);
     if (s != STATUS_SUCCESS) {
         set_win32(res, MAIL_LOGON_WIN32, nterr_to_win32(s));
@@ -280,12 +255,12 @@ static bool alias_of(const struct ims_state *st, const char *address, char *alia
 int ims_rcpt(struct ims_session *is, const char *address)
 {
     char alias[EXCHANGE_ALIAS_MAX + 1];
-    if (!is->st->running || !exchange_running(is->st->m))
+    if (!is->st->base.running || !exchange_running(is->st->base.m))
         return EAGAIN;
     if (!alias_of(is->st, address, alias, sizeof alias))
         return ENOENT;
     struct exchange_directory *d;
-    if (exchange_mailbox_list(is->st->m, &d, NULL, 0))
+    if (exchange_mailbox_list(is->st->base.m, &d, NULL, 0))
         return EAGAIN;
     int rc = exchange_directory_find(d, alias) ? 0 : ENOENT;
     exchange_directory_free(d);
@@ -308,8 +283,8 @@ static void undeliver(struct machine *m, const char *alias, const char *name)
 int ims_deliver(struct ims_session *is, const char *const *address, size_t n, const void *msg,
                 size_t len)
 {
-    struct machine *m = is->st->m;
-    if (!is->st->running || !exchange_running(m))
+    struct machine *m = is->st->base.m;
+    if (!is->st->base.running || !exchange_running(m))
         return EAGAIN;
     enum { NAME_MAX_ = 256 };
     char(*names)[NAME_MAX_] = calloc(n ? n : 1, sizeof *names);

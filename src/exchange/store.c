@@ -9,6 +9,7 @@
 #include "src/exchange/store_int.h"
 #include "src/exchange/ims.h"
 #include "src/exchange/store_events.h"
+#include "src/exchange/svc.h"
 #include "src/lib/afile.h"
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
@@ -38,10 +39,7 @@
 #define STORE_MAPI_TOO_BIG "MAPI_E_TOO_BIG (0x80040305)"
 
 struct exchange_store {
-    unsigned refs;   /* the service (while running) + one per session */
-    bool running;    /* false once the service stopped */
-    struct machine *m;
-    struct token token; /* the service's logon token at start: the snapshot */
+    struct svc_state base; /* first: references, running, machine, token */
     struct persona *persona;
     char persona_name[EXCHANGE_PERSONA_MAX + 1]; /* as named when it started */
     struct exchange_directory *dir;
@@ -60,22 +58,13 @@ struct exchange_session {
 
 static void store_unref(struct exchange_store *st)
 {
-    if (!st || --st->refs)
+    if (!st || !svc_state_unref(&st->base))
         return;
     persona_free(st->persona);
     exchange_directory_free(st->dir);
     maildrop_cache_free(st->mdcache);
     credcache_free(st->creds);
-    plat_wipe(&st->token, sizeof st->token);
     free(st);
-}
-
-static void app_event(struct machine *m, const char *source, uint32_t id, enum evtlog_type type,
-                      const char *user, const char *text)
-{
-    if (machine_evtlog(m))
-        (void)evtlog_write(machine_evtlog(m), EVTLOG_APPLICATION, machine_now(m), source, id, type,
-                           0, user ? user : "N/A", text);
 }
 
 static int dir_path(const struct machine *m, char *out, size_t n)
@@ -115,7 +104,7 @@ static int start_credcache(struct machine *m, struct exchange_store *st)
         char msg[700];
         snprintf(msg, sizeof msg, "The information store cannot make its credentials cache: %s",
                  err[0] ? err : strerror(e));
-        app_event(m, EXCHANGE_IS_SOURCE, EVENT_PERSONA_FAILED, EVT_ERROR, NULL, msg);
+        svc_app_event(m, EXCHANGE_IS_SOURCE, EVENT_PERSONA_FAILED, EVT_ERROR, NULL, msg);
     }
     return e;
 }
@@ -126,8 +115,7 @@ static ntstatus store_start(void *arg, struct machine *m, struct scm_service *sv
     struct exchange_store *st = calloc(1, sizeof *st);
     if (!st)
         return STATUS_NO_MEMORY;
-    st->m = m;
-    st->token = svc->token;
+    svc_state_init(&st->base, m, svc);
     char err[512] = "", pdir[PATH_MAX];
     /* What exchange.conf says now: the persona is read at each start. */
     char named[EXCHANGE_PERSONA_MAX + 1];
@@ -136,7 +124,7 @@ static ntstatus store_start(void *arg, struct machine *m, struct scm_service *sv
         char msg[700];
         snprintf(msg, sizeof msg, "The information store cannot read its settings: %s",
                  err[0] ? err : strerror(ce));
-        app_event(m, EXCHANGE_IS_SOURCE, EVENT_PERSONA_FAILED, EVT_ERROR, NULL, msg);
+        svc_app_event(m, EXCHANGE_IS_SOURCE, EVENT_PERSONA_FAILED, EVT_ERROR, NULL, msg);
         free(st);
         return ce == EINVAL || ce == EFBIG || ce == EILSEQ ? STATUS_INTERNAL_DB_CORRUPTION
                                                            : nterr_from_errno(ce);
@@ -148,7 +136,7 @@ static ntstatus store_start(void *arg, struct machine *m, struct scm_service *sv
         char msg[700];
         snprintf(msg, sizeof msg, "The information store cannot load POP3 persona '%s': %s",
                  name, err[0] ? err : strerror(e));
-        app_event(m, EXCHANGE_IS_SOURCE, EVENT_PERSONA_FAILED, EVT_ERROR, NULL, msg);
+        svc_app_event(m, EXCHANGE_IS_SOURCE, EVENT_PERSONA_FAILED, EVT_ERROR, NULL, msg);
         free(st);
         return e == ENOENT ? STATUS_OBJECT_NAME_NOT_FOUND
                : e == ENOMEM ? STATUS_NO_MEMORY
@@ -176,22 +164,15 @@ static ntstatus store_start(void *arg, struct machine *m, struct scm_service *sv
         free(st);
         return e == ENOMEM ? STATUS_NO_MEMORY : STATUS_INTERNAL_DB_CORRUPTION;
     }
-    st->refs = 1;
-    st->running = true;
-    svc->context = st;
+    svc_attach(&st->base, svc);
     return STATUS_SUCCESS;
 }
 
 static void store_stop(void *arg, struct machine *m, struct scm_service *svc)
 {
     (void)arg;
-    (void)m;
-    struct exchange_store *st = svc->context;
-    if (!st)
-        return;
-    st->running = false; /* sessions still holding it get system-error at PASS */
-    svc->context = NULL;
-    store_unref(st);
+    (void)m; /* sessions still holding the store get system-error at PASS */
+    store_unref(svc_detach(svc));
 }
 
 int exchange_register(struct machine *m)
@@ -203,23 +184,14 @@ int exchange_register(struct machine *m)
         if (scm_attach(m, err, sizeof err) != STATUS_SUCCESS)
             return EIO;
     }
-    const struct scm_image img = {EXCHANGE_IMAGE, store_start, store_stop, NULL};
-    int e = scm_register_image(machine_scm(m), &img);
-    if (e == 0 || e == EEXIST)
-        e = ims_register(m); /* the Internet Mail Service comes with the store (ims.h) */
-    return e == EEXIST ? 0 : e;
+    int e = svc_register(m, EXCHANGE_IMAGE, store_start, store_stop);
+    /* the Internet Mail Service comes with the store (ims.h) */
+    return e ? e : ims_register(m);
 }
 
 struct scm_service *exchange_service(struct machine *m)
 {
-    if (!m || !machine_scm(m))
-        return NULL;
-    for (size_t i = 0; i < scm_count(machine_scm(m)); i++) {
-        struct scm_service *s = scm_at(machine_scm(m), i);
-        if (s->state == SCM_RUNNING && s->context && str_ieq(s->image, EXCHANGE_IMAGE))
-            return s;
-    }
-    return NULL;
+    return svc_running(m, EXCHANGE_IMAGE);
 }
 
 static struct exchange_store *running_store(struct machine *m)
@@ -447,7 +419,7 @@ static void log_outcome(const struct exchange_session *es, const struct mail_log
                                                                                 : NULL,
         .mechanism = cred->mechanism ? cred->mechanism : "USER",
     };
-    exchange_event_log(es->store->m, es->store->persona, e, &f);
+    exchange_event_log(es->store->base.m, es->store->persona, e, &f);
 }
 
 /* The store's limits on an opened maildrop (exchange.h): over the item
@@ -487,7 +459,7 @@ static void open_maildrop(struct exchange_session *es,
 {
     struct exchange_store *st = es->store;
     char mdir[PATH_MAX];
-    if (exchange_entry_path(st->m, mb, mdir, sizeof mdir)) {
+    if (exchange_entry_path(st->base.m, mb, mdir, sizeof mdir)) {
         set_win32(res, MAIL_LOGON_SYSTEM_ERROR, ERROR_INVALID_NAME);
         log_outcome(es, cred, domain, PERSONA_EVENT_SYSTEM_ERROR, STORE_CALL_OPEN, res);
         return;
@@ -527,17 +499,17 @@ static void be_login(void *arg, const struct mail_logon_credentials *cred,
 {
     struct exchange_session *es = arg;
     struct exchange_store *st = es->store;
-    if (!st->running) {
+    if (!st->base.running) {
         set_win32(res, MAIL_LOGON_SYSTEM_ERROR, ERROR_SERVICE_NOT_ACTIVE);
         return;
     }
-    struct machine *m = st->m;
+    struct machine *m = st->base.m;
     const char *domain = cred->domain && cred->domain[0] ? cred->domain : machine_domain(m);
     struct token tok;
     const char *pw = cred->password ? cred->password : "";
     /* A cached logon skips LogonUser (Q166620): no account check, no audit. */
     if (!credcache_lookup(st->creds, domain, cred->account, pw, machine_now(m), &tok)) {
-        ntstatus s = logon_user(m, &st->token, domain, cred->account, pw, LOGON_NETWORK, NULL,
+        ntstatus s = logon_user(m, &st->base.token, domain, cred->account, pw, LOGON_NETWORK, NULL,
                                 EXCHANGE_PROCESS, &tok);
         if (s != STATUS_SUCCESS) {
             uint32_t code = nterr_to_win32(s);
@@ -578,7 +550,7 @@ static void be_login_apop(void *arg, const struct mail_logon_credentials *cred,
 {
     struct exchange_session *es = arg;
     struct exchange_store *st = es->store;
-    if (!st->running) {
+    if (!st->base.running) {
         set_win32(res, MAIL_LOGON_SYSTEM_ERROR, ERROR_SERVICE_NOT_ACTIVE);
         return;
     }
@@ -610,7 +582,7 @@ static void be_message_refused(void *arg, size_t index, uint64_t octets)
         .text = text,
         .mechanism = es->mechanism,
     };
-    exchange_event_log(es->store->m, es->store->persona, PERSONA_EVENT_MESSAGE_TOO_LARGE, &f);
+    exchange_event_log(es->store->base.m, es->store->persona, PERSONA_EVENT_MESSAGE_TOO_LARGE, &f);
 }
 
 const struct mail_logon_ops exchange_logon_ops = {
@@ -632,7 +604,7 @@ int exchange_session_open(struct machine *m, struct exchange_session **out)
     if (!es)
         return ENOMEM;
     es->store = st;
-    st->refs++;
+    st->base.refs++;
     *out = es;
     return 0;
 }
@@ -670,7 +642,7 @@ size_t exchange_session_memory(const struct exchange_session *es)
 
 bool exchange_session_store_running(const struct exchange_session *es)
 {
-    return es && es->store->running;
+    return es && es->store->base.running;
 }
 
 /* --- for the store's other logon paths (store_int.h) ------------------------------ */
@@ -678,7 +650,7 @@ bool exchange_session_store_running(const struct exchange_session *es)
 bool exchange_store_check_running(const struct exchange_session *es,
                                   struct mail_logon_result *res)
 {
-    if (es->store->running)
+    if (es->store->base.running)
         return true;
     set_win32(res, MAIL_LOGON_SYSTEM_ERROR, ERROR_SERVICE_NOT_ACTIVE);
     return false;
@@ -686,7 +658,7 @@ bool exchange_store_check_running(const struct exchange_session *es,
 
 struct machine *exchange_store_machine(const struct exchange_session *es)
 {
-    return es->store->m;
+    return es->store->base.m;
 }
 
 const struct exchange_mailbox *exchange_store_mailbox(const struct exchange_session *es,

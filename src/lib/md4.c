@@ -1,7 +1,7 @@
 /* MD4 after RFC 1320 §3: 64-byte blocks, three rounds of 16 steps, words
  * and length little-endian. */
 #include "src/lib/md4.h"
-#include <string.h>
+#include "src/lib/mdle.h"
 
 #define F(x, y, z) (((x) & (y)) | (~(x) & (z)))
 #define G(x, y, z) (((x) & (y)) | ((x) & (z)) | ((y) & (z)))
@@ -15,9 +15,7 @@
 static void md4_block(uint32_t st[4], const uint8_t *p)
 {
     uint32_t x[16];
-    for (int i = 0; i < 16; i++)
-        x[i] = (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 | (uint32_t)p[4 * i + 2] << 16 |
-               (uint32_t)p[4 * i + 3] << 24;
+    mdle_words(x, p);
     uint32_t a = st[0], b = st[1], c = st[2], d = st[3];
 
     for (int i = 0; i < 16; i += 4) {
@@ -48,50 +46,17 @@ static void md4_block(uint32_t st[4], const uint8_t *p)
 
 void md4_init(struct md4_ctx *c)
 {
-    c->state[0] = 0x67452301u;
-    c->state[1] = 0xEFCDAB89u;
-    c->state[2] = 0x98BADCFEu;
-    c->state[3] = 0x10325476u;
-    c->count = 0;
+    mdle_init(&c->md);
 }
 
 void md4_update(struct md4_ctx *c, const void *data, size_t len)
 {
-    const uint8_t *p = data;
-    size_t have = (size_t)(c->count % 64);
-    c->count += len;
-    if (have) {
-        size_t take = 64 - have < len ? 64 - have : len;
-        memcpy(c->block + have, p, take);
-        p += take;
-        len -= take;
-        if (have + take < 64)
-            return;
-        md4_block(c->state, c->block);
-    }
-    for (; len >= 64; p += 64, len -= 64)
-        md4_block(c->state, p);
-    if (len)
-        memcpy(c->block, p, len);
+    mdle_update(&c->md, md4_block, data, len);
 }
 
 void md4_final(struct md4_ctx *c, uint8_t out[MD4_DIGEST_LEN])
 {
-    uint64_t bits = c->count * 8;
-    static const uint8_t pad[64] = {0x80};
-    size_t have = (size_t)(c->count % 64);
-    md4_update(c, pad, have < 56 ? 56 - have : 120 - have);
-    uint8_t len[8];
-    for (int i = 0; i < 8; i++)
-        len[i] = (uint8_t)(bits >> (8 * i));
-    md4_update(c, len, 8);
-    for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 4; j++)
-            out[4 * i + j] = (uint8_t)(c->state[i] >> (8 * j));
-    /* volatile so the wipe of password-derived state is not optimised away */
-    volatile uint8_t *w = (volatile uint8_t *)c;
-    for (size_t i = 0; i < sizeof *c; i++)
-        w[i] = 0;
+    mdle_final(&c->md, md4_block, out);
 }
 
 void md4(const void *data, size_t len, uint8_t out[MD4_DIGEST_LEN])

@@ -2,15 +2,14 @@
  * which is MD4 by definition; MD4 is broken as a general-purpose hash. */
 #ifndef NTLAB_LIB_MD4_H
 #define NTLAB_LIB_MD4_H
+#include "src/lib/mdle.h"
 #include <stddef.h>
 #include <stdint.h>
 
 #define MD4_DIGEST_LEN 16
 
 struct md4_ctx {
-    uint32_t state[4];
-    uint64_t count;      /* bytes hashed so far */
-    uint8_t block[64];   /* pending partial block */
+    struct mdle_ctx md; /* the framing both share (mdle.h) */
 };
 
 void md4_init(struct md4_ctx *c);

@@ -1,8 +1,8 @@
 /* MD5 after RFC 1321 §3, written from the specification: little-endian
  * words, four rounds of 16 steps, T[i] = floor(2^32 * |sin(i)|). */
 #include "src/lib/md5.h"
+#include "src/lib/mdle.h"
 #include "src/lib/str.h"
-#include <string.h>
 
 static const uint32_t md5_t[64] = {
     0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613,
@@ -29,9 +29,7 @@ static uint32_t rol(uint32_t x, unsigned n)
 static void md5_block(uint32_t s[4], const uint8_t *p)
 {
     uint32_t x[16];
-    for (unsigned i = 0; i < 16; i++)
-        x[i] = (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 | (uint32_t)p[4 * i + 2] << 16 |
-               (uint32_t)p[4 * i + 3] << 24;
+    mdle_words(x, p);
     uint32_t a = s[0], b = s[1], c = s[2], d = s[3];
     for (unsigned i = 0; i < 64; i++) {
         uint32_t f;
@@ -68,46 +66,17 @@ static void md5_block(uint32_t s[4], const uint8_t *p)
 
 void md5_init(struct md5_ctx *c)
 {
-    c->s[0] = 0x67452301;
-    c->s[1] = 0xefcdab89;
-    c->s[2] = 0x98badcfe;
-    c->s[3] = 0x10325476;
-    c->nbytes = 0;
+    mdle_init(&c->md);
 }
 
 void md5_update(struct md5_ctx *c, const void *data, size_t n)
 {
-    const uint8_t *p = data;
-    size_t have = (size_t)(c->nbytes % 64);
-    c->nbytes += n;
-    if (have) {
-        size_t take = 64 - have < n ? 64 - have : n;
-        memcpy(c->blk + have, p, take);
-        p += take;
-        n -= take;
-        if (have + take < 64)
-            return;
-        md5_block(c->s, c->blk);
-    }
-    for (; n >= 64; p += 64, n -= 64)
-        md5_block(c->s, p);
-    if (n)
-        memcpy(c->blk, p, n);
+    mdle_update(&c->md, md5_block, data, n);
 }
 
 void md5_final(struct md5_ctx *c, uint8_t out[16])
 {
-    uint64_t bits = c->nbytes * 8;
-    static const uint8_t pad[64] = {0x80};
-    size_t have = (size_t)(c->nbytes % 64);
-    md5_update(c, pad, have < 56 ? 56 - have : 120 - have);
-    uint8_t len[8];
-    for (unsigned i = 0; i < 8; i++)
-        len[i] = (uint8_t)(bits >> (8 * i));
-    md5_update(c, len, 8);
-    for (unsigned i = 0; i < 4; i++)
-        for (unsigned j = 0; j < 4; j++)
-            out[4 * i + j] = (uint8_t)(c->s[i] >> (8 * j));
+    mdle_final(&c->md, md5_block, out);
 }
 
 void md5(const void *data, size_t n, uint8_t out[16])

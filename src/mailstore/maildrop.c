@@ -1,4 +1,5 @@
 #include "src/mailstore/maildrop.h"
+#include "src/mailstore/maildrop_int.h"
 #include "src/lib/arr.h"
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
@@ -588,21 +589,6 @@ int maildrop_sync(struct maildrop *md)
 
 /* --- delivery ------------------------------------------------------------- */
 
-static int md_write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return errno;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int maildrop_deliver(const char *dir, const void *data, size_t len, int64_t now, char *name_out,
                      size_t name_cap)
 {
@@ -621,11 +607,9 @@ int maildrop_deliver(const char *dir, const void *data, size_t len, int64_t now,
     plat_clock_gettime(PLAT_CLOCK_REALTIME, &ts);
     uint64_t ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
     char name[160];
-    int w = snprintf(name, sizeof name, "%lld.N%016llxR%02x%02x%02x%02x.ntlab,S=%llu,W=%llu",
-                     (long long)now, (unsigned long long)ns, rnd[0], rnd[1], rnd[2], rnd[3],
-                     (unsigned long long)len, (unsigned long long)maildrop_sent_size(data, len));
-    if (w < 0 || (size_t)w >= sizeof name)
-        return ENAMETOOLONG;
+    rc = maildrop_file_name(name, sizeof name, now, ns, rnd, len, maildrop_sent_size(data, len));
+    if (rc)
+        return rc;
     char tmp[PATH_MAX], dst[PATH_MAX];
     struct stat st;
     rc = md_path(dst, sizeof dst, dir, "new", NULL);
@@ -638,16 +622,10 @@ int maildrop_deliver(const char *dir, const void *data, size_t len, int64_t now,
         rc = md_path(dst, sizeof dst, dir, "new", name);
     if (rc)
         return rc;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return errno;
-    rc = md_write_all(fd, data, len);
-    if (!rc)
-        rc = plat_fsync(fd);
-    if (close(fd) && !rc)
-        rc = errno;
-    if (!rc)
-        rc = plat_rename(tmp, dst);
+    rc = maildrop_file_write(tmp, data, len, true);
+    if (rc)
+        return rc;
+    rc = plat_rename(tmp, dst);
     if (rc) {
         unlink(tmp);
         return rc;

@@ -4,6 +4,7 @@
  * one flush of the file system per round instead of an fsync each. */
 #include "src/lib/plat.h"
 #include "src/mailstore/maildrop.h"
+#include "src/mailstore/maildrop_int.h"
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -15,21 +16,6 @@
 #include <unistd.h>
 
 #define BULK_BATCH 4096u /* files written, flushed and renamed per round */
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return errno;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
 
 struct bulk {
     const char *dir;
@@ -44,11 +30,7 @@ struct bulk {
 
 static int copy_name(const struct bulk *b, uint64_t i, char *out, size_t n)
 {
-    int w = snprintf(out, n, "%lld.N%016llxR%02x%02x%02x%02x.ntlab,S=%llu,W=%llu",
-                     (long long)b->now, (unsigned long long)(b->ns0 + i), b->rnd[0], b->rnd[1],
-                     b->rnd[2], b->rnd[3], (unsigned long long)b->len,
-                     (unsigned long long)b->sent);
-    return w < 0 || (size_t)w >= n ? ENAMETOOLONG : 0;
+    return maildrop_file_name(out, n, b->now, b->ns0 + i, b->rnd, b->len, b->sent);
 }
 
 static int copy_path(const struct bulk *b, const char *sub, uint64_t i, char *out, size_t n)
@@ -69,18 +51,9 @@ static int write_batch(const struct bulk *b, uint64_t from, uint64_t to, bool fl
         int rc = copy_path(b, "tmp", i, tmp, sizeof tmp);
         if (rc)
             return rc;
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0)
-            return errno;
-        rc = write_all(fd, b->data, b->len);
-        if (!rc && flush_each)
-            rc = plat_fsync(fd);
-        if (close(fd) && !rc)
-            rc = errno;
-        if (rc) {
-            unlink(tmp);
+        rc = maildrop_file_write(tmp, b->data, b->len, flush_each);
+        if (rc)
             return rc;
-        }
     }
     return 0;
 }

@@ -1,6 +1,7 @@
 /* The POP3 session state machine (pop3.h). Replies are rendered by the
  * persona; multi-line replies are produced in pieces by pump() as the
  * transport drains the output. */
+#include "src/lib/linein.h"
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include "src/pop3/msgstream.h"
@@ -743,10 +744,7 @@ static void run(struct pop3_session *s)
         char *lf = memchr(s->in.p, '\n', s->in.len);
         if (!lf) {
             if (s->in.len >= limit) {
-                /* discard it and the rest of it still to come */
-                plat_wipe(s->in.p, s->in.len);
-                buf_reset(&s->in);
-                s->skipping = true;
+                linein_overlong(&s->in, &s->skipping);
                 auth_end(s);
                 bad(s, PERSONA_LINE_TOO_LONG);
             }
@@ -862,37 +860,34 @@ struct pop3_session *pop3_session_new(const struct persona *persona,
     return s;
 }
 
+static void in_run(void *s)
+{
+    run(s);
+}
+
+static bool in_blocked(const void *s)
+{
+    return blocked(s);
+}
+
+static bool in_closed(const void *s)
+{
+    return ((const struct pop3_session *)s)->state == POP3_CLOSED;
+}
+
+static void in_failed(void *s)
+{
+    session_close(s, POP3_CLOSE_ERROR, 0, 0);
+}
+
+static const struct linein_ops in_ops = {in_run, in_blocked, in_closed, NULL, in_failed};
+
 size_t pop3_session_input(struct pop3_session *s, const void *data, size_t len, int64_t now)
 {
-    const char *p = data;
-    size_t taken = 0;
     if (s->state == POP3_CLOSED)
         return len;
     s->last = now;
-    size_t cap = in_cap(s);
-    while (taken < len && s->state != POP3_CLOSED) {
-        if (s->skipping) {
-            const char *lf = memchr(p + taken, '\n', len - taken);
-            if (!lf)
-                return len;
-            taken = (size_t)(lf - p) + 1;
-            s->skipping = false;
-            continue;
-        }
-        size_t room = cap - s->in.len;
-        if (room == 0)
-            break;
-        size_t n = len - taken < room ? len - taken : room;
-        if (buf_append(&s->in, p + taken, n)) {
-            session_close(s, POP3_CLOSE_ERROR, 0, 0);
-            return len;
-        }
-        taken += n;
-        run(s);
-        if (blocked(s) && s->in.len >= cap)
-            break;
-    }
-    return s->state == POP3_CLOSED ? len : taken;
+    return linein_feed(&s->in, &s->skipping, in_cap(s), data, len, &in_ops, s);
 }
 
 bool pop3_session_want_input(const struct pop3_session *s)

@@ -1,6 +1,7 @@
 /* The SMTP session's bytes (smtp.h): lines in, persona-rendered replies
  * out, the message text with dot-unstuffing and its limits, the final dot's
  * hand-over to the backend. Commands are in cmd.c. */
+#include "src/lib/linein.h"
 #include "src/lib/plat.h"
 #include "src/smtp/smtp_int.h"
 #include <errno.h>
@@ -286,11 +287,8 @@ static void run(struct smtp_session *s)
         bool auth = s->phase != SMTP_PH_CMD;
         size_t max = auth ? SMTP_AUTH_LINE_MAX : s->cfg->max_line;
         if (!lf) {
-            if (s->in.len >= max) { /* over-long: drop it up to its LF */
-                plat_wipe(s->in.p, s->in.len);
-                buf_reset(&s->in);
-                s->skipping = true;
-            }
+            if (s->in.len >= max) /* over-long: drop it up to its LF */
+                linein_overlong(&s->in, &s->skipping);
             return;
         }
         size_t n = (size_t)(lf - s->in.p) + 1;
@@ -319,40 +317,41 @@ static void run(struct smtp_session *s)
     }
 }
 
+static void in_run(void *s)
+{
+    run(s);
+}
+
+static bool in_blocked(const void *s)
+{
+    return blocked(s);
+}
+
+static bool in_closed(const void *s)
+{
+    return ((const struct smtp_session *)s)->phase == SMTP_PH_CLOSED;
+}
+
+static void in_skipped(void *s)
+{
+    smtp_int_bad(s, SMTP_R_LINE_TOO_LONG);
+}
+
+static void in_failed(void *s)
+{
+    smtp_int_close(s, SMTP_CLOSE_ERROR);
+}
+
+static const struct linein_ops in_ops = {in_run, in_blocked, in_closed, in_skipped, in_failed};
+
 size_t smtp_session_input(struct smtp_session *s, const void *data, size_t len, int64_t now)
 {
-    const char *p = data;
-    size_t taken = 0;
     if (s->phase == SMTP_PH_CLOSED)
         return len;
     s->last = now;
     if (len && s->phase == SMTP_PH_DATA_WAIT)
         s->early = true; /* the client did not wait for the 354 */
-    size_t cap = in_cap(s);
-    while (taken < len && s->phase != SMTP_PH_CLOSED) {
-        if (s->skipping) {
-            const char *lf = memchr(p + taken, '\n', len - taken);
-            if (!lf)
-                return len;
-            taken = (size_t)(lf - p) + 1;
-            s->skipping = false;
-            smtp_int_bad(s, SMTP_R_LINE_TOO_LONG);
-            continue;
-        }
-        size_t room = cap - s->in.len;
-        if (room == 0)
-            break;
-        size_t n = len - taken < room ? len - taken : room;
-        if (buf_append(&s->in, p + taken, n)) {
-            smtp_int_close(s, SMTP_CLOSE_ERROR);
-            return len;
-        }
-        taken += n;
-        run(s);
-        if (blocked(s) && s->in.len >= cap)
-            break;
-    }
-    return s->phase == SMTP_PH_CLOSED ? len : taken;
+    return linein_feed(&s->in, &s->skipping, in_cap(s), data, len, &in_ops, s);
 }
 
 bool smtp_session_want_input(const struct smtp_session *s)
