@@ -41,6 +41,7 @@ static const struct cli_command commands[] = {
      true},
     {"user", cmd_user,
      "user add NAME --password P [--group G]... | del NAME | passwd NAME P | disable NAME\n"
+     "           | add NAME --nt-hash HEX | passwd NAME --nt-hash HEX   (what ntlab export writes)\n"
      "           | enable NAME | unlock NAME | show NAME | list | set NAME [--expires WHEN]\n"
      "           [--hours SPEC] [--workstations A,B] [--must-change on|off] [--fullname TEXT]\n"
      "           [--comment TEXT] [--cant-change on|off] [--password-never-expires on|off]\n"

@@ -18,6 +18,7 @@
  *   NAME < TEXT                expect a reply line (NAME <lf TEXT: LF-ended)
  *   NAME <<TAG                 expect the lines up to TAG (a multi-line reply)
  *   NAME closed                expect the server to close the connection
+ *   secret NAME VALUE          later lines' ${NAME} stand for VALUE (secret.h)
  *
  * Expected text is exact, byte for byte, except for {{REGEX}} escapes
  * (match.h). Parsing is bounded (SCN_* limits) and every error names
@@ -26,6 +27,7 @@
 #ifndef NTLAB_SCENARIO_SCENARIO_H
 #define NTLAB_SCENARIO_SCENARIO_H
 #include "src/scenario/match.h"
+#include "src/scenario/secret.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -117,6 +119,7 @@ struct scn {
     size_t admin_steps; /* NTLAB steps, and those after `begin` */
     size_t admin_steps_after_begin;
     size_t session_steps; /* OPEN and REFUSED */
+    struct scn_secrets secrets; /* `secret NAME VALUE` lines (secret.h) */
 };
 
 struct scn_parse_opts {
