@@ -122,6 +122,7 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv);
 /* Scenarios (src/cli/cmd_run.c). */
 int cmd_run(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_record(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_export(struct cli_ctx *ctx, int argc, char **argv); /* cmd_export.c */
 
 /* The arguments of `ntlab COMMAND ...` (argv[0] the command, --machine
  * taken out) that name files the command reads: `policy import FILE`,

@@ -99,12 +99,15 @@ static const struct cli_command commands[] = {
     {"run", cmd_run,
      "run FILE|DIR... [--tag T]... [-j N|--jobs N] [--junit FILE] [--tap] [-v|--verbose]\n"
      "           [--transcript] [--keep] [--tmp DIR] [--target HOST:PORT [--lab DIR]]\n"
-     "           [--target-smtp HOST:PORT] [--allow-outside-files]\n"
+     "           [--target-smtp HOST:PORT] [--allow-outside-files] [--export-final DIR]\n"
      "           | run --prepare DIR [--force] FILE   scenarios (include and file names stay in\n"
      "           the scenario's directory unless --allow-outside-files)",
      false},
     {"record", cmd_record,
      "record HOST:PORT [--listen ADDR:PORT] [-n|--sessions N] -o FILE   recording proxy",
+     false},
+    {"export", cmd_export,
+     "export [-o FILE.scn] [--name N] [--date EPOCH]   the lab as a scenario that rebuilds it",
      false},
     {"errmsg", cmd_errmsg, "errmsg CODE   (Win32 number, ERROR_ symbol, or NTSTATUS 0x...)", false},
 };

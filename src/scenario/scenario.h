@@ -48,6 +48,7 @@
 #define SCN_DEFAULT_TIMEOUT 5        /* seconds */
 
 struct lab;
+struct scn_result;
 
 struct scn_loc {
     const char *file; /* interned in the scenario */
@@ -180,6 +181,12 @@ struct scn_run_opts {
     bool keep;           /* keep the lab directory of a failed scenario */
     bool want_transcript; /* fill result.transcript */
     bool want_actual;     /* fill result.actual */
+    /* In-process only: called with the final lab once the run is over (its
+     * result filled in), before the lab is removed; it may turn the result
+     * into a failure (status and message). NULL: none. Runs on the job's
+     * thread under -j. */
+    void (*at_end)(void *arg, const struct scn *s, struct lab *lab, struct scn_result *r);
+    void *at_end_arg;
 };
 
 enum scn_status { SCN_PASS, SCN_FAIL, SCN_SKIP };
