@@ -23,6 +23,29 @@ struct msg {
     size_t len;
 };
 
+/* Messages equal once written (CR dropped before LF: deliver()). */
+static bool msg_same(const struct msg *a, const struct msg *b)
+{
+    size_t i = 0, j = 0;
+    while (i < a->len && j < b->len) {
+        if (a->data[i] == '\r') {
+            i++;
+            continue;
+        }
+        if (b->data[j] == '\r') {
+            j++;
+            continue;
+        }
+        if (a->data[i++] != b->data[j++])
+            return false;
+    }
+    while (i < a->len && a->data[i] == '\r')
+        i++;
+    while (j < b->len && b->data[j] == '\r')
+        j++;
+    return i == a->len && j == b->len;
+}
+
 static int msg_cmp(const void *a, const void *b)
 {
     const struct msg *x = a, *y = b;
@@ -93,10 +116,12 @@ static void pick_tag(const char *data, size_t len, char *tag, size_t n)
 static int deliver(struct exp *x, struct machine *m, const char *target, const struct msg *mm,
                    size_t count)
 {
-    if (memchr(mm->data, 0, mm->len) || memchr(mm->data, '\r', mm->len) || !mm->len ||
-        mm->data[mm->len - 1] != '\n')
-        return exp_fail(x, EINVAL, "%s: a message of %s cannot be a here-doc (a NUL or CR byte, "
-                                   "or no final newline)", machine_name(m), target);
+    bool lone_cr = false;
+    for (size_t i = 0; i < mm->len && !lone_cr; i++)
+        lone_cr = mm->data[i] == '\r' && (i + 1 == mm->len || mm->data[i + 1] != '\n');
+    if (memchr(mm->data, 0, mm->len) || lone_cr || !mm->len || mm->data[mm->len - 1] != '\n')
+        return exp_fail(x, EINVAL, "%s: a message of %s cannot be a here-doc (a NUL byte, a CR "
+                                   "not before LF, or no final newline)", machine_name(m), target);
     char tag[32];
     pick_tag(mm->data, mm->len, tag, sizeof tag);
     int rc = buf_printf(&x->body, "ntlab mail deliver %s -", target);
@@ -104,8 +129,11 @@ static int deliver(struct exp *x, struct machine *m, const char *target, const s
         rc = buf_printf(&x->body, " --count %zu", count);
     if (rc == 0)
         rc = buf_printf(&x->body, " --machine %s <<%s\n", machine_name(m), tag);
-    if (rc == 0)
-        rc = buf_append(&x->body, mm->data, mm->len);
+    /* A here-doc line ends in LF: a CRLF message (one SMTP delivered) is
+     * written, and so rebuilt, with LF line ends (our choice; README). */
+    for (size_t i = 0; rc == 0 && i < mm->len; i++)
+        if (mm->data[i] != '\r')
+            rc = buf_putc(&x->body, mm->data[i]);
     return rc ? rc : buf_printf(&x->body, "%s\n", tag);
 }
 
@@ -125,7 +153,7 @@ static int messages(struct exp *x, struct machine *m, const struct exchange_mail
         qsort(v, n, sizeof *v, msg_cmp);
     for (size_t i = 0; rc == 0 && i < n;) {
         size_t j = i + 1;
-        while (j < n && v[j].len == v[i].len && memcmp(v[j].data, v[i].data, v[i].len) == 0)
+        while (j < n && msg_same(&v[j], &v[i]))
             j++;
         rc = deliver(x, m, target, &v[i], j - i);
         i = j;
