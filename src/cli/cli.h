@@ -123,6 +123,9 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_run(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_record(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_export(struct cli_ctx *ctx, int argc, char **argv); /* cmd_export.c */
+/* What --version prints (NTLAB_VERSION: only main.c includes version.h,
+ * which changes at every commit). */
+const char *cli_version(void);
 
 /* The arguments of `ntlab COMMAND ...` (argv[0] the command, --machine
  * taken out) that name files the command reads: `policy import FILE`,

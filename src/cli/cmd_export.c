@@ -6,7 +6,6 @@
 #include "src/lib/afile.h"
 #include "src/lib/str.h"
 #include "src/scenario/export.h"
-#include "version.h"
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -47,7 +46,7 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
         lab_name(ctx->labdir, nm, sizeof nm);
     /* Default date: the lab's clock (ntlab reads time from the lab clock;
      * on a daemon's lab that is the time of day). */
-    struct scn_export_opts o = {.version = NTLAB_VERSION, .date = date ? when : lab_clock_now(lab),
+    struct scn_export_opts o = {.version = cli_version(), .date = date ? when : lab_clock_now(lab),
                                 .lab_name = nm};
     char *text = NULL, err[1024] = "";
     size_t len = 0;

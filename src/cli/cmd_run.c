@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "version.h"
 
 #define RUN_MAX_FILES 100000u
 #define RUN_DIR_DEPTH 8
@@ -207,7 +206,7 @@ static void export_final(void *arg, const struct scn *s, struct lab *lab, struct
         bl -= 4;
     snprintf(name, sizeof name, "%.*s", (int)bl, base);
     snprintf(path, sizeof path, "%s/%s.scn", dir, name);
-    struct scn_export_opts eo = {.version = NTLAB_VERSION, .date = lab_clock_now(lab),
+    struct scn_export_opts eo = {.version = cli_version(), .date = lab_clock_now(lab),
                                  .lab_name = name};
     char *text = NULL;
     size_t len = 0;

@@ -121,6 +121,11 @@ static void usage(FILE *f)
     fprintf(f, "  help [COMMAND]\n");
 }
 
+const char *cli_version(void)
+{
+    return NTLAB_VERSION;
+}
+
 static void version(FILE *f)
 {
     fprintf(f, "ntlab %s\n", NTLAB_VERSION);
