@@ -88,8 +88,10 @@ static int accounts(struct exp *x, struct machine *m, const char *focus, const s
         bool dup = !s;
         for (size_t k = 0; k < nseen && !dup; k++)
             dup = seen[k] == s;
-        if (dup || nseen == 64)
+        if (dup)
             continue;
+        if (nseen == 64)
+            return exp_fail(x, E2BIG, "more than 64 account databases in the lab");
         seen[nseen++] = s;
         for (size_t k = 0; rc == 0 && k < sam_user_count(s); k++) {
             struct sid us;
