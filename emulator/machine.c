@@ -256,7 +256,7 @@ void machine_free(struct machine *m)
     free(m);
 }
 
-static const char *template_for(enum osver os, bool dc)
+const char *machine_policy_template(enum osver os, bool dc)
 {
     switch (os) {
     case OSVER_NT4: return dc ? "policies/nt4-dc.inf" : "policies/nt4-member.inf";
@@ -268,7 +268,7 @@ static const char *template_for(enum osver os, bool dc)
 
 static ntstatus default_policy(struct machine *m, char *err, size_t errlen)
 {
-    const char *path = template_for(m->os, machine_is_dc(m));
+    const char *path = machine_policy_template(m->os, machine_is_dc(m));
     const struct embed_file *f = path ? embed_find(path) : NULL;
     if (!f) {
         if (err && errlen)

@@ -143,6 +143,9 @@ ntstatus machine_save_conf(const struct machine *m);
 const char *machine_setting(const struct machine *m, const char *key);
 ntstatus machine_setting_remove(struct machine *m, const char *key);
 
+/* The embedded default policy of a fresh machine ("policies/nt4-member.inf",
+ * ...; embed_find), or NULL (an XP domain controller: none). */
+const char *machine_policy_template(enum osver os, bool dc);
 const char *machine_role_name(enum machine_role r); /* "standalone", "member", "pdc", "bdc" */
 bool machine_role_parse(const char *s, enum machine_role *out);
 bool machine_is_dc(const struct machine *m);

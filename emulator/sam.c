@@ -693,6 +693,18 @@ ntstatus sam_do_set_password(struct sam *s, const char *name, const char *passwo
     return STATUS_SUCCESS;
 }
 
+ntstatus sam_do_set_nthash(struct sam *s, const char *name, const uint8_t hash[16], int64_t now)
+{
+    struct sam_user *u = sam_user_find(s, name);
+    if (!u)
+        return STATUS_NO_SUCH_USER;
+    if (!hash)
+        return STATUS_INVALID_PARAMETER;
+    memcpy(u->nthash, hash, 16);
+    u->pwd_last_set = now;
+    return STATUS_SUCCESS;
+}
+
 /* ---- groups ------------------------------------------------------------- */
 
 ntstatus sam_do_group_add(struct sam *s, const char *name, enum sam_group_kind kind,

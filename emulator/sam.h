@@ -143,6 +143,9 @@ struct sam_user *sam_user_at(const struct sam *s, size_t i);
  * caller clears SAM_MUST_CHANGE when the user itself changed it).
  * STATUS_NO_SUCH_USER, STATUS_INVALID_PARAMETER (password too long). */
 ntstatus sam_set_password(struct sam *s, const char *name, const char *password, int64_t now);
+/* Sets the NT hash itself (an exported lab's account, whose password is
+ * not known: ntlab export) and pwd_last_set = now. STATUS_NO_SUCH_USER. */
+ntstatus sam_set_nthash(struct sam *s, const char *name, const uint8_t hash[16], int64_t now);
 bool sam_password_ok(const struct sam_user *u, const char *password);
 
 /* True when a and b hold the same account fields (strings compared up to

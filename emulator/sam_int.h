@@ -179,6 +179,7 @@ ntstatus sam_do_user_add(struct sam *s, const char *name, const char *password, 
 ntstatus sam_do_user_del(struct sam *s, const char *name);
 ntstatus sam_do_set_password(struct sam *s, const char *name, const char *password,
                              int64_t now);
+ntstatus sam_do_set_nthash(struct sam *s, const char *name, const uint8_t hash[16], int64_t now);
 ntstatus sam_do_group_add(struct sam *s, const char *name, enum sam_group_kind kind,
                           const char *comment);
 ntstatus sam_do_group_del(struct sam *s, const char *name);

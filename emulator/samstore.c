@@ -285,7 +285,7 @@ void sam_batch_cancel(struct sam *s)
 /* ---- changes ------------------------------------------------------------ */
 
 enum op { OP_USER_ADD, OP_USER_DEL, OP_PASSWORD, OP_GROUP_ADD, OP_GROUP_DEL, OP_MEMBER_ADD,
-          OP_MEMBER_REMOVE };
+          OP_MEMBER_REMOVE, OP_NTHASH };
 
 struct change {
     enum op op;
@@ -295,6 +295,7 @@ struct change {
     uint32_t *rid;
     enum sam_group_kind kind;
     const struct sid *member;
+    const uint8_t *hash; /* OP_NTHASH */
 };
 
 static ntstatus apply(struct sam *s, const struct change *c)
@@ -307,6 +308,7 @@ static ntstatus apply(struct sam *s, const struct change *c)
     case OP_GROUP_DEL: return sam_do_group_del(s, c->name);
     case OP_MEMBER_ADD: return sam_do_add_member(s, c->name, c->member);
     case OP_MEMBER_REMOVE: return sam_do_remove_member(s, c->name, c->member);
+    case OP_NTHASH: return sam_do_set_nthash(s, c->name, c->hash, c->now);
     }
     return STATUS_INVALID_PARAMETER;
 }
@@ -348,6 +350,11 @@ ntstatus sam_set_password(struct sam *s, const char *name, const char *password,
 {
     return change(s, &(struct change){.op = OP_PASSWORD, .name = name, .text = password,
                                       .now = now});
+}
+
+ntstatus sam_set_nthash(struct sam *s, const char *name, const uint8_t hash[16], int64_t now)
+{
+    return change(s, &(struct change){.op = OP_NTHASH, .name = name, .hash = hash, .now = now});
 }
 
 ntstatus sam_group_add(struct sam *s, const char *name, enum sam_group_kind kind,

@@ -131,6 +131,10 @@ struct cli_min_args {
 };
 int cli_minimize(struct cli_ctx *ctx, const struct cli_min_args *m, const struct scn_admin *admin,
                  bool (*command_ok)(const char *name));
+int cmd_export(struct cli_ctx *ctx, int argc, char **argv); /* cmd_export.c */
+/* What --version prints (NTLAB_VERSION: only main.c includes version.h,
+ * which changes at every commit). */
+const char *cli_version(void);
 
 /* The arguments of `ntlab COMMAND ...` (argv[0] the command, --machine
  * taken out) that name files the command reads: `policy import FILE`,

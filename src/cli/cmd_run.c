@@ -9,6 +9,7 @@
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include "src/net/control.h"
+#include "src/scenario/export.h"
 #include "src/scenario/pool.h"
 #include "src/scenario/record.h"
 #include "src/scenario/report.h"
@@ -191,6 +192,50 @@ struct runner {
     bool keep_results;
 };
 
+/* --export-final DIR: the final lab of each scenario that ran in-process
+ * as DIR/NAME.scn (NAME: the scenario's file name), dated by the lab's
+ * clock so that a round trip compares equal (README "Export a lab"). */
+static void export_final(void *arg, const struct scn *s, struct lab *lab, struct scn_result *r)
+{
+    const char *dir = arg;
+    const char *base = strrchr(s->path, '/');
+    base = base ? base + 1 : s->path;
+    char name[256], path[4096], err[1024] = "";
+    size_t bl = strlen(base);
+    if (bl > 4 && strcmp(base + bl - 4, ".scn") == 0)
+        bl -= 4;
+    snprintf(name, sizeof name, "%.*s", (int)bl, base);
+    snprintf(path, sizeof path, "%s/%s.scn", dir, name);
+    struct scn_export_opts eo = {.version = cli_version(), .date = lab_clock_now(lab),
+                                 .lab_name = name};
+    char *text = NULL;
+    size_t len = 0;
+    int e = scn_export(lab, &eo, &text, &len, err, sizeof err);
+    if (e == 0)
+        e = afile_write(path, text, len, 0644);
+    free(text);
+    if (e == 0)
+        return;
+    char msg[1400];
+    snprintf(msg, sizeof msg, "--export-final %.300s: %.1000s", path, err[0] ? err : strerror(e));
+    r->status = SCN_FAIL;
+    free(r->message);
+    r->message = strdup(msg);
+}
+
+static int export_final_opt(struct cli_ctx *ctx, struct runner *rn, const char *dir)
+{
+    if (rn->opts.target || rn->opts.prepare)
+        return cli_error(ctx, CLI_USAGE, "run: --export-final DIR runs in-process (no --target "
+                                         "or --prepare)");
+    int e = afile_mkdirs(dir, 0755);
+    if (e)
+        return cli_error(ctx, CLI_FAIL, "run: --export-final %s: %s", dir, strerror(e));
+    rn->opts.at_end = export_final;
+    rn->opts.at_end_arg = (void *)dir;
+    return CLI_OK;
+}
+
 static void run_job(void *arg, size_t i, struct scn_result *r)
 {
     struct runner *rn = arg;
@@ -229,6 +274,7 @@ static void job_done(void *arg, size_t i, struct scn_result *r)
 static const char run_usage[] =
     "usage: ntlab run FILE|DIR... [--tag T] [-j N] [--junit FILE] [--tap] [-v] [--transcript]\n"
     "           [--target HOST:PORT [--lab DIR] [--target-smtp HOST:PORT]] [--keep] [--tmp DIR]\n"
+    "           [--export-final DIR]\n"
     "           [--allow-outside-files]\n"
     "           | --prepare DIR [--force] FILE";
 
@@ -431,6 +477,7 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
     const char *junit = NULL;
     long workers = 1;
     bool allow_outside = false;
+    const char *export_dir = NULL;
     struct scn_admin admin = {admin_run, NULL};
     rn.opts.admin = &admin;
     for (int i = 1; i < argc; i++)
@@ -453,6 +500,7 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
         {.name = "--verbose", .alias = "-v", .kind = ARGS_FLAG, .to = &rn.verbose},
         ARGS_OPT_FLAG("--transcript", &rn.opts.want_transcript),
         ARGS_OPT_FLAG("--keep", &rn.opts.keep),
+        ARGS_OPT_STR("--export-final", &export_dir),
         /* include and file arguments may leave the scenario's tree */
         ARGS_OPT_FLAG("--allow-outside-files", &allow_outside),
     };
@@ -462,6 +510,8 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
     int rc = args_parse(ctx, &spec, argc, argv, 1);
     if (rc == CLI_OK)
         rc = check_run_opts(ctx, &rn, &files);
+    if (rc == CLI_OK && export_dir)
+        rc = export_final_opt(ctx, &rn, export_dir);
     rn.opts.want_actual = rn.verbose;
     if (rc == CLI_OK)
         rc = parse_jobs(ctx, &rn, &files, tags, tagw.n, allow_outside);

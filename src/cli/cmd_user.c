@@ -290,11 +290,24 @@ static int user_show(struct cli_ctx *ctx, struct machine *m, struct sam_user *u)
 
 /* user add NAME --password P [--group G]...: NAME may name the domain
  * ('CORP\bob': the account goes to the domain's SAM). */
-static int user_add(struct cli_ctx *ctx, struct machine *m, const char **pos, size_t npos,
-                    const char *password, const char **groups, size_t ngroups, int64_t now)
+/* --nt-hash HEX: 32 hex digits, the account's NT hash as sam.txt holds it
+ * (how ntlab export rebuilds an account whose password it cannot know). */
+static int parse_nthash(struct cli_ctx *ctx, const char *hex, uint8_t out[16])
 {
-    if (npos != 1 || !password)
-        return cli_error(ctx, CLI_USAGE, "usage: ntlab user add NAME --password P [--group G]...");
+    if (strlen(hex) != 32 || str_unhex(hex, out, 16) != 0)
+        return cli_error(ctx, CLI_USAGE, "user: bad --nt-hash '%s' (32 hex digits)", hex);
+    return CLI_OK;
+}
+
+static int user_add(struct cli_ctx *ctx, struct machine *m, const char **pos, size_t npos,
+                    const char *password, const char *nthash, const char **groups, size_t ngroups, int64_t now)
+{
+    if (npos != 1 || !password == !nthash)
+        return cli_error(ctx, CLI_USAGE, "usage: ntlab user add NAME --password P|--nt-hash HEX "
+                                         "[--group G]...");
+    uint8_t hash[16];
+    if (nthash && parse_nthash(ctx, nthash, hash) != CLI_OK)
+        return CLI_USAGE;
     const char *bare;
     if (cli_user_target(ctx, m, pos[0], &m, &bare))
         return CLI_FAIL;
@@ -308,7 +321,9 @@ static int user_add(struct cli_ctx *ctx, struct machine *m, const char **pos, si
     if (st != STATUS_SUCCESS)
         return sam_fail(ctx, "cannot add user", pos[0], st);
     uint32_t rid;
-    st = sam_user_add(machine_sam(m), pos[0], password, now, &rid);
+    st = sam_user_add(machine_sam(m), pos[0], password ? password : "", now, &rid);
+    if (st == STATUS_SUCCESS && nthash)
+        st = sam_set_nthash(machine_sam(m), pos[0], hash, now);
     if (st != STATUS_SUCCESS) {
         sam_batch_cancel(machine_sam(m));
         return sam_fail(ctx, "cannot add user", pos[0], st);
@@ -380,11 +395,12 @@ int cmd_user(struct cli_ctx *ctx, int argc, char **argv)
         return cli_error(ctx, CLI_USAGE, "usage: ntlab user add|del|passwd|disable|enable|unlock|"
                                          "show|list|set ...");
     const char *sub = argv[1];
-    const char *pos[4], *password = NULL, *groups[16];
+    const char *pos[4], *password = NULL, *nthash = NULL, *groups[16];
     struct args_words words = {.v = pos, .max = 4, .too_many = "too many arguments"};
     struct args_words gw = {.v = groups, .max = 16, .too_many = "too many --group"};
     const struct args_opt opts[] = {
         ARGS_OPT_STR("--password", &password),
+        ARGS_OPT_STR("--nt-hash", &nthash),
         ARGS_OPT_CALL("--group", &gw, add_group),
     };
     const struct args_spec spec = {.what = "user", .opts = opts, .nopts = ARGS_COUNT(opts),
@@ -410,7 +426,7 @@ int cmd_user(struct cli_ctx *ctx, int argc, char **argv)
         return CLI_OK;
     }
     if (strcmp(sub, "add") == 0)
-        return user_add(ctx, m, pos, npos, password, groups, ngroups, now);
+        return user_add(ctx, m, pos, npos, password, nthash, groups, ngroups, now);
     if (strcmp(sub, "set") == 0)
         return user_set(ctx, m, argc, argv, now);
     if (npos < 1)
@@ -434,9 +450,13 @@ int cmd_user(struct cli_ctx *ctx, int argc, char **argv)
     }
     if (strcmp(sub, "passwd") == 0) {
         const char *pw = npos > 1 ? pos[1] : password;
-        if (!pw)
-            return cli_error(ctx, CLI_USAGE, "usage: ntlab user passwd NAME PASSWORD");
-        ntstatus st = sam_set_password(machine_sam(m), pos[0], pw, now);
+        if (!pw == !nthash)
+            return cli_error(ctx, CLI_USAGE, "usage: ntlab user passwd NAME PASSWORD|--nt-hash HEX");
+        uint8_t hash[16];
+        if (nthash && parse_nthash(ctx, nthash, hash) != CLI_OK)
+            return CLI_USAGE;
+        ntstatus st = nthash ? sam_set_nthash(machine_sam(m), pos[0], hash, now)
+                             : sam_set_password(machine_sam(m), pos[0], pw, now);
         if (st != STATUS_SUCCESS)
             return sam_fail(ctx, "cannot set the password of", pos[0], st);
         fprintf(ctx->out, "password of %s changed\n", pos[0]);

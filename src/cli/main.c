@@ -41,6 +41,7 @@ static const struct cli_command commands[] = {
      true},
     {"user", cmd_user,
      "user add NAME --password P [--group G]... | del NAME | passwd NAME P | disable NAME\n"
+     "           | add NAME --nt-hash HEX | passwd NAME --nt-hash HEX   (what ntlab export writes)\n"
      "           | enable NAME | unlock NAME | show NAME | list | set NAME [--expires WHEN]\n"
      "           [--hours SPEC] [--workstations A,B] [--must-change on|off] [--fullname TEXT]\n"
      "           [--comment TEXT] [--cant-change on|off] [--password-never-expires on|off]\n"
@@ -98,7 +99,7 @@ static const struct cli_command commands[] = {
     {"run", cmd_run,
      "run FILE|DIR... [--tag T]... [-j N|--jobs N] [--junit FILE] [--tap] [-v|--verbose]\n"
      "           [--transcript] [--keep] [--tmp DIR] [--target HOST:PORT [--lab DIR]]\n"
-     "           [--target-smtp HOST:PORT] [--allow-outside-files]\n"
+     "           [--target-smtp HOST:PORT] [--allow-outside-files] [--export-final DIR]\n"
      "           | run --prepare DIR [--force] FILE\n"
      "           | run --minimize FILE [-o OUT] [--force] [--reference TRANSCRIPT]\n"
      "           scenarios (include and file names stay in\n"
@@ -106,6 +107,9 @@ static const struct cli_command commands[] = {
      false},
     {"record", cmd_record,
      "record HOST:PORT [--listen ADDR:PORT] [-n|--sessions N] -o FILE   recording proxy",
+     false},
+    {"export", cmd_export,
+     "export [-o FILE.scn] [--name N] [--date EPOCH]   the lab as a scenario that rebuilds it",
      false},
     {"errmsg", cmd_errmsg, "errmsg CODE   (Win32 number, ERROR_ symbol, or NTSTATUS 0x...)", false},
 };
@@ -117,6 +121,11 @@ static void usage(FILE *f)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %s\n", commands[i].usage);
     fprintf(f, "  help [COMMAND]\n");
+}
+
+const char *cli_version(void)
+{
+    return NTLAB_VERSION;
 }
 
 static void version(FILE *f)

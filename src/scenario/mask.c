@@ -120,8 +120,9 @@ int scn_mask_cmdline(struct buf *out, const char *s)
             mask_next = false;
             continue;
         }
-        if (cmd_word_eq(s, b, i, "--password")) {
-            mask_next = true;
+        if (cmd_word_eq(s, b, i, "--password") || cmd_word_eq(s, b, i, "--nt-hash") ||
+            cmd_word_eq(s, b, i, "--apop-secret")) {
+            mask_next = true; /* a password, or what stands for one (ntlab export) */
         } else if (i - b > 11 && memcmp(s + b, "--password=", 11) == 0) {
             rc = shown(out, s + b, 11);
             continue;

@@ -29,7 +29,8 @@ int scn_mask_client(struct scn_mask *m, struct buf *out, const char *line, size_
  * going, anything else ends it. m may be NULL. */
 void scn_mask_server(struct scn_mask *m, const char *line, size_t len);
 /* Appends the words of an ntlab command line (as written in a scenario,
- * quotes included) with the value of --password / --password=V and the
+ * quotes included) with the value of --password / --password=V, --nt-hash
+ * and --apop-secret (what stands for a password: ntlab export) and the
  * PASSWORD of "logon ... USER PASSWORD" replaced by SCN_MASK_TEXT. 0 or
  * ENOMEM. */
 int scn_mask_cmdline(struct buf *out, const char *cmdline);

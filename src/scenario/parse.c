@@ -4,7 +4,9 @@
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include "src/scenario/confine.h"
+#include "src/scenario/parse_int.h"
 #include "src/scenario/scenario.h"
+#include "src/scenario/secret.h"
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -13,12 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-/* The directives: these words cannot name a session. */
-static const char *const keywords[] = {
-    "title", "reproduces", "tags", "include", "begin", "timeout", "ntlab", "exit",
-    "out",   "has",        "lacks", "open",   "refused", "close", "smtp",
-};
 
 struct pstate {
     struct scn *s;
@@ -62,45 +58,6 @@ __attribute__((format(printf, 4, 5))) static int fail(struct pstate *ps, const c
         va_end(ap);
     }
     return EINVAL;
-}
-
-static bool is_keyword(const char *w)
-{
-    for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
-        if (strcmp(w, keywords[i]) == 0)
-            return true;
-    return false;
-}
-
-static bool valid_name(const char *w, size_t max)
-{
-    size_t n = strlen(w);
-    if (n == 0 || n > max || !isalpha((unsigned char)w[0]))
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum((unsigned char)w[i]) && w[i] != '_' && w[i] != '-' && w[i] != '.')
-            return false;
-    return true;
-}
-
-static bool valid_tag(const char *w)
-{
-    if (!*w || strlen(w) > 64)
-        return false;
-    for (; *w; w++)
-        if (!isalnum((unsigned char)*w) && *w != '_' && *w != '-' && *w != '.')
-            return false;
-    return true;
-}
-
-static bool valid_heredoc_tag(const char *w)
-{
-    if (!*w || strlen(w) > 32)
-        return false;
-    for (; *w; w++)
-        if (!isalnum((unsigned char)*w) && *w != '_')
-            return false;
-    return true;
 }
 
 static const char *intern_file(struct pstate *ps, const char *path)
@@ -529,7 +486,7 @@ static int parse_ntlab(struct pstate *ps, const char *file, struct line *lines, 
         ps->s->admin_steps_after_begin++;
     if (argc > 0 && strncmp(argv[argc - 1], "<<", 2) == 0) {
         const char *tag = argv[argc - 1] + 2;
-        if (!valid_heredoc_tag(tag))
+        if (!scn_valid_heredoc_tag(tag))
             return fail(ps, file, line, "bad here-doc tag '%s' (letters, digits, _)", tag);
         for (int k = 0; k < argc - 1; k++) {
             if (strcmp(argv[k], "-") == 0) {
@@ -584,7 +541,7 @@ static int parse_session_line(struct pstate *ps, const char *file, struct line *
                               size_t nlines, size_t *i, const char *name, const char *after)
 {
     unsigned line = (unsigned)(*i + 1);
-    if (!valid_name(name, SCN_NAME_MAX))
+    if (!scn_valid_name(name, SCN_NAME_MAX))
         return fail(ps, file, line, "unknown directive '%s'", name);
     /* The operator: after the blanks, up to the next space. */
     const char *op = after;
@@ -649,7 +606,7 @@ static int parse_session_line(struct pstate *ps, const char *file, struct line *
             return fail(ps, file, line, "bad here-doc '%.*s'", (int)oplen, op);
         memcpy(tag, op + 2, oplen - 2);
         tag[oplen - 2] = 0;
-        if (!valid_heredoc_tag(tag))
+        if (!scn_valid_heredoc_tag(tag))
             return fail(ps, file, line, "bad here-doc tag '%s' (letters, digits, _)", tag);
         size_t start = *i;
         rc = heredoc(ps, file, lines, nlines, i, tag, NULL, NULL);
@@ -701,7 +658,7 @@ static int parse_tags(struct pstate *ps, const char *file, unsigned line, char *
 {
     char *save = NULL;
     for (char *t = strtok_r(targ, " \t,", &save); t; t = strtok_r(NULL, " \t,", &save)) {
-        if (!valid_tag(t))
+        if (!scn_valid_tag(t))
             return fail(ps, file, line, "bad tag '%s' (letters, digits, _ - .)", t);
         if (ps->s->ntags >= SCN_MAX_TAGS)
             return fail(ps, file, line, "more than %d tags", SCN_MAX_TAGS);
@@ -742,7 +699,7 @@ static int parse_connection(struct pstate *ps, const char *file, unsigned line, 
                     word[1] == 'l'   ? "close NAME"
                     : word[0] == 's' ? "smtp NAME [MACHINE]"
                                      : "open NAME [MACHINE]");
-    if (!valid_name(w1, SCN_NAME_MAX) || is_keyword(w1))
+    if (!scn_valid_name(w1, SCN_NAME_MAX) || scn_is_keyword(w1))
         return fail(ps, file, line,
                     "bad session name '%s' (a letter, then letters, "
                     "digits, _ - .; not a directive)",
@@ -775,16 +732,27 @@ static int parse_connection(struct pstate *ps, const char *file, unsigned line, 
     return rc;
 }
 
-static int parse_lines(struct pstate *ps, const char *file, struct line *lines, size_t nlines)
+/* secret NAME VALUE (secret.h): declared once, before its first use. */
+static int parse_secret(struct pstate *ps, const char *file, unsigned line, char *targ)
+{
+    char why[160];
+    int e = scn_secret_directive(&ps->s->secrets, targ, why, sizeof why);
+    return e == EINVAL ? fail(ps, file, line, "%s", why) : e;
+}
+
+/* One directive at lines[*i] (a here-doc moves *i past its body). */
+static int parse_line(struct pstate *ps, const char *file, struct line *lines, size_t nlines,
+                      size_t *ip)
 {
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < nlines; i++) {
+    size_t i = *ip;
+    {
         unsigned line = (unsigned)(i + 1);
         char *p = lines[i].p;
         while (*p == ' ' || *p == '\t')
             p++;
         if (*p == 0 || *p == '#')
-            continue;
+            return 0;
         /* The first word. */
         char word[SCN_NAME_MAX + 16];
         size_t wl = 0;
@@ -860,9 +828,40 @@ static int parse_lines(struct pstate *ps, const char *file, struct line *lines, 
         } else if (strcmp(word, "open") == 0 || strcmp(word, "close") == 0 ||
                    strcmp(word, "refused") == 0 || strcmp(word, "smtp") == 0) {
             rc = parse_connection(ps, file, line, word, targ);
+        } else if (strcmp(word, "secret") == 0) {
+            ps->last_ntlab = 0;
+            rc = parse_secret(ps, file, line, targ);
         } else {
             rc = parse_session_line(ps, file, lines, nlines, &i, word, after);
         }
+    }
+    *ip = i;
+    return rc;
+}
+
+/* Each directive line with its ${NAME} secrets expanded (not here-doc
+ * bodies: parse_line consumes those). */
+static int parse_lines(struct pstate *ps, const char *file, struct line *lines, size_t nlines)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < nlines; i++) {
+        size_t at = i;
+        char *orig = lines[at].p, *exp = NULL;
+        size_t olen = lines[at].len;
+        rc = scn_secret_expand(&ps->s->secrets, orig, SCN_LINE_MAX, &exp);
+        if (rc == E2BIG)
+            return fail(ps, file, (unsigned)(i + 1),
+                        "longer than %u bytes once its secrets are expanded", SCN_LINE_MAX);
+        if (rc)
+            return rc;
+        if (exp) {
+            lines[at].p = exp;
+            lines[at].len = strlen(exp);
+        }
+        rc = parse_line(ps, file, lines, nlines, &i);
+        lines[at].p = orig;
+        lines[at].len = olen;
+        free(exp);
     }
     return rc;
 }
@@ -978,6 +977,7 @@ void scn_free(struct scn *s)
     free(s->title);
     free(s->reproduces);
     free(s->path);
+    scn_secrets_free(&s->secrets);
     free(s);
 }
 

@@ -516,6 +516,9 @@ void scn_run(const struct scn *s, const struct scn_run_opts *o, struct scn_resul
         run_steps(r);
     if (su != SETUP_SKIPPED)
         finish(r);
+    /* The final lab, before it goes (ntlab run --export-final). */
+    if (su == SETUP_OK && o->at_end && r->lab && !o->target && !o->prepare)
+        o->at_end(o->at_end_arg, s, r->lab, res);
     tear_down(r);
     res->seconds = mono_seconds() - t0;
 }

@@ -18,6 +18,7 @@
  *   NAME < TEXT                expect a reply line (NAME <lf TEXT: LF-ended)
  *   NAME <<TAG                 expect the lines up to TAG (a multi-line reply)
  *   NAME closed                expect the server to close the connection
+ *   secret NAME VALUE          later lines' ${NAME} stand for VALUE (secret.h)
  *
  * Expected text is exact, byte for byte, except for {{REGEX}} escapes
  * (match.h). Parsing is bounded (SCN_* limits) and every error names
@@ -26,6 +27,7 @@
 #ifndef NTLAB_SCENARIO_SCENARIO_H
 #define NTLAB_SCENARIO_SCENARIO_H
 #include "src/scenario/match.h"
+#include "src/scenario/secret.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -46,6 +48,7 @@
 #define SCN_DEFAULT_TIMEOUT 5        /* seconds */
 
 struct lab;
+struct scn_result;
 
 struct scn_loc {
     const char *file; /* interned in the scenario */
@@ -117,6 +120,7 @@ struct scn {
     size_t admin_steps; /* NTLAB steps, and those after `begin` */
     size_t admin_steps_after_begin;
     size_t session_steps; /* OPEN and REFUSED */
+    struct scn_secrets secrets; /* `secret NAME VALUE` lines (secret.h) */
 };
 
 struct scn_parse_opts {
@@ -177,6 +181,12 @@ struct scn_run_opts {
     bool keep;           /* keep the lab directory of a failed scenario */
     bool want_transcript; /* fill result.transcript */
     bool want_actual;     /* fill result.actual */
+    /* In-process only: called with the final lab once the run is over (its
+     * result filled in), before the lab is removed; it may turn the result
+     * into a failure (status and message). NULL: none. Runs on the job's
+     * thread under -j. */
+    void (*at_end)(void *arg, const struct scn *s, struct lab *lab, struct scn_result *r);
+    void *at_end_arg;
 };
 
 enum scn_status { SCN_PASS, SCN_FAIL, SCN_SKIP };

@@ -1,0 +1,64 @@
+/* ntlab export: the lab as a scenario (src/scenario/export.h), on stdout
+ * or written atomically to -o FILE. */
+#include "emulator/lab.h"
+#include "src/cli/args.h"
+#include "src/cli/cli.h"
+#include "src/lib/afile.h"
+#include "src/lib/str.h"
+#include "src/scenario/export.h"
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The lab's name for the header: its directory's last component. */
+static void lab_name(const char *dir, char *out, size_t n)
+{
+    char real[PATH_MAX];
+    const char *p = realpath(dir, real) ? real : dir;
+    const char *slash = strrchr(p, '/');
+    str_copy(out, n, slash && slash[1] ? slash + 1 : p);
+}
+
+int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
+{
+    const char *outpath = NULL, *name = NULL, *date = NULL;
+    const struct args_opt opts[] = {
+        ARGS_OPT_STR("-o", &outpath),
+        ARGS_OPT_STR("--name", &name),
+        ARGS_OPT_STR("--date", &date),
+    };
+    const struct args_spec spec = {.what = "export", .opts = opts, .nopts = ARGS_COUNT(opts)};
+    int rc = args_parse(ctx, &spec, argc, argv, 1);
+    if (rc != CLI_OK)
+        return rc;
+    int64_t when = 0;
+    if (date && str_to_i64(date, 0, INT64_C(253402300799), &when))
+        return cli_error(ctx, CLI_USAGE, "export: bad --date '%s' (seconds since 1970, UTC)", date);
+    struct lab *lab = cli_lab(ctx);
+    if (!lab)
+        return CLI_FAIL;
+    char nm[256];
+    if (name)
+        str_copy(nm, sizeof nm, name);
+    else
+        lab_name(ctx->labdir, nm, sizeof nm);
+    /* Default date: the lab's clock (ntlab reads time from the lab clock;
+     * on a daemon's lab that is the time of day). */
+    struct scn_export_opts o = {.version = cli_version(), .date = date ? when : lab_clock_now(lab),
+                                .lab_name = nm};
+    char *text = NULL, err[1024] = "";
+    size_t len = 0;
+    int e = scn_export(lab, &o, &text, &len, err, sizeof err);
+    if (e)
+        return cli_error(ctx, CLI_FAIL, "export: %s", err[0] ? err : strerror(e));
+    if (!outpath || strcmp(outpath, "-") == 0) {
+        fwrite(text, 1, len, ctx->out);
+    } else if ((e = afile_write(outpath, text, len, 0644)) != 0) {
+        free(text);
+        return cli_error(ctx, CLI_FAIL, "export: %s: %s", outpath, strerror(e));
+    }
+    free(text);
+    return CLI_OK;
+}
