@@ -10,6 +10,7 @@
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
 #include "src/lib/embed.h"
+#include "src/lib/filelock.h"
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include "src/net/control.h"
@@ -194,7 +195,11 @@ static int ex_build(struct cli_ctx *ctx, const struct exercise *ex, const struct
 {
     char *setup = ex_expand(ex->setup, vars);
     struct buf b = BUF_INIT;
-    if (!setup || buf_printf(&b, "%sbegin\n", setup)) {
+    int e = 0;
+    /* at the file's own lines, so that a failing step names its FILE:LINE */
+    for (unsigned i = 1; i < ex->setup_line && !e; i++)
+        e = buf_putc(&b, '\n');
+    if (!setup || e || buf_printf(&b, "%sbegin\n", setup)) {
         free(setup);
         buf_free(&b);
         return cli_error(ctx, CLI_FAIL, "out of memory");
@@ -241,7 +246,11 @@ static int ex_start(struct cli_ctx *ctx, struct ex_opts *op)
         return rc;
     struct ex_vars vars;
     ex_vars_init(&vars, c.seed);
+    struct plat_stat st;
+    bool existed = plat_stat(lab, &st) == 0;
     rc = ex_build(ctx, ex, &vars, lab, op->force);
+    if (rc && !existed)
+        scn_rmtree(lab); /* a lab that failed to build is not left half made */
     str_copy(c.name, sizeof c.name, ex->name);
     if (op->exercises) {
         char abs[1024];
@@ -357,8 +366,17 @@ static int grade_lab(struct cli_ctx *ctx, const struct ex_opts *op, const struct
         go.target = target;
     }
     *mode = go.mode == EX_LIVE ? "live" : "offline";
+    /* Live checks of one lab take turns: each logs on to the same mailbox,
+     * and a second logon meanwhile would get "in use" (a check that cannot
+     * create the lock, e.g. an instructor's read-only view, goes unlocked). */
+    struct filelock lk = {-1};
+    char lpath[4096];
+    snprintf(lpath, sizeof lpath, "%s/exercise-check.lock", ctx->labdir);
+    if (go.mode == EX_LIVE)
+        (void)filelock_acquire(&lk, lpath, true);
     char err[1024] = "";
     int rc = ex_grade(ex, vars, &go, rep, err, sizeof err);
+    filelock_release(&lk);
     return rc ? cli_error(ctx, CLI_FAIL, "exercise check: %s", err) : CLI_OK;
 }
 

@@ -107,7 +107,7 @@ static const struct cli_command commands[] = {
      false},
     /* Not forwarded: check reads a live lab through the control socket itself. */
     {"exercise", cmd_exercise,
-     "exercise list | start NAME [LAB] [--seed N] [--force] | check [--json] [-v] [--offline]\n"
+     "exercise list | start NAME [LAB] [--seed N] [--force] | check [--json] [-v|--verbose] [--offline]\n"
      "           [--target HOST:PORT] | hint | reset | solution NAME [--seed N] --keys DIR\n"
      "           | test NAME... --keys DIR   [--exercises DIR]   graded labs (README \"Exercises\")",
      false},
