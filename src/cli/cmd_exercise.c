@@ -461,6 +461,14 @@ static int ex_check(struct cli_ctx *ctx, struct ex_opts *op, bool hint_cmd)
         check_json(ctx->out, ex, &vars, &rep, hint, mode);
     } else {
         check_text(ctx->out, ex, &vars, &rep, hint, mode);
+        for (size_t i = 0; op->verbose && i < rep.ngoals; i++) {
+            /* -v: the scenario each unmet goal ran, to run by hand */
+            char *t = rep.goals[i].met ? NULL
+                                       : ex_goal_text(ex, i, &vars, EX_OFFLINE, NULL);
+            if (t)
+                fprintf(ctx->out, "\n# goal %s, as a scenario:\n%s", ex->goals[i].name, t);
+            free(t);
+        }
     }
     if (rc == CLI_OK && !hint_cmd && rep.first_unmet >= 0)
         rc = CLI_FAIL;
