@@ -254,7 +254,7 @@ static int one_line_text(struct pstate *ps, char **slot, const char *rest, const
 }
 
 /* A directive of a .exercise file. */
-static int exercise_directive(struct pstate *ps, char *line, char **w, int n, const char *rest)
+static int exercise_directive(struct pstate *ps, char **w, int n, const char *rest)
 {
     struct exercise *ex = ps->ex;
     const char *tag = tag_of(w, n);
@@ -279,7 +279,6 @@ static int exercise_directive(struct pstate *ps, char *line, char **w, int n, co
         return fail(ps, ps->line, "unknown directive '%s'", w[0]);
     if (!tag || n != 2)
         return fail(ps, ps->line, "%s wants a here-doc: %s <<TAG", w[0], w[0]);
-    (void)line;
     char **slot = story ? &ex->story : expl ? &ex->explanation : &ex->setup;
     int rc = heredoc(ps, tag, slot, &first);
     if (rc || !setup)
@@ -346,7 +345,7 @@ static int parse_lines(struct pstate *ps)
             n = 2;
         const char *rest = t + strlen(w[0]);
         rest += strspn(rest, " \t");
-        rc = ps->keys ? keys_directive(ps, w, n) : exercise_directive(ps, line, w, n, rest);
+        rc = ps->keys ? keys_directive(ps, w, n) : exercise_directive(ps, w, n, rest);
         if (rc)
             return rc;
     }
