@@ -135,6 +135,11 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv); /* cmd_export.c */
 /* What --version prints (NTLAB_VERSION: only main.c includes version.h,
  * which changes at every commit). */
 const char *cli_version(void);
+/* Exercises (src/cli/cmd_exercise.c, issue 16). */
+int cmd_exercise(struct cli_ctx *ctx, int argc, char **argv);
+/* How scenarios' admin steps run (cmd_run.c): in-process, or into the
+ * daemon serving the lab; for the exercise grader. */
+const struct scn_admin *cli_scenario_admin(void);
 
 /* The arguments of `ntlab COMMAND ...` (argv[0] the command, --machine
  * taken out) that name files the command reads: `policy import FILE`,

@@ -111,6 +111,12 @@ static const struct cli_command commands[] = {
     {"export", cmd_export,
      "export [-o FILE.scn] [--name N] [--date EPOCH]   the lab as a scenario that rebuilds it",
      false},
+    /* Not forwarded: check reads a live lab through the control socket itself. */
+    {"exercise", cmd_exercise,
+     "exercise list | start NAME [LAB] [--seed N] [--force] | check [--json] [-v|--verbose] [--offline]\n"
+     "           [--target HOST:PORT] | hint | reset | solution NAME [--seed N] --keys DIR\n"
+     "           | test NAME... --keys DIR   [--exercises DIR]   graded labs (README \"Exercises\")",
+     false},
     {"errmsg", cmd_errmsg, "errmsg CODE   (Win32 number, ERROR_ symbol, or NTSTATUS 0x...)", false},
 };
 
