@@ -197,6 +197,14 @@ int plat_waitpid(long pid, int *status);
  * code (-1 if it did not exit normally). */
 int plat_status_signal(int status);
 int plat_status_exit(int status);
+/* Starts this same program again as a child: argv (argv[0] is the name it
+ * sees, NULL-terminated) with stdin from the null device and stdout and
+ * stderr to out_fd (-1: both to the null device). The program file is the
+ * running one (/proc/self/exe on Linux), so a class of labs is served by
+ * the very build that made it. 0 with *pid (the caller waits for it with
+ * plat_waitpid), or an errno value: the fork's, or the exec's as the child
+ * reported it. ENOSYS on Windows (no fork; `ntlab class up` says so). */
+int plat_spawn_self(char *const argv[], int out_fd, long *pid);
 /* Kills a child at once (SIGKILL). */
 void plat_kill_hard(long pid);
 /* Whether a process with this id exists now (any owner). */

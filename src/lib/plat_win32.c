@@ -496,6 +496,14 @@ long plat_fork(void)
     return -1;
 }
 
+int plat_spawn_self(char *const argv[], int out_fd, long *pid)
+{
+    (void)argv;
+    (void)out_fd;
+    (void)pid;
+    return ENOSYS;
+}
+
 int plat_waitpid(long pid, int *status)
 {
     (void)pid;
