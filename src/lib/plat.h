@@ -69,6 +69,10 @@ int plat_sync_fs(const char *path);
 int plat_rename(const char *from, const char *to);
 /* mkdir with a mode (the mode means nothing on Windows). EEXIST as usual. */
 int plat_mkdir(const char *path, unsigned mode);
+/* chmod: sets a path's permission bits whatever the umask (a class
+ * directory's modes, issue 16). 0 or an errno value; 0 on Windows, where
+ * the mode means nothing (as for plat_mkdir). */
+int plat_chmod(const char *path, unsigned mode);
 /* pread/pwrite: -1 with errno on failure. On Windows the descriptor's file
  * position may move; callers use them on files they only read or append. */
 ssize_t plat_pread(int fd, void *buf, size_t n, int64_t off);

@@ -35,6 +35,11 @@ int plat_fsync(int fd)
     return fsync(fd) ? errno : 0;
 }
 
+int plat_chmod(const char *path, unsigned mode)
+{
+    return chmod(path, (mode_t)mode) ? errno : 0;
+}
+
 int plat_fdatasync(int fd)
 {
     return fdatasync(fd) ? errno : 0;

@@ -490,6 +490,13 @@ int plat_memstream_close(struct plat_memstream *ms)
 
 /* --- processes ------------------------------------------------------------------------ */
 
+int plat_chmod(const char *path, unsigned mode)
+{
+    (void)path;
+    (void)mode;
+    return 0;
+}
+
 long plat_fork(void)
 {
     errno = ENOSYS;
