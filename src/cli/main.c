@@ -105,6 +105,10 @@ static const struct cli_command commands[] = {
     {"record", cmd_record,
      "record HOST:PORT [--listen ADDR:PORT] [-n|--sessions N] -o FILE   recording proxy",
      false},
+    {"class", cmd_class,
+     "class init DIR --exercise NAME --roster FILE [--port-base N]   a lab per student\n"
+     "           | up DIR | down DIR | status DIR | report DIR [--csv|--json]",
+     false},
     {"errmsg", cmd_errmsg, "errmsg CODE   (Win32 number, ERROR_ symbol, or NTSTATUS 0x...)", false},
 };
 

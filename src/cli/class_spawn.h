@@ -1,0 +1,45 @@
+/* Running ntlab commands for each student of a class (issue 16): the same
+ * program as a child per lab (plat_spawn_self), a few at a time, each
+ * child's output kept in DIR/instructor/logs/LOGIN.WHAT for the instructor. */
+#ifndef NTLAB_CLI_CLASS_SPAWN_H
+#define NTLAB_CLI_CLASS_SPAWN_H
+#include "src/exercises/class.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct cli_ctx;
+
+#define CLASS_ARGV_MAX 16
+#define CLASS_JOBS 8 /* children at once: each mostly waits (a daemon coming up) */
+
+/* Fills argv (at most CLASS_ARGV_MAX - 1 words, NULL-terminated; the
+ * strings in store, 1024 bytes) for student i, or returns false to skip
+ * that student (its rc is then -2). */
+typedef bool class_argv_fn(void *arg, const struct class_conf *c, size_t i, const char *lab,
+                           char *argv[], char *store);
+
+/* Runs the command argv_fn gives for every student of c in classdir
+ * (labs under labroot, normally classdir), up to CLASS_JOBS at once, output
+ * to instructor/logs/LOGIN.what; rc[i] is the child's exit code (-1: it
+ * did not start or was killed, the reason in its log). Returns 0, or
+ * ENOSYS where the platform cannot start a child (printed by the caller). */
+int class_spawn_all(const char *classdir, const struct class_conf *c, const char *what,
+                    class_argv_fn *argv_fn, void *arg, int *rc);
+/* Prints the first lines (at most 2 KiB) of student i's log "what" to f,
+ * each indented. */
+void class_log_show(FILE *f, const char *classdir, const char *login, const char *what);
+/* `ntlab class report DIR` in format "text", "csv" or "json"
+ * (cmd_class_report.c); an exit code. */
+int class_report(struct cli_ctx *ctx, const char *dir, const struct class_conf *c,
+                 const char *format);
+/* up, down, status and report (cmd_class_run.c); an exit code. */
+int cmd_class_run(struct cli_ctx *ctx, int argc, char **argv);
+
+/* The message for ENOSYS from class_spawn_all. */
+#define CLASS_NOSPAWN                                                                            \
+    "this system cannot start ntlab for each lab (no fork/exec: Windows); serve each lab "       \
+    "with 'ntlab -C DIR/labs/LOGIN up --foreground --listen ...' (ports: DIR/instructor/"        \
+    "class.conf)"
+
+#endif
