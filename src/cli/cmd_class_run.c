@@ -1,13 +1,16 @@
 /* `ntlab class up|down|status|report DIR` (issue 16): every student's lab
  * served by its own `ntlab up` daemon on the class's ports. */
 #include "emulator/lab.h"
-#include "emulator/query.h"
+#include "emulator/machine.h"
+#include "emulator/scm.h"
 #include "src/cli/class_spawn.h"
 #include "src/cli/cli.h"
 #include "src/console/console.h"
 #include "src/exercises/class.h"
 #include "src/exercises/progress.h"
+#include "src/exchange/ims.h"
 #include "src/lib/plat.h"
+#include "src/lib/str.h"
 #include "src/net/daemon.h"
 #include <errno.h>
 #include <stdio.h>
@@ -23,16 +26,14 @@ static bool lab_has_ims(const char *labdir)
     if (lab_open(labdir, false, &lab, err, sizeof err) != STATUS_SUCCESS)
         return false; /* `up` then says what is wrong with the lab */
     bool ims = false;
-    struct query_service *s = malloc(sizeof *s);
-    for (size_t i = 0; s && !ims && i < lab_machine_count(lab); i++) {
+    for (size_t i = 0; !ims && i < lab_machine_count(lab); i++) {
         struct machine *m = lab_machine_at(lab, i);
-        struct query_machine q;
-        query_machine(m, &q);
-        for (size_t j = 0; !ims && j < q.nservices; j++)
-            ims = query_service_at(m, j, s) == STATUS_SUCCESS &&
-                  strcmp(s->image, "msexchangeimc") == 0;
+        if (!machine_scm(m) && scm_attach(m, err, sizeof err) != STATUS_SUCCESS)
+            continue; /* a broken services.conf: `up` reports it */
+        struct scm *scm = machine_scm(m);
+        for (size_t j = 0; !ims && j < scm_count(scm); j++)
+            ims = str_ieq(scm_at(scm, j)->image, IMS_IMAGE);
     }
-    free(s);
     lab_free(lab);
     return ims;
 }

@@ -81,11 +81,11 @@ int class_conf_save(const char *dir, const struct class_conf *c)
     struct buf b = BUF_INIT;
     e = buf_printf(&b,
                "# ntlab class (issue 16): written by 'ntlab class init'; the instructor's only\n"
-               "exercise = %s\nport-base = %u\n",
+               "[class]\nexercise = %s\nport-base = %u\n",
                c->exercise, c->port_base);
     for (size_t i = 0; i < c->n && !e; i++) {
         const struct class_student *s = &c->s[i];
-        e = buf_printf(&b, "\n[%s]\ndisplay = \"", s->login);
+        e = buf_printf(&b, "\n[student %s]\ndisplay = \"", s->login);
         for (const char *p = s->display; *p && !e; p++) /* str_unquote's escapes */
             e = (*p == '"' || *p == '\\') ? buf_printf(&b, "\\%c", *p) : buf_putc(&b, *p);
         if (!e)
@@ -107,7 +107,7 @@ static const struct kvfile_syntax class_syntax = {
     .bad_text_end = ")",
     .no_equals = "expected KEY = VALUE",
     .bad_header = "'[' without ']'",
-    .outside = "setting before the first [LOGIN]",
+    .outside = "setting before [class]",
 };
 
 static bool parse_uint(const char *v, unsigned long max, unsigned long *out)
@@ -160,13 +160,20 @@ static int conf_pair(struct kvfile *f, struct class_conf *c, struct class_studen
     return 0;
 }
 
-static int conf_section(struct kvfile *f, struct class_conf *c, const struct kvfile_item *it)
+/* "[class]" (0, *is_class) or "[student LOGIN]" (a new student). */
+static int conf_section(struct kvfile *f, struct class_conf *c, const struct kvfile_item *it,
+                        bool *is_class)
 {
-    if (!roster_login_ok(it->name))
-        return kvfile_fail(f, it->line, "bad login '[%.40s]'", it->name);
+    *is_class = strcmp(it->name, "class") == 0;
+    if (*is_class)
+        return c->n ? kvfile_fail(f, it->line, "[class] after the students") : 0;
+    if (strncmp(it->name, "student ", 8) != 0 || !roster_login_ok(it->name + 8))
+        return kvfile_fail(f, it->line, "expected [class] or [student LOGIN], not '[%.40s]'",
+                           it->name);
+    const char *login = it->name + 8;
     for (size_t i = 0; i < c->n; i++)
-        if (strcmp(c->s[i].login, it->name) == 0)
-            return kvfile_fail(f, it->line, "[%s] given twice", it->name);
+        if (strcmp(c->s[i].login, login) == 0)
+            return kvfile_fail(f, it->line, "[student %s] given twice", login);
     if (c->n == ROSTER_MAX_STUDENTS)
         return kvfile_fail(f, it->line, "more than %d students", ROSTER_MAX_STUDENTS);
     if (c->n % 64 == 0) {
@@ -176,7 +183,7 @@ static int conf_section(struct kvfile *f, struct class_conf *c, const struct kvf
         c->s = g;
     }
     memset(&c->s[c->n], 0, sizeof c->s[c->n]);
-    snprintf(c->s[c->n].login, sizeof c->s[c->n].login, "%s", it->name);
+    snprintf(c->s[c->n].login, sizeof c->s[c->n].login, "%s", login);
     c->n++;
     return 0;
 }
@@ -196,8 +203,9 @@ int class_conf_load(const char *dir, struct class_conf *c, char *err, size_t err
     struct class_student *cur = NULL;
     while (!e && !(e = kvfile_next(&f, &it)) && it.kind != KVFILE_END) {
         if (it.kind == KVFILE_SECTION) {
-            e = conf_section(&f, c, &it);
-            cur = e ? NULL : &c->s[c->n - 1];
+            bool is_class;
+            e = conf_section(&f, c, &it, &is_class);
+            cur = e || is_class ? NULL : &c->s[c->n - 1];
         } else {
             e = conf_pair(&f, c, cur, &it);
         }
@@ -206,7 +214,7 @@ int class_conf_load(const char *dir, struct class_conf *c, char *err, size_t err
         e = kvfile_fail(&f, 0, "no %s", c->exercise[0] ? "students" : "'exercise = NAME'");
     for (size_t i = 0; !e && i < c->n; i++)
         if (!c->s[i].pop3 || !c->s[i].smtp || !c->s[i].console)
-            e = kvfile_fail(&f, 0, "[%s] lacks a port (pop3, smtp, console)", c->s[i].login);
+            e = kvfile_fail(&f, 0, "[student %s] lacks a port (pop3, smtp, console)", c->s[i].login);
     if (e == ENOMEM)
         snprintf(err, errlen, "%s: %s", path, strerror(e));
     kvfile_close(&f);

@@ -9,9 +9,10 @@
  * DIR/instructor/class.conf (written by class_conf_save, read by
  * class_conf_load with kvfile's "FILE:LINE: problem" errors):
  *
+ *     [class]
  *     exercise = NAME
  *     port-base = 20000
- *     [LOGIN]
+ *     [student LOGIN]
  *     display = Alice Liddell
  *     seed = 4242
  *     pop3 = 20000
