@@ -29,7 +29,8 @@ struct init_args {
     const char *exercise;
 };
 
-/* `ntlab exercise start NAME LAB --seed N` for student i. */
+/* `ntlab exercise start NAME LAB --seed N` for student i (or `ntlab init
+ * LAB --preset NAME`). */
 static bool start_argv(void *arg, const struct class_conf *c, size_t i, const char *lab,
                        char *argv[], char *store)
 {
@@ -37,7 +38,8 @@ static bool start_argv(void *arg, const struct class_conf *c, size_t i, const ch
     snprintf(store, 16, "%lu", (unsigned long)c->s[i].seed);
     char *w[] = {"ntlab", "exercise", "start", (char *)c->exercise, (char *)lab, "--seed", store,
                  NULL};
-    memcpy(argv, w, sizeof w);
+    char *p[] = {"ntlab", "init", (char *)lab, "--preset", (char *)c->exercise, NULL, NULL, NULL};
+    memcpy(argv, c->preset ? p : w, sizeof w);
     return true;
 }
 
@@ -57,11 +59,14 @@ static int init_labs(struct cli_ctx *ctx, const char *tmp, const struct class_co
         if (rc[i] == 0 && !ce)
             ce = plat_chmod(lab, CLASS_LAB_MODE);
         if (rc[i] != 0 || ce) {
+            char cmd[128];
+            snprintf(cmd, sizeof cmd, c->preset ? "init LAB --preset %s" : "exercise start %s "
+                     "LAB --seed %lu", c->exercise, (unsigned long)c->s[i].seed);
             out = cli_error(ctx, CLI_FAIL,
-                            "class init: %s (roster line %zu): 'ntlab exercise start %s LAB "
-                            "--seed %lu' failed (exit %d)%s; nothing was created",
-                            c->s[i].login, i + 1, c->exercise, (unsigned long)c->s[i].seed,
-                            rc[i], rc[i] == 0 ? ", then the lab's mode could not be set" : "");
+                            "class init: %s (student %zu): 'ntlab %s' failed (exit %d)%s; "
+                            "nothing was created",
+                            c->s[i].login, i + 1, cmd, rc[i],
+                            rc[i] == 0 ? ", then the lab's mode could not be set" : "");
             class_log_show(ctx->err, tmp, c->s[i].login, "start");
         }
     }
@@ -86,11 +91,12 @@ static int keep_roster(const char *tmp, const char *roster)
 
 static int class_init(struct cli_ctx *ctx, int argc, char **argv)
 {
-    const char *exercise = NULL, *roster_file = NULL, *dirv[1];
+    const char *exercise = NULL, *preset = NULL, *roster_file = NULL, *dirv[1];
     unsigned base = CLASS_PORT_BASE_DEFAULT;
     struct args_words dir = {dirv, 0, 1, NULL};
     const struct args_opt opts[] = {
         ARGS_OPT_STR("--exercise", &exercise),
+        ARGS_OPT_STR("--preset", &preset),
         ARGS_OPT_STR("--roster", &roster_file),
         ARGS_OPT_CALL("--port-base", &base, port_base_opt),
     };
@@ -99,10 +105,10 @@ static int class_init(struct cli_ctx *ctx, int argc, char **argv)
     int rc = args_parse(ctx, &spec, argc, argv, 2);
     if (rc != CLI_OK)
         return rc;
-    if (dir.n != 1 || !exercise || !roster_file)
+    if (dir.n != 1 || !exercise == !preset || !roster_file)
         return cli_error(ctx, CLI_USAGE,
-                         "usage: ntlab class init DIR --exercise NAME --roster FILE "
-                         "[--port-base N]");
+                         "usage: ntlab class init DIR (--exercise NAME|--preset NAME) --roster "
+                         "FILE [--port-base N]");
     char err[4400];
     struct roster r;
     struct class_conf c;
@@ -110,7 +116,8 @@ static int class_init(struct cli_ctx *ctx, int argc, char **argv)
         return cli_error(ctx, CLI_FAIL, "class init: %s", err);
     int e = roster_fill_seeds(&r);
     if (!e)
-        e = class_conf_make(&c, exercise, &r, base, err, sizeof err);
+        e = class_conf_make(&c, exercise ? exercise : preset, !exercise, &r, base, err,
+                            sizeof err);
     roster_free(&r);
     if (e)
         return cli_error(ctx, CLI_FAIL, "class init: %s", e == EINVAL ? err : strerror(e));
@@ -130,8 +137,9 @@ static int class_init(struct cli_ctx *ctx, int argc, char **argv)
     if (rc != CLI_OK && tmp[0])
         class_dir_abort(tmp); /* the labs made so far: a failed init leaves nothing */
     if (rc == CLI_OK)
-        fprintf(ctx->out, "class %s: %zu labs of exercise %s, ports %u-%u; serve them with "
-                "'ntlab class up %s'\n", dirv[0], c.n, c.exercise, c.port_base,
+        fprintf(ctx->out, "class %s: %zu labs of %s %s, ports %u-%u; serve them with "
+                "'ntlab class up %s'\n", dirv[0], c.n, c.preset ? "preset" : "exercise",
+                c.exercise, c.port_base,
                 c.port_base + (unsigned)c.n * CLASS_PORTS_PER_STUDENT - 1, dirv[0]);
     class_conf_free(&c);
     return rc;

@@ -89,14 +89,14 @@ int class_report(struct cli_ctx *ctx, const char *dir, const struct class_conf *
     FILE *f = ctx->out;
     int rc = CLI_OK;
     if (strcmp(format, "json") == 0) {
-        fputs("{\"exercise\": ", f);
+        fprintf(f, "{\"%s\": ", c->preset ? "preset" : "exercise");
         json_str(f, c->exercise);
         fputs(", \"students\": [", f);
     } else if (strcmp(format, "csv") == 0) {
         fputs("login,name,goal,first_met\r\n", f);
     } else {
-        fprintf(f, "class %s: exercise %s; the lab-clock time each goal was first met\n", dir,
-                c->exercise);
+        fprintf(f, "class %s: %s %s; the lab-clock time each goal was first met\n", dir,
+                c->preset ? "preset" : "exercise", c->exercise);
         fprintf(f, "%-16s %-24s %-24s %s\n", "LOGIN", "NAME", "GOAL", "FIRST MET");
     }
     for (size_t i = 0; i < c->n; i++) {

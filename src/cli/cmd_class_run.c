@@ -115,7 +115,8 @@ static int class_updown(struct cli_ctx *ctx, const char *dir, const struct class
 static int class_status(struct cli_ctx *ctx, const char *dir, const struct class_conf *c)
 {
     size_t running = 0;
-    fprintf(ctx->out, "class %s: exercise %s, %zu students\n", dir, c->exercise, c->n);
+    fprintf(ctx->out, "class %s: %s %s, %zu students\n", dir, c->preset ? "preset" : "exercise",
+            c->exercise, c->n);
     fprintf(ctx->out, "%-16s %-24s %-8s %-8s %5s %5s %7s  %s\n", "LOGIN", "NAME", "STATE", "PID",
             "POP3", "SMTP", "CONSOLE", "GOALS MET");
     for (size_t i = 0; i < c->n; i++) {

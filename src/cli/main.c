@@ -106,7 +106,8 @@ static const struct cli_command commands[] = {
      "record HOST:PORT [--listen ADDR:PORT] [-n|--sessions N] -o FILE   recording proxy",
      false},
     {"class", cmd_class,
-     "class init DIR --exercise NAME --roster FILE [--port-base N]   a lab per student\n"
+     "class init DIR (--exercise NAME|--preset NAME) --roster FILE [--port-base N]\n"
+     "           a lab per student\n"
      "           | up DIR | down DIR | status DIR | report DIR [--csv|--json]",
      false},
     {"errmsg", cmd_errmsg, "errmsg CODE   (Win32 number, ERROR_ symbol, or NTSTATUS 0x...)", false},

@@ -37,13 +37,13 @@ static bool exercise_name_ok(const char *s)
     return true;
 }
 
-int class_conf_make(struct class_conf *c, const char *exercise, const struct roster *r,
+int class_conf_make(struct class_conf *c, const char *exercise, bool preset, const struct roster *r,
                     unsigned port_base, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
     if (!exercise_name_ok(exercise)) {
-        snprintf(err, errlen, "exercise name '%.70s' is not 1-64 letters, digits, '.', '_', '-'",
-                 exercise);
+        snprintf(err, errlen, "%s name '%.70s' is not 1-64 letters, digits, '.', '_', '-'",
+                 preset ? "preset" : "exercise", exercise);
         return EINVAL;
     }
     unsigned long last = port_base + (unsigned long)r->n * CLASS_PORTS_PER_STUDENT - 1;
@@ -58,6 +58,7 @@ int class_conf_make(struct class_conf *c, const char *exercise, const struct ros
     if (!c->s)
         return ENOMEM;
     snprintf(c->exercise, sizeof c->exercise, "%s", exercise);
+    c->preset = preset;
     c->port_base = port_base;
     for (size_t i = 0; i < r->n; i++) {
         struct class_student *s = &c->s[i];
@@ -81,8 +82,8 @@ int class_conf_save(const char *dir, const struct class_conf *c)
     struct buf b = BUF_INIT;
     e = buf_printf(&b,
                "# ntlab class (issue 16): written by 'ntlab class init'; the instructor's only\n"
-               "[class]\nexercise = %s\nport-base = %u\n",
-               c->exercise, c->port_base);
+               "[class]\n%s = %s\nport-base = %u\n",
+               c->preset ? "preset" : "exercise", c->exercise, c->port_base);
     for (size_t i = 0; i < c->n && !e; i++) {
         const struct class_student *s = &c->s[i];
         e = buf_printf(&b, "\n[student %s]\ndisplay = \"", s->login);
@@ -129,10 +130,13 @@ static int conf_pair(struct kvfile *f, struct class_conf *c, struct class_studen
                      const struct kvfile_item *it)
 {
     unsigned long v = 0;
-    if (!s && strcmp(it->key, "exercise") == 0) {
+    if (!s && (strcmp(it->key, "exercise") == 0 || strcmp(it->key, "preset") == 0)) {
+        if (c->exercise[0])
+            return kvfile_fail(f, it->line, "a second exercise or preset");
         if (!exercise_name_ok(it->value))
-            return kvfile_fail(f, it->line, "bad exercise name '%.70s'", it->value);
+            return kvfile_fail(f, it->line, "bad %s name '%.70s'", it->key, it->value);
         snprintf(c->exercise, sizeof c->exercise, "%s", it->value);
+        c->preset = it->key[0] == 'p';
         return 0;
     }
     if (s && strcmp(it->key, "display") == 0) {
@@ -211,7 +215,7 @@ int class_conf_load(const char *dir, struct class_conf *c, char *err, size_t err
         }
     }
     if (!e && (!c->exercise[0] || !c->n))
-        e = kvfile_fail(&f, 0, "no %s", c->exercise[0] ? "students" : "'exercise = NAME'");
+        e = kvfile_fail(&f, 0, "no %s", c->exercise[0] ? "students" : "'exercise = NAME' in [class]");
     for (size_t i = 0; !e && i < c->n; i++)
         if (!c->s[i].pop3 || !c->s[i].smtp || !c->s[i].console)
             e = kvfile_fail(&f, 0, "[student %s] lacks a port (pop3, smtp, console)", c->s[i].login);

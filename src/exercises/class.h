@@ -10,7 +10,8 @@
  * class_conf_load with kvfile's "FILE:LINE: problem" errors):
  *
  *     [class]
- *     exercise = NAME
+ *     exercise = NAME           (or preset = NAME: every student gets
+ *                                `ntlab init --preset NAME`'s lab, no goals)
  *     port-base = 20000
  *     [student LOGIN]
  *     display = Alice Liddell
@@ -44,7 +45,8 @@ struct class_student {
 };
 
 struct class_conf {
-    char exercise[CLASS_EXERCISE_MAX + 1];
+    char exercise[CLASS_EXERCISE_MAX + 1]; /* the exercise's name, or the preset's */
+    bool preset;                           /* a preset's lab, not an exercise */
     unsigned port_base;
     struct class_student *s; /* owned; class_conf_free */
     size_t n;
@@ -54,7 +56,7 @@ struct class_conf {
  * ports from port_base. EINVAL with the reason in err when the ports do not
  * fit (base below 1024 or the last port past 65535) or the exercise name is
  * not 1-64 letters, digits, '.', '_', '-'; ENOMEM. */
-int class_conf_make(struct class_conf *c, const char *exercise, const struct roster *r,
+int class_conf_make(struct class_conf *c, const char *exercise, bool preset, const struct roster *r,
                     unsigned port_base, char *err, size_t errlen);
 /* Writes DIR/instructor/class.conf atomically (mode 0600). 0 or an errno. */
 int class_conf_save(const char *dir, const struct class_conf *c);
