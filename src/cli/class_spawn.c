@@ -99,3 +99,11 @@ void class_log_show(FILE *f, const char *classdir, const char *login, const char
         fprintf(f, "    %s\n", line);
     free(text);
 }
+
+int class_pad(const char *s, int width)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80; /* continuation bytes take no column */
+    return n < width ? width - n : 0;
+}

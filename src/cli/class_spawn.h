@@ -36,6 +36,10 @@ int class_report(struct cli_ctx *ctx, const char *dir, const struct class_conf *
 /* up, down, status and report (cmd_class_run.c); an exit code. */
 int cmd_class_run(struct cli_ctx *ctx, int argc, char **argv);
 
+/* The spaces that pad s to width columns in a table: one column per
+ * character, not per byte (UTF-8 display names); 0 when s is wider. */
+int class_pad(const char *s, int width);
+
 /* The message for ENOSYS from class_spawn_all. */
 #define CLASS_NOSPAWN                                                                            \
     "this system cannot start ntlab for each lab (no fork/exec: Windows); serve each lab "       \

@@ -41,10 +41,12 @@ static void json_str(FILE *f, const char *s)
 static void row_text(FILE *f, const struct class_student *s, const struct progress *p, bool bad)
 {
     if (bad || !p->ngoals)
-        fprintf(f, "%-16s %-24s %-24s %s\n", s->login, s->display, "-",
+        fprintf(f, "%-16s %s%*s %s%*s %s\n", s->login, s->display, class_pad(s->display, 24), "",
+                "-", 23, "",
                 bad ? "(progress unreadable)" : "(not checked yet)");
     for (size_t g = 0; g < p->ngoals; g++)
-        fprintf(f, "%-16s %-24s %-24s %s\n", s->login, s->display, p->g[g].name,
+        fprintf(f, "%-16s %s%*s %s%*s %s\n", s->login, s->display, class_pad(s->display, 24), "",
+                p->g[g].name, class_pad(p->g[g].name, 24), "",
                 p->g[g].met[0] ? p->g[g].met : "-");
 }
 
@@ -97,7 +99,7 @@ int class_report(struct cli_ctx *ctx, const char *dir, const struct class_conf *
     } else {
         fprintf(f, "class %s: %s %s; the lab-clock time each goal was first met\n", dir,
                 c->preset ? "preset" : "exercise", c->exercise);
-        fprintf(f, "%-16s %-24s %-24s %s\n", "LOGIN", "NAME", "GOAL", "FIRST MET");
+        fprintf(f, "%-16s %s%*s %s%*s %s\n", "LOGIN", "NAME", 20, "", "GOAL", 20, "", "FIRST MET");
     }
     for (size_t i = 0; i < c->n; i++) {
         char lab[4096], err[4400];

@@ -117,7 +117,7 @@ static int class_status(struct cli_ctx *ctx, const char *dir, const struct class
     size_t running = 0;
     fprintf(ctx->out, "class %s: %s %s, %zu students\n", dir, c->preset ? "preset" : "exercise",
             c->exercise, c->n);
-    fprintf(ctx->out, "%-16s %-24s %-8s %-8s %5s %5s %7s  %s\n", "LOGIN", "NAME", "STATE", "PID",
+    fprintf(ctx->out, "%-16s %s%*s %-8s %-8s %5s %5s %7s  %s\n", "LOGIN", "NAME", 20, "", "STATE", "PID",
             "POP3", "SMTP", "CONSOLE", "GOALS MET");
     for (size_t i = 0; i < c->n; i++) {
         const struct class_student *s = &c->s[i];
@@ -136,7 +136,8 @@ static int class_status(struct cli_ctx *ctx, const char *dir, const struct class
                 snprintf(goals, sizeof goals, "%zu/%zu", progress_met(&pr), pr.ngoals);
             progress_free(&pr);
         }
-        fprintf(ctx->out, "%-16s %-24s %-8s %-8s %5u %5u %7u  %s\n", s->login, s->display,
+        fprintf(ctx->out, "%-16s %s%*s %-8s %-8s %5u %5u %7u  %s\n", s->login, s->display,
+                class_pad(s->display, 24), "",
                 p ? "running" : "stopped", pid, s->pop3, s->smtp, s->console, goals);
     }
     fprintf(ctx->out, "%zu of %zu labs served\n", running, c->n);
