@@ -15,7 +15,7 @@ LDLIBS  := -lmicrohttpd -ljansson
 
 LIB_SRCS := $(sort $(wildcard src/lib/*.c emulator/*.c src/mailstore/*.c src/pop3/*.c src/smtp/*.c src/exchange/*.c \
                              src/net/*.c src/scenario/*.c src/cli/*.c src/console/*.c \
-                             src/exercises/*.c))
+                             src/exercise/*.c))
 EMBED_FILES := $(sort $(wildcard src/pop3/personas/*.persona policies/*.inf policies/presets/*))
 GEN_SRCS := $(BUILD)/gen/embedded.c
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))

@@ -3,7 +3,7 @@
  * child's output kept in DIR/instructor/logs/LOGIN.WHAT for the instructor. */
 #ifndef NTLAB_CLI_CLASS_SPAWN_H
 #define NTLAB_CLI_CLASS_SPAWN_H
-#include "src/exercises/class.h"
+#include "src/exercise/class.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>

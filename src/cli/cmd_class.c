@@ -3,8 +3,8 @@
 #include "src/cli/args.h"
 #include "src/cli/class_spawn.h"
 #include "src/cli/cli.h"
-#include "src/exercises/class.h"
-#include "src/exercises/roster.h"
+#include "src/exercise/class.h"
+#include "src/exercise/roster.h"
 #include "src/lib/afile.h"
 #include "src/lib/plat.h"
 #include <errno.h>

@@ -2,8 +2,8 @@
  * the lab-clock time the goal was first met (each lab's progress.conf). */
 #include "src/cli/class_spawn.h"
 #include "src/cli/cli.h"
-#include "src/exercises/class.h"
-#include "src/exercises/progress.h"
+#include "src/exercise/class.h"
+#include "src/exercise/progress.h"
 #include <stdio.h>
 #include <string.h>
 

@@ -17,7 +17,7 @@ src/exchange:src/exchange src/mailstore src/pop3 emulator src/lib
 src/net:src/net src/console src/exchange src/mailstore src/pop3 src/smtp emulator src/lib
 src/console:src/console src/exchange emulator src/lib
 src/scenario:src/scenario src/net src/exchange src/mailstore src/pop3 emulator src/lib
-src/exercises:src/exercises src/scenario src/net src/exchange src/mailstore src/pop3 emulator src/lib'
+src/exercise:src/exercise src/scenario src/net src/exchange src/mailstore src/pop3 emulator src/lib'
 bad=
 checked=0
 printf '%s\n' "$rooms" | {

@@ -1,8 +1,8 @@
 /* A class directory (issue 16): class.conf written and read back, its
  * errors, the ports, the skeleton built beside DIR and committed or
  * aborted; a lab's progress.conf and "first met" kept across gradings. */
-#include "src/exercises/class.h"
-#include "src/exercises/progress.h"
+#include "src/exercise/class.h"
+#include "src/exercise/progress.h"
 #include "src/lib/afile.h"
 #include "src/lib/plat.h"
 #include "tests/unit/unit.h"

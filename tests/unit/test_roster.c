@@ -1,6 +1,6 @@
 /* The class roster (issue 16): LOGIN:DISPLAY NAME[:SEED] lines, comments,
  * every malformed line as "FILE:LINE: problem", uniqueness, seeds. */
-#include "src/exercises/roster.h"
+#include "src/exercise/roster.h"
 #include "src/lib/afile.h"
 #include "tests/unit/unit.h"
 #include <errno.h>

@@ -9,8 +9,8 @@
  *
  * Goal names: 1-64 bytes, no control characters, no '=', not starting
  * with '#' or '['; at most PROGRESS_MAX_GOALS. */
-#ifndef NTLAB_EXERCISES_PROGRESS_H
-#define NTLAB_EXERCISES_PROGRESS_H
+#ifndef NTLAB_EXERCISE_PROGRESS_H
+#define NTLAB_EXERCISE_PROGRESS_H
 #include <stdbool.h>
 #include <stddef.h>
 

@@ -1,5 +1,5 @@
 /* When each goal of a lab was first met (progress.h). */
-#include "src/exercises/progress.h"
+#include "src/exercise/progress.h"
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
 #include "src/lib/kvfile.h"

@@ -22,9 +22,9 @@
  *
  * Ports: student i (0-based, roster order) gets port-base + 3i (POP3),
  * + 3i + 1 (SMTP) and + 3i + 2 (the teaching console). */
-#ifndef NTLAB_EXERCISES_CLASS_H
-#define NTLAB_EXERCISES_CLASS_H
-#include "src/exercises/roster.h"
+#ifndef NTLAB_EXERCISE_CLASS_H
+#define NTLAB_EXERCISE_CLASS_H
+#include "src/exercise/roster.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -11,8 +11,8 @@
  * --seed), unique in the class so that two students never get the same
  * lab. Blank lines and lines starting with '#' are skipped; spaces around
  * each field are ignored. Every error is "FILE:LINE: problem". */
-#ifndef NTLAB_EXERCISES_ROSTER_H
-#define NTLAB_EXERCISES_ROSTER_H
+#ifndef NTLAB_EXERCISE_ROSTER_H
+#define NTLAB_EXERCISE_ROSTER_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

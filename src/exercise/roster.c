@@ -1,5 +1,5 @@
 /* The class roster parser (roster.h). */
-#include "src/exercises/roster.h"
+#include "src/exercise/roster.h"
 #include "src/lib/afile.h"
 #include "src/lib/plat.h"
 #include "src/lib/text.h"

@@ -1,5 +1,5 @@
 /* A class directory: its configuration, ports and layout (class.h). */
-#include "src/exercises/class.h"
+#include "src/exercise/class.h"
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
 #include "src/lib/kvfile.h"
