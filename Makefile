@@ -14,9 +14,11 @@ SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-san
 LDLIBS  := -lmicrohttpd -ljansson
 
 LIB_SRCS := $(sort $(wildcard src/lib/*.c emulator/*.c src/mailstore/*.c src/pop3/*.c src/smtp/*.c src/exchange/*.c \
-                             src/net/*.c src/scenario/*.c src/cli/*.c src/console/*.c \
-                             src/exercise/*.c))
+                             src/net/*.c src/scenario/*.c src/cli/*.c src/console/*.c))
 EMBED_FILES := $(sort $(wildcard src/pop3/personas/*.persona policies/*.inf policies/presets/*))
+# issue 16: the exercise grader and the exercises embedded in the binary
+LIB_SRCS += $(sort $(wildcard src/exercise/*.c))
+EMBED_FILES += $(sort $(wildcard src/exercises/*.exercise))
 GEN_SRCS := $(BUILD)/gen/embedded.c
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_SRCS := $(sort $(wildcard tests/bench/*.c))

@@ -19,6 +19,17 @@ struct cli_ctx;
 typedef bool class_argv_fn(void *arg, const struct class_conf *c, size_t i, const char *lab,
                            char *argv[], char *store);
 
+/* The commands (class_argv.c): exercise start (init --preset), up on the
+ * class's ports for a lab not served, down for a served one, and exercise
+ * check. */
+class_argv_fn class_start_argv, class_up_argv, class_down_argv, class_check_argv;
+
+/* Records a grading of ctx's lab in LAB/progress.conf at the lab's clock
+ * time (class_progress.c): best effort, since a student's read-only view
+ * of the lab cannot write it, and grading must not fail for that. */
+void class_progress_record(struct cli_ctx *ctx, const char *const *names, const bool *met,
+                           size_t n);
+
 /* Runs the command argv_fn gives for every student of c in classdir
  * (labs under labroot, normally classdir), up to CLASS_JOBS at once, output
  * to instructor/logs/LOGIN.what; rc[i] is the child's exit code (-1: it

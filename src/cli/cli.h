@@ -124,6 +124,12 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv);
 /* Scenarios (src/cli/cmd_run.c). */
 int cmd_run(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_record(struct cli_ctx *ctx, int argc, char **argv);
+/* Exercises (src/cli/cmd_exercise.c, issue 16). */
+int cmd_exercise(struct cli_ctx *ctx, int argc, char **argv);
+/* How scenarios' admin steps run (cmd_run.c): in-process, or into the
+ * daemon serving the lab; for the exercise grader. */
+struct scn_admin;
+const struct scn_admin *cli_scenario_admin(void);
 
 /* The arguments of `ntlab COMMAND ...` (argv[0] the command, --machine
  * taken out) that name files the command reads: `policy import FILE`,

@@ -25,31 +25,13 @@ static int port_base_opt(struct cli_ctx *ctx, const char *what, const struct arg
     return CLI_OK;
 }
 
-struct init_args {
-    const char *exercise;
-};
-
-/* `ntlab exercise start NAME LAB --seed N` for student i (or `ntlab init
- * LAB --preset NAME`). */
-static bool start_argv(void *arg, const struct class_conf *c, size_t i, const char *lab,
-                       char *argv[], char *store)
-{
-    (void)arg;
-    snprintf(store, 16, "%lu", (unsigned long)c->s[i].seed);
-    char *w[] = {"ntlab", "exercise", "start", (char *)c->exercise, (char *)lab, "--seed", store,
-                 NULL};
-    char *p[] = {"ntlab", "init", (char *)lab, "--preset", (char *)c->exercise, NULL, NULL, NULL};
-    memcpy(argv, c->preset ? p : w, sizeof w);
-    return true;
-}
-
 /* Builds every lab in tmp; CLI_OK or CLI_FAIL after saying which failed. */
 static int init_labs(struct cli_ctx *ctx, const char *tmp, const struct class_conf *c)
 {
     int *rc = calloc(c->n, sizeof *rc);
     if (!rc)
         return cli_error(ctx, CLI_FAIL, "class init: out of memory");
-    int e = class_spawn_all(tmp, c, "start", start_argv, NULL, rc);
+    int e = class_spawn_all(tmp, c, "start", class_start_argv, NULL, rc);
     int out = CLI_OK;
     if (e == ENOSYS)
         out = cli_error(ctx, CLI_FAIL, "class init: %s", CLASS_NOSPAWN);

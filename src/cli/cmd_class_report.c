@@ -4,7 +4,9 @@
 #include "src/cli/cli.h"
 #include "src/exercise/class.h"
 #include "src/exercise/progress.h"
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* RFC 4180: quoted when it holds a comma, quote or line end. */
@@ -85,11 +87,32 @@ static void row_json(FILE *f, const struct class_student *s, const struct progre
     fputs("]}", f);
 }
 
+/* Grades every lab (`ntlab exercise check`, live when served), which
+ * records its progress.conf; a check that could not grade is named. */
+static int grade_all(struct cli_ctx *ctx, const char *dir, const struct class_conf *c)
+{
+    int *rc = calloc(c->n, sizeof *rc);
+    if (!rc)
+        return cli_error(ctx, CLI_FAIL, "class report: out of memory");
+    int e = class_spawn_all(dir, c, "check", class_check_argv, NULL, rc);
+    int out = e == ENOSYS ? cli_error(ctx, CLI_FAIL, "class report: %s", CLASS_NOSPAWN) : CLI_OK;
+    for (size_t i = 0; e != ENOSYS && i < c->n; i++) {
+        if (rc[i] == 0 || rc[i] == 1) /* 1: goals unmet, the check itself worked */
+            continue;
+        out = cli_error(ctx, CLI_FAIL, "class report: %s: 'ntlab exercise check' failed (exit "
+                        "%d):", c->s[i].login, rc[i]);
+        class_log_show(ctx->err, dir, c->s[i].login, "check");
+    }
+    free(rc);
+    return out;
+}
+
 int class_report(struct cli_ctx *ctx, const char *dir, const struct class_conf *c,
                  const char *format)
 {
     FILE *f = ctx->out;
-    int rc = CLI_OK;
+    /* a preset's labs have no goals: nothing to grade */
+    int rc = c->preset ? CLI_OK : grade_all(ctx, dir, c);
     if (strcmp(format, "json") == 0) {
         fprintf(f, "{\"%s\": ", c->preset ? "preset" : "exercise");
         json_str(f, c->exercise);

@@ -1,85 +1,15 @@
 /* `ntlab class up|down|status|report DIR` (issue 16): every student's lab
  * served by its own `ntlab up` daemon on the class's ports. */
-#include "emulator/lab.h"
-#include "emulator/machine.h"
-#include "emulator/scm.h"
 #include "src/cli/class_spawn.h"
 #include "src/cli/cli.h"
-#include "src/console/console.h"
 #include "src/exercise/class.h"
 #include "src/exercise/progress.h"
-#include "src/exchange/ims.h"
 #include "src/lib/plat.h"
-#include "src/lib/str.h"
 #include "src/net/daemon.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Whether the lab runs an Internet Mail Service (then it gets its SMTP
- * port: `up --listen-smtp` for a lab without one is an error). */
-static bool lab_has_ims(const char *labdir)
-{
-    struct lab *lab;
-    char err[512];
-    if (lab_open(labdir, false, &lab, err, sizeof err) != STATUS_SUCCESS)
-        return false; /* `up` then says what is wrong with the lab */
-    bool ims = false;
-    for (size_t i = 0; !ims && i < lab_machine_count(lab); i++) {
-        struct machine *m = lab_machine_at(lab, i);
-        if (!machine_scm(m) && scm_attach(m, err, sizeof err) != STATUS_SUCCESS)
-            continue; /* a broken services.conf: `up` reports it */
-        struct scm *scm = machine_scm(m);
-        for (size_t j = 0; !ims && j < scm_count(scm); j++)
-            ims = str_ieq(scm_at(scm, j)->image, IMS_IMAGE);
-    }
-    lab_free(lab);
-    return ims;
-}
-
-static bool up_argv(void *arg, const struct class_conf *c, size_t i, const char *lab,
-                    char *argv[], char *store)
-{
-    (void)arg;
-    if (daemon_pid(lab))
-        return false; /* served already */
-    const struct class_student *s = &c->s[i];
-    size_t n = 0;
-    argv[n++] = "ntlab";
-    argv[n++] = "-C";
-    argv[n++] = (char *)lab;
-    argv[n++] = "up";
-    argv[n++] = "--listen";
-    argv[n++] = store;
-    store += sprintf(store, "127.0.0.1:%u", s->pop3) + 1;
-    if (lab_has_ims(lab)) {
-        argv[n++] = "--listen-smtp";
-        argv[n++] = store;
-        store += sprintf(store, "127.0.0.1:%u", s->smtp) + 1;
-    }
-#if NTLAB_CONSOLE
-    argv[n++] = "--http";
-    argv[n++] = store;
-    sprintf(store, "127.0.0.1:%u", s->console);
-#endif
-    argv[n] = NULL;
-    return true;
-}
-
-static bool down_argv(void *arg, const struct class_conf *c, size_t i, const char *lab,
-                      char *argv[], char *store)
-{
-    (void)arg;
-    (void)c;
-    (void)i;
-    (void)store;
-    if (!daemon_pid(lab))
-        return false; /* not served */
-    char *w[] = {"ntlab", "-C", (char *)lab, "down", NULL};
-    memcpy(argv, w, sizeof w);
-    return true;
-}
 
 /* up or down for every lab; exit 0 when each one is (now) as asked. */
 static int class_updown(struct cli_ctx *ctx, const char *dir, const struct class_conf *c,
@@ -89,7 +19,7 @@ static int class_updown(struct cli_ctx *ctx, const char *dir, const struct class
     if (!rc)
         return cli_error(ctx, CLI_FAIL, "class: out of memory");
     const char *what = up ? "up" : "down";
-    int e = class_spawn_all(dir, c, what, up ? up_argv : down_argv, NULL, rc);
+    int e = class_spawn_all(dir, c, what, up ? class_up_argv : class_down_argv, NULL, rc);
     int out = e == ENOSYS ? cli_error(ctx, CLI_FAIL, "class %s: %s", what, CLASS_NOSPAWN)
                           : CLI_OK;
     size_t done = 0, already = 0;

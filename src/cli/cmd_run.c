@@ -488,3 +488,10 @@ int cmd_record(struct cli_ctx *ctx, int argc, char **argv)
         return cli_error(ctx, CLI_FAIL, "record: %s", err[0] ? err : strerror(rc));
     return CLI_OK;
 }
+
+/* The admin runner of scenarios, for the exercise grader (issue 16). */
+const struct scn_admin *cli_scenario_admin(void)
+{
+    static const struct scn_admin admin = {admin_run, NULL};
+    return &admin;
+}

@@ -105,6 +105,12 @@ static const struct cli_command commands[] = {
     {"record", cmd_record,
      "record HOST:PORT [--listen ADDR:PORT] [-n|--sessions N] -o FILE   recording proxy",
      false},
+    /* Not forwarded: check reads a live lab through the control socket itself. */
+    {"exercise", cmd_exercise,
+     "exercise list | start NAME [LAB] [--seed N] [--force] | check [--json] [-v|--verbose] [--offline]\n"
+     "           [--target HOST:PORT] | hint | reset | solution NAME [--seed N] --keys DIR\n"
+     "           | test NAME... --keys DIR   [--exercises DIR]   graded labs (README \"Exercises\")",
+     false},
     {"class", cmd_class,
      "class init DIR (--exercise NAME|--preset NAME) --roster FILE [--port-base N]\n"
      "           a lab per student\n"

@@ -395,11 +395,28 @@ static enum setup set_up_local(struct scn_runner *r)
     return SETUP_OK;
 }
 
+/* --existing: in-process on a lab that is already there; it stays. */
+static enum setup set_up_existing(struct scn_runner *r)
+{
+    str_copy(r->dir, sizeof r->dir, r->o->existing);
+    char err[512] = "";
+    ntstatus st = lab_open(r->dir, false, &r->lab, err, sizeof err);
+    if (st != STATUS_SUCCESS) {
+        r->lab = NULL;
+        scn_run_mismatch(r, (struct scn_loc){r->s->path, 0}, "cannot open the lab in %s: %s",
+                         r->dir, err[0] ? err : "error");
+        return SETUP_FAILED;
+    }
+    scn_run_register_images(r);
+    return SETUP_OK;
+}
+
 static enum setup set_up(struct scn_runner *r)
 {
-    enum setup su = r->o->prepare  ? set_up_prepare(r)
-                    : r->o->target ? set_up_live(r)
-                                   : set_up_local(r);
+    enum setup su = r->o->prepare    ? set_up_prepare(r)
+                    : r->o->target   ? set_up_live(r)
+                    : r->o->existing ? set_up_existing(r)
+                                     : set_up_local(r);
     if (su != SETUP_OK)
         return su;
     if (r->s->admin_steps && !r->o->admin) {
@@ -425,7 +442,8 @@ static void run_steps(struct scn_runner *r)
 {
     const struct scn *s = r->s;
     const struct scn_run_opts *o = r->o;
-    bool skip_setup = o->target != NULL; /* a live server's lab is set up already */
+    /* a live server's lab, or an existing one, is set up already */
+    bool skip_setup = o->target != NULL || o->existing != NULL;
     for (size_t i = 0; i < s->nsteps && !r->oom; i++) {
         const struct scn_step *st = &s->steps[i];
         if (r->failed && s->has_begin && i > 0 && s->steps[i - 1].setup) {

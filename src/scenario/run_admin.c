@@ -53,7 +53,7 @@ static void show_output(struct scn_runner *r, char **lines, size_t n)
 
 /* Gives every machine of the lab the Exchange store image (what the
  * daemon does): machines come and go with admin steps. */
-static void register_images(struct scn_runner *r)
+void scn_run_register_images(struct scn_runner *r)
 {
     for (size_t i = 0; i < lab_machine_count(r->lab); i++) {
         struct machine *m = lab_machine_at(r->lab, i);
@@ -119,7 +119,7 @@ static int run_command(struct scn_runner *r, const struct scn_step *st, char **a
                            out);
     plat_memstream_close(&ms);
     if (r->lab) {
-        register_images(r);
+        scn_run_register_images(r);
         scn_run_tick(r);
     }
     return 0;

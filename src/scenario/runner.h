@@ -92,6 +92,9 @@ void scn_run_end_sessions(struct scn_runner *r);
 
 /* --- admin steps (run_admin.c) ---------------------------------------------- */
 
+/* Gives every machine of r->lab the Exchange store image, as the daemon
+ * does (after each admin step, and on an existing lab before the first). */
+void scn_run_register_images(struct scn_runner *r);
 /* Runs an NTLAB step through r->o->admin and checks its exit code and output. */
 void scn_run_ntlab(struct scn_runner *r, const struct scn_step *st);
 

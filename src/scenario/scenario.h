@@ -177,6 +177,9 @@ struct scn_run_opts {
     bool keep;           /* keep the lab directory of a failed scenario */
     bool want_transcript; /* fill result.transcript */
     bool want_actual;     /* fill result.actual */
+    const char *existing; /* in-process on the lab already in this directory (issue 16's
+                             exercise grader, on its own copy): setup steps are skipped and
+                             the directory stays; NULL = a fresh lab */
 };
 
 enum scn_status { SCN_PASS, SCN_FAIL, SCN_SKIP };
