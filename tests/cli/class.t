@@ -109,13 +109,17 @@ python3 -c "
 import socket, time, os, sys
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(('127.0.0.1', $((BASE + 6)))); s.listen()
-sys.stdout.write('ok\n'); sys.stdout.flush(); time.sleep(20)" > held &
+sys.stdout.write('ok\n'); sys.stdout.flush()
+for _ in range(600):  # until the test says 'release' (at most 30 s)
+    if os.path.exists('release'): break
+    time.sleep(0.05)" > held 2>&1 &
 HOLDER=$!
 i=0; until grep -q ok held 2>/dev/null; do i=$((i + 1)); [ $i -lt 50 ] || die "holder"; sleep 0.1; done
 expect_rc 1 "$NTLAB" class up C
 expect_grep "^ntlab: class up: carol: 'ntlab up' failed \(exit 1\):"
 expect_line "class up: 2 started, 0 already running, 1 failed"
-kill "$HOLDER"
+touch release
+wait "$HOLDER"
 expect_rc 0 "$NTLAB" class down C
 
 # --- report: nothing checked yet, then progress files
@@ -154,3 +158,39 @@ expect_rc 2 "$NTLAB" class
 expect_line "ntlab: class: expected init, up, down, status or report (got '')"
 expect_rc 2 "$NTLAB" class report C --xml
 expect_line "ntlab: class report: unknown option '--xml'"
+
+# --- a class of an exercise: each lab its own instance; report grades them
+rm -rf C
+printf 'alice:Alice Liddell\nbob:Bob Smith:42\n' > roster2
+expect_rc 0 "$NTLAB" class init C --exercise q189732 --roster roster2 --port-base "$BASE"
+grep -q '^seed = 42$' C/labs/bob/exercise.conf || die "bob's lab is not seed 42"
+grep -q "^seed = 42$" C/labs/alice/exercise.conf && die "alice got bob's seed"
+grep -q 'POP3 users get' C/instructor/logs/alice.start || die "no story kept"
+ls C/labs/bob | grep -qi solution && die "a solution in a student's lab"
+expect_rc 0 "$NTLAB" class up C
+expect_rc 0 "$NTLAB" class report C
+expect_grep "^bob +Bob Smith +pop3-logon +-$"
+# bob fixes his lab (the live daemon's clock runs); alice does not
+"$NTLAB" exercise solution q189732 --seed 42 --keys "$(dirname "$0")/../../src/exercises" |
+    grep '^ntlab ' > fix
+[ "$(wc -l < fix)" -ge 2 ] || die "no solution steps: $(cat fix)"
+set -f # the steps' words as written: backslashes and all
+while read -r _ cmd; do
+    "$NTLAB" -C C/labs/bob $cmd > /dev/null || die "step failed: $cmd"
+done < fix
+set +f
+expect_rc 0 "$NTLAB" class report C --csv
+printf '%s\n' "$out" | tr -d '\r' | grep -qE '^bob,Bob Smith,pop3-logon,1998-07-01 [0-9:]{8}$' ||
+    die "bob's pop3-logon not met: $out"
+printf '%s\n' "$out" | tr -d '\r' | grep -qx 'alice,Alice Liddell,pop3-logon,' || die "alice: $out"
+first=$(printf '%s\n' "$out" | tr -d '\r' | sed -n 's/^bob,Bob Smith,right-held,//p')
+# the right revoked again: the goal is unmet now, its first time stays
+"$NTLAB" -C C/labs/bob rights revoke 'HOOLI\EXADMIN' SeTcbPrivilege --focus MAIL50 > /dev/null 2>&1 ||
+    "$NTLAB" -C C/labs/bob ntrights -r SeTcbPrivilege -u 'HOOLI\EXADMIN' -m '\\MAIL50' > /dev/null
+expect_rc 1 "$NTLAB" -C C/labs/bob exercise check
+expect_rc 0 "$NTLAB" class report C --csv
+printf '%s\n' "$out" | tr -d '\r' | grep -qx "bob,Bob Smith,right-held,$first" ||
+    die "the first time was not kept ($first): $out"
+expect_rc 0 "$NTLAB" class status C
+expect_grep "^bob .* 4/4$"
+expect_rc 0 "$NTLAB" class down C
