@@ -221,7 +221,8 @@ fuzz-replay: $(FUZZ_NAMES:%=$(BUILD)/fuzz-replay/%)
 
 # Benchmarks (not part of `make test`): every tests/bench/*.c is built and
 # run, its output kept in BUILD/bench/NAME.out (and, last, tests/bench/smtp.py:
-# the SMTP figures of issue 18); then tests/bench/run.sh,
+# the SMTP figures of issue 18, and tests/bench/class.py: 40 labs of a class
+# served at once, issue 16); then tests/bench/run.sh,
 # the POP3 benchmark against Dovecot, drives the tools pop3load and pop3lab
 # and writes BUILD/bench/summary.json. A benchmark that fails (a setup
 # error, a missing figure or a run with errors; a slow figure never fails)
@@ -235,7 +236,8 @@ bench: deps-bench all $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 	  [ "$$(cat $$b.rc)" = 0 ] || { echo "bench: $$b failed"; fail=1; }; done; \
 	echo "== tests/bench/run.sh"; tests/bench/run.sh $(BUILD) || fail=1; \
 	echo "== tests/bench/smtp.py"; python3 tests/bench/smtp.py $(BUILD) || fail=1; \
-	echo "== tests/bench/minimize.sh"; tests/bench/minimize.sh $(BUILD) || fail=1; exit $$fail
+	echo "== tests/bench/minimize.sh"; tests/bench/minimize.sh $(BUILD) || fail=1; \
+	echo "== tests/bench/class.py"; python3 tests/bench/class.py $(BUILD) || fail=1; exit $$fail
 
 # A short run of the POP3 benchmark in make test (one round of 1 s runs,
 # small counts, about 40 s; tests/bench/run.sh BENCH_SMOKE): it fails when

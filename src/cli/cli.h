@@ -117,6 +117,8 @@ int cmd_mail(struct cli_ctx *ctx, int argc, char **argv);
 /* A lab's own POP3 personas (src/cli/cmd_persona.c). */
 int cmd_persona(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_up(struct cli_ctx *ctx, int argc, char **argv);
+/* Classes of labs, one per student (src/cli/cmd_class.c, issue 16). */
+int cmd_class(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_down(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_status(struct cli_ctx *ctx, int argc, char **argv);
 /* Scenarios (src/cli/cmd_run.c). */

@@ -4,6 +4,7 @@
  * $NTLAB_EXERCISE_KEYS, never from the binary (README "Exercises"). A lab
  * built by start holds LAB/exercise.conf: which exercise, which seed, how
  * many hints were shown. */
+#include "src/cli/class_spawn.h"
 #include "src/cli/args.h"
 #include "src/cli/cli.h"
 #include "src/exercise/exercise.h"
@@ -429,6 +430,19 @@ static void check_json(FILE *f, const struct exercise *ex, const struct ex_vars 
     free(e);
 }
 
+/* When each goal was first met, on the lab's clock (class_spawn.h). */
+static void record_progress(struct cli_ctx *ctx, const struct exercise *ex,
+                            const struct ex_report *rep)
+{
+    const char *names[EX_MAX_GOALS];
+    bool met[EX_MAX_GOALS];
+    for (size_t i = 0; i < rep->ngoals; i++) {
+        names[i] = ex->goals[i].name;
+        met[i] = rep->goals[i].met;
+    }
+    class_progress_record(ctx, names, met, rep->ngoals);
+}
+
 static int ex_check(struct cli_ctx *ctx, struct ex_opts *op, bool hint_cmd)
 {
     if (op->w.n != 1)
@@ -446,6 +460,7 @@ static int ex_check(struct cli_ctx *ctx, struct ex_opts *op, bool hint_cmd)
         return rc;
     }
     const char *hint = next_hint(ex, &rep, &c);
+    record_progress(ctx, ex, &rep); /* for `ntlab class report` (issue 16, classes) */
     if (hint_cmd) {
         /* the next `hint` gives the following one of the same goal */
         char *h = hint ? ex_expand(hint, &vars) : NULL;

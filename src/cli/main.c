@@ -117,6 +117,11 @@ static const struct cli_command commands[] = {
      "           [--target HOST:PORT] | hint | reset | solution NAME [--seed N] --keys DIR\n"
      "           | test NAME... --keys DIR   [--exercises DIR]   graded labs (README \"Exercises\")",
      false},
+    {"class", cmd_class,
+     "class init DIR (--exercise NAME|--preset NAME) --roster FILE [--port-base N]\n"
+     "           a lab per student\n"
+     "           | up DIR | down DIR | status DIR | report DIR [--csv|--json]",
+     false},
     {"errmsg", cmd_errmsg, "errmsg CODE   (Win32 number, ERROR_ symbol, or NTSTATUS 0x...)", false},
 };
 

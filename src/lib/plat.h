@@ -69,6 +69,10 @@ int plat_sync_fs(const char *path);
 int plat_rename(const char *from, const char *to);
 /* mkdir with a mode (the mode means nothing on Windows). EEXIST as usual. */
 int plat_mkdir(const char *path, unsigned mode);
+/* chmod: sets a path's permission bits whatever the umask (a class
+ * directory's modes, issue 16). 0 or an errno value; 0 on Windows, where
+ * the mode means nothing (as for plat_mkdir). */
+int plat_chmod(const char *path, unsigned mode);
 /* pread/pwrite: -1 with errno on failure. On Windows the descriptor's file
  * position may move; callers use them on files they only read or append. */
 ssize_t plat_pread(int fd, void *buf, size_t n, int64_t off);
@@ -197,6 +201,14 @@ int plat_waitpid(long pid, int *status);
  * code (-1 if it did not exit normally). */
 int plat_status_signal(int status);
 int plat_status_exit(int status);
+/* Starts this same program again as a child: argv (argv[0] is the name it
+ * sees, NULL-terminated) with stdin from the null device and stdout and
+ * stderr to out_fd (-1: both to the null device). The program file is the
+ * running one (/proc/self/exe on Linux), so a class of labs is served by
+ * the very build that made it. 0 with *pid (the caller waits for it with
+ * plat_waitpid), or an errno value: the fork's, or the exec's as the child
+ * reported it. ENOSYS on Windows (no fork; `ntlab class up` says so). */
+int plat_spawn_self(char *const argv[], int out_fd, long *pid);
 /* Kills a child at once (SIGKILL). */
 void plat_kill_hard(long pid);
 /* Whether a process with this id exists now (any owner). */

@@ -35,6 +35,11 @@ int plat_fsync(int fd)
     return fsync(fd) ? errno : 0;
 }
 
+int plat_chmod(const char *path, unsigned mode)
+{
+    return chmod(path, (mode_t)mode) ? errno : 0;
+}
+
 int plat_fdatasync(int fd)
 {
     return fdatasync(fd) ? errno : 0;
@@ -342,6 +347,53 @@ int plat_waitpid(long pid, int *status)
     }
     if (status)
         *status = st;
+    return 0;
+}
+
+/* The child's side of plat_spawn_self: any failure is written to report
+ * (close-on-exec, so a successful exec closes it with nothing written). */
+static void spawn_child(char *const argv[], int out_fd, int report)
+{
+    int e = 0;
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_fd >= 0 ? out_fd : devnull, 1) < 0 ||
+        dup2(out_fd >= 0 ? out_fd : devnull, 2) < 0)
+        e = errno;
+    if (!e) {
+        execv("/proc/self/exe", argv);
+        e = errno;
+    }
+    ssize_t w = write(report, &e, sizeof e);
+    (void)w;
+    _exit(127);
+}
+
+int plat_spawn_self(char *const argv[], int out_fd, long *pid)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return errno;
+    pid_t c = fork();
+    if (c < 0) {
+        int e = errno;
+        close(p[0]);
+        close(p[1]);
+        return e;
+    }
+    if (c == 0)
+        spawn_child(argv, out_fd, p[1]);
+    close(p[1]);
+    int e = 0;
+    ssize_t n;
+    while ((n = read(p[0], &e, sizeof e)) < 0 && errno == EINTR)
+        ;
+    close(p[0]);
+    if (n == (ssize_t)sizeof e && e) {
+        int st;
+        (void)plat_waitpid((long)c, &st);
+        return e;
+    }
+    *pid = (long)c;
     return 0;
 }
 

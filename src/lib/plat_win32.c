@@ -490,10 +490,25 @@ int plat_memstream_close(struct plat_memstream *ms)
 
 /* --- processes ------------------------------------------------------------------------ */
 
+int plat_chmod(const char *path, unsigned mode)
+{
+    (void)path;
+    (void)mode;
+    return 0;
+}
+
 long plat_fork(void)
 {
     errno = ENOSYS;
     return -1;
+}
+
+int plat_spawn_self(char *const argv[], int out_fd, long *pid)
+{
+    (void)argv;
+    (void)out_fd;
+    (void)pid;
+    return ENOSYS;
 }
 
 int plat_waitpid(long pid, int *status)
