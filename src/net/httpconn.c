@@ -312,6 +312,10 @@ static void http_info(struct server *s, const struct server_listener *l,
 {
     (void)s;
     net_addr_format(&l->addr, out->address, sizeof out->address);
+    const struct http_listener *hl = l->data;
+    out->console = true;
+    if (hl)
+        httplive_counts(hl->live, &out->streams, &out->terminals);
 }
 
 const struct listener_kind httpconn_kind = {
