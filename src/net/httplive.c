@@ -420,8 +420,10 @@ static enum MHD_Result term_open(struct httplive *hl, struct MHD_Connection *con
         t->last_ms = server_mono_ms();
         if (listener_conn_add(hl->s, hl->l, &t->c, PLAT_EV_IN) == 0) {
             hl->terms[slot] = t;
+            char a[NET_ADDR_STR_MAX];
+            net_addr_format(&pl->addr, a, sizeof a);
             return reply(conn, 201, json_pack("{s:I, s:s}", "id", (json_int_t)t->id,
-                                              "address", pl->addr_str[0] ? pl->addr_str : ""));
+                                              "address", a));
         }
         close(fd);
     }
