@@ -237,7 +237,8 @@ bench: deps-bench all $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 	echo "== tests/bench/run.sh"; tests/bench/run.sh $(BUILD) || fail=1; \
 	echo "== tests/bench/smtp.py"; python3 tests/bench/smtp.py $(BUILD) || fail=1; \
 	echo "== tests/bench/minimize.sh"; tests/bench/minimize.sh $(BUILD) || fail=1; \
-	echo "== tests/bench/class.py"; python3 tests/bench/class.py $(BUILD) || fail=1; exit $$fail
+	echo "== tests/bench/class.py"; python3 tests/bench/class.py $(BUILD) || fail=1; \
+	echo "== tests/bench/console.py"; python3 tests/bench/console.py $(BUILD) || fail=1; exit $$fail
 
 # A short run of the POP3 benchmark in make test (one round of 1 s runs,
 # small counts, about 40 s; tests/bench/run.sh BENCH_SMOKE): it fails when
