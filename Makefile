@@ -16,6 +16,8 @@ LDLIBS  := -lmicrohttpd -ljansson
 LIB_SRCS := $(sort $(wildcard src/lib/*.c emulator/*.c src/mailstore/*.c src/pop3/*.c src/smtp/*.c src/exchange/*.c \
                              src/net/*.c src/scenario/*.c src/cli/*.c src/console/*.c))
 EMBED_FILES := $(sort $(wildcard src/pop3/personas/*.persona policies/*.inf policies/presets/*))
+# The teaching console's pages (issue 15): HTML, CSS and JS served from the binary.
+EMBED_FILES += $(sort $(wildcard src/console/www/*))
 GEN_SRCS := $(BUILD)/gen/embedded.c
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_SRCS := $(sort $(wildcard tests/bench/*.c))

@@ -109,11 +109,12 @@ static enum MHD_Result respond(struct http_listener *hl, struct MHD_Connection *
         return MHD_NO; /* libmicrohttpd closes the connection */
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rs.type);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+                            rs.cache ? rs.cache : "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'self'");
+    MHD_add_response_header(resp, "Content-Security-Policy", CONSOLE_CSP);
     enum MHD_Result ok = MHD_queue_response(conn, (unsigned)rs.status, resp);
     MHD_destroy_response(resp);
     console_response_free(&rs);
