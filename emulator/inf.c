@@ -31,6 +31,17 @@ const char *inf_sa_key(enum inf_sa k)
     return (unsigned)k < INF_SA_COUNT ? sa_keys[k].key : NULL;
 }
 
+bool inf_sa_lookup(const char *name, enum inf_sa *out)
+{
+    for (int k = 0; k < INF_SA_COUNT; k++) {
+        if (str_ieq(name, sa_keys[k].key)) {
+            *out = (enum inf_sa)k;
+            return true;
+        }
+    }
+    return false;
+}
+
 bool inf_sa_valid(enum inf_sa k, int v)
 {
     return (unsigned)k < INF_SA_COUNT && v >= sa_keys[k].min && v <= sa_keys[k].max;

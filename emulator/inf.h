@@ -71,6 +71,9 @@ enum inf_sa {
 };
 /* "MinimumPasswordAge", ... */
 const char *inf_sa_key(enum inf_sa k);
+/* The key named (case-insensitive, as `ntlab policy set` and the console
+ * take it): true with *out set, false when none is. */
+bool inf_sa_lookup(const char *name, enum inf_sa *out);
 /* True when v is a value the template allows for k. */
 bool inf_sa_valid(enum inf_sa k, int v);
 

@@ -204,13 +204,8 @@ static int table_set(struct lsa *l, const struct sid *s, rights_mask mask)
 
 static void sa_from_doc(struct lsa *l)
 {
-    int *f[INF_SA_COUNT] = {
-        &l->sa.min_password_age,  &l->sa.max_password_age,    &l->sa.min_password_length,
-        &l->sa.password_history,  &l->sa.lockout_bad_count,   &l->sa.reset_lockout_count,
-        &l->sa.lockout_duration,  &l->sa.force_logoff,
-    };
     for (int k = 0; k < INF_SA_COUNT; k++)
-        *f[k] = l->doc.sa_set[k] ? l->doc.sa[k] : -1;
+        *lsa_sysaccess_field(&l->sa, (enum inf_sa)k) = l->doc.sa_set[k] ? l->doc.sa[k] : -1;
 }
 
 static struct lsa *lsa_new(enum osver os)
@@ -632,6 +627,11 @@ static int sa_get(const struct lsa_sysaccess *sa, int k)
     int v;
     memcpy(&v, (const char *)sa + sa_fields[k].off, sizeof v);
     return v;
+}
+
+int *lsa_sysaccess_field(struct lsa_sysaccess *sa, enum inf_sa k)
+{
+    return (unsigned)k < INF_SA_COUNT ? (int *)(void *)((char *)sa + sa_fields[k].off) : NULL;
 }
 
 static ntstatus mutate(struct lsa *l, const struct change *c)

@@ -9,6 +9,7 @@
  * they are snapshots (token.h). */
 #ifndef NTLAB_EMULATOR_LSA_H
 #define NTLAB_EMULATOR_LSA_H
+#include "emulator/inf.h"
 #include "emulator/nterr.h"
 #include "emulator/osver.h"
 #include "emulator/rights.h"
@@ -94,6 +95,10 @@ void lsa_set_names(struct lsa *l, const struct lsa_names *names);
 enum osver lsa_os(const struct lsa *l);
 
 const struct lsa_sysaccess *lsa_sysaccess(const struct lsa *l);
+/* The field of sa that [System Access] key k names: the one map from the
+ * template's keys to the struct, for the CLI (`ntlab policy`) and the
+ * console alike. NULL when k is not a key (INF_SA_COUNT). */
+int *lsa_sysaccess_field(struct lsa_sysaccess *sa, enum inf_sa k);
 /* Changes the account policy (written durably like the rights below).
  * Each field is -1 or within the range the template allows (inf.c);
  * otherwise STATUS_INVALID_PARAMETER and nothing changes. */

@@ -14,41 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The lsa_sysaccess field of a [System Access] key (same order as inf_sa). */
+/* The lsa_sysaccess field of a [System Access] key: lsa.h's one map. */
 static int *sa_field(struct lsa_sysaccess *sa, enum inf_sa k)
 {
-    switch (k) {
-    case INF_SA_MIN_PASSWORD_AGE:
-        return &sa->min_password_age;
-    case INF_SA_MAX_PASSWORD_AGE:
-        return &sa->max_password_age;
-    case INF_SA_MIN_PASSWORD_LENGTH:
-        return &sa->min_password_length;
-    case INF_SA_PASSWORD_HISTORY:
-        return &sa->password_history;
-    case INF_SA_LOCKOUT_BAD_COUNT:
-        return &sa->lockout_bad_count;
-    case INF_SA_RESET_LOCKOUT_COUNT:
-        return &sa->reset_lockout_count;
-    case INF_SA_LOCKOUT_DURATION:
-        return &sa->lockout_duration;
-    case INF_SA_FORCE_LOGOFF:
-        return &sa->force_logoff;
-    case INF_SA_COUNT:
-        break;
-    }
-    return NULL;
+    return lsa_sysaccess_field(sa, k);
 }
 
 static bool sa_key(const char *name, enum inf_sa *out)
 {
-    for (int k = 0; k < INF_SA_COUNT; k++) {
-        if (str_ieq(name, inf_sa_key((enum inf_sa)k))) {
-            *out = (enum inf_sa)k;
-            return true;
-        }
-    }
-    return false;
+    return inf_sa_lookup(name, out);
 }
 
 static int show(struct cli_ctx *ctx, struct cli_focus *f)

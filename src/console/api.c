@@ -57,9 +57,13 @@ int console_handle(struct console *c, const struct console_request *rq,
         !split(rq->path + sizeof prefix - 1, seg, &n) || n == 0)
         return reply_error(rs, 404, "no such console page or API path");
     struct api_call a = {c, rq, rs, seg, n};
-    int e = strcmp(seg[0], "rights") == 0  ? api_rights(&a)
-            : strcmp(seg[0], "users") == 0 ? api_users(&a)
-                                           : api_machines(&a);
+    int e = strcmp(seg[0], "rights") == 0     ? api_rights(&a)
+            : strcmp(seg[0], "users") == 0    ? api_users(&a)
+            : strcmp(seg[0], "policy") == 0   ? api_policy(&a)
+            : strcmp(seg[0], "focuses") == 0 || strcmp(seg[0], "accounts") == 0 ||
+                    strcmp(seg[0], "groups") == 0
+                ? api_accounts(&a)
+                : api_machines(&a);
     if (!e && !rs->body)
         e = ENOMEM; /* a reply could not be built */
     return e;

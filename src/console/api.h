@@ -44,6 +44,11 @@ int api_events(struct api_call *a, struct machine *m);
 /* users/FOCUS, users/FOCUS/NAME (api_users.c). */
 int api_users(struct api_call *a);
 
+/* focuses, accounts/FOCUS, groups/FOCUS (api_accounts.c). */
+int api_accounts(struct api_call *a);
+/* policy/FOCUS/account (api_policy.c). */
+int api_policy(struct api_call *a);
+
 /* rs = 405 naming the methods path allows. */
 int api_method(struct api_call *a, const char *allowed);
 #endif

@@ -119,6 +119,54 @@ static int service_action(struct api_call *a, struct machine *m, const char *svc
     return reply_json(a->rs, 200, services_json(m));
 }
 
+static json_t *config_json(const struct scm_service *v)
+{
+    json_t *deps = json_array();
+    for (size_t i = 0; deps && i < v->ndeps; i++)
+        json_array_append_new(deps, json_string(v->deps[i]));
+    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:o}", "name", v->name, "display", v->display,
+                     "start", scm_start_type_name(v->start), "account", v->account, "system",
+                     scm_account_is_system(v->account), "depends", deps);
+}
+
+/* The Services dialog's Startup...: start type and Log On As (account and
+ * password), through scm_change_config as `ntlab service config`. The
+ * password is written, never read back. */
+static int service_config(struct api_call *a, struct machine *m, const char *svc)
+{
+    if (strcmp(a->rq->method, "GET") == 0)
+        return reply_json(a->rs, 200, config_json(scm_find(machine_scm(m), svc)));
+    if (strcmp(a->rq->method, "POST") != 0)
+        return api_method(a, "GET, POST");
+    static const char *const allowed[] = {"start", "account", "password", NULL};
+    json_t *b = reply_body(a->rq, allowed, a->rs);
+    if (!b)
+        return 0;
+    struct scm_config cfg = {.name = svc};
+    json_t *start = json_object_get(b, "start"), *acct = json_object_get(b, "account"),
+           *pw = json_object_get(b, "password");
+    if (start && !scm_start_type_parse(json_string_value(start) ? json_string_value(start) : "",
+                                       &cfg.start))
+        reply_error(a->rs, 400, "\"start\" must be \"auto\", \"demand\" or \"disabled\"");
+    else if ((acct && !json_is_string(acct)) || (pw && !json_is_string(pw)))
+        reply_error(a->rs, 400, "\"account\" and \"password\" must be strings");
+    else {
+        cfg.account = json_string_value(acct);
+        cfg.password = json_string_value(pw);
+        uint32_t rc = ERROR_SUCCESS;
+        if (start || acct || pw) {
+            rc = scm_change_config(m, svc, &cfg);
+            a->c->changed = true;
+        }
+        if (rc != ERROR_SUCCESS)
+            reply_win32(a->rs, "cannot configure service", svc, rc);
+        else
+            reply_json(a->rs, 200, config_json(scm_find(machine_scm(m), svc)));
+    }
+    json_decref(b);
+    return 0;
+}
+
 int api_machines(struct api_call *a)
 {
     bool get = strcmp(a->rq->method, "GET") == 0, post = strcmp(a->rq->method, "POST") == 0;
@@ -148,6 +196,8 @@ int api_machines(struct api_call *a)
         return get ? reply_json(a->rs, 200, services_json(m)) : api_method(a, "GET");
     if (!machine_scm(m) || !scm_find(machine_scm(m), a->seg[3]))
         return reply_error(a->rs, 404, "%s has no service '%s'", machine_name(m), a->seg[3]);
+    if (strcmp(a->seg[4], "config") == 0)
+        return service_config(a, m, a->seg[3]);
     if (strcmp(a->seg[4], "start") != 0 && strcmp(a->seg[4], "stop") != 0)
         return reply_error(a->rs, 404, "no such API path");
     return post ? service_action(a, m, a->seg[3], a->seg[4]) : api_method(a, "POST");

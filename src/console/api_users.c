@@ -10,9 +10,38 @@
 #include "emulator/sam.h"
 #include <string.h>
 
+/* Logon hours as the SAM keeps them: 21 bytes, 42 hex digits, bit
+ * day*24+hour (day 0 = Sunday, UTC) least significant first. */
+static void hours_hex(const uint8_t h[21], char out[43])
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < 21; i++) {
+        out[2 * i] = hex[h[i] >> 4];
+        out[2 * i + 1] = hex[h[i] & 15];
+    }
+    out[42] = 0;
+}
+
+static bool hours_parse(const char *s, uint8_t h[21])
+{
+    if (!s || strlen(s) != 42)
+        return false;
+    for (size_t i = 0; i < 42; i++) {
+        char c = s[i];
+        int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (v < 0)
+            return false;
+        h[i / 2] = (uint8_t)(i % 2 ? (h[i / 2] & 0xf0) | v : v << 4);
+    }
+    return true;
+}
+
 static json_t *user_json(const struct sam_user *u)
 {
-    return json_pack("{s:s, s:s, s:s, s:I, s:b, s:b, s:b, s:b, s:b, s:I, s:I, s:I, s:I}", "name",
+    char hours[43];
+    hours_hex(u->logon_hours, hours);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:b, s:b, s:b, s:b, s:b, s:I, s:I, s:I, s:I}", "name",
                      u->name, "fullname", u->fullname, "comment", u->comment, "rid",
                      (json_int_t)u->rid, "disabled", (u->flags & SAM_DISABLED) != 0,
                      "locked_out", (u->flags & SAM_LOCKED) != 0, "must_change",
@@ -21,6 +50,9 @@ static json_t *user_json(const struct sam_user *u)
                      (u->flags & SAM_CANT_CHANGE) != 0, "expires", (json_int_t)u->expires,
                      "password_last_set", (json_int_t)u->pwd_last_set, "last_logon",
                      (json_int_t)u->last_logon, "bad_password_count", (json_int_t)u->bad_count);
+    if (o)
+        json_object_set_new(o, "logon_hours", json_string(hours));
+    return o;
 }
 
 static int sam_refused(struct api_call *a, const char *what, const char *name, ntstatus st)
@@ -72,6 +104,14 @@ static int read_props(struct api_call *a, json_t *b, struct sam_user *want, unsi
         want->expires = json_integer_value(v);
         *fields |= SAM_FIELD_EXPIRES;
     }
+    v = json_object_get(b, "logon_hours");
+    if (v) {
+        if (!hours_parse(json_string_value(v), want->logon_hours))
+            return reply_error(a->rs, 400, "\"logon_hours\" must be 42 hex digits: the "
+                                           "168-hour week, bit day*24+hour (Sunday 0, UTC), "
+                                           "least significant first"), -1;
+        *fields |= SAM_FIELD_HOURS;
+    }
     v = json_object_get(b, "locked_out");
     if (v && !json_is_false(v))
         return reply_error(a->rs, 400, "\"locked_out\" can only be cleared (false): the "
@@ -86,7 +126,7 @@ static int set_props(struct api_call *a, struct machine *m, struct sam *sam, str
 {
     static const char *const allowed[] = {"disabled", "must_change", "password_never_expires",
                                           "cant_change", "fullname", "comment", "expires",
-                                          "locked_out", "password", NULL};
+                                          "locked_out", "password", "logon_hours", NULL};
     json_t *b = reply_body(a->rq, allowed, a->rs);
     if (!b)
         return 0;
@@ -116,6 +156,53 @@ static int set_props(struct api_call *a, struct machine *m, struct sam *sam, str
     return 0;
 }
 
+/* New User: the account, its password and its Properties fields in one
+ * SAM write (sam_batch, as `ntlab user add`), or nothing. */
+static int add_user(struct api_call *a, struct machine *m, struct sam *sam)
+{
+    static const char *const allowed[] = {"name", "password", "disabled", "must_change",
+                                          "password_never_expires", "cant_change", "fullname",
+                                          "comment", "expires", "logon_hours", NULL};
+    json_t *b = reply_body(a->rq, allowed, a->rs);
+    if (!b)
+        return 0;
+    const char *name = json_string_value(json_object_get(b, "name"));
+    json_t *pwv = json_object_get(b, "password");
+    struct sam_user want = {0};
+    unsigned fields = 0;
+    uint32_t mask = 0;
+    if (!name || !name[0]) {
+        reply_error(a->rs, 400, "\"name\" (a string) is required");
+    } else if (pwv && !json_is_string(pwv)) {
+        reply_error(a->rs, 400, "\"password\" must be a string");
+    } else if (read_props(a, b, &want, &fields, &mask) == 0) {
+        const char *pw = pwv ? json_string_value(pwv) : "";
+        uint32_t rid = 0;
+        ntstatus st = sam_batch_begin(sam);
+        if (st == STATUS_SUCCESS) {
+            st = sam_user_add(sam, name, pw, machine_now(m), &rid);
+            struct sam_user *u = st == STATUS_SUCCESS ? sam_user_by_rid(sam, rid) : NULL;
+            if (u && (fields || mask)) {
+                /* flags the body leaves out keep what sam_user_add set */
+                want.flags = (want.flags & mask) | (u->flags & ~mask);
+                st = sam_user_set_fields(sam, u->name, &want, fields, mask);
+            }
+            if (st == STATUS_SUCCESS)
+                st = sam_batch_end(sam);
+            else
+                sam_batch_cancel(sam);
+        }
+        if (st != STATUS_SUCCESS) {
+            sam_refused(a, "cannot add user", name, st);
+        } else {
+            a->c->changed = true;
+            reply_json(a->rs, 201, user_json(sam_user_by_rid(sam, rid)));
+        }
+    }
+    json_decref(b);
+    return 0;
+}
+
 int api_users(struct api_call *a)
 {
     if (a->n < 2 || a->n > 3)
@@ -128,8 +215,10 @@ int api_users(struct api_call *a)
         return reply_error(a->rs, 409, "%s has no SAM open", f.label);
     bool get = strcmp(a->rq->method, "GET") == 0;
     if (a->n == 2) {
+        if (strcmp(a->rq->method, "POST") == 0)
+            return add_user(a, f.m, sam);
         if (!get)
-            return api_method(a, "GET");
+            return api_method(a, "GET, POST");
         json_t *arr = json_array();
         for (size_t i = 0; arr && i < sam_user_count(sam); i++)
             json_array_append_new(arr, user_json(sam_user_at(sam, i)));
