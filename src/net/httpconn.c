@@ -5,7 +5,9 @@
 #include <string.h>
 #if NTLAB_CONSOLE
 #include "emulator/lab.h"
+#include "src/console/live.h"
 #include "src/exchange/exchange.h"
+#include "src/net/httplive.h"
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include <arpa/inet.h>
@@ -14,7 +16,8 @@
 #include <stdlib.h>
 
 #define LOG(s, ...) net_logger_printf(&(s)->log, __VA_ARGS__)
-#define HTTP_MAX_CONNS 64        /* a class's browsers on one host */
+/* a class's browsers on one host: 64 live streams and room for requests */
+#define HTTP_MAX_CONNS (HTTPLIVE_MAX_STREAMS + 32)
 #define HTTP_TIMEOUT_S 60        /* an idle keep-alive connection */
 #define HTTP_CONN_MEMORY 65536u  /* per connection: bounds the request head */
 
@@ -23,6 +26,8 @@ struct http_listener {
     struct server *s;
     struct MHD_Daemon *d;
     struct console con;
+    struct httplive *live;
+    struct console_live *snap; /* the last snapshot live updates compare with */
 };
 
 /* One request's body as it arrives. */
@@ -68,6 +73,18 @@ static const char *header(struct MHD_Connection *conn, enum MHD_ValueKind kind, 
     return MHD_lookup_connection_value(conn, kind, k);
 }
 
+static void live_emit(void *arg, const char *event, const char *json)
+{
+    httplive_broadcast(arg, event, json);
+}
+
+/* Live updates: the lab's snapshot compared with the last one. */
+static void http_scan(struct http_listener *hl)
+{
+    if (hl->live && hl->snap)
+        console_live_scan(hl->snap, hl->s->lab, live_emit, hl->live);
+}
+
 static enum MHD_Result respond(struct http_listener *hl, struct MHD_Connection *conn,
                                const char *url, const char *method, struct http_req *r)
 {
@@ -87,6 +104,11 @@ static enum MHD_Result respond(struct http_listener *hl, struct MHD_Connection *
         .body = r->body ? r->body : "",
         .body_len = r->len,
     };
+    char why[300];
+    if (httplive_owns(url) && hl->live && console_access(&hl->con, &rq, why, sizeof why) == 0) {
+        return httplive_answer(hl->live, conn, url, method, r->body ? r->body : "", r->len,
+                               r->too_large);
+    }
     struct console_response rs;
     struct MHD_Response *resp = NULL;
     if (console_handle(&hl->con, &rq, &rs) == 0)
@@ -103,18 +125,17 @@ static enum MHD_Result respond(struct http_listener *hl, struct MHD_Connection *
         for (size_t i = 0; i < lab_machine_count(hl->s->lab); i++)
             (void)exchange_register(lab_machine_at(hl->s->lab, i));
         hl->s->recheck = true;
+        http_scan(hl); /* right after the write, not at the next tick */
     }
     if (!resp) {
         console_response_free(&rs);
         return MHD_NO; /* libmicrohttpd closes the connection */
     }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rs.type);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
-                            rs.cache ? rs.cache : "no-store");
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(resp, "Content-Security-Policy", CONSOLE_CSP);
+    httplive_headers(resp, rs.type);
+    if (rs.cache) { /* the page's static files may be kept a while (pages.c) */
+        MHD_del_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, rs.cache);
+    }
     enum MHD_Result ok = MHD_queue_response(conn, (unsigned)rs.status, resp);
     MHD_destroy_response(resp);
     console_response_free(&rs);
@@ -161,7 +182,14 @@ static unsigned addr_port(const struct net_addr *a)
 
 static void pump_close(struct server *s, struct server_conn *c, const char *why)
 {
+    if (c->o.kind != &httpconn_kind) { /* a terminal of the listener (server.c closes
+                                          a listener's connections through its row) */
+        c->o.kind->close(s, c, why);
+        return;
+    }
     struct http_listener *hl = (struct http_listener *)c;
+    httplive_free(hl->live);
+    hl->live = NULL;
     if (why)
         LOG(s, "console: %s", why);
     listener_conn_unlink(s, c);
@@ -179,7 +207,11 @@ static void pump_run(struct server *s, struct server_conn *c)
 
 static void pump_tick(struct server *s, struct server_conn *c, int64_t mono_ms)
 {
-    (void)mono_ms;
+    struct http_listener *hl = (struct http_listener *)c;
+    if (hl->live) {
+        http_scan(hl);
+        httplive_tick(hl->live, mono_ms);
+    }
     pump_run(s, c); /* libmicrohttpd's timeouts */
 }
 
@@ -209,8 +241,8 @@ static int http_listen(struct server *s, struct server_listener *l)
     hl->s = s;
     hl->con.lab = s->lab;
     hl->con.port = addr_port(&l->addr);
-    hl->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, on_request,
-                             hl, MHD_OPTION_NOTIFY_COMPLETED, on_done, hl,
+    hl->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_SUSPEND_RESUME,
+                             0, NULL, NULL, on_request, hl, MHD_OPTION_NOTIFY_COMPLETED, on_done, hl,
                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNS,
                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,
                              MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
@@ -223,8 +255,19 @@ static int http_listen(struct server *s, struct server_listener *l)
         hl->pump.o.fd = di->epoll_fd;
         e = listener_conn_add(s, l, &hl->pump, PLAT_EV_IN);
     }
+    if (!e) {
+        hl->live = httplive_new(s, l, hl->d);
+        hl->snap = calloc(1, sizeof *hl->snap);
+        e = hl->live && hl->snap ? 0 : ENOMEM;
+        if (e)
+            listener_conn_unlink(s, &hl->pump);
+        else
+            http_scan(hl); /* primes: the first differences are the lab's next changes */
+    }
     if (e) {
         LOG(s, "console: libmicrohttpd: %s", strerror(e));
+        httplive_free(hl->live);
+        free(hl->snap);
         if (hl->d)
             MHD_stop_daemon(hl->d);
         plat_wipe(hl->con.secret, sizeof hl->con.secret);
@@ -241,9 +284,11 @@ static void http_unlisten(struct server *s, struct server_listener *l)
     struct http_listener *hl = l->data;
     if (!hl)
         return;
+    httplive_free(hl->live);
     if (hl->d)
         MHD_stop_daemon(hl->d);
     plat_wipe(hl->con.secret, sizeof hl->con.secret);
+    free(hl->snap);
     free(hl);
     l->data = NULL;
 }
