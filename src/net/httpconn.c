@@ -158,7 +158,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_size = 0;
         return ok ? MHD_YES : MHD_NO;
     }
-    return respond(cls, conn, url, method, r);
+    struct http_listener *hl = cls;
+    httplive_in_mhd(hl->live, true); /* a write's live events must not nest MHD_run */
+    enum MHD_Result res = respond(hl, conn, url, method, r);
+    httplive_in_mhd(hl->live, false);
+    return res;
 }
 
 static void on_done(void *cls, struct MHD_Connection *conn, void **req_cls,

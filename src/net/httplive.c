@@ -51,6 +51,7 @@ struct httplive {
     uint32_t next_term;
     struct sess *sess;
     size_t nsess;
+    bool in_mhd; /* inside one of libmicrohttpd's callbacks: MHD_run must not nest */
 };
 
 void httplive_headers(struct MHD_Response *r, const char *type)
@@ -191,8 +192,16 @@ void httplive_broadcast(struct httplive *hl, const char *event, const char *json
         }
     }
     free(text);
-    if (any)
-        MHD_run(hl->d); /* now, not at the next tick */
+    /* now, not at the next tick; inside a callback, the resume wakes
+     * libmicrohttpd's epoll descriptor and the loop runs it next */
+    if (any && !hl->in_mhd)
+        MHD_run(hl->d);
+}
+
+void httplive_in_mhd(struct httplive *hl, bool in)
+{
+    if (hl)
+        hl->in_mhd = in;
 }
 
 /* --- terminals ---------------------------------------------------------------------- */
@@ -386,8 +395,9 @@ static enum MHD_Result term_open(struct httplive *hl, struct MHD_Connection *con
     struct sockaddr_storage to;
     const struct server_listener *pl =
         mv && !json_is_string(mv) ? NULL : pop3_listener(hl->s, json_string_value(mv), &to);
+    bool bad = mv && !json_is_string(mv); /* before b (which holds mv) is freed */
     json_decref(b);
-    if (mv && !json_is_string(mv))
+    if (bad)
         return fail(conn, 400, "\"machine\" must be a string");
     if (!pl)
         return fail(conn, 404, "no POP3 listener for that machine in this daemon");

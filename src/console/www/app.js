@@ -164,8 +164,8 @@ const NT = (() => {
     };
     if (!window.EventSource || !NT.sse) { poll(); return; }
     const es = new EventSource('/api/v1/live?token=' + enc(token));
-    es.onopen = () => { state.textContent = 'live'; if (polling) { clearInterval(polling); polling = null; } };
-    es.onerror = () => { state.textContent = 'reconnecting'; };
+    es.onopen = () => { NT.liveUp = true; state.textContent = 'live'; if (polling) { clearInterval(polling); polling = null; } };
+    es.onerror = () => { NT.liveUp = false; state.textContent = 'reconnecting'; };
     for (const kind of NT.sse) {
       es.addEventListener(kind, (e) => {
         let data = null;
@@ -191,9 +191,10 @@ const NT = (() => {
   return {
     $, api, enc, el, message, failed, showDialog, openWindow, shown, selectable, machines,
     machineSelect, token,
-    /* the kinds of live event the page listens to (set by the stream's
-     * owner; null: no stream, poll) */
-    sse: null,
+    /* the kinds of event GET /api/v1/live sends (src/console/live.c,
+     * src/net/httplive.c) */
+    liveUp: false,
+    sse: ['event', 'service', 'machine', 'rights', 'session', 'terminal'],
     tool(id, t) { tools[id] = t; },
     machinesNow: () => machinesCache,
   };

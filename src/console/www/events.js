@@ -60,7 +60,7 @@
     },
     open: refresh,
     live(kind) {
-      if ((kind === 'event' || kind === 'boot') && NT.shown('win-events')) refresh().catch(() => {});
+      if ((kind === 'event' || kind === 'machine') && NT.shown('win-events')) refresh().catch(() => {});
     },
   });
 })();

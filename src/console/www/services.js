@@ -85,7 +85,7 @@
     },
     open: refresh,
     live(kind) {
-      if ((kind === 'service' || kind === 'boot') && NT.shown('win-services')) refresh().catch(() => {});
+      if ((kind === 'service' || kind === 'machine') && NT.shown('win-services')) refresh().catch(() => {});
     },
   });
 

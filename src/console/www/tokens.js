@@ -52,7 +52,7 @@
     title: 'Token Inspector',
     open: refresh,
     live(kind) {
-      if (['rights', 'service', 'boot'].includes(kind) && NT.shown('win-tokens')) refresh().catch(() => {});
+      if (['rights', 'service', 'machine'].includes(kind) && NT.shown('win-tokens')) refresh().catch(() => {});
     },
   });
 })();

@@ -166,7 +166,7 @@
     },
     open: refresh,
     live(kind) {
-      if ((kind === 'users' || kind === 'rights') && NT.shown('win-usrmgr')) refresh().catch(() => {});
+      if ((kind === 'rights') && NT.shown('win-usrmgr')) refresh().catch(() => {});
     },
   });
 })();
