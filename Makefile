@@ -103,6 +103,7 @@ test: deps-test
 	$(MAKE) all $(BUILD)/unit
 	$(BUILD)/unit
 	$(MAKE) cli-test scenario-test e2e-test
+	$(MAKE) console-test
 	@if command -v wine >/dev/null 2>&1; then $(MAKE) check-wine; else echo "check-wine: skipped (no Wine; .ci/deps test installs it)"; fi
 	$(MAKE) $(BUILD)/unit-san $(BUILD)/ntlab-san
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/unit-san
@@ -119,6 +120,15 @@ test: deps-test
 
 unit: $(BUILD)/unit
 	$(BUILD)/unit
+
+# The teaching console in a real browser (issue 15): Debian's chromium driven
+# by puppeteer-core (tests/console, `npm ci` by .ci/deps console); the
+# founding exercise by clicking, screenshots in build/console/.
+.PHONY: console-test
+console-test: $(BUILD)/ntlab
+	@.ci/deps console
+	@rm -rf $(BUILD)/console
+	cd tests/console && node founding.mjs $(abspath $(BUILD)/ntlab) $(abspath $(BUILD)/console)
 unit-san: $(BUILD)/unit-san
 	$(BUILD)/unit-san
 
