@@ -240,7 +240,8 @@ bench: deps-bench all $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 	  echo "== $$b"; { $$b; echo $$? > $$b.rc; } 2>&1 | tee $$b.out; \
 	  [ "$$(cat $$b.rc)" = 0 ] || { echo "bench: $$b failed"; fail=1; }; done; \
 	echo "== tests/bench/run.sh"; tests/bench/run.sh $(BUILD) || fail=1; \
-	echo "== tests/bench/smtp.py"; python3 tests/bench/smtp.py $(BUILD) || fail=1; exit $$fail
+	echo "== tests/bench/smtp.py"; python3 tests/bench/smtp.py $(BUILD) || fail=1; \
+	echo "== tests/bench/console.py"; python3 tests/bench/console.py $(BUILD) || fail=1; exit $$fail
 
 # A short run of the POP3 benchmark in make test (one round of 1 s runs,
 # small counts, about 40 s; tests/bench/run.sh BENCH_SMOKE): it fails when

@@ -80,9 +80,11 @@ static void scan_services(struct machine *m, const struct console_live_machine *
         size_t k = now->nsvc++;
         snprintf(now->svc[k].name, sizeof now->svc[k].name, "%s", q.name);
         now->svc[k].state = (int)q.state;
+        now->svc[k].logon_id = q.has_token ? (uint64_t)q.token.logon_id : 0;
         bool same = false;
         for (size_t j = 0; old && j < old->nsvc && !same; j++)
-            same = strcmp(old->svc[j].name, q.name) == 0 && old->svc[j].state == (int)q.state;
+            same = strcmp(old->svc[j].name, q.name) == 0 && old->svc[j].state == (int)q.state &&
+                   old->svc[j].logon_id == now->svc[k].logon_id;
         if (old && !same && emit) {
             emit_json(emit, arg, "service",
                       json_pack("{s:s, s:s, s:s, s:I}", "machine", machine_name(m), "service",

@@ -24,6 +24,7 @@ struct console_live_machine {
     struct {
         char name[65];
         int state;
+        uint64_t logon_id; /* its token's: a restart gives a new one */
     } svc[LIVE_MAX_SERVICES];
 };
 

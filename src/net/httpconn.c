@@ -158,11 +158,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_size = 0;
         return ok ? MHD_YES : MHD_NO;
     }
-    struct http_listener *hl = cls;
-    httplive_in_mhd(hl->live, true); /* a write's live events must not nest MHD_run */
-    enum MHD_Result res = respond(hl, conn, url, method, r);
-    httplive_in_mhd(hl->live, false);
-    return res;
+    return respond(cls, conn, url, method, r);
 }
 
 static void on_done(void *cls, struct MHD_Connection *conn, void **req_cls,
@@ -320,6 +316,10 @@ static void http_info(struct server *s, const struct server_listener *l,
 {
     (void)s;
     net_addr_format(&l->addr, out->address, sizeof out->address);
+    const struct http_listener *hl = l->data;
+    out->console = true;
+    if (hl)
+        httplive_counts(hl->live, &out->streams, &out->terminals);
 }
 
 const struct listener_kind httpconn_kind = {

@@ -32,6 +32,7 @@ struct term {
     struct server_conn c;
     struct httplive *hl;
     uint32_t id;
+    bool closed;
     int64_t last_ms;
     char *log; /* the last HTTPLIVE_TERM_KEEP bytes received */
     size_t loglen;
@@ -51,7 +52,6 @@ struct httplive {
     uint32_t next_term;
     struct sess *sess;
     size_t nsess;
-    bool in_mhd; /* inside one of libmicrohttpd's callbacks: MHD_run must not nest */
 };
 
 void httplive_headers(struct MHD_Response *r, const char *type)
@@ -184,36 +184,29 @@ void httplive_broadcast(struct httplive *hl, const char *event, const char *json
         return;
     int k = snprintf(text, n, "event: %s\ndata: %s\n\n", event, json);
     int64_t now = server_mono_ms();
-    bool any = false;
-    for (size_t i = 0; k > 0 && i < HTTPLIVE_MAX_STREAMS; i++) {
-        if (hl->streams[i]) {
+    for (size_t i = 0; k > 0 && i < HTTPLIVE_MAX_STREAMS; i++)
+        if (hl->streams[i])
             stream_put(hl->streams[i], text, (size_t)k, now);
-            any = true;
-        }
-    }
     free(text);
-    /* now, not at the next tick; inside a callback, the resume wakes
-     * libmicrohttpd's epoll descriptor and the loop runs it next */
-    if (any && !hl->in_mhd)
-        MHD_run(hl->d);
-}
-
-void httplive_in_mhd(struct httplive *hl, bool in)
-{
-    if (hl)
-        hl->in_mhd = in;
+    /* No MHD_run here: this may run inside libmicrohttpd's own callbacks
+     * (a write's scan), which must not re-enter it. A resume wakes
+     * libmicrohttpd's epoll descriptor, so the loop runs it next pass;
+     * the terminal's input runs it at once itself. */
 }
 
 /* --- terminals ---------------------------------------------------------------------- */
 
-static struct term *term_find(struct httplive *hl, const char *id)
+/* The slot of terminal id, or HTTPLIVE_MAX_TERMS. */
+static size_t term_find(struct httplive *hl, const char *id)
 {
     char *end;
+    errno = 0;
     unsigned long v = strtoul(id, &end, 10);
-    for (size_t i = 0; !*end && i < HTTPLIVE_MAX_TERMS; i++)
+    for (size_t i = 0; id[0] >= '0' && id[0] <= '9' && !*end && !errno && i < HTTPLIVE_MAX_TERMS;
+         i++)
         if (hl->terms[i] && hl->terms[i]->id == v)
-            return hl->terms[i];
-    return NULL;
+            return i;
+    return HTTPLIVE_MAX_TERMS;
 }
 
 static void term_event(struct term *t, const char *data, size_t n, bool closed)
@@ -247,17 +240,27 @@ static void term_keep(struct term *t, const char *data, size_t n)
     t->loglen += n;
 }
 
+/* Ends t's connection (EOF, DELETE, idle, the daemon stopping); its
+ * transcript stays readable (GET) until its slot is needed or it is
+ * deleted. */
 static void term_close(struct server *s, struct server_conn *c, const char *why)
 {
     (void)why;
     struct term *t = (struct term *)c;
+    if (t->closed)
+        return;
     listener_conn_unlink(s, c);
     close(c->o.fd);
-    for (size_t i = 0; t->hl && i < HTTPLIVE_MAX_TERMS; i++)
-        if (t->hl->terms[i] == t)
-            t->hl->terms[i] = NULL;
+    t->closed = true;
     if (t->hl)
         term_event(t, "", 0, true);
+}
+
+static void term_free(struct httplive *hl, size_t slot)
+{
+    struct term *t = hl->terms[slot];
+    term_close(hl->s, &t->c, NULL);
+    hl->terms[slot] = NULL;
     free(t->log);
     free(t);
 }
@@ -276,6 +279,7 @@ static void term_input(struct server *s, struct server_conn *c)
     t->last_ms = server_mono_ms();
     term_keep(t, buf, (size_t)n);
     term_event(t, buf, (size_t)n, false);
+    MHD_run(t->hl->d); /* the reply to the browser now, not at the next tick */
 }
 
 static void term_output(struct server *s, struct server_conn *c)
@@ -390,12 +394,12 @@ static enum MHD_Result term_open(struct httplive *hl, struct MHD_Connection *con
     json_t *mv = json_object_get(b, "machine");
     size_t slot = HTTPLIVE_MAX_TERMS;
     for (size_t i = 0; i < HTTPLIVE_MAX_TERMS && slot == HTTPLIVE_MAX_TERMS; i++)
-        if (!hl->terms[i])
-            slot = i;
+        if (!hl->terms[i] || hl->terms[i]->closed)
+            slot = i; /* a closed one's transcript gives way */
     struct sockaddr_storage to;
+    bool bad = mv && !json_is_string(mv);
     const struct server_listener *pl =
-        mv && !json_is_string(mv) ? NULL : pop3_listener(hl->s, json_string_value(mv), &to);
-    bool bad = mv && !json_is_string(mv); /* before b (which holds mv) is freed */
+        bad ? NULL : pop3_listener(hl->s, json_string_value(mv), &to);
     json_decref(b);
     if (bad)
         return fail(conn, 400, "\"machine\" must be a string");
@@ -403,6 +407,8 @@ static enum MHD_Result term_open(struct httplive *hl, struct MHD_Connection *con
         return fail(conn, 404, "no POP3 listener for that machine in this daemon");
     if (slot == HTTPLIVE_MAX_TERMS)
         return fail(conn, 503, "too many terminals (8): close one");
+    if (hl->terms[slot])
+        term_free(hl, slot);
     struct term *t = calloc(1, sizeof *t);
     char *log = malloc(HTTPLIVE_TERM_KEEP);
     int fd = t && log ? term_connect(&to) : -1;
@@ -472,7 +478,8 @@ static enum MHD_Result term_get(struct MHD_Connection *conn, struct term *t)
     if (!b64)
         return MHD_NO;
     base64_encode(t->log, t->loglen, b64);
-    json_t *v = json_pack("{s:I, s:s}", "id", (json_int_t)t->id, "received", b64);
+    json_t *v = json_pack("{s:I, s:s, s:b}", "id", (json_int_t)t->id, "received", b64, "open",
+                          !t->closed);
     free(b64);
     return reply(conn, 200, v);
 }
@@ -498,16 +505,19 @@ enum MHD_Result httplive_answer(struct httplive *hl, struct MHD_Connection *conn
     if (strcmp(path, "/api/v1/terminal") == 0)
         return post ? term_open(hl, conn, body, len)
                     : fail(conn, 405, "method not allowed (POST)");
-    struct term *t = term_find(hl, path + 17);
-    if (!t)
-        return fail(conn, 404, "no open terminal with that id");
+    size_t slot = term_find(hl, path + 17);
+    if (slot == HTTPLIVE_MAX_TERMS)
+        return fail(conn, 404, "no terminal with that id");
+    struct term *t = hl->terms[slot];
     if (get)
         return term_get(conn, t);
+    if (post && t->closed)
+        return fail(conn, 409, "the POP3 server closed this terminal's connection");
     if (post)
         return term_send(conn, t, body, len);
     if (del) {
         uint32_t id = t->id;
-        term_close(hl->s, &t->c, NULL);
+        term_free(hl, slot);
         return reply(conn, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "closed", 1));
     }
     return fail(conn, 405, "method not allowed (GET, POST, DELETE)");
@@ -587,7 +597,7 @@ void httplive_counts(const struct httplive *hl, size_t *streams, size_t *terms)
     for (size_t i = 0; hl && i < HTTPLIVE_MAX_STREAMS; i++)
         *streams += hl->streams[i] != NULL;
     for (size_t i = 0; hl && i < HTTPLIVE_MAX_TERMS; i++)
-        *terms += hl->terms[i] != NULL;
+        *terms += hl->terms[i] && !hl->terms[i]->closed;
 }
 
 struct httplive *httplive_new(struct server *s, struct server_listener *l, struct MHD_Daemon *d)
@@ -605,9 +615,12 @@ void httplive_free(struct httplive *hl)
 {
     if (!hl)
         return;
-    for (size_t i = 0; i < HTTPLIVE_MAX_TERMS; i++)
-        if (hl->terms[i])
-            term_close(hl->s, &hl->terms[i]->c, NULL);
+    for (size_t i = 0; i < HTTPLIVE_MAX_TERMS; i++) {
+        if (hl->terms[i]) {
+            hl->terms[i]->hl = NULL; /* no events: the streams end too */
+            term_free(hl, i);
+        }
+    }
     /* streams end: resumed so that libmicrohttpd closes them as it stops */
     for (size_t i = 0; i < HTTPLIVE_MAX_STREAMS; i++) {
         struct stream *st = hl->streams[i];

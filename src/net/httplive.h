@@ -43,11 +43,9 @@ enum MHD_Result httplive_answer(struct httplive *hl, struct MHD_Connection *conn
 /* The headers every console answer carries (README "Threat model"). */
 void httplive_headers(struct MHD_Response *r, const char *type);
 
-/* Sends event name with JSON data to every stream (and runs libmicrohttpd). */
-/* Tells hl that the caller is inside a libmicrohttpd callback (true) or
- * has left it (false): a broadcast meanwhile does not run MHD (a nested
- * MHD_run re-enters the request being answered). */
-void httplive_in_mhd(struct httplive *hl, bool in);
+/* Queues event name with JSON data on every stream, resuming the waiting
+ * ones (the caller runs libmicrohttpd, or the loop does on its wakeup:
+ * never inside libmicrohttpd's callbacks). */
 void httplive_broadcast(struct httplive *hl, const char *event, const char *json);
 /* Once a second: keepalive comments, idle terminals, the POP3/SMTP
  * session list compared with the last one ("session" events). */

@@ -55,6 +55,8 @@ struct server_listener_info {
     bool store_running;
     const char *service, *account, *persona; /* the running store's; NULL when stopped */
     size_t nsessions;
+    bool console;              /* the HTTP console's listener (httpconn.c) */
+    size_t streams, terminals; /* its open live streams and POP3 terminals */
 };
 
 struct server_session_info {

@@ -24,6 +24,11 @@ void status_print_listeners(struct server *s, FILE *f)
     if (!stores)
         fprintf(f, "  (no machine of this lab has an msexchangeis service: no POP3 listener)\n");
     for (size_t i = 0; i < n; i++)
+        if (li[i].console)
+            fprintf(f, "  console http://%s/ (token in %s/console.secret), %zu live stream(s), "
+                       "%zu terminal(s)\n", li[i].address, lab_dir(s->lab), li[i].streams,
+                    li[i].terminals);
+    for (size_t i = 0; i < n; i++)
         if (li[i].tcp_secret)
             fprintf(f, "  %s tcp:%s (with the secret)\n", li[i].kind, li[i].address);
 }

@@ -10,7 +10,9 @@
 #include "emulator/lsa.h"
 #include "emulator/sam.h"
 #include "emulator/scm.h"
+#include "src/console/live.h"
 #include <jansson.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -277,10 +279,74 @@ static void test_service_config(void)
     alab_free(&q);
 }
 
+struct seen {
+    char names[64][16];
+    char data[64][400];
+    size_t n;
+};
+
+static void record(void *arg, const char *event, const char *json)
+{
+    struct seen *sn = arg;
+    if (sn->n < 64) {
+        snprintf(sn->names[sn->n], sizeof sn->names[0], "%s", event);
+        snprintf(sn->data[sn->n], sizeof sn->data[0], "%s", json);
+        sn->n++;
+    }
+}
+
+static bool saw(const struct seen *sn, const char *event, const char *part)
+{
+    for (size_t i = 0; i < sn->n; i++)
+        if (strcmp(sn->names[i], event) == 0 && strstr(sn->data[i], part))
+            return true;
+    return false;
+}
+
+/* live.c: the first scan primes; then each change is one event. */
+static void test_live_scan(void)
+{
+    struct alab q;
+    alab_create(&q);
+    char err[256];
+    UNIT_ASSERT_STATUS_FATAL(lab_boot_all(q.lab, err, sizeof err), STATUS_SUCCESS);
+    struct console_live *lv = calloc(1, sizeof *lv);
+    struct seen *sn = calloc(1, sizeof *sn);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(lv);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sn);
+    CU_ASSERT_EQUAL(console_live_scan(lv, q.lab, record, sn), 0);
+    CU_ASSERT_EQUAL(sn->n, 0);
+    CU_ASSERT_EQUAL(console_live_scan(lv, q.lab, record, sn), 0); /* nothing changed */
+    UNIT_ASSERT_WIN32_FATAL(scm_start(q.srv, "Svc"), ERROR_SUCCESS);
+    json_t *v;
+    CU_ASSERT_EQUAL(run(&q, "POST", "/api/v1/rights/SRV/grant",
+                        "{\"account\":\"Everyone\",\"rights\":[\"SeDebugPrivilege\"]}", &v),
+                    200);
+    json_decref(v);
+    CU_ASSERT_TRUE(console_live_scan(lv, q.lab, record, sn) >= 2);
+    CU_ASSERT_TRUE(saw(sn, "service", "\"service\":\"Svc\",\"state\":\"running\""));
+    CU_ASSERT_TRUE(saw(sn, "rights", "\"focus\":\"\\\\\\\\SRV\""));
+    CU_ASSERT_FALSE(saw(sn, "rights", "\"focus\":\"CORP\""));
+    sn->n = 0;
+    UNIT_ASSERT_STATUS_FATAL(machine_shutdown(q.srv), STATUS_SUCCESS);
+    console_live_scan(lv, q.lab, record, sn);
+    CU_ASSERT_TRUE(saw(sn, "machine", "\"machine\":\"SRV\",\"running\":false"));
+    CU_ASSERT_TRUE(saw(sn, "service", "\"state\":\"stopped\""));
+    sn->n = 0;
+    UNIT_ASSERT_STATUS_FATAL(machine_boot(q.srv, err, sizeof err), STATUS_SUCCESS);
+    console_live_scan(lv, q.lab, record, sn);
+    CU_ASSERT_TRUE(saw(sn, "machine", "\"running\":true"));
+    CU_ASSERT_TRUE(saw(sn, "event", "\"machine\":\"SRV\",\"log\":\"System\""));
+    free(sn);
+    free(lv);
+    alab_free(&q);
+}
+
 void suite_console_admin(void)
 {
     UNIT_SUITE("console_admin", UNIT_TEST(test_focuses_accounts_groups), UNIT_TEST(test_new_user),
-               UNIT_TEST(test_account_policy), UNIT_TEST(test_service_config));
+               UNIT_TEST(test_account_policy), UNIT_TEST(test_service_config),
+               UNIT_TEST(test_live_scan));
 }
 #else
 void suite_console_admin(void)
