@@ -19,6 +19,8 @@ EMBED_FILES := $(sort $(wildcard src/pop3/personas/*.persona policies/*.inf poli
 # issue 16: the exercise grader and the exercises embedded in the binary
 LIB_SRCS += $(sort $(wildcard src/exercise/*.c))
 EMBED_FILES += $(sort $(wildcard src/exercises/*.exercise))
+# The teaching console's pages (issue 15): HTML, CSS and JS served from the binary.
+EMBED_FILES += $(sort $(wildcard src/console/www/*))
 GEN_SRCS := $(BUILD)/gen/embedded.c
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_SRCS := $(sort $(wildcard tests/bench/*.c))
@@ -107,6 +109,7 @@ test: deps-test
 	$(MAKE) all $(BUILD)/unit
 	$(BUILD)/unit
 	$(MAKE) cli-test scenario-test e2e-test
+	$(MAKE) console-test
 	@if command -v wine >/dev/null 2>&1; then $(MAKE) check-wine; else echo "check-wine: skipped (no Wine; .ci/deps test installs it)"; fi
 	$(MAKE) $(BUILD)/unit-san $(BUILD)/ntlab-san
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/unit-san
@@ -123,6 +126,15 @@ test: deps-test
 
 unit: $(BUILD)/unit
 	$(BUILD)/unit
+
+# The teaching console in a real browser (issue 15): Debian's chromium driven
+# by puppeteer-core (tests/console, `npm ci` by .ci/deps console); the
+# founding exercise by clicking, screenshots in build/console/.
+.PHONY: console-test
+console-test: $(BUILD)/ntlab
+	@.ci/deps console
+	@rm -rf $(BUILD)/console
+	cd tests/console && node founding.mjs $(abspath $(BUILD)/ntlab) $(abspath $(BUILD)/console)
 unit-san: $(BUILD)/unit-san
 	$(BUILD)/unit-san
 

@@ -34,8 +34,8 @@ static bool is_read(const char *method)
     return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 }
 
-int console_access(const struct console *c, const struct console_request *rq, char *why,
-                   size_t n)
+int console_access_host(const struct console *c, const struct console_request *rq, char *why,
+                        size_t n)
 {
     if (!rq->peer_loopback) {
         snprintf(why, n, "the console serves loopback clients only");
@@ -46,6 +46,15 @@ int console_access(const struct console *c, const struct console_request *rq, ch
                  c->port, c->port, c->port);
         return 403;
     }
+    return 0;
+}
+
+int console_access(const struct console *c, const struct console_request *rq, char *why,
+                   size_t n)
+{
+    int st = console_access_host(c, rq, why, n);
+    if (st)
+        return st;
     if (!rq->token || !rq->token[0]) {
         snprintf(why, n, "no console token: open the URL that 'ntlab up --http' printed "
                          "(it ends in ?token=...)");

@@ -1,6 +1,7 @@
 /* The console's routes (console.h): access first, then /api/v1/... */
 #include "src/console/api.h"
 #if NTLAB_CONSOLE
+#include "src/console/pages.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +40,16 @@ int console_handle(struct console *c, const struct console_request *rq,
 {
     memset(rs, 0, sizeof *rs);
     char why[300];
-    int st = console_access(c, rq, why, sizeof why);
+    /* the page's static files hold no secret and change nothing: they are
+     * served without the token (a <script src> cannot send a header), but
+     * only to a loopback peer naming the console's host */
+    bool file = strncmp(rq->path, PAGES_STATIC_PREFIX, sizeof PAGES_STATIC_PREFIX - 1) == 0;
+    int st = file ? console_access_host(c, rq, why, sizeof why)
+                  : console_access(c, rq, why, sizeof why);
     if (st)
         return reply_error(rs, st, "%s", why);
+    if (pages_path(rq->path))
+        return pages_handle(rq, rs);
     static const char prefix[] = "/api/v1/";
     char seg[API_MAX_SEGS][API_SEG_MAX];
     size_t n;

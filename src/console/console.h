@@ -38,6 +38,13 @@ struct lab;
 #define CONSOLE_BODY_MAX 16384u              /* a request body past this: 413 */
 #define CONSOLE_DEFAULT_ADDR "127.0.0.1:8110"
 
+/* The Content-Security-Policy of every answer: scripts, styles and images
+ * only from the console itself (no inline script or style, no eval), fetch
+ * and the live stream only to it, no frames, no forms elsewhere. */
+#define CONSOLE_CSP                                                                       \
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "          \
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
 struct console {
     struct lab *lab;
     char secret[CONSOLE_SECRET_LEN + 1];
@@ -63,6 +70,7 @@ struct console_response {
     char *body;       /* owned: console_response_free */
     size_t len;
     bool body_static; /* body points to embedded data: not freed */
+    const char *cache; /* static: the Cache-Control header; NULL means "no-store" */
 };
 
 /* Loads the lab's console secret, making it (random, mode 0600, written
@@ -84,5 +92,9 @@ void console_response_free(struct console_response *rs);
  * with why filled. */
 int console_access(const struct console *c, const struct console_request *rq, char *why,
                    size_t n);
+/* The part of console_access that does not need the secret (peer and Host):
+ * what the page's static files (/static/NAME) must pass. Same returns. */
+int console_access_host(const struct console *c, const struct console_request *rq, char *why,
+                        size_t n);
 
 #endif

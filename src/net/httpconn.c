@@ -132,6 +132,10 @@ static enum MHD_Result respond(struct http_listener *hl, struct MHD_Connection *
         return MHD_NO; /* libmicrohttpd closes the connection */
     }
     httplive_headers(resp, rs.type);
+    if (rs.cache) { /* the page's static files may be kept a while (pages.c) */
+        MHD_del_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, rs.cache);
+    }
     enum MHD_Result ok = MHD_queue_response(conn, (unsigned)rs.status, resp);
     MHD_destroy_response(resp);
     console_response_free(&rs);

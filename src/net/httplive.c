@@ -2,6 +2,7 @@
 #include "src/lib/plat.h"
 #if !PLAT_WINDOWS && !defined(NTLAB_NO_CONSOLE) /* console.h's rule */
 #include "src/net/httplive.h"
+#include "src/console/console.h"
 #include "emulator/machine.h"
 #include <strings.h>
 #include "src/lib/base64.h"
@@ -60,7 +61,7 @@ void httplive_headers(struct MHD_Response *r, const char *type)
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "X-Frame-Options", "DENY");
     MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(r, "Content-Security-Policy", "default-src 'self'");
+    MHD_add_response_header(r, "Content-Security-Policy", CONSOLE_CSP);
 }
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, json_t *v)

@@ -44,6 +44,8 @@ ${f#"$root"/} (room $room) includes $inc"
 out=$(grep -l '#include "src/pop3/' "$root"/src/exchange/*.[ch] | xargs grep -h '#include "src/pop3/' |
       sort -u)
 [ "$out" = '#include "src/pop3/persona.h"' ] || die "src/exchange includes from src/pop3: $out"
-# of src/net only the HTTP row serves the console
-out=$(grep -l '#include "src/console/' "$root"/src/net/*.[ch] | sed 's|.*/||')
-[ "$out" = httpconn.c ] || die "src/net files that include src/console: $out"
+# of src/net only the HTTP row (httpconn.c, and httplive.c: its live
+# streams and terminals, whose answers carry the console's CSP) serves the console
+out=$(grep -l '#include "src/console/' "$root"/src/net/*.[ch] | sed 's|.*/||' | tr '\n' ' ')
+[ "$out" = "httpconn.c httplive.c " ] || [ "$out" = "httpconn.c " ] ||
+    die "src/net files that include src/console: $out"
