@@ -223,7 +223,7 @@ fuzz-replay: $(FUZZ_NAMES:%=$(BUILD)/fuzz-replay/%)
 # and writes BUILD/bench/summary.json. A benchmark that fails (a setup
 # error, a missing figure or a run with errors; a slow figure never fails)
 # fails make bench after the others have run.
-BENCH_TOOLS := pop3load pop3lab
+BENCH_TOOLS := pop3load pop3lab smtpstub
 deps-bench:
 	@.ci/deps bench
 bench: deps-bench all $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
