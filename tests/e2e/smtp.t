@@ -78,7 +78,7 @@ timeout 30 curl -s --url "smtp://127.0.0.1:$SPORT/client.example" --mail-from cu
     --mail-rcpt alice@corp.example --upload-file m4.eml || die "curl smtp:// failed"
 
 # msmtp: a message on stdin without AUTH, then with AUTH LOGIN; the headers
-# msmtp would add when missing (Date, Message-ID) are there, so that what
+# msmtp would add when missing (From, Date, Message-ID) are there, so that what
 # it sends is the file; an unknown recipient makes it fail
 printf 'From: msmtp@client.example\r\nTo: alice@corp.example\r\nDate: Mon, 1 Feb 1999 10:00:00 +0000\r\nMessage-ID: <m5@client.example>\r\nSubject: by msmtp\r\n\r\n.leading dot\r\n..two\r\n\r\nend\r\n' > m5.eml
 printf 'From: alice@corp.example\r\nTo: alice@corp.example\r\nDate: Mon, 1 Feb 1999 10:01:00 +0000\r\nMessage-ID: <m6@client.example>\r\nSubject: by msmtp with AUTH\r\n\r\nauthenticated\r\n' > m6.eml
