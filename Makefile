@@ -239,7 +239,7 @@ fuzz-replay: $(FUZZ_NAMES:%=$(BUILD)/fuzz-replay/%)
 # and writes BUILD/bench/summary.json. A benchmark that fails (a setup
 # error, a missing figure or a run with errors; a slow figure never fails)
 # fails make bench after the others have run.
-BENCH_TOOLS := pop3load pop3lab
+BENCH_TOOLS := pop3load pop3lab smtpstub
 deps-bench:
 	@.ci/deps bench
 bench: deps-bench all $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
@@ -258,6 +258,11 @@ bench: deps-bench all $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 # stop measuring again (issue 12). Needs Dovecot (.ci/deps test has it).
 bench-smoke: all $(BENCH_TOOLS:%=$(BUILD)/bench/%)
 	BENCH_SMOKE=1 tests/bench/run.sh $(BUILD)
+	@# the SMTP bench (issue 18) in short, about 10 s; and it fails when its
+	@# peer cannot be measured (a sink that exits at once)
+	SMTP_SMOKE=1 python3 tests/bench/smtp.py $(BUILD)
+	SMTP_SMOKE=1 SMTP_SINK=/bin/false BENCH_OUT=$(BUILD)/bench-smoke/smtp-fail python3 tests/bench/smtp.py $(BUILD) 2>&1 | \
+	  grep 'FAILED: smtp-sink did not answer'
 
 run: deps-run all
 	@[ -d lab ] || $(BUILD)/ntlab init lab --preset q189732

@@ -1,5 +1,6 @@
 # Real SMTP clients against the Internet Mail Service (issue 18): swaks,
-# Python's smtplib without and with AUTH LOGIN, and curl smtp://; each
+# Python's smtplib without and with AUTH LOGIN, curl smtp://, and msmtp as
+# a sendmail (the message on stdin; without and with AUTH LOGIN); each
 # message is then fetched with poplib and compared byte for byte after the
 # Received: header the IMS prepends. Also: an unknown recipient gets 550,
 # and AUTH fails (event 4183) while the IMS account lacks SeTcbPrivilege.
@@ -7,6 +8,7 @@
 . "$(dirname "$0")/../cli/daemon_lib.sh"
 command -v swaks >/dev/null || die "swaks is not installed (.ci/deps test installs it)"
 command -v curl >/dev/null || die "curl is not installed"
+command -v msmtp >/dev/null || die "msmtp is not installed (.ci/deps test installs it)"
 expect_rc 0 "$NTLAB" init lab --preset q189732
 expect_rc 0 "$NTLAB" -C lab ntrights +r SeTcbPrivilege -u 'CORP\EXCHSVC' -m '\\EXCHSRV'
 PORT=$(free_port)
@@ -26,6 +28,19 @@ except smtplib.SMTPAuthenticationError as e:
     assert e.smtp_code == 535, e
 s.quit()
 PY
+# msmtp as a sendmail: no configuration file, everything on its command
+# line; AUTH over plain TCP is what the 1990s IMS took (--tls=off)
+msmtp_send() { # MSG_FILE [AUTH-OPTIONS...]: the message on stdin, to alice
+    m=$1
+    shift
+    timeout 30 msmtp --file=/dev/null --host=127.0.0.1 --port="$SPORT" --tls=off \
+        --domain=client.example --from=msmtp@client.example "$@" -- alice@corp.example < "$m"
+}
+printf 'From: msmtp@client.example\r\nTo: alice@corp.example\r\nSubject: msmtp before the grant\r\n\r\nx\r\n' > m0.eml
+if msmtp_send m0.eml --auth=login --user=alice --passwordeval='echo Passw0rd' > msmtp0.out 2>&1; then
+    die "msmtp's AUTH LOGIN worked without SeTcbPrivilege"
+fi
+grep -q 535 msmtp0.out || die "msmtp before the grant: no 535: $(cat msmtp0.out)"
 expect_rc 0 "$NTLAB" -C lab eventlog --machine EXCHSRV --log application
 printf '%s' "$out" | grep -q "LogonUser() call failed with error: A required privilege" ||
     die "no event 4183: $out"
@@ -62,14 +77,28 @@ PY
 timeout 30 curl -s --url "smtp://127.0.0.1:$SPORT/client.example" --mail-from curl@client.example \
     --mail-rcpt alice@corp.example --upload-file m4.eml || die "curl smtp:// failed"
 
-# fetch them all: messages 4..7 are the four above, in order
+# msmtp: a message on stdin without AUTH, then with AUTH LOGIN; the headers
+# msmtp would add when missing (From, Date, Message-ID) are there, so that what
+# it sends is the file; an unknown recipient makes it fail
+printf 'From: msmtp@client.example\r\nTo: alice@corp.example\r\nDate: Mon, 1 Feb 1999 10:00:00 +0000\r\nMessage-ID: <m5@client.example>\r\nSubject: by msmtp\r\n\r\n.leading dot\r\n..two\r\n\r\nend\r\n' > m5.eml
+printf 'From: alice@corp.example\r\nTo: alice@corp.example\r\nDate: Mon, 1 Feb 1999 10:01:00 +0000\r\nMessage-ID: <m6@client.example>\r\nSubject: by msmtp with AUTH\r\n\r\nauthenticated\r\n' > m6.eml
+msmtp_send m5.eml --auth=off > msmtp5.out 2>&1 || die "msmtp without AUTH: $(cat msmtp5.out)"
+msmtp_send m6.eml --auth=login --user=alice --passwordeval='echo Passw0rd' > msmtp6.out 2>&1 ||
+    die "msmtp with AUTH LOGIN: $(cat msmtp6.out)"
+if timeout 30 msmtp --file=/dev/null --host=127.0.0.1 --port="$SPORT" --tls=off --auth=off \
+    --from=msmtp@client.example -- nobody@corp.example < m5.eml > msmtp7.out 2>&1; then
+    die "msmtp: an unknown recipient was accepted"
+fi
+grep -q 550 msmtp7.out || die "msmtp, unknown recipient: no 550: $(cat msmtp7.out)"
+
+# fetch them all: messages 4..9 are the six above, in order
 /usr/bin/python3 - "$PORT" <<'PY' || die "poplib compare"
 import poplib, sys
 M = poplib.POP3("127.0.0.1", int(sys.argv[1]), timeout=10)
 M.user("CORP\\alice\\alice")
 M.pass_("Passw0rd")
-assert M.stat()[0] == 7, M.stat()
-for i, f in enumerate(["m1.eml", "m2.eml", "m3.eml", "m4.eml"]):
+assert M.stat()[0] == 9, M.stat()
+for i, f in enumerate(["m1.eml", "m2.eml", "m3.eml", "m4.eml", "m5.eml", "m6.eml"]):
     lines = M.retr(4 + i)[1]
     assert lines[0].startswith(b"Received: from "), lines[0]
     k = 1
