@@ -199,6 +199,56 @@ static ntstatus parse_rights_value(struct parser *p, struct inf *doc, unsigned r
     }
 }
 
+/* One "Key = Value" line of [System Access] into doc (an unknown key kept
+ * for write-back as "Key = Value"); seen: the keys given so far. */
+static ntstatus parse_sa_line(struct parser *p, struct inf *doc, const char *key,
+                              const char *value, bool *seen)
+{
+    int k = -1;
+    for (int i = 0; i < INF_SA_COUNT; i++)
+        if (str_ieq(key, sa_keys[i].key))
+            k = i;
+    if (k < 0) {
+        struct buf b = BUF_INIT;
+        int rc = buf_printf(&b, "%s = %s", key, value);
+        if (rc || push_line(&doc->sa_extra, &doc->n_sa_extra, b.p)) {
+            buf_free(&b);
+            return STATUS_NO_MEMORY;
+        }
+        buf_free(&b);
+        return STATUS_SUCCESS;
+    }
+    if (seen[k])
+        return perr(p, CORRUPT, "%s given twice", sa_keys[k].key);
+    seen[k] = true;
+    int64_t v;
+    if (str_to_i64(value, sa_keys[k].min, sa_keys[k].max, &v) != 0)
+        return perr(p, CORRUPT, "bad number \"%.40s\" for %s (want %d..%d)", shown(p, value),
+                    sa_keys[k].key, sa_keys[k].min, sa_keys[k].max);
+    doc->sa[k] = (int)v;
+    doc->sa_set[k] = true;
+    return STATUS_SUCCESS;
+}
+
+/* One "Right = accounts" line of [Privilege Rights] (right names as os
+ * knows them; each right once). */
+static ntstatus parse_priv_line(struct parser *p, struct inf *doc, enum osver os, const char *key,
+                                char *value, uint64_t *seen_rights, size_t *entries,
+                                size_t max_entries)
+{
+    unsigned right;
+    if (rights_lookup(key, os, &right) != STATUS_SUCCESS) {
+        if (rights_lookup(key, OSVER_XP, &right) == STATUS_SUCCESS)
+            return perr(p, STATUS_NO_SUCH_PRIVILEGE, "right %s does not exist on %s", key,
+                        osver_display(os));
+        return perr(p, STATUS_NO_SUCH_PRIVILEGE, "unknown right \"%.80s\"", shown(p, key));
+    }
+    if (*seen_rights & (UINT64_C(1) << right))
+        return perr(p, CORRUPT, "%s listed twice", key);
+    *seen_rights |= UINT64_C(1) << right;
+    return parse_rights_value(p, doc, right, value, entries, max_entries);
+}
+
 static ntstatus parse_lines(struct parser *p, char *text, enum osver os,
                             const struct inf_limits *lim, struct inf *doc)
 {
@@ -272,43 +322,17 @@ static ntstatus parse_lines(struct parser *p, char *text, enum osver os,
         char *eq = strchr(t, '=');
         if (!eq)
             return perr(p, CORRUPT, "line without '=': \"%.80s\"", shown(p, t));
-        if (cur == SEC_SA) {
-            *eq = '\0';
-            char *key = str_trim(t);
-            char *value = str_trim(eq + 1);
-            int k = -1;
-            for (int i = 0; i < INF_SA_COUNT; i++)
-                if (str_ieq(key, sa_keys[i].key))
-                    k = i;
-            if (k < 0) {
-                /* Unknown key: keep it for write-back as "Key = Value". */
-                if (strlen(key) == 0)
-                    return perr(p, CORRUPT, "missing key before '='");
-                struct buf b = BUF_INIT;
-                int rc = buf_printf(&b, "%s = %s", key, value);
-                if (rc || push_line(&doc->sa_extra, &doc->n_sa_extra, b.p)) {
-                    buf_free(&b);
-                    return STATUS_NO_MEMORY;
-                }
-                buf_free(&b);
-                continue;
-            }
-            if (seen_sa[k])
-                return perr(p, CORRUPT, "%s given twice", sa_keys[k].key);
-            seen_sa[k] = true;
-            int64_t v;
-            if (str_to_i64(value, sa_keys[k].min, sa_keys[k].max, &v) != 0)
-                return perr(p, CORRUPT, "bad number \"%.40s\" for %s (want %d..%d)", shown(p, value),
-                            sa_keys[k].key, sa_keys[k].min, sa_keys[k].max);
-            doc->sa[k] = (int)v;
-            doc->sa_set[k] = true;
-            continue;
-        }
         *eq = '\0';
         char *key = str_trim(t);
         char *value = str_trim(eq + 1);
         if (*key == '\0')
             return perr(p, CORRUPT, "missing key before '='");
+        if (cur == SEC_SA) {
+            ntstatus st = parse_sa_line(p, doc, key, value, seen_sa);
+            if (st != STATUS_SUCCESS)
+                return st;
+            continue;
+        }
         if (cur == SEC_UNICODE) {
             if (str_ieq(key, "Unicode") && !str_ieq(value, "yes") && !str_ieq(value, "no"))
                 return perr(p, CORRUPT, "Unicode must be yes or no, not \"%.40s\"", shown(p, value));
@@ -327,17 +351,8 @@ static ntstatus parse_lines(struct parser *p, char *text, enum osver os,
             continue;
         }
         /* [Privilege Rights] */
-        unsigned right;
-        if (rights_lookup(key, os, &right) != STATUS_SUCCESS) {
-            if (rights_lookup(key, OSVER_XP, &right) == STATUS_SUCCESS)
-                return perr(p, STATUS_NO_SUCH_PRIVILEGE, "right %s does not exist on %s", key,
-                            osver_display(os));
-            return perr(p, STATUS_NO_SUCH_PRIVILEGE, "unknown right \"%.80s\"", shown(p, key));
-        }
-        if (seen_rights & (UINT64_C(1) << right))
-            return perr(p, CORRUPT, "%s listed twice", key);
-        seen_rights |= UINT64_C(1) << right;
-        ntstatus st = parse_rights_value(p, doc, right, value, &entries, lim->max_entries);
+        ntstatus st = parse_priv_line(p, doc, os, key, value, &seen_rights, &entries,
+                                      lim->max_entries);
         if (st != STATUS_SUCCESS)
             return st;
     }

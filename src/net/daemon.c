@@ -228,6 +228,46 @@ static void clock_after_kill(struct lab *lab, FILE *log)
 
 /* The daemon proper, in whichever process serves. ready_fd >= 0: the
  * waiting parent's pipe (gets the ready text or the error, then EOF). */
+/* Every listener of the lab: each machine's POP3 and SMTP ones (ls[0..*nls)),
+ * then the console's (ls[*nls..*nall)). 0, or non-zero with msg said. */
+static int plan_all(struct lab *lab, const struct daemon_config *cfg, struct server_listen *ls,
+                    size_t *nls, size_t *nall, char *msg, size_t msglen)
+{
+    if (plan_listeners(lab, cfg, ls, nls, msg, msglen) ||
+        smtpconn_plan(lab, cfg, ls, nls, DAEMON_MAX_LISTEN, msg, msglen))
+        return -1;
+    *nall = *nls;
+    if (!cfg->http)
+        return 0;
+    if (*nall == DAEMON_MAX_LISTEN) {
+        snprintf(msg, msglen, "--http: too many listeners (at most %d)", DAEMON_MAX_LISTEN);
+        return -1;
+    }
+    if (httpconn_parse(cfg->http, &ls[*nall].addr, msg, msglen) ||
+        httpconn_prepare(lab_dir(lab), msg, msglen))
+        return -1;
+    ls[*nall].kind = &httpconn_kind;
+    ls[(*nall)++].m = NULL;
+    return 0;
+}
+
+/* The daemon log's lines on what the boot left running. */
+static void log_booted(struct lab *lab, FILE *log)
+{
+    for (size_t i = 0; i < lab_machine_count(lab); i++) {
+        struct machine *m = lab_machine_at(lab, i);
+        net_log(log, "%s booted: %s", machine_name(m), machine_running(m) ? "running" : "down");
+        for (size_t j = 0; machine_scm(m) && j < scm_count(machine_scm(m)); j++) {
+            struct scm_service *svc = scm_at(machine_scm(m), j);
+            net_log(log, "%s: service %s %s%s%s", machine_name(m), svc->name,
+                    scm_state_name(svc->state), svc->last_error ? ": " : "",
+                    svc->last_error && nterr_win32_text(svc->last_error)
+                        ? nterr_win32_text(svc->last_error)
+                        : "");
+        }
+    }
+}
+
 static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, int ready_fd,
                  FILE *log)
 {
@@ -282,22 +322,9 @@ static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, in
         }
     }
     struct server_listen ls[DAEMON_MAX_LISTEN];
-    size_t nls = 0;
-    if (plan_listeners(lab, cfg, ls, &nls, msg, sizeof msg) ||
-        smtpconn_plan(lab, cfg, ls, &nls, DAEMON_MAX_LISTEN, msg, sizeof msg))
+    size_t nls = 0, nall = 0; /* ls[nls..nall): listeners of no machine (the console) */
+    if (plan_all(lab, cfg, ls, &nls, &nall, msg, sizeof msg))
         goto out;
-    size_t nall = nls; /* ls[nls..]: listeners of no machine (the console) */
-    if (cfg->http) {
-        if (nall == DAEMON_MAX_LISTEN) {
-            snprintf(msg, sizeof msg, "--http: too many listeners (at most %d)", DAEMON_MAX_LISTEN);
-            goto out;
-        }
-        if (httpconn_parse(cfg->http, &ls[nall].addr, msg, sizeof msg) ||
-            httpconn_prepare(labdir, msg, sizeof msg))
-            goto out;
-        ls[nall].kind = &httpconn_kind;
-        ls[nall++].m = NULL;
-    }
     char berr[512] = "";
     ntstatus st = lab_boot_all(lab, berr, sizeof berr);
     if (st != STATUS_SUCCESS) {
@@ -310,18 +337,7 @@ static int serve(struct lab *lab, const struct daemon_config *cfg, FILE *err, in
         lab_shutdown_all(lab);
         goto out;
     }
-    for (size_t i = 0; i < lab_machine_count(lab); i++) {
-        struct machine *m = lab_machine_at(lab, i);
-        net_log(log, "%s booted: %s", machine_name(m), machine_running(m) ? "running" : "down");
-        for (size_t j = 0; machine_scm(m) && j < scm_count(machine_scm(m)); j++) {
-            struct scm_service *svc = scm_at(machine_scm(m), j);
-            net_log(log, "%s: service %s %s%s%s", machine_name(m), svc->name,
-                    scm_state_name(svc->state), svc->last_error ? ": " : "",
-                    svc->last_error && nterr_win32_text(svc->last_error)
-                        ? nterr_win32_text(svc->last_error)
-                        : "");
-        }
-    }
+    log_booted(lab, log);
     ready_text(srv, cfg, labdir, ls, nls, ready ? ready : cfg->out ? cfg->out : stdout);
     if (ready) {
         fclose(ready); /* EOF: the parent returns */

@@ -252,6 +252,9 @@ static int parse_limit(struct pctx *c, const char *key, const char *v, uint64_t 
     return 0;
 }
 
+static int parse_reply(struct pctx *c, struct persona *p, char *v, bool *reply_seen,
+                       uint32_t *w32_seen, size_t *nw32_seen);
+
 static int parse_line(struct pctx *c, struct persona *p, char *key, char *v, unsigned *seen,
                       bool *reply_seen, uint32_t *w32_seen, size_t *nw32_seen)
 {
@@ -338,7 +341,13 @@ static int parse_line(struct pctx *c, struct persona *p, char *key, char *v, uns
     }
     if (strcmp(key, "reply") != 0)
         return perr(c, "unknown key '%.40s'", key);
-    /* reply NAME TEMPLATE */
+    return parse_reply(c, p, v, reply_seen, w32_seen, nw32_seen);
+}
+
+/* "reply NAME TEMPLATE": v is what follows "reply ". */
+static int parse_reply(struct pctx *c, struct persona *p, char *v, bool *reply_seen,
+                       uint32_t *w32_seen, size_t *nw32_seen)
+{
     char *rname = v, *tmpl = strchr(v, ' ');
     if (tmpl)
         *tmpl++ = 0;

@@ -241,6 +241,54 @@ static void send_next(struct worker *w, size_t *next, size_t n)
     }
 }
 
+/* Takes every whole result worker wk has sent (its next job sent after
+ * each). False: a garbled or unexpected result; the worker is killed. */
+static bool take_results(struct worker *wk, size_t n, struct scn_result *res, bool *have,
+                         size_t *got, size_t *next)
+{
+    for (;;) {
+        size_t idx;
+        struct scn_result r;
+        size_t used = scn_result_parse(wk->in.p, wk->in.len, &idx, &r);
+        if (used == 0)
+            return true;
+        if (used == (size_t)-1 || idx >= n || have[idx] || (long)idx != wk->busy) {
+            if (used != (size_t)-1)
+                scn_result_free(&r);
+            plat_kill_hard(wk->pid);
+            return false;
+        }
+        buf_consume(&wk->in, used);
+        res[idx] = r;
+        have[idx] = true;
+        (*got)++;
+        wk->busy = -1;
+        send_next(wk, next, n);
+    }
+}
+
+/* Reaps a worker whose socket closed; the scenario it was running (if
+ * any) fails with how it ended. */
+static void worker_gone(struct worker *wk, struct scn_result *res, bool *have, size_t *got)
+{
+    int status = 0;
+    plat_sock_close(wk->fd);
+    wk->fd = -1;
+    plat_waitpid(wk->pid, &status);
+    if (wk->busy >= 0) {
+        size_t b = (size_t)wk->busy;
+        if (plat_status_signal(status))
+            fail_result(&res[b], "the worker running it died of signal %d",
+                        plat_status_signal(status));
+        else
+            fail_result(&res[b], "the worker running it exited (status %d)",
+                        plat_status_exit(status));
+        have[b] = true;
+        (*got)++;
+    }
+    buf_free(&wk->in);
+}
+
 int scn_pool_run(size_t n, int workers, scn_pool_job job, void *job_arg, scn_pool_done done,
                  void *done_arg)
 {
@@ -302,47 +350,13 @@ int scn_pool_run(size_t n, int workers, scn_pool_job job, void *job_arg, scn_poo
             ssize_t k = plat_recv(w[i].fd, tmp, sizeof tmp);
             if (k < 0 && errno == EINTR)
                 continue;
-            if (k > 0 && buf_append(&w[i].in, tmp, (size_t)k) == 0) {
-                for (;;) {
-                    size_t idx;
-                    struct scn_result r;
-                    size_t used = scn_result_parse(w[i].in.p, w[i].in.len, &idx, &r);
-                    if (used == 0)
-                        break;
-                    if (used == (size_t)-1 || idx >= n || have[idx] || (long)idx != w[i].busy) {
-                        if (used != (size_t)-1)
-                            scn_result_free(&r);
-                        plat_kill_hard(w[i].pid); /* a garbled worker: treat as dead */
-                        k = 0;
-                        break;
-                    }
-                    buf_consume(&w[i].in, used);
-                    res[idx] = r;
-                    have[idx] = true;
-                    got++;
-                    w[i].busy = -1;
-                    send_next(&w[i], &next, n);
-                }
-            }
+            if (k > 0 && buf_append(&w[i].in, tmp, (size_t)k) == 0 &&
+                !take_results(&w[i], n, res, have, &got, &next))
+                k = 0; /* a garbled worker: killed, treated as dead */
             if (k <= 0) {
                 /* The worker is gone: finished, or died mid-scenario. */
-                int status = 0;
-                plat_sock_close(w[i].fd);
-                w[i].fd = -1;
-                plat_waitpid(w[i].pid, &status);
+                worker_gone(&w[i], res, have, &got);
                 live--;
-                if (w[i].busy >= 0) {
-                    size_t b = (size_t)w[i].busy;
-                    if (plat_status_signal(status))
-                        fail_result(&res[b], "the worker running it died of signal %d",
-                                    plat_status_signal(status));
-                    else
-                        fail_result(&res[b], "the worker running it exited (status %d)",
-                                    plat_status_exit(status));
-                    have[b] = true;
-                    got++;
-                }
-                buf_free(&w[i].in);
                 if (next < n && respawns < n) {
                     respawns++;
                     if (spawn(&w[i], w, nw, job, job_arg) == 0) {
