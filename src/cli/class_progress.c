@@ -16,21 +16,10 @@
  * from the lab's files. "YYYY-MM-DD HH:MM:SS" into out, or false. */
 static bool lab_time(struct cli_ctx *ctx, char *out, size_t n)
 {
-    char *text = NULL;
-    size_t len = 0;
-    struct plat_memstream ms;
-    FILE *f = plat_memstream_open(&ms, &text, &len);
-    if (!f)
-        return false;
+    char *text;
     char *argv[] = {"clock", "show", NULL};
-    int rc = 1;
-    if (!daemon_pid(ctx->labdir) ||
-        !control_forward(ctx->labdir, NULL, 2, argv, f, f, &rc)) {
-        struct cli_ctx c2 = {.labdir = ctx->labdir, .out = f, .err = f};
-        rc = cli_dispatch(&c2, 2, argv);
-        cli_close(&c2);
-    }
-    plat_memstream_close(&ms);
+    int rc;
+    cli_capture(ctx->labdir, 2, argv, true, &text, &rc);
     bool ok = false;
     for (char *p = rc == 0 ? text : NULL; p && *p && !ok; p++) {
         int y, mo, d, h, mi, s;

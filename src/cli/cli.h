@@ -44,6 +44,11 @@ int cli_lab_create(struct cli_ctx *ctx, const char *dir, struct lab **lab);
 struct machine *cli_machine(struct cli_ctx *ctx);
 /* Closes the lab if cli_lab opened it (offline); state is already on disk. */
 void cli_close(struct cli_ctx *ctx);
+/* Runs `ntlab ARGV` on the daemon serving labdir, or, when none serves it
+ * and local is true, in-process on labdir, capturing what it prints (out
+ * and err together) into *text (caller frees; NULL when nothing could run)
+ * and its exit code into *rc. Returns true when the command ran. */
+bool cli_capture(const char *labdir, int argc, char **argv, bool local, char **text, int *rc);
 /* A policy focus, as User Manager for Domains' Select Domain: the policy a
  * command reads or writes and the machine that resolves account names. */
 struct cli_focus {

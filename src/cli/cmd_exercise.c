@@ -315,16 +315,12 @@ static int ex_reset(struct cli_ctx *ctx, struct ex_opts *op)
 /* The POP3 listener of the ntlab up serving lab, from its status. */
 static int live_target(const char *lab, char *out, size_t n)
 {
-    char *text = NULL;
-    size_t len = 0;
-    struct plat_memstream ms;
-    FILE *f = plat_memstream_open(&ms, &text, &len);
-    if (!f)
-        return ENOMEM;
+    char *text;
     char *argv[] = {"status", NULL};
-    int rc = 0;
-    bool ok = control_forward(lab, NULL, 1, argv, f, f, &rc);
-    plat_memstream_close(&ms);
+    int rc;
+    bool ok = cli_capture(lab, 1, argv, false, &text, &rc);
+    if (!text)
+        return ENOMEM;
     int e = ENOENT;
     for (char *p = ok ? text : NULL; p && *p && e; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
         char addr[128];

@@ -2,6 +2,10 @@
 #include "emulator/lab.h"
 #include "src/cli/cli.h"
 #include "src/exchange/exchange.h"
+#include "src/lib/plat.h"
+#include "src/net/control.h"
+#include "src/net/daemon.h"
+#include <stdlib.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <string.h>
@@ -105,4 +109,24 @@ void cli_close(struct cli_ctx *ctx)
         lab_free(ctx->lab);
         ctx->lab = NULL;
     }
+}
+
+bool cli_capture(const char *labdir, int argc, char **argv, bool local, char **text, int *rc)
+{
+    size_t len = 0;
+    struct plat_memstream ms;
+    *text = NULL;
+    *rc = 1;
+    FILE *f = plat_memstream_open(&ms, text, &len);
+    if (!f)
+        return false;
+    bool ran = daemon_pid(labdir) && control_forward(labdir, NULL, argc, argv, f, f, rc);
+    if (!ran && local) {
+        struct cli_ctx c2 = {.labdir = labdir, .out = f, .err = f};
+        *rc = cli_dispatch(&c2, argc, argv);
+        cli_close(&c2);
+        ran = true;
+    }
+    plat_memstream_close(&ms);
+    return ran;
 }

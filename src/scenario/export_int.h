@@ -1,6 +1,7 @@
 /* Inside ntlab export (export.c, export_sam.c, export_mail.c). */
 #ifndef NTLAB_SCENARIO_EXPORT_INT_H
 #define NTLAB_SCENARIO_EXPORT_INT_H
+#include <stdbool.h>
 #include "src/lib/buf.h"
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +22,12 @@ struct exp {
 
 /* Sets err to "fmt..." and returns code. */
 int exp_fail(struct exp *x, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Each account database once (a DC's SAM serves its member servers too):
+ * *first is true when s is one not seen yet (now remembered in
+ * seen[0..*nseen), at most EXP_MAX_SAMS), false when NULL or seen. Returns
+ * 0, or exp_fail's E2BIG past the limit. */
+#define EXP_MAX_SAMS 64
+int exp_sam_first(struct exp *x, struct sam *s, struct sam **seen, size_t *nseen, bool *first);
 /* Appends one scenario word: bare when it holds no blank, quote or '#'
  * start, else quoted so that the parser reads it back as is. */
 int exp_word(struct buf *b, const char *w);

@@ -81,18 +81,16 @@ static int accounts(struct exp *x, struct machine *m, const char *focus, const s
     int rc = 0;
     for (int w = 0; rc == 0 && w < SID_WK_COUNT; w++)
         rc = account(x, m, focus, live, def, sid_wellknown((enum sid_wk)w));
-    struct sam *seen[64];
+    struct sam *seen[EXP_MAX_SAMS];
     size_t nseen = 0;
     for (size_t i = 0; rc == 0 && i < lab_machine_count(x->lab); i++) {
         struct sam *s = machine_sam(lab_machine_at(x->lab, i));
-        bool dup = !s;
-        for (size_t k = 0; k < nseen && !dup; k++)
-            dup = seen[k] == s;
-        if (dup)
+        bool first;
+        int e = exp_sam_first(x, s, seen, &nseen, &first);
+        if (e)
+            return e;
+        if (!first)
             continue;
-        if (nseen == 64)
-            return exp_fail(x, E2BIG, "more than 64 account databases in the lab");
-        seen[nseen++] = s;
         for (size_t k = 0; rc == 0 && k < sam_user_count(s); k++) {
             struct sid us;
             sam_user_sid(s, sam_user_at(s, k), &us);

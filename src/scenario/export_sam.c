@@ -236,22 +236,35 @@ static int groups(struct exp *x, struct machine *m, struct sam *s, struct sam *f
     return rc;
 }
 
+int exp_sam_first(struct exp *x, struct sam *s, struct sam **seen, size_t *nseen, bool *first)
+{
+    *first = false;
+    if (!s)
+        return 0;
+    for (size_t k = 0; k < *nseen; k++)
+        if (seen[k] == s)
+            return 0;
+    if (*nseen == EXP_MAX_SAMS)
+        return exp_fail(x, E2BIG, "more than %d account databases in the lab", EXP_MAX_SAMS);
+    seen[(*nseen)++] = s;
+    *first = true;
+    return 0;
+}
+
 int exp_sam(struct exp *x)
 {
-    struct sam *seen[64];
+    struct sam *seen[EXP_MAX_SAMS];
     size_t nseen = 0;
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < lab_machine_count(x->lab); i++) {
         struct machine *m = lab_machine_at(x->lab, i);
         struct sam *s = machine_sam(m);
-        bool dup = !s;
-        for (size_t k = 0; k < nseen && !dup; k++)
-            dup = seen[k] == s;
-        if (dup)
+        bool first;
+        int e = exp_sam_first(x, s, seen, &nseen, &first);
+        if (e)
+            return e;
+        if (!first)
             continue;
-        if (nseen == 64)
-            return exp_fail(x, E2BIG, "more than 64 account databases in the lab");
-        seen[nseen++] = s;
         for (size_t k = 0; rc == 0 && k < sam_user_count(s); k++)
             rc = user(x, m, s, sam_user_at(s, k));
         struct sam *fresh = NULL;
