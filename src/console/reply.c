@@ -42,25 +42,20 @@ int reply_win32(struct console_response *rs, const char *what, const char *name,
                                          (json_int_t)code, "symbol", sym, "text", t));
 }
 
-json_t *reply_body(const struct console_request *rq, const char *const *allowed,
-                   struct console_response *rs)
+json_t *reply_json_object(const char *body, size_t len, const char *const *allowed, char *why,
+                          size_t n)
 {
-    if (rq->body_too_large) {
-        reply_error(rs, 413, "request body larger than %u bytes", CONSOLE_BODY_MAX);
-        return NULL;
-    }
-    if (rq->body_len == 0)
+    if (len == 0)
         return json_object();
     json_error_t je;
-    json_t *v = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &je);
+    json_t *v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
     if (!v) {
-        reply_error(rs, 400, "malformed JSON at line %d, column %d: %s", je.line, je.column,
-                    je.text);
+        snprintf(why, n, "malformed JSON at line %d, column %d: %s", je.line, je.column, je.text);
         return NULL;
     }
     if (!json_is_object(v)) {
         json_decref(v);
-        reply_error(rs, 400, "the request body must be a JSON object");
+        snprintf(why, n, "the request body must be a JSON object");
         return NULL;
     }
     const char *key;
@@ -70,13 +65,25 @@ json_t *reply_body(const struct console_request *rq, const char *const *allowed,
         while (allowed[i] && strcmp(allowed[i], key) != 0)
             i++;
         if (!allowed[i]) {
-            char k[64];
-            snprintf(k, sizeof k, "%s", key);
+            snprintf(why, n, "unknown field \"%.60s\"", key);
             json_decref(v);
-            reply_error(rs, 400, "unknown field \"%s\"", k);
             return NULL;
         }
     }
+    return v;
+}
+
+json_t *reply_body(const struct console_request *rq, const char *const *allowed,
+                   struct console_response *rs)
+{
+    if (rq->body_too_large) {
+        reply_error(rs, 413, "request body larger than %u bytes", CONSOLE_BODY_MAX);
+        return NULL;
+    }
+    char why[300];
+    json_t *v = reply_json_object(rq->body, rq->body_len, allowed, why, sizeof why);
+    if (!v)
+        reply_error(rs, 400, "%s", why);
     return v;
 }
 #endif

@@ -23,5 +23,10 @@ int reply_win32(struct console_response *rs, const char *what, const char *name,
  * 413) when it is not. */
 json_t *reply_body(const struct console_request *rq, const char *const *allowed,
                    struct console_response *rs);
+/* The same check on a body of len bytes (len 0: {}), for the daemon's own
+ * endpoints (src/net/httplive.c): NULL with why (n bytes) saying what is
+ * wrong. */
+json_t *reply_json_object(const char *body, size_t len, const char *const *allowed, char *why,
+                          size_t n);
 #endif
 #endif

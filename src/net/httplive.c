@@ -3,6 +3,7 @@
 #if !PLAT_WINDOWS && !defined(NTLAB_NO_CONSOLE) /* console.h's rule */
 #include "src/net/httplive.h"
 #include "src/console/console.h"
+#include "src/console/reply.h"
 #include "emulator/machine.h"
 #include <strings.h>
 #include "src/lib/base64.h"
@@ -355,40 +356,12 @@ static int term_connect(const struct sockaddr_storage *to)
     return fd;
 }
 
-/* The request's JSON object with only the keys in allowed; NULL with
- * *why set when it is not one. */
-static json_t *body_object(const char *body, size_t len, const char *const *allowed,
-                           char *why, size_t n)
-{
-    json_error_t je;
-    json_t *v = len ? json_loadb(body, len, JSON_REJECT_DUPLICATES, &je) : json_object();
-    if (!v || !json_is_object(v)) {
-        snprintf(why, n, "the request body must be a JSON object%s%s", v ? "" : ": ",
-                 v ? "" : je.text);
-        json_decref(v);
-        return NULL;
-    }
-    const char *key;
-    json_t *val;
-    json_object_foreach(v, key, val) {
-        size_t i = 0;
-        while (allowed[i] && strcmp(allowed[i], key) != 0)
-            i++;
-        if (!allowed[i]) {
-            snprintf(why, n, "unknown field \"%.60s\"", key);
-            json_decref(v);
-            return NULL;
-        }
-    }
-    return v;
-}
-
 static enum MHD_Result term_open(struct httplive *hl, struct MHD_Connection *conn,
                                  const char *body, size_t len)
 {
     static const char *const allowed[] = {"machine", NULL};
     char why[200];
-    json_t *b = body_object(body, len, allowed, why, sizeof why);
+    json_t *b = reply_json_object(body, len, allowed, why, sizeof why);
     if (!b)
         return fail(conn, 400, why);
     json_t *mv = json_object_get(b, "machine");
@@ -441,7 +414,7 @@ static enum MHD_Result term_send(struct MHD_Connection *conn, struct term *t, co
 {
     static const char *const allowed[] = {"data", "text", NULL};
     char why[200];
-    json_t *b = body_object(body, len, allowed, why, sizeof why);
+    json_t *b = reply_json_object(body, len, allowed, why, sizeof why);
     if (!b)
         return fail(conn, 400, why);
     const char *data = json_string_value(json_object_get(b, "data"));
