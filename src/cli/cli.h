@@ -48,6 +48,9 @@ void cli_close(struct cli_ctx *ctx);
  * and local is true, in-process on labdir, capturing what it prints (out
  * and err together) into *text (caller frees; NULL when nothing could run)
  * and its exit code into *rc. Returns true when the command ran. */
+/* Writes s as a JSON string (quoted, escaped; NULL as null): the CLI's
+ * --json outputs, which must build where no JSON library is (Windows). */
+void cli_json_str(FILE *f, const char *s);
 bool cli_capture(const char *labdir, int argc, char **argv, bool local, char **text, int *rc);
 /* A policy focus, as User Manager for Domains' Select Domain: the policy a
  * command reads or writes and the machine that resolves account names. */

@@ -25,20 +25,6 @@ static void csv_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
 
 static void row_text(FILE *f, const struct class_student *s, const struct progress *p, bool bad)
 {
@@ -70,16 +56,16 @@ static void row_json(FILE *f, const struct class_student *s, const struct progre
                      bool first)
 {
     fputs(first ? "\n  {\"login\": " : ",\n  {\"login\": ", f);
-    json_str(f, s->login);
+    cli_json_str(f, s->login);
     fputs(", \"name\": ", f);
-    json_str(f, s->display);
+    cli_json_str(f, s->display);
     fprintf(f, ", \"met\": %zu, \"goals\": [", progress_met(p));
     for (size_t g = 0; g < p->ngoals; g++) {
         fputs(g ? ", {\"goal\": " : "{\"goal\": ", f);
-        json_str(f, p->g[g].name);
+        cli_json_str(f, p->g[g].name);
         fputs(", \"first_met\": ", f);
         if (p->g[g].met[0])
-            json_str(f, p->g[g].met);
+            cli_json_str(f, p->g[g].met);
         else
             fputs("null", f);
         fputc('}', f);
@@ -115,7 +101,7 @@ int class_report(struct cli_ctx *ctx, const char *dir, const struct class_conf *
     int rc = c->preset ? CLI_OK : grade_all(ctx, dir, c);
     if (strcmp(format, "json") == 0) {
         fprintf(f, "{\"%s\": ", c->preset ? "preset" : "exercise");
-        json_str(f, c->exercise);
+        cli_json_str(f, c->exercise);
         fputs(", \"students\": [", f);
     } else if (strcmp(format, "csv") == 0) {
         fputs("login,name,goal,first_met\r\n", f);

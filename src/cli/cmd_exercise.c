@@ -17,7 +17,6 @@
 #include "src/net/control.h"
 #include "src/net/daemon.h"
 #include <errno.h>
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -405,23 +404,31 @@ static void check_text(FILE *f, const struct exercise *ex, const struct ex_vars 
 static void check_json(FILE *f, const struct exercise *ex, const struct ex_vars *vars,
                        const struct ex_report *rep, const char *hint, const char *mode)
 {
-    json_t *goals = json_array();
-    for (size_t i = 0; i < rep->ngoals; i++)
-        json_array_append_new(goals, json_pack("{s:s, s:b, s:s?}", "name", ex->goals[i].name,
-                                               "met", rep->goals[i].met, "why",
-                                               rep->goals[i].why));
     char *h = hint ? ex_expand(hint, vars) : NULL;
     char *e = hint ? NULL : ex_expand(ex->explanation, vars);
-    json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:o, s:I, s:I, s:I, s:s?, s:s?, s:s}", "exercise",
-                          ex->name, "title", ex->title, "seed", (json_int_t)vars->seed, "mode",
-                          mode, "goals", goals, "met", (json_int_t)rep->nmet, "total",
-                          (json_int_t)rep->ngoals, "score",
-                          (json_int_t)(rep->ngoals ? rep->nmet * 100 / rep->ngoals : 0), "hint",
-                          h, "explanation", e, "kb", ex->kb);
-    char *text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
-    fprintf(f, "%s\n", text ? text : "{\"error\": \"out of memory\"}");
-    free(text);
-    json_decref(o);
+    fputs("{\n  \"exercise\": ", f);
+    cli_json_str(f, ex->name);
+    fputs(",\n  \"title\": ", f);
+    cli_json_str(f, ex->title);
+    fprintf(f, ",\n  \"seed\": %llu,\n  \"mode\": ", (unsigned long long)vars->seed);
+    cli_json_str(f, mode);
+    fputs(",\n  \"goals\": [", f);
+    for (size_t i = 0; i < rep->ngoals; i++) {
+        fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
+        cli_json_str(f, ex->goals[i].name);
+        fprintf(f, ", \"met\": %s, \"why\": ", rep->goals[i].met ? "true" : "false");
+        cli_json_str(f, rep->goals[i].why);
+        fputc('}', f);
+    }
+    fprintf(f, "\n  ],\n  \"met\": %zu,\n  \"total\": %zu,\n  \"score\": %zu,\n  \"hint\": ",
+            (size_t)rep->nmet, (size_t)rep->ngoals,
+            (size_t)(rep->ngoals ? rep->nmet * 100 / rep->ngoals : 0));
+    cli_json_str(f, h);
+    fputs(",\n  \"explanation\": ", f);
+    cli_json_str(f, e);
+    fputs(",\n  \"kb\": ", f);
+    cli_json_str(f, ex->kb);
+    fputs("\n}\n", f);
     free(h);
     free(e);
 }

@@ -7,6 +7,7 @@
 #include "src/lib/str.h"
 #include "src/scenario/export.h"
 #include <errno.h>
+#include "src/lib/plat.h"
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,8 +17,11 @@
 static void lab_name(const char *dir, char *out, size_t n)
 {
     char real[PATH_MAX];
-    const char *p = realpath(dir, real) ? real : dir;
+    const char *p = plat_realpath(dir, real, sizeof real) == 0 ? real : dir;
     const char *slash = strrchr(p, '/');
+    const char *bs = strrchr(p, '\\'); /* Windows paths */
+    if (bs && (!slash || bs > slash))
+        slash = bs;
     str_copy(out, n, slash && slash[1] ? slash + 1 : p);
 }
 
