@@ -11,6 +11,7 @@
 #include "src/net/control.h"
 #include "src/net/ctltcp.h"
 #include "src/net/daemon.h"
+#include "src/scenario/liverec.h"
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -134,6 +135,27 @@ static int up_idle_timeout_opt(struct cli_ctx *ctx, const char *what, const stru
     return CLI_OK;
 }
 
+/* up --record FILE [--append] (issue 19): the recording starts here, in
+ * the caller's process, so a refusal (the file exists) is the caller's
+ * error; the daemon appends to it. The header names the lab by its
+ * directory and dates it by the lab's clock (as ntlab export). */
+static int up_record_start(struct cli_ctx *ctx, struct lab *lab, const char *path, bool append,
+                           struct scn_liverec **rec, char **abs)
+{
+    int e = cli_absolute_path(path, abs);
+    if (e)
+        return cli_error(ctx, CLI_FAIL, "up: --record %s: %s", path, strerror(e));
+    const char *slash = strrchr(ctx->labdir, '/');
+    struct scn_liverec_opts o = {.path = *abs, .append = append, .version = cli_version(),
+                                 .date = lab_clock_now(lab),
+                                 .lab_name = slash && slash[1] ? slash + 1 : ctx->labdir};
+    char err[1024] = "";
+    e = scn_liverec_open(lab, &o, rec, err, sizeof err);
+    if (e)
+        return cli_error(ctx, CLI_FAIL, "up: --record: %s", err[0] ? err : strerror(e));
+    return CLI_OK;
+}
+
 int cmd_up(struct cli_ctx *ctx, int argc, char **argv)
 {
     const char *listen[DAEMON_MAX_LISTEN];
@@ -142,6 +164,8 @@ int cmd_up(struct cli_ctx *ctx, int argc, char **argv)
     const char *listen_smtp[DAEMON_MAX_LISTEN];
     struct up_listen uls = {&cfg, listen_smtp};
     cfg.listen_smtp = listen_smtp;
+    const char *record = NULL;
+    bool append = false;
     const struct args_opt opts[] = {
         ARGS_OPT_FLAG("--foreground", &cfg.foreground),
         ARGS_OPT_FLAG("--rate-limit-loopback", &cfg.rate_loopback),
@@ -153,6 +177,8 @@ int cmd_up(struct cli_ctx *ctx, int argc, char **argv)
         ARGS_OPT_CALL("--max-connections", &cfg.max_connections, up_max_connections_opt),
         ARGS_OPT_CALL("--max-conn-rate", &cfg.max_conn_rate, up_max_conn_rate_opt),
         ARGS_OPT_CALL("--idle-timeout", &cfg.idle_timeout, up_idle_timeout_opt),
+        ARGS_OPT_STR("--record", &record),
+        ARGS_OPT_FLAG("--append", &append),
     };
     const struct args_spec spec = {.what = "up", .opts = opts, .nopts = ARGS_COUNT(opts)};
     int perr = args_parse(ctx, &spec, argc, argv, 1);
@@ -163,6 +189,8 @@ int cmd_up(struct cli_ctx *ctx, int argc, char **argv)
                          "up: --control tcp:ADDR:PORT and --control-secret-file go together");
     if (ctx->live)
         return cli_error(ctx, CLI_USAGE, "up: the daemon is already running");
+    if (append && !record)
+        return cli_error(ctx, CLI_USAGE, "up: --append goes with --record FILE.scn");
     /* The daemon leaves its working directory: it needs the lab's absolute path. */
     static char absdir[PATH_MAX];
     int re = plat_realpath(ctx->labdir, absdir, sizeof absdir);
@@ -184,9 +212,24 @@ int cmd_up(struct cli_ctx *ctx, int argc, char **argv)
             return cli_error(ctx, CLI_FAIL, "up: %s: %s", cfg.control_secret_file, strerror(e));
         cfg.control_secret_file = secret_abs;
     }
+    struct scn_liverec *rec = NULL;
+    char *record_abs = NULL;
+    struct daemon_recorder hooks = scn_liverec_hooks;
+    if (record) {
+        int rrc = up_record_start(ctx, lab, record, append, &rec, &record_abs);
+        if (rrc != CLI_OK) {
+            free(secret_abs);
+            free(record_abs);
+            return rrc;
+        }
+        hooks.arg = rec;
+        cfg.record = &hooks;
+    }
     bool is_daemon;
     int rc = daemon_up(lab, &cfg, ctx->err, &is_daemon);
     free(secret_abs);
+    scn_liverec_free(rec);
+    free(record_abs);
     return rc;
 }
 

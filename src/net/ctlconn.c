@@ -59,8 +59,9 @@ static void ctl_flush(struct server *s, struct server_conn *h)
     ctl_close(s, h, NULL);
 }
 
-/* Runs one command, its output to fo and fe; returns its exit code. */
-static int ctl_run(struct server *s, struct control_request *req, FILE *fo, FILE *fe)
+/* Runs one command, its output to fo and fe; returns its exit code.
+ * *ran: it went to the lab's command (what up --record records). */
+static int ctl_run(struct server *s, struct control_request *req, FILE *fo, FILE *fe, bool *ran)
 {
     const char *cmd = req->argv[0];
     char who[64] = "";
@@ -91,6 +92,7 @@ static int ctl_run(struct server *s, struct control_request *req, FILE *fo, FILE
     } else {
         rc = s->cfg->command(s->cfg->command_arg, s->lab, lab_dir(s->lab), req->machine,
                              req->argc, req->argv, fo, fe);
+        *ran = true;
     }
     control_request_files_drop(req);
     /* A new machine gets the store image; reboots and service commands
@@ -101,6 +103,20 @@ static int ctl_run(struct server *s, struct control_request *req, FILE *fo, FILE
     return rc;
 }
 
+/* up --record: hands the step that ran to the recorder. */
+static void ctl_record(struct server *s, const struct control_request *req, int rc,
+                       const char *out, size_t outlen, const char *err, size_t errlen)
+{
+    struct daemon_step st = {.machine = req->machine, .argc = req->argc, .argv = req->argv,
+                             .files = req->files, .nfiles = req->nfiles, .rc = rc,
+                             .out = out ? out : "", .outlen = outlen,
+                             .err = err ? err : "", .errlen = errlen};
+    char why[300] = "";
+    int e = s->cfg->record->step(s->cfg->record->arg, &st, why, sizeof why);
+    if (e)
+        server_record_failed(s, e, why);
+}
+
 /* Runs one request and queues its response. */
 static void ctl_execute(struct server *s, struct ctl *c, struct control_request *req)
 {
@@ -109,10 +125,13 @@ static void ctl_execute(struct server *s, struct ctl *c, struct control_request 
     struct plat_memstream mo, me;
     FILE *fo = plat_memstream_open(&mo, &out, &outlen), *fe = plat_memstream_open(&me, &err, &errlen);
     int rc = 1;
+    bool ran = false;
     if (fo && fe)
-        rc = ctl_run(s, req, fo, fe);
+        rc = ctl_run(s, req, fo, fe, &ran);
     plat_memstream_close(&mo);
     plat_memstream_close(&me);
+    if (ran && fo && fe && server_recording(s))
+        ctl_record(s, req, rc, out, out ? outlen : 0, err, err ? errlen : 0);
     if (!fo || !fe || control_response_encode(&c->out, rc, out, out ? outlen : 0, err,
                                               err ? errlen : 0)) {
         free(out);

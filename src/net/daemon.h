@@ -44,6 +44,46 @@ struct lab;
 typedef int (*daemon_command_fn)(void *arg, struct lab *lab, const char *labdir,
                                  const char *machine, int argc, char **argv, FILE *out, FILE *err);
 
+/* --- up --record (issue 19): what the daemon hands its recorder --------- */
+
+/* An admin step the control channel ran (the command as it ran; files
+ * are the contents the client sent, files[i].arg naming the argument). */
+struct control_file;
+struct daemon_step {
+    const char *machine; /* the --machine value, or NULL */
+    int argc;
+    char **argv;
+    const struct control_file *files;
+    size_t nfiles;
+    int rc;            /* its exit code */
+    const char *out;   /* what it printed on stdout, then stderr */
+    size_t outlen;
+    const char *err;
+    size_t errlen;
+};
+
+/* A POP3 or SMTP session that ended. tape holds what went over the
+ * socket in order, as records: a byte 'C' (from the client) or 'S' (from
+ * the server), a 32-bit little-endian length, that many bytes. */
+#define DAEMON_TAPE_MAX (4u * 1024u * 1024u) /* beyond: truncated is set */
+struct daemon_session_rec {
+    bool smtp;
+    const char *machine;
+    const char *tape;
+    size_t len;
+    bool truncated;     /* the session was longer than DAEMON_TAPE_MAX */
+    bool server_closed; /* the server ended it (QUIT), not the client or the daemon */
+};
+
+/* The recorder: each call appends to the recording and returns 0, or an
+ * errno value with err saying why; then the daemon logs it and stops
+ * recording (never the daemon). */
+struct daemon_recorder {
+    int (*step)(void *arg, const struct daemon_step *st, char *err, size_t errlen);
+    int (*session)(void *arg, const struct daemon_session_rec *r, char *err, size_t errlen);
+    void *arg;
+};
+
 struct daemon_config {
     const char *labdir;         /* the lab (made absolute before daemonizing) */
     const char *labdir_shown;   /* the lab as the user named it, for texts; NULL = labdir */
@@ -68,6 +108,8 @@ struct daemon_config {
     const char *http;
     daemon_command_fn command;
     void *command_arg;
+    /* up --record: every admin step and session goes to it; NULL = none. */
+    const struct daemon_recorder *record;
     /* Printed (foreground) or handed to the waiting parent (background)
      * once serving: the listeners, and the lab's welcome text if any. */
     FILE *out;

@@ -124,6 +124,7 @@ struct server {
     bool stopping;
     bool recheck; /* a control command ran: look at the stores after the batch */
     bool lab_lost;
+    bool record_off; /* the recorder failed once: no more recording */
     int64_t started;
     uint64_t total_conns;
     struct labwatch watch; /* the lab directory (gone or replaced: stop) and clock */
@@ -140,6 +141,11 @@ struct server {
     size_t ndeferred, cap_deferred;
     int64_t commit_due; /* when the open event-log group is synced; 0 = no activity */
 };
+
+/* Whether the daemon records (cfg->record, not stopped by a failure). */
+bool server_recording(const struct server *s);
+/* Logs a recorder's failure (rc, err) and stops recording. */
+void server_record_failed(struct server *s, int rc, const char *err);
 
 /* The monotonic clock in milliseconds. */
 int64_t server_mono_ms(void);

@@ -28,6 +28,19 @@
 #define FD_RESERVE 256u
 #define LOG(s, ...) net_logger_printf(&(s)->log, __VA_ARGS__)
 
+bool server_recording(const struct server *s)
+{
+    return s->cfg->record && !s->record_off;
+}
+
+void server_record_failed(struct server *s, int rc, const char *err)
+{
+    char line[300];
+    net_log_clean(err && err[0] ? err : strerror(rc), line, sizeof line);
+    net_logger_printf(&s->log, "record: stopped recording: %s", line);
+    s->record_off = true;
+}
+
 int64_t server_mono_ms(void)
 {
     struct timespec ts;

@@ -27,12 +27,53 @@ static void ep_mod(struct server *s, struct streamconn *c, uint32_t ev)
         c->events = (uint16_t)ev;
 }
 
+/* up --record: what went over the socket, one record per read or send
+ * (daemon.h's tape). Out of memory or past the bound, the tape says it is
+ * cut rather than failing the session. */
+static void tape_add(struct streamconn *c, char dir, const char *p, size_t n)
+{
+    if (!c->tape || c->tape_full)
+        return;
+    unsigned char hd[5] = {(unsigned char)dir, (unsigned char)n, (unsigned char)(n >> 8),
+                           (unsigned char)(n >> 16), (unsigned char)(n >> 24)};
+    if (c->tape->len + sizeof hd + n > DAEMON_TAPE_MAX || buf_reserve(c->tape, sizeof hd + n)) {
+        c->tape_full = true;
+        return;
+    }
+    (void)buf_append(c->tape, hd, sizeof hd);
+    (void)buf_append(c->tape, p, n);
+}
+
+/* Hands the ended session's tape to the recorder. */
+static void tape_end(struct server *s, struct streamconn *c)
+{
+    const struct streamconn_ops *ops = c->h.o.kind->stream;
+    if (!c->tape)
+        return;
+    if (server_recording(s)) {
+        struct daemon_session_rec r = {.smtp = ops->word[0] != '\0',
+                                       .machine = machine_name(c->h.l->m),
+                                       .tape = c->tape->p ? c->tape->p : "",
+                                       .len = c->tape->len,
+                                       .truncated = c->tape_full,
+                                       .server_closed = ops->closed(c->eng) && !s->stopping};
+        char err[300] = "";
+        int e = s->cfg->record->session(s->cfg->record->arg, &r, err, sizeof err);
+        if (e)
+            server_record_failed(s, e, err);
+    }
+    buf_free(c->tape);
+    free(c->tape);
+    c->tape = NULL;
+}
+
 void streamconn_close(struct server *s, struct server_conn *h, const char *why)
 {
     const struct streamconn_ops *ops = h->o.kind->stream;
     struct streamconn *c = (struct streamconn *)h;
     if (why)
         LOG(s, "#%llu %s", (unsigned long long)c->id, why);
+    tape_end(s, c);
     ops->drop(c); /* may log through the kind's events: c still valid */
     listener_conn_unlink(s, h);
     plat_sock_close(h->o.fd);
@@ -85,6 +126,7 @@ void streamconn_pump(struct server *s, struct server_conn *h)
             net_logger_flush(&s->log);
         ssize_t w = plat_send(h->o.fd, p, len);
         if (w > 0) {
+            tape_add(c, 'S', p, (size_t)w);
             c->bytes_out += (uint64_t)w;
             ops->consume(eng, (size_t)w, now);
             continue;
@@ -153,6 +195,7 @@ void streamconn_readable(struct server *s, struct server_conn *h)
         return;
     }
     if (r > 0) {
+        tape_add(c, 'C', buf, (size_t)r);
         c->bytes_in += (uint64_t)r;
         size_t n = ops->input(c->eng, buf, (size_t)r, lab_clock_now(s->lab));
         if (n < (size_t)r && !ops->closed(c->eng)) {
@@ -192,8 +235,11 @@ void streamconn_stop(struct server *s, struct server_conn *h)
     struct streamconn *c = (struct streamconn *)h;
     size_t len;
     const char *p = ops->output(c->eng, &len);
-    if (len)
-        (void)plat_send(h->o.fd, p, len);
+    if (len) {
+        ssize_t w = plat_send(h->o.fd, p, len);
+        if (w > 0)
+            tape_add(c, 'S', p, (size_t)w);
+    }
     streamconn_close(s, h, "closed: the daemon is stopping");
 }
 
@@ -276,6 +322,8 @@ static void conn_open(struct server *s, struct server_listener *l, int fd,
     c->h.o.fd = fd;
     c->h.l = l;
     c->id = ++s->next_id;
+    if (server_recording(s))
+        c->tape = calloc(1, sizeof *c->tape); /* NULL: this session is not taped */
     net_peer_set(&c->peer, (const struct sockaddr *)ss, sl);
     int e = ops->start(s, l, c, peer);
     uint32_t events = PLAT_EV_IN | PLAT_EV_RDHUP;
@@ -286,6 +334,7 @@ static void conn_open(struct server *s, struct server_listener *l, int fd,
             strerror(e));
         ops->drop(c);
         plat_sock_close(fd);
+        free(c->tape);
         free(c);
         return;
     }

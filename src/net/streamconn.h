@@ -8,6 +8,7 @@
  * Internal to src/net (listener.h). */
 #ifndef NTLAB_NET_STREAMCONN_H
 #define NTLAB_NET_STREAMCONN_H
+#include "src/lib/buf.h"
 #include "src/net/listener.h"
 #include <stdbool.h>
 #include <stddef.h>
@@ -28,6 +29,8 @@ struct streamconn {
     void *eng; /* the engine's session (the ops' first argument) */
     char *pend; /* input the engine has not taken yet (NULL almost always) */
     uint64_t bytes_in, bytes_out;
+    struct buf *tape; /* up --record: the session's bytes (daemon.h), or NULL */
+    bool tape_full;   /* past DAEMON_TAPE_MAX: no more taped */
 };
 
 /* A kind's engine and service calls (its row's .stream). eng is struct
