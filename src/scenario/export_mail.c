@@ -19,6 +19,7 @@
 
 struct msg {
     long long when; /* the Maildir name's leading seconds */
+    char name[256]; /* the name (before ':'): the maildrop's order within a second */
     char *data;
     size_t len;
 };
@@ -49,11 +50,10 @@ static bool msg_same(const struct msg *a, const struct msg *b)
 static int msg_cmp(const void *a, const void *b)
 {
     const struct msg *x = a, *y = b;
+    /* the maildrop's order (maildrop.h): seconds, then the rest of the name */
     if (x->when != y->when)
         return x->when < y->when ? -1 : 1;
-    size_t n = x->len < y->len ? x->len : y->len;
-    int c = memcmp(x->data, y->data, n);
-    return c ? c : (x->len > y->len) - (x->len < y->len);
+    return strcmp(x->name, y->name);
 }
 
 static int read_sub(struct exp *x, const char *maildir, const char *sub, struct msg **v,
@@ -82,6 +82,7 @@ static int read_sub(struct exp *x, const char *maildir, const char *sub, struct 
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         struct msg *mm = &nv[*n];
         mm->when = strtoll(e->d_name, NULL, 10);
+        snprintf(mm->name, sizeof mm->name, "%.*s", (int)strcspn(e->d_name, ":"), e->d_name);
         rc = afile_read(path, EXP_MESSAGE_MAX, &mm->data, &mm->len);
         if (rc)
             rc = exp_fail(x, rc, "%s: %s", path, strerror(rc));
