@@ -92,7 +92,8 @@ static const struct cli_command commands[] = {
      "           [--max-conn-rate N]   new connections per address per second (default 5000,\n"
      "           0 = off); loopback is exempt unless [--rate-limit-loopback]\n"
      "           [--control tcp:ADDR:PORT --control-secret-file FILE]   control over TCP too\n"
-     "           [--http [ADDR:]PORT]   the teaching console (README \"Teaching console\")",
+     "           [--http [ADDR:]PORT]   the teaching console (README \"Teaching console\")\n"
+     "           [--record FILE.scn [--append]]   every admin step and session, as a scenario",
      false},
     {"down", cmd_down, "down   stop the daemon serving the lab", false},
     {"status", cmd_status, "status   machines, services, tokens' privileges, listeners", false},
