@@ -1,6 +1,7 @@
 #include "src/lib/str.h"
 #include <ctype.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 int str_copyn(char *dst, size_t n, const char *src, size_t len)
@@ -173,4 +174,17 @@ int str_unhex(const char *in, uint8_t *out, size_t n)
         out[i] = (uint8_t)(hi << 4 | lo);
     }
     return 0;
+}
+
+char *str_dupn(const char *s, size_t n)
+{
+    size_t l = 0;
+    while (l < n && s[l])
+        l++;
+    char *d = malloc(l + 1);
+    if (d) {
+        memcpy(d, s, l);
+        d[l] = 0;
+    }
+    return d;
 }

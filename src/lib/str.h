@@ -16,6 +16,9 @@ int str_icmp(const char *a, const char *b);
 bool str_istarts(const char *s, const char *prefix);
 /* Trims ASCII whitespace in place; returns s advanced past leading space. */
 char *str_trim(char *s);
+/* A NUL-terminated copy of the first n bytes of s (strndup, which mingw's C
+ * library lacks); the caller frees it. NULL without memory. */
+char *str_dupn(const char *s, size_t n);
 /* Parses a decimal integer in [min, max] covering the whole string.
  * Returns 0, EINVAL (not a number) or ERANGE. */
 int str_to_i64(const char *s, int64_t min, int64_t max, int64_t *out);

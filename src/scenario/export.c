@@ -113,13 +113,7 @@ static int personas(struct exp *x)
         if (l <= 8 || strcmp(e->d_name + l - 8, ".persona") != 0)
             continue;
         char **v = realloc(names, (n + 1) * sizeof *v);
-        if (v) /* strndup: not in mingw's C library */
-            v[n] = malloc(l - 7);
-        if (v && v[n]) {
-            memcpy(v[n], e->d_name, l - 8);
-            v[n][l - 8] = 0;
-        }
-        if (!v || !v[n]) {
+        if (!v || !(v[n] = str_dupn(e->d_name, l - 8))) {
             names = v ? v : names;
             rc = ENOMEM;
             break;

@@ -1,5 +1,6 @@
 /* ntlab up --record (liverec.h): the recording's file and its lines. */
 #include "src/scenario/liverec.h"
+#include "src/lib/str.h"
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
 #include "src/lib/plat.h"
@@ -361,7 +362,7 @@ static int client_line(struct sess_state *ss, struct buf *out, const char *l, si
     } else if (e == 0) {
         /* shown = the kept prefix + SCN_MASK_TEXT: the rest is the secret */
         size_t keep = shown.len >= strlen(SCN_MASK_TEXT) ? shown.len - strlen(SCN_MASK_TEXT) : 0;
-        char *value = strndup(l + keep, n - keep), name[SCN_SECRET_NAME_MAX + 1];
+        char *value = str_dupn(l + keep, n - keep), name[SCN_SECRET_NAME_MAX + 1];
         e = value ? secret_ref(ss->r, value, out, name, sizeof name) : ENOMEM;
         if (e == EINVAL) /* no secret line holds it: shown masked (not replayable) */
             e = buf_printf(out, "# %s sent a password no secret line can hold\n%s > %s\n",
