@@ -31,9 +31,14 @@ static uint64_t rights_fp(struct machine *m)
     if (query_rights(m, machine_lsa(m), &r) == STATUS_SUCCESS) {
         for (size_t i = 0; i < r.nrights; i++) {
             for (size_t j = 0; j < r.rights[i].nholders; j++) {
-                const unsigned char *p = (const unsigned char *)&r.rights[i].holders[j].sid;
-                for (size_t k = 0; k < sizeof(struct sid); k++)
-                    h = (h ^ p[k]) * 1099511628211ull;
+                /* the SID's fields, not its bytes: padding and unused
+                 * sub-authorities are not part of it */
+                const struct sid *sd = &r.rights[i].holders[j].sid;
+                size_t cnt = sd->count < SID_MAX_SUBAUTH ? sd->count : SID_MAX_SUBAUTH;
+                h = (h ^ sd->count) * 1099511628211ull;
+                h = (h ^ sd->authority) * 1099511628211ull;
+                for (size_t k = 0; k < cnt; k++)
+                    h = (h ^ sd->sub[k]) * 1099511628211ull;
             }
             h = (h ^ (i + 1)) * 1099511628211ull;
         }
