@@ -20,6 +20,7 @@
 #include "src/lib/plat.h"
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* The console is built where libmicrohttpd and jansson are (Debian): not
  * in the Windows cross build (no mingw packages) nor in the QEMU
@@ -50,6 +51,12 @@ struct console {
     char secret[CONSOLE_SECRET_LEN + 1];
     unsigned port;  /* the listener's port: the Host header must name it */
     bool changed;   /* a request changed the lab (the daemon rechecks its stores) */
+    /* Runs an ntlab command against the live lab as the control channel
+     * does (src/net sets it to the daemon's command): how the console
+     * reaches what sits in rooms above it (export, exercise). Returns
+     * the command's exit code; NULL: the daemon runs no commands. */
+    int (*command)(void *arg, int argc, char **argv, FILE *out, FILE *err);
+    void *command_arg;
 };
 
 struct console_request {

@@ -78,6 +78,15 @@ static void live_emit(void *arg, const char *event, const char *json)
     httplive_broadcast(arg, event, json);
 }
 
+/* The console's way to the daemon's command (console.h): as the control
+ * channel runs it, without a --machine. */
+static int http_command(void *arg, int argc, char **argv, FILE *out, FILE *err)
+{
+    struct server *s = arg;
+    return s->cfg->command(s->cfg->command_arg, s->lab, lab_dir(s->lab), NULL, argc, argv, out,
+                           err);
+}
+
 /* Live updates: the lab's snapshot compared with the last one. */
 static void http_scan(struct http_listener *hl)
 {
@@ -240,6 +249,10 @@ static int http_listen(struct server *s, struct server_listener *l)
     }
     hl->s = s;
     hl->con.lab = s->lab;
+    if (s->cfg->command) {
+        hl->con.command = http_command;
+        hl->con.command_arg = s;
+    }
     hl->con.port = addr_port(&l->addr);
     hl->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_SUSPEND_RESUME,
                              0, NULL, NULL, on_request, hl, MHD_OPTION_NOTIFY_COMPLETED, on_done, hl,
