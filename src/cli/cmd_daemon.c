@@ -31,7 +31,15 @@ static int live_command(void *arg, struct lab *lab, const char *labdir, const ch
     /* mail deliver comes from a scenario run with its messages sent along
      * (control.h files): stdin ("-") would be the daemon's, not the caller's. */
     bool mail = strcmp(argv[0], "mail") == 0;
-    if (!cli_command_is_forwarded(argv[0]) && !mail)
+    /* export runs live to stdout (the console's Save as scenario, and
+     * `ntlab export` while a daemon serves): the lab as it is now, and
+     * nothing written by the daemon (-o is the client's). */
+    bool export = strcmp(argv[0], "export") == 0;
+    for (int i = 1; export && i < argc; i++)
+        if (strcmp(argv[i], "-o") == 0 && !(i + 1 < argc && strcmp(argv[i + 1], "-") == 0))
+            return cli_error(&ctx, CLI_USAGE, "export: inside the daemon it writes to stdout "
+                                              "only (the client writes -o FILE)");
+    if (!cli_command_is_forwarded(argv[0]) && !mail && !export)
         return cli_error(&ctx, CLI_USAGE, "'%s' does not run inside the daemon", argv[0]);
     /* Only sent files: a message named by its path would put a file of the
      * daemon's host into a mailbox, readable over POP3 by whoever has one. */

@@ -5,6 +5,8 @@
 #include "src/cli/cli.h"
 #include "src/lib/afile.h"
 #include "src/lib/str.h"
+#include "src/net/control.h"
+#include "src/net/daemon.h"
 #include "src/scenario/export.h"
 #include <errno.h>
 #include "src/lib/plat.h"
@@ -25,6 +27,47 @@ static void lab_name(const char *dir, char *out, size_t n)
     str_copy(out, n, slash && slash[1] ? slash + 1 : p);
 }
 
+/* The export from the daemon serving the lab: the lab as it is now (its
+ * clock runs, its machines are up), as the console's Save as scenario
+ * gets it. -o stays the client's: the daemon writes nothing. true when a
+ * daemon answered (*rc its exit code, *text what it printed). */
+static bool export_live(struct cli_ctx *ctx, const char *name, const char *date, char **text,
+                        size_t *len, int *rc)
+{
+    if (ctx->live || !daemon_pid(ctx->labdir))
+        return false;
+    char *v[6] = {"export"};
+    int n = 1;
+    if (name)
+        v[n++] = "--name", v[n++] = (char *)name;
+    if (date)
+        v[n++] = "--date", v[n++] = (char *)date;
+    struct plat_memstream ms;
+    FILE *f = plat_memstream_open(&ms, text, len);
+    if (!f)
+        return false;
+    bool ran = control_forward(ctx->labdir, NULL, n, v, f, ctx->err, rc);
+    plat_memstream_close(&ms);
+    if (!ran) {
+        free(*text);
+        *text = NULL;
+    }
+    return ran;
+}
+
+static int export_write(struct cli_ctx *ctx, const char *outpath, char *text, size_t len)
+{
+    int e = 0;
+    if (!outpath || strcmp(outpath, "-") == 0)
+        fwrite(text, 1, len, ctx->out);
+    else
+        e = afile_write(outpath, text, len, 0644);
+    free(text);
+    if (e)
+        return cli_error(ctx, CLI_FAIL, "export: %s: %s", outpath, strerror(e));
+    return CLI_OK;
+}
+
 int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 {
     const char *outpath = NULL, *name = NULL, *date = NULL;
@@ -40,6 +83,16 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
     int64_t when = 0;
     if (date && str_to_i64(date, 0, INT64_C(253402300799), &when))
         return cli_error(ctx, CLI_USAGE, "export: bad --date '%s' (seconds since 1970, UTC)", date);
+    char *text = NULL;
+    size_t len = 0;
+    int lrc;
+    if (export_live(ctx, name, date, &text, &len, &lrc)) {
+        if (lrc != CLI_OK) {
+            free(text);
+            return lrc; /* the daemon printed why */
+        }
+        return export_write(ctx, outpath, text, len);
+    }
     struct lab *lab = cli_lab(ctx);
     if (!lab)
         return CLI_FAIL;
@@ -52,17 +105,9 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
      * on a daemon's lab that is the time of day). */
     struct scn_export_opts o = {.version = cli_version(), .date = date ? when : lab_clock_now(lab),
                                 .lab_name = nm};
-    char *text = NULL, err[1024] = "";
-    size_t len = 0;
+    char err[1024] = "";
     int e = scn_export(lab, &o, &text, &len, err, sizeof err);
     if (e)
         return cli_error(ctx, CLI_FAIL, "export: %s", err[0] ? err : strerror(e));
-    if (!outpath || strcmp(outpath, "-") == 0) {
-        fwrite(text, 1, len, ctx->out);
-    } else if ((e = afile_write(outpath, text, len, 0644)) != 0) {
-        free(text);
-        return cli_error(ctx, CLI_FAIL, "export: %s: %s", outpath, strerror(e));
-    }
-    free(text);
-    return CLI_OK;
+    return export_write(ctx, outpath, text, len);
 }

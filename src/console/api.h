@@ -49,6 +49,9 @@ int api_accounts(struct api_call *a);
 /* policy/FOCUS/account (api_policy.c). */
 int api_policy(struct api_call *a);
 
+/* export: the lab as `ntlab export` writes it (api_export.c). */
+int api_export(struct api_call *a);
+
 /* rs = 405 naming the methods path allows. */
 int api_method(struct api_call *a, const char *allowed);
 #endif

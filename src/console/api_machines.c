@@ -4,6 +4,7 @@
  * start|stop` make. */
 #include "src/console/api.h"
 #if NTLAB_CONSOLE
+#include "src/console/step.h"
 #include "emulator/lab.h"
 #include "emulator/machine.h"
 #include "emulator/nterr.h"
@@ -90,6 +91,10 @@ static int machine_power(struct api_call *a, struct machine *m, const char *verb
     json_decref(body);
     char err[256] = "";
     bool restart = strcmp(verb, "restart") == 0;
+    struct api_steps ss = {0};
+    api_step_new(&ss, machine_name(m), restart ? "reboot" : "shutdown");
+    if (api_steps_check(a, &ss))
+        return 0;
     ntstatus st = restart ? machine_reboot(m, err, sizeof err) : machine_shutdown(m);
     a->c->changed = true;
     /* up (or down) with only its event log short of the events: done, as the CLI says */
@@ -101,7 +106,9 @@ static int machine_power(struct api_call *a, struct machine *m, const char *verb
         return reply_win32(a->rs, restart ? "reboot" : "shutdown", machine_name(m),
                            nterr_to_win32(st));
     }
-    return reply_json(a->rs, 200, machine_json(m));
+    reply_json(a->rs, 200, machine_json(m));
+    api_steps_send(a, &ss);
+    return 0;
 }
 
 static int service_action(struct api_call *a, struct machine *m, const char *svc,
@@ -112,11 +119,19 @@ static int service_action(struct api_call *a, struct machine *m, const char *svc
     if (!body)
         return 0;
     json_decref(body);
+    struct api_steps ss = {0};
+    struct api_step *s = api_step_new(&ss, machine_name(m), "service");
+    api_step_word(&ss, s, verb);
+    api_step_word(&ss, s, svc);
+    if (api_steps_check(a, &ss))
+        return 0;
     uint32_t rc = strcmp(verb, "start") == 0 ? scm_start(m, svc) : scm_stop(m, svc);
     a->c->changed = true;
     if (rc != ERROR_SUCCESS)
         return reply_win32(a->rs, verb, svc, rc);
-    return reply_json(a->rs, 200, services_json(m));
+    reply_json(a->rs, 200, services_json(m));
+    api_steps_send(a, &ss);
+    return 0;
 }
 
 static json_t *config_json(const struct scm_service *v)
@@ -127,6 +142,29 @@ static json_t *config_json(const struct scm_service *v)
     return json_pack("{s:s, s:s, s:s, s:s, s:b, s:o}", "name", v->name, "display", v->display,
                      "start", scm_start_type_name(v->start), "account", v->account, "system",
                      scm_account_is_system(v->account), "depends", deps);
+}
+
+/* `service config SVC [--start T] [--account A] [--password P]`: what
+ * the dialog set (nothing when it set nothing). */
+static void config_step(struct api_steps *ss, struct machine *m, const struct scm_config *cfg)
+{
+    if (!cfg->start && !cfg->account && !cfg->password)
+        return;
+    struct api_step *s = api_step_new(ss, machine_name(m), "service");
+    api_step_word(ss, s, "config");
+    api_step_word(ss, s, cfg->name);
+    if (cfg->start) {
+        api_step_word(ss, s, "--start");
+        api_step_word(ss, s, scm_start_type_name(cfg->start));
+    }
+    if (cfg->account) {
+        api_step_word(ss, s, "--account");
+        api_step_word(ss, s, cfg->account);
+    }
+    if (cfg->password) {
+        api_step_word(ss, s, "--password");
+        api_step_word(ss, s, cfg->password);
+    }
 }
 
 /* The Services dialog's Startup...: start type and Log On As (account and
@@ -153,15 +191,21 @@ static int service_config(struct api_call *a, struct machine *m, const char *svc
     else {
         cfg.account = json_string_value(acct);
         cfg.password = json_string_value(pw);
+        struct api_steps ss = {0};
+        config_step(&ss, m, &cfg);
         uint32_t rc = ERROR_SUCCESS;
+        if (ss.n && api_steps_check(a, &ss)) {
+            json_decref(b);
+            return 0;
+        }
         if (start || acct || pw) {
             rc = scm_change_config(m, svc, &cfg);
             a->c->changed = true;
         }
         if (rc != ERROR_SUCCESS)
             reply_win32(a->rs, "cannot configure service", svc, rc);
-        else
-            reply_json(a->rs, 200, config_json(scm_find(machine_scm(m), svc)));
+        else if (reply_json(a->rs, 200, config_json(scm_find(machine_scm(m), svc))) == 0)
+            api_steps_send(a, &ss);
     }
     json_decref(b);
     return 0;

@@ -5,6 +5,7 @@
  * lsa_sysaccess_field, the map the CLI uses; -1 is "not set / never". */
 #include "src/console/api.h"
 #if NTLAB_CONSOLE
+#include "src/console/step.h"
 #include "emulator/inf.h"
 #include "emulator/lsa.h"
 #include "emulator/nterr.h"
@@ -37,6 +38,10 @@ static int set_policy(struct api_call *a, struct api_focus *f)
     lsa_refresh(f->lsa);
     struct lsa_sysaccess sa = *lsa_sysaccess(f->lsa);
     int bad = -1;
+    /* `policy set KEY=VALUE... --focus FOCUS` with the keys given */
+    struct api_steps ss = {0};
+    struct api_step *s = api_step_new(&ss, NULL, "policy");
+    api_step_word(&ss, s, "set");
     for (int k = 0; k < INF_SA_COUNT && bad < 0; k++) {
         json_t *v = json_object_get(b, keys[k]);
         if (!v)
@@ -46,19 +51,27 @@ static int set_policy(struct api_call *a, struct api_focus *f)
             bad = k;
         else
             *lsa_sysaccess_field(&sa, (enum inf_sa)k) = (int)n;
+        api_step_wordf(&ss, s, "%s=%d", keys[k], (int)n);
     }
+    api_step_word(&ss, s, "--focus");
+    api_step_word(&ss, s, f->label);
     bool any = json_object_size(b) > 0;
     json_decref(b);
     if (bad >= 0)
         return reply_error(a->rs, 400, "bad value for %s (an integer in the range the "
                                        "template allows; -1: not set)", keys[bad]);
+    if (any && api_steps_check(a, &ss))
+        return 0;
     ntstatus st = any ? lsa_set_sysaccess(f->lsa, &sa) : STATUS_SUCCESS;
     if (any)
         a->c->changed = true;
     if (st != STATUS_SUCCESS)
         return reply_win32(a->rs, "cannot change the account policy of", f->label,
                            nterr_to_win32(st));
-    return reply_json(a->rs, 200, policy_json(f));
+    int e = reply_json(a->rs, 200, policy_json(f));
+    if (e == 0 && any)
+        api_steps_send(a, &ss);
+    return e;
 }
 
 int api_policy(struct api_call *a)

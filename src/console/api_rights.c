@@ -3,6 +3,7 @@
  * a computer's own policy), through the LSA calls `ntlab rights` makes. */
 #include "src/console/api.h"
 #if NTLAB_CONSOLE
+#include "src/console/step.h"
 #include "emulator/lab.h"
 #include "emulator/lsa.h"
 #include "emulator/machine.h"
@@ -105,6 +106,24 @@ static int body_rights(struct api_call *a, json_t *list, enum osver os, const ch
     return 0;
 }
 
+/* `rights grant|revoke ACCOUNT RIGHT... --focus FOCUS`, the account by
+ * the name export writes for its SID. 0, or -1 with a->rs filled. */
+static int rights_step(struct api_call *a, const struct api_focus *f, bool grant,
+                       const struct sid *sid, const char **rights, size_t n,
+                       struct api_steps *ss)
+{
+    char who[QUERY_ACCOUNT_MAX];
+    machine_sid_name(f->m, sid, who, sizeof who);
+    struct api_step *s = api_step_new(ss, NULL, "rights");
+    api_step_word(ss, s, grant ? "grant" : "revoke");
+    api_step_word(ss, s, who);
+    for (size_t i = 0; i < n; i++)
+        api_step_word(ss, s, rights[i]);
+    api_step_word(ss, s, "--focus");
+    api_step_word(ss, s, f->label);
+    return api_steps_check(a, ss);
+}
+
 static int change(struct api_call *a, struct api_focus *f, bool grant)
 {
     static const char *const fields[] = {"account", "rights", NULL};
@@ -115,6 +134,7 @@ static int change(struct api_call *a, struct api_focus *f, bool grant)
     const char *rights[MAX_RIGHTS];
     size_t n;
     struct sid sid;
+    struct api_steps ss = {0};
     if (!account) {
         reply_error(a->rs, 400, "\"account\" (a string, e.g. \"CORP\\\\EXCHSVC\") is required");
     } else if (body_rights(a, json_object_get(body, "rights"), lsa_os(f->lsa), rights, &n) == 0) {
@@ -122,7 +142,7 @@ static int change(struct api_call *a, struct api_focus *f, bool grant)
             char text[300];
             nterr_describe(nterr_to_win32(STATUS_NONE_MAPPED), text, sizeof text);
             reply_error(a->rs, 404, "no account '%.100s' (%s)", account, text);
-        } else {
+        } else if (rights_step(a, f, grant, &sid, rights, n, &ss) == 0) {
             struct lsa_handle h;
             const struct sid *admins = sid_wellknown(SID_WK_ADMINISTRATORS);
             ntstatus st = lsa_open_policy(f->lsa, admins, 1,
@@ -136,9 +156,10 @@ static int change(struct api_call *a, struct api_focus *f, bool grant)
             char who[QUERY_ACCOUNT_MAX], what[QUERY_ACCOUNT_MAX + 80];
             machine_sid_name(f->m, &sid, who, sizeof who);
             snprintf(what, sizeof what, "for %s in %s", who, f->label);
-            if (st == STATUS_SUCCESS)
-                reply_json(a->rs, 200, rights_json(f));
-            else
+            if (st == STATUS_SUCCESS) {
+                if (reply_json(a->rs, 200, rights_json(f)) == 0)
+                    api_steps_send(a, &ss);
+            } else
                 reply_win32(a->rs, grant ? "grant" : "revoke", what, nterr_to_win32(st));
         }
     }

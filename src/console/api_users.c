@@ -5,9 +5,11 @@
  * hash. */
 #include "src/console/api.h"
 #if NTLAB_CONSOLE
+#include "src/console/step.h"
 #include "emulator/machine.h"
 #include "emulator/nterr.h"
 #include "emulator/sam.h"
+#include <stdio.h>
 #include <string.h>
 
 /* Logon hours as the SAM keeps them: 21 bytes, 42 hex digits, bit
@@ -70,6 +72,78 @@ static const struct {
     {"password_never_expires", SAM_PWD_NEVER_EXPIRES},
     {"cant_change", SAM_CANT_CHANGE},
 };
+
+/* The steps of a user write (step.h): `user passwd NAME --password P`,
+ * `user set NAME ...` for the fields and flags the body changes, `user
+ * unlock NAME`, or `user add NAME --password P` first. 0, or -1 with rs
+ * filled (nothing changed yet). */
+struct user_write {
+    const char *machine, *name, *password;
+    bool add, unlock;
+    const struct sam_user *want;
+    unsigned fields;
+    uint32_t mask;
+};
+
+static void set_step(struct api_steps *ss, const struct user_write *w, bool *bad_when)
+{
+    struct api_step *s = api_step_new(ss, w->machine, "user");
+    api_step_word(ss, s, "set");
+    api_step_word(ss, s, w->name);
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        if (!(w->mask & flags[i].flag))
+            continue;
+        char opt[48];
+        snprintf(opt, sizeof opt, "--%s", flags[i].key);
+        for (char *p = opt; *p; p++)
+            *p = *p == '_' ? '-' : *p;
+        api_step_word(ss, s, opt);
+        api_step_word(ss, s, w->want->flags & flags[i].flag ? "on" : "off");
+    }
+    if (w->fields & SAM_FIELD_FULLNAME) {
+        api_step_word(ss, s, "--fullname");
+        api_step_word(ss, s, w->want->fullname);
+    }
+    if (w->fields & SAM_FIELD_COMMENT) {
+        api_step_word(ss, s, "--comment");
+        api_step_word(ss, s, w->want->comment);
+    }
+    char t[1024];
+    if (w->fields & SAM_FIELD_EXPIRES) {
+        *bad_when = !api_step_when(w->want->expires, t, sizeof t);
+        api_step_word(ss, s, "--expires");
+        api_step_word(ss, s, t);
+    }
+    if (w->fields & SAM_FIELD_HOURS) {
+        api_step_hours(w->want->logon_hours, t, sizeof t);
+        api_step_word(ss, s, "--hours");
+        api_step_word(ss, s, t);
+    }
+}
+
+static int user_steps(struct api_call *a, const struct user_write *w, struct api_steps *ss)
+{
+    bool bad_when = false;
+    if (w->add || w->password) {
+        struct api_step *s = api_step_new(ss, w->machine, "user");
+        api_step_word(ss, s, w->add ? "add" : "passwd");
+        api_step_word(ss, s, w->name);
+        api_step_word(ss, s, "--password");
+        api_step_word(ss, s, w->password ? w->password : "");
+    }
+    if (w->fields || w->mask)
+        set_step(ss, w, &bad_when);
+    if (w->unlock) {
+        struct api_step *s = api_step_new(ss, w->machine, "user");
+        api_step_word(ss, s, "unlock");
+        api_step_word(ss, s, w->name);
+    }
+    if (bad_when && a->c->record)
+        return reply_error(a->rs, 400, "\"expires\" must be a whole minute while the lab is "
+                                       "recorded (up --record: `ntlab user set --expires` takes "
+                                       "YYYY-MM-DD HH:MM)"), -1;
+    return api_steps_check(a, ss);
+}
 
 /* Reads the body into want/fields/mask; 0, or rs filled (400). */
 static int read_props(struct api_call *a, json_t *b, struct sam_user *want, unsigned *fields,
@@ -135,8 +209,13 @@ static int set_props(struct api_call *a, struct machine *m, struct sam *sam, str
     uint32_t mask = 0;
     char name[SAM_NAME_MAX + 1];
     strcpy(name, u->name);
-    if (read_props(a, b, &want, &fields, &mask) == 0) {
-        const char *pw = json_string_value(json_object_get(b, "password"));
+    const char *pw = json_string_value(json_object_get(b, "password"));
+    struct user_write w = {.machine = machine_name(m), .name = name, .password = pw,
+                           .unlock = json_is_false(json_object_get(b, "locked_out")),
+                           .want = &want};
+    struct api_steps ss = {0};
+    if (read_props(a, b, &want, &fields, &mask) == 0 &&
+        (w.fields = fields, w.mask = mask, user_steps(a, &w, &ss) == 0)) {
         ntstatus st = STATUS_SUCCESS;
         /* the password first: the likeliest refusal, before anything changed */
         if (pw)
@@ -149,11 +228,20 @@ static int set_props(struct api_call *a, struct machine *m, struct sam *sam, str
             a->c->changed = true;
         if (st != STATUS_SUCCESS)
             sam_refused(a, "cannot update user", name, st);
-        else
-            reply_json(a->rs, 200, user_json(sam_user_find(sam, name)));
+        else if (reply_json(a->rs, 200, user_json(sam_user_find(sam, name))) == 0)
+            api_steps_send(a, &ss);
     }
     json_decref(b);
     return 0;
+}
+
+static int add_steps(struct api_call *a, struct machine *m, const char *name, const char *pw,
+                     const struct sam_user *want, unsigned fields, uint32_t mask,
+                     struct api_steps *ss)
+{
+    struct user_write w = {.machine = machine_name(m), .name = name, .password = pw,
+                           .add = true, .want = want, .fields = fields, .mask = mask};
+    return user_steps(a, &w, ss);
 }
 
 /* New User: the account, its password and its Properties fields in one
@@ -171,11 +259,14 @@ static int add_user(struct api_call *a, struct machine *m, struct sam *sam)
     struct sam_user want = {0};
     unsigned fields = 0;
     uint32_t mask = 0;
+    struct api_steps ss = {0};
     if (!name || !name[0]) {
         reply_error(a->rs, 400, "\"name\" (a string) is required");
     } else if (pwv && !json_is_string(pwv)) {
         reply_error(a->rs, 400, "\"password\" must be a string");
-    } else if (read_props(a, b, &want, &fields, &mask) == 0) {
+    } else if (read_props(a, b, &want, &fields, &mask) == 0 &&
+               add_steps(a, m, name, pwv ? json_string_value(pwv) : "", &want, fields, mask,
+                         &ss) == 0) {
         const char *pw = pwv ? json_string_value(pwv) : "";
         uint32_t rid = 0;
         ntstatus st = sam_batch_begin(sam);
@@ -196,7 +287,8 @@ static int add_user(struct api_call *a, struct machine *m, struct sam *sam)
             sam_refused(a, "cannot add user", name, st);
         } else {
             a->c->changed = true;
-            reply_json(a->rs, 201, user_json(sam_user_by_rid(sam, rid)));
+            if (reply_json(a->rs, 201, user_json(sam_user_by_rid(sam, rid))) == 0)
+                api_steps_send(a, &ss);
         }
     }
     json_decref(b);

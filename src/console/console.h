@@ -57,6 +57,15 @@ struct console {
      * the command's exit code; NULL: the daemon runs no commands. */
     int (*command)(void *arg, int argc, char **argv, FILE *out, FILE *err);
     void *command_arg;
+    /* up --record (issue 19): takes a successful write's step as the argv
+     * of the `ntlab` command a person types for it (argv[0] the command;
+     * machine: the --machine value or NULL), in order with the control
+     * channel's steps and the sessions. 0, or an errno value with err
+     * filled (the transport logs it and stops recording). NULL: the
+     * daemon does not record. src/console/step.h builds the steps. */
+    int (*record)(void *arg, const char *machine, int argc, char **argv, char *err,
+                  size_t errlen);
+    void *record_arg;
 };
 
 struct console_request {
@@ -78,6 +87,9 @@ struct console_response {
     size_t len;
     bool body_static; /* body points to embedded data: not freed */
     const char *cache; /* static: the Cache-Control header; NULL means "no-store" */
+    /* non-empty: a download, Content-Disposition: attachment; filename="..."
+     * (letters, digits, '.', '-', '_' only) */
+    char attachment[80];
 };
 
 /* Loads the lab's console secret, making it (random, mode 0600, written

@@ -87,6 +87,24 @@ static int http_command(void *arg, int argc, char **argv, FILE *out, FILE *err)
                            err);
 }
 
+/* up --record: a console write's step (console.h record), handed on as
+ * the control channel's are (ctlconn.c ctl_record). It carries no output:
+ * a console write prints nothing a replay could check (our choice: the
+ * step's exit code 0 is the check). */
+static int http_record(void *arg, const char *machine, int argc, char **argv, char *err,
+                       size_t errlen)
+{
+    struct server *s = arg;
+    if (!server_recording(s))
+        return 0; /* stopped after a failure: logged then */
+    struct daemon_step st = {.machine = machine, .argc = argc, .argv = argv, .out = "",
+                             .err = ""};
+    int e = s->cfg->record->step(s->cfg->record->arg, &st, err, errlen);
+    if (e)
+        server_record_failed(s, e, err);
+    return e;
+}
+
 /* Live updates: the lab's snapshot compared with the last one. */
 static void http_scan(struct http_listener *hl)
 {
@@ -141,6 +159,11 @@ static enum MHD_Result respond(struct http_listener *hl, struct MHD_Connection *
         return MHD_NO; /* libmicrohttpd closes the connection */
     }
     httplive_headers(resp, rs.type);
+    if (rs.attachment[0]) { /* Save as scenario (api_export.c) */
+        char cd[sizeof rs.attachment + 40];
+        snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", rs.attachment);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, cd);
+    }
     if (rs.cache) { /* the page's static files may be kept a while (pages.c) */
         MHD_del_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, rs.cache);
@@ -252,6 +275,10 @@ static int http_listen(struct server *s, struct server_listener *l)
     if (s->cfg->command) {
         hl->con.command = http_command;
         hl->con.command_arg = s;
+    }
+    if (s->cfg->record) {
+        hl->con.record = http_record;
+        hl->con.record_arg = s;
     }
     hl->con.port = addr_port(&l->addr);
     hl->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_SUSPEND_RESUME,

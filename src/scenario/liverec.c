@@ -206,7 +206,7 @@ static int put_word(struct buf *b, const char *w)
  * listings a replay need not repeat: our choice). */
 static bool read_only(int argc, char **argv)
 {
-    static const char *const cmds[] = {"errmsg", "eventlog", "status"};
+    static const char *const cmds[] = {"errmsg", "eventlog", "status", "export"};
     static const char *const subs[] = {"list", "show", "who"};
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
         if (strcmp(argv[0], cmds[i]) == 0)

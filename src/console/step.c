@@ -1,0 +1,127 @@
+/* The console's recorded steps (step.h). */
+#include "src/console/step.h"
+#if NTLAB_CONSOLE
+#include "src/lib/plat.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+struct api_step *api_step_new(struct api_steps *ss, const char *machine, const char *cmd)
+{
+    if (ss->n == STEP_MAX) {
+        ss->overflow = true;
+        return NULL;
+    }
+    struct api_step *s = &ss->s[ss->n++];
+    memset(s, 0, sizeof *s);
+    if (machine && snprintf(s->machine, sizeof s->machine, "%s", machine) >=
+                       (int)sizeof s->machine)
+        ss->overflow = true;
+    api_step_word(ss, s, cmd);
+    return s;
+}
+
+void api_step_word(struct api_steps *ss, struct api_step *s, const char *w)
+{
+    size_t len = strlen(w);
+    if (!s || s->argc == STEP_WORDS || len + 1 > sizeof s->text - s->used) {
+        ss->overflow = true;
+        return;
+    }
+    char *p = s->text + s->used;
+    memcpy(p, w, len + 1);
+    s->used += len + 1;
+    s->argv[s->argc++] = p;
+    s->argv[s->argc] = NULL;
+}
+
+void api_step_wordf(struct api_steps *ss, struct api_step *s, const char *fmt, ...)
+{
+    char w[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(w, sizeof w, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof w)
+        ss->overflow = true;
+    else
+        api_step_word(ss, s, w);
+}
+
+int api_steps_check(struct api_call *a, const struct api_steps *ss)
+{
+    if (!a->c->record || !ss->overflow)
+        return 0;
+    /* a change the recording could not replay is not made (issue 19:
+     * never silently dropped) */
+    reply_error(a->rs, 500, "this change cannot be written as an ntlab command line for the "
+                            "recording (up --record): not made");
+    return -1;
+}
+
+int api_steps_send(struct api_call *a, struct api_steps *ss)
+{
+    if (!a->c->record)
+        return 0;
+    for (size_t i = 0; i < ss->n; i++) {
+        struct api_step *s = &ss->s[i];
+        char err[300] = "";
+        int e = a->c->record(a->c->record_arg, s->machine[0] ? s->machine : NULL, s->argc,
+                             s->argv, err, sizeof err);
+        if (e) {
+            reply_error(a->rs, 500, "the change was made, but up --record could not record "
+                                    "'ntlab %s': %s (recording stopped)",
+                        s->argv[0], err[0] ? err : plat_strerror(e));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static const char *const day3[7] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+
+/* Runs of allowed hours per day, as ntlab export writes them. */
+void api_step_hours(const uint8_t h[21], char *out, size_t n)
+{
+    size_t used = 0, set = 0;
+    out[0] = 0;
+    for (unsigned bit = 0; bit < 168; bit++)
+        set += (h[bit / 8] >> (bit % 8)) & 1u;
+    if (set == 0 || set == 168) {
+        snprintf(out, n, "%s", set ? "all" : "none");
+        return;
+    }
+    for (int d = 0; d < 7; d++)
+        for (int hr = 0; hr < 24;) {
+            unsigned bit = (unsigned)(d * 24 + hr);
+            if (!(h[bit / 8] & (1u << (bit % 8)))) {
+                hr++;
+                continue;
+            }
+            int end = hr;
+            while (end < 24 && (h[(d * 24 + end) / 8] & (1u << ((d * 24 + end) % 8))))
+                end++;
+            int w = snprintf(out + used, n - used, "%s%s %d-%d", used ? "," : "", day3[d], hr,
+                             end);
+            if (w > 0 && (size_t)w < n - used)
+                used += (size_t)w;
+            hr = end;
+        }
+}
+
+bool api_step_when(int64_t t, char *out, size_t n)
+{
+    if (t == 0) {
+        snprintf(out, n, "never");
+        return true;
+    }
+    if (t < 0 || t % 60)
+        return false;
+    time_t tt = (time_t)t;
+    struct tm tm;
+    plat_gmtime(&tt, &tm);
+    strftime(out, n, "%Y-%m-%d %H:%M", &tm);
+    return true;
+}
+#endif
