@@ -32,13 +32,9 @@ static int live_command(void *arg, struct lab *lab, const char *labdir, const ch
      * (control.h files): stdin ("-") would be the daemon's, not the caller's. */
     bool mail = strcmp(argv[0], "mail") == 0;
     /* export runs live to stdout (the console's Save as scenario, and
-     * `ntlab export` while a daemon serves): the lab as it is now, and
-     * nothing written by the daemon (-o is the client's). */
+     * `ntlab export` while a daemon serves): the lab as it is now; it
+     * refuses to write a file inside the daemon (cmd_export.c). */
     bool export = strcmp(argv[0], "export") == 0;
-    for (int i = 1; export && i < argc; i++)
-        if (strcmp(argv[i], "-o") == 0 && !(i + 1 < argc && strcmp(argv[i + 1], "-") == 0))
-            return cli_error(&ctx, CLI_USAGE, "export: inside the daemon it writes to stdout "
-                                              "only (the client writes -o FILE)");
     if (!cli_command_is_forwarded(argv[0]) && !mail && !export)
         return cli_error(&ctx, CLI_USAGE, "'%s' does not run inside the daemon", argv[0]);
     /* Only sent files: a message named by its path would put a file of the

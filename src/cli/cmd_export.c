@@ -80,6 +80,9 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
     int rc = args_parse(ctx, &spec, argc, argv, 1);
     if (rc != CLI_OK)
         return rc;
+    if (ctx->live && outpath && strcmp(outpath, "-") != 0)
+        return cli_error(ctx, CLI_USAGE, "export: inside the daemon it writes to stdout only "
+                                         "(the client writes -o FILE)");
     int64_t when = 0;
     if (date && str_to_i64(date, 0, INT64_C(253402300799), &when))
         return cli_error(ctx, CLI_USAGE, "export: bad --date '%s' (seconds since 1970, UTC)", date);
