@@ -258,6 +258,10 @@ static int step_words(struct scn_liverec *r, const struct daemon_step *st, struc
         char name[SCN_SECRET_NAME_MAX + 1];
         if (file) {
             e = buf_puts(line, " -");
+        } else if (((i > 0 && secret_opt(st->argv[i - 1])) || i == logon_pw) && !w[0]) {
+            e = buf_puts(line, " ''"); /* an empty password: nothing to mask, and it replays */
+        } else if (eq && !eq[0]) {
+            e = buf_puts(line, " --password=''");
         } else if ((i > 0 && secret_opt(st->argv[i - 1])) || i == logon_pw || eq) {
             int s = secret_ref(r, eq ? eq : w, decl, name, sizeof name);
             if (s == EINVAL)

@@ -21,6 +21,7 @@ printf 'User CORP\\alice\\alice\nPass Passw0rd\nQUIT\n' | pop "$PORT" > got2
 expect_rc 0 "$NTLAB" -C lab reboot --machine EXCHSRV
 printf 'User CORP\\alice\\alice\nPass Passw0rd\nSTAT\nQUIT\n' | pop "$PORT" > got3
 expect_rc 1 "$NTLAB" -C lab user add bob --password 'Sec ret' --group NoSuchGroup
+expect_rc 0 "$NTLAB" -C lab user add carol --password ''   # empty: written as is, replays
 expect_rc 0 "$NTLAB" -C lab down
 grep -q -- '-Err A required privilege is not held by the client' got2 || die "the grant alone helped"
 grep -q '+OK User successfully logged on' got3 || die "the reboot did not help: $(cat got3)"
@@ -49,6 +50,7 @@ grep -qx 'out Granting SeTcbPrivilege to CORP\\EXCHSVC in \\\\EXCHSRV ... succes
 # a password with a blank cannot be a secret: the step is a comment, not the password
 grep -q '^# not recorded (a password with a blank' rec.scn || die "blank password step"
 grep -q 'Sec ret' rec.scn && die "a password reached the recording"
+grep -qx "ntlab user add carol --password ''" rec.scn || die "empty password step: $(grep carol rec.scn)"
 
 # replays in-process: every reply as recorded
 expect_rc 0 "$NTLAB" run rec.scn
