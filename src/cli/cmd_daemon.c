@@ -21,9 +21,10 @@
 
 #define DOWN_WAIT_MS 30000
 
-/* Runs a forwarded admin command inside the daemon, against the live lab. */
-static int live_command(void *arg, struct lab *lab, const char *labdir, const char *machine,
-                        int argc, char **argv, FILE *out, FILE *err)
+/* Runs a forwarded admin command inside the daemon, against the live lab
+ * (cli.h). */
+int cli_live_command(void *arg, struct lab *lab, const char *labdir, const char *machine,
+                     int argc, char **argv, FILE *out, FILE *err)
 {
     (void)arg;
     struct cli_ctx ctx = {.labdir = labdir, .machine = machine, .lab = lab, .live = true,
@@ -31,7 +32,10 @@ static int live_command(void *arg, struct lab *lab, const char *labdir, const ch
     /* mail deliver comes from a scenario run with its messages sent along
      * (control.h files): stdin ("-") would be the daemon's, not the caller's. */
     bool mail = strcmp(argv[0], "mail") == 0;
-    if (!cli_command_is_forwarded(argv[0]) && !mail)
+    /* exercise: the console's check, hint and show (cmd_exercise.c refuses
+     * the rest inside the daemon: the keys never run here) */
+    bool exercise = strcmp(argv[0], "exercise") == 0;
+    if (!cli_command_is_forwarded(argv[0]) && !mail && !exercise)
         return cli_error(&ctx, CLI_USAGE, "'%s' does not run inside the daemon", argv[0]);
     /* Only sent files: a message named by its path would put a file of the
      * daemon's host into a mailbox, readable over POP3 by whoever has one. */
@@ -159,7 +163,7 @@ static int up_record_start(struct cli_ctx *ctx, struct lab *lab, const char *pat
 int cmd_up(struct cli_ctx *ctx, int argc, char **argv)
 {
     const char *listen[DAEMON_MAX_LISTEN];
-    struct daemon_config cfg = {.listen = listen, .command = live_command, .out = ctx->out};
+    struct daemon_config cfg = {.listen = listen, .command = cli_live_command, .out = ctx->out};
     struct up_listen ul = {&cfg, listen};
     const char *listen_smtp[DAEMON_MAX_LISTEN];
     struct up_listen uls = {&cfg, listen_smtp};
