@@ -49,6 +49,9 @@ int api_accounts(struct api_call *a);
 /* policy/FOCUS/account (api_policy.c). */
 int api_policy(struct api_call *a);
 
+/* exercise, exercise/(check|hint) (api_exercise.c, issue 16). */
+int api_exercise(struct api_call *a);
+
 /* rs = 405 naming the methods path allows. */
 int api_method(struct api_call *a, const char *allowed);
 #endif
