@@ -135,6 +135,7 @@ console-test: $(BUILD)/ntlab
 	@.ci/deps console
 	@rm -rf $(BUILD)/console
 	cd tests/console && node founding.mjs $(abspath $(BUILD)/ntlab) $(abspath $(BUILD)/console)
+	cd tests/console && node exercise.mjs $(abspath $(BUILD)/ntlab) $(abspath $(BUILD)/console)
 unit-san: $(BUILD)/unit-san
 	$(BUILD)/unit-san
 
