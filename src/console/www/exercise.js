@@ -90,10 +90,5 @@
 
   NT.tool('exercise', {
     init() { $('open-exercise').addEventListener('click', toggle); },
-    live(kind) {
-      /* a restart or a grant may change the answer: the student checks again */
-      if (box && ['rights', 'service', 'machine'].includes(kind) && box.score.textContent)
-        box.score.textContent = box.score.textContent.replace(/( - the lab changed since)?$/, ' - the lab changed since');
-    },
   });
 })();
