@@ -136,6 +136,7 @@ console-test: $(BUILD)/ntlab
 	@rm -rf $(BUILD)/console
 	cd tests/console && node founding.mjs $(abspath $(BUILD)/ntlab) $(abspath $(BUILD)/console)
 	cd tests/console && node save.mjs $(abspath $(BUILD)/ntlab)
+	cd tests/console && node exercise.mjs $(abspath $(BUILD)/ntlab) $(abspath $(BUILD)/console)
 unit-san: $(BUILD)/unit-san
 	$(BUILD)/unit-san
 

@@ -167,5 +167,11 @@ int cli_absolute_path(const char *path, char **out);
 /* Whether a command reads or changes lab state and so, when a daemon serves
  * the lab, must run inside it (through the control socket). */
 bool cli_command_is_forwarded(const char *name);
+/* The daemon's command (daemon.h's command hook; cmd_daemon.c): runs a
+ * forwarded command, mail deliver, or the student's part of exercise
+ * (check, hint, show) against the live lab, refusing everything else.
+ * Returns the exit code. */
+int cli_live_command(void *arg, struct lab *lab, const char *labdir, const char *machine,
+                     int argc, char **argv, FILE *out, FILE *err);
 
 #endif

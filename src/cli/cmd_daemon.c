@@ -21,9 +21,10 @@
 
 #define DOWN_WAIT_MS 30000
 
-/* Runs a forwarded admin command inside the daemon, against the live lab. */
-static int live_command(void *arg, struct lab *lab, const char *labdir, const char *machine,
-                        int argc, char **argv, FILE *out, FILE *err)
+/* Runs a forwarded admin command inside the daemon, against the live lab
+ * (cli.h). */
+int cli_live_command(void *arg, struct lab *lab, const char *labdir, const char *machine,
+                     int argc, char **argv, FILE *out, FILE *err)
 {
     (void)arg;
     struct cli_ctx ctx = {.labdir = labdir, .machine = machine, .lab = lab, .live = true,
@@ -35,7 +36,10 @@ static int live_command(void *arg, struct lab *lab, const char *labdir, const ch
      * `ntlab export` while a daemon serves): the lab as it is now; it
      * refuses to write a file inside the daemon (cmd_export.c). */
     bool export = strcmp(argv[0], "export") == 0;
-    if (!cli_command_is_forwarded(argv[0]) && !mail && !export)
+    /* exercise: the console's check, hint and show (cmd_exercise.c refuses
+     * the rest inside the daemon: the keys never run here) */
+    bool exercise = strcmp(argv[0], "exercise") == 0;
+    if (!cli_command_is_forwarded(argv[0]) && !mail && !export && !exercise)
         return cli_error(&ctx, CLI_USAGE, "'%s' does not run inside the daemon", argv[0]);
     /* Only sent files: a message named by its path would put a file of the
      * daemon's host into a mailbox, readable over POP3 by whoever has one. */
@@ -163,7 +167,7 @@ static int up_record_start(struct cli_ctx *ctx, struct lab *lab, const char *pat
 int cmd_up(struct cli_ctx *ctx, int argc, char **argv)
 {
     const char *listen[DAEMON_MAX_LISTEN];
-    struct daemon_config cfg = {.listen = listen, .command = live_command, .out = ctx->out};
+    struct daemon_config cfg = {.listen = listen, .command = cli_live_command, .out = ctx->out};
     struct up_listen ul = {&cfg, listen};
     const char *listen_smtp[DAEMON_MAX_LISTEN];
     struct up_listen uls = {&cfg, listen_smtp};

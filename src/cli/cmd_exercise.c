@@ -38,7 +38,8 @@ static const char ex_usage[] =
     "usage: ntlab exercise list [--exercises DIR]\n"
     "       ntlab exercise start NAME [LAB] [--seed N] [--force] [--exercises DIR]\n"
     "       ntlab [-C LAB] exercise check [--json] [-v] [--offline] [--target HOST:PORT]\n"
-    "       ntlab [-C LAB] exercise hint | reset\n"
+    "       ntlab [-C LAB] exercise hint [--json] | reset\n"
+    "       ntlab [-C LAB] exercise show [--json]   (the story and the hints shown so far)\n"
     "       ntlab exercise solution NAME [--seed N] --keys DIR   (instructor)\n"
     "       ntlab exercise test NAME... --keys DIR   (every solution to 100%, every wrong one\n"
     "           to its goal and hint)";
@@ -352,7 +353,13 @@ static int grade_lab(struct cli_ctx *ctx, const struct ex_opts *op, const struct
     char target[160] = "";
     struct ex_grade_opts go = {.mode = EX_OFFLINE, .admin = cli_scenario_admin(),
                                .labdir = ctx->labdir};
-    if (!op->offline && daemon_pid(ctx->labdir)) {
+    if (ctx->live) {
+        /* inside the daemon (the console): its own lab, in-process */
+        go.mode = EX_HERE;
+        go.lab = cli_lab(ctx);
+        if (!go.lab)
+            return CLI_FAIL;
+    } else if (!op->offline && daemon_pid(ctx->labdir)) {
         go.mode = EX_LIVE;
         if (op->target)
             str_copy(target, sizeof target, op->target);
@@ -361,7 +368,7 @@ static int grade_lab(struct cli_ctx *ctx, const struct ex_opts *op, const struct
                              "POP3 listener (give --target HOST:PORT)", ctx->labdir);
         go.target = target;
     }
-    *mode = go.mode == EX_LIVE ? "live" : "offline";
+    *mode = go.mode == EX_OFFLINE ? "offline" : "live";
     /* Live checks of one lab take turns: each logs on to the same mailbox,
      * and a second logon meanwhile would get "in use" (a check that cannot
      * create the lock, e.g. an instructor's read-only view, goes unlocked). */
@@ -370,6 +377,11 @@ static int grade_lab(struct cli_ctx *ctx, const struct ex_opts *op, const struct
     snprintf(lpath, sizeof lpath, "%s/exercise-check.lock", ctx->labdir);
     if (go.mode == EX_LIVE)
         (void)filelock_acquire(&lk, lpath, true);
+    /* The daemon must not wait: the check holding the lock needs it to
+     * answer. Checks inside it take turns anyway (one thread). */
+    if (go.mode == EX_HERE && filelock_acquire(&lk, lpath, false) == EWOULDBLOCK)
+        return cli_error(ctx, CLI_FAIL, "exercise check: another check of this lab is running; "
+                         "try again in a moment");
     char err[1024] = "";
     int rc = ex_grade(ex, vars, &go, rep, err, sizeof err);
     filelock_release(&lk);
@@ -433,6 +445,17 @@ static void check_json(FILE *f, const struct exercise *ex, const struct ex_vars 
     free(e);
 }
 
+/* hint --json: {"goal": the first unmet goal or null, "hint": its hint or null}. */
+static void hint_json(FILE *f, const struct exercise *ex, const struct ex_report *rep,
+                      const char *hint)
+{
+    fputs("{\"goal\": ", f);
+    cli_json_str(f, rep->first_unmet >= 0 ? ex->goals[rep->first_unmet].name : NULL);
+    fputs(", \"hint\": ", f);
+    cli_json_str(f, hint);
+    fputs("}\n", f);
+}
+
 /* When each goal was first met, on the lab's clock (class_spawn.h). */
 static void record_progress(struct cli_ctx *ctx, const struct exercise *ex,
                             const struct ex_report *rep)
@@ -467,7 +490,10 @@ static int ex_check(struct cli_ctx *ctx, struct ex_opts *op, bool hint_cmd)
     if (hint_cmd) {
         /* the next `hint` gives the following one of the same goal */
         char *h = hint ? ex_expand(hint, &vars) : NULL;
-        fprintf(ctx->out, "%s\n", h ? h : hint ? hint : "All goals are met: no hint needed.");
+        if (op->json)
+            hint_json(ctx->out, ex, &rep, h ? h : hint);
+        else
+            fprintf(ctx->out, "%s\n", h ? h : hint ? hint : "All goals are met: no hint needed.");
         free(h);
         if (hint) {
             const char *g = ex->goals[rep.first_unmet].name;
@@ -493,6 +519,87 @@ static int ex_check(struct cli_ctx *ctx, struct ex_opts *op, bool hint_cmd)
     ex_report_free(&rep);
     ex_free(ex);
     return rc;
+}
+
+/* show: the story and the hints `hint` has shown (of the goal it last
+ * gave one for), as the student read them; no grading, so nothing of the
+ * lab is touched (the console's GET). Never the solution: the keys are
+ * not read. */
+static void show_json(FILE *f, const struct exercise *ex, const struct ex_vars *vars,
+                      const char *story, const struct ex_goal *hg, size_t nshown)
+{
+    fputs("{\n  \"exercise\": ", f);
+    cli_json_str(f, ex->name);
+    fputs(",\n  \"title\": ", f);
+    cli_json_str(f, ex->title);
+    fputs(",\n  \"kb\": ", f);
+    cli_json_str(f, ex->kb);
+    fprintf(f, ",\n  \"difficulty\": %d,\n  \"seed\": %llu,\n  \"story\": ", ex->difficulty,
+            (unsigned long long)vars->seed);
+    cli_json_str(f, story);
+    fputs(",\n  \"goals\": [", f);
+    for (size_t i = 0; i < ex->ngoals; i++) {
+        fputs(i ? ", " : "", f);
+        cli_json_str(f, ex->goals[i].name);
+    }
+    fputs("],\n  \"hint_goal\": ", f);
+    cli_json_str(f, hg ? hg->name : NULL);
+    fputs(",\n  \"hints\": [", f);
+    for (size_t i = 0; i < nshown; i++) {
+        char *h = ex_expand(hg->hints[i], vars);
+        fputs(i ? ",\n    " : "\n    ", f);
+        cli_json_str(f, h ? h : hg->hints[i]);
+        free(h);
+    }
+    fputs(nshown ? "\n  ]\n}\n" : "]\n}\n", f);
+}
+
+static int ex_show(struct cli_ctx *ctx, struct ex_opts *op)
+{
+    if (op->w.n != 1)
+        return cli_error(ctx, CLI_USAGE, "%s", ex_usage);
+    struct ex_conf c;
+    struct exercise *ex = NULL;
+    struct ex_vars vars;
+    int rc = ex_of_lab(ctx, ctx->labdir, &c, &ex, &vars);
+    if (rc)
+        return rc;
+    const struct ex_goal *hg = NULL;
+    for (size_t i = 0; i < ex->ngoals && c.hint_goal[0]; i++)
+        if (strcmp(ex->goals[i].name, c.hint_goal) == 0)
+            hg = &ex->goals[i];
+    size_t nshown = hg ? (c.hints < hg->nhints ? c.hints : hg->nhints) : 0;
+    char *story = ex_expand(ex->story, &vars);
+    if (op->json) {
+        show_json(ctx->out, ex, &vars, story ? story : ex->story, hg, nshown);
+    } else {
+        print_story(ctx->out, ex, &vars);
+        for (size_t i = 0; i < nshown; i++) {
+            char *h = ex_expand(hg->hints[i], &vars);
+            fprintf(ctx->out, "%shint %zu (%s): %s\n", i ? "" : "\n", i + 1, hg->name,
+                    h ? h : hg->hints[i]);
+            free(h);
+        }
+    }
+    free(story);
+    ex_free(ex);
+    return CLI_OK;
+}
+
+/* Inside the daemon (the console, through its command hook) only what a
+ * student may see runs: check, hint, show, with --json alone. Never the
+ * keys (solution, test), nor -v (the goals' scenario text), nor what
+ * rebuilds or replaces the lab (start, reset). */
+static int ex_live_allowed(struct cli_ctx *ctx, const struct ex_opts *op, const char *sub)
+{
+    if (strcmp(sub, "check") && strcmp(sub, "hint") && strcmp(sub, "show"))
+        return cli_error(ctx, CLI_USAGE, "exercise %s does not run inside the daemon (only "
+                         "check, hint and show do)", sub);
+    if (op->verbose || op->target || op->offline || op->keys || op->exercises || op->seed_s ||
+        op->force)
+        return cli_error(ctx, CLI_USAGE, "exercise %s: inside the daemon only --json is taken",
+                         sub);
+    return CLI_OK;
 }
 
 /* --- the library, keys and their test ------------------------------------------------ */
@@ -655,6 +762,10 @@ int cmd_exercise(struct cli_ctx *ctx, int argc, char **argv)
     if (rc)
         return rc;
     const char *sub = op.w.n ? op.w.v[0] : "";
+    if (ctx->live && (rc = ex_live_allowed(ctx, &op, sub)))
+        return rc;
+    if (strcmp(sub, "show") == 0)
+        return ex_show(ctx, &op);
     if (strcmp(sub, "list") == 0)
         return ex_list(ctx, &op);
     if (strcmp(sub, "start") == 0)

@@ -61,6 +61,7 @@ int console_handle(struct console *c, const struct console_request *rq,
             : strcmp(seg[0], "users") == 0    ? api_users(&a)
             : strcmp(seg[0], "policy") == 0   ? api_policy(&a)
             : strcmp(seg[0], "export") == 0   ? api_export(&a)
+            : strcmp(seg[0], "exercise") == 0 ? api_exercise(&a)
             : strcmp(seg[0], "focuses") == 0 || strcmp(seg[0], "accounts") == 0 ||
                     strcmp(seg[0], "groups") == 0
                 ? api_accounts(&a)

@@ -51,6 +51,8 @@ int api_policy(struct api_call *a);
 
 /* export: the lab as `ntlab export` writes it (api_export.c). */
 int api_export(struct api_call *a);
+/* exercise, exercise/(check|hint) (api_exercise.c, issue 16). */
+int api_exercise(struct api_call *a);
 
 /* rs = 405 naming the methods path allows. */
 int api_method(struct api_call *a, const char *allowed);

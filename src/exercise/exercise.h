@@ -108,6 +108,8 @@ enum ex_mode {
     EX_FRESH,   /* a fresh in-process lab: the setup, then o->steps, then the goal */
     EX_OFFLINE, /* a copy of o->labdir, booted as ntlab up boots it */
     EX_LIVE,    /* the ntlab up serving o->labdir: its control socket, POP3 at o->target */
+    EX_HERE,    /* inside that ntlab up, in-process on its open lab o->lab (the console's
+                   check: the daemon cannot reach itself over its own sockets) */
 };
 
 struct ex_grade_opts {
@@ -117,6 +119,7 @@ struct ex_grade_opts {
     const char *target;  /* LIVE: HOST:PORT of the POP3 listener */
     const char *steps;   /* FRESH: admin steps after the setup (a solution), or NULL */
     const char *tmpbase; /* parent of scratch labs (NULL: as scn_run) */
+    struct lab *lab;     /* HERE: the live lab (left open) */
 };
 
 struct ex_goal_result {
@@ -133,7 +136,8 @@ struct ex_report {
 /* Evaluates every goal of ex (names of vars). Never changes labdir: OFFLINE
  * works on a scratch copy; LIVE runs read-only commands through the control
  * socket and POP3 sessions as a client would (the least-privilege probe's
- * failed logon leaves its event in the log). 0, or an errno value with the
+ * failed logon leaves its event in the log); HERE runs the same commands and
+ * sessions in-process on o->lab. 0, or an errno value with the
  * reason in err (the lab cannot be copied, ENOMEM). */
 int ex_grade(const struct exercise *ex, const struct ex_vars *vars, const struct ex_grade_opts *o,
              struct ex_report *rep, char *err, size_t errlen);

@@ -264,6 +264,8 @@ static int grade_goal(const struct exercise *ex, size_t gi, const struct ex_vars
         ro.target = o->target;
         ro.labdir = o->labdir;
     }
+    if (o->mode == EX_HERE)
+        ro.lab = o->lab;
     struct scn_result res;
     scn_run(s, &ro, &res);
     gr->met = res.status == SCN_PASS;

@@ -421,11 +421,21 @@ static enum setup set_up_existing(struct scn_runner *r)
     return SETUP_OK;
 }
 
+/* o->lab: in-process on a lab the caller keeps open (tear_down leaves it). */
+static enum setup set_up_given(struct scn_runner *r)
+{
+    str_copy(r->dir, sizeof r->dir, lab_dir(r->o->lab));
+    r->lab = r->o->lab;
+    scn_run_register_images(r);
+    return SETUP_OK;
+}
+
 static enum setup set_up(struct scn_runner *r)
 {
     enum setup su = r->o->prepare    ? set_up_prepare(r)
                     : r->o->target   ? set_up_live(r)
                     : r->o->existing ? set_up_existing(r)
+                    : r->o->lab      ? set_up_given(r)
                                      : set_up_local(r);
     if (su != SETUP_OK)
         return su;
@@ -453,7 +463,7 @@ static void run_steps(struct scn_runner *r)
     const struct scn *s = r->s;
     const struct scn_run_opts *o = r->o;
     /* a live server's lab, or an existing one, is set up already */
-    bool skip_setup = o->target != NULL || o->existing != NULL;
+    bool skip_setup = o->target != NULL || o->existing != NULL || o->lab != NULL;
     for (size_t i = 0; i < s->nsteps && !r->oom; i++) {
         const struct scn_step *st = &s->steps[i];
         if (r->failed && s->has_begin && i > 0 && s->steps[i - 1].setup) {
@@ -493,7 +503,7 @@ static void run_steps(struct scn_runner *r)
 static void tear_down(struct scn_runner *r)
 {
     scn_run_end_sessions(r);
-    if (r->lab)
+    if (r->lab && r->lab != r->o->lab)
         lab_free(r->lab);
     if (r->have_dir) {
         if (r->o->keep && r->res->status == SCN_FAIL && !r->o->target)

@@ -190,6 +190,10 @@ struct scn_run_opts {
     const char *existing; /* in-process on the lab already in this directory (issue 16's
                              exercise grader, on its own copy): setup steps are skipped and
                              the directory stays; NULL = a fresh lab */
+    struct lab *lab;      /* in-process on this open lab, which stays open and is not the
+                             run's (the daemon's own, for the console's exercise check: it
+                             cannot reach itself over its sockets); setup steps are skipped;
+                             NULL = as above */
 };
 
 enum scn_status { SCN_PASS, SCN_FAIL, SCN_SKIP };
