@@ -27,6 +27,7 @@ struct cli_ctx {
 #define CLI_OK 0
 #define CLI_FAIL 1  /* the operation failed (e.g. logon refused) */
 #define CLI_USAGE 2 /* bad command line */
+#define CLI_BUSY 75 /* try again later (sysexits' EX_TEMPFAIL): the lab is busy */
 
 /* Runs `ntlab ARGS...` (argv[0] is the program). */
 int cli_main(int argc, char **argv);

@@ -380,7 +380,7 @@ static int grade_lab(struct cli_ctx *ctx, const struct ex_opts *op, const struct
     /* The daemon must not wait: the check holding the lock needs it to
      * answer. Checks inside it take turns anyway (one thread). */
     if (go.mode == EX_HERE && filelock_acquire(&lk, lpath, false) == EWOULDBLOCK)
-        return cli_error(ctx, CLI_FAIL, "exercise check: another check of this lab is running; "
+        return cli_error(ctx, CLI_BUSY, "exercise check: another check of this lab is running; "
                          "try again in a moment");
     char err[1024] = "";
     int rc = ex_grade(ex, vars, &go, rep, err, sizeof err);

@@ -66,7 +66,9 @@ static int command_failed(struct api_call *a, const char *sub, const struct capt
     int len = (int)strcspn(e, "\n");
     if (len > 400)
         len = 400;
-    return reply_error(a->rs, 500, "ntlab exercise %s failed (exit %d)%s%.*s", sub, k->rc,
+    /* 75: busy (CLI_BUSY, src/cli may not be included here): the page may retry */
+    return reply_error(a->rs, k->rc == 75 ? 503 : 500, "ntlab exercise %s failed (exit %d)%s%.*s",
+                       sub, k->rc,
                        len ? ": " : "", len, e);
 }
 

@@ -11,6 +11,7 @@
 #include "src/cli/cli.h"
 #include "src/exchange/exchange.h"
 #include "src/lib/afile.h"
+#include "src/lib/filelock.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -333,9 +334,29 @@ static void test_exercise_failures(void)
     xlab_free(&x);
 }
 
+/* A command-line check holds the lab's check lock: the console's check
+ * does not wait for it (the daemon would stall) and answers 503. */
+static void test_exercise_busy(void)
+{
+    struct xlab x;
+    xlab_create(&x);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/exercise-check.lock", x.dir);
+    struct filelock lk = {-1};
+    CU_ASSERT_EQUAL_FATAL(filelock_acquire(&lk, path, false), 0);
+    json_t *v;
+    CU_ASSERT_EQUAL(do_(&x, "POST", "/api/v1/exercise/check", &v), 503);
+    CU_ASSERT_PTR_NOT_NULL(strstr(str_of(v, "error"), "try again"));
+    json_decref(v);
+    filelock_release(&lk);
+    CU_ASSERT_EQUAL(do_(&x, "POST", "/api/v1/exercise/check", &v), 200);
+    json_decref(v);
+    xlab_free(&x);
+}
+
 void suite_console_exercise(void)
 {
-    UNIT_SUITE("console_exercise", UNIT_TEST(test_exercise_flow),
+    UNIT_SUITE("console_exercise", UNIT_TEST(test_exercise_flow), UNIT_TEST(test_exercise_busy),
                UNIT_TEST(test_exercise_refused_inside), UNIT_TEST(test_exercise_requests),
                UNIT_TEST(test_exercise_failures));
 }
