@@ -278,7 +278,9 @@ struct exchange_recipient_change {
  * a secret both set and cleared, a mailbox field for a custom recipient or
  * --custom for a mailbox; err says which), ENOENT (no such entry in that
  * container; err names the container that holds the alias, if one does),
- * ESRCH (owner is no account m knows), or the load/write errno. */
+ * ESRCH (owner is no account m knows), EIO ("PATH:LINE: problem" in err:
+ * mailboxes.conf is malformed; nothing is written), or the load/write
+ * errno. */
 int exchange_recipient_set(struct machine *m, const char *container, const char *alias,
                            const struct exchange_recipient_change *ch, char *err, size_t errlen);
 /* Loads m's directory (m->dir/mailboxes.conf) for listing; as

@@ -458,7 +458,7 @@ int exchange_recipient_set(struct machine *m, const char *container, const char 
     if (e) {
         if (err && errlen)
             snprintf(err, errlen, "%s", lerr[0] ? lerr : strerror(e));
-        return e;
+        return e == EINVAL ? EIO : e; /* EINVAL is the caller's input */
     }
     struct exchange_mailbox nb;
     e = find_entry(m, d, container, alias, &nb, err, errlen);
