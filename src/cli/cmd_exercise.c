@@ -381,15 +381,23 @@ static void check_text(FILE *f, const struct exercise *ex, const struct ex_vars 
 {
     fprintf(f, "exercise %s (seed %llu, %s): %s\n", ex->name, (unsigned long long)vars->seed,
             mode, ex->title);
+    if (strcmp(mode, "offline") == 0) /* what an offline verdict stands for */
+        fprintf(f, "  (offline: a copy of the lab booted as 'ntlab up' boots it, so a POP3 "
+                   "logon meets a freshly started store)\n");
     for (size_t i = 0; i < rep->ngoals; i++) {
-        fprintf(f, "  %s %s", rep->goals[i].met ? "\xe2\x9c\x93" : "\xe2\x9c\x97",
+        /* ? : left to the served lab (offline), neither met nor failed */
+        fprintf(f, "  %s %s",
+                rep->goals[i].met ? "\xe2\x9c\x93" : rep->goals[i].judged ? "\xe2\x9c\x97" : "?",
                 ex->goals[i].name);
         if (!rep->goals[i].met && rep->goals[i].why)
             fprintf(f, ": %s", rep->goals[i].why);
         fputc('\n', f);
     }
-    fprintf(f, "score: %zu/%zu (%zu%%)\n", rep->nmet, rep->ngoals,
+    fprintf(f, "score: %zu/%zu (%zu%%)", rep->nmet, rep->ngoals,
             rep->ngoals ? rep->nmet * 100 / rep->ngoals : 0);
+    if (rep->nunjudged)
+        fprintf(f, "; %zu judged only on the served lab", rep->nunjudged);
+    fputc('\n', f);
     if (hint) {
         char *h = ex_expand(hint, vars);
         fprintf(f, "next hint: %s\n", h ? h : hint);
@@ -416,12 +424,13 @@ static void check_json(FILE *f, const struct exercise *ex, const struct ex_vars 
     for (size_t i = 0; i < rep->ngoals; i++) {
         fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
         cli_json_str(f, ex->goals[i].name);
-        fprintf(f, ", \"met\": %s, \"why\": ", rep->goals[i].met ? "true" : "false");
+        fprintf(f, ", \"met\": %s, \"judged\": %s, \"why\": ", rep->goals[i].met ? "true" : "false",
+                rep->goals[i].judged ? "true" : "false");
         cli_json_str(f, rep->goals[i].why);
         fputc('}', f);
     }
-    fprintf(f, "\n  ],\n  \"met\": %zu,\n  \"total\": %zu,\n  \"score\": %zu,\n  \"hint\": ",
-            (size_t)rep->nmet, (size_t)rep->ngoals,
+    fprintf(f, "\n  ],\n  \"met\": %zu,\n  \"unjudged\": %zu,\n  \"total\": %zu,\n  \"score\": %zu,\n  \"hint\": ",
+            (size_t)rep->nmet, (size_t)rep->nunjudged, (size_t)rep->ngoals,
             (size_t)(rep->ngoals ? rep->nmet * 100 / rep->ngoals : 0));
     cli_json_str(f, h);
     fputs(",\n  \"explanation\": ", f);
