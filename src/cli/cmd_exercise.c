@@ -270,11 +270,16 @@ static int ex_start(struct cli_ctx *ctx, struct ex_opts *op)
     return rc;
 }
 
-/* The exercise of a lab (LAB/exercise.conf) and its names. */
-static int ex_of_lab(struct cli_ctx *ctx, const char *lab, struct ex_conf *c,
+/* The exercise of the lab -C names (LAB/exercise.conf) and its names, for
+ * a subcommand that takes no word of its own (reset, check, hint): *ex is
+ * the caller's to ex_free, NULL on failure. */
+static int ex_of_lab(struct cli_ctx *ctx, const struct ex_opts *op, struct ex_conf *c,
                      struct exercise **ex, struct ex_vars *vars)
 {
-    int rc = conf_read(ctx, lab, c);
+    *ex = NULL;
+    if (op->w.n != 1)
+        return cli_error(ctx, CLI_USAGE, "%s", ex_usage);
+    int rc = conf_read(ctx, ctx->labdir, c);
     if (rc == CLI_OK)
         rc = ex_load(ctx, c->dir[0] ? c->dir : NULL, c->name, ex);
     if (rc == CLI_OK)
@@ -284,12 +289,10 @@ static int ex_of_lab(struct cli_ctx *ctx, const char *lab, struct ex_conf *c,
 
 static int ex_reset(struct cli_ctx *ctx, struct ex_opts *op)
 {
-    if (op->w.n != 1)
-        return cli_error(ctx, CLI_USAGE, "%s", ex_usage);
     struct ex_conf c;
-    struct exercise *ex = NULL;
+    struct exercise *ex;
     struct ex_vars vars;
-    int rc = ex_of_lab(ctx, ctx->labdir, &c, &ex, &vars);
+    int rc = ex_of_lab(ctx, op, &c, &ex, &vars);
     if (rc)
         return rc;
     long pid = daemon_pid(ctx->labdir);
@@ -457,12 +460,10 @@ static void record_progress(struct cli_ctx *ctx, const struct exercise *ex,
 
 static int ex_check(struct cli_ctx *ctx, struct ex_opts *op, bool hint_cmd)
 {
-    if (op->w.n != 1)
-        return cli_error(ctx, CLI_USAGE, "%s", ex_usage);
     struct ex_conf c;
-    struct exercise *ex = NULL;
+    struct exercise *ex;
     struct ex_vars vars;
-    int rc = ex_of_lab(ctx, ctx->labdir, &c, &ex, &vars);
+    int rc = ex_of_lab(ctx, op, &c, &ex, &vars);
     struct ex_report rep;
     const char *mode = "offline";
     if (rc == CLI_OK)
