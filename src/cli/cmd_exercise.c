@@ -271,11 +271,16 @@ static int ex_start(struct cli_ctx *ctx, struct ex_opts *op)
     return rc;
 }
 
-/* The exercise of a lab (LAB/exercise.conf) and its names. */
-static int ex_of_lab(struct cli_ctx *ctx, const char *lab, struct ex_conf *c,
+/* The exercise of the lab -C names (LAB/exercise.conf) and its names, for
+ * a subcommand that takes no word of its own (reset, check, hint): *ex is
+ * the caller's to ex_free, NULL on failure. */
+static int ex_of_lab(struct cli_ctx *ctx, const struct ex_opts *op, struct ex_conf *c,
                      struct exercise **ex, struct ex_vars *vars)
 {
-    int rc = conf_read(ctx, lab, c);
+    *ex = NULL;
+    if (op->w.n != 1)
+        return cli_error(ctx, CLI_USAGE, "%s", ex_usage);
+    int rc = conf_read(ctx, ctx->labdir, c);
     if (rc == CLI_OK)
         rc = ex_load(ctx, c->dir[0] ? c->dir : NULL, c->name, ex);
     if (rc == CLI_OK)
@@ -285,12 +290,10 @@ static int ex_of_lab(struct cli_ctx *ctx, const char *lab, struct ex_conf *c,
 
 static int ex_reset(struct cli_ctx *ctx, struct ex_opts *op)
 {
-    if (op->w.n != 1)
-        return cli_error(ctx, CLI_USAGE, "%s", ex_usage);
     struct ex_conf c;
-    struct exercise *ex = NULL;
+    struct exercise *ex;
     struct ex_vars vars;
-    int rc = ex_of_lab(ctx, ctx->labdir, &c, &ex, &vars);
+    int rc = ex_of_lab(ctx, op, &c, &ex, &vars);
     if (rc)
         return rc;
     long pid = daemon_pid(ctx->labdir);
@@ -393,15 +396,23 @@ static void check_text(FILE *f, const struct exercise *ex, const struct ex_vars 
 {
     fprintf(f, "exercise %s (seed %llu, %s): %s\n", ex->name, (unsigned long long)vars->seed,
             mode, ex->title);
+    if (strcmp(mode, "offline") == 0) /* what an offline verdict stands for */
+        fprintf(f, "  (offline: a copy of the lab booted as 'ntlab up' boots it, so a POP3 "
+                   "logon meets a freshly started store)\n");
     for (size_t i = 0; i < rep->ngoals; i++) {
-        fprintf(f, "  %s %s", rep->goals[i].met ? "\xe2\x9c\x93" : "\xe2\x9c\x97",
+        /* ? : left to the served lab (offline), neither met nor failed */
+        fprintf(f, "  %s %s",
+                rep->goals[i].met ? "\xe2\x9c\x93" : rep->goals[i].judged ? "\xe2\x9c\x97" : "?",
                 ex->goals[i].name);
         if (!rep->goals[i].met && rep->goals[i].why)
             fprintf(f, ": %s", rep->goals[i].why);
         fputc('\n', f);
     }
-    fprintf(f, "score: %zu/%zu (%zu%%)\n", rep->nmet, rep->ngoals,
+    fprintf(f, "score: %zu/%zu (%zu%%)", rep->nmet, rep->ngoals,
             rep->ngoals ? rep->nmet * 100 / rep->ngoals : 0);
+    if (rep->nunjudged)
+        fprintf(f, "; %zu judged only on the served lab", rep->nunjudged);
+    fputc('\n', f);
     if (hint) {
         char *h = ex_expand(hint, vars);
         fprintf(f, "next hint: %s\n", h ? h : hint);
@@ -428,12 +439,13 @@ static void check_json(FILE *f, const struct exercise *ex, const struct ex_vars 
     for (size_t i = 0; i < rep->ngoals; i++) {
         fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
         cli_json_str(f, ex->goals[i].name);
-        fprintf(f, ", \"met\": %s, \"why\": ", rep->goals[i].met ? "true" : "false");
+        fprintf(f, ", \"met\": %s, \"judged\": %s, \"why\": ", rep->goals[i].met ? "true" : "false",
+                rep->goals[i].judged ? "true" : "false");
         cli_json_str(f, rep->goals[i].why);
         fputc('}', f);
     }
-    fprintf(f, "\n  ],\n  \"met\": %zu,\n  \"total\": %zu,\n  \"score\": %zu,\n  \"hint\": ",
-            (size_t)rep->nmet, (size_t)rep->ngoals,
+    fprintf(f, "\n  ],\n  \"met\": %zu,\n  \"unjudged\": %zu,\n  \"total\": %zu,\n  \"score\": %zu,\n  \"hint\": ",
+            (size_t)rep->nmet, (size_t)rep->nunjudged, (size_t)rep->ngoals,
             (size_t)(rep->ngoals ? rep->nmet * 100 / rep->ngoals : 0));
     cli_json_str(f, h);
     fputs(",\n  \"explanation\": ", f);
@@ -471,12 +483,10 @@ static void record_progress(struct cli_ctx *ctx, const struct exercise *ex,
 
 static int ex_check(struct cli_ctx *ctx, struct ex_opts *op, bool hint_cmd)
 {
-    if (op->w.n != 1)
-        return cli_error(ctx, CLI_USAGE, "%s", ex_usage);
     struct ex_conf c;
-    struct exercise *ex = NULL;
+    struct exercise *ex;
     struct ex_vars vars;
-    int rc = ex_of_lab(ctx, ctx->labdir, &c, &ex, &vars);
+    int rc = ex_of_lab(ctx, op, &c, &ex, &vars);
     struct ex_report rep;
     const char *mode = "offline";
     if (rc == CLI_OK)

@@ -121,21 +121,76 @@ static int custom_add(struct cli_ctx *ctx, struct machine *m, const char *contai
     return CLI_OK;
 }
 
-int cmd_mailbox(struct cli_ctx *ctx, int argc, char **argv)
+/* An owner that does not resolve but would with the backslash a shell
+ * ate: the hint (CLI_FAIL), else CLI_OK. */
+static int owner_eaten(struct cli_ctx *ctx, struct machine *m, const char *what,
+                       const char *owner)
 {
-    if (argc < 2)
-        return cli_error(ctx, CLI_USAGE, "usage: ntlab mailbox add ALIAS --owner 'DOMAIN\\ACCOUNT' "
-                                         "[--apop-secret S] [--container C] | add ALIAS "
-                                         "--custom ADDRESS [--container C] | list   "
-                                         "[--machine M]");
-    if (strcmp(argv[1], "list") == 0) {
-        if (argc != 2)
-            return cli_error(ctx, CLI_USAGE, "usage: ntlab mailbox list [--machine M]");
-        struct machine *m = store_machine(ctx, "mailbox list");
-        return m ? mailbox_list(ctx, m) : CLI_FAIL;
-    }
-    if (strcmp(argv[1], "add") != 0)
-        return cli_error(ctx, CLI_USAGE, "mailbox: unknown subcommand '%s' (add, list)", argv[1]);
+    struct sid owner_sid;
+    char guess[300];
+    if (owner && machine_resolve(m, owner, &owner_sid) != STATUS_SUCCESS &&
+        cli_eaten_account(m, owner, guess, sizeof guess))
+        return cli_error(ctx, CLI_FAIL, "%s: no account '%s'; did the shell eat a "
+                                        "backslash? quote it: '%s'", what, owner, guess);
+    return CLI_OK;
+}
+
+/* The entry's owner as the directory now has it (as resolved), else given. */
+static void print_owned(struct cli_ctx *ctx, struct machine *m, const char *container,
+                        const char *alias, const char *given)
+{
+    struct exchange_directory *d;
+    const struct exchange_mailbox *mb = NULL;
+    if (exchange_mailbox_list(m, &d, NULL, 0) != 0)
+        d = NULL;
+    mb = d ? exchange_directory_find_in(d, container, alias) : NULL;
+    if (mb && mb->custom)
+        fprintf(ctx->out, "custom recipient %s on %s: %s\n", alias, machine_name(m), mb->address);
+    else
+        fprintf(ctx->out, "mailbox %s on %s owned by %s\n", alias, machine_name(m),
+                mb ? mb->owner : given);
+    exchange_directory_free(d);
+}
+
+#define MAILBOX_SET_USAGE                                                                          \
+    "usage: ntlab mailbox set ALIAS [--owner 'DOMAIN\\ACCOUNT'] [--apop-secret S | "             \
+    "--no-apop-secret] [--container C]  or  set ALIAS --custom ADDRESS [--container C]"
+
+/* mailbox set: Exchange Administrator's mailbox properties (the primary
+ * Windows NT account above all) on an existing entry. */
+static int mailbox_set(struct cli_ctx *ctx, int argc, char **argv)
+{
+    const char *alias = NULL, *container = NULL;
+    struct exchange_recipient_change ch = {0};
+    const struct args_opt opts[] = {
+        ARGS_OPT_STR("--owner", &ch.owner),
+        ARGS_OPT_STR("--apop-secret", &ch.apop_secret),
+        ARGS_OPT_FLAG("--no-apop-secret", &ch.clear_secret),
+        ARGS_OPT_STR("--container", &container),
+        ARGS_OPT_STR("--custom", &ch.custom_address),
+    };
+    struct args_words aliases = {.v = &alias, .max = 1};
+    const struct args_spec spec = {.what = "mailbox set", .opts = opts, .nopts = ARGS_COUNT(opts),
+                                   .word = args_words, .word_to = &aliases};
+    int rc = args_parse(ctx, &spec, argc, argv, 2);
+    if (rc != CLI_OK)
+        return rc;
+    if (!alias || (!ch.owner && !ch.apop_secret && !ch.clear_secret && !ch.custom_address))
+        return cli_error(ctx, CLI_USAGE, MAILBOX_SET_USAGE);
+    struct machine *m = store_machine(ctx, "mailbox set");
+    if (!m || owner_eaten(ctx, m, "mailbox set", ch.owner) != CLI_OK)
+        return CLI_FAIL;
+    char err[512] = "";
+    int e = exchange_recipient_set(m, container, alias, &ch, err, sizeof err);
+    if (e)
+        return cli_error(ctx, e == EINVAL ? CLI_USAGE : CLI_FAIL, "mailbox set: %s",
+                         err[0] ? err : strerror(e));
+    print_owned(ctx, m, container, alias, ch.owner);
+    return CLI_OK;
+}
+
+static int mailbox_add(struct cli_ctx *ctx, int argc, char **argv)
+{
     const char *alias = NULL, *owner = NULL, *secret = NULL, *container = NULL, *custom = NULL;
     const struct args_opt opts[] = {
         ARGS_OPT_STR("--owner", &owner),
@@ -158,28 +213,37 @@ int cmd_mailbox(struct cli_ctx *ctx, int argc, char **argv)
         return CLI_FAIL;
     if (custom)
         return custom_add(ctx, m, container, alias, custom);
-    struct sid owner_sid;
-    char guess[300];
-    if (machine_resolve(m, owner, &owner_sid) != STATUS_SUCCESS &&
-        cli_eaten_account(m, owner, guess, sizeof guess))
-        return cli_error(ctx, CLI_FAIL, "mailbox add: no account '%s'; did the shell eat a "
-                                        "backslash? quote it: '%s'", owner, guess);
+    if (owner_eaten(ctx, m, "mailbox add", owner) != CLI_OK)
+        return CLI_FAIL;
     char err[512] = "";
     int e = exchange_recipient_add(m, container, alias, owner, secret, NULL, err, sizeof err);
     if (e)
         return cli_error(ctx, e == EINVAL ? CLI_USAGE : CLI_FAIL, "mailbox add: %s",
                          err[0] ? err : strerror(e));
-    struct exchange_directory *d;
-    const struct exchange_mailbox *mb = NULL;
-    if (exchange_mailbox_list(m, &d, NULL, 0) == 0) {
-        mb = exchange_directory_find_in(d, container, alias);
-        fprintf(ctx->out, "mailbox %s on %s owned by %s\n", alias, machine_name(m),
-                mb ? mb->owner : owner);
-        exchange_directory_free(d);
-    } else {
-        fprintf(ctx->out, "mailbox %s on %s owned by %s\n", alias, machine_name(m), owner);
-    }
+    print_owned(ctx, m, container, alias, owner);
     return CLI_OK;
+}
+
+int cmd_mailbox(struct cli_ctx *ctx, int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_error(ctx, CLI_USAGE, "usage: ntlab mailbox add ALIAS --owner 'DOMAIN\\ACCOUNT' "
+                                         "[--apop-secret S] [--container C] | add ALIAS "
+                                         "--custom ADDRESS [--container C] | set ALIAS [--owner "
+                                         "'DOMAIN\\ACCOUNT'] [--apop-secret S|--no-apop-secret] "
+                                         "[--custom ADDRESS] [--container C] | list   "
+                                         "[--machine M]");
+    if (strcmp(argv[1], "list") == 0) {
+        if (argc != 2)
+            return cli_error(ctx, CLI_USAGE, "usage: ntlab mailbox list [--machine M]");
+        struct machine *m = store_machine(ctx, "mailbox list");
+        return m ? mailbox_list(ctx, m) : CLI_FAIL;
+    }
+    if (strcmp(argv[1], "add") == 0)
+        return mailbox_add(ctx, argc, argv);
+    if (strcmp(argv[1], "set") == 0)
+        return mailbox_set(ctx, argc, argv);
+    return cli_error(ctx, CLI_USAGE, "mailbox: unknown subcommand '%s' (add, set, list)", argv[1]);
 }
 
 /* Reads a whole file (or stdin for "-"), at most MESSAGE_MAX bytes. A

@@ -8,6 +8,7 @@
 #include "src/lib/afile.h"
 #include "src/lib/buf.h"
 #include "src/lib/plat.h"
+#include "src/lib/text.h"
 #include "src/scenario/minimize.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -39,11 +40,18 @@ static int write_result(struct cli_ctx *ctx, const struct cli_min_args *m, const
     int e = buf_printf(&b,
                        "# Minimized by ntlab %s on %s from %s\n"
                        "# (ntlab run --minimize%s%s): %zu steps -> %zu, %zu runs in %.2f s%s.\n"
-                       "# It still fails the same way: %s\n",
+                       "# It still fails the same way: ",
                        NTLAB_VERSION, date, m->file, m->reference ? " --reference " : "",
                        m->reference ? m->reference : "", r->steps_before, r->steps_after,
-                       r->tests, secs, r->one_minimal ? "" : " (stopped at the run limit)",
-                       r->outcome);
+                       r->tests, secs, r->one_minimal ? "" : " (stopped at the run limit)");
+    /* a reference's outcome is several lines (the diff's): each a comment */
+    for (const char *p = r->outcome; !e && *p;) {
+        size_t n = strcspn(p, "\n");
+        e = buf_printf(&b, "%s%.*s\n", p == r->outcome ? "" : "#   ", (int)n, p);
+        p += n + (p[n] == '\n');
+    }
+    if (!e && !*r->outcome)
+        e = buf_putc(&b, '\n');
     if (!e)
         e = buf_puts(&b, r->text);
     if (!e)
@@ -53,6 +61,34 @@ static int write_result(struct cli_ctx *ctx, const struct cli_min_args *m, const
         return cli_error(ctx, CLI_FAIL, "run: cannot write %s: %s", out, plat_strerror(e));
     fprintf(ctx->out, "minimized %s: %zu steps -> %zu (%zu runs, %.2f s): %s\n", m->file,
             r->steps_before, r->steps_after, r->tests, secs, out);
+    return CLI_OK;
+}
+
+/* A reference transcript is text lines as `ntlab run --transcript` prints
+ * them (indented or not): the first line that is not is "REF:LINE:
+ * problem" (CLI_FAIL, nothing run or written), else CLI_OK. */
+static int reference_check(struct cli_ctx *ctx, const char *name, const char *t, size_t len)
+{
+    const char *why = NULL;
+    unsigned line = text_error_line(t, len, &why);
+    if (why)
+        return cli_error(ctx, CLI_FAIL, "run: %s:%u: %s: not a transcript", name, line, why);
+    if (len == 0)
+        return cli_error(ctx, CLI_FAIL, "run: %s: empty: not a transcript", name);
+    line = 1;
+    for (size_t off = 0; off < len; line++) {
+        const char *nl = memchr(t + off, '\n', len - off);
+        size_t end = nl ? (size_t)(nl - t) : len;
+        if (end - off > SCN_LINE_MAX)
+            return cli_error(ctx, CLI_FAIL, "run: %s:%u: a line over %u bytes: not a transcript",
+                             name, line, SCN_LINE_MAX);
+        /* ntlab run's report around the transcript: the result lines */
+        if ((end - off >= 5 && memcmp(t + off, "ok   ", 5) == 0) ||
+            (end - off >= 5 && memcmp(t + off, "FAIL ", 5) == 0))
+            return cli_error(ctx, CLI_FAIL, "run: %s:%u: a result line of ntlab run, not a "
+                             "transcript line (keep only the indented lines)", name, line);
+        off = end + 1;
+    }
     return CLI_OK;
 }
 
@@ -73,6 +109,11 @@ static int minimize(struct cli_ctx *ctx, const struct cli_min_args *m, const str
     if (m->reference && (e = afile_read(m->reference, SCN_FILE_MAX, &ref, &rlen))) {
         free(text);
         return cli_error(ctx, CLI_FAIL, "run: %s: %s", m->reference, plat_strerror(e));
+    }
+    if (m->reference && reference_check(ctx, m->reference, ref, rlen) != CLI_OK) {
+        free(text);
+        free(ref);
+        return CLI_FAIL;
     }
     struct scn_run_opts ro = {.admin = admin, .tmpbase = m->tmp};
     struct scn_min_opts mo = {.parse = po, .run = &ro, .reference = ref, .reference_len = rlen};

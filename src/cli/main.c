@@ -73,7 +73,9 @@ static const struct cli_command commands[] = {
     {"eventlog", cmd_eventlog, "eventlog [--log system|application|security] [--since N]", true},
     {"mailbox", cmd_mailbox,
      "mailbox add ALIAS --owner 'DOMAIN\\ACCOUNT' [--apop-secret S] [--container C]\n"
-     "           | add ALIAS --custom ADDRESS [--container C] | list   [--machine M]",
+     "           | add ALIAS --custom ADDRESS [--container C] | list   [--machine M]\n"
+     "           | set ALIAS [--owner 'DOMAIN\\ACCOUNT'] [--apop-secret S] [--no-apop-secret]\n"
+     "           [--custom ADDRESS] [--container C]   (a mailbox's primary NT account, ...)",
      true},
     {"persona", cmd_persona,
      "persona add NAME FILE | list   a lab's own POP3 persona (LAB/personas/NAME.persona; it may\n"

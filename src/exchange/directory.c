@@ -192,6 +192,32 @@ int exchange_directory_add(struct exchange_directory *d, const struct exchange_m
     return 0;
 }
 
+int exchange_directory_replace(struct exchange_directory *d, const struct exchange_mailbox *mb)
+{
+    if (!d || !mb)
+        return EINVAL;
+    const struct exchange_mailbox *old = exchange_directory_find_in(d, mb->container, mb->alias);
+    if (!old)
+        return ENOENT;
+    /* the same checks as an addition; the alias keeps its first spelling
+     * (the Maildir's name) and the entry its kind */
+    if (mb->custom != old->custom ||
+        (mb->custom ? !valid_value(mb->address, EXCHANGE_ADDRESS_MAX) || mb->has_secret ||
+                          mb->owner[0]
+                    : !valid_value(mb->owner, EXCHANGE_OWNER_MAX) ||
+                          (mb->has_secret && !valid_value(mb->apop_secret, EXCHANGE_SECRET_MAX))))
+        return EINVAL;
+    struct exchange_mailbox *e = &d->v[old - d->v];
+    char alias[EXCHANGE_ALIAS_MAX + 1], container[EXCHANGE_CONTAINER_MAX + 1];
+    str_copy(alias, sizeof alias, e->alias);
+    str_copy(container, sizeof container, e->container);
+    plat_wipe(e->apop_secret, sizeof e->apop_secret);
+    *e = *mb;
+    str_copy(e->alias, sizeof e->alias, alias);
+    str_copy(e->container, sizeof e->container, container);
+    return 0;
+}
+
 /* --- reading ------------------------------------------------------------------ */
 
 static const struct kvfile_syntax dir_syntax = {

@@ -237,6 +237,12 @@ enum exchange_resolve exchange_directory_resolve(const struct exchange_directory
  * container), EFBIG (EXCHANGE_MAX_MAILBOXES), ENOMEM. */
 int exchange_directory_add(struct exchange_directory *d, const struct exchange_mailbox *mb);
 bool exchange_alias_valid(const char *alias);
+/* Overwrites the entry of mb's container and alias with mb's owner, SID,
+ * secret or address, keeping the entry's alias and container as first
+ * written. Returns 0, ENOENT (no such entry), EINVAL (mb fails
+ * exchange_directory_add's checks, or would turn a mailbox into a custom
+ * recipient or back). */
+int exchange_directory_replace(struct exchange_directory *d, const struct exchange_mailbox *mb);
 
 /* Adds mailbox alias to m's directory, owned by owner ("DOMAIN\ACCOUNT",
  * ".\ACCOUNT" or "ACCOUNT", resolved with machine_resolve on m), creates
@@ -253,6 +259,30 @@ int exchange_mailbox_add(struct machine *m, const char *alias, const char *owner
 int exchange_recipient_add(struct machine *m, const char *container, const char *alias,
                            const char *owner, const char *apop_secret,
                            const char *custom_address, char *err, size_t errlen);
+/* A custom recipient's address: 1..EXCHANGE_ADDRESS_MAX printable bytes. */
+bool exchange_recipient_address_valid(const char *address);
+/* What exchange_recipient_set changes; NULL / false keeps a field. */
+struct exchange_recipient_change {
+    const char *owner;          /* a mailbox's primary NT account, resolved as in add */
+    const char *apop_secret;    /* a mailbox's APOP secret */
+    bool clear_secret;          /* drop the APOP secret */
+    const char *custom_address; /* a custom recipient's address */
+};
+/* Changes the entry alias of container (NULL or "": the default) on m, as
+ * Exchange Administrator's mailbox properties do: the primary Windows NT
+ * account (its SID resolved now, as when added), the APOP secret, or a
+ * custom recipient's address. Written durably; a running store sees it at
+ * the next logon (no restart, as with add). The Maildir stays: a new owner
+ * gets the mailbox with its messages. Returns 0, EINVAL (no state
+ * directory, bad alias, container, secret or address, nothing to change,
+ * a secret both set and cleared, a mailbox field for a custom recipient or
+ * --custom for a mailbox; err says which), ENOENT (no such entry in that
+ * container; err names the container that holds the alias, if one does),
+ * ESRCH (owner is no account m knows), EIO ("PATH:LINE: problem" in err:
+ * mailboxes.conf is malformed; nothing is written), or the load/write
+ * errno. */
+int exchange_recipient_set(struct machine *m, const char *container, const char *alias,
+                           const struct exchange_recipient_change *ch, char *err, size_t errlen);
 /* Loads m's directory (m->dir/mailboxes.conf) for listing; as
  * exchange_directory_load, plus EINVAL when m has no state directory. */
 int exchange_mailbox_list(struct machine *m, struct exchange_directory **out, char *err,

@@ -261,6 +261,43 @@ int exchange_mailbox_list(struct machine *m, struct exchange_directory **out, ch
     return exchange_directory_load(path, out, err, errlen);
 }
 
+bool exchange_recipient_address_valid(const char *address)
+{
+    size_t n = address ? strlen(address) : 0;
+    bool ok = n > 0 && n <= EXCHANGE_ADDRESS_MAX;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (unsigned char)address[i] >= 0x20 && address[i] != 0x7f;
+    return ok;
+}
+
+/* mb's APOP secret; false when not 1..EXCHANGE_SECRET_MAX printable bytes. */
+static bool set_secret(struct exchange_mailbox *mb, const char *secret)
+{
+    size_t n = strlen(secret);
+    bool ok = n > 0 && n <= EXCHANGE_SECRET_MAX;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (unsigned char)secret[i] >= 0x20 && secret[i] != 0x7f;
+    if (ok) {
+        str_copy(mb->apop_secret, sizeof mb->apop_secret, secret);
+        mb->has_secret = true;
+    }
+    return ok;
+}
+
+/* mb's owner SID and name; false when owner is no account m resolves. */
+static bool set_owner(struct machine *m, struct exchange_mailbox *mb, const char *owner)
+{
+    if (!owner || !*owner || machine_resolve(m, owner, &mb->owner_sid) != STATUS_SUCCESS)
+        return false;
+    /* The canonical name ("CORP\alice"), as Exchange Administrator shows the
+     * primary Windows NT account. */
+    mb->owner[0] = 0;
+    machine_sid_name(m, &mb->owner_sid, mb->owner, sizeof mb->owner);
+    if (!mb->owner[0])
+        str_copy(mb->owner, sizeof mb->owner, owner);
+    return true;
+}
+
 int exchange_mailbox_add(struct machine *m, const char *alias, const char *owner,
                          const char *apop_secret, char *err, size_t errlen)
 {
@@ -293,36 +330,17 @@ int exchange_recipient_add(struct machine *m, const char *container, const char 
     str_copy(mb.container, sizeof mb.container,
              container && *container ? container : EXCHANGE_DEFAULT_CONTAINER);
     if (custom_address) {
-        size_t n = strlen(custom_address);
-        bool ok = n > 0 && n <= EXCHANGE_ADDRESS_MAX && !owner && !apop_secret;
-        for (size_t i = 0; ok && i < n; i++)
-            ok = (unsigned char)custom_address[i] >= 0x20 && custom_address[i] != 0x7f;
-        if (!ok)
+        if (owner || apop_secret || !exchange_recipient_address_valid(custom_address))
             FAIL(EINVAL, "a custom recipient's address is 1-256 printable characters, with no "
                          "owner or APOP secret");
         str_copy(mb.address, sizeof mb.address, custom_address);
         mb.custom = true;
     }
-    if (apop_secret) {
-        size_t n = strlen(apop_secret);
-        bool ok = n > 0 && n <= EXCHANGE_SECRET_MAX;
-        for (size_t i = 0; ok && i < n; i++)
-            ok = (unsigned char)apop_secret[i] >= 0x20 && apop_secret[i] != 0x7f;
-        if (!ok)
-            FAIL(EINVAL, "APOP secret must be 1-128 printable characters");
-        str_copy(mb.apop_secret, sizeof mb.apop_secret, apop_secret);
-        mb.has_secret = true;
-    }
-    if (!mb.custom &&
-        (!owner || !*owner || machine_resolve(m, owner, &mb.owner_sid) != STATUS_SUCCESS))
+    if (apop_secret && !set_secret(&mb, apop_secret))
+        FAIL(EINVAL, "APOP secret must be 1-128 printable characters");
+    if (!mb.custom && !set_owner(m, &mb, owner))
         FAIL(ESRCH, "owner '%s' is not an account known to %s", owner ? owner : "",
              machine_name(m));
-    /* The canonical name ("CORP\alice"), as Exchange Administrator shows the
-     * primary Windows NT account. */
-    if (!mb.custom)
-        machine_sid_name(m, &mb.owner_sid, mb.owner, sizeof mb.owner);
-    if (!mb.custom && !mb.owner[0])
-        str_copy(mb.owner, sizeof mb.owner, owner);
 
     struct exchange_directory *d;
     char lerr[512] = "";
@@ -355,6 +373,107 @@ int exchange_recipient_add(struct machine *m, const char *container, const char 
     plat_wipe(&mb, sizeof mb);
     return 0;
 #undef FAIL
+}
+
+/* ch applied to a copy of the entry (*nb); 0 or EINVAL/ESRCH with err. */
+static int apply_change(struct machine *m, struct exchange_mailbox *nb,
+                        const struct exchange_recipient_change *ch, char *err, size_t errlen)
+{
+    const char *why = NULL;
+    int code = EINVAL;
+    if (nb->custom && (ch->owner || ch->apop_secret || ch->clear_secret))
+        why = "is a custom recipient: it has no owner or APOP secret (--custom sets its address)";
+    else if (!nb->custom && ch->custom_address)
+        why = "is a mailbox, not a custom recipient: --custom does not apply";
+    else if (ch->custom_address && !exchange_recipient_address_valid(ch->custom_address))
+        why = "a custom recipient's address is 1-256 printable characters";
+    else if (ch->apop_secret && !set_secret(nb, ch->apop_secret))
+        why = "APOP secret must be 1-128 printable characters";
+    else if (ch->owner && !set_owner(m, nb, ch->owner))
+        code = ESRCH;
+    if (why && err && errlen)
+        snprintf(err, errlen, "'%s' %s", nb->alias, why);
+    else if (code == ESRCH && err && errlen)
+        snprintf(err, errlen, "owner '%s' is not an account known to %s", ch->owner,
+                 machine_name(m));
+    if (why || code == ESRCH)
+        return code;
+    if (ch->clear_secret) {
+        plat_wipe(nb->apop_secret, sizeof nb->apop_secret);
+        nb->has_secret = false;
+    }
+    if (ch->custom_address)
+        str_copy(nb->address, sizeof nb->address, ch->custom_address);
+    return 0;
+}
+
+/* The entry of container/alias in d into *nb, or ENOENT with err naming
+ * where the alias is, if it is anywhere. */
+static int find_entry(struct machine *m, const struct exchange_directory *d,
+                      const char *container, const char *alias, struct exchange_mailbox *nb,
+                      char *err, size_t errlen)
+{
+    const char *c = container && *container ? container : EXCHANGE_DEFAULT_CONTAINER;
+    const struct exchange_mailbox *mb = exchange_directory_find_in(d, c, alias), *other = NULL;
+    if (mb) {
+        *nb = *mb;
+        return 0;
+    }
+    if (err && errlen) {
+        if (exchange_directory_lookup(d, alias, &other, 1))
+            snprintf(err, errlen, "no mailbox '%s' in container %s on %s (it is in %s: "
+                     "--container %s)", alias, c, machine_name(m), other->container,
+                     other->container);
+        else
+            snprintf(err, errlen, "no mailbox '%s' on %s (see 'ntlab mailbox list')", alias,
+                     machine_name(m));
+    }
+    return ENOENT;
+}
+
+int exchange_recipient_set(struct machine *m, const char *container, const char *alias,
+                           const struct exchange_recipient_change *ch, char *err, size_t errlen)
+{
+    char path[PATH_MAX], why[300] = "";
+    if (!m || !machine_dir(m)[0] || dir_path(m, path, sizeof path))
+        snprintf(why, sizeof why, "machine has no state directory");
+    else if (!exchange_alias_valid(alias))
+        snprintf(why, sizeof why, "invalid alias '%.64s' (1-64 letters, digits, '.', '_' or '-'; "
+                 "not starting with '.')", alias ? alias : "");
+    else if (container && *container && !exchange_container_valid(container))
+        snprintf(why, sizeof why, "invalid container '%.64s' (1-64 letters, digits, '.', '_' or "
+                 "'-')", container);
+    else if (!ch || (!ch->owner && !ch->apop_secret && !ch->clear_secret && !ch->custom_address))
+        snprintf(why, sizeof why,
+                 "nothing to change (--owner, --apop-secret, --no-apop-secret or --custom)");
+    else if (ch->apop_secret && ch->clear_secret)
+        snprintf(why, sizeof why, "--apop-secret and --no-apop-secret contradict each other");
+    if (err && errlen)
+        snprintf(err, errlen, "%s", why);
+    if (why[0])
+        return EINVAL;
+    struct exchange_directory *d;
+    char lerr[512] = "";
+    int e = exchange_directory_load(path, &d, lerr, sizeof lerr);
+    if (e) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s", lerr[0] ? lerr : strerror(e));
+        return e == EINVAL ? EIO : e; /* EINVAL is the caller's input */
+    }
+    struct exchange_mailbox nb;
+    e = find_entry(m, d, container, alias, &nb, err, errlen);
+    if (!e)
+        e = apply_change(m, &nb, ch, err, errlen);
+    if (!e && (e = exchange_directory_replace(d, &nb)) == 0 &&
+        (e = exchange_directory_save(d, path)) != 0 && err && errlen)
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(e));
+    exchange_directory_free(d);
+    /* the running store's copy too: its next logon checks the new owner */
+    struct exchange_store *st = running_store(m);
+    if (!e && st && exchange_directory_replace(st->dir, &nb) == ENOENT)
+        (void)exchange_directory_add(st->dir, &nb);
+    plat_wipe(&nb, sizeof nb);
+    return e;
 }
 
 int exchange_deliver(struct machine *m, const char *alias, const void *data, size_t len,

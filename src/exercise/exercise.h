@@ -124,17 +124,25 @@ struct ex_grade_opts {
 
 struct ex_goal_result {
     bool met;
+    /* false: not judged (OFFLINE, a goal on a running service: unmet, and
+     * why says to check the served lab) */
+    bool judged;
     char *why; /* unmet: one line saying why (an explanation for least-privilege) */
 };
 
 struct ex_report {
     size_t ngoals, nmet;
+    size_t nunjudged; /* goals left to the served lab (OFFLINE) */
     struct ex_goal_result goals[EX_MAX_GOALS];
     int first_unmet; /* index, -1 when all are met */
 };
 
 /* Evaluates every goal of ex (names of vars). Never changes labdir: OFFLINE
- * works on a scratch copy; LIVE runs read-only commands through the control
+ * works on a scratch copy, booted as ntlab up boots it, except for the
+ * goals on a running service (token, service): a stopped lab keeps no
+ * service state or token on disk (only policy, SAM, services.conf and the
+ * event logs), so booting a copy would show a restart the student never
+ * made; those goals are left unjudged (ex_goal_needs_live); LIVE runs read-only commands through the control
  * socket and POP3 sessions as a client would (the least-privilege probe's
  * failed logon leaves its event in the log); HERE runs the same commands and
  * sessions in-process on o->lab. 0, or an errno value with the
@@ -142,6 +150,14 @@ struct ex_report {
 int ex_grade(const struct exercise *ex, const struct ex_vars *vars, const struct ex_grade_opts *o,
              struct ex_report *rep, char *err, size_t errlen);
 void ex_report_free(struct ex_report *rep);
+/* Whether goal kind k is judged only on a served lab (a running service's
+ * state or token). */
+bool ex_goal_needs_live(enum ex_goal_kind k);
+/* The why of a goal left unjudged offline: what to run (the lab named twice). */
+#define EX_UNJUDGED_WHY                                                                            \
+    "not judged offline: a service's state and token exist only while the lab is served, and "  \
+    "a stopped lab keeps neither on disk; check the served lab: ntlab -C %s up (unless it "      \
+    "runs), then ntlab -C %s exercise check"
 /* The goal's scenario text (for tests and `check -v`), malloc'd; NULL = ENOMEM. */
 char *ex_goal_text(const struct exercise *ex, size_t goal, const struct ex_vars *vars,
                    enum ex_mode mode, const char *steps);

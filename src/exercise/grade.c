@@ -324,6 +324,19 @@ int ex_grade(const struct exercise *ex, const struct ex_vars *vars, const struct
     int rc = 0;
     char copy[4200] = "";
     for (size_t i = 0; i < ex->ngoals && !rc; i++) {
+        rep->goals[i].judged = true;
+        if (o->mode == EX_OFFLINE && ex_goal_needs_live(ex->goals[i].kind)) {
+            rep->goals[i].judged = false;
+            rep->nunjudged++;
+            if (rep->first_unmet < 0)
+                rep->first_unmet = (int)i;
+            struct buf b = BUF_INIT;
+            const char *lab = o->labdir ? o->labdir : "LAB";
+            buf_printf(&b, EX_UNJUDGED_WHY, lab, lab);
+            if (!(rep->goals[i].why = buf_steal(&b)))
+                rc = ENOMEM;
+            continue;
+        }
         /* every goal on a fresh copy: one goal's probe never feeds another */
         if (o->mode == EX_OFFLINE && (rc = make_copy(o, copy, sizeof copy, err, errlen)))
             break;
@@ -340,6 +353,11 @@ int ex_grade(const struct exercise *ex, const struct ex_vars *vars, const struct
     if (rc)
         ex_report_free(rep);
     return rc;
+}
+
+bool ex_goal_needs_live(enum ex_goal_kind k)
+{
+    return k == EX_GOAL_TOKEN || k == EX_GOAL_SERVICE;
 }
 
 void ex_report_free(struct ex_report *rep)

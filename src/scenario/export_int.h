@@ -22,12 +22,13 @@ struct exp {
 
 /* Sets err to "fmt..." and returns code. */
 int exp_fail(struct exp *x, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Each account database once (a DC's SAM serves its member servers too):
- * *first is true when s is one not seen yet (now remembered in
- * seen[0..*nseen), at most EXP_MAX_SAMS), false when NULL or seen. Returns
- * 0, or exp_fail's E2BIG past the limit. */
+/* Calls fn(x, m, s, arg) for each account database of the lab once, in
+ * machine order, with the first machine m that holds it (a DC's SAM serves
+ * its member servers too); stops at fn's first non-zero return. Returns 0,
+ * fn's code, or exp_fail's E2BIG past EXP_MAX_SAMS databases. */
 #define EXP_MAX_SAMS 64
-int exp_sam_first(struct exp *x, struct sam *s, struct sam **seen, size_t *nseen, bool *first);
+typedef int exp_sam_fn(struct exp *x, struct machine *m, struct sam *s, void *arg);
+int exp_each_sam(struct exp *x, exp_sam_fn *fn, void *arg);
 /* Appends one scenario word: bare when it holds no blank, quote or '#'
  * start, else quoted so that the parser reads it back as is. */
 int exp_word(struct buf *b, const char *w);

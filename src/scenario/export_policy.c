@@ -74,6 +74,31 @@ static int account(struct exp *x, struct machine *m, const char *focus, const st
     return rc ? rc : rights_line(x, m, "revoke", sid, want & ~have, focus);
 }
 
+struct focus_args {
+    struct machine *m;
+    const char *focus;
+    const struct lsa *live, *def;
+};
+
+/* The users and groups of one account database. */
+static int sam_accounts(struct exp *x, struct machine *owner, struct sam *s, void *arg)
+{
+    (void)owner;
+    const struct focus_args *a = arg;
+    int rc = 0;
+    for (size_t k = 0; rc == 0 && k < sam_user_count(s); k++) {
+        struct sid us;
+        sam_user_sid(s, sam_user_at(s, k), &us);
+        rc = account(x, a->m, a->focus, a->live, a->def, &us);
+    }
+    for (size_t k = 0; rc == 0 && k < sam_group_count(s); k++) {
+        const struct sid *gs = &sam_group_at(s, k)->sid;
+        if (!sid_is_builtin_alias(gs)) /* the BUILTIN ones are well-known */
+            rc = account(x, a->m, a->focus, a->live, a->def, gs);
+    }
+    return rc;
+}
+
 /* Every account the lab can name, once each, in a fixed order. */
 static int accounts(struct exp *x, struct machine *m, const char *focus, const struct lsa *live,
                     const struct lsa *def)
@@ -81,28 +106,8 @@ static int accounts(struct exp *x, struct machine *m, const char *focus, const s
     int rc = 0;
     for (int w = 0; rc == 0 && w < SID_WK_COUNT; w++)
         rc = account(x, m, focus, live, def, sid_wellknown((enum sid_wk)w));
-    struct sam *seen[EXP_MAX_SAMS];
-    size_t nseen = 0;
-    for (size_t i = 0; rc == 0 && i < lab_machine_count(x->lab); i++) {
-        struct sam *s = machine_sam(lab_machine_at(x->lab, i));
-        bool first;
-        int e = exp_sam_first(x, s, seen, &nseen, &first);
-        if (e)
-            return e;
-        if (!first)
-            continue;
-        for (size_t k = 0; rc == 0 && k < sam_user_count(s); k++) {
-            struct sid us;
-            sam_user_sid(s, sam_user_at(s, k), &us);
-            rc = account(x, m, focus, live, def, &us);
-        }
-        for (size_t k = 0; rc == 0 && k < sam_group_count(s); k++) {
-            const struct sid *gs = &sam_group_at(s, k)->sid;
-            if (!sid_is_builtin_alias(gs)) /* the BUILTIN ones are well-known */
-                rc = account(x, m, focus, live, def, gs);
-        }
-    }
-    return rc;
+    struct focus_args a = {m, focus, live, def};
+    return rc ? rc : exp_each_sam(x, sam_accounts, &a);
 }
 
 static int one_policy(struct exp *x, struct machine *m, const char *focus, struct lsa *live,

@@ -236,22 +236,7 @@ static int groups(struct exp *x, struct machine *m, struct sam *s, struct sam *f
     return rc;
 }
 
-int exp_sam_first(struct exp *x, struct sam *s, struct sam **seen, size_t *nseen, bool *first)
-{
-    *first = false;
-    if (!s)
-        return 0;
-    for (size_t k = 0; k < *nseen; k++)
-        if (seen[k] == s)
-            return 0;
-    if (*nseen == EXP_MAX_SAMS)
-        return exp_fail(x, E2BIG, "more than %d account databases in the lab", EXP_MAX_SAMS);
-    seen[(*nseen)++] = s;
-    *first = true;
-    return 0;
-}
-
-int exp_sam(struct exp *x)
+int exp_each_sam(struct exp *x, exp_sam_fn *fn, void *arg)
 {
     struct sam *seen[EXP_MAX_SAMS];
     size_t nseen = 0;
@@ -259,22 +244,38 @@ int exp_sam(struct exp *x)
     for (size_t i = 0; rc == 0 && i < lab_machine_count(x->lab); i++) {
         struct machine *m = lab_machine_at(x->lab, i);
         struct sam *s = machine_sam(m);
-        bool first;
-        int e = exp_sam_first(x, s, seen, &nseen, &first);
-        if (e)
-            return e;
+        bool first = s != NULL;
+        for (size_t k = 0; first && k < nseen; k++)
+            first = seen[k] != s;
         if (!first)
             continue;
-        for (size_t k = 0; rc == 0 && k < sam_user_count(s); k++)
-            rc = user(x, m, s, sam_user_at(s, k));
-        struct sam *fresh = NULL;
-        bool dc = machine_is_dc(m);
-        if (rc == 0 && sam_create(sam_domain_name(s), sam_domain_sid(s), dc, "x", x->now, &fresh) !=
-                           STATUS_SUCCESS)
-            rc = ENOMEM;
-        if (rc == 0)
-            rc = groups(x, m, s, fresh);
-        sam_free(fresh);
+        if (nseen == EXP_MAX_SAMS)
+            return exp_fail(x, E2BIG, "more than %d account databases in the lab", EXP_MAX_SAMS);
+        seen[nseen++] = s;
+        rc = fn(x, m, s, arg);
     }
     return rc;
+}
+
+/* One account database: its users, then its groups against a fresh SAM's. */
+static int sam_one(struct exp *x, struct machine *m, struct sam *s, void *arg)
+{
+    (void)arg;
+    int rc = 0;
+    for (size_t k = 0; rc == 0 && k < sam_user_count(s); k++)
+        rc = user(x, m, s, sam_user_at(s, k));
+    struct sam *fresh = NULL;
+    bool dc = machine_is_dc(m);
+    if (rc == 0 && sam_create(sam_domain_name(s), sam_domain_sid(s), dc, "x", x->now, &fresh) !=
+                       STATUS_SUCCESS)
+        rc = ENOMEM;
+    if (rc == 0)
+        rc = groups(x, m, s, fresh);
+    sam_free(fresh);
+    return rc;
+}
+
+int exp_sam(struct exp *x)
+{
+    return exp_each_sam(x, sam_one, NULL);
 }

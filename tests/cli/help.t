@@ -41,8 +41,9 @@ printf '%s\n' "$opts" | {
     while read -r file fn opt; do
         if [ "$fn" = "-" ]; then
             # a helper's option: the help of some command of the file
-            fns=$(printf '%s\n' "$opts" | awk -v f="$file" '$1 == f && $2 != "-" { print $2 }' | sort -u)
-            [ -n "$fns" ] || fns=$(grep -o '^int cmd_[a-z_]*' "$src/$file" | sed 's/^int //')
+            # (every command the file defines: a helper may parse for any of them)
+            fns=$({ printf '%s\n' "$opts" | awk -v f="$file" '$1 == f && $2 != "-" { print $2 }'
+                    grep -o '^int cmd_[a-z_]*' "$src/$file" | sed 's/^int //'; } | sort -u)
             text=""
             for g in $fns; do
                 for c in $(printf '%s\n' "$table" | awk -v g="$g" '$2 == g { print $1 }'); do

@@ -485,6 +485,78 @@ static void test_mailbox_add_errors(void)
     corp_free(&c);
 }
 
+/* mailbox set (exchange_recipient_set): the new owner is seen by the
+ * running store at the next logon, durably; every refusal leaves the file
+ * as it was. */
+static void test_recipient_set(void)
+{
+    struct corp c;
+    corp_create(&c, true, "exchange-5.0.1457.10");
+    char err[512], path[4200];
+    snprintf(path, sizeof path, "%s/%s", machine_dir(c.exch), EXCHANGE_DIR_FILE);
+    char *before;
+    size_t blen;
+    CU_ASSERT_FATAL(afile_read(path, 1 << 20, &before, &blen) == 0);
+    struct exchange_recipient_change ch = {.owner = "CORP\\alice"};
+    CU_ASSERT(exchange_recipient_set(c.exch, NULL, "nosuch", &ch, err, sizeof err) == ENOENT);
+    CU_ASSERT(strstr(err, "no mailbox 'nosuch'") != NULL);
+    CU_ASSERT(exchange_recipient_set(c.exch, "Other", "shared", &ch, err, sizeof err) == ENOENT);
+    CU_ASSERT(strstr(err, "it is in Recipients") != NULL);
+    CU_ASSERT(exchange_recipient_set(c.exch, NULL, "../x", &ch, err, sizeof err) == EINVAL);
+    CU_ASSERT(exchange_recipient_set(c.exch, "a b", "shared", &ch, err, sizeof err) == EINVAL);
+    CU_ASSERT(exchange_recipient_set(c.exch, NULL, "shared", NULL, err, sizeof err) == EINVAL);
+    struct exchange_recipient_change none = {0};
+    CU_ASSERT(exchange_recipient_set(c.exch, NULL, "shared", &none, err, sizeof err) == EINVAL);
+    struct exchange_recipient_change both = {.apop_secret = "s", .clear_secret = true};
+    CU_ASSERT(exchange_recipient_set(c.exch, NULL, "shared", &both, err, sizeof err) == EINVAL);
+    struct exchange_recipient_change badsec = {.apop_secret = "a\nb"};
+    CU_ASSERT(exchange_recipient_set(c.exch, NULL, "shared", &badsec, err, sizeof err) == EINVAL);
+    struct exchange_recipient_change custom = {.custom_address = "SMTP:x@example.com"};
+    CU_ASSERT(exchange_recipient_set(c.exch, NULL, "shared", &custom, err, sizeof err) == EINVAL);
+    struct exchange_recipient_change nobody = {.owner = "CORP\\nobody"};
+    CU_ASSERT(exchange_recipient_set(c.exch, NULL, "shared", &nobody, err, sizeof err) == ESRCH);
+    CU_ASSERT(strstr(err, "nobody") != NULL);
+    char *after;
+    size_t alen;
+    CU_ASSERT_FATAL(afile_read(path, 1 << 20, &after, &alen) == 0);
+    CU_ASSERT(alen == blen && memcmp(before, after, blen) == 0);
+    free(after);
+    /* alice may not open bob's "shared" until it is hers; the store runs */
+    struct client cl;
+    CU_ASSERT_FATAL(client_open(&c, &cl) == 0);
+    drain(&cl);
+    say(&cl, "USER CORP\\alice\\SHARED\r\n");
+    CU_ASSERT_STRING_EQUAL(say(&cl, "PASS Passw0rd\r\n"), "-ERR Access is denied.\r\n");
+    CU_ASSERT(exchange_recipient_set(c.exch, NULL, "SHARED", &ch, err, sizeof err) == 0);
+    say(&cl, "USER CORP\\alice\\shared\r\n");
+    CU_ASSERT_STRING_EQUAL(say(&cl, "PASS Passw0rd\r\n"), "+OK User successfully logged on\r\n");
+    client_close(&cl);
+    struct exchange_directory *d;
+    CU_ASSERT_FATAL(exchange_mailbox_list(c.exch, &d, err, sizeof err) == 0);
+    const struct exchange_mailbox *mb = exchange_directory_find(d, "shared");
+    CU_ASSERT_FATAL(mb != NULL);
+    CU_ASSERT_STRING_EQUAL(mb->alias, "shared"); /* its first spelling: the Maildir's name */
+    CU_ASSERT_STRING_EQUAL(mb->owner, "CORP\\alice");
+    CU_ASSERT(sid_equal(&mb->owner_sid, &c.alice));
+    /* replace keeps the kind of an entry */
+    struct exchange_mailbox m2 = *mb;
+    m2.custom = true;
+    CU_ASSERT(exchange_directory_replace(d, &m2) == EINVAL);
+    str_copy(m2.alias, sizeof m2.alias, "nosuch");
+    m2.custom = false;
+    CU_ASSERT(exchange_directory_replace(d, &m2) == ENOENT);
+    exchange_directory_free(d);
+    /* a malformed file: EIO with its line, and it stays as it was */
+    CU_ASSERT_FATAL(afile_write(path, "[broken\n", 8, 0600) == 0);
+    CU_ASSERT(exchange_recipient_set(c.exch, NULL, "shared", &ch, err, sizeof err) == EIO);
+    CU_ASSERT(strstr(err, ":1: ") != NULL);
+    CU_ASSERT_FATAL(afile_read(path, 1 << 20, &after, &alen) == 0);
+    CU_ASSERT(alen == 8 && memcmp(after, "[broken\n", 8) == 0);
+    free(after);
+    free(before);
+    corp_free(&c);
+}
+
 static const char *write_tmp(const char *dir, const char *text)
 {
     static char path[4200];
@@ -854,6 +926,7 @@ void suite_exchange(void)
                UNIT_TEST(test_alias_is_not_account), UNIT_TEST(test_other_owner_denied),
                UNIT_TEST(test_failures), UNIT_TEST(test_maildir_missing_is_recreated),
                UNIT_TEST(test_deliver_and_dele), UNIT_TEST(test_mailbox_add_errors),
+               UNIT_TEST(test_recipient_set),
                UNIT_TEST(test_directory_file), UNIT_TEST(test_directory_index),
                UNIT_TEST(test_store_start_failures), UNIT_TEST(test_apop),
                UNIT_TEST(test_session_memory), UNIT_TEST(test_persona_read_at_start),
