@@ -336,6 +336,10 @@ static int live_target(const char *lab, char *out, size_t n)
     return e;
 }
 
+/* What an offline check whose judged goals are all met says next. */
+#define UNJUDGED_NEXT                                                                              \
+    "the goals marked ? need the lab served (ntlab up), then exercise check again"
+
 /* The hint check and hint print: for the first unmet goal, the hint after
  * those `hint` has shown of it (the first when none). */
 static const char *next_hint(const struct exercise *ex, const struct ex_report *rep,
@@ -419,6 +423,10 @@ static void check_text(FILE *f, const struct exercise *ex, const struct ex_vars 
         free(h);
         return;
     }
+    if (rep->nunjudged) { /* the rest only the served lab shows: no verdict yet */
+        fprintf(f, "\nEvery goal judged offline is met; %s\n", UNJUDGED_NEXT);
+        return;
+    }
     char *e = ex_expand(ex->explanation, vars);
     fprintf(f, "\nAll goals met. %s\n%s", ex->kb, e ? e : ex->explanation);
     free(e);
@@ -428,7 +436,8 @@ static void check_json(FILE *f, const struct exercise *ex, const struct ex_vars 
                        const struct ex_report *rep, const char *hint, const char *mode)
 {
     char *h = hint ? ex_expand(hint, vars) : NULL;
-    char *e = hint ? NULL : ex_expand(ex->explanation, vars);
+    /* the explanation once every goal is met and judged */
+    char *e = hint || rep->nunjudged ? NULL : ex_expand(ex->explanation, vars);
     fputs("{\n  \"exercise\": ", f);
     cli_json_str(f, ex->name);
     fputs(",\n  \"title\": ", f);
@@ -503,7 +512,11 @@ static int ex_check(struct cli_ctx *ctx, struct ex_opts *op, bool hint_cmd)
         if (op->json)
             hint_json(ctx->out, ex, &rep, h ? h : hint);
         else
-            fprintf(ctx->out, "%s\n", h ? h : hint ? hint : "All goals are met: no hint needed.");
+            fprintf(ctx->out, "%s\n", h      ? h
+                                      : hint ? hint
+                                      : rep.nunjudged
+                                          ? "No hint: every goal judged offline is met; " UNJUDGED_NEXT
+                                          : "All goals are met: no hint needed.");
         free(h);
         if (hint) {
             const char *g = ex->goals[rep.first_unmet].name;
@@ -524,8 +537,8 @@ static int ex_check(struct cli_ctx *ctx, struct ex_opts *op, bool hint_cmd)
             free(t);
         }
     }
-    if (rc == CLI_OK && !hint_cmd && rep.first_unmet >= 0)
-        rc = CLI_FAIL;
+    if (rc == CLI_OK && !hint_cmd && (rep.first_unmet >= 0 || rep.nunjudged))
+        rc = CLI_FAIL; /* exit 0 only when every goal is met, judged */
     ex_report_free(&rep);
     ex_free(ex);
     return rc;
@@ -566,12 +579,10 @@ static void show_json(FILE *f, const struct exercise *ex, const struct ex_vars *
 
 static int ex_show(struct cli_ctx *ctx, struct ex_opts *op)
 {
-    if (op->w.n != 1)
-        return cli_error(ctx, CLI_USAGE, "%s", ex_usage);
     struct ex_conf c;
     struct exercise *ex = NULL;
     struct ex_vars vars;
-    int rc = ex_of_lab(ctx, ctx->labdir, &c, &ex, &vars);
+    int rc = ex_of_lab(ctx, op, &c, &ex, &vars);
     if (rc)
         return rc;
     const struct ex_goal *hg = NULL;

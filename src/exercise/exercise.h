@@ -134,7 +134,7 @@ struct ex_report {
     size_t ngoals, nmet;
     size_t nunjudged; /* goals left to the served lab (OFFLINE) */
     struct ex_goal_result goals[EX_MAX_GOALS];
-    int first_unmet; /* index, -1 when all are met */
+    int first_unmet; /* index of the first goal judged and unmet, -1 when none */
 };
 
 /* Evaluates every goal of ex (names of vars). Never changes labdir: OFFLINE

@@ -327,9 +327,7 @@ int ex_grade(const struct exercise *ex, const struct ex_vars *vars, const struct
         rep->goals[i].judged = true;
         if (o->mode == EX_OFFLINE && ex_goal_needs_live(ex->goals[i].kind)) {
             rep->goals[i].judged = false;
-            rep->nunjudged++;
-            if (rep->first_unmet < 0)
-                rep->first_unmet = (int)i;
+            rep->nunjudged++; /* not unmet either: no hint of it (first_unmet) */
             struct buf b = BUF_INIT;
             const char *lab = o->labdir ? o->labdir : "LAB";
             buf_printf(&b, EX_UNJUDGED_WHY, lab, lab);
