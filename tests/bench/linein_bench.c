@@ -31,7 +31,7 @@ static void open_md(void *arg, const struct mail_logon_credentials *c, struct ma
     r->outcome = maildrop_open(g_dir, &r->maildrop) ? MAIL_LOGON_SYSTEM_ERROR : MAIL_LOGON_OK;
 }
 
-static const struct mail_logon_ops pop_logon = {open_md, NULL, NULL, NULL};
+static const struct mail_logon_ops pop_logon = {.login = open_md};
 static const struct pop3_backend pop_backend = {&pop_logon, NULL, NULL, NULL};
 
 static size_t pop_drain(struct pop3_session *s)
