@@ -116,8 +116,10 @@ bool api_step_when(int64_t t, char *out, size_t n)
         snprintf(out, n, "never");
         return true;
     }
-    if (t < 0 || t % 60)
+    if (t < 0 || t % 60) {
+        snprintf(out, n, "%s", ""); /* the step is refused: out holds no time */
         return false;
+    }
     time_t tt = (time_t)t;
     struct tm tm;
     plat_gmtime(&tt, &tm);
