@@ -3,12 +3,12 @@
  * SAM of the target machine (on a DC, the domain's). */
 #include "emulator/lab.h"
 #include "emulator/sam.h"
+#include "emulator/samhours.h"
 #include "src/cli/args.h"
 #include "src/cli/cli.h"
 #include "src/lib/plat.h"
 #include "src/lib/str.h"
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 static int sam_fail(struct cli_ctx *ctx, const char *what, const char *name, ntstatus st)
@@ -53,60 +53,6 @@ static bool parse_when(const char *s, int64_t now, int64_t *out)
     if (!end || *end)
         return false;
     *out = (int64_t)plat_timegm(&tm);
-    return true;
-}
-
-static const char *const days[7] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-
-static int day_index(const char *s, size_t n)
-{
-    for (int i = 0; i < 7; i++)
-        if (n == 3 && strncasecmp(s, days[i], 3) == 0)
-            return i;
-    return -1;
-}
-
-/* Logon hours: "all", "none", or a comma list of "DAY[-DAY] H-H" ranges in
- * UTC, e.g. "Mon-Fri 8-18" (hours 8..17 allowed). */
-static bool parse_hours(const char *s, uint8_t hours[21])
-{
-    if (str_ieq(s, "all")) {
-        memset(hours, 0xff, 21);
-        return true;
-    }
-    memset(hours, 0, 21);
-    if (str_ieq(s, "none"))
-        return true;
-    char buf[256];
-    if (str_copy(buf, sizeof buf, s))
-        return false;
-    char *save = NULL;
-    for (char *part = strtok_r(buf, ",", &save); part; part = strtok_r(NULL, ",", &save)) {
-        part = str_trim(part);
-        char *sp = strchr(part, ' ');
-        if (!sp)
-            return false;
-        *sp = 0;
-        char *dash = strchr(part, '-');
-        int d0 = day_index(part, dash ? (size_t)(dash - part) : strlen(part));
-        int d1 = dash ? day_index(dash + 1, strlen(dash + 1)) : d0;
-        char *hr = str_trim(sp + 1);
-        char *hdash = strchr(hr, '-');
-        if (d0 < 0 || d1 < 0 || !hdash)
-            return false;
-        *hdash = 0;
-        int64_t h0, h1;
-        if (str_to_i64(hr, 0, 24, &h0) || str_to_i64(hdash + 1, 0, 24, &h1) || h1 <= h0)
-            return false;
-        for (int d = d0;; d = (d + 1) % 7) {
-            for (int64_t h = h0; h < h1; h++) {
-                unsigned bit = (unsigned)(d * 24 + h);
-                hours[bit / 8] |= (uint8_t)(1u << (bit % 8));
-            }
-            if (d == d1)
-                break;
-        }
-    }
     return true;
 }
 
@@ -185,7 +131,7 @@ static int set_hours(struct cli_ctx *ctx, const char *what, const struct args_op
                      const char *val)
 {
     struct user_set *r = o->to;
-    if (!parse_hours(val, r->want.logon_hours))
+    if (sam_hours_parse(val, r->want.logon_hours))
         return cli_error(ctx, CLI_USAGE,
                          "%s: bad --hours '%s' (all, none, or e.g. \"Mon-Fri 8-18\", UTC)", what,
                          val);

@@ -1,6 +1,7 @@
 /* The console's recorded steps (step.h). */
 #include "src/console/step.h"
 #if NTLAB_CONSOLE
+#include "emulator/samhours.h"
 #include "src/lib/plat.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -79,35 +80,14 @@ int api_steps_send(struct api_call *a, struct api_steps *ss)
     return 0;
 }
 
-static const char *const day3[7] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-
-/* Runs of allowed hours per day, as ntlab export writes them. */
+/* Runs of allowed hours per day, as ntlab export writes them, but "all"
+ * for a fresh account (export leaves that field out). */
 void api_step_hours(const uint8_t h[21], char *out, size_t n)
 {
-    size_t used = 0, set = 0;
-    out[0] = 0;
-    for (unsigned bit = 0; bit < 168; bit++)
-        set += (h[bit / 8] >> (bit % 8)) & 1u;
-    if (set == 0 || set == 168) {
-        snprintf(out, n, "%s", set ? "all" : "none");
-        return;
-    }
-    for (int d = 0; d < 7; d++)
-        for (int hr = 0; hr < 24;) {
-            unsigned bit = (unsigned)(d * 24 + hr);
-            if (!(h[bit / 8] & (1u << (bit % 8)))) {
-                hr++;
-                continue;
-            }
-            int end = hr;
-            while (end < 24 && (h[(d * 24 + end) / 8] & (1u << ((d * 24 + end) % 8))))
-                end++;
-            int w = snprintf(out + used, n - used, "%s%s %d-%d", used ? "," : "", day3[d], hr,
-                             end);
-            if (w > 0 && (size_t)w < n - used)
-                used += (size_t)w;
-            hr = end;
-        }
+    if (sam_hours_all(h))
+        snprintf(out, n, "all");
+    else if (sam_hours_format(h, out, n) == 0)
+        snprintf(out, n, "none");
 }
 
 bool api_step_when(int64_t t, char *out, size_t n)

@@ -48,7 +48,8 @@ int api_steps_check(struct api_call *a, const struct api_steps *ss);
 int api_steps_send(struct api_call *a, struct api_steps *ss);
 
 /* `user set` option values as the CLI reads them back: --hours SPEC
- * ("all", "none" or "Sun 0-24,Mon 8-18", UTC; out at least 200 bytes) and
+ * ("all", "none" or "Sun 0-24,Mon 8-18", UTC; out at least SAM_HOURS_TEXT_MAX
+ * bytes, emulator/samhours.h) and
  * --expires WHEN ("never" or "YYYY-MM-DD HH:MM" UTC; false when t is not
  * a whole minute, which the CLI cannot say). */
 void api_step_hours(const uint8_t h[21], char *out, size_t n);

@@ -8,6 +8,7 @@
 #include "emulator/machine.h"
 #include "emulator/rights.h"
 #include "emulator/sam.h"
+#include "emulator/samhours.h"
 #include "emulator/sid.h"
 #include "src/lib/embed.h"
 #include "src/lib/str.h"
@@ -29,29 +30,15 @@ static uint32_t default_flags(uint32_t rid)
     return 0;
 }
 
-static const char *const day3[7] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-
-/* Logon hours as `user set --hours` reads them: "none", or "DAY H-H" runs. */
+/* Logon hours as `user set --hours` reads them: "none", or "DAY H-H" runs
+ * (an all-hours account leaves the field out). */
 static int hours_spec(struct buf *b, const uint8_t h[21])
 {
-    int rc = 0;
-    bool any = false;
-    for (int d = 0; d < 7 && rc == 0; d++) {
-        for (int hr = 0; hr < 24 && rc == 0;) {
-            unsigned bit = (unsigned)(d * 24 + hr);
-            if (!(h[bit / 8] & (1u << (bit % 8)))) {
-                hr++;
-                continue;
-            }
-            int end = hr;
-            while (end < 24 && (h[(d * 24 + end) / 8] & (1u << ((d * 24 + end) % 8))))
-                end++;
-            rc = buf_printf(b, "%s%s %d-%d", any ? "," : "", day3[d], hr, end);
-            any = true;
-            hr = end;
-        }
-    }
-    return rc ? rc : any ? 0 : buf_puts(b, "none");
+    char t[SAM_HOURS_TEXT_MAX];
+    size_t n = sam_hours_format(h, t, sizeof t);
+    if (n >= sizeof t)
+        return EOVERFLOW;
+    return buf_puts(b, n ? t : "none");
 }
 
 static int onoff(struct buf *b, const char *opt, uint32_t have, uint32_t def, uint32_t bit)
@@ -84,9 +71,7 @@ static int user_fields(struct exp *x, struct machine *m, const struct sam_user *
         exp_time(u->expires, t, sizeof t, 0);
         rc = buf_printf(&o, " --expires '%s'", t);
     }
-    static const uint8_t all[21] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-    if (rc == 0 && memcmp(u->logon_hours, all, 21) != 0 && (rc = buf_puts(&o, " --hours '")) == 0 &&
+    if (rc == 0 && !sam_hours_all(u->logon_hours) && (rc = buf_puts(&o, " --hours '")) == 0 &&
         (rc = hours_spec(&o, u->logon_hours)) == 0)
         rc = buf_putc(&o, '\'');
     for (size_t k = 0; rc == 0 && k < SAM_WORKSTATIONS_MAX && u->workstations[k][0]; k++)
