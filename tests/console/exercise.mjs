@@ -7,44 +7,10 @@
 // Usage: node exercise.mjs NTLAB SHOTDIR   (make console-test)
 // Fails on any browser console error, page error or failed request; keeps
 // a screenshot of each step in SHOTDIR/ex-NN-step.png.
-import puppeteer from 'puppeteer-core';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { ConsoleLab, click, fail, log, snapper } from './lib.mjs';
 
-const NTLAB = resolve(process.argv[2] || 'build/ntlab');
-const SHOTS = resolve(process.argv[3] || 'build/console');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const t0 = Date.now();
-const log = (m) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
-function fail(m) { throw new Error(m); }
-
-const freePort = () => new Promise((res, rej) => {
-  const s = createServer();
-  s.on('error', rej);
-  s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); });
-});
-const ntlab = (...a) => execFileSync(NTLAB, a, { encoding: 'utf8' });
-
-const dir = mkdtempSync(join(tmpdir(), 'ntlab-console-ex-'));
-const lab = join(dir, 'lab');
-let browser = null, up = false;
-const errors = [];
-
-let shot = 0;
-async function snap(page, step) {
-  shot++;
-  const f = join(SHOTS, `ex-${String(shot).padStart(2, '0')}-${step}.png`);
-  await page.screenshot({ path: f, fullPage: true });
-  log(`screenshot ${f}`);
-}
-
-async function click(page, sel) {
-  await page.waitForSelector(sel, { visible: true });
-  await page.click(sel);
-}
+const t = new ConsoleLab('ntlab-console-ex-');
+const snap = snapper('ex-');
 
 const text = (page, sel) => page.$eval(sel, (e) => e.textContent);
 
@@ -102,36 +68,17 @@ async function restartStore(page) {
 }
 
 async function main() {
-  mkdirSync(SHOTS, { recursive: true });
-  const pop = await freePort(), http = await freePort();
-  ntlab('exercise', 'start', 'q189732', lab);
-  ntlab('-C', lab, 'up', '--listen', `127.0.0.1:${pop}`, '--http', `127.0.0.1:${http}`);
-  up = true;
-  const token = readFileSync(join(lab, 'console.secret'), 'utf8').trim();
-  const base = `http://127.0.0.1:${http}`;
-  log(`exercise lab up: POP3 ${pop}, console ${base}`);
+  await t.start((lab) => ['exercise', 'start', 'q189732', lab]);
+  const base = t.base;
+  log(`exercise lab up: POP3 ${t.pop}, console ${base}`);
 
   // the keys stay refused inside the daemon, whatever the page asks
-  const r = await fetch(`${base}/api/v1/exercise/solution?token=${token}`,
+  const r = await fetch(`${base}/api/v1/exercise/solution?token=${t.token}`,
     { method: 'POST', headers: { Origin: base } });
   if (r.status !== 404) fail(`POST exercise/solution: ${r.status}`);
 
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-dev-shm-usage'],
-  });
-  const page = await browser.newPage();
-  page.setDefaultTimeout(8000);
-  await page.setViewport({ width: 1100, height: 900 });
-  page.on('console', (m) => { if (m.type() === 'error') errors.push('console: ' + m.text()); });
-  page.on('response', (x) => { if (x.status() >= 400) errors.push(`HTTP ${x.status()}: ${x.request().method()} ${x.url().replace(/token=\w+/, 'token=...')}`); });
-  page.on('pageerror', (e) => errors.push('page error: ' + e.message));
-  page.on('requestfailed', (x) => {
-    if (!x.url().includes('/api/v1/live')) errors.push(`request failed: ${x.url()} ${x.failure().errorText}`);
-  });
-  await page.goto(`${base}/?token=${token}`, { waitUntil: 'load' });
-  await page.waitForFunction(() => document.querySelector('#live').textContent === 'live');
+  await t.launch();
+  const page = await t.open({ viewport: { width: 1100, height: 900 } });
 
   await click(page, '#open-exercise');
   await page.waitForFunction(() => document.querySelector('#ex-story').textContent.includes('alice reports'));
@@ -167,19 +114,8 @@ async function main() {
   log(`check: ${score}; explanation names Q189732`);
   await snap(page, 'all-met');
 
-  if (errors.length) fail('browser errors:\n  ' + errors.join('\n  '));
+  t.noErrors();
   log('exercise panel: unmet with hint, fixed by clicking, all met; no browser error');
 }
 
-try {
-  await main();
-} catch (e) {
-  console.error('FAIL exercise console test: ' + e.message + '\n' + (e.stack || '').split('\n').filter((s) => s.includes('exercise.mjs')).join('\n'));
-  if (errors.length) console.error('browser errors:\n  ' + errors.join('\n  '));
-  process.exitCode = 1;
-  try { console.error('ntlab.log (tail):\n' + readFileSync(join(lab, 'ntlab.log'), 'utf8').split('\n').slice(-40).join('\n')); } catch (x) { /* no log */ }
-} finally {
-  if (browser) await browser.close().catch(() => {});
-  if (up) { try { ntlab('-C', lab, 'down'); } catch (e) { console.error('ntlab down: ' + e.message); process.exitCode = 1; } }
-  rmSync(dir, { recursive: true, force: true });
-}
+await t.run('exercise console test', 'exercise.mjs', main);

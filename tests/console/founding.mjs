@@ -4,31 +4,10 @@
 // Usage: node founding.mjs NTLAB SHOTDIR   (make console-test)
 // Fails on any browser console error, page error or failed request; keeps
 // a screenshot of each step in SHOTDIR/NN-step.png.
-import puppeteer from 'puppeteer-core';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { ConsoleLab, click, fail, log, ntlab, snapper } from './lib.mjs';
 
-const NTLAB = resolve(process.argv[2] || 'build/ntlab');
-const SHOTS = resolve(process.argv[3] || 'build/console');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const t0 = Date.now();
-const log = (m) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
-function fail(m) { throw new Error(m); }
-
-const freePort = () => new Promise((res, rej) => {
-  const s = createServer();
-  s.on('error', rej);
-  s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); });
-});
-const ntlab = (...a) => execFileSync(NTLAB, a, { encoding: 'utf8' });
-
-const dir = mkdtempSync(join(tmpdir(), 'ntlab-console-'));
-const lab = join(dir, 'lab');
-let browser = null, up = false;
-const errors = [];
+const t = new ConsoleLab('ntlab-console-');
+const snap = snapper('');
 
 async function refusals(base, token) {
   // no secret: refused, and the page says where the URL is
@@ -48,19 +27,6 @@ async function refusals(base, token) {
   r = await fetch(base + '/static/..%2fconsole.secret');
   if (r.status !== 404) fail(`traversal: ${r.status}`);
   log('refusals: no token 401, wrong token 403, foreign Origin 403, traversal 404');
-}
-
-let shot = 0;
-async function snap(page, step) {
-  shot++;
-  const f = join(SHOTS, `${String(shot).padStart(2, '0')}-${step}.png`);
-  await page.screenshot({ path: f, fullPage: true });
-  log(`screenshot ${f}`);
-}
-
-async function click(page, sel) {
-  await page.waitForSelector(sel, { visible: true });
-  await page.click(sel);
 }
 
 /* Opens the terminal on EXCHSRV, logs alice on, waits for `want`. */
@@ -132,33 +98,11 @@ async function restart(page) {
 }
 
 async function main() {
-  mkdirSync(SHOTS, { recursive: true });
-  const pop = await freePort(), http = await freePort();
-  ntlab('init', lab, '--preset', 'q189732');
-  ntlab('-C', lab, 'up', '--listen', `127.0.0.1:${pop}`, '--http', `127.0.0.1:${http}`);
-  up = true;
-  const token = readFileSync(join(lab, 'console.secret'), 'utf8').trim();
-  const base = `http://127.0.0.1:${http}`;
-  log(`lab up: POP3 ${pop}, console ${base}`);
-  await refusals(base, token);
-
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-dev-shm-usage'],
-  });
-  const page = await browser.newPage();
-  page.setDefaultTimeout(8000);
-  await page.setViewport({ width: 1100, height: 800 });
-  page.on('console', (m) => { if (m.type() === 'error') errors.push('console: ' + m.text()); });
-  page.on('response', (r) => { if (r.status() >= 400) errors.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url().replace(/token=\w+/, 'token=...')}`); });
-  page.on('pageerror', (e) => errors.push('page error: ' + e.message));
-  page.on('requestfailed', (r) => {
-    // the live stream is cut when the browser closes; anything else is a failure
-    if (!r.url().includes('/api/v1/live')) errors.push(`request failed: ${r.url()} ${r.failure().errorText}`);
-  });
-  await page.goto(`${base}/?token=${token}`, { waitUntil: 'load' });
-  await page.waitForFunction(() => document.querySelector('#live').textContent === 'live');
+  await t.start((lab) => ['init', lab, '--preset', 'q189732']);
+  log(`lab up: POP3 ${t.pop}, console ${t.base}`);
+  await refusals(t.base, t.token);
+  await t.launch();
+  const page = await t.open({ viewport: { width: 1100, height: 800 } });
   await snap(page, 'console');
 
   await pop3Logon(page, '-Err A required privilege is not held by the client');
@@ -183,20 +127,11 @@ async function main() {
   await snap(page, 'logged-on');
   await disconnect(page);
 
-  if (errors.length) fail('browser errors:\n  ' + errors.join('\n  '));
+  t.noErrors();
   log('founding exercise done by clicking; no browser error');
 }
 
-try {
-  await main();
-} catch (e) {
-  console.error('FAIL console test: ' + e.message + '\n' + (e.stack || '').split('\n').filter((s) => s.includes('founding.mjs')).join('\n'));
-  if (errors.length) console.error('browser errors:\n  ' + errors.join('\n  '));
-  process.exitCode = 1;
-  try { console.error(ntlab('-C', lab, 'service', 'list', '--tokens', '--machine', 'EXCHSRV') + ntlab('-C', lab, 'rights', 'list', 'CORP\\EXCHSVC', '--focus', '\\\\EXCHSRV')); } catch (x) { /* daemon gone */ }
-  try { console.error('ntlab.log (tail):\n' + readFileSync(join(lab, 'ntlab.log'), 'utf8').split('\n').slice(-40).join('\n')); } catch (x) { /* no log */ }
-} finally {
-  if (browser) await browser.close().catch(() => {});
-  if (up) { try { ntlab('-C', lab, 'down'); } catch (e) { console.error('ntlab down: ' + e.message); process.exitCode = 1; } }
-  rmSync(dir, { recursive: true, force: true });
-}
+const lab = t.lab;
+await t.run('console test', 'founding.mjs', main, () =>
+  ntlab('-C', lab, 'service', 'list', '--tokens', '--machine', 'EXCHSRV') +
+  ntlab('-C', lab, 'rights', 'list', 'CORP\\EXCHSVC', '--focus', '\\\\EXCHSRV'));
