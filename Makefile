@@ -29,6 +29,9 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embedded.o
 SAN_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/san/%.o) $(BUILD)/san/gen/embedded.o
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/tests/unit/main.o
 UNIT_SAN_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/san/%.o) $(BUILD)/san/tests/unit/main.o
+# Shared unit-test helpers that are not suites (no test_ prefix).
+UNIT_OBJS += $(BUILD)/obj/tests/unit/console_fixture.o
+UNIT_SAN_OBJS += $(BUILD)/san/tests/unit/console_fixture.o
 
 .PHONY: all test unit unit-san cli-test scenario-test e2e-test run install clean bench bench-smoke deps-build deps-test deps-run deps-bench
 all: $(BUILD)/ntlab $(BUILD)/libntlab.a

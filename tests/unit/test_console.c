@@ -2,7 +2,7 @@
  * called as the HTTP row calls them, without a socket: access (peer, Host,
  * secret, Origin), reads through the query API, writes through the CLI's
  * calls, and hostile requests that must change nothing. */
-#include "src/console/console.h"
+#include "tests/unit/console_fixture.h"
 #include "tests/unit/unit.h"
 #if NTLAB_CONSOLE
 #include "emulator/lab.h"
@@ -15,18 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#define PORT 8110u
-#define HOST "127.0.0.1:8110"
-#define ORIGIN "http://127.0.0.1:8110"
-#define SECRET "0123456789abcdef0123456789abcdef"
-
-struct clab {
-    const char *dir;
-    struct lab *lab;
-    struct machine *dc, *srv;
-    struct console con;
-};
 
 static void grant(struct lsa *lsa, const struct sid *sid, const char *right)
 {
@@ -52,67 +40,28 @@ static void add_service(struct machine *m, const char *name, const char *pw)
 
 /* CORP: a PDC and a member SRV; SRV runs Good as CORP\svc, granted
  * SeTcbPrivilege after it started (drift); Bad has a wrong password. */
-static void clab_create(struct clab *q)
+static void clab_create(struct cfx_lab *q)
 {
-    memset(q, 0, sizeof *q);
-    q->dir = unit_tmpdir();
-    char err[512];
-    UNIT_ASSERT_STATUS_FATAL(lab_open(q->dir, true, &q->lab, err, sizeof err), STATUS_SUCCESS);
-    UNIT_ASSERT_STATUS_FATAL(
-        lab_machine_add(q->lab, "CORPDC", ROLE_PDC, OSVER_NT4, "CORP", "Adm1n!", &q->dc),
-        STATUS_SUCCESS);
-    UNIT_ASSERT_STATUS_FATAL(
-        lab_machine_add(q->lab, "SRV", ROLE_MEMBER, OSVER_NT4, "CORP", "Adm1n!", &q->srv),
-        STATUS_SUCCESS);
+    cfx_corp(q);
     uint32_t rid;
     struct sid svc;
     UNIT_ASSERT_STATUS_FATAL(
         sam_user_add(machine_sam(q->dc), "svc", "Svc1!", machine_now(q->dc), &rid), STATUS_SUCCESS);
     sam_user_sid(machine_sam(q->dc), sam_user_by_rid(machine_sam(q->dc), rid), &svc);
     grant(machine_lsa(q->srv), &svc, "SeServiceLogonRight");
-    UNIT_ASSERT_STATUS_FATAL(scm_attach(q->srv, err, sizeof err), STATUS_SUCCESS);
     add_service(q->srv, "Good", "Svc1!");
     add_service(q->srv, "Bad", "B4dpw!");
+    char err[512];
     UNIT_ASSERT_STATUS_FATAL(lab_boot_all(q->lab, err, sizeof err), STATUS_SUCCESS);
     grant(machine_lsa(q->srv), &svc, "SeTcbPrivilege");
-    q->con.lab = q->lab;
-    q->con.port = PORT;
-    strcpy(q->con.secret, SECRET);
 }
 
-static void clab_free(struct clab *q)
+/* Runs rq; returns its status, the parsed body into *out (NULL: not kept).
+ * No password ever goes back. */
+static int call(struct cfx_lab *q, const struct console_request *rq, json_t **out)
 {
-    lab_free(q->lab);
-    unit_rmtree(q->dir);
-}
-
-/* A well-formed request from the console's own page. */
-static struct console_request req(const char *method, const char *path, const char *body)
-{
-    struct console_request rq = {.method = method, .path = path, .token = SECRET, .host = HOST,
-                                 .origin = ORIGIN, .peer_loopback = true,
-                                 .body = body ? body : "", .body_len = body ? strlen(body) : 0};
-    return rq;
-}
-
-/* Runs rq; returns its status, the parsed body into *out (NULL: not kept). */
-static int call(struct clab *q, const struct console_request *rq, json_t **out)
-{
-    struct console_response rs;
-    CU_ASSERT_EQUAL_FATAL(console_handle(&q->con, rq, &rs), 0);
-    CU_ASSERT_STRING_EQUAL(rs.type, "application/json");
-    json_t *v = json_loadb(rs.body, rs.len, 0, NULL);
-    CU_ASSERT_PTR_NOT_NULL(v);
-    /* no password ever goes back */
-    CU_ASSERT_PTR_NULL(strstr(rs.body, "Svc1!")); /* json_dumps ends it with a NUL */
-    CU_ASSERT_PTR_NULL(strstr(rs.body, "B4dpw!"));
-    int st = rs.status;
-    console_response_free(&rs);
-    if (out)
-        *out = v;
-    else
-        json_decref(v);
-    return st;
+    static const char *const pw[] = {"Svc1!", "B4dpw!", NULL};
+    return cfx_json(&q->con, rq, out, pw);
 }
 
 /* The answer's error text; "" when it has none (a success). */
@@ -122,7 +71,7 @@ static const char *error_of(json_t *v)
     return e ? e : "";
 }
 
-static enum scm_state state_of(struct clab *q, const char *svc)
+static enum scm_state state_of(struct cfx_lab *q, const char *svc)
 {
     return scm_find(machine_scm(q->srv), svc)->state;
 }
@@ -130,10 +79,10 @@ static enum scm_state state_of(struct clab *q, const char *svc)
 /* Refusals change nothing: a stop of Good refused for each reason. */
 static void test_access(void)
 {
-    struct clab q;
+    struct cfx_lab q;
     clab_create(&q);
     json_t *v;
-    struct console_request rq = req("GET", "/api/v1/machines", NULL);
+    struct console_request rq = cfx_req("GET", "/api/v1/machines", NULL);
     CU_ASSERT_EQUAL(call(&q, &rq, NULL), 200);
     rq.token = NULL;
     CU_ASSERT_EQUAL(call(&q, &rq, &v), 401);
@@ -141,11 +90,11 @@ static void test_access(void)
     json_decref(v);
     rq.token = "0123456789abcdef0123456789abcdeX"; /* one character off */
     CU_ASSERT_EQUAL(call(&q, &rq, NULL), 403);
-    rq.token = SECRET "0"; /* a longer one */
+    rq.token = CFX_SECRET "0"; /* a longer one */
     CU_ASSERT_EQUAL(call(&q, &rq, NULL), 403);
     rq.token = "";
     CU_ASSERT_EQUAL(call(&q, &rq, NULL), 401);
-    rq = req("GET", "/api/v1/machines", NULL);
+    rq = cfx_req("GET", "/api/v1/machines", NULL);
     rq.peer_loopback = false;
     CU_ASSERT_EQUAL(call(&q, &rq, &v), 403);
     CU_ASSERT_PTR_NOT_NULL(strstr(error_of(v), "loopback"));
@@ -153,11 +102,11 @@ static void test_access(void)
     /* DNS rebinding: a name of another site resolved to 127.0.0.1 */
     const char *hosts[] = {"evil.example:8110", "127.0.0.1:8111", "127.0.0.1", NULL};
     for (size_t i = 0; i < 4; i++) {
-        rq = req("GET", "/api/v1/machines", NULL);
+        rq = cfx_req("GET", "/api/v1/machines", NULL);
         rq.host = hosts[i];
         CU_ASSERT_EQUAL(call(&q, &rq, NULL), 403);
     }
-    rq = req("GET", "/api/v1/machines", NULL);
+    rq = cfx_req("GET", "/api/v1/machines", NULL);
     rq.host = "LOCALHOST:8110";
     CU_ASSERT_EQUAL(call(&q, &rq, NULL), 200);
     rq.host = "[::1]:8110";
@@ -166,23 +115,23 @@ static void test_access(void)
     const char *origins[] = {NULL, "http://evil.example", "http://127.0.0.1:8111", "null",
                              "https://127.0.0.1:8110"};
     for (size_t i = 0; i < sizeof origins / sizeof origins[0]; i++) {
-        rq = req("POST", "/api/v1/machines/SRV/services/Good/stop", NULL);
+        rq = cfx_req("POST", "/api/v1/machines/SRV/services/Good/stop", NULL);
         rq.origin = origins[i];
         CU_ASSERT_EQUAL(call(&q, &rq, &v), 403);
-        CU_ASSERT_PTR_NOT_NULL(strstr(error_of(v), "Origin " ORIGIN));
+        CU_ASSERT_PTR_NOT_NULL(strstr(error_of(v), "Origin " CFX_ORIGIN));
         json_decref(v);
         CU_ASSERT_EQUAL(state_of(&q, "Good"), SCM_RUNNING);
     }
-    rq = req("POST", "/api/v1/machines/SRV/services/Good/stop", NULL);
+    rq = cfx_req("POST", "/api/v1/machines/SRV/services/Good/stop", NULL);
     rq.token = "nope";
     CU_ASSERT_EQUAL(call(&q, &rq, NULL), 403);
     CU_ASSERT_EQUAL(state_of(&q, "Good"), SCM_RUNNING);
     CU_ASSERT_FALSE(q.con.changed);
-    rq = req("POST", "/api/v1/machines/SRV/services/Good/stop", NULL);
+    rq = cfx_req("POST", "/api/v1/machines/SRV/services/Good/stop", NULL);
     CU_ASSERT_EQUAL(call(&q, &rq, NULL), 200);
     CU_ASSERT_EQUAL(state_of(&q, "Good"), SCM_STOPPED);
     CU_ASSERT_TRUE(q.con.changed);
-    clab_free(&q);
+    cfx_free(&q);
 }
 
 static json_t *find_named(json_t *arr, const char *name)
@@ -210,17 +159,17 @@ static bool has_string(json_t *arr, const char *s)
 /* The lesson: the token is a snapshot (drift), a restart takes the grant. */
 static void test_services_restart(void)
 {
-    struct clab q;
+    struct cfx_lab q;
     clab_create(&q);
     json_t *v;
-    struct console_request rq = req("GET", "/api/v1/machines", NULL);
+    struct console_request rq = cfx_req("GET", "/api/v1/machines", NULL);
     CU_ASSERT_EQUAL_FATAL(call(&q, &rq, &v), 200);
     json_t *srv = find_named(v, "SRV");
     CU_ASSERT_PTR_NOT_NULL_FATAL(srv);
     CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(srv, "role")), "member");
     CU_ASSERT_TRUE(json_is_true(json_object_get(srv, "running")));
     json_decref(v);
-    rq = req("GET", "/api/v1/machines/srv/services", NULL);
+    rq = cfx_req("GET", "/api/v1/machines/srv/services", NULL);
     CU_ASSERT_EQUAL_FATAL(call(&q, &rq, &v), 200);
     json_t *good = find_named(v, "Good"), *bad = find_named(v, "Bad");
     CU_ASSERT_PTR_NOT_NULL_FATAL(good);
@@ -234,15 +183,15 @@ static void test_services_restart(void)
     CU_ASSERT_PTR_NULL(json_object_get(bad, "token"));
     json_decref(v);
     /* a failed start: the Win32 code and the text the CLI prints */
-    rq = req("POST", "/api/v1/machines/SRV/services/Bad/start", "{}");
+    rq = cfx_req("POST", "/api/v1/machines/SRV/services/Bad/start", "{}");
     CU_ASSERT_EQUAL(call(&q, &rq, &v), 409);
     CU_ASSERT_STRING_EQUAL(error_of(v), "start Bad: 1069 ERROR_SERVICE_LOGON_FAILED: The service "
                                         "did not start due to a logon failure.");
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(v, "win32")), 1069);
     json_decref(v);
-    rq = req("POST", "/api/v1/machines/SRV/restart", NULL);
+    rq = cfx_req("POST", "/api/v1/machines/SRV/restart", NULL);
     CU_ASSERT_EQUAL(call(&q, &rq, NULL), 200);
-    rq = req("GET", "/api/v1/machines/SRV/services", NULL);
+    rq = cfx_req("GET", "/api/v1/machines/SRV/services", NULL);
     CU_ASSERT_EQUAL_FATAL(call(&q, &rq, &v), 200);
     tok = json_object_get(find_named(v, "Good"), "token");
     CU_ASSERT_EQUAL(json_array_size(json_object_get(json_object_get(tok, "drift"),
@@ -255,17 +204,17 @@ static void test_services_restart(void)
     }
     CU_ASSERT_TRUE(tcb);
     json_decref(v);
-    rq = req("POST", "/api/v1/machines/SRV/shutdown", NULL);
+    rq = cfx_req("POST", "/api/v1/machines/SRV/shutdown", NULL);
     CU_ASSERT_EQUAL(call(&q, &rq, &v), 200);
     CU_ASSERT_TRUE(json_is_false(json_object_get(v, "running")));
     json_decref(v);
-    clab_free(&q);
+    cfx_free(&q);
 }
 
 /* Hostile requests: a 4xx with a clear message and no change. */
 static void test_hostile(void)
 {
-    struct clab q;
+    struct cfx_lab q;
     clab_create(&q);
     static char big[CONSOLE_BODY_MAX + 2];
     memset(big, ' ', sizeof big - 1);
@@ -295,7 +244,7 @@ static void test_hostile(void)
         {"POST", "/api/v1/machines/SRV/restart", big, 413, "larger than"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct console_request rq = req(cases[i].method, cases[i].path, cases[i].body);
+        struct console_request rq = cfx_req(cases[i].method, cases[i].path, cases[i].body);
         if (cases[i].body == big)
             rq.body_too_large = true;
         json_t *v;
@@ -310,7 +259,7 @@ static void test_hostile(void)
         CU_ASSERT_EQUAL(state_of(&q, "Good"), SCM_RUNNING);
         CU_ASSERT_TRUE(machine_running(q.srv));
     }
-    clab_free(&q);
+    cfx_free(&q);
 }
 
 static void test_secret(void)
@@ -353,12 +302,12 @@ static bool holds(json_t *rights, const char *right, const char *who)
     return false;
 }
 
-static bool good_has_tcb(struct clab *q)
+static bool good_has_tcb(struct cfx_lab *q)
 {
-    struct console_request rq = req("POST", "/api/v1/machines/SRV/restart", NULL);
+    struct console_request rq = cfx_req("POST", "/api/v1/machines/SRV/restart", NULL);
     CU_ASSERT_EQUAL(call(q, &rq, NULL), 200);
     json_t *v;
-    rq = req("GET", "/api/v1/machines/SRV/services", NULL);
+    rq = cfx_req("GET", "/api/v1/machines/SRV/services", NULL);
     CU_ASSERT_EQUAL(call(q, &rq, &v), 200);
     bool tcb = false;
     size_t i;
@@ -375,10 +324,10 @@ static bool good_has_tcb(struct clab *q)
  * (its DCs), not the member server's; only \\SRV's reaches the service. */
 static void test_rights_focus(void)
 {
-    struct clab q;
+    struct cfx_lab q;
     clab_create(&q);
     json_t *v;
-    struct console_request rq = req("POST", "/api/v1/rights/SRV/revoke",
+    struct console_request rq = cfx_req("POST", "/api/v1/rights/SRV/revoke",
                                     "{\"account\":\"CORP\\\\svc\",\"rights\":[\"SeTcbPrivilege\"]}");
     CU_ASSERT_EQUAL(call(&q, &rq, &v), 200);
     CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(v, "focus")), "\\\\SRV");
@@ -386,30 +335,30 @@ static void test_rights_focus(void)
     json_decref(v);
     CU_ASSERT_FALSE(good_has_tcb(&q));
     /* User Manager's display name, as `ntlab rights grant` takes it */
-    rq = req("POST", "/api/v1/rights/CORP/grant",
+    rq = cfx_req("POST", "/api/v1/rights/CORP/grant",
              "{\"account\":\"CORP\\\\svc\",\"rights\":[\"Act as part of the operating system\"]}");
     CU_ASSERT_EQUAL(call(&q, &rq, &v), 200);
     CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(v, "focus")), "CORP");
     CU_ASSERT_TRUE(holds(v, "SeTcbPrivilege", "CORP\\svc"));
     json_decref(v);
     CU_ASSERT_FALSE(good_has_tcb(&q)); /* the trap: still not in the token */
-    rq = req("GET", "/api/v1/rights/%5C%5CSRV", NULL); /* as MHD hands it: unescaped */
+    rq = cfx_req("GET", "/api/v1/rights/%5C%5CSRV", NULL); /* as MHD hands it: unescaped */
     rq.path = "/api/v1/rights/\\\\SRV";
     CU_ASSERT_EQUAL(call(&q, &rq, &v), 200);
     CU_ASSERT_FALSE(holds(v, "SeTcbPrivilege", "CORP\\svc"));
     json_decref(v);
-    rq = req("POST", "/api/v1/rights/\\\\SRV/grant",
+    rq = cfx_req("POST", "/api/v1/rights/\\\\SRV/grant",
              "{\"rights\":[\"SeTcbPrivilege\"],\"account\":\"CORP\\\\svc\"}");
     CU_ASSERT_EQUAL(call(&q, &rq, &v), 200);
     CU_ASSERT_TRUE(holds(v, "SeTcbPrivilege", "CORP\\svc"));
     json_decref(v);
     CU_ASSERT_TRUE(good_has_tcb(&q));
-    clab_free(&q);
+    cfx_free(&q);
 }
 
 static void test_rights_hostile(void)
 {
-    struct clab q;
+    struct cfx_lab q;
     clab_create(&q);
     const struct {
         const char *method, *path, *body;
@@ -447,7 +396,7 @@ static void test_rights_hostile(void)
         {"POST", "/api/v1/machines/SRV/events/System", NULL, 405, "allowed: GET"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct console_request rq = req(cases[i].method, cases[i].path, cases[i].body);
+        struct console_request rq = cfx_req(cases[i].method, cases[i].path, cases[i].body);
         json_t *v;
         int st = call(&q, &rq, &v);
         CU_ASSERT_EQUAL(st, cases[i].status);
@@ -458,23 +407,23 @@ static void test_rights_hostile(void)
         json_decref(v);
     }
     /* nothing changed: SeDebugPrivilege (first in a refused list) not granted */
-    struct console_request rq = req("GET", "/api/v1/rights/SRV", NULL);
+    struct console_request rq = cfx_req("GET", "/api/v1/rights/SRV", NULL);
     json_t *v;
     CU_ASSERT_EQUAL(call(&q, &rq, &v), 200);
     CU_ASSERT_FALSE(holds(v, "SeDebugPrivilege", "CORP\\svc"));
     json_decref(v);
     CU_ASSERT_FALSE(q.con.changed);
-    clab_free(&q);
+    cfx_free(&q);
 }
 
 /* Event Viewer: the Bad service's failed logon is in SRV's System log;
  * paging from the last record number gives nothing new. */
 static void test_events(void)
 {
-    struct clab q;
+    struct cfx_lab q;
     clab_create(&q);
     json_t *v;
-    struct console_request rq = req("GET", "/api/v1/machines/SRV/events/system", NULL);
+    struct console_request rq = cfx_req("GET", "/api/v1/machines/SRV/events/system", NULL);
     CU_ASSERT_EQUAL_FATAL(call(&q, &rq, &v), 200);
     CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(v, "log")), "System");
     json_t *evs = json_object_get(v, "events");
@@ -492,20 +441,20 @@ static void test_events(void)
     json_decref(v);
     char path[128];
     snprintf(path, sizeof path, "/api/v1/machines/SRV/events/System/%lld", (long long)last);
-    rq = req("GET", path, NULL);
+    rq = cfx_req("GET", path, NULL);
     CU_ASSERT_EQUAL(call(&q, &rq, &v), 200);
     CU_ASSERT_EQUAL(json_array_size(json_object_get(v, "events")), 0);
     json_decref(v);
-    clab_free(&q);
+    cfx_free(&q);
 }
 
 /* User Manager: the domain's users at focus CORP, Properties by POST. */
 static void test_users(void)
 {
-    struct clab q;
+    struct cfx_lab q;
     clab_create(&q);
     json_t *v;
-    struct console_request rq = req("GET", "/api/v1/users/CORP", NULL);
+    struct console_request rq = cfx_req("GET", "/api/v1/users/CORP", NULL);
     CU_ASSERT_EQUAL_FATAL(call(&q, &rq, &v), 200);
     json_t *svc = find_named(json_object_get(v, "users"), "svc");
     CU_ASSERT_PTR_NOT_NULL_FATAL(svc);
@@ -533,7 +482,7 @@ static void test_users(void)
         {"/api/v1/users/ELSEWHERE/svc", "{}", 404, "no domain or computer"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        rq = req("POST", bad[i].path, bad[i].body);
+        rq = cfx_req("POST", bad[i].path, bad[i].body);
         int st = call(&q, &rq, &v);
         CU_ASSERT_EQUAL(st, bad[i].status);
         const char *e = error_of(v);
@@ -548,7 +497,7 @@ static void test_users(void)
     CU_ASSERT_FALSE(q.con.changed);
     uint8_t hash[16];
     memcpy(hash, u->nthash, sizeof hash);
-    rq = req("POST", "/api/v1/users/CORP/svc",
+    rq = cfx_req("POST", "/api/v1/users/CORP/svc",
              "{\"disabled\":true,\"fullname\":\"Exchange service\",\"password\":\"N3w-pass!\"}");
     CU_ASSERT_EQUAL(call(&q, &rq, &v), 200);
     CU_ASSERT_TRUE(json_is_true(json_object_get(v, "disabled")));
@@ -559,14 +508,14 @@ static void test_users(void)
     CU_ASSERT_STRING_EQUAL(u->fullname, "Exchange service");
     CU_ASSERT_NOT_EQUAL(memcmp(hash, u->nthash, sizeof hash), 0);
     /* the member's own SAM is another focus */
-    rq = req("GET", "/api/v1/users/SRV/svc", NULL);
+    rq = cfx_req("GET", "/api/v1/users/SRV/svc", NULL);
     CU_ASSERT_EQUAL(call(&q, &rq, NULL), 404);
-    rq = req("GET", "/api/v1/users/%5C%5CSRV", NULL);
+    rq = cfx_req("GET", "/api/v1/users/%5C%5CSRV", NULL);
     rq.path = "/api/v1/users/\\\\SRV";
     CU_ASSERT_EQUAL(call(&q, &rq, &v), 200);
     CU_ASSERT_PTR_NOT_NULL(find_named(json_object_get(v, "users"), "Administrator"));
     json_decref(v);
-    clab_free(&q);
+    cfx_free(&q);
 }
 
 void suite_console(void)

@@ -3,7 +3,7 @@
  * logon hours, api_machines.c' Startup...): good requests reach the SAM,
  * LSA and SCM as the CLI's calls do; hostile ones get a 4xx and change
  * nothing. */
-#include "src/console/console.h"
+#include "tests/unit/console_fixture.h"
 #include "tests/unit/unit.h"
 #if NTLAB_CONSOLE
 #include "emulator/lab.h"
@@ -16,63 +16,21 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SECRET "0123456789abcdef0123456789abcdef"
-
-struct alab {
-    const char *dir;
-    struct lab *lab;
-    struct machine *dc, *srv;
-    struct console con;
-};
-
 /* CORP: PDC CORPDC, member SRV with one stopped service Svc (LocalSystem). */
-static void alab_create(struct alab *q)
+static void alab_create(struct cfx_lab *q)
 {
-    memset(q, 0, sizeof *q);
-    q->dir = unit_tmpdir();
-    char err[512];
-    UNIT_ASSERT_STATUS_FATAL(lab_open(q->dir, true, &q->lab, err, sizeof err), STATUS_SUCCESS);
-    UNIT_ASSERT_STATUS_FATAL(
-        lab_machine_add(q->lab, "CORPDC", ROLE_PDC, OSVER_NT4, "CORP", "Adm1n!", &q->dc),
-        STATUS_SUCCESS);
-    UNIT_ASSERT_STATUS_FATAL(
-        lab_machine_add(q->lab, "SRV", ROLE_MEMBER, OSVER_NT4, "CORP", "Adm1n!", &q->srv),
-        STATUS_SUCCESS);
-    UNIT_ASSERT_STATUS_FATAL(scm_attach(q->srv, err, sizeof err), STATUS_SUCCESS);
-    struct scm_config c = {.name = "Svc", .image = "null", .start = SCM_DEMAND};
-    UNIT_ASSERT_WIN32_FATAL(scm_add(q->srv, &c), ERROR_SUCCESS);
-    q->con.lab = q->lab;
-    q->con.port = 8110;
-    strcpy(q->con.secret, SECRET);
-}
-
-static void alab_free(struct alab *q)
-{
-    lab_free(q->lab);
-    unit_rmtree(q->dir);
+    cfx_corp(q);
+    cfx_add_svc(q);
 }
 
 /* Runs METHOD PATH with body from the console's page: the status, the
  * answer in *out (NULL: dropped). No answer may carry a password. */
-static int run(struct alab *q, const char *method, const char *path, const char *body,
+static int run(struct cfx_lab *q, const char *method, const char *path, const char *body,
                json_t **out)
 {
-    struct console_request rq = {.method = method, .path = path, .token = SECRET,
-                                 .host = "127.0.0.1:8110", .origin = "http://127.0.0.1:8110",
-                                 .peer_loopback = true, .body = body ? body : "",
-                                 .body_len = body ? strlen(body) : 0};
-    struct console_response rs;
-    CU_ASSERT_EQUAL_FATAL(console_handle(&q->con, &rq, &rs), 0);
-    json_t *v = json_loadb(rs.body, rs.len, 0, NULL);
-    CU_ASSERT_PTR_NOT_NULL(v);
-    CU_ASSERT_PTR_NULL(strstr(rs.body, "S3cret-pw"));
-    int st = rs.status;
-    console_response_free(&rs);
-    if (out)
-        *out = v;
-    else
-        json_decref(v);
-    return st;
+    static const char *const pw[] = {"S3cret-pw", NULL};
+    struct console_request rq = cfx_req(method, path, body);
+    return cfx_json(&q->con, &rq, out, pw);
 }
 
 /* Whether the answer's error holds says (and prints it when not). */
@@ -98,7 +56,7 @@ static json_t *find_key(json_t *arr, const char *key, const char *value)
 
 static void test_focuses_accounts_groups(void)
 {
-    struct alab q;
+    struct cfx_lab q;
     alab_create(&q);
     json_t *v;
     CU_ASSERT_EQUAL_FATAL(run(&q, "GET", "/api/v1/focuses", NULL, &v), 200);
@@ -140,12 +98,12 @@ static void test_focuses_accounts_groups(void)
     CU_ASSERT_EQUAL(run(&q, "GET", "/api/v1/accounts/\\\\CORPDC", NULL, &v), 400);
     CU_ASSERT_TRUE(says(v, "domain controller"));
     json_decref(v);
-    alab_free(&q);
+    cfx_free(&q);
 }
 
 static void test_new_user(void)
 {
-    struct alab q;
+    struct cfx_lab q;
     alab_create(&q);
     json_t *v;
     const char *hours = "00fcff00fcff00fcff00fcff00fcff00fcff00fcff";
@@ -201,12 +159,12 @@ static void test_new_user(void)
                         "{\"disabled\":true,\"logon_hours\":\"00\"}", NULL), 400);
     u = sam_user_find(machine_sam(q.dc), "kim");
     CU_ASSERT_EQUAL(u->flags & SAM_DISABLED, 0);
-    alab_free(&q);
+    cfx_free(&q);
 }
 
 static void test_account_policy(void)
 {
-    struct alab q;
+    struct cfx_lab q;
     alab_create(&q);
     json_t *v;
     CU_ASSERT_EQUAL_FATAL(run(&q, "GET", "/api/v1/policy/CORP/account", NULL, &v), 200);
@@ -236,12 +194,12 @@ static void test_account_policy(void)
     CU_ASSERT_EQUAL(lsa_sysaccess(lab_domain_lsa(q.lab, "CORP"))->lockout_bad_count, 3);
     CU_ASSERT_EQUAL(run(&q, "GET", "/api/v1/policy/CORP/audit", NULL, NULL), 404);
     CU_ASSERT_EQUAL(run(&q, "DELETE", "/api/v1/policy/CORP/account", NULL, NULL), 405);
-    alab_free(&q);
+    cfx_free(&q);
 }
 
 static void test_service_config(void)
 {
-    struct alab q;
+    struct cfx_lab q;
     alab_create(&q);
     json_t *v;
     const char *path = "/api/v1/machines/SRV/services/Svc/config";
@@ -276,7 +234,7 @@ static void test_service_config(void)
     CU_ASSERT_STRING_EQUAL(s->account, "CORP\\svc");
     CU_ASSERT_EQUAL(run(&q, "GET", "/api/v1/machines/SRV/services/Nope/config", NULL, NULL), 404);
     CU_ASSERT_EQUAL(run(&q, "PUT", path, "{}", NULL), 405);
-    alab_free(&q);
+    cfx_free(&q);
 }
 
 struct seen {
@@ -306,7 +264,7 @@ static bool saw(const struct seen *sn, const char *event, const char *part)
 /* live.c: the first scan primes; then each change is one event. */
 static void test_live_scan(void)
 {
-    struct alab q;
+    struct cfx_lab q;
     alab_create(&q);
     char err[256];
     UNIT_ASSERT_STATUS_FATAL(lab_boot_all(q.lab, err, sizeof err), STATUS_SUCCESS);
@@ -339,7 +297,7 @@ static void test_live_scan(void)
     CU_ASSERT_TRUE(saw(sn, "event", "\"machine\":\"SRV\",\"log\":\"System\""));
     free(sn);
     free(lv);
-    alab_free(&q);
+    cfx_free(&q);
 }
 
 void suite_console_admin(void)

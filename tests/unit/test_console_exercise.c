@@ -4,7 +4,7 @@
  * command hook is the daemon's own (cli_live_command) wherever it can be;
  * fake commands only for what the real one never prints (no JSON, too
  * much). */
-#include "src/console/console.h"
+#include "tests/unit/console_fixture.h"
 #include "tests/unit/unit.h"
 #if NTLAB_CONSOLE
 #include "emulator/lab.h"
@@ -16,10 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define HOST "127.0.0.1:8110"
-#define ORIGIN "http://127.0.0.1:8110"
-#define SECRET "0123456789abcdef0123456789abcdef"
 
 struct xlab {
     const char *tmp;
@@ -54,8 +50,8 @@ static void xlab_create(struct xlab *x)
         CU_ASSERT_EQUAL(exchange_register(lab_machine_at(x->lab, i)), 0);
     UNIT_ASSERT_STATUS_FATAL(lab_boot_all(x->lab, err, sizeof err), STATUS_SUCCESS);
     x->con.lab = x->lab;
-    x->con.port = 8110;
-    strcpy(x->con.secret, SECRET);
+    x->con.port = CFX_PORT;
+    strcpy(x->con.secret, CFX_SECRET);
     x->con.command = real_command;
     x->con.command_arg = x;
 }
@@ -67,34 +63,15 @@ static void xlab_free(struct xlab *x)
     unit_rmtree(x->tmp);
 }
 
-static struct console_request req(const char *method, const char *path, const char *body)
-{
-    struct console_request rq = {.method = method, .path = path, .token = SECRET, .host = HOST,
-                                 .origin = ORIGIN, .peer_loopback = true,
-                                 .body = body ? body : "", .body_len = body ? strlen(body) : 0};
-    return rq;
-}
-
 /* Runs rq: its status, its JSON body into *out (NULL: dropped). */
 static int call(struct xlab *x, const struct console_request *rq, json_t **out)
 {
-    struct console_response rs;
-    CU_ASSERT_EQUAL_FATAL(console_handle(&x->con, rq, &rs), 0);
-    CU_ASSERT_STRING_EQUAL(rs.type, "application/json");
-    json_t *v = json_loadb(rs.body, rs.len, 0, NULL);
-    CU_ASSERT_PTR_NOT_NULL(v);
-    int st = rs.status;
-    console_response_free(&rs);
-    if (out)
-        *out = v;
-    else
-        json_decref(v);
-    return st;
+    return cfx_json(&x->con, rq, out, NULL);
 }
 
 static int do_(struct xlab *x, const char *method, const char *path, json_t **out)
 {
-    struct console_request rq = req(method, path, NULL);
+    struct console_request rq = cfx_req(method, path, NULL);
     return call(x, &rq, out);
 }
 
@@ -234,17 +211,17 @@ static void test_exercise_requests(void)
     json_decref(v);
     CU_ASSERT_EQUAL(do_(&x, "POST", "/api/v1/exercise", NULL), 405);
     CU_ASSERT_EQUAL(do_(&x, "DELETE", "/api/v1/exercise/hint", NULL), 405);
-    struct console_request rq = req("POST", "/api/v1/exercise/check", NULL);
+    struct console_request rq = cfx_req("POST", "/api/v1/exercise/check", NULL);
     rq.origin = NULL; /* a write from another page */
     CU_ASSERT_EQUAL(call(&x, &rq, NULL), 403);
-    rq = req("POST", "/api/v1/exercise/hint", "{\"goal\": \"x\"}");
+    rq = cfx_req("POST", "/api/v1/exercise/hint", "{\"goal\": \"x\"}");
     CU_ASSERT_EQUAL(call(&x, &rq, NULL), 400);
-    rq = req("POST", "/api/v1/exercise/hint", "{");
+    rq = cfx_req("POST", "/api/v1/exercise/hint", "{");
     CU_ASSERT_EQUAL(call(&x, &rq, NULL), 400);
-    rq = req("POST", "/api/v1/exercise/check", NULL);
+    rq = cfx_req("POST", "/api/v1/exercise/check", NULL);
     rq.body_too_large = true;
     CU_ASSERT_EQUAL(call(&x, &rq, NULL), 413);
-    rq = req("POST", "/api/v1/exercise/check", "{}");
+    rq = cfx_req("POST", "/api/v1/exercise/check", "{}");
     CU_ASSERT_EQUAL(call(&x, &rq, NULL), 200);
     /* none of the refused hints counted */
     CU_ASSERT_EQUAL(do_(&x, "GET", "/api/v1/exercise", &v), 200);

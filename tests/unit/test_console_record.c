@@ -3,7 +3,7 @@
  * the same change to console.record, only when the write succeeded, and
  * refuses a change it could not record) and Save as scenario
  * (api_export.c: GET /api/v1/export through the daemon's command). */
-#include "src/console/console.h"
+#include "tests/unit/console_fixture.h"
 #include "tests/unit/unit.h"
 #if NTLAB_CONSOLE
 #include "emulator/lab.h"
@@ -16,14 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SECRET "0123456789abcdef0123456789abcdef"
 #define MAXREC 16
 
 struct rlab {
-    const char *dir;
-    struct lab *lab;
-    struct machine *dc, *srv;
-    struct console con;
+    struct cfx_lab f; /* recording into rec */
     char rec[MAXREC][600]; /* each step: its words, then " @MACHINE" */
     size_t n;
     int fail; /* the recorder's answer: 0, or an errno value */
@@ -52,7 +48,7 @@ static int take(void *arg, const char *machine, int argc, char **argv, char *err
 static int command(void *arg, int argc, char **argv, FILE *out, FILE *err)
 {
     struct rlab *q = arg;
-    struct cli_ctx ctx = {.labdir = q->dir, .lab = q->lab, .live = true, .remote = true,
+    struct cli_ctx ctx = {.labdir = q->f.dir, .lab = q->f.lab, .live = true, .remote = true,
                           .out = out, .err = err};
     return cli_dispatch(&ctx, argc, argv);
 }
@@ -61,29 +57,15 @@ static int command(void *arg, int argc, char **argv, FILE *out, FILE *err)
 static void rlab_create(struct rlab *q)
 {
     memset(q, 0, sizeof *q);
-    q->dir = unit_tmpdir();
-    char err[512];
-    UNIT_ASSERT_STATUS_FATAL(lab_open(q->dir, true, &q->lab, err, sizeof err), STATUS_SUCCESS);
-    UNIT_ASSERT_STATUS_FATAL(
-        lab_machine_add(q->lab, "CORPDC", ROLE_PDC, OSVER_NT4, "CORP", "Adm1n!", &q->dc),
-        STATUS_SUCCESS);
-    UNIT_ASSERT_STATUS_FATAL(
-        lab_machine_add(q->lab, "SRV", ROLE_MEMBER, OSVER_NT4, "CORP", "Adm1n!", &q->srv),
-        STATUS_SUCCESS);
-    UNIT_ASSERT_STATUS_FATAL(scm_attach(q->srv, err, sizeof err), STATUS_SUCCESS);
-    struct scm_config c = {.name = "Svc", .image = "null", .start = SCM_DEMAND};
-    UNIT_ASSERT_WIN32_FATAL(scm_add(q->srv, &c), ERROR_SUCCESS);
-    q->con.lab = q->lab;
-    q->con.port = 8110;
-    strcpy(q->con.secret, SECRET);
-    q->con.record = take;
-    q->con.record_arg = q;
+    cfx_corp(&q->f);
+    cfx_add_svc(&q->f);
+    q->f.con.record = take;
+    q->f.con.record_arg = q;
 }
 
 static void rlab_free(struct rlab *q)
 {
-    lab_free(q->lab);
-    unit_rmtree(q->dir);
+    cfx_free(&q->f);
 }
 
 /* METHOD PATH with body from the page: the status; the answer's body
@@ -91,12 +73,9 @@ static void rlab_free(struct rlab *q)
 static int call(struct rlab *q, const char *method, const char *path, const char *body,
                 struct console_response *keep)
 {
-    struct console_request rq = {.method = method, .path = path, .token = SECRET,
-                                 .host = "127.0.0.1:8110", .origin = "http://127.0.0.1:8110",
-                                 .peer_loopback = true, .body = body ? body : "",
-                                 .body_len = body ? strlen(body) : 0};
+    struct console_request rq = cfx_req(method, path, body);
     struct console_response rs;
-    CU_ASSERT_EQUAL_FATAL(console_handle(&q->con, &rq, &rs), 0);
+    CU_ASSERT_EQUAL_FATAL(console_handle(&q->f.con, &rq, &rs), 0);
     int st = rs.status;
     if (keep)
         *keep = rs;
@@ -153,7 +132,7 @@ static void test_machines_services(void)
     struct rlab q;
     rlab_create(&q);
     char err[256];
-    UNIT_ASSERT_STATUS_FATAL(lab_boot_all(q.lab, err, sizeof err), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lab_boot_all(q.f.lab, err, sizeof err), STATUS_SUCCESS);
     CU_ASSERT_EQUAL(post(&q, "/api/v1/machines/SRV/services/Svc/start", NULL), 200);
     CU_ASSERT_EQUAL(post(&q, "/api/v1/machines/SRV/services/Svc/stop", NULL), 200);
     CU_ASSERT_EQUAL(post(&q, "/api/v1/machines/SRV/services/Svc/stop", NULL), 409); /* not */
@@ -198,12 +177,12 @@ static void test_users(void)
     /* --expires takes minutes: a second more cannot be recorded, so it is
      * refused while recording (and the account keeps its date) ... */
     CU_ASSERT_EQUAL(post(&q, "/api/v1/users/CORP/bob", "{\"expires\":915148801}"), 400);
-    CU_ASSERT_EQUAL(sam_user_find(machine_sam(q.dc), "bob")->expires, 915148800);
+    CU_ASSERT_EQUAL(sam_user_find(machine_sam(q.f.dc), "bob")->expires, 915148800);
     expect(&q, "");
     /* ... and taken when the lab is not recorded */
-    q.con.record = NULL;
+    q.f.con.record = NULL;
     CU_ASSERT_EQUAL(post(&q, "/api/v1/users/CORP/bob", "{\"expires\":915148801}"), 200);
-    CU_ASSERT_EQUAL(sam_user_find(machine_sam(q.dc), "bob")->expires, 915148801);
+    CU_ASSERT_EQUAL(sam_user_find(machine_sam(q.f.dc), "bob")->expires, 915148801);
     rlab_free(&q);
 }
 
@@ -234,7 +213,7 @@ static void test_failures(void)
                                            "record 'ntlab rights': disk full (test)"));
     console_response_free(&rs);
     struct lsa *lsa;
-    UNIT_ASSERT_STATUS_FATAL(lab_policy_for_focus(q.lab, "\\\\SRV", &lsa), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(lab_policy_for_focus(q.f.lab, "\\\\SRV", &lsa), STATUS_SUCCESS);
     CU_ASSERT_TRUE(lsa_sid_rights(lsa, sid_wellknown(SID_WK_EVERYONE)) != 0);
     q.fail = 0;
     /* 45 words of rights: more than one recorded command line holds */
@@ -243,13 +222,13 @@ static void test_failures(void)
         strcat(body, i ? ",\"SeBackupPrivilege\"" : "\"SeBackupPrivilege\"");
     strcat(body, "]}");
     struct sid guests;
-    UNIT_ASSERT_STATUS_FATAL(machine_resolve(q.srv, "Guests", &guests), STATUS_SUCCESS);
+    UNIT_ASSERT_STATUS_FATAL(machine_resolve(q.f.srv, "Guests", &guests), STATUS_SUCCESS);
     rights_mask before = lsa_sid_rights(lsa, &guests);
     CU_ASSERT_EQUAL(call(&q, "POST", "/api/v1/rights/SRV/grant", body, &rs), 500);
     CU_ASSERT_PTR_NOT_NULL(strstr(rs.body, "cannot be written as an ntlab command line"));
     console_response_free(&rs);
     CU_ASSERT_EQUAL(lsa_sid_rights(lsa, &guests), before); /* not made */
-    q.con.record = NULL; /* not recording: the same grant is made */
+    q.f.con.record = NULL; /* not recording: the same grant is made */
     CU_ASSERT_EQUAL(post(&q, "/api/v1/rights/SRV/grant", body), 200);
     CU_ASSERT_NOT_EQUAL(lsa_sid_rights(lsa, &guests), before);
     expect(&q, "");
@@ -264,13 +243,13 @@ static void test_export(void)
     /* no daemon command: nothing to run export with */
     CU_ASSERT_EQUAL(call(&q, "GET", "/api/v1/export", NULL, &rs), 501);
     console_response_free(&rs);
-    q.con.command = command;
-    q.con.command_arg = &q;
+    q.f.con.command = command;
+    q.f.con.command_arg = &q;
     CU_ASSERT_EQUAL(call(&q, "POST", "/api/v1/export", NULL, NULL), 405);
     CU_ASSERT_EQUAL(call(&q, "GET", "/api/v1/export/x", NULL, NULL), 404);
     CU_ASSERT_EQUAL_FATAL(call(&q, "GET", "/api/v1/export", NULL, &rs), 200);
     CU_ASSERT_STRING_EQUAL(rs.type, "text/plain; charset=utf-8");
-    const char *base = strrchr(q.dir, '/') + 1;
+    const char *base = strrchr(q.f.dir, '/') + 1;
     char want[300];
     snprintf(want, sizeof want, "%s.scn", base);
     CU_ASSERT_STRING_EQUAL(rs.attachment, want);
@@ -281,7 +260,7 @@ static void test_export(void)
     console_response_free(&rs);
     /* a corrupt lab file: the export's FILE:LINE, as JSON */
     char path[600];
-    snprintf(path, sizeof path, "%s/CORPDC/exchange.conf", q.dir);
+    snprintf(path, sizeof path, "%s/CORPDC/exchange.conf", q.f.dir);
     FILE *f = fopen(path, "a");
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     fputs("garbage line\n", f);
