@@ -7,7 +7,7 @@
 // Usage: node exercise.mjs NTLAB SHOTDIR   (make console-test)
 // Fails on any browser console error, page error or failed request; keeps
 // a screenshot of each step in SHOTDIR/ex-NN-step.png.
-import { ConsoleLab, click, fail, log, snapper } from './lib.mjs';
+import { ConsoleLab, addAccount, click, fail, log, snapper } from './lib.mjs';
 
 const t = new ConsoleLab('ntlab-console-ex-');
 const snap = snapper('ex-');
@@ -39,13 +39,7 @@ async function grantTcb(page) {
   if (!(await page.$eval('#rt-advanced', (e) => e.checked))) await page.click('#rt-advanced');
   await page.select('#rt-right', 'SeTcbPrivilege');
   await click(page, '#rt-add');
-  await page.waitForSelector('#dlg-add[open]');
-  await page.select('#add-from', 'CORP');
-  await page.waitForFunction(() => [...document.querySelectorAll('#add-names option')].some((o) => o.value === 'CORP\\EXCHSVC'));
-  await page.select('#add-names', 'CORP\\EXCHSVC');
-  await click(page, '#add-add');
-  await click(page, '#add-ok');
-  await page.waitForFunction(() => [...document.querySelectorAll('#rt-grant option')].some((o) => o.value === 'CORP\\EXCHSVC'));
+  await addAccount(page, 'CORP', 'CORP\\EXCHSVC');
   await click(page, '#rt-ok');
   await page.waitForSelector('#dlg-rights:not([open])');
 }

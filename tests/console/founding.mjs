@@ -4,7 +4,7 @@
 // Usage: node founding.mjs NTLAB SHOTDIR   (make console-test)
 // Fails on any browser console error, page error or failed request; keeps
 // a screenshot of each step in SHOTDIR/NN-step.png.
-import { ConsoleLab, click, fail, log, ntlab, snapper } from './lib.mjs';
+import { ConsoleLab, addAccount, click, fail, log, ntlab, snapper } from './lib.mjs';
 
 const t = new ConsoleLab('ntlab-console-');
 const snap = snapper('');
@@ -65,13 +65,7 @@ async function grantTcb(page) {
   const picked = await page.select('#rt-right', 'SeTcbPrivilege');
   if (picked[0] !== 'SeTcbPrivilege') fail('no "Act as part of the operating system" in the Right list');
   await click(page, '#rt-add');
-  await page.waitForSelector('#dlg-add[open]');
-  await page.select('#add-from', 'CORP');
-  await page.waitForFunction(() => [...document.querySelectorAll('#add-names option')].some((o) => o.value === 'CORP\\EXCHSVC'));
-  await page.select('#add-names', 'CORP\\EXCHSVC');
-  await click(page, '#add-add');
-  await click(page, '#add-ok');
-  await page.waitForFunction(() => [...document.querySelectorAll('#rt-grant option')].some((o) => o.value === 'CORP\\EXCHSVC'));
+  await addAccount(page, 'CORP', 'CORP\\EXCHSVC');
   await snap(page, 'user-rights-' + (await page.$eval('#rt-focus', (e) => e.textContent)).replace(/\W/g, ''));
   await click(page, '#rt-ok');
   await page.waitForSelector('#dlg-rights:not([open])');

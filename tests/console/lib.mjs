@@ -29,6 +29,18 @@ export async function click(page, sel) {
   await page.click(sel);
 }
 
+/* User Rights' Add... dialog, open: picks account from the From list's
+ * domain, Add, OK; waits until the Grant To list shows it. */
+export async function addAccount(page, from, account) {
+  await page.waitForSelector('#dlg-add[open]');
+  await page.select('#add-from', from);
+  await page.waitForFunction((a) => [...document.querySelectorAll('#add-names option')].some((o) => o.value === a), {}, account);
+  await page.select('#add-names', account);
+  await click(page, '#add-add');
+  await click(page, '#add-ok');
+  await page.waitForFunction((a) => [...document.querySelectorAll('#rt-grant option')].some((o) => o.value === a), {}, account);
+}
+
 /* snap(page, step) keeps SHOTS/PREFIXNN-step.png, numbered per test. */
 export function snapper(prefix) {
   mkdirSync(SHOTS, { recursive: true });
