@@ -53,10 +53,18 @@ async function restartStore(page) {
     const tr = [...document.querySelectorAll('#sv-list tbody tr')].find((r) => r.dataset.key === 'MSExchangeIS');
     return tr && tr.cells[1].textContent === w;
   }, { timeout: 8000 }, want);
-  await page.click('#sv-list tbody tr[data-key="MSExchangeIS"]');
+  // The live view redraws the list on every change (a row can be replaced
+  // between finding it and clicking it): click the row in the page until
+  // it is the selected one (the selection survives redraws).
+  const select = () => page.waitForFunction(() => {
+    const tr = document.querySelector('#sv-list tbody tr[data-key="MSExchangeIS"]');
+    if (tr && tr.getAttribute('aria-selected') !== 'true') tr.click();
+    return tr && tr.getAttribute('aria-selected') === 'true';
+  }, { timeout: 8000 });
+  await select();
   await click(page, '#sv-stop');
   await state('');
-  await page.click('#sv-list tbody tr[data-key="MSExchangeIS"]');
+  await select();
   await click(page, '#sv-start');
   await state('Started');
 }
