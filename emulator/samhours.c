@@ -90,7 +90,7 @@ int sam_hours_parse(const char *s, uint8_t h[21])
     uint8_t t[21];
     memset(t, str_ieq(s, "all") ? 0xff : 0, sizeof t);
     if (!str_ieq(s, "all") && !str_ieq(s, "none")) {
-        char buf[256];
+        char buf[SAM_HOURS_TEXT_MAX]; /* whatever sam_hours_format writes reads back */
         if (str_copy(buf, sizeof buf, s))
             return EINVAL;
         for (char *p = buf; *p;) {

@@ -26,6 +26,6 @@ bool sam_hours_all(const uint8_t h[21]);
  * runs, DAY being Sun..Sat (either case), a day range wrapping past Sat,
  * 0 <= H0 < H1 <= 24, e.g. "Mon-Fri 8-18,Sat 9-12". Empty list items are
  * skipped (so "" parses as "none"). Returns 0 with h set, or EINVAL
- * (malformed, or over 255 bytes) with h untouched. */
+ * (malformed, or SAM_HOURS_TEXT_MAX bytes or more) with h untouched. */
 int sam_hours_parse(const char *s, uint8_t h[21]);
 #endif

@@ -84,10 +84,18 @@ static int serve(struct api_call *a, const char *sub)
     if (n < 0 || (size_t)n >= sizeof path || plat_stat(path, &st) != 0)
         return reply_error(a->rs, 404, "this lab was not made by ntlab exercise start (it has "
                                        "no " EXERCISE_CONF ")");
+    bool grades = strcmp(sub, "check") == 0 || strcmp(sub, "hint") == 0;
+    /* A check (hint grades too) logs on in-process, past the listener the
+     * recorder listens on; its logons change the lab (bad-logon counts,
+     * events) where a replay would not: refused while recording. */
+    if (grades && c->record)
+        return reply_error(a->rs, 409, "ntlab up --record is recording this lab: a check from "
+                                       "the console would change it behind the recording (use "
+                                       "ntlab exercise check, which goes through the listener)");
     struct captured k;
     if (run(c, sub, &k))
         return ENOMEM;
-    if (strcmp(sub, "check") == 0)
+    if (grades)
         c->changed = true; /* the probe's event: the live stream shows it */
     int r;
     json_error_t je;

@@ -1,8 +1,10 @@
 /* /api/v1/export: File -> Save as scenario (issue 19): the lab as
  * `ntlab export` writes it at that moment, through the daemon's command
  * (console.h command: export sits in src/scenario, a room above the
- * console). The export writes nothing into the lab; its secrets are
- * placeholders the file declares (NT hashes, never a password). */
+ * console). The export writes nothing into the lab. The one answer that
+ * carries secrets (README "Threat model"): the service accounts' passwords
+ * and the users' NT hashes, each declared once as a `secret` line, since
+ * the file must rebuild the lab. */
 #include "src/console/api.h"
 #if NTLAB_CONSOLE
 #include "emulator/lab.h"
@@ -51,8 +53,9 @@ static int export_lab(struct api_call *a)
     FILE *fe = plat_memstream_open(&me, &err, &errlen);
     char *argv[] = {"export", NULL};
     int rc = fo && fe ? a->c->command(a->c->command_arg, 1, argv, fo, fe) : -1;
-    plat_memstream_close(&mo);
-    plat_memstream_close(&me);
+    /* a stream that could not be closed holds no text: never a 200 empty file */
+    if (plat_memstream_close(&mo) | plat_memstream_close(&me))
+        rc = -1;
     int e = 0;
     if (rc == -1) {
         e = reply_error(a->rs, 500, "out of memory");

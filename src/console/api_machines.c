@@ -204,8 +204,10 @@ static int service_config(struct api_call *a, struct machine *m, const char *svc
         }
         if (rc != ERROR_SUCCESS)
             reply_win32(a->rs, "cannot configure service", svc, rc);
-        else if (reply_json(a->rs, 200, config_json(scm_find(machine_scm(m), svc))) == 0)
+        else { /* made: recorded whatever the reply */
+            (void)reply_json(a->rs, 200, config_json(scm_find(machine_scm(m), svc)));
             api_steps_send(a, &ss);
+        }
     }
     json_decref(b);
     return 0;

@@ -69,7 +69,7 @@ static int set_policy(struct api_call *a, struct api_focus *f)
         return reply_win32(a->rs, "cannot change the account policy of", f->label,
                            nterr_to_win32(st));
     int e = reply_json(a->rs, 200, policy_json(f));
-    if (e == 0 && any)
+    if (any) /* made: recorded whatever the reply */
         api_steps_send(a, &ss);
     return e;
 }

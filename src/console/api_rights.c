@@ -157,8 +157,8 @@ static int change(struct api_call *a, struct api_focus *f, bool grant)
             machine_sid_name(f->m, &sid, who, sizeof who);
             snprintf(what, sizeof what, "for %s in %s", who, f->label);
             if (st == STATUS_SUCCESS) {
-                if (reply_json(a->rs, 200, rights_json(f)) == 0)
-                    api_steps_send(a, &ss);
+                (void)reply_json(a->rs, 200, rights_json(f));
+                api_steps_send(a, &ss); /* made: recorded whatever the reply */
             } else
                 reply_win32(a->rs, grant ? "grant" : "revoke", what, nterr_to_win32(st));
         }

@@ -228,8 +228,10 @@ static int set_props(struct api_call *a, struct machine *m, struct sam *sam, str
             a->c->changed = true;
         if (st != STATUS_SUCCESS)
             sam_refused(a, "cannot update user", name, st);
-        else if (reply_json(a->rs, 200, user_json(sam_user_find(sam, name))) == 0)
+        else { /* made: recorded whatever the reply */
+            (void)reply_json(a->rs, 200, user_json(sam_user_find(sam, name)));
             api_steps_send(a, &ss);
+        }
     }
     json_decref(b);
     return 0;
@@ -287,8 +289,8 @@ static int add_user(struct api_call *a, struct machine *m, struct sam *sam)
             sam_refused(a, "cannot add user", name, st);
         } else {
             a->c->changed = true;
-            if (reply_json(a->rs, 201, user_json(sam_user_by_rid(sam, rid))) == 0)
-                api_steps_send(a, &ss);
+            (void)reply_json(a->rs, 201, user_json(sam_user_by_rid(sam, rid)));
+            api_steps_send(a, &ss); /* made: recorded whatever the reply */
         }
     }
     json_decref(b);

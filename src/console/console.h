@@ -10,7 +10,8 @@
  * refused); every request carries the lab's secret (?token= or the
  * X-Ntlab-Token header, compared in constant time); a request that can
  * change the lab (any method but GET/HEAD) must also carry an Origin equal
- * to http://HOST. No response carries a password.
+ * to http://HOST. No response carries a password, but for the export
+ * (api_export.c: the file must rebuild the lab; README "Threat model").
  *
  * Reads go through the emulator's query API (emulator/query.h); writes call
  * what the CLI calls (machine_reboot, scm_start, ...), so each Win32 error

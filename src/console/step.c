@@ -23,10 +23,30 @@ struct api_step *api_step_new(struct api_steps *ss, const char *machine, const c
     return s;
 }
 
+/* The word after an option whose value the recorder declares as a secret
+ * (src/scenario/liverec.c): a secret is one word, so no blank. */
+static bool after_secret_opt(const struct api_step *s)
+{
+    const char *o = s->argc ? s->argv[s->argc - 1] : "";
+    return strcmp(o, "--password") == 0 || strcmp(o, "--nt-hash") == 0 ||
+           strcmp(o, "--apop-secret") == 0;
+}
+
+/* Whether a scenario line can carry w: no line break or other control
+ * byte (a quoted word ends at its line), and a secret without blanks. */
+static bool word_fits(const struct api_step *s, const char *w)
+{
+    bool secret = after_secret_opt(s);
+    for (const unsigned char *p = (const unsigned char *)w; *p; p++)
+        if (*p < 0x20 || *p == 0x7f || (secret && *p == ' '))
+            return false;
+    return true;
+}
+
 void api_step_word(struct api_steps *ss, struct api_step *s, const char *w)
 {
     size_t len = strlen(w);
-    if (!s || s->argc == STEP_WORDS || len + 1 > sizeof s->text - s->used) {
+    if (!s || s->argc == STEP_WORDS || len + 1 > sizeof s->text - s->used || !word_fits(s, w)) {
         ss->overflow = true;
         return;
     }
@@ -102,7 +122,11 @@ bool api_step_when(int64_t t, char *out, size_t n)
     }
     time_t tt = (time_t)t;
     struct tm tm;
-    plat_gmtime(&tt, &tm);
+    /* past 9999-12-31 23:59 the CLI's YYYY cannot read it back */
+    if (t > 253402300740 || !plat_gmtime(&tt, &tm)) {
+        snprintf(out, n, "%s", "");
+        return false;
+    }
     strftime(out, n, "%Y-%m-%d %H:%M", &tm);
     return true;
 }

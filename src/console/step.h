@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define STEP_WORDS 40    /* words of one command line (rights: 2 + the list + 2) */
+#define STEP_WORDS 72    /* words of one command line (rights: 2 + the list, 64 at most + 4) */
 #define STEP_TEXT 4096   /* their bytes */
 #define STEP_MAX 3       /* command lines of one write (user passwd, set, unlock) */
 

@@ -331,9 +331,44 @@ static void test_exercise_busy(void)
     xlab_free(&x);
 }
 
+static int record_nothing(void *arg, const char *machine, int argc, char **argv, char *err,
+                          size_t errlen)
+{
+    (void)machine, (void)argc, (void)argv, (void)err, (void)errlen;
+    ++*(int *)arg;
+    return 0;
+}
+
+/* Under up --record a check or hint (it grades too) would log on
+ * in-process, past the recorder: 409, nothing graded; show still serves. */
+static void test_exercise_recording(void)
+{
+    struct xlab x;
+    xlab_create(&x);
+    int calls = 0;
+    x.con.record = record_nothing;
+    x.con.record_arg = &calls;
+    json_t *v;
+    CU_ASSERT_EQUAL(do_(&x, "POST", "/api/v1/exercise/check", &v), 409);
+    CU_ASSERT_PTR_NOT_NULL(strstr(str_of(v, "error"), "up --record"));
+    json_decref(v);
+    CU_ASSERT_EQUAL(do_(&x, "POST", "/api/v1/exercise/hint", &v), 409);
+    json_decref(v);
+    CU_ASSERT_FALSE(x.con.changed);
+    CU_ASSERT_EQUAL(do_(&x, "GET", "/api/v1/exercise", &v), 200);
+    json_decref(v);
+    CU_ASSERT_EQUAL(calls, 0);
+    x.con.record = NULL;
+    CU_ASSERT_EQUAL(do_(&x, "POST", "/api/v1/exercise/hint", &v), 200);
+    json_decref(v);
+    CU_ASSERT_TRUE(x.con.changed); /* a hint grades: its events reach the live stream */
+    xlab_free(&x);
+}
+
 void suite_console_exercise(void)
 {
     UNIT_SUITE("console_exercise", UNIT_TEST(test_exercise_flow), UNIT_TEST(test_exercise_busy),
+               UNIT_TEST(test_exercise_recording),
                UNIT_TEST(test_exercise_refused_inside), UNIT_TEST(test_exercise_requests),
                UNIT_TEST(test_exercise_failures));
 }

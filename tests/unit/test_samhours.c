@@ -46,6 +46,9 @@ static void test_format_cut(void)
     CU_ASSERT(n < sizeof out);
     CU_ASSERT_EQUAL(n, strlen(out));
     CU_ASSERT_EQUAL(strncmp(out, "Sun 0-1,Sun 2-3,", 16), 0);
+    uint8_t back[21] = {0}; /* the longest text reads back (the console records it) */
+    CU_ASSERT_EQUAL(sam_hours_parse(out, back), 0);
+    CU_ASSERT_EQUAL(memcmp(back, h, sizeof h), 0);
     char small[12];
     memset(small, 'x', sizeof small);
     CU_ASSERT_EQUAL(sam_hours_format(h, small, sizeof small), n);
@@ -101,16 +104,17 @@ static void test_parse_bad(void)
         for (int k = 0; k < 21; k++)
             CU_ASSERT_EQUAL(h[k], 0x5a);
     }
-    /* 255 bytes parse; 256 are over the bound even when well formed. */
-    char spec[300];
-    memset(spec, ' ', 247);
-    strcpy(spec + 247, "Mon 8-18");
+    /* SAM_HOURS_TEXT_MAX - 1 bytes parse; one more is over the bound even
+     * when well formed. */
+    char spec[SAM_HOURS_TEXT_MAX + 16];
+    memset(spec, ' ', SAM_HOURS_TEXT_MAX - 9);
+    strcpy(spec + SAM_HOURS_TEXT_MAX - 9, "Mon 8-18");
     uint8_t h[21] = {0};
-    CU_ASSERT_EQUAL(strlen(spec), 255);
+    CU_ASSERT_EQUAL(strlen(spec), SAM_HOURS_TEXT_MAX - 1);
     CU_ASSERT_EQUAL(sam_hours_parse(spec, h), 0);
     CU_ASSERT_EQUAL(h[4], 0xff); /* bits 32..39: Mon 8-16 */
-    memset(spec, ' ', 248);
-    strcpy(spec + 248, "Mon 8-18");
+    memset(spec, ' ', SAM_HOURS_TEXT_MAX - 8);
+    strcpy(spec + SAM_HOURS_TEXT_MAX - 8, "Mon 8-18");
     memset(h, 0, sizeof h);
     CU_ASSERT_EQUAL(sam_hours_parse(spec, h), EINVAL);
     CU_ASSERT_EQUAL(h[4], 0);

@@ -35,48 +35,51 @@
     box.hint.addEventListener('click', () => run(hint));
   }
 
-  /* One action at a time: the buttons wait for the answer. */
+  /* One action at a time: the buttons wait for the answer. Each action
+   * works on the panel it started from (b): closed and reopened meanwhile,
+   * the new panel is not touched by the old answer. */
   async function run(what) {
-    box.check.disabled = box.hint.disabled = true;
-    box.error.textContent = '';
-    try { await what(); } catch (e) { box.error.textContent = e.message; } finally {
-      box.check.disabled = box.hint.disabled = false;
+    const b = box;
+    b.check.disabled = b.hint.disabled = true;
+    b.error.textContent = '';
+    try { await what(b); } catch (e) { b.error.textContent = e.message; } finally {
+      b.check.disabled = b.hint.disabled = false;
     }
   }
 
   /* GET: the story and the hints shown so far; goals unchecked until Check. */
-  function show(x) {
-    box.title.textContent = 'Exercise - ' + x.title;
-    box.kb.textContent = x.kb + '; difficulty ' + x.difficulty;
-    box.story.textContent = x.story;
-    if (!box.goals.children.length)
-      box.goals.replaceChildren(...x.goals.map((g) => el('li', '? ' + g, { class: 'unknown' })));
-    box.hints.replaceChildren(...x.hints.map((h) => el('li', h)));
+  function show(b, x) {
+    b.title.textContent = 'Exercise - ' + x.title;
+    b.kb.textContent = x.kb + '; difficulty ' + x.difficulty;
+    b.story.textContent = x.story;
+    if (!b.goals.children.length)
+      b.goals.replaceChildren(...x.goals.map((g) => el('li', '? ' + g, { class: 'unknown' })));
+    b.hints.replaceChildren(...x.hints.map((h) => el('li', h)));
   }
 
-  function checked(r) {
-    box.goals.replaceChildren(...r.goals.map((g) => {
+  function checked(b, r) {
+    b.goals.replaceChildren(...r.goals.map((g) => {
       const li = el('li', (g.met ? '\u2713 ' : '\u2717 ') + g.name, { class: g.met ? 'met' : 'unmet' });
       if (!g.met && g.why) li.appendChild(el('span', g.why, { class: 'why' }));
       return li;
     }));
-    box.score.textContent = `Score: ${r.met}/${r.total} (${r.score} %)`;
-    box.next.textContent = r.hint ? 'Next hint: ' + r.hint : '';
-    box.expl.replaceChildren();
+    b.score.textContent = `Score: ${r.met}/${r.total} (${r.score} %)`;
+    b.next.textContent = r.hint ? 'Next hint: ' + r.hint : '';
+    b.expl.replaceChildren();
     if (r.explanation) {
-      box.expl.append(el('h3', 'All goals met - ' + r.kb), el('p', r.explanation, { class: 'story' }));
+      b.expl.append(el('h3', 'All goals met - ' + r.kb), el('p', r.explanation, { class: 'story' }));
     }
   }
 
-  async function load() { show(await api('GET', 'exercise')); }
-  async function check() {
-    checked(await api('POST', 'exercise/check', {}));
-    await load();
+  async function load(b) { show(b, await api('GET', 'exercise')); }
+  async function check(b) {
+    checked(b, await api('POST', 'exercise/check', {}));
+    await load(b);
   }
-  async function hint() {
+  async function hint(b) {
     const h = await api('POST', 'exercise/hint', {});
-    if (!h.hint) box.next.textContent = 'All goals are met: no hint needed.';
-    await load();
+    if (!h.hint) b.next.textContent = 'All goals are met: no hint needed.';
+    await load(b);
   }
 
   /* The task bar's Exercise button shows or hides the panel. */
