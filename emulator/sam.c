@@ -263,6 +263,17 @@ bool sam_text_ok(const char *t)
     return strlen(t) < SAM_TEXT_MAX && utf8_ok(t);
 }
 
+/* A full name or comment as a change sets it: one line, as User Manager's
+ * edit boxes take it (a line break would also end a scenario's line; a
+ * SAM file written before this rule still loads: sam_text_ok). */
+bool sam_text_line_ok(const char *t)
+{
+    for (const unsigned char *p = (const unsigned char *)t; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return false;
+    return sam_text_ok(t);
+}
+
 /* ---- accessors ---------------------------------------------------------- */
 
 const char *sam_domain_name(const struct sam *s) { return s->name; }

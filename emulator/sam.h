@@ -162,7 +162,9 @@ ntstatus sam_user_edit(struct sam *s, const char *name, sam_user_edit_fn fn, voi
 /* What an administrator sets (User Manager's account dialog): copies
  * from `from` the fields named by SAM_FIELD_* bits and the flag bits in
  * flag_mask (not SAM_LOCKED, which has its own rule: then
- * STATUS_INVALID_PARAMETER) to the user called name. */
+ * STATUS_INVALID_PARAMETER) to the user called name. A full name or
+ * comment with a control byte (a line break, a tab): the edit boxes take
+ * one line; STATUS_INVALID_PARAMETER, nothing changed. */
 #define SAM_FIELD_FULLNAME 0x01u
 #define SAM_FIELD_COMMENT 0x02u
 #define SAM_FIELD_EXPIRES 0x04u

@@ -140,6 +140,7 @@ struct sam *sam_new(void);
 /* Names NT accepts (see sam_user_add); max = longest allowed length. */
 bool sam_name_ok(const char *name, size_t max);
 bool sam_text_ok(const char *t);
+bool sam_text_line_ok(const char *t); /* and no control byte */
 bool sam_domain_sid_ok(const struct sid *d);
 /* FNV-1a over ASCII-folded bytes; inline: the loader hashes every name. */
 static inline uint64_t sam_name_hash(const char *s)

@@ -471,6 +471,9 @@ ntstatus sam_user_set_fields(struct sam *s, const char *name, const struct sam_u
 {
     if (!from || (flag_mask & SAM_LOCKED))
         return STATUS_INVALID_PARAMETER; /* lockout has its own rule */
+    if (((fields & SAM_FIELD_FULLNAME) && !sam_text_line_ok(from->fullname)) ||
+        ((fields & SAM_FIELD_COMMENT) && !sam_text_line_ok(from->comment)))
+        return STATUS_INVALID_PARAMETER;
     struct field_change fc = {from, fields, flag_mask};
     return sam_user_edit(s, name, fields_fn, &fc);
 }

@@ -6,6 +6,7 @@
 #include "emulator/sam.h"
 #include "src/lib/afile.h"
 #include "src/lib/filesig.h"
+#include "src/lib/str.h"
 #include "tests/unit/unit.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +113,20 @@ static void test_changes_write_through_or_undo(void)
             sam_user_set_fields(f.s, "alice", &want, SAM_FIELD_FULLNAME, SAM_PWD_NEVER_EXPIRES),
             want_st);
         CU_ASSERT_EQUAL(strcmp(sam_user_find(f.s, "alice")->fullname, "Alice A.") != 0, fail);
+        CU_ASSERT_TRUE(memory_is_disk(&f));
+    }
+    /* a full name or comment is one line: a control byte is refused, nothing changes */
+    {
+        struct sam_user bad = *sam_user_find(f.s, "alice");
+        str_copy(bad.fullname, sizeof bad.fullname, "Al\nice");
+        CU_ASSERT_EQUAL(sam_user_set_fields(f.s, "alice", &bad, SAM_FIELD_FULLNAME, 0),
+                        STATUS_INVALID_PARAMETER);
+        str_copy(bad.fullname, sizeof bad.fullname, "Alice A.");
+        str_copy(bad.comment, sizeof bad.comment, "tab\there");
+        CU_ASSERT_EQUAL(sam_user_set_fields(f.s, "alice", &bad, SAM_FIELD_COMMENT, 0),
+                        STATUS_INVALID_PARAMETER);
+        CU_ASSERT_STRING_EQUAL(sam_user_find(f.s, "alice")->fullname, "Alice A.");
+        CU_ASSERT_STRING_EQUAL(sam_user_find(f.s, "alice")->comment, "");
         CU_ASSERT_TRUE(memory_is_disk(&f));
     }
     /* now alice is disabled, in Staff; bob and Temps exist: undo the lot */
