@@ -75,20 +75,26 @@ round() {
 round '^-Err A required privilege is not held by the client'
 # exactly the bytes: the reply lines end in CR LF
 grep -c "$(printf '\r')$" received | grep -qx '[2-9]' || die "CR LF not kept: $(od -c received | head)"
-# the reply came on the stream too, promptly (the tick is 1 s: a reply
-# delivered by it alone would take up to a second)
+# the reply came on the stream too, promptly: timed from the POST's answer
+# (curl's own start-up is not the daemon's), best of 3 under 250 ms. A
+# reply delivered by the 1-s tick alone would wait 0-1000 ms each time.
 api POST /api/v1/terminal '{}'
 TERM_ID=$(json id < body)
 terminal_says '^+OK'
-n0=$(grep -c '^event: terminal' live)
-t0=$(date +%s%N)
-api POST "/api/v1/terminal/$TERM_ID" '{"text":"NOOP\r\n"}'
-for i in $(seq 200); do [ "$(grep -c '^event: terminal' live)" -gt "$n0" ] && break; sleep 0.005; done
-t1=$(date +%s%N)
-[ "$(grep -c '^event: terminal' live)" -gt "$n0" ] || die "no terminal event on the stream"
-ms=$(( (t1 - t0) / 1000000 ))
-[ "$ms" -lt 500 ] || die "the reply took ${ms} ms to reach the stream"
-echo "note: terminal reply on the live stream after ${ms} ms"
+best=
+for try in 1 2 3; do
+    n0=$(grep -c '^event: terminal' live)
+    api POST "/api/v1/terminal/$TERM_ID" '{"text":"NOOP\r\n"}'
+    t0=$(date +%s%N)
+    for i in $(seq 400); do [ "$(grep -c '^event: terminal' live)" -gt "$n0" ] && break; sleep 0.005; done
+    t1=$(date +%s%N)
+    [ "$(grep -c '^event: terminal' live)" -gt "$n0" ] || die "no terminal event on the stream"
+    ms=$(( (t1 - t0) / 1000000 ))
+    [ -z "$best" ] || [ "$ms" -lt "$best" ] && best=$ms
+    [ "$best" -lt 250 ] && break
+done
+[ "$best" -lt 250 ] || die "the reply took ${best} ms (best of 3) to reach the stream"
+echo "note: terminal reply on the live stream after ${best} ms"
 grep -q '^data: {"id":'"$TERM_ID"',"data":"' live || die "terminal event shape: $(tail -5 live)"
 
 grant='{"account":"CORP\\EXCHSVC","rights":["SeTcbPrivilege"]}'
