@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+struct buf;
 struct lab;
 struct machine;
 
@@ -21,6 +22,10 @@ struct cli_ctx {
                             file that is not the lab's own */
     FILE *out;
     FILE *err;
+    /* The caller's stdin when it was read before the command ran (cli_main
+     * reads it to send it to a daemon; none served): a "-" argument reads
+     * this. NULL: "-" reads stdin. */
+    const struct buf *in;
 };
 
 /* Exit codes. */
@@ -158,12 +163,27 @@ const struct scn_admin *cli_scenario_admin(void);
  * NAME FILE`. Fills idx with up
  * to max indexes into argv; returns how many there are (src/cli/fileargs.c). */
 int cli_file_args(int argc, char *const *argv, int *idx, int max);
+/* One delivered message, at most (mail deliver; cmd_mail.c). */
+#define CLI_MESSAGE_MAX (64u * 1024u * 1024u)
 /* mail deliver's option whose value is a number, not a file (cmd_mail.c). */
 #define CLI_MAIL_COUNT_OPT "--count"
 /* path made absolute against the caller's working directory (not resolved:
  * the file need not exist), in *out (malloc'd, the caller's). 0 or an
  * errno value. */
 int cli_absolute_path(const char *path, char **out);
+/* Sends `ntlab rest...` to the daemon serving labdir (control_forward),
+ * with the content of every file it names (cli_file_args, and mail
+ * deliver's "-": in, the caller's stdin as read) as control files, each
+ * named by its absolute path (src/cli/forward.c). `mail deliver ALIAS
+ * FILE...` goes as one request per message, in order, up to the first
+ * that fails. Returns false when no daemon serves the lab (nothing was
+ * done: the caller runs the command on the lab's files); else true with
+ * *rc the exit code (a file that cannot be read, or over the channel's 16
+ * MiB, fails it before it is sent, err says). */
+bool cli_forward(const char *labdir, const char *machine, int n, char **rest,
+                 const struct buf *in, FILE *out, FILE *err, int *rc);
+/* Whether cli_forward would send the caller's stdin ("-" in mail deliver). */
+bool cli_forward_reads_stdin(int n, char *const *rest);
 
 /* Whether a command reads or changes lab state and so, when a daemon serves
  * the lab, must run inside it (through the control socket). */

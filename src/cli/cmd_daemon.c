@@ -29,8 +29,8 @@ int cli_live_command(void *arg, struct lab *lab, const char *labdir, const char 
     (void)arg;
     struct cli_ctx ctx = {.labdir = labdir, .machine = machine, .lab = lab, .live = true,
                           .remote = true, .out = out, .err = err};
-    /* mail deliver comes from a scenario run with its messages sent along
-     * (control.h files): stdin ("-") would be the daemon's, not the caller's. */
+    /* mail deliver comes with its messages sent along (control.h files, by
+     * cli_forward): a path, or stdin ("-"), would be the daemon's. */
     bool mail = strcmp(argv[0], "mail") == 0;
     /* export runs live to stdout (the console's Save as scenario, and
      * `ntlab export` while a daemon serves): the lab as it is now; it
@@ -39,7 +39,7 @@ int cli_live_command(void *arg, struct lab *lab, const char *labdir, const char 
     /* exercise: the console's check, hint and show (cmd_exercise.c refuses
      * the rest inside the daemon: the keys never run here) */
     bool exercise = strcmp(argv[0], "exercise") == 0;
-    if (!cli_command_is_forwarded(argv[0]) && !mail && !export && !exercise)
+    if (!cli_command_is_forwarded(argv[0]) && !export && !exercise)
         return cli_error(&ctx, CLI_USAGE, "'%s' does not run inside the daemon", argv[0]);
     /* Only sent files: a message named by its path would put a file of the
      * daemon's host into a mailbox, readable over POP3 by whoever has one. */

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MESSAGE_MAX (64u * 1024u * 1024u) /* one delivered message */
 
 static bool has_store(struct machine *m)
 {
@@ -246,35 +245,23 @@ int cmd_mailbox(struct cli_ctx *ctx, int argc, char **argv)
     return cli_error(ctx, CLI_USAGE, "mailbox: unknown subcommand '%s' (add, set, list)", argv[1]);
 }
 
-/* Reads a whole file (or stdin for "-"), at most MESSAGE_MAX bytes. A
- * named file must be a regular one (afile_read: a FIFO would block). */
-static int slurp(const char *path, struct buf *b)
+/* Reads a whole file (or stdin for "-": ctx->in when cli_main read it
+ * first), at most CLI_MESSAGE_MAX bytes. A named file must be a regular one
+ * (afile_read: a FIFO would block). */
+static int slurp(struct cli_ctx *ctx, const char *path, struct buf *b)
 {
-    if (strcmp(path, "-") != 0) {
-        char *data;
-        size_t len;
-        int e = afile_read(path, MESSAGE_MAX, &data, &len);
-        if (!e && buf_append(b, data, len))
-            e = ENOMEM;
-        free(data);
-        return e;
-    }
-    FILE *f = stdin;
-    char tmp[65536];
-    size_t n;
-    int e = 0;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) {
-        if (b->len + n > MESSAGE_MAX) {
-            e = EFBIG;
-            break;
-        }
-        if (buf_append(b, tmp, n)) {
-            e = ENOMEM;
-            break;
-        }
-    }
-    if (!e && ferror(f))
-        e = EIO;
+    if (strcmp(path, "-") == 0 && ctx->in)
+        return ctx->in->len > CLI_MESSAGE_MAX ? EFBIG
+               : buf_append(b, ctx->in->p ? ctx->in->p : "", ctx->in->len) ? ENOMEM
+                                                                            : 0;
+    if (strcmp(path, "-") == 0)
+        return afile_read_stream(stdin, CLI_MESSAGE_MAX, b);
+    char *data;
+    size_t len;
+    int e = afile_read(path, CLI_MESSAGE_MAX, &data, &len);
+    if (!e && buf_append(b, data, len))
+        e = ENOMEM;
+    free(data);
     return e;
 }
 
@@ -286,7 +273,7 @@ static int deliver_copies(struct cli_ctx *ctx, struct machine *m, const char *al
     if (str_to_i64(count, 1, EXCHANGE_COPIES_MAX, &n))
         return cli_error(ctx, CLI_USAGE, "mail deliver: --count takes 1-%u", EXCHANGE_COPIES_MAX);
     struct buf b = BUF_INIT;
-    int e = slurp(file, &b);
+    int e = slurp(ctx, file, &b);
     if (e) {
         buf_free(&b);
         return cli_error(ctx, CLI_FAIL, "mail deliver: %s: %s", file,
@@ -326,7 +313,7 @@ int cmd_mail(struct cli_ctx *ctx, int argc, char **argv)
         return cli_error(ctx, CLI_USAGE, "mail deliver: '-' (stdin) may be given once");
     for (int i = 3; i < argc; i++) {
         struct buf b = BUF_INIT;
-        int e = slurp(argv[i], &b);
+        int e = slurp(ctx, argv[i], &b);
         if (e) {
             buf_free(&b);
             return cli_error(ctx, CLI_FAIL, "mail deliver: %s: %s", argv[i],

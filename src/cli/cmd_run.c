@@ -24,43 +24,6 @@
 
 /* --- admin steps ---------------------------------------------------------------- */
 
-/* Sends an admin step to the daemon serving labdir with the files it
- * names (here-docs, files beside the scenario) as their content: the
- * daemon may not see this host's files (the QEMU appliance, Wine).
- * `mail deliver` goes too: with its messages sent, the daemon delivers. */
-static int forward_with_files(const char *labdir, const char *machine, int n, char **rest,
-                              FILE *out)
-{
-    int idx[CONTROL_FILES_MAX];
-    int nf = cli_file_args(n, rest, idx, (int)CONTROL_FILES_MAX);
-    struct control_file files[CONTROL_FILES_MAX];
-    char *data[CONTROL_FILES_MAX] = {NULL};
-    size_t total = 0;
-    int rc = CLI_OK;
-    for (int i = 0; i < nf && rc == CLI_OK; i++) {
-        size_t len = 0;
-        int e = afile_read(rest[idx[i]], CONTROL_FILE_MAX - total, &data[i], &len);
-        if (e) {
-            fprintf(out, "ntlab: %s: %s\n", rest[idx[i]],
-                    e == EFBIG ? "the files of one command are over 16 MiB together (the "
-                                 "control channel's limit)"
-                               : plat_strerror(e));
-            rc = CLI_FAIL;
-            break;
-        }
-        total += len;
-        files[i] = (struct control_file){idx[i], data[i], len};
-    }
-    if (rc == CLI_OK &&
-        !control_forward_files(labdir, machine, n, rest, files, (size_t)nf, out, out, &rc)) {
-        fprintf(out, "ntlab: no ntlab up serves %s (no control socket)\n", labdir);
-        rc = CLI_FAIL;
-    }
-    for (int i = 0; i < nf; i++)
-        free(data[i]);
-    return rc;
-}
-
 static int admin_run(void *arg, struct lab *lab, const char *labdir, int argc, char **argv,
                      FILE *out)
 {
@@ -84,7 +47,7 @@ static int admin_run(void *arg, struct lab *lab, const char *labdir, int argc, c
         fflush(out);
         return rc;
     }
-    if (!cli_command_is_forwarded(rest[0]) && strcmp(rest[0], "mail") != 0) {
+    if (!cli_command_is_forwarded(rest[0])) {
         /* Not for the daemon: run here against the lab's files, as from a
          * shell beside it. */
         c.live = false;
@@ -93,7 +56,12 @@ static int admin_run(void *arg, struct lab *lab, const char *labdir, int argc, c
         fflush(out);
         return rc;
     }
-    rc = forward_with_files(labdir, c.machine, n, rest, out);
+    /* Its files (here-docs, files beside the scenario) go as their content:
+     * the daemon may not see this host's files (the QEMU appliance, Wine). */
+    if (!cli_forward(labdir, c.machine, n, rest, NULL, out, out, &rc)) {
+        fprintf(out, "ntlab: no ntlab up serves %s (no control socket)\n", labdir);
+        rc = CLI_FAIL;
+    }
     fflush(out);
     return rc;
 }
@@ -102,8 +70,7 @@ static int admin_run(void *arg, struct lab *lab, const char *labdir, int argc, c
  * delivery, and errmsg. */
 static bool scenario_command_ok(const char *name)
 {
-    return cli_command_is_forwarded(name) || strcmp(name, "mail") == 0 ||
-           strcmp(name, "errmsg") == 0;
+    return cli_command_is_forwarded(name) || strcmp(name, "errmsg") == 0;
 }
 
 /* --- collecting files --------------------------------------------------------------- */

@@ -1,8 +1,12 @@
 /* ntlab's entry point: global options, the subcommand table, help. */
 #include "src/cli/cli.h"
 #include "src/net/control.h"
+#include "src/lib/afile.h"
+#include "src/lib/buf.h"
 #include "src/lib/filelock.h"
+#include "src/lib/plat.h"
 #include "version.h" /* NTLAB_VERSION, made by the Makefile (BUILD/gen) */
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -81,12 +85,12 @@ static const struct cli_command commands[] = {
      "persona add NAME FILE | list   a lab's own POP3 persona (LAB/personas/NAME.persona; it may\n"
      "           'inherit' a built-in or another of the lab's and change only its version)",
      true},
-    /* Not forwarded: the files and stdin are the client's, and a delivery is
-     * a durable Maildir write the running store sees at the next logon. */
+    /* Forwarded with its messages sent (cli_forward): the daemon delivers,
+     * and up --record records it. */
     {"mail", cmd_mail,
      "mail deliver ALIAS[@CONTAINER] FILE...   (an RFC 5322 message per file, - for stdin)\n"
      "mail deliver ALIAS[@CONTAINER] FILE --count N   (N copies at once: a large maildrop)",
-     false},
+     true},
     {"up", cmd_up,
      "up [--listen [NAME=]ADDR:PORT]... [--listen-smtp [NAME=]ADDR:PORT]... [--foreground]\n"
      "                                                   serve the lab (POP3, SMTP, control socket)\n"
@@ -209,37 +213,21 @@ int cli_dispatch(struct cli_ctx *ctx, int argc, char **argv)
     return c->fn(ctx, argc, argv);
 }
 
-/* control_forward with the file names made absolute: the daemon runs the
- * command in its own working directory ("/"), not the caller's. */
-static bool forward(struct cli_ctx *ctx, int n, char **rest, int *rc)
+/* A message on stdin ("-") goes to a daemon as a sent file, so it is read
+ * first; when no daemon serves the lab the command reads it from ctx->in.
+ * Returns whether reading failed (*rc set). */
+static bool read_stdin(struct cli_ctx *ctx, int n, char **rest, struct buf *in, int *rc)
 {
-    int idx[64];
-    int nf = cli_file_args(n, rest, idx, (int)(sizeof idx / sizeof idx[0]));
-    char *abs[64] = {NULL};
-    char **v = nf ? calloc((size_t)n + 1, sizeof *v) : rest;
-    if (!v) {
-        *rc = cli_error(ctx, CLI_FAIL, "out of memory");
+    if (!cli_forward_reads_stdin(n, rest))
+        return false;
+    int e = afile_read_stream(stdin, CLI_MESSAGE_MAX, in);
+    if (e) {
+        *rc = cli_error(ctx, CLI_FAIL, "%s %s: stdin: %s", rest[0], rest[1],
+                        e == EFBIG ? "message larger than 64 MiB" : plat_strerror(e));
         return true;
     }
-    if (nf)
-        memcpy(v, rest, (size_t)n * sizeof *v);
-    for (int i = 0; i < nf && i < 64; i++) {
-        int e = cli_absolute_path(rest[idx[i]], &abs[i]);
-        if (e) {
-            *rc = cli_error(ctx, CLI_FAIL, "%s: %s", rest[idx[i]], strerror(e));
-            for (int k = 0; k < i; k++)
-                free(abs[k]);
-            free(v);
-            return true;
-        }
-        v[idx[i]] = abs[i];
-    }
-    bool done = control_forward(ctx->labdir, ctx->machine, n, v, stdout, stderr, rc);
-    for (int i = 0; i < nf && i < 64; i++)
-        free(abs[i]);
-    if (v != rest)
-        free(v);
-    return done;
+    ctx->in = in;
+    return false;
 }
 
 int cli_main(int argc, char **argv)
@@ -285,10 +273,14 @@ int cli_main(int argc, char **argv)
     }
     int rc;
     struct filelock admin = {-1};
+    struct buf in = BUF_INIT;
     if (n == 0) {
         usage(stderr);
         rc = CLI_USAGE;
-    } else if (cli_command_is_forwarded(rest[0]) && forward(&ctx, n, rest, &rc)) {
+    } else if (cli_command_is_forwarded(rest[0]) && read_stdin(&ctx, n, rest, &in, &rc)) {
+        /* stdin to send could not be read: rc says */
+    } else if (cli_command_is_forwarded(rest[0]) &&
+               cli_forward(ctx.labdir, ctx.machine, n, rest, ctx.in, stdout, stderr, &rc)) {
         /* a running daemon served it against the live lab */
     } else {
         /* Offline, an admin command reads the lab's files, changes them and
@@ -305,6 +297,7 @@ int cli_main(int argc, char **argv)
     }
     cli_close(&ctx);
     filelock_release(&admin);
+    buf_free(&in);
     free(rest);
     return rc;
 }

@@ -1,4 +1,5 @@
 #include "src/lib/afile.h"
+#include "src/lib/buf.h"
 #include "src/lib/plat.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -188,4 +189,18 @@ int afile_mkdirs(const char *path, unsigned mode)
     }
     int e = plat_mkdir(tmp, mode);
     return e == EEXIST ? 0 : e;
+}
+
+int afile_read_stream(FILE *f, size_t max, struct buf *b)
+{
+    char tmp[65536];
+    size_t n, got = 0;
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) {
+        if (n > max - got)
+            return EFBIG;
+        if (buf_append(b, tmp, n))
+            return ENOMEM;
+        got += n;
+    }
+    return ferror(f) ? EIO : 0;
 }

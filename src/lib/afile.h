@@ -5,6 +5,7 @@
 #ifndef NTLAB_LIB_AFILE_H
 #define NTLAB_LIB_AFILE_H
 #include <stddef.h>
+#include <stdio.h>
 
 /* Writes data atomically to path with the given mode (e.g. 0644).
  * Returns 0 or an errno value; on failure the old file is untouched and no
@@ -18,6 +19,12 @@ int afile_write(const char *path, const void *data, size_t len, unsigned mode);
  * EFBIG when the file exceeds max bytes, ENOENT when absent, or another
  * errno value. */
 int afile_read(const char *path, size_t max, char **out, size_t *len);
+
+/* Appends what stream f holds, to its end, to b (stdin given as "-").
+ * 0, EFBIG when more than max bytes come (b holds max or fewer), ENOMEM, or
+ * EIO on a read error. */
+struct buf;
+int afile_read_stream(FILE *f, size_t max, struct buf *b);
 
 /* fsyncs the directory that holds path (after a rename or unlink in it). */
 int afile_sync_dir(const char *path);

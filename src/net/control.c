@@ -160,8 +160,44 @@ void control_request_files_drop(struct control_request *req)
         if (req->placed[i])
             (void)unlink(req->placed[i]);
         free(req->placed[i]);
-        req->placed[i] = NULL;
+        free(req->shown[i]);
+        req->placed[i] = req->shown[i] = NULL;
     }
+}
+
+int control_request_unplace(const struct control_request *req, char **text, size_t *len)
+{
+    if (!*text)
+        return 0;
+    struct buf b = BUF_INIT;
+    size_t at = 0;
+    while (at < *len) {
+        /* the earliest placed path from here (a placed path holds no other) */
+        size_t best = *len, which = 0;
+        for (size_t i = 0; i < CONTROL_FILES_MAX; i++) {
+            if (!req->placed[i] || !req->shown[i])
+                continue;
+            size_t pl = strlen(req->placed[i]);
+            for (size_t k = at; k + pl <= *len && k < best; k++)
+                if (memcmp(*text + k, req->placed[i], pl) == 0) {
+                    best = k;
+                    which = i;
+                    break;
+                }
+        }
+        if (best == *len && at == 0)
+            return 0; /* nothing placed is named: the text stays as it is */
+        if (buf_append(&b, *text + at, best - at) ||
+            (best < *len && buf_puts(&b, req->shown[which]))) {
+            buf_free(&b);
+            return ENOMEM;
+        }
+        at = best < *len ? best + strlen(req->placed[which]) : *len;
+    }
+    free(*text);
+    *len = b.len;
+    *text = b.p ? b.p : calloc(1, 1);
+    return *text ? 0 : ENOMEM;
 }
 
 int control_request_files_put(struct control_request *req, const char *labdir, char *err,
@@ -205,7 +241,7 @@ int control_request_files_put(struct control_request *req, const char *labdir, c
             snprintf(err, errlen, "cannot write %s: %s", path, plat_strerror(e ? e : ENOMEM));
             return e ? e : ENOMEM;
         }
-        free(req->argv[f->arg]);
+        req->shown[i] = req->argv[f->arg];
         req->argv[f->arg] = arg;
     }
     return 0;
@@ -466,17 +502,27 @@ struct fwd {
     char **argv;
     const struct control_file *files;
     size_t nfiles;
+    const struct control_loader *load; /* or NULL */
 };
 
 static void forward_on(int fd, const char *where, bool tcp, struct buf *pre, const struct fwd *q,
                        FILE *out, FILE *err, int *rc, int64_t deadline)
 {
-    int e = control_request_encode_files(pre, q->machine, q->argc, q->argv, q->files, q->nfiles);
+    const struct control_file *files = q->files;
+    size_t nfiles = q->nfiles;
+    /* The files are read only now that a daemon answered: with none the
+     * command runs on the lab's files and reads them itself. */
+    if (q->load && q->load->load(q->load->arg, &files, &nfiles, err, rc)) {
+        plat_sock_close(fd); /* the daemon sees a client that sent nothing */
+        buf_free(pre);
+        return;
+    }
+    int e = control_request_encode_files(pre, q->machine, q->argc, q->argv, files, nfiles);
     if (e) {
         plat_sock_close(fd);
         buf_free(pre);
         fprintf(err, "ntlab: command too long for the control channel (%s)\n",
-                e == E2BIG && q->nfiles ? "its files are over 16 MiB together" : strerror(e));
+                e == E2BIG && nfiles ? "its files are over 16 MiB together" : strerror(e));
         *rc = 2;
         return;
     }
@@ -545,11 +591,26 @@ bool control_forward(const char *labdir, const char *machine, int argc, char **a
     return control_forward_files(labdir, machine, argc, argv, NULL, 0, out, err, rc);
 }
 
+static bool forward_q(const char *labdir, const struct fwd *qp, FILE *out, FILE *err, int *rc);
+
 bool control_forward_files(const char *labdir, const char *machine, int argc, char **argv,
                            const struct control_file *files, size_t nfiles, FILE *out, FILE *err,
                            int *rc)
 {
-    const struct fwd q = {machine, argc, argv, files, nfiles};
+    const struct fwd q = {machine, argc, argv, files, nfiles, NULL};
+    return forward_q(labdir, &q, out, err, rc);
+}
+
+bool control_forward_load(const char *labdir, const char *machine, int argc, char **argv,
+                          const struct control_loader *load, FILE *out, FILE *err, int *rc)
+{
+    const struct fwd q = {machine, argc, argv, NULL, 0, load};
+    return forward_q(labdir, &q, out, err, rc);
+}
+
+static bool forward_q(const char *labdir, const struct fwd *qp, FILE *out, FILE *err, int *rc)
+{
+    const struct fwd q = *qp;
     const char *tcp = getenv(CTLTCP_ENV);
     if (tcp && *tcp)
         return forward_tcp(tcp, getenv(CTLTCP_SECRET_ENV), &q, out, err, rc);

@@ -62,6 +62,19 @@ bool control_forward_files(const char *labdir, const char *machine, int argc, ch
                            const struct control_file *files, size_t nfiles, FILE *out, FILE *err,
                            int *rc);
 
+/* Reads a request's files once a daemon answered (control_forward_load):
+ * fills *files and *nfiles (owned by arg, valid until the call returns),
+ * or fails the command: returns nonzero with *rc set and err saying. */
+struct control_loader {
+    int (*load)(void *arg, const struct control_file **files, size_t *nfiles, FILE *err,
+                int *rc);
+    void *arg;
+};
+/* control_forward_files whose files load reads only when a daemon serves
+ * the lab: false (nothing read) when none does. */
+bool control_forward_load(const char *labdir, const char *machine, int argc, char **argv,
+                          const struct control_loader *load, FILE *out, FILE *err, int *rc);
+
 /* --- the daemon's side -------------------------------------------------------- */
 
 /* Creates LAB/ntlab.ctl (mode 0600, listening, non-blocking, close-on-exec),
@@ -78,6 +91,7 @@ struct control_request {
     struct control_file files[CONTROL_FILES_MAX]; /* data malloc'd, owned */
     size_t nfiles;
     char *placed[CONTROL_FILES_MAX]; /* where files_put wrote them */
+    char *shown[CONTROL_FILES_MAX];  /* the argument as the client sent it (its name) */
 };
 
 /* Answers a control connection from another user (SO_PEERCRED) with exit
@@ -103,6 +117,11 @@ int control_request_files_put(struct control_request *req, const char *labdir, c
                               size_t errlen);
 /* Removes what files_put wrote (control_request_free does it too). */
 void control_request_files_drop(struct control_request *req);
+/* The command's output names the files where files_put wrote them; the
+ * caller named them otherwise: each placed path in *text (malloc'd, may be
+ * NULL) becomes the name the client sent, so that the reply, and what up
+ * --record sees, read as a local run does. 0 or ENOMEM (*text unchanged). */
+int control_request_unplace(const struct control_request *req, char **text, size_t *len);
 /* Appends a response. Output past CONTROL_OUTPUT_MAX is cut with a note on
  * err. 0 or ENOMEM. */
 int control_response_encode(struct buf *b, int rc, const char *out, size_t outlen,

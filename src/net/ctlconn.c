@@ -69,7 +69,10 @@ static int ctl_run(struct server *s, struct control_request *req, FILE *fo, FILE
         net_log_clean(req->machine, who, sizeof who);
     char line[128];
     net_log_clean(cmd, line, sizeof line);
-    LOG(s, "control: %s%s%s", line, who[0] ? " --machine " : "", who);
+    char sent[40] = "";
+    if (req->nfiles) /* the files came with it: the daemon read no caller's path */
+        snprintf(sent, sizeof sent, " (%zu file%s sent)", req->nfiles, req->nfiles > 1 ? "s" : "");
+    LOG(s, "control: %s%s%s%s", line, who[0] ? " --machine " : "", who, sent);
     if (strcmp(cmd, "status") == 0 && req->argc == 1) {
         status_print(s, fo);
         return 0;
@@ -94,7 +97,6 @@ static int ctl_run(struct server *s, struct control_request *req, FILE *fo, FILE
                              req->argc, req->argv, fo, fe);
         *ran = true;
     }
-    control_request_files_drop(req);
     /* A new machine gets the store image; reboots and service commands
      * show in the stores. */
     for (size_t i = 0; i < lab_machine_count(s->lab); i++)
@@ -130,6 +132,11 @@ static void ctl_execute(struct server *s, struct ctl *c, struct control_request 
         rc = ctl_run(s, req, fo, fe, &ran);
     plat_memstream_close(&mo);
     plat_memstream_close(&me);
+    /* the caller's names for its files, not where the daemon put them */
+    if (fo && fe && (control_request_unplace(req, &out, &outlen) ||
+                     control_request_unplace(req, &err, &errlen)))
+        LOG(s, "control: out of memory naming the sent files (the reply names where they were)");
+    control_request_files_drop(req);
     if (ran && fo && fe && server_recording(s))
         ctl_record(s, req, rc, out, out ? outlen : 0, err, err ? errlen : 0);
     if (!fo || !fe || control_response_encode(&c->out, rc, out, out ? outlen : 0, err,

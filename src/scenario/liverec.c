@@ -279,10 +279,14 @@ static int step_words(struct scn_liverec *r, const struct daemon_step *st, struc
     return e;
 }
 
-/* out lines for the step's output, when short and fit for a check. */
+/* out lines for the step's output, when short and fit for a check. A step
+ * with a file has none: its output names the file, which the replay reads
+ * from a here-doc of another name. */
 static int step_checks(const struct daemon_step *st, struct buf *out)
 {
     int e = st->rc ? buf_printf(out, "exit %d\n", st->rc) : 0;
+    if (e || st->nfiles)
+        return e;
     struct buf all = BUF_INIT;
     if (e || buf_append(&all, st->out, st->outlen) || buf_append(&all, st->err, st->errlen)) {
         buf_free(&all);

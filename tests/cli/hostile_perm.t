@@ -29,7 +29,7 @@ expect_line "ntlab: permission denied: $labp (the lab directory is not yours)"
 expect_rc 1 as_nobody -C "$labp" status
 expect_line "ntlab: permission denied: $labp (the lab directory is not yours)"
 expect_rc 1 as_nobody -C "$labp" mail deliver alice /dev/null
-expect_grep "$labp/lab.conf: Permission denied"
+expect_line "ntlab: permission denied: $labp (the lab directory is not yours)"
 
 # with a daemon (root's)
 chmod 755 lab

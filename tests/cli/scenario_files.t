@@ -25,11 +25,15 @@ for name in persona-inline persona-file template-import-inline mail-deliver-inli
     case $name in
     template-import-inline)
         # The daemon read the template it was sent, under its lab, not the
-        # runner's here-doc file.
-        expect_grep "^ +\| \| Importing .*/lab-$name/\.ctl-files/0-heredoc-1\.txt into"
+        # runner's here-doc file; its reply names the file as the runner did.
+        grep -q 'control: policy --machine EXCHSRV (1 file sent)$\|control: policy (1 file sent)$' \
+            "lab-$name/ntlab.log" || die "the template was not sent: $(grep control: "lab-$name/ntlab.log")"
+        expect_grep "^ +\| \| Importing /.*/heredoc-1\.txt into"
+        printf '%s\n' "$out" | grep -q 'ctl-files' && die "the reply names the daemon's copy: $out"
         ;;
     mail-deliver-inline)
-        expect_grep "^ +\| \| delivered .*/lab-$name/\.ctl-files/0-heredoc-1\.txt to alice on EXCHSRV"
+        grep -q 'control: mail.* (1 file sent)$' "lab-$name/ntlab.log" || die "the message was not sent"
+        expect_grep "^ +\| \| delivered /.*/heredoc-1\.txt to alice on EXCHSRV"
         ;;
     esac
     # The sent files are gone once the command ran.

@@ -138,8 +138,50 @@ static void test_files_put(void)
     unit_rmtree(lab);
 }
 
+/* The reply names each sent file as the client did, wherever it shows. */
+static void test_files_unplace(void)
+{
+    const char *lab = unit_tmpdir();
+    char *two[] = {"mail", "deliver", "alice", "/home/u/a.eml", "-", NULL};
+    struct control_file f[] = {{3, "a", 1}, {4, "b", 1}};
+    struct buf b = BUF_INIT;
+    CU_ASSERT_FATAL(control_request_encode_files(&b, NULL, 5, two, f, 2) == 0);
+    struct control_request req;
+    CU_ASSERT_FATAL(control_request_parse(b.p, b.len, &req) == 0);
+    char err[300] = "";
+    CU_ASSERT_EQUAL_FATAL(control_request_files_put(&req, lab, err, sizeof err), 0);
+    struct buf t = BUF_INIT;
+    CU_ASSERT_FATAL(buf_printf(&t, "delivered %s to alice\nfrom %s and %s.\n", req.argv[3],
+                               req.argv[4], req.argv[3]) == 0);
+    char *text = buf_steal(&t);
+    size_t len = strlen(text);
+    CU_ASSERT_EQUAL_FATAL(control_request_unplace(&req, &text, &len), 0);
+    CU_ASSERT_STRING_EQUAL(text, "delivered /home/u/a.eml to alice\nfrom - and /home/u/a.eml.\n");
+    CU_ASSERT_EQUAL(len, strlen(text));
+    free(text);
+    /* no placed path: the text stays; none at all: nothing to do */
+    text = strdup("ntlab: no mailbox 'alice'\n");
+    len = strlen(text);
+    CU_ASSERT_EQUAL(control_request_unplace(&req, &text, &len), 0);
+    CU_ASSERT_STRING_EQUAL(text, "ntlab: no mailbox 'alice'\n");
+    free(text);
+    text = NULL;
+    len = 0;
+    CU_ASSERT_EQUAL(control_request_unplace(&req, &text, &len), 0);
+    CU_ASSERT(text == NULL);
+    /* a text that is only the placed path */
+    text = strdup(req.argv[4]);
+    len = strlen(text);
+    CU_ASSERT_EQUAL(control_request_unplace(&req, &text, &len), 0);
+    CU_ASSERT(len == 1 && strcmp(text, "-") == 0);
+    free(text);
+    control_request_free(&req);
+    buf_free(&b);
+    unit_rmtree(lab);
+}
+
 void suite_ctlfiles(void)
 {
     UNIT_SUITE("ctlfiles", UNIT_TEST(test_files_round_trip), UNIT_TEST(test_files_bounds),
-               UNIT_TEST(test_files_put));
+               UNIT_TEST(test_files_put), UNIT_TEST(test_files_unplace));
 }

@@ -1,0 +1,68 @@
+# Files named by a command while a daemon serves the lab go over the control
+# channel as their content (src/cli/forward.c): `mail deliver` (which used
+# to write the Maildir beside the daemon, unseen by up --record), its
+# message on stdin, `policy import` and `persona add`. The reply names them
+# as the caller did (not where the daemon put them), and up --record writes
+# each as a here-doc, so the recording replays from any directory: the
+# POP3 STAT after the deliveries is the same byte for byte.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/daemon_lib.sh"
+expect_rc 0 "$NTLAB" init lab --preset q189732
+MD=lab/EXCHSRV/mail/alice
+PORT=$(free_port)
+start_daemon lab --listen "127.0.0.1:$PORT" --record rec.scn
+mkdir work
+printf 'Subject: a\n\nA\n' > work/a.eml
+printf 'Subject: b\n\nBB\n' > work/b.eml
+printf '[Version]\nsignature="$CHICAGO$"\n[System Access]\nMaximumPasswordAge = 12\n' > work/t.inf
+printf 'persona 1\ninherit q189732\nversion 5.0.1460.8\n' > work/p.persona
+
+# two messages, named relative to another directory: one step each
+(cd work && "$NTLAB" -C ../lab mail deliver alice a.eml b.eml) > o.txt 2>&1 ||
+    die "mail deliver through the daemon: $(cat o.txt)"
+grep -q "^delivered $PWD/work/a.eml to alice on EXCHSRV as " o.txt || die "a.eml: $(cat o.txt)"
+grep -q "^delivered $PWD/work/b.eml to alice on EXCHSRV as " o.txt || die "b.eml: $(cat o.txt)"
+grep -q 'ctl-files' o.txt && die "the reply names the daemon's copy: $(cat o.txt)"
+[ "$(grep -c 'control: mail (1 file sent)$' lab/ntlab.log)" = 2 ] || die "the daemon did not deliver"
+[ "$(maildir_count $MD)" = 5 ] || die "expected 5 messages"
+# the message on stdin
+printf 'Subject: c\n\nCCC\n' | "$NTLAB" -C lab mail deliver alice - > o.txt 2>&1 || die "stdin: $(cat o.txt)"
+grep -q '^delivered - to alice on EXCHSRV as ' o.txt || die "stdin: $(cat o.txt)"
+expect_rc 2 "$NTLAB" -C lab mail deliver alice - -
+expect_line "ntlab: mail deliver: '-' (stdin) may be given once"
+# up to the first that fails, as the command does offline
+expect_rc 1 "$NTLAB" -C lab mail deliver alice work/a.eml work/missing.eml work/b.eml
+expect_line "ntlab: mail deliver: work/missing.eml: No such file or directory"
+[ "$(maildir_count $MD)" = 7 ] || die "a.eml before the missing file: 7 messages, not $(maildir_count $MD)"
+expect_rc 1 "$NTLAB" -C lab mail deliver nobody work/a.eml
+expect_line "ntlab: mail deliver: no mailbox 'nobody' on EXCHSRV (see 'ntlab mailbox list')"
+# a template and a persona
+expect_rc 0 "$NTLAB" -C lab policy import work/t.inf --focus '\\EXCHSRV'
+expect_line "Importing $PWD/work/t.inf into \\\\EXCHSRV: 1 account policy, 0 rights ... successful"
+grep -q 'control: policy (1 file sent)$' lab/ntlab.log || die "the template was not sent"
+expect_rc 0 "$NTLAB" -C lab persona add p2 work/p.persona
+expect_rc 0 "$NTLAB" -C lab ntrights +r SeTcbPrivilege -u 'CORP\EXCHSVC' -m '\\EXCHSRV'
+expect_rc 0 "$NTLAB" -C lab reboot --machine EXCHSRV
+printf 'User CORP\\alice\\alice\nPass Passw0rd\nSTAT\nQUIT\n' | pop "$PORT" > got
+expect_rc 0 "$NTLAB" -C lab down
+
+# the recording holds the files, not the caller's paths
+grep -q "$PWD" rec.scn && die "a caller's path in the recording: $(grep -n "$PWD" rec.scn)"
+grep -q '^# not recorded' rec.scn && die "a step not recorded: $(grep '^# not' rec.scn)"
+[ "$(grep -cx 'ntlab mail deliver alice - <<DATA' rec.scn)" = 4 ] ||
+    die "4 deliveries to alice: $(grep -n 'mail deliver' rec.scn)"
+grep -A5 -x 'ntlab mail deliver nobody - <<DATA' rec.scn | grep -qx 'exit 1' ||
+    die "the failed delivery's exit code"
+grep -qx 'CCC' rec.scn || die "stdin's message not recorded"
+grep -qx "ntlab policy import - --focus \\\\\\\\EXCHSRV <<DATA" rec.scn || die "template step"
+grep -qx 'ntlab persona add p2 - <<DATA' rec.scn || die "persona step"
+# replays from another directory: the same STAT (7 messages) byte for byte
+grep -qx "s1 < +OK 7 .*" rec.scn || die "STAT not recorded: $(grep -n '^s1' rec.scn)"
+mkdir -p elsewhere/deep && cp rec.scn elsewhere/deep/
+expect_rc 0 "$NTLAB" run elsewhere/deep/rec.scn
+expect_grep '^1 passed, 0 failed'
+
+# offline, stdin is read first and still delivered by the command itself
+printf 'Subject: d\n\nD\n' | "$NTLAB" -C lab mail deliver alice - > o.txt 2>&1 || die "offline stdin: $(cat o.txt)"
+grep -q '^delivered stdin to alice on EXCHSRV' o.txt || die "offline stdin: $(cat o.txt)"
+[ "$(maildir_count $MD)" = 8 ] || die "offline stdin: 8 messages, not $(maildir_count $MD)"
