@@ -582,6 +582,10 @@ struct httplive *httplive_new(struct server *s, struct server_listener *l, struc
         hl->s = s;
         hl->l = l;
         hl->d = d;
+        /* Made with the daemon, before any session: every session a tick
+         * sees from now on is new (the stream once missed the opens of
+         * the sessions that were up at the first tick). */
+        scan_sessions(hl);
     }
     return hl;
 }

@@ -96,6 +96,9 @@ done
 [ "$best" -lt 250 ] || die "the reply took ${best} ms (best of 3) to reach the stream"
 echo "note: terminal reply on the live stream after ${best} ms"
 grep -q '^data: {"id":'"$TERM_ID"',"data":"' live || die "terminal event shape: $(tail -5 live)"
+# sessions are seen by the once-a-second look: this one stays open until one
+# has (the rounds' sessions may open and close between two looks)
+for i in $(seq 40); do grep -q '"kind":"POP3".*"open":true' live && break; sleep 0.1; done
 
 grant='{"account":"CORP\\EXCHSVC","rights":["SeTcbPrivilege"]}'
 api POST /api/v1/rights/CORP/grant "$grant"
