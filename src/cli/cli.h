@@ -20,6 +20,8 @@ struct cli_ctx {
     bool remote;         /* came over the control channel: the client may be on
                             another host (TCP control), so errors never quote a
                             file that is not the lab's own */
+    bool files_sent;     /* remote, and every file the command names came with
+                            it from the caller: quoting them leaks nothing */
     FILE *out;
     FILE *err;
     /* The caller's stdin when it was read before the command ran (cli_main
@@ -174,9 +176,9 @@ int cli_absolute_path(const char *path, char **out);
 /* Sends `ntlab rest...` to the daemon serving labdir (control_forward),
  * with the content of every file it names (cli_file_args, and mail
  * deliver's "-": in, the caller's stdin as read) as control files, each
- * named by its absolute path (src/cli/forward.c). `mail deliver ALIAS
- * FILE...` goes as one request per message, in order, up to the first
- * that fails. Returns false when no daemon serves the lab (nothing was
+ * named by its absolute path, stdin as "stdin" (src/cli/forward.c).
+ * `mail deliver ALIAS FILE...` goes as one request per message, in order,
+ * up to the first that fails. Returns false when no daemon serves the lab (nothing was
  * done: the caller runs the command on the lab's files); else true with
  * *rc the exit code (a file that cannot be read, or over the channel's 16
  * MiB, fails it before it is sent, err says). */

@@ -63,6 +63,10 @@ int cli_live_command(void *arg, struct lab *lab, const char *labdir, const char 
                              "%s: '%s' is a relative path; the daemon serving the lab needs an "
                              "absolute one (its working directory is not yours)",
                              argv[0], argv[idx[i]]);
+    /* Sent by the caller (cli_forward does): its errors may quote it. */
+    ctx.files_sent = nf > 0 && sl > 0 && (size_t)sl < sizeof sent;
+    for (int i = 0; i < nf && i < 8; i++)
+        ctx.files_sent = ctx.files_sent && strncmp(argv[idx[i]], sent, (size_t)sl) == 0;
     return cli_dispatch(&ctx, argc, argv);
 }
 

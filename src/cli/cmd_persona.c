@@ -25,12 +25,12 @@ static bool is_builtin(const char *name)
 }
 
 /* The parse error of a persona read from a file named by the command. Over
- * the control channel the client may be on another host: it gets
- * NAME:LINE and no word of the file (a persona add must not read other
- * files to it), as policy import. */
+ * the control channel the client may be on another host: unless it sent
+ * the file itself it gets NAME:LINE and no word of the file (a persona add
+ * must not read other files to it), as policy import. */
 static int bad_persona(struct cli_ctx *ctx, const char *name, const char *err)
 {
-    if (!ctx->remote)
+    if (!ctx->remote || ctx->files_sent)
         return cli_error(ctx, CLI_FAIL, "persona add: %s", err);
     size_t nl = strlen(name);
     unsigned line = 0;

@@ -80,7 +80,7 @@ static int load(void *arg, const struct control_file **files, size_t *nfiles, FI
 }
 
 /* One request: its files go as their content, each named by its absolute
- * path ("-" stays "-": in holds it; with no in, "-" is not sent and the
+ * path ("-" as "stdin": in holds it; with no in, "-" is not sent and the
  * daemon refuses it). */
 static bool send_one(const char *labdir, const char *machine, int n, char **rest,
                      const struct buf *in, FILE *out, FILE *err, int *rc)
@@ -92,8 +92,12 @@ static bool send_one(const char *labdir, const char *machine, int n, char **rest
     int e = v ? 0 : ENOMEM;
     if (v)
         memcpy(v, rest, (size_t)n * sizeof *v);
+    /* stdin goes by the name mail deliver prints for it offline */
+    static char stdin_name[] = "stdin";
     for (int i = 0; i < q.nf && !e; i++)
-        if (strcmp(rest[q.idx[i]], "-") != 0 && (e = cli_absolute_path(rest[q.idx[i]], &name[i])) == 0)
+        if (strcmp(rest[q.idx[i]], "-") == 0)
+            v[q.idx[i]] = stdin_name;
+        else if ((e = cli_absolute_path(rest[q.idx[i]], &name[i])) == 0)
             v[q.idx[i]] = name[i];
     bool served = true;
     if (e) {

@@ -27,7 +27,7 @@ grep -q 'ctl-files' o.txt && die "the reply names the daemon's copy: $(cat o.txt
 [ "$(maildir_count $MD)" = 5 ] || die "expected 5 messages"
 # the message on stdin
 printf 'Subject: c\n\nCCC\n' | "$NTLAB" -C lab mail deliver alice - > o.txt 2>&1 || die "stdin: $(cat o.txt)"
-grep -q '^delivered - to alice on EXCHSRV as ' o.txt || die "stdin: $(cat o.txt)"
+grep -q '^delivered stdin to alice on EXCHSRV as ' o.txt || die "stdin: $(cat o.txt)"
 expect_rc 2 "$NTLAB" -C lab mail deliver alice - -
 expect_line "ntlab: mail deliver: '-' (stdin) may be given once"
 # up to the first that fails, as the command does offline
