@@ -30,10 +30,10 @@ static int sent_args(int n, char *const *rest, bool with_stdin, int *idx, int ma
 
 bool cli_forward_reads_stdin(int n, char *const *rest)
 {
-    int idx[CONTROL_FILES_MAX];
-    int nf = sent_args(n, rest, true, idx, (int)CONTROL_FILES_MAX);
-    for (int i = 0; i < nf; i++)
-        if (strcmp(rest[idx[i]], "-") == 0)
+    for (int i = 3; is_mail_deliver(n, rest) && i < n; i++) /* any message, not the first 8 */
+        if (strcmp(rest[i], CLI_MAIL_COUNT_OPT) == 0)
+            i++;
+        else if (strcmp(rest[i], "-") == 0)
             return true;
     return false;
 }

@@ -28,12 +28,19 @@ grep -q 'ctl-files' o.txt && die "the reply names the daemon's copy: $(cat o.txt
 # the message on stdin
 printf 'Subject: c\n\nCCC\n' | "$NTLAB" -C lab mail deliver alice - > o.txt 2>&1 || die "stdin: $(cat o.txt)"
 grep -q '^delivered stdin to alice on EXCHSRV as ' o.txt || die "stdin: $(cat o.txt)"
+# stdin as the tenth message: every message is a request of its own
+for i in 1 2 3 4 5 6 7 8 9; do cp work/a.eml "work/m$i.eml"; done
+printf 'Subject: j\n\nJ\n' | "$NTLAB" -C lab mail deliver alice work/m1.eml work/m2.eml \
+    work/m3.eml work/m4.eml work/m5.eml work/m6.eml work/m7.eml work/m8.eml work/m9.eml - > o.txt 2>&1 ||
+    die "ten messages: $(cat o.txt)"
+[ "$(grep -c '^delivered ' o.txt)" = 10 ] || die "ten messages: $(cat o.txt)"
+grep -q '^delivered stdin to alice' o.txt || die "the tenth from stdin: $(cat o.txt)"
 expect_rc 2 "$NTLAB" -C lab mail deliver alice - -
 expect_line "ntlab: mail deliver: '-' (stdin) may be given once"
 # up to the first that fails, as the command does offline
 expect_rc 1 "$NTLAB" -C lab mail deliver alice work/a.eml work/missing.eml work/b.eml
 expect_line "ntlab: mail deliver: work/missing.eml: No such file or directory"
-[ "$(maildir_count $MD)" = 7 ] || die "a.eml before the missing file: 7 messages, not $(maildir_count $MD)"
+[ "$(maildir_count $MD)" = 17 ] || die "a.eml before the missing file: 17 messages, not $(maildir_count $MD)"
 expect_rc 1 "$NTLAB" -C lab mail deliver nobody work/a.eml
 expect_line "ntlab: mail deliver: no mailbox 'nobody' on EXCHSRV (see 'ntlab mailbox list')"
 # a template and a persona
@@ -49,15 +56,15 @@ expect_rc 0 "$NTLAB" -C lab down
 # the recording holds the files, not the caller's paths
 grep -q "$PWD" rec.scn && die "a caller's path in the recording: $(grep -n "$PWD" rec.scn)"
 grep -q '^# not recorded' rec.scn && die "a step not recorded: $(grep '^# not' rec.scn)"
-[ "$(grep -cx 'ntlab mail deliver alice - <<DATA' rec.scn)" = 4 ] ||
-    die "4 deliveries to alice: $(grep -n 'mail deliver' rec.scn)"
+[ "$(grep -cx 'ntlab mail deliver alice - <<DATA' rec.scn)" = 14 ] ||
+    die "14 deliveries to alice: $(grep -n 'mail deliver' rec.scn)"
 grep -A5 -x 'ntlab mail deliver nobody - <<DATA' rec.scn | grep -qx 'exit 1' ||
     die "the failed delivery's exit code"
 grep -qx 'CCC' rec.scn || die "stdin's message not recorded"
 grep -qx "ntlab policy import - --focus \\\\\\\\EXCHSRV <<DATA" rec.scn || die "template step"
 grep -qx 'ntlab persona add p2 - <<DATA' rec.scn || die "persona step"
-# replays from another directory: the same STAT (7 messages) byte for byte
-grep -qx "s1 < +OK 7 .*" rec.scn || die "STAT not recorded: $(grep -n '^s1' rec.scn)"
+# replays from another directory: the same STAT (17 messages) byte for byte
+grep -qx "s1 < +OK 17 .*" rec.scn || die "STAT not recorded: $(grep -n '^s1' rec.scn)"
 mkdir -p elsewhere/deep && cp rec.scn elsewhere/deep/
 expect_rc 0 "$NTLAB" run elsewhere/deep/rec.scn
 expect_grep '^1 passed, 0 failed'
@@ -65,4 +72,4 @@ expect_grep '^1 passed, 0 failed'
 # offline, stdin is read first and still delivered by the command itself
 printf 'Subject: d\n\nD\n' | "$NTLAB" -C lab mail deliver alice - > o.txt 2>&1 || die "offline stdin: $(cat o.txt)"
 grep -q '^delivered stdin to alice on EXCHSRV' o.txt || die "offline stdin: $(cat o.txt)"
-[ "$(maildir_count $MD)" = 8 ] || die "offline stdin: 8 messages, not $(maildir_count $MD)"
+[ "$(maildir_count $MD)" = 18 ] || die "offline stdin: 18 messages, not $(maildir_count $MD)"
