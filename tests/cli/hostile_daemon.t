@@ -28,21 +28,7 @@ expect_grep "Importing $PWD/here.inf into"
 # raw_import PATH: `policy import PATH` from a client of the socket that
 # names the file (sends none): the daemon reads PATH itself
 raw_import() {
-python3 - lab/ntlab.ctl "$1" > raw.txt <<'PY'
-import socket, struct, sys
-def s(x): return struct.pack(">I", len(x)) + x
-args = [b"policy", b"import", sys.argv[2].encode()]
-body = struct.pack(">I", 0) + struct.pack(">I", len(args)) + b"".join(s(a) for a in args)
-c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[1])
-c.sendall(b"NTLC\x01" + struct.pack(">I", len(body)) + body); c.shutdown(socket.SHUT_WR)
-data = b""
-while True:
-    b = c.recv(65536)
-    if not b: break
-    data += b
-rc, ol = struct.unpack(">II", data[5:13]); el = struct.unpack(">I", data[13 + ol:17 + ol])[0]
-print(rc); print(data[17 + ol:17 + ol + el].decode())
-PY
+    python3 "$(dirname "$0")/ctlraw.py" lab/ntlab.ctl policy import "$1" > raw.txt
 }
 # The daemon refuses a relative name sent by another client rather than
 # reading it in its own directory.

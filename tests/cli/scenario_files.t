@@ -65,21 +65,8 @@ printf 'persona 1\nsecret-word x\n' > bad.persona
 expect_rc 1 env NTLAB_CONTROL="tcp:127.0.0.1:$CTL" NTLAB_CONTROL_SECRET_FILE="$T/secret" \
     "$NTLAB" persona add other bad.persona
 expect_line "ntlab: persona add: other:2: unknown key 'secret-word'"
-python3 - lab-persona-file/ntlab.ctl "$PWD/bad.persona" > raw.txt <<'PY'
-import socket, struct, sys
-def s(x): return struct.pack(">I", len(x)) + x
-args = [b"persona", b"add", b"other", sys.argv[2].encode()]
-body = struct.pack(">I", 0) + struct.pack(">I", len(args)) + b"".join(s(a) for a in args)
-c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[1])
-c.sendall(b"NTLC\x01" + struct.pack(">I", len(body)) + body); c.shutdown(socket.SHUT_WR)
-data = b""
-while True:
-    b = c.recv(65536)
-    if not b: break
-    data += b
-rc, ol = struct.unpack(">II", data[5:13]); el = struct.unpack(">I", data[13 + ol:17 + ol])[0]
-print(rc); print(data[17 + ol:17 + ol + el].decode())
-PY
+python3 "$(dirname "$0")/ctlraw.py" lab-persona-file/ntlab.ctl persona add other "$PWD/bad.persona" \
+    > raw.txt
 grep -qx "ntlab: persona add: other:2: not a valid persona (the reason is not sent over the control channel)" raw.txt ||
     die "a path the daemon read: $(cat raw.txt)"
 grep -q "secret-word" raw.txt && die "the daemon quoted a file it read: $(cat raw.txt)"
