@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 static bool has_store(struct machine *m)
 {
     for (size_t i = 0; machine_scm(m) && i < scm_count(machine_scm(m)); i++)
