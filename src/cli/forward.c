@@ -28,14 +28,30 @@ static int sent_args(int n, char *const *rest, bool with_stdin, int *idx, int ma
     return nf;
 }
 
+/* mail deliver's words after ALIAS: --count given, messages, "-" among them. */
+struct mail_words {
+    bool count;
+    int msgs, stdin_uses;
+};
+
+static struct mail_words mail_words(int n, char *const *rest)
+{
+    struct mail_words w = {false, 0, 0};
+    for (int i = 3; is_mail_deliver(n, rest) && i < n; i++) {
+        if (strcmp(rest[i], CLI_MAIL_COUNT_OPT) == 0) {
+            w.count = true;
+            i++;
+        } else {
+            w.msgs++;
+            w.stdin_uses += strcmp(rest[i], "-") == 0;
+        }
+    }
+    return w;
+}
+
 bool cli_forward_reads_stdin(int n, char *const *rest)
 {
-    for (int i = 3; is_mail_deliver(n, rest) && i < n; i++) /* any message, not the first 8 */
-        if (strcmp(rest[i], CLI_MAIL_COUNT_OPT) == 0)
-            i++;
-        else if (strcmp(rest[i], "-") == 0)
-            return true;
-    return false;
+    return mail_words(n, rest).stdin_uses > 0; /* any message, not the first 8 */
 }
 
 /* A request's files, read once a daemon answered (control_loader). */
@@ -118,23 +134,13 @@ static bool send_one(const char *labdir, const char *machine, int n, char **rest
 bool cli_forward(const char *labdir, const char *machine, int n, char **rest,
                  const struct buf *in, FILE *out, FILE *err, int *rc)
 {
-    bool count = false;
-    int msgs = 0, stdin_uses = 0;
-    for (int i = 3; is_mail_deliver(n, rest) && i < n; i++) {
-        if (strcmp(rest[i], CLI_MAIL_COUNT_OPT) == 0) {
-            count = true;
-            i++;
-        } else {
-            msgs++;
-            stdin_uses += strcmp(rest[i], "-") == 0;
-        }
-    }
-    if (stdin_uses > 1) { /* as cmd_mail says it */
+    struct mail_words w = mail_words(n, rest);
+    if (w.stdin_uses > 1) { /* as cmd_mail says it */
         fprintf(err, "ntlab: mail deliver: '-' (stdin) may be given once\n");
         *rc = CLI_USAGE;
         return true;
     }
-    if (count || msgs < 2)
+    if (w.count || w.msgs < 2)
         return send_one(labdir, machine, n, rest, in, out, err, rc);
     /* mail deliver ALIAS FILE...: one request per message, in order, up to
      * the first that fails, as the command delivers them: each is a step of

@@ -41,6 +41,11 @@ expect_line "ntlab: mail deliver: '-' (stdin) may be given once"
 expect_rc 1 "$NTLAB" -C lab mail deliver alice work/a.eml work/missing.eml work/b.eml
 expect_line "ntlab: mail deliver: work/missing.eml: No such file or directory"
 [ "$(maildir_count $MD)" = 17 ] || die "a.eml before the missing file: 17 messages, not $(maildir_count $MD)"
+# over the control channel's 16 MiB: refused before it is sent (offline: 64 MiB)
+head -c 17000000 /dev/zero | tr '\0' x > work/big.eml
+expect_rc 1 "$NTLAB" -C lab mail deliver alice work/big.eml
+expect_grep "^ntlab: mail deliver: work/big.eml: the files of one command are over 16 MiB together"
+[ "$(maildir_count $MD)" = 17 ] || die "the big message was delivered"
 expect_rc 1 "$NTLAB" -C lab mail deliver nobody work/a.eml
 expect_line "ntlab: mail deliver: no mailbox 'nobody' on EXCHSRV (see 'ntlab mailbox list')"
 # a template and a persona
@@ -54,6 +59,7 @@ printf 'User CORP\\alice\\alice\nPass Passw0rd\nSTAT\nQUIT\n' | pop "$PORT" > go
 expect_rc 0 "$NTLAB" -C lab down
 
 # the recording holds the files, not the caller's paths
+grep -q 'xxxxxxxx' rec.scn && die "the refused message reached the recording"
 grep -q "$PWD" rec.scn && die "a caller's path in the recording: $(grep -n "$PWD" rec.scn)"
 grep -q '^# not recorded' rec.scn && die "a step not recorded: $(grep '^# not' rec.scn)"
 [ "$(grep -cx 'ntlab mail deliver alice - <<DATA' rec.scn)" = 14 ] ||
@@ -73,3 +79,6 @@ expect_grep '^1 passed, 0 failed'
 printf 'Subject: d\n\nD\n' | "$NTLAB" -C lab mail deliver alice - > o.txt 2>&1 || die "offline stdin: $(cat o.txt)"
 grep -q '^delivered stdin to alice on EXCHSRV' o.txt || die "offline stdin: $(cat o.txt)"
 [ "$(maildir_count $MD)" = 18 ] || die "offline stdin: 18 messages, not $(maildir_count $MD)"
+# ... and the 17 MB message the daemon could not take is delivered offline
+expect_rc 0 "$NTLAB" -C lab mail deliver alice work/big.eml
+[ "$(maildir_count $MD)" = 19 ] || die "offline big message: 19 messages, not $(maildir_count $MD)"
