@@ -26,17 +26,12 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from freeport import free_port  # noqa: E402  tests/freeport.py: why not bind(0)
+
 REQS = int(os.environ.get("CONSOLE_REQS", "500"))
 POP3_S = float(os.environ.get("CONSOLE_POP3_S", "3"))
 POP3_CONNS = int(os.environ.get("CONSOLE_POP3_CONNS", "1"))
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def latencies(port, path, headers, n):

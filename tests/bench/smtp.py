@@ -42,6 +42,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from freeport import free_port  # noqa: E402  tests/freeport.py: why not bind(0)
+
 BODY = b"Subject: bench\r\n\r\n" + (b"x" * 78 + b"\r\n") * 128  # 10,258 octets
 DOMAIN = "corp.example"
 SERVERS = ("ntlab", "ntlab-tmpfs", "smtp-sink", "stub")
@@ -49,14 +52,6 @@ SERVERS = ("ntlab", "ntlab-tmpfs", "smtp-sink", "stub")
 
 class BenchError(Exception):
     pass
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 class Conn:

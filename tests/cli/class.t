@@ -14,18 +14,7 @@ kill_class() {
 trap kill_class EXIT
 
 # nine consecutive free ports (three students, three ports each)
-BASE=$(python3 -c '
-import socket, random
-for _ in range(200):
-    b = random.randrange(30000, 60000, 9)
-    try:
-        ss = [socket.socket() for _ in range(9)]
-        for i, s in enumerate(ss): s.bind(("127.0.0.1", b + i))
-        print(b); break
-    except OSError: pass
-    finally:
-        for s in ss: s.close()
-')
+BASE=$(python3 "$FREEPORT" --run 9 ${NTLAB_PORTS:+"$NTLAB_PORTS"})
 
 # --- bad input: FILE:LINE, nothing created
 printf '# the 1998 class\nalice:Alice Liddell\nbob Bob Smith\n' > bad.roster

@@ -2,10 +2,13 @@
 # daemon that is always killed by its pid when the test ends, and a POP3
 # client over real TCP (pop3client.py).
 POP3CLIENT=$(cd "$(dirname "$0")" && pwd)/pop3client.py
+FREEPORT=$(cd "$(dirname "$0")/.." && pwd)/freeport.py
 DAEMON_PIDS=""
 
+# free_port: a port no other test's or kernel's pick can take (tests/freeport.py);
+# never the same one twice in a test ($NTLAB_PORTS, from run.sh, records them)
 free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+    python3 "$FREEPORT" ${NTLAB_PORTS:+"$NTLAB_PORTS"}
 }
 
 kill_daemons() {

@@ -5,9 +5,9 @@
 import puppeteer from 'puppeteer-core';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const NTLAB = resolve(process.argv[2] || 'build/ntlab');
 export const SHOTS = resolve(process.argv[3] || 'build/console');
@@ -18,11 +18,9 @@ export function fail(m) { throw new Error(m); }
 export const ntlab = (...a) => execFileSync(NTLAB, a, { encoding: 'utf8' });
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const freePort = () => new Promise((res, rej) => {
-  const s = createServer();
-  s.on('error', rej);
-  s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); });
-});
+// tests/freeport.py says why not listen(0); record: never one port twice
+const FREEPORT = resolve(dirname(fileURLToPath(import.meta.url)), '../freeport.py');
+const freePort = (record) => Number(execFileSync('python3', [FREEPORT, record], { encoding: 'utf8' }));
 
 export async function click(page, sel) {
   await page.waitForSelector(sel, { visible: true });
@@ -66,7 +64,7 @@ export class ConsoleLab {
   /* Creates the lab with `ntlab ...create(LAB)`, starts the daemon on two
    * free ports; sets pop, base (the console's URL) and token (its secret). */
   async start(create) {
-    const pop = await freePort(), http = await freePort();
+    const pop = freePort(join(this.dir, '.ports')), http = freePort(join(this.dir, '.ports'));
     ntlab(...create(this.lab));
     ntlab('-C', this.lab, 'up', '--listen', `127.0.0.1:${pop}`, '--http', `127.0.0.1:${http}`);
     this.up = true;

@@ -32,6 +32,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from freeport import free_port  # noqa: E402  tests/freeport.py: why not bind(0)
+
 import smtp_phase  # tests/crash/smtp_phase.py: the SMTP delivery phase (issue 18)
 
 FAILS = []
@@ -340,12 +343,14 @@ def phase_deliver(exe, base, rng, runs):
     return runs, killed, tmp
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+def up_exited(p, log):
+    """The error for a daemon that exited while starting, with the end of
+    its log: CI keeps only what the test printed, not the lab."""
+    log.flush()
+    with open(log.name, "rb") as fh:
+        tail = fh.read()[-1500:].decode("utf-8", "replace").rstrip("\n").split("\n")[-8:]
+    return RuntimeError("ntlab up exited %d (log: %s); its log ends:\n    %s" % (
+        p.returncode, log.name, "\n    ".join(tail)))
 
 
 def sleep_until(t):
@@ -395,7 +400,7 @@ def start_daemon(nt, port, log):
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if p.poll() is not None:
-            raise RuntimeError("ntlab up exited %d (log: %s)" % (p.returncode, log.name))
+            raise up_exited(p, log)
         try:
             c = Pop3(port, timeout=2)
             c.line()

@@ -48,14 +48,14 @@ def body_of(data):
     return b"\r\n".join(lines[k:])
 
 
-def start(nt, port, sport, log):
+def start(crash, nt, port, sport, log):
     p = subprocess.Popen(nt.argv("up", "--foreground", "--listen", "127.0.0.1:%d" % port,
                                  "--listen-smtp", "127.0.0.1:%d" % sport),
                          stdout=log, stderr=log, env=nt.env)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if p.poll() is not None:
-            raise RuntimeError("ntlab up exited %d (log: %s)" % (p.returncode, log.name))
+            raise crash.up_exited(p, log)
         try:
             c = Smtp(sport, timeout=2)
             c.reply()
@@ -79,7 +79,7 @@ def phase_smtp(exe, base, rng, runs, crash):
     log = open(os.path.join(base, "smtp-up.log"), "ab")
     for i in range(runs):
         port, sport = crash.free_port(), crash.free_port()
-        p = start(nt, port, sport, log)
+        p = start(crash, nt, port, sport, log)
         before = crash.maildir_files(mdir)
         msg = crash.make_message(rng, i) * rng.randint(1, 30)
         mode = rng.choice(["during", "racing", "after"])

@@ -12,7 +12,8 @@ pass=0 fail=0
 for t in "$here"/*.t; do
     [ -e "$t" ] || continue
     T=$(mktemp -d "${TMPDIR:-/tmp}/ntlab-e2e-XXXXXX")
-    export T
+    NTLAB_PORTS=$T.ports # the ports free_port gave this test (tests/freeport.py)
+    export T NTLAB_PORTS
     if out=$(cd "$T" && timeout 300 sh -eu "$t" 2>&1); then
         pass=$((pass + 1))
         echo "ok   $(basename "$t")"
@@ -21,7 +22,7 @@ for t in "$here"/*.t; do
         echo "FAIL $(basename "$t")"
         printf '%s\n' "$out" | sed 's/^/     | /' | tail -40
     fi
-    rm -rf "$T"
+    rm -rf "$T" "$NTLAB_PORTS"
 done
 echo "e2e: $pass passed, $fail failed"
 [ "$fail" = 0 ]

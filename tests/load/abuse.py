@@ -33,7 +33,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from labutil import PASSWORD, Lab, Pop3, crlf, fetch_all, raise_nofile  # noqa: E402
+from labutil import PASSWORD, Lab, Pop3, crlf, fetch_all, free_port, raise_nofile  # noqa: E402
 
 FAILS = []
 SANITIZED = False  # an ASan build: its allocator's quarantine makes RSS no measure
@@ -300,7 +300,7 @@ def security_listen(lab):
         lab.run("down")
     else:
         print("abuse: default listener not checked: %s" % out.strip(), flush=True)
-    port = str(socket_free_port())
+    port = str(free_port())
     p = lab.run("up", "--listen", port, check=False)
     out = p.stdout.decode(errors="replace")
     if p.returncode != 0 or ("127.0.0.1:%s" % port) not in out:
@@ -309,14 +309,6 @@ def security_listen(lab):
         check_listening([("127.0.0.1", port)])
         lab.run("down")
     print("abuse: default bind 127.0.0.1 (no --listen, and --listen PORT)", flush=True)
-
-
-def socket_free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    n = s.getsockname()[1]
-    s.close()
-    return n
 
 
 def check_listening(addrs):
@@ -382,7 +374,7 @@ def security_names(lab):
         if b"../evil" not in text:
             fail("could not put the escaping persona into %s" % conf)
         open(conf, "wb").write(text)
-        p = lab.run("up", "--listen", str(socket_free_port()), check=False)
+        p = lab.run("up", "--listen", str(free_port()), check=False)
         if p.returncode == 0:
             port = re.search(rb"127\.0\.0\.1:(\d+)", p.stdout).group(1).decode()
             try:

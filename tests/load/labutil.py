@@ -6,7 +6,11 @@ import re
 import resource
 import socket
 import subprocess
+import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from freeport import free_port  # noqa: E402  tests/freeport.py: why not bind(0)
 
 PASSWORD = "Passw0rd"  # CORP\alice in the q189732 preset
 
@@ -128,14 +132,6 @@ class Lab:
             if os.path.exists(p):
                 text += open(p, "rb").read()
         return text
-
-
-def free_port(host="127.0.0.1"):
-    s = socket.socket()
-    s.bind((host, 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Pop3:

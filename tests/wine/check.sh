@@ -44,8 +44,8 @@ unwine() {
         -e 'execute "dpkg --add-architecture i386 && apt-get update &&' \
         -e 'apt-get install wine32:i386"' || true
 }
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+free_port() { # tests/freeport.py: below the kernel's own picks, never twice
+    python3 "$ROOT/tests/freeport.py" "$WORK/.ports"
 }
 
 t0=$(now_ms)
