@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const struct inf_limits inf_default_limits = {INF_MAX_FILE, INF_MAX_LINE, INF_MAX_ENTRIES, false};
+const struct inf_limits inf_default_limits = {INF_MAX_FILE, INF_MAX_LINE, INF_MAX_ENTRIES};
 
 /* Keys with the ranges NT 4.0 User Manager / secedit accept; -1 means
  * "never" where the key allows it. */
@@ -130,14 +130,7 @@ struct parser {
     char *err;
     size_t errlen;
     unsigned lineno;
-    bool hide; /* inf_limits.hide_text */
 };
-
-/* The file's text as an error quotes it, or "..." when it must not. */
-static const char *shown(const struct parser *p, const char *text)
-{
-    return p->hide ? "..." : text;
-}
 
 __attribute__((format(printf, 3, 4))) static ntstatus perr(struct parser *p, ntstatus st,
                                                            const char *fmt, ...)
@@ -180,15 +173,15 @@ static ntstatus parse_rights_value(struct parser *p, struct inf *doc, unsigned r
             struct sid sid;
             const char *why = NULL;
             if (sid_parse(e + 1, &sid, &why) != 0)
-                return perr(p, CORRUPT, "malformed SID \"%.80s\": %s", shown(p, e), why ? why : "invalid");
+                return perr(p, CORRUPT, "malformed SID \"%.80s\": %s", e, why ? why : "invalid");
             rc = inf_add_grant(doc, right, &sid, NULL);
         } else {
             if (strlen(e) > INF_MAX_NAME)
-                return perr(p, CORRUPT, "account name \"%.40s...\" longer than %d bytes", shown(p, e),
+                return perr(p, CORRUPT, "account name \"%.40s...\" longer than %d bytes", e,
                             INF_MAX_NAME);
             for (const char *c = e; *c; c++)
                 if ((unsigned char)*c < 0x20 || *c == 0x7F)
-                    return perr(p, CORRUPT, "control character in account name \"%.80s\"", shown(p, e));
+                    return perr(p, CORRUPT, "control character in account name \"%.80s\"", e);
             rc = inf_add_grant(doc, right, NULL, e);
         }
         if (rc)
@@ -201,8 +194,8 @@ static ntstatus parse_rights_value(struct parser *p, struct inf *doc, unsigned r
 
 /* One "Key = Value" line of [System Access] into doc (an unknown key kept
  * for write-back as "Key = Value"); seen: the keys given so far. */
-static ntstatus parse_sa_line(struct parser *p, struct inf *doc, const char *key,
-                              const char *value, bool *seen)
+static ntstatus parse_sa_line(struct parser *p, struct inf *doc, const char *key, const char *value,
+                              bool *seen)
 {
     int k = -1;
     for (int i = 0; i < INF_SA_COUNT; i++)
@@ -223,8 +216,8 @@ static ntstatus parse_sa_line(struct parser *p, struct inf *doc, const char *key
     seen[k] = true;
     int64_t v;
     if (str_to_i64(value, sa_keys[k].min, sa_keys[k].max, &v) != 0)
-        return perr(p, CORRUPT, "bad number \"%.40s\" for %s (want %d..%d)", shown(p, value),
-                    sa_keys[k].key, sa_keys[k].min, sa_keys[k].max);
+        return perr(p, CORRUPT, "bad number \"%.40s\" for %s (want %d..%d)", value, sa_keys[k].key,
+                    sa_keys[k].min, sa_keys[k].max);
     doc->sa[k] = (int)v;
     doc->sa_set[k] = true;
     return STATUS_SUCCESS;
@@ -241,7 +234,7 @@ static ntstatus parse_priv_line(struct parser *p, struct inf *doc, enum osver os
         if (rights_lookup(key, OSVER_XP, &right) == STATUS_SUCCESS)
             return perr(p, STATUS_NO_SUCH_PRIVILEGE, "right %s does not exist on %s", key,
                         osver_display(os));
-        return perr(p, STATUS_NO_SUCH_PRIVILEGE, "unknown right \"%.80s\"", shown(p, key));
+        return perr(p, STATUS_NO_SUCH_PRIVILEGE, "unknown right \"%.80s\"", key);
     }
     if (*seen_rights & (UINT64_C(1) << right))
         return perr(p, CORRUPT, "%s listed twice", key);
@@ -274,7 +267,7 @@ static ntstatus parse_lines(struct parser *p, char *text, enum osver os,
         if (*t == '[') {
             char *close = strchr(t, ']');
             if (!close || close[1] != '\0' || memchr(t + 1, '[', (size_t)(close - t - 1)))
-                return perr(p, CORRUPT, "bad section header \"%.80s\"", shown(p, t));
+                return perr(p, CORRUPT, "bad section header \"%.80s\"", t);
             *close = '\0';
             char *name = str_trim(t + 1);
             if (*name == '\0')
@@ -294,8 +287,7 @@ static ntstatus parse_lines(struct parser *p, char *text, enum osver os,
                 cur = SEC_OTHER;
                 if (++verbatim > lim->max_entries)
                     return perr(p, CORRUPT, "more than %zu lines kept verbatim", lim->max_entries);
-                struct inf_section *s =
-                    grow(doc->sections, doc->nsections, sizeof *doc->sections);
+                struct inf_section *s = grow(doc->sections, doc->nsections, sizeof *doc->sections);
                 if (!s)
                     return STATUS_NO_MEMORY;
                 doc->sections = s;
@@ -318,10 +310,10 @@ static ntstatus parse_lines(struct parser *p, char *text, enum osver os,
         if (*t == ';')
             continue;
         if (cur == SEC_NONE)
-            return perr(p, CORRUPT, "line outside any section: \"%.80s\"", shown(p, t));
+            return perr(p, CORRUPT, "line outside any section: \"%.80s\"", t);
         char *eq = strchr(t, '=');
         if (!eq)
-            return perr(p, CORRUPT, "line without '=': \"%.80s\"", shown(p, t));
+            return perr(p, CORRUPT, "line without '=': \"%.80s\"", t);
         *eq = '\0';
         char *key = str_trim(t);
         char *value = str_trim(eq + 1);
@@ -335,24 +327,24 @@ static ntstatus parse_lines(struct parser *p, char *text, enum osver os,
         }
         if (cur == SEC_UNICODE) {
             if (str_ieq(key, "Unicode") && !str_ieq(value, "yes") && !str_ieq(value, "no"))
-                return perr(p, CORRUPT, "Unicode must be yes or no, not \"%.40s\"", shown(p, value));
+                return perr(p, CORRUPT, "Unicode must be yes or no, not \"%.40s\"", value);
             continue;
         }
         if (cur == SEC_VERSION) {
             if (str_ieq(key, "signature")) {
                 if (!str_ieq(value, "\"$CHICAGO$\""))
                     return perr(p, CORRUPT, "signature is \"%.40s\", want \"$CHICAGO$\" in quotes",
-                                shown(p, value));
+                                value);
                 have_sig = true;
             } else if (str_ieq(key, "Revision")) {
                 if (strcmp(value, "1") != 0)
-                    return perr(p, CORRUPT, "unsupported Revision \"%.40s\" (want 1)", shown(p, value));
+                    return perr(p, CORRUPT, "unsupported Revision \"%.40s\" (want 1)", value);
             }
             continue;
         }
         /* [Privilege Rights] */
-        ntstatus st = parse_priv_line(p, doc, os, key, value, &seen_rights, &entries,
-                                      lim->max_entries);
+        ntstatus st =
+            parse_priv_line(p, doc, os, key, value, &seen_rights, &entries, lim->max_entries);
         if (st != STATUS_SUCCESS)
             return st;
     }
@@ -368,7 +360,7 @@ static ntstatus parse_lines(struct parser *p, char *text, enum osver os,
 ntstatus inf_parse(const char *path, const char *data, size_t len, enum osver os,
                    const struct inf_limits *lim, struct inf *doc, char *err, size_t errlen)
 {
-    struct parser p = {path ? path : "(policy)", err, errlen, 0, lim && lim->hide_text};
+    struct parser p = {path ? path : "(policy)", err, errlen, 0};
     inf_init(doc);
     if (err && errlen)
         err[0] = '\0';

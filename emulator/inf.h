@@ -46,10 +46,6 @@ struct inf_limits {
     size_t max_line;    /* bytes of one decoded line */
     size_t max_entries; /* account entries over all of [Privilege Rights];
                            also the bound on lines kept verbatim */
-    bool hide_text;     /* errors name FILE:LINE and the kind of problem but
-                           quote none of the file's text ("..." stands for
-                           it): for a file named by a remote control client,
-                           which must not read the daemon's files that way */
 };
 #define INF_MAX_FILE ((size_t)16 << 20)
 #define INF_MAX_LINE ((size_t)8 << 20)

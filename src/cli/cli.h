@@ -20,8 +20,6 @@ struct cli_ctx {
     bool remote;         /* came over the control channel: the client may be on
                             another host (TCP control), so errors never quote a
                             file that is not the lab's own */
-    bool files_sent;     /* remote, and every file the command names came with
-                            it from the caller: quoting them leaks nothing */
     FILE *out;
     FILE *err;
     /* The caller's stdin when it was read before the command ran (cli_main
@@ -165,6 +163,9 @@ const struct scn_admin *cli_scenario_admin(void);
  * NAME FILE`. Fills idx with up
  * to max indexes into argv; returns how many there are (src/cli/fileargs.c). */
 int cli_file_args(int argc, char *const *argv, int *idx, int max);
+/* As cli_file_args, "-" included: every word in a file's place (the
+ * daemon refuses any that is not a file sent with the command). */
+int cli_file_words(int argc, char *const *argv, int *idx, int max);
 /* One delivered message, at most (mail deliver; cmd_mail.c). */
 #define CLI_MESSAGE_MAX (64u * 1024u * 1024u)
 /* mail deliver's option whose value is a number, not a file (cmd_mail.c). */

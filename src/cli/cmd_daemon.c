@@ -21,6 +21,13 @@
 
 #define DOWN_WAIT_MS 30000
 
+/* Whether a is a file the daemon placed for this request: directly in
+ * the lab's .ctl-files/ (sent, sl long), not "../" out of it. */
+static bool is_sent(const char *a, const char *sent, size_t sl)
+{
+    return strncmp(a, sent, sl) == 0 && a[sl] && !strpbrk(a + sl, "/\\");
+}
+
 /* Runs a forwarded admin command inside the daemon, against the live lab
  * (cli.h). */
 int cli_live_command(void *arg, struct lab *lab, const char *labdir, const char *machine,
@@ -29,9 +36,6 @@ int cli_live_command(void *arg, struct lab *lab, const char *labdir, const char 
     (void)arg;
     struct cli_ctx ctx = {.labdir = labdir, .machine = machine, .lab = lab, .live = true,
                           .remote = true, .out = out, .err = err};
-    /* mail deliver comes with its messages sent along (control.h files, by
-     * cli_forward): a path, or stdin ("-"), would be the daemon's. */
-    bool mail = strcmp(argv[0], "mail") == 0;
     /* export runs live to stdout (the console's Save as scenario, and
      * `ntlab export` while a daemon serves): the lab as it is now; it
      * refuses to write a file inside the daemon (cmd_export.c). */
@@ -41,32 +45,25 @@ int cli_live_command(void *arg, struct lab *lab, const char *labdir, const char 
     bool exercise = strcmp(argv[0], "exercise") == 0;
     if (!cli_command_is_forwarded(argv[0]) && !export && !exercise)
         return cli_error(&ctx, CLI_USAGE, "'%s' does not run inside the daemon", argv[0]);
-    /* Only sent files: a message named by its path would put a file of the
-     * daemon's host into a mailbox, readable over POP3 by whoever has one. */
+    /* Every file comes with the command (control.h files; cli_forward sends
+     * them), placed under LAB/.ctl-files/: the daemon never opens a path a
+     * client named. Such a path is the daemon's host's file, not the
+     * caller's: a message would put it into a mailbox readable over POP3,
+     * and a template's or persona's errors would quote it to a client
+     * that may be on another host (TCP control). */
     char sent[4200];
     int sl = snprintf(sent, sizeof sent, "%s/.ctl-files/", labdir);
-    for (int i = 3; mail && i < argc; i++)
-        if (strcmp(argv[i], CLI_MAIL_COUNT_OPT) == 0 && i + 1 < argc)
-            i++; /* its number, not a file */
-        else if (sl <= 0 || (size_t)sl >= sizeof sent || strncmp(argv[i], sent, (size_t)sl) != 0)
-            return cli_error(&ctx, CLI_USAGE,
-                             "mail deliver: inside the daemon a message comes as a file sent "
-                             "with the command (ntlab run does), not '%s'",
-                             argv[i]);
-    /* A relative file name would be read in the daemon's directory ("/"),
-     * not the caller's: the client sends absolute ones (cli_main). */
-    int idx[8];
-    int nf = cli_file_args(argc, argv, idx, 8);
-    for (int i = 0; i < nf && i < 8; i++)
-        if (!plat_path_is_absolute(argv[idx[i]]))
-            return cli_error(&ctx, CLI_USAGE,
-                             "%s: '%s' is a relative path; the daemon serving the lab needs an "
-                             "absolute one (its working directory is not yours)",
-                             argv[0], argv[idx[i]]);
-    /* Sent by the caller (cli_forward does): its errors may quote it. */
-    ctx.files_sent = nf > 0 && sl > 0 && (size_t)sl < sizeof sent;
-    for (int i = 0; i < nf && i < 8; i++)
-        ctx.files_sent = ctx.files_sent && strncmp(argv[idx[i]], sent, (size_t)sl) == 0;
+    if (sl <= 0 || (size_t)sl >= sizeof sent)
+        return cli_error(&ctx, CLI_FAIL, "%s: lab path too long", argv[0]);
+    int idx[CONTROL_ARGC_MAX];
+    int nf = cli_file_words(argc, argv, idx, (int)CONTROL_ARGC_MAX);
+    for (int i = 0; i < nf; i++)
+        if (!is_sent(argv[idx[i]], sent, (size_t)sl))
+            return cli_error(&ctx, CLI_USAGE, /* argv[1]: only policy import, persona
+                                                 add and mail deliver read files */
+                             "%s %s: inside the daemon a file comes sent with the command "
+                             "(ntlab sends it), not named by its path: '%s'",
+                             argv[0], argv[1], argv[idx[i]]);
     return cli_dispatch(&ctx, argc, argv);
 }
 

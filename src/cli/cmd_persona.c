@@ -24,24 +24,6 @@ static bool is_builtin(const char *name)
     return false;
 }
 
-/* The parse error of a persona read from a file named by the command. Over
- * the control channel the client may be on another host: unless it sent
- * the file itself it gets NAME:LINE and no word of the file (a persona add
- * must not read other files to it), as policy import. */
-static int bad_persona(struct cli_ctx *ctx, const char *name, const char *err)
-{
-    if (!ctx->remote || ctx->files_sent)
-        return cli_error(ctx, CLI_FAIL, "persona add: %s", err);
-    size_t nl = strlen(name);
-    unsigned line = 0;
-    if (strncmp(err, name, nl) == 0 && err[nl] == ':')
-        line = (unsigned)strtoul(err + nl + 1, NULL, 10);
-    return cli_error(ctx, CLI_FAIL,
-                     "persona add: %s:%u: not a valid persona (the reason is not sent over the "
-                     "control channel)",
-                     name, line);
-}
-
 /* Checks the text as a persona of the lab (inherit finds the lab's
  * personas, then the built-ins) and writes it durably. */
 static int persona_add(struct cli_ctx *ctx, struct lab *lab, const char *name, const char *path)
@@ -77,7 +59,7 @@ static int persona_add(struct cli_ctx *ctx, struct lab *lab, const char *name, c
     if (e) {
         free(data);
         return e == ENOMEM ? cli_error(ctx, CLI_FAIL, "persona add: out of memory")
-                           : bad_persona(ctx, name, err);
+                           : cli_error(ctx, CLI_FAIL, "persona add: %s", err);
     }
     e = plat_mkdir(dir, 0755);
     if (e == 0 || e == EEXIST)

@@ -96,13 +96,10 @@ static int import(struct cli_ctx *ctx, struct cli_focus *f, const char *path)
                          e == EFBIG ? "file too large" : plat_strerror(e));
     struct inf doc;
     char err[512] = "";
-    /* Over the control channel the client may be on another host (TCP
-     * control): the error names FILE:LINE and the problem, never the
-     * file's text, so that a template import cannot read other files;
-     * unless the client sent the file itself (cli_forward does). */
-    struct inf_limits lim = inf_default_limits;
-    lim.hide_text = ctx->remote && !ctx->files_sent;
-    ntstatus st = inf_parse(path, data, len, lsa_os(f->lsa), &lim, &doc, err, sizeof err);
+    /* Inside the daemon the file is one the caller sent (cli_live_command
+     * takes no other): its errors may quote it. */
+    ntstatus st = inf_parse(path, data, len, lsa_os(f->lsa), &inf_default_limits, &doc, err,
+                            sizeof err);
     free(data);
     if (st != STATUS_SUCCESS)
         return cli_error(ctx, CLI_FAIL, "policy import: %s", err[0] ? err : path);

@@ -12,7 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-int cli_file_args(int argc, char *const *argv, int *idx, int max)
+/* The words in a file's place; "-" among them only with dash. */
+static int file_words(int argc, char *const *argv, int *idx, int max, bool dash)
 {
     int n = 0;
     if (argc >= 3 && strcmp(argv[0], "policy") == 0 && strcmp(argv[1], "import") == 0) {
@@ -27,20 +28,30 @@ int cli_file_args(int argc, char *const *argv, int *idx, int max)
                     i++;
                 continue;
             }
-            if (strcmp(a, "-") != 0 && n < max)
+            if ((dash || strcmp(a, "-") != 0) && n < max)
                 idx[n++] = i;
         }
     } else if (argc == 4 && strcmp(argv[0], "persona") == 0 && strcmp(argv[1], "add") == 0) {
-        if (strcmp(argv[3], "-") != 0 && n < max)
+        if ((dash || strcmp(argv[3], "-") != 0) && n < max)
             idx[n++] = 3;
     } else if (argc >= 4 && strcmp(argv[0], "mail") == 0 && strcmp(argv[1], "deliver") == 0) {
         for (int i = 3; i < argc; i++) /* "-" is stdin; --count takes a number */
             if (strcmp(argv[i], CLI_MAIL_COUNT_OPT) == 0)
                 i++;
-            else if (strcmp(argv[i], "-") != 0 && n < max)
+            else if ((dash || strcmp(argv[i], "-") != 0) && n < max)
                 idx[n++] = i;
     }
     return n;
+}
+
+int cli_file_args(int argc, char *const *argv, int *idx, int max)
+{
+    return file_words(argc, argv, idx, max, false);
+}
+
+int cli_file_words(int argc, char *const *argv, int *idx, int max)
+{
+    return file_words(argc, argv, idx, max, true);
 }
 
 int cli_absolute_path(const char *path, char **out)

@@ -12,7 +12,9 @@
  * A file is the content of the file argument argv[ARG] names on the
  * client's side (which may be another host: a VM, Wine): the daemon writes
  * it under the lab (LAB/.ctl-files) and runs the command with that path
- * instead (control_request_files_put).
+ * instead (control_request_files_put). Every file a command reads comes
+ * this way: the daemon refuses a command that names one by its path
+ * (cli_live_command).
  * Bounds: body <= CONTROL_REQUEST_MAX, argc 1..CONTROL_ARGC_MAX, each
  * string <= CONTROL_ARG_MAX bytes with no NUL; 1..CONTROL_FILES_MAX files,
  * distinct ARG in 1..argc-1, CONTROL_FILE_MAX bytes together (any bytes);

@@ -1,7 +1,7 @@
 # Issue 12 §3, against a running daemon: file names given to a forwarded
 # command are the caller's (the daemon works in "/": a relative name was
-# read there), and a template's parse error quotes none of its text back
-# over the control channel unless the caller sent that text.
+# read there). ntlab sends the files; the daemon opens no path a client
+# names, so no file of its host is read back over the control channel.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon_lib.sh"
 expect_rc 0 "$NTLAB" init lab --preset q189732
@@ -25,26 +25,28 @@ cp work/sub/t.inf here.inf
 expect_rc 0 "$NTLAB" -C lab policy import here.inf --focus=\\\\EXCHSRV
 expect_grep "Importing $PWD/here.inf into"
 
-# raw_import PATH: `policy import PATH` from a client of the socket that
-# names the file (sends none): the daemon reads PATH itself
-raw_import() {
-    python3 "$(dirname "$0")/ctlraw.py" lab/ntlab.ctl policy import "$1" > raw.txt
+# raw CMD...: the command from a client of the socket that names its files
+# (sends none). The daemon opens no path a client names: relative,
+# absolute, "-" (its own stdin), or "../" out of where it puts sent files.
+raw() {
+    python3 "$(dirname "$0")/ctlraw.py" lab/ntlab.ctl "$@" > raw.txt
 }
-# The daemon refuses a relative name sent by another client rather than
-# reading it in its own directory.
-raw_import etc/passwd
-grep -qx 2 raw.txt || die "relative path over the socket: $(cat raw.txt)"
-grep -qF "policy: 'etc/passwd' is a relative path; the daemon serving the lab needs an absolute one" raw.txt ||
-    die "unexpected: $(cat raw.txt)"
-
-# A file that is not a template, named by a client that sends no file: the
-# daemon read it, so its error says where and what, not the text.
 printf 'root:$6$s3cr3t:19000:0:99999:7:::\n' > shadow
-raw_import "$PWD/shadow"
-grep -qx 1 raw.txt || die "absolute path over the socket: $(cat raw.txt)"
-grep -qxF "ntlab: policy import: $PWD/shadow:1: line outside any section: \"...\"" raw.txt ||
+for f in etc/passwd "$PWD/shadow" - "$PWD/lab/.ctl-files/../../shadow"; do
+    raw policy import "$f"
+    grep -qx 2 raw.txt || die "policy import $f over the socket: $(cat raw.txt)"
+    grep -qxF "ntlab: policy import: inside the daemon a file comes sent with the command (ntlab sends it), not named by its path: '$f'" raw.txt ||
+        die "unexpected: $(cat raw.txt)"
+done
+raw persona add other "$PWD/shadow"
+grep -qxF "ntlab: persona add: inside the daemon a file comes sent with the command (ntlab sends it), not named by its path: '$PWD/shadow'" raw.txt ||
     die "unexpected: $(cat raw.txt)"
-grep -q s3cr3t raw.txt && die "the file's text came back: $(cat raw.txt)"
+# mail deliver: each message checked, after --count's number too
+raw mail deliver alice --count 2 "$PWD/shadow"
+grep -qxF "ntlab: mail deliver: inside the daemon a file comes sent with the command (ntlab sends it), not named by its path: '$PWD/shadow'" raw.txt ||
+    die "unexpected: $(cat raw.txt)"
+grep -rq s3cr3t lab/EXCHSRV/mail && die "a path a client named was delivered"
+grep -q 'control: policy$' lab/ntlab.log || die "no log line for the refused import"
 # ntlab sends the file (src/cli/forward.c): the caller's own text may come back
 expect_rc 1 "$NTLAB" -C lab policy import shadow
 expect_grep "^ntlab: policy import: $PWD/shadow:1: line outside any section: .*s3cr3t"

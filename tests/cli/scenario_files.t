@@ -55,8 +55,8 @@ expect_grep "s/out.scn:1: \.\./outside\.persona: outside the scenario's director
 
 # persona add inside the daemon: a file that is not a persona. ntlab sent
 # it (src/cli/forward.c), so the reason, which may quote it, comes back; a
-# client that names a path the daemon reads gets NAME:LINE only, never a
-# word of it (the client may be on another host).
+# client that names a path is refused, the file unread (the client may be
+# on another host).
 PORT=$(free_port)
 CTL=$(free_port)
 start_daemon lab-persona-file --listen "127.0.0.1:$PORT" --control "tcp:127.0.0.1:$CTL" \
@@ -67,7 +67,8 @@ expect_rc 1 env NTLAB_CONTROL="tcp:127.0.0.1:$CTL" NTLAB_CONTROL_SECRET_FILE="$T
 expect_line "ntlab: persona add: other:2: unknown key 'secret-word'"
 python3 "$(dirname "$0")/ctlraw.py" lab-persona-file/ntlab.ctl persona add other "$PWD/bad.persona" \
     > raw.txt
-grep -qx "ntlab: persona add: other:2: not a valid persona (the reason is not sent over the control channel)" raw.txt ||
+grep -qx 2 raw.txt || die "a path the daemon read: $(cat raw.txt)"
+grep -qxF "ntlab: persona add: inside the daemon a file comes sent with the command (ntlab sends it), not named by its path: '$PWD/bad.persona'" raw.txt ||
     die "a path the daemon read: $(cat raw.txt)"
 grep -q "secret-word" raw.txt && die "the daemon quoted a file it read: $(cat raw.txt)"
 printf 'persona 1\ninherit site\nversion 5.5.2650.22\n' > good.persona

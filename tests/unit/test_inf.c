@@ -163,35 +163,9 @@ static void test_errors(void)
     CU_ASSERT_EQUAL(parse("junk\n", OSVER_NT4, &doc, NULL, 0), C);
 }
 
-/* Issue 12: a template named over the control channel: errors say where
- * and what, never the file's text (/etc/shadow's first line came back). */
-static void test_hide_text(void)
-{
-    struct inf_limits lim = inf_default_limits;
-    lim.hide_text = true;
-    struct inf doc;
-    char err[256];
-    const char *shadow = "root:$6$secret:19000:0:99999:7:::\n";
-    CU_ASSERT_EQUAL(inf_parse("s", shadow, strlen(shadow), OSVER_NT4, &lim, &doc, err, sizeof err),
-                    C);
-    CU_ASSERT_STRING_EQUAL(err, "s:1: line outside any section: \"...\"");
-    const char *num = HDR "[System Access]\nMaximumPasswordAge = hunter2\n";
-    CU_ASSERT_EQUAL(inf_parse("s", num, strlen(num), OSVER_NT4, &lim, &doc, err, sizeof err), C);
-    CU_ASSERT_PTR_NULL(strstr(err, "hunter2"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, ":7: bad number \"...\" for MaximumPasswordAge"));
-    const char *right = HDR "[Privilege Rights]\nSeHunter2 = *S-1-1-0\n";
-    UNIT_ASSERT_STATUS(inf_parse("s", right, strlen(right), OSVER_NT4, &lim, &doc, err, sizeof err),
-                       STATUS_NO_SUCH_PRIVILEGE);
-    CU_ASSERT_STRING_EQUAL(err, "s:7: unknown right \"...\"");
-    /* the default still quotes (a local user reads their own file) */
-    CU_ASSERT_EQUAL(inf_parse("s", shadow, strlen(shadow), OSVER_NT4, NULL, &doc, err, sizeof err),
-                    C);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "root:$6$secret"));
-}
-
 static void test_limits(void)
 {
-    struct inf_limits lim = {1024, 40, 3, false};
+    struct inf_limits lim = {1024, 40, 3};
     struct inf doc;
     char err[256];
     const char *longline = HDR "[Privilege Rights]\nSeTcbPrivilege = *S-1-5-21-1-2-3-1000,*S-1-1-0\n";
@@ -269,5 +243,5 @@ static void test_write_canonical(void)
 void suite_inf(void)
 {
     UNIT_SUITE("inf", UNIT_TEST(test_parse_good), UNIT_TEST(test_utf16), UNIT_TEST(test_errors),
-               UNIT_TEST(test_limits), UNIT_TEST(test_hide_text), UNIT_TEST(test_write_canonical));
+               UNIT_TEST(test_limits), UNIT_TEST(test_write_canonical));
 }
