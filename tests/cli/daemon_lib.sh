@@ -39,6 +39,7 @@ start_daemon() {
 # start_foreground LAB PORT: `ntlab -C LAB up --foreground` in the background
 # (stdout fg.out, stderr fg.err), returned once serving; FG_PID is its pid
 start_foreground() {
+    rm -f fg.out fg.err # the job truncates fg.out only once it runs
     "$NTLAB" -C "$1" up --foreground --listen "127.0.0.1:$2" > fg.out 2> fg.err &
     FG_PID=$!
     DAEMON_PIDS="$DAEMON_PIDS $FG_PID"

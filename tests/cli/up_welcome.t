@@ -6,6 +6,9 @@
 
 # fg LABARG LISTEN: runs `up --foreground` until its welcome text is out
 fg() {
+    # The background job opens fg.out itself, later: the last run's text
+    # must be gone before the wait below reads it.
+    rm -f fg.out fg.err
     "$NTLAB" -C "$1" up --foreground --listen "$2" > fg.out 2> fg.err &
     fgpid=$!
     DAEMON_PIDS="$DAEMON_PIDS $fgpid"
