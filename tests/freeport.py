@@ -1,6 +1,6 @@
 """Free TCP ports for the tests that start daemons: one place for all of them
 (tests/cli, tests/e2e, tests/crash, tests/load, tests/bench, tests/console,
-tests/wine, vmimages).
+tests/wine; vmimages/check.sh retries QEMU on a taken port instead).
 
 Why not bind(("127.0.0.1", 0)): the kernel hands such a port out of
 ip_local_port_range. That is the range it also takes the source port of
@@ -13,7 +13,8 @@ Here a port comes from below ip_local_port_range, where the kernel never
 picks one by itself. Each port is checked free with bind() before it is
 handed out. Ports already given out are never given again: within one
 process, and across the processes of one test when they share a record
-file (the shell helpers pass $T/.ports).
+file (the shell helpers pass $NTLAB_PORTS, which tests/cli/run.sh and
+tests/e2e/run.sh make per test).
 
 Command line: python3 freeport.py [--run N] [RECORD-FILE]
 prints one port, or with --run the first of N consecutive free ports."""
