@@ -200,6 +200,30 @@ int control_request_unplace(const struct control_request *req, char **text, size
     return *text ? 0 : ENOMEM;
 }
 
+/* Removes every file in dir (none but placed ones are put there); a
+ * missing dir is empty. 0 or an errno value. */
+static int clear_placed(const char *dir)
+{
+    struct plat_dir *d;
+    int e = plat_dir_open(dir, &d);
+    if (e)
+        return e == ENOENT ? 0 : e;
+    const char *name;
+    enum plat_dtype type;
+    while ((e = plat_dir_next(d, &name, &type)) == 0) {
+        char p[PATH_MAX];
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+            continue;
+        int n = snprintf(p, sizeof p, "%s/%s", dir, name);
+        if (n < 0 || (size_t)n >= sizeof p || unlink(p) != 0) {
+            e = n < 0 || (size_t)n >= sizeof p ? ENAMETOOLONG : errno;
+            break;
+        }
+    }
+    plat_dir_close(d);
+    return e == ENOENT ? 0 : e;
+}
+
 int control_request_files_put(struct control_request *req, const char *labdir, char *err,
                               size_t errlen)
 {
@@ -209,7 +233,14 @@ int control_request_files_put(struct control_request *req, const char *labdir, c
         snprintf(err, errlen, "lab path too long");
         return ENAMETOOLONG;
     }
-    int e = req->nfiles ? plat_mkdir(dir, 0700) : 0;
+    /* Only this request's files in it: a file-word the command checks
+     * (cli_live_command) cannot name one of an earlier request. */
+    int e = clear_placed(dir);
+    if (e) {
+        snprintf(err, errlen, "cannot empty %s: %s", dir, plat_strerror(e));
+        return e;
+    }
+    e = req->nfiles ? plat_mkdir(dir, 0700) : 0;
     if (e && e != EEXIST) {
         snprintf(err, errlen, "cannot create %s: %s", dir, plat_strerror(e));
         return e;

@@ -112,9 +112,11 @@ int control_request_encode(struct buf *b, const char *machine, int argc, char *c
 /* The same with files (EINVAL: an ARG out of range or given twice). */
 int control_request_encode_files(struct buf *b, const char *machine, int argc, char *const *argv,
                                  const struct control_file *files, size_t nfiles);
-/* The daemon's side: writes the request's files under labdir/.ctl-files
- * (0700), one at a time (the daemon runs one request at a time), and
- * points their arguments there. 0, or an errno value with err saying. */
+/* The daemon's side: empties labdir/.ctl-files of what is left there (a
+ * killed daemon's request), writes the request's files into it (0700),
+ * one at a time (the daemon runs one request at a time), and points their
+ * arguments there: while the command runs the directory holds its files
+ * and no others. 0, or an errno value with err saying. */
 int control_request_files_put(struct control_request *req, const char *labdir, char *err,
                               size_t errlen);
 /* Removes what files_put wrote (control_request_free does it too). */

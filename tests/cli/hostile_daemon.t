@@ -38,6 +38,14 @@ for f in etc/passwd "$PWD/shadow" - "$PWD/lab/.ctl-files/../../shadow"; do
     grep -qxF "ntlab: policy import: inside the daemon a file comes sent with the command (ntlab sends it), not named by its path: '$f'" raw.txt ||
         die "unexpected: $(cat raw.txt)"
 done
+# A file a killed daemon left where sent files go is gone before any
+# request runs: naming it finds nothing.
+mkdir -p lab/.ctl-files && cp shadow lab/.ctl-files/1-old
+raw policy import "$PWD/lab/.ctl-files/1-old"
+grep -qx 1 raw.txt || die "a stale sent file: $(cat raw.txt)"
+grep -qF "1-old: No such file or directory" raw.txt || die "unexpected: $(cat raw.txt)"
+grep -q s3cr3t raw.txt && die "a stale sent file was read: $(cat raw.txt)"
+[ ! -e lab/.ctl-files/1-old ] || die "the stale file is still there"
 raw persona add other "$PWD/shadow"
 grep -qxF "ntlab: persona add: inside the daemon a file comes sent with the command (ntlab sends it), not named by its path: '$PWD/shadow'" raw.txt ||
     die "unexpected: $(cat raw.txt)"

@@ -138,6 +138,51 @@ static void test_files_put(void)
     unit_rmtree(lab);
 }
 
+/* What a killed daemon left in .ctl-files is gone before a request's files
+ * go in, with files or without: a command can name only its own. A
+ * directory there is not removed, and the error says so. */
+static void test_files_put_clears(void)
+{
+    const char *lab = unit_tmpdir();
+    char dir[512], stale[600], want[600];
+    snprintf(dir, sizeof dir, "%s/.ctl-files", lab);
+    snprintf(stale, sizeof stale, "%s/5-stale", dir);
+    CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0700), 0);
+    CU_ASSERT_EQUAL_FATAL(afile_write(stale, "secret", 6, 0600), 0);
+    struct control_file f[] = {{2, "[Version]\n", 10}};
+    struct buf b = BUF_INIT;
+    CU_ASSERT_FATAL(control_request_encode_files(&b, NULL, 5, argv5, f, 1) == 0);
+    struct control_request req;
+    CU_ASSERT_FATAL(control_request_parse(b.p, b.len, &req) == 0);
+    char err[300] = "";
+    CU_ASSERT_EQUAL_FATAL(control_request_files_put(&req, lab, err, sizeof err), 0);
+    CU_ASSERT(access(stale, F_OK) != 0);
+    snprintf(want, sizeof want, "%s/0-tmpl.inf", dir);
+    CU_ASSERT_EQUAL(access(want, F_OK), 0);
+    control_request_free(&req);
+    buf_free(&b);
+
+    /* no files sent: still emptied */
+    CU_ASSERT_EQUAL_FATAL(afile_write(stale, "secret", 6, 0600), 0);
+    CU_ASSERT_FATAL(control_request_encode(&b, NULL, 5, argv5) == 0);
+    CU_ASSERT_FATAL(control_request_parse(b.p, b.len, &req) == 0);
+    CU_ASSERT_EQUAL(control_request_files_put(&req, lab, err, sizeof err), 0);
+    CU_ASSERT(access(stale, F_OK) != 0);
+    control_request_free(&req);
+    buf_free(&b);
+
+    char sub[600];
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    CU_ASSERT_EQUAL_FATAL(mkdir(sub, 0700), 0);
+    CU_ASSERT_FATAL(control_request_encode_files(&b, NULL, 5, argv5, f, 1) == 0);
+    CU_ASSERT_FATAL(control_request_parse(b.p, b.len, &req) == 0);
+    CU_ASSERT(control_request_files_put(&req, lab, err, sizeof err) != 0);
+    CU_ASSERT(strstr(err, "cannot empty") != NULL && strstr(err, ".ctl-files") != NULL);
+    control_request_free(&req);
+    buf_free(&b);
+    unit_rmtree(lab);
+}
+
 /* The reply names each sent file as the client did, wherever it shows. */
 static void test_files_unplace(void)
 {
@@ -183,5 +228,6 @@ static void test_files_unplace(void)
 void suite_ctlfiles(void)
 {
     UNIT_SUITE("ctlfiles", UNIT_TEST(test_files_round_trip), UNIT_TEST(test_files_bounds),
-               UNIT_TEST(test_files_put), UNIT_TEST(test_files_unplace));
+               UNIT_TEST(test_files_put), UNIT_TEST(test_files_put_clears),
+               UNIT_TEST(test_files_unplace));
 }
