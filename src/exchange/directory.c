@@ -395,8 +395,10 @@ int exchange_directory_save(const struct exchange_directory *d, const char *path
         const struct exchange_mailbox *mb = &d->v[i];
         char sid[SID_STR_MAX];
         e = buf_printf(&b, "\n[%s]\n", mb->alias);
-        /* the default container is not written: old files stay as they were */
-        if (!e && !str_ieq(container_of(mb), EXCHANGE_DEFAULT_CONTAINER))
+        /* the default container, spelled as the default, is not written:
+         * old files stay as they were; another spelling of it ("RecIpients",
+         * found by fuzz_directory) is kept as given */
+        if (!e && strcmp(container_of(mb), EXCHANGE_DEFAULT_CONTAINER) != 0)
             e = buf_printf(&b, "Container = %s\n", mb->container);
         if (!e && mb->custom) {
             e = put_quoted(&b, "CustomRecipient", mb->address);
